@@ -1,0 +1,209 @@
+/**
+ * The driver API: the contract between svcmgr's core and the driver plugins.
+ *
+ * A plugin registers drivers through the `svcmgr:drivers` oclif hook (see ./hook.ts).
+ * Drivers only `import type` from here; everything they need at run time (command
+ * runner, logger, waits, peers) arrives in the context objects, so a plugin installed
+ * anywhere works with whatever core loads it.
+ */
+
+/** Bumped on incompatible changes; the hook receives it so a plugin can refuse a core it does not know. */
+export const DRIVER_API_VERSION = 1
+
+export type StatusValue = 'up' | 'down' | 'warn' | 'n/a' | 'stdby up' | 'stdby down'
+
+export type KeywordType = 'string' | 'bool' | 'int' | 'duration' | 'list' | 'size'
+
+/** One keyword of a driver's manifest. `default` is written as a config file would write it. */
+export interface KeywordSpec {
+  readonly name: string
+  readonly aliases?: readonly string[]
+  readonly type?: KeywordType
+  readonly default?: string
+  readonly choices?: readonly string[]
+  readonly required?: boolean
+  readonly help: string
+  /** Extra check of a raw value: return what was expected ("an IPv4 address") or undefined when fine. */
+  readonly check?: (value: string) => string | undefined
+}
+
+export type KeywordValue = string | number | boolean | readonly string[] | undefined
+
+/** A resource of a service: its identity, the generic keywords, and its driver keywords parsed and defaulted. */
+export interface Resource<K = Record<string, KeywordValue>> {
+  /** "container#3" */
+  readonly rid: string
+  /** "container" */
+  readonly group: string
+  /** "3" */
+  readonly index: string
+  /** The canonical driver type ("docker"), whatever alias the config wrote. */
+  readonly type: string
+  readonly subset?: string
+  readonly tags: readonly string[]
+  readonly disabled: boolean
+  readonly optional: boolean
+  readonly standby: boolean
+  /** Driver keywords by canonical name, typed, defaults applied. Absent optional keywords are undefined. */
+  readonly kw: K
+}
+
+export interface ServiceView {
+  readonly name: string
+  readonly id: string
+  readonly nodename: string
+  /** The DEFAULT section as written (keyword → raw value). */
+  readonly defaults: Readonly<Record<string, string>>
+  readonly resources: readonly Resource[]
+  resource(rid: string): Resource | undefined
+  /** A folder private to this service for sockets, pid files and other runtime state. */
+  readonly varDir: string
+}
+
+/** A start-order edge: `before` starts before `after` (and stops after it). */
+export interface Dependency {
+  readonly before: string
+  readonly after: string
+  readonly reason: string
+}
+
+export interface StatusLogEntry {
+  readonly level: 'info' | 'warn' | 'error'
+  readonly message: string
+}
+
+/** Status problems are data: a driver returns down/warn with a log entry instead of throwing. */
+export interface ResourceStatus {
+  readonly status: StatusValue
+  readonly label?: string
+  readonly log?: readonly StatusLogEntry[]
+  readonly provisioned?: boolean
+}
+
+export interface Logger {
+  info(message: string): void
+  warn(message: string): void
+  error(message: string): void
+  debug(message: string): void
+}
+
+export interface RunOptions {
+  readonly input?: string
+  /** Milliseconds; every command has one (default 60 s). */
+  readonly timeout?: number
+  /** Exit codes that are not failures (default [0]). */
+  readonly okExitCodes?: readonly number[]
+  readonly env?: Readonly<Record<string, string>>
+  /** Do not log the command line (probes run for status). */
+  readonly quiet?: boolean
+}
+
+export interface RunResult {
+  readonly exitCode: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export interface WaitOptions {
+  readonly timeoutMs: number
+  readonly intervalMs?: number
+}
+
+export interface NetnsInfo {
+  /** A path nsenter --net= accepts, e.g. /proc/<pid>/ns/net */
+  readonly path: string
+  readonly pid: number
+}
+
+/** Optional capabilities other drivers look up through `ctx.peer(rid)`. */
+export interface DriverCapabilities<K = any> {
+  /** The network namespace a resource holds (a running container's). */
+  netns?(ctx: DriverContext<K>): Promise<NetnsInfo | undefined>
+}
+
+export interface PeerHandle {
+  readonly resource: Resource
+  readonly driver: Driver
+  readonly context: DriverContext
+}
+
+/** Settings a driver may read. */
+export interface DriverSettings {
+  readonly root: string
+  readonly nodename: string
+  /** Explicit engine address from svcmgr's settings or DOCKER_HOST; undefined means the default socket. */
+  readonly dockerHost?: string
+}
+
+export interface DriverContext<K = Record<string, KeywordValue>> {
+  readonly resource: Resource<K>
+  readonly service: ServiceView
+  readonly settings: DriverSettings
+  readonly log: Logger
+  readonly signal: AbortSignal
+  /** Runs a command from an argument vector (never a shell string), logs it and its output, throws on failure. */
+  run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult>
+  /** Polls `probe` until it returns true; throws naming `what` when `timeoutMs` passes. */
+  waitFor(what: string, probe: () => Promise<boolean>, options: WaitOptions): Promise<void>
+  /** Another resource of the same service, with its driver and a context for it. */
+  peer(rid: string): PeerHandle | undefined
+  /** Shared by all resources during one command (clients, memoized probes). */
+  readonly cache: Map<string, unknown>
+}
+
+export type StepAction = 'start' | 'stop' | 'provision' | 'unprovision'
+
+export interface ActionContext<K = Record<string, KeywordValue>> extends DriverContext<K> {
+  readonly action: StepAction
+  /** --force: allowed to destroy data or kill holders where the driver supports it. */
+  readonly force: boolean
+  readonly journal: Journal
+}
+
+/** Register the undo of a change only after the change really happened. */
+export interface Journal {
+  undo(description: string, fn: () => Promise<void>): void
+}
+
+/** 'unchanged' makes the executor report "already up" / "already down". */
+export type ChangeResult = 'changed' | 'unchanged'
+
+export interface Driver<K = any> {
+  /** "container", "ip", "disk", "fs", "app", ... (decides the start order: see src/planner/order.ts) */
+  readonly group: string
+  /** "docker", "netns", "vg", "ext4", ... */
+  readonly type: string
+  /** Other names accepted in a section's `type =` (e.g. ip `docker` for `netns`). */
+  readonly typeAliases?: readonly string[]
+  /** Used for a section of this group with no `type` keyword. */
+  readonly isDefaultType?: boolean
+  /** Extra group names whose sections this driver also serves ("vg" sections are disk.vg). */
+  readonly sectionAliases?: readonly string[]
+  readonly description: string
+  readonly keywords: readonly KeywordSpec[]
+  /** Cross-keyword and cross-resource checks done at create/set/validate. Return error sentences, each naming its keyword. */
+  validate?(res: Resource<K>, svc: ServiceView): string[]
+  /** Start-order edges this resource takes part in. */
+  dependencies?(res: Resource<K>, svc: ServiceView): Dependency[]
+  /** A short label for status when nothing can be probed (e.g. "docker container svc2.container.1@nginx"). */
+  label(res: Resource<K>, svc: ServiceView): string
+  /** What `action` will do, as commands or API calls, for --dry-run. Must be pure. */
+  describe(action: StepAction, res: Resource<K>, svc: ServiceView): string[]
+  status(ctx: DriverContext<K>): Promise<ResourceStatus>
+  start(ctx: ActionContext<K>): Promise<ChangeResult>
+  stop(ctx: ActionContext<K>): Promise<ChangeResult>
+  provision?(ctx: ActionContext<K>): Promise<ChangeResult>
+  unprovision?(ctx: ActionContext<K>): Promise<ChangeResult>
+  readonly capabilities?: DriverCapabilities<K>
+}
+
+/** What a plugin's `svcmgr:drivers` hook returns. */
+export interface DriverRegistration {
+  readonly drivers: readonly Driver[]
+  /** Keywords this plugin adds to the DEFAULT section (e.g. docker_data_dir). */
+  readonly defaultKeywords?: readonly KeywordSpec[]
+}
+
+export interface DriverHookOptions {
+  readonly apiVersion: number
+}

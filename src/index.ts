@@ -1,0 +1,6 @@
+/**
+ * svcmgr's public surface for driver authors: the driver API types.
+ * A plugin imports these as types only; run-time helpers reach it through its contexts.
+ */
+export * from './drivers/api.js'
+export type {ServiceHookOptions, ServiceHookResult} from './drivers/hook.js'
