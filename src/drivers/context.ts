@@ -1,0 +1,88 @@
+/** Builds the contexts drivers receive: logging, command running, waits, peers. */
+import type {ActionContext, DriverContext, DriverSettings, Journal, Logger, PeerHandle, RunOptions, RunResult, StepAction, WaitOptions} from './api.js'
+import type {EventLevel, EventSink} from '../log/events.js'
+import type {Service, ServiceResource} from '../model/service.js'
+
+export class CommandError extends Error {
+  constructor(message: string, readonly result?: RunResult) {
+    super(message)
+  }
+}
+
+export class WaitTimeoutError extends Error {}
+
+/** A command line as an operator would paste it (display only: commands always run from argument vectors). */
+export function formatCommandLine(file: string, args: readonly string[]): string {
+  return [file, ...args].map(a => (a === '' || /[^\w@%+=:,./-]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a)).join(' ')
+}
+
+export interface ContextShared {
+  readonly service: Service
+  readonly settings: DriverSettings
+  readonly sink: EventSink
+  readonly signal: AbortSignal
+  readonly cache: Map<string, unknown>
+  readonly action?: string
+}
+
+export function createLogger(shared: ContextShared, rid?: string): Logger {
+  const emit = (level: EventLevel) => (message: string) =>
+    shared.sink.emit({time: new Date().toISOString(), level, node: shared.settings.nodename, service: shared.service.name, rid, action: shared.action, message})
+  return {debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error')}
+}
+
+const DEFAULT_COMMAND_TIMEOUT = 60_000
+
+export function createDriverContext(shared: ContextShared, resource: ServiceResource): DriverContext {
+  const log = createLogger(shared, resource.rid)
+  const ctx: DriverContext = {
+    resource,
+    service: shared.service,
+    settings: shared.settings,
+    log,
+    signal: shared.signal,
+    cache: shared.cache,
+    async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+      const {execa} = await import('execa')
+      const line = formatCommandLine(file, args)
+      if (!options.quiet) log.info(line)
+      const timeout = options.timeout ?? DEFAULT_COMMAND_TIMEOUT
+      const r = await execa(file, [...args], {
+        input: options.input,
+        timeout,
+        reject: false,
+        env: options.env ? {...process.env, ...options.env} : undefined,
+        cancelSignal: shared.signal,
+        stdin: options.input === undefined ? 'ignore' : undefined,
+      })
+      const result: RunResult = {exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
+      const output = [result.stdout, result.stderr].filter(s => s.trim()).join('\n').trim()
+      if (!options.quiet && output) log.info(`output:\n${output}`)
+      if (r.timedOut) throw new CommandError(`${line}: timed out after ${timeout / 1000}s`, result)
+      if (r.failed && r.exitCode === undefined) throw new CommandError(`${line}: ${r.shortMessage}`, result)
+      if (!(options.okExitCodes ?? [0]).includes(result.exitCode))
+        throw new CommandError(`${line}: exit code ${result.exitCode}${result.stderr.trim() ? `: ${result.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`, result)
+      return result
+    },
+    async waitFor(what: string, probe: () => Promise<boolean>, options: WaitOptions): Promise<void> {
+      const deadline = Date.now() + options.timeoutMs
+      const interval = options.intervalMs ?? 100
+      log.info(`wait for ${what}`)
+      for (;;) {
+        if (await probe()) return
+        if (shared.signal.aborted) throw new WaitTimeoutError(`wait for ${what}: interrupted`)
+        if (Date.now() + interval > deadline) throw new WaitTimeoutError(`wait for ${what}: timed out after ${options.timeoutMs / 1000}s`)
+        await new Promise(r => setTimeout(r, interval))
+      }
+    },
+    peer(rid: string): PeerHandle | undefined {
+      const peer = shared.service.resource(rid)
+      return peer ? {resource: peer, driver: peer.driver, context: createDriverContext(shared, peer)} : undefined
+    },
+  }
+  return ctx
+}
+
+export function createActionContext(shared: ContextShared, resource: ServiceResource, action: StepAction, force: boolean, journal: Journal): ActionContext {
+  return {...createDriverContext(shared, resource), action, force, journal}
+}

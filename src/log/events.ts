@@ -1,0 +1,57 @@
+/** Action events: what every renderer, the per-service log file and the JSON result are made of. */
+
+export type EventLevel = 'debug' | 'info' | 'warn' | 'error'
+export type TaskState = 'running' | 'done' | 'unchanged' | 'failed' | 'skipped' | 'rolled-back'
+
+export interface ActionEvent {
+  readonly time: string
+  readonly level: EventLevel
+  readonly node: string
+  readonly service: string
+  readonly rid?: string
+  readonly action?: string
+  readonly state?: TaskState
+  readonly message: string
+}
+
+export interface EventSink {
+  emit(event: ActionEvent): void
+}
+
+/** Fans one event out to several sinks. */
+export class EventBus implements EventSink {
+  private readonly sinks: EventSink[] = []
+  constructor(...sinks: EventSink[]) {
+    this.sinks.push(...sinks)
+  }
+
+  add(sink: EventSink): void {
+    this.sinks.push(sink)
+  }
+
+  emit(event: ActionEvent): void {
+    for (const s of this.sinks) s.emit(event)
+  }
+}
+
+/** Keeps events for a JSON result. */
+export class EventCollector implements EventSink {
+  readonly events: ActionEvent[] = []
+  emit(event: ActionEvent): void {
+    if (event.level !== 'debug') this.events.push(event)
+  }
+}
+
+/** "deb1.svc2.container#3" as in OpenSVC's logs. */
+export function eventOrigin(e: Pick<ActionEvent, 'node' | 'service' | 'rid'>): string {
+  return [e.node, e.service, e.rid].filter(Boolean).join('.')
+}
+
+/** One line per event, timestamp first: the non-TTY and log-file form. */
+export function formatEventLine(e: ActionEvent): string {
+  const time = e.time.slice(11, 23)
+  const origin = eventOrigin(e).padEnd(28)
+  const lines = e.message.split('\n')
+  const first = `${time} ${e.level.toUpperCase().padEnd(5)} ${origin} ${lines[0]}`
+  return [first, ...lines.slice(1).map(l => `${' '.repeat(19)}${' '.repeat(origin.length)}  ${l}`)].join('\n')
+}
