@@ -63,8 +63,8 @@ if command -v file >/dev/null 2>&1 && file -L "$BUSYBOX" | grep -q 'dynamically 
   echo "standin-images: $BUSYBOX is dynamically linked; install busybox-static" >&2; exit 1
 fi
 
-# Revision: this script's text plus the busybox build. Any change rebuilds the images.
-REV=$( { cat "$0"; "$BUSYBOX" 2>&1 | head -1; } | sha256sum | cut -c1-12)
+# Revision: this script's text plus the busybox binary. Any change rebuilds the images.
+REV=$(cat "$0" "$BUSYBOX" | sha256sum | cut -c1-12)
 if [ "$PRINT_REV" = 1 ]; then echo "$REV"; exit 0; fi
 
 command -v docker >/dev/null 2>&1 || { echo "standin-images: docker CLI not found" >&2; exit 1; }
@@ -74,32 +74,35 @@ docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || {
 WORK=$(mktemp -d /tmp/svcmgr-standin.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-# --- the common rootfs ---------------------------------------------------------------
+# --- the common rootfs (made only when an image is to be built) ----------------------
 BASE=$WORK/base
-mkdir -p "$BASE"/{bin,etc,tmp,var/www,root,proc,sys,dev,usr,run,home}
-chmod 1777 "$BASE/tmp"
-cp "$BUSYBOX" "$BASE/bin/busybox"
-chmod 0755 "$BASE/bin/busybox"
-for applet in $("$BUSYBOX" --list); do
-  [ "$applet" = busybox ] && continue       # the link would replace the binary
-  ln -sf busybox "$BASE/bin/$applet"
-done
-ln -s bin "$BASE/sbin"
-ln -s ../bin "$BASE/usr/bin"
-ln -s ../bin "$BASE/usr/sbin"
-cat >"$BASE/etc/passwd" <<'EOF'
+make_base() {
+  [ -d "$BASE" ] && return 0
+  mkdir -p "$BASE"/{bin,etc,tmp,var/www,root,proc,sys,dev,usr,run,home}
+  chmod 1777 "$BASE/tmp"
+  cp "$BUSYBOX" "$BASE/bin/busybox"
+  chmod 0755 "$BASE/bin/busybox"
+  for applet in $("$BUSYBOX" --list); do
+    [ "$applet" = busybox ] && continue       # the link would replace the binary
+    ln -sf busybox "$BASE/bin/$applet"
+  done
+  ln -s bin "$BASE/sbin"
+  ln -s ../bin "$BASE/usr/bin"
+  ln -s ../bin "$BASE/usr/sbin"
+  cat >"$BASE/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 daemon:x:1:1:daemon:/usr/sbin:/bin/false
 www-data:x:33:33:www-data:/var/www:/bin/false
 nobody:x:65534:65534:nobody:/nonexistent:/bin/false
 EOF
-cat >"$BASE/etc/group" <<'EOF'
+  cat >"$BASE/etc/group" <<'EOF'
 root:x:0:
 daemon:x:1:
 www-data:x:33:
 nogroup:x:65534:
 EOF
-echo "svcmgr stand-in image (busybox-static), rev $REV" >"$BASE/etc/svcmgr-standin"
+  echo "svcmgr stand-in image (busybox-static), rev $REV" >"$BASE/etc/svcmgr-standin"
+}
 
 # --- per-image content ----------------------------------------------------------------
 # Each prints its `docker import -c` changes, one per line, after adding its files to $1.
@@ -167,14 +170,23 @@ content_for() { # $1 image, $2 rootfs
   esac
 }
 
+# One query for the images that are already at this revision.
+current=" $(docker images --filter "label=svcmgr.standin.rev=$REV" --format '{{.Repository}}:{{.Tag}}' | tr '\n' ' ') "
+
 built=0 kept=0
 for img in "${WANT[@]}"; do
-  have=$(docker image inspect --format '{{index .Config.Labels "svcmgr.standin.rev"}}' "$img" 2>/dev/null || true)
+  if [ "$FORCE" = 0 ] && [[ "$current" == *" $img "* ]]; then
+    have=$REV
+  else
+    have=$(docker image inspect --format '{{index .Config.Labels "svcmgr.standin.rev"}}' "$img" 2>/dev/null || true)
+  fi
   if [ "$FORCE" = 0 ] && [ "$have" = "$REV" ]; then
     echo "standin-images: $img kept (rev $REV)"
     kept=$((kept + 1))
     continue
   fi
+  old_id=$(docker image inspect --format '{{.Id}}' "$img" 2>/dev/null || true)
+  make_base
   root=$WORK/$(echo "$img" | tr '/:' '__')
   cp -a "$BASE" "$root"
   changes=$(content_for "$img" "$root")
@@ -185,6 +197,8 @@ for img in "${WANT[@]}"; do
   id=$(tar --numeric-owner --owner=0 --group=0 -C "$root" -c . |
        docker import "${args[@]}" -m "svcmgr stand-in $img" - "$img")
   rm -rf "$root"
+  # Drop the image this one replaced, unless a container or another tag still uses it.
+  if [ -n "$old_id" ] && [ "$old_id" != "$id" ]; then docker rmi "$old_id" >/dev/null 2>&1 || true; fi
   id=${id#sha256:}
   echo "standin-images: $img built (${id:0:12}, rev $REV${have:+, replaced rev $have})"
   built=$((built + 1))
