@@ -3,4 +3,4 @@
  * A plugin imports these as types only; run-time helpers reach it through its contexts.
  */
 export * from './drivers/api.js'
-export type {ServiceHookOptions, ServiceHookResult} from './drivers/hook.js'
+export type {ServiceHookOptions, ServiceHookResult, SvcmgrHooks} from './drivers/hook.js'

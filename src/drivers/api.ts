@@ -204,6 +204,7 @@ export interface DriverRegistration {
   readonly defaultKeywords?: readonly KeywordSpec[]
 }
 
-export interface DriverHookOptions {
+// a type alias, not an interface: oclif's hook options must be assignable to Record<string, unknown>
+export type DriverHookOptions = {
   readonly apiVersion: number
 }

@@ -1,14 +1,15 @@
 /**
- * The typed oclif hooks between the core and plugins.
+ * The typed oclif hooks between the core and plugins (Salesforce CLI style: a hooks
+ * interface extending oclif's, used as `Hook<'svcmgr:drivers', SvcmgrHooks>`).
  *
  * - `svcmgr:drivers`: run by the core; each driver plugin answers with its drivers.
  * - `svcmgr:service`: answered by the core; lets a plugin command (e.g. `docker`) load a
  *   service and svcmgr's settings without importing core internals.
  */
-import type {Hooks as _OclifHooks} from '@oclif/core'
+import type {Interfaces} from '@oclif/core'
 import type {DriverHookOptions, DriverRegistration, DriverSettings, ServiceView} from './api.js'
 
-export interface ServiceHookOptions {
+export type ServiceHookOptions = {
   readonly service: string
 }
 
@@ -17,11 +18,7 @@ export interface ServiceHookResult {
   readonly settings: DriverSettings
 }
 
-export type {_OclifHooks}
-
-declare module '@oclif/core' {
-  interface Hooks {
-    'svcmgr:drivers': {options: DriverHookOptions; return: DriverRegistration}
-    'svcmgr:service': {options: ServiceHookOptions; return: ServiceHookResult}
-  }
+export interface SvcmgrHooks extends Interfaces.Hooks {
+  'svcmgr:drivers': {options: DriverHookOptions; return: DriverRegistration}
+  'svcmgr:service': {options: ServiceHookOptions; return: ServiceHookResult}
 }

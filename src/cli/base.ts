@@ -1,0 +1,62 @@
+/** Base classes for svcmgr commands: shared flags, the session, and errors mapped to exit codes. */
+import {Command, Flags} from '@oclif/core'
+import {ConfigError} from '../config/compile.js'
+import {ConfigFormatError} from '../config/document.js'
+import {IniSyntaxError} from '../config/ini.js'
+import {SettingsError} from '../config/settings.js'
+import {UsageError} from '../config/store.js'
+import {PlanError} from '../planner/types.js'
+import {Session} from '../services/session.js'
+
+/** Exit codes scripts rely on: 0 done, 1 the action failed, 2 bad usage or invalid config (nothing changed). */
+export const EXIT = {ok: 0, failed: 1, usage: 2} as const
+
+export class ActionFailedError extends Error {}
+
+const USAGE_ERRORS = [ConfigError, ConfigFormatError, IniSyntaxError, SettingsError, UsageError, PlanError]
+
+export abstract class SvcmgrCommand extends Command {
+  static baseFlags = {
+    format: Flags.string({description: 'Output format.', options: ['text', 'json'], default: 'text', helpGroup: 'GLOBAL'}),
+  }
+
+  private sessionPromise?: Promise<Session>
+
+  protected session(): Promise<Session> {
+    this.sessionPromise ??= Session.open(this.config)
+    return this.sessionPromise
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+  }
+
+  async catch(error: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<never> {
+    if (error.oclif?.exit !== undefined) throw error
+    const usage = USAGE_ERRORS.some(E => error instanceof E)
+    const code = usage ? EXIT.usage : EXIT.failed
+    if (!(error instanceof ActionFailedError)) this.logToStderr(`svcmgr: ${error.message}`)
+    if (process.env.SVCMGR_DEBUG && !usage && error.stack) this.logToStderr(error.stack)
+    return this.exit(code)
+  }
+}
+
+export abstract class ServiceCommand extends SvcmgrCommand {
+  static baseFlags = {
+    ...SvcmgrCommand.baseFlags,
+    service: Flags.string({char: 's', description: 'The service name (may also come before the command: svcmgr -s svc2 start).', required: true, helpGroup: 'GLOBAL'}),
+  }
+}
+
+/** Parses --kw "section.keyword=value" (no section: DEFAULT). Keywords never hold a dot; section names may. */
+export function parseKwAssignment(spec: string, withValue: boolean): {section: string; keyword: string; value: string} {
+  const eq = spec.indexOf('=')
+  if (withValue && eq === -1) throw new UsageError(`--kw: expected <section>.<keyword>=<value>, got ${JSON.stringify(spec)}`)
+  if (!withValue && eq !== -1) throw new UsageError(`--kw: expected <section>.<keyword> without a value, got ${JSON.stringify(spec)}`)
+  const path = withValue ? spec.slice(0, eq) : spec
+  const dot = path.lastIndexOf('.')
+  const section = dot === -1 ? 'DEFAULT' : path.slice(0, dot)
+  const keyword = dot === -1 ? path : path.slice(dot + 1)
+  if (!/^[a-z_][a-z0-9_]*$/i.test(keyword) || section === '') throw new UsageError(`--kw: expected <section>.<keyword>${withValue ? '=<value>' : ''} such as container#3.image${withValue ? '=redis:3.0' : ''}, got ${JSON.stringify(spec)}`)
+  return {section, keyword, value: withValue ? spec.slice(eq + 1) : ''}
+}

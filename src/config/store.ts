@@ -1,0 +1,89 @@
+/** The service config store: one INI file per service under <root>/etc, written atomically. */
+import fs from 'node:fs'
+import path from 'node:path'
+import type {Settings} from './settings.js'
+import {type ServiceDocument, documentToIni} from './document.js'
+import {parseIni} from './ini.js'
+
+export class UsageError extends Error {}
+
+const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/i
+
+export function checkServiceName(name: string): void {
+  if (!NAME_RE.test(name) || name.includes('..'))
+    throw new UsageError(`-s/--service: expected a service name of letters, digits, '.', '_' or '-' (at most 63, starting with a letter or digit), got ${JSON.stringify(name)}`)
+}
+
+export class ServiceStore {
+  constructor(private readonly settings: Settings) {}
+
+  configPath(name: string): string {
+    return path.join(this.settings.etcDir, `${name}.conf`)
+  }
+
+  varDir(name: string): string {
+    return path.join(this.settings.varDir, name)
+  }
+
+  logFile(name: string): string {
+    return path.join(this.settings.logDir, `${name}.log`)
+  }
+
+  exists(name: string): boolean {
+    return fs.existsSync(this.configPath(name))
+  }
+
+  list(): string[] {
+    try {
+      return fs.readdirSync(this.settings.etcDir).filter(f => f.endsWith('.conf')).map(f => f.slice(0, -5)).sort()
+    } catch {
+      return []
+    }
+  }
+
+  read(name: string): ServiceDocument {
+    checkServiceName(name)
+    let text: string
+    try {
+      text = fs.readFileSync(this.configPath(name), 'utf8')
+    } catch {
+      throw new UsageError(`-s/--service: no service named "${name}" (config ${this.configPath(name)} not found; \`svcmgr ls\` lists them)`)
+    }
+    return parseIni(text, this.configPath(name))
+  }
+
+  /** Writes next to the target, fsyncs, then renames: readers see the old file or the new one. */
+  write(name: string, doc: ServiceDocument): void {
+    checkServiceName(name)
+    const target = this.configPath(name)
+    fs.mkdirSync(path.dirname(target), {recursive: true})
+    const tmp = `${target}.${process.pid}.tmp`
+    const fd = fs.openSync(tmp, 'w', 0o644)
+    try {
+      fs.writeSync(fd, documentToIni(doc))
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
+    }
+    fs.renameSync(tmp, target)
+  }
+
+  remove(name: string): void {
+    fs.rmSync(this.configPath(name), {force: true})
+    fs.rmSync(this.varDir(name), {recursive: true, force: true})
+  }
+
+  isFrozen(name: string): boolean {
+    return fs.existsSync(path.join(this.varDir(name), 'frozen'))
+  }
+
+  setFrozen(name: string, frozen: boolean): void {
+    const flag = path.join(this.varDir(name), 'frozen')
+    if (frozen) {
+      fs.mkdirSync(path.dirname(flag), {recursive: true})
+      fs.writeFileSync(flag, new Date().toISOString() + '\n')
+    } else {
+      fs.rmSync(flag, {force: true})
+    }
+  }
+}

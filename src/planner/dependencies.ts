@@ -1,0 +1,58 @@
+/** The service's start-order dependency graph, from every driver's declared dependencies. */
+import {Graph, alg} from '@dagrejs/graphlib'
+import type {Dependency} from '../drivers/api.js'
+import type {Service} from '../model/service.js'
+import {naturalCompare} from '../model/rid.js'
+import {PlanError} from './types.js'
+
+export interface DependencyGraph {
+  /** edges: before → after, with the reason as the edge label */
+  readonly graph: Graph
+  reason(before: string, after: string): string | undefined
+}
+
+export function buildDependencyGraph(service: Service): DependencyGraph {
+  const graph = new Graph({directed: true})
+  const active = service.resources.filter(r => !r.disabled)
+  for (const r of active) graph.setNode(r.rid)
+  const problems: string[] = []
+  for (const r of active) {
+    let deps: Dependency[]
+    try {
+      deps = r.driver.dependencies?.(r, service) ?? []
+    } catch (error) {
+      throw new PlanError(`${r.rid}: the ${r.group}.${r.type} driver failed to declare its dependencies: ${(error as Error).message}`)
+    }
+    for (const d of deps) {
+      for (const end of [d.before, d.after]) {
+        if (!service.resource(end)) problems.push(`${r.rid}: depends on ${end}, which is not a resource of ${service.name}`)
+      }
+      // a dependency on a disabled resource is ignored: that resource never runs
+      if (graph.hasNode(d.before) && graph.hasNode(d.after)) graph.setEdge(d.before, d.after, d.reason)
+    }
+  }
+  if (problems.length > 0) throw new PlanError(problems.join('\n'))
+  const cycles = alg.findCycles(graph)
+  if (cycles.length > 0) {
+    const described = cycles.map(c => [...c].sort(naturalCompare).join(', '))
+    throw new PlanError(`dependency cycle between ${described.join('; and between ')}`)
+  }
+  return {graph, reason: (b, a) => graph.edge(b, a) as string | undefined}
+}
+
+/** All rids reachable from `start` following `next` (excluding the start set). */
+export function reachable(start: Iterable<string>, next: (rid: string) => string[]): Map<string, string> {
+  const found = new Map<string, string>()
+  const seen = new Set(start)
+  const queue = [...seen]
+  while (queue.length > 0) {
+    const rid = queue.shift()!
+    for (const n of next(rid).sort(naturalCompare)) {
+      if (seen.has(n)) continue
+      seen.add(n)
+      found.set(n, rid)
+      queue.push(n)
+    }
+  }
+  return found
+}

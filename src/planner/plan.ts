@@ -1,0 +1,116 @@
+/**
+ * buildPlan: a pure function from (service, action, selection) to a Plan.
+ * The task graph is a graphlib Graph (tasks, dependency and order edges, one barrier node per
+ * stage boundary so large stages stay linear in edges); the Plan is its plain-data form.
+ */
+import {Graph, alg} from '@dagrejs/graphlib'
+import type {StepAction} from '../drivers/api.js'
+import type {Service} from '../model/service.js'
+import {buildDependencyGraph, type DependencyGraph} from './dependencies.js'
+import {type OrderedStage, orderIntoStages} from './order.js'
+import {type Closure, closeOverDependents, closeOverRequirements, selectResources} from './select.js'
+import {type AddedResource, PLAN_FORMAT_VERSION, type Plan, PlanError, type PlanStage, type PlanTask, type Selection, type ServiceAction} from './types.js'
+
+export interface PlanOptions {
+  readonly force?: boolean
+  readonly disableRollback?: boolean
+}
+
+interface Phase {
+  readonly phase: 'stop' | 'start'
+  readonly op: StepAction
+  readonly closure: Closure
+}
+
+function phasesFor(action: ServiceAction, deps: DependencyGraph, selected: string[]): Phase[] {
+  switch (action) {
+    case 'start':
+    case 'provision':
+      return [{phase: 'start', op: action, closure: closeOverRequirements(deps, selected)}]
+    case 'stop':
+    case 'unprovision':
+      return [{phase: 'stop', op: action, closure: closeOverDependents(deps, selected)}]
+    case 'restart': {
+      const stop = closeOverDependents(deps, selected)
+      return [
+        {phase: 'stop', op: 'stop', closure: stop},
+        {phase: 'start', op: 'start', closure: closeOverRequirements(deps, stop.rids)},
+      ]
+    }
+  }
+}
+
+function stepsFor(service: Service, rid: string, op: StepAction): string[] {
+  const r = service.resource(rid)!
+  const d = r.driver
+  switch (op) {
+    case 'provision':
+      return [...(d.provision ? d.describe('provision', r, service) : []), ...d.describe('start', r, service)]
+    case 'unprovision':
+      return [...d.describe('stop', r, service), ...(d.unprovision ? d.describe('unprovision', r, service) : [])]
+    default:
+      return d.describe(op, r, service)
+  }
+}
+
+/** Stop-like phases run the start order backwards. */
+function directed(stages: OrderedStage[], phase: 'stop' | 'start'): OrderedStage[] {
+  if (phase === 'start') return stages
+  return [...stages].reverse().map(s => ({...s, rids: [...s.rids].reverse(), edges: s.edges.map(([a, b]) => [b, a] as [string, string])}))
+}
+
+export function buildPlan(service: Service, action: ServiceAction, selection: Selection = {}, options: PlanOptions = {}): Plan {
+  const deps = buildDependencyGraph(service)
+  const selected = selectResources(service, selection).map(r => r.rid)
+  const phases = phasesFor(action, deps, selected)
+
+  const graph = new Graph({directed: true})
+  const stages: PlanStage[] = []
+  const tasks: PlanTask[] = []
+  const added: AddedResource[] = []
+  const taskKey = (phase: string, rid: string) => `${phase}:${rid}`
+  let previousBarrier: string | undefined
+  for (const {phase, op, closure} of phases) {
+    for (const a of closure.added) if (!added.some(x => x.rid === a.rid)) added.push(a)
+    const idOf = new Map<string, number>()
+    for (const stage of directed(orderIntoStages(service, closure.rids, deps), phase)) {
+      const index = stages.length + 1
+      const ids: number[] = []
+      for (const rid of stage.rids) {
+        const id = tasks.length + 1
+        idOf.set(rid, id)
+        ids.push(id)
+        const key = taskKey(phase, rid)
+        graph.setNode(key, id)
+        if (previousBarrier) graph.setEdge(previousBarrier, key)
+        const r = service.resource(rid)!
+        const skip = phase === 'stop' && r.standby && !options.force ? 'standby resource stays up (use --force to stop it)' : undefined
+        const after = stage.edges.filter(([, b]) => b === rid).map(([a]) => idOf.get(a)!)
+        for (const [a, b] of stage.edges) if (b === rid) graph.setEdge(taskKey(phase, a), key)
+        tasks.push({id, rid, driver: `${r.group}.${r.type}`, op, phase, stage: index, after: after.sort((x, y) => x - y), steps: stepsFor(service, rid, op), ...(skip ? {skip} : {})})
+      }
+      const barrier = `stage#${index}`
+      graph.setNode(barrier)
+      for (const rid of stage.rids) graph.setEdge(taskKey(phase, rid), barrier)
+      previousBarrier = barrier
+      stages.push({index, phase, group: stage.key.group, ...(stage.key.subset !== undefined ? {subset: stage.key.subset} : {}), parallel: stage.parallel, tasks: ids})
+    }
+  }
+  // the ids are the execution order: they must be a topological order of the task graph
+  if (!alg.isAcyclic(graph)) throw new PlanError('internal: the task graph has a cycle')
+  for (const e of graph.edges()) {
+    const a = graph.node(e.v) as number | undefined
+    const b = graph.node(e.w) as number | undefined
+    if (a !== undefined && b !== undefined && a >= b) throw new PlanError(`internal: task ${a} is ordered after task ${b} it must precede`)
+  }
+  return {
+    version: PLAN_FORMAT_VERSION,
+    service: service.name,
+    action,
+    selected,
+    added,
+    stages,
+    tasks,
+    rollback: phases.some(p => p.phase === 'start') && !options.disableRollback,
+  }
+}

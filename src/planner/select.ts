@@ -1,0 +1,59 @@
+/** Resource selection (--rid, --tags, --subsets) and its dependency closure. */
+import type {Service, ServiceResource} from '../model/service.js'
+import {naturalCompare} from '../model/rid.js'
+import {type DependencyGraph, reachable} from './dependencies.js'
+import {type AddedResource, PlanError, type Selection} from './types.js'
+
+function matchesRidSelector(r: ServiceResource, selector: string): boolean {
+  if (selector === r.rid) return true
+  const sectionGroup = r.rid.slice(0, r.rid.indexOf('#'))
+  if (selector === r.group || selector === sectionGroup) return true
+  return selector === `${r.group}.${r.type}`
+}
+
+/** The resources a selection names; every given criterion narrows it. Disabled resources are never selected. */
+export function selectResources(service: Service, selection: Selection): ServiceResource[] {
+  let candidates = service.resources.filter(r => !r.disabled)
+  const {rids, tags, subsets} = selection
+  if (rids && rids.length > 0) {
+    const unknown = rids.filter(s => !service.resources.some(r => matchesRidSelector(r, s)))
+    if (unknown.length > 0)
+      throw new PlanError(`--rid: ${unknown.join(', ')} matches no resource of ${service.name} (resources: ${service.resources.map(r => r.rid).join(', ')})`)
+    candidates = candidates.filter(r => rids.some(s => matchesRidSelector(r, s)))
+  }
+  if (tags && tags.length > 0) candidates = candidates.filter(r => r.tags.some(t => tags.includes(t)))
+  if (subsets && subsets.length > 0) candidates = candidates.filter(r => r.subset !== undefined && subsets.includes(r.subset))
+  if (candidates.length === 0) {
+    const what = [rids?.length ? `--rid ${rids.join(',')}` : '', tags?.length ? `--tags ${tags.join(',')}` : '', subsets?.length ? `--subsets ${subsets.join(',')}` : ''].filter(Boolean).join(' ')
+    throw new PlanError(`the selection ${what || '(all)'} matches no enabled resource of ${service.name}`)
+  }
+  return candidates
+}
+
+export interface Closure {
+  readonly rids: Set<string>
+  readonly added: AddedResource[]
+}
+
+function describeAdded(deps: DependencyGraph, rid: string, via: string, direction: 'requires' | 'required-by'): AddedResource {
+  const [before, after] = direction === 'requires' ? [rid, via] : [via, rid]
+  return {rid, reason: `${deps.reason(before, after) ?? 'dependency'}: ${before} starts before ${after}`}
+}
+
+/** Start-like: add what the selection needs first. */
+export function closeOverRequirements(deps: DependencyGraph, rids: Iterable<string>): Closure {
+  const set = new Set(rids)
+  const found = reachable(set, rid => deps.graph.predecessors(rid) ?? [])
+  const added = [...found].map(([rid, via]) => describeAdded(deps, rid, via, 'requires'))
+  for (const a of added) set.add(a.rid)
+  return {rids: set, added: added.sort((a, b) => naturalCompare(a.rid, b.rid))}
+}
+
+/** Stop-like: add what would be left running on top of the selection (e.g. containers in a netns). */
+export function closeOverDependents(deps: DependencyGraph, rids: Iterable<string>): Closure {
+  const set = new Set(rids)
+  const found = reachable(set, rid => deps.graph.successors(rid) ?? [])
+  const added = [...found].map(([rid, via]) => describeAdded(deps, rid, via, 'required-by'))
+  for (const a of added) set.add(a.rid)
+  return {rids: set, added: added.sort((a, b) => naturalCompare(a.rid, b.rid))}
+}

@@ -1,0 +1,58 @@
+/** A plan: plain data, deterministic, what --dry-run prints and the executor runs. */
+import type {StepAction} from '../drivers/api.js'
+
+export const PLAN_FORMAT_VERSION = 1
+
+export type ServiceAction = 'start' | 'stop' | 'restart' | 'provision' | 'unprovision'
+
+export interface PlanTask {
+  /** 1-based, in execution order */
+  readonly id: number
+  readonly rid: string
+  readonly driver: string
+  /** What the executor calls: provision runs the driver's provision then start; unprovision runs stop then unprovision. */
+  readonly op: StepAction
+  readonly phase: 'stop' | 'start'
+  readonly stage: number
+  /** Tasks of the same stage, or dependencies, that must be done first. Earlier stages are implied. */
+  readonly after: readonly number[]
+  /** The commands or API calls the task would make. */
+  readonly steps: readonly string[]
+  /** Set when the task runs nothing, with the reason (e.g. a standby resource on stop). */
+  readonly skip?: string
+}
+
+export interface PlanStage {
+  readonly index: number
+  readonly phase: 'stop' | 'start'
+  readonly group: string
+  readonly subset?: string
+  readonly parallel: boolean
+  readonly tasks: readonly number[]
+}
+
+export interface AddedResource {
+  readonly rid: string
+  readonly reason: string
+}
+
+export interface Plan {
+  readonly version: number
+  readonly service: string
+  readonly action: ServiceAction
+  readonly selected: readonly string[]
+  readonly added: readonly AddedResource[]
+  readonly stages: readonly PlanStage[]
+  readonly tasks: readonly PlanTask[]
+  /** Start-like phases undo what they changed, in reverse, when a task fails. */
+  readonly rollback: boolean
+}
+
+export interface Selection {
+  /** Exact rids (container#3), groups (container) or group.type (container.docker). */
+  readonly rids?: readonly string[]
+  readonly tags?: readonly string[]
+  readonly subsets?: readonly string[]
+}
+
+export class PlanError extends Error {}

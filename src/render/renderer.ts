@@ -1,0 +1,19 @@
+/** Picks how an action shows progress: a live tree on a TTY, one line per event elsewhere, nothing for JSON. */
+import type {RendererChoice} from '../executor/execute.js'
+import {type ActionEvent, type EventSink, formatEventLine} from '../log/events.js'
+
+export function chooseRenderer(options: {format: 'text' | 'json'; verbose?: boolean}): RendererChoice {
+  if (options.format === 'json') return 'silent'
+  if (options.verbose || !process.stdout.isTTY || process.env.CI) return 'lines'
+  return 'tty'
+}
+
+export class LinePrinterSink implements EventSink {
+  constructor(private readonly verbose = false, private readonly write: (line: string) => void = l => process.stdout.write(l + '\n')) {}
+  emit(event: ActionEvent): void {
+    if (event.level === 'debug' && !this.verbose) return
+    // task state changes are for the JSON result and the log; a line is printed only when it says something
+    if (event.state && (event.state === 'running' || event.state === 'done')) return
+    this.write(formatEventLine(event))
+  }
+}

@@ -1,0 +1,66 @@
+/** Creating and editing service configs: everything is validated before the atomic write. */
+import fs from 'node:fs'
+import {ensureServiceId, normalizeDocument} from '../config/compile.js'
+import {type ServiceDocument, cloneDocument, parseDocument} from '../config/document.js'
+import {UsageError, checkServiceName} from '../config/store.js'
+import {parseRid} from '../model/rid.js'
+import type {Session} from './session.js'
+
+export async function readConfigInput(source: string): Promise<{text: string; origin: string}> {
+  if (source === '-') {
+    const chunks: Buffer[] = []
+    for await (const c of process.stdin) chunks.push(c as Buffer)
+    return {text: Buffer.concat(chunks).toString('utf8'), origin: 'standard input'}
+  }
+  try {
+    return {text: fs.readFileSync(source, 'utf8'), origin: source}
+  } catch (error) {
+    throw new UsageError(`--config: cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+}
+
+export async function createService(session: Session, name: string, text: string, origin: string, force: boolean): Promise<ServiceDocument> {
+  checkServiceName(name)
+  if (session.store.exists(name) && !force) throw new UsageError(`service ${name} already exists (${session.store.configPath(name)}); use --force to replace its config`)
+  const doc = normalizeDocument(ensureServiceId(parseDocument(text, name, origin)), await session.registry())
+  await session.compile(name, doc)
+  session.store.write(name, doc)
+  return doc
+}
+
+export type KwEdit = {op: 'set'; section: string; keyword: string; value: string} | {op: 'unset'; section: string; keyword: string}
+
+export async function editService(session: Session, name: string, edits: readonly KwEdit[]): Promise<ServiceDocument> {
+  const doc = cloneDocument(session.store.read(name))
+  for (const e of edits) {
+    let section = doc.find(s => s.name === e.section)
+    if (e.op === 'unset') {
+      const i = section?.entries.findIndex(([k]) => k === e.keyword) ?? -1
+      if (!section || i === -1) throw new UsageError(`--kw ${e.section}.${e.keyword}: not set in ${name}`)
+      section.entries.splice(i, 1)
+      continue
+    }
+    if (!section) {
+      if (e.section !== 'DEFAULT' && !parseRid(e.section) && !e.section.startsWith('subset#')) throw new UsageError(`--kw ${e.section}.${e.keyword}: unknown section ${e.section}`)
+      section = {name: e.section, entries: []}
+      doc.push(section)
+    }
+    const existing = section.entries.find(([k]) => k === e.keyword)
+    if (existing) existing[1] = e.value
+    else section.entries.push([e.keyword, e.value])
+  }
+  const normalized = normalizeDocument(doc.filter(s => s.entries.length > 0 || s.name === 'DEFAULT'), await session.registry())
+  await session.compile(name, normalized)
+  session.store.write(name, normalized)
+  return normalized
+}
+
+export async function deleteSections(session: Session, name: string, rids: readonly string[]): Promise<ServiceDocument> {
+  const doc = session.store.read(name)
+  const missing = rids.filter(r => !doc.some(s => s.name === r))
+  if (missing.length > 0) throw new UsageError(`--rid: ${missing.join(', ')} is not a section of ${name}`)
+  const kept = doc.filter(s => !rids.includes(s.name))
+  await session.compile(name, kept)
+  session.store.write(name, kept)
+  return kept
+}

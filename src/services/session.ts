@@ -1,0 +1,38 @@
+/** What a command needs to work on services: settings, the store, the drivers, and loading a service. */
+import type {Interfaces} from '@oclif/core'
+import {compileService} from '../config/compile.js'
+import {type Settings, loadSettings} from '../config/settings.js'
+import {ServiceStore} from '../config/store.js'
+import type {ServiceDocument} from '../config/document.js'
+import {loadDriverRegistry} from '../drivers/load.js'
+import type {DriverRegistry} from '../drivers/registry.js'
+import type {Service} from '../model/service.js'
+
+export class Session {
+  private registryPromise?: Promise<DriverRegistry>
+
+  private constructor(readonly config: Interfaces.Config, readonly settings: Settings, readonly store: ServiceStore) {}
+
+  static async open(config: Interfaces.Config): Promise<Session> {
+    const settings = await loadSettings()
+    return new Session(config, settings, new ServiceStore(settings))
+  }
+
+  registry(): Promise<DriverRegistry> {
+    this.registryPromise ??= loadDriverRegistry(this.config)
+    return this.registryPromise
+  }
+
+  async compile(name: string, doc: ServiceDocument): Promise<Service> {
+    return compileService(doc, await this.registry(), {name, nodename: this.settings.nodename, varDir: this.store.varDir(name)})
+  }
+
+  async load(name: string): Promise<{doc: ServiceDocument; service: Service}> {
+    const doc = this.store.read(name)
+    return {doc, service: await this.compile(name, doc)}
+  }
+
+  get driverSettings() {
+    return {root: this.settings.root, nodename: this.settings.nodename, dockerHost: this.settings.dockerHost}
+  }
+}

@@ -1,0 +1,12 @@
+/** Status arithmetic: up+down is warn, n/a is neutral, standby counts as its plain value. */
+import type {StatusValue} from '../drivers/api.js'
+
+export type AggregateStatus = 'up' | 'down' | 'warn' | 'n/a'
+
+export function aggregateStatus(values: readonly StatusValue[]): AggregateStatus {
+  const plain = values.map(v => (v === 'stdby up' ? 'up' : v === 'stdby down' ? 'down' : v)).filter(v => v !== 'n/a')
+  if (plain.length === 0) return 'n/a'
+  if (plain.includes('warn')) return 'warn'
+  const set = new Set(plain)
+  return set.size === 1 ? (plain[0] as AggregateStatus) : 'warn'
+}
