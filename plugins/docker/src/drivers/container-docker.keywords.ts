@@ -1,0 +1,113 @@
+/**
+ * The container.docker keyword manifest. Order matters: `print config` lists a section's
+ * keywords in this order (the seed prints type, image, run_command, netns).
+ */
+import type {KeywordSpec} from 'svcmgr'
+import {splitWords} from '../util/words.js'
+import {parseRunArgs} from './run-args.js'
+
+/** The parsed keywords a container.docker resource carries (Resource.kw). */
+export interface DockerKeywords {
+  readonly image: string
+  readonly run_command?: readonly string[]
+  readonly run_args?: readonly string[]
+  readonly entrypoint?: readonly string[]
+  readonly netns?: string
+  readonly rm: boolean
+  readonly hostname?: string
+  readonly environment?: readonly string[]
+  readonly volume_mounts?: readonly string[]
+  readonly privileged: boolean
+  readonly interactive: boolean
+  readonly tty: boolean
+  /** milliseconds */
+  readonly start_timeout: number
+  /** milliseconds */
+  readonly stop_timeout: number
+  readonly image_pull_policy: 'once' | 'always'
+  readonly user?: string
+  readonly cwd?: string
+}
+
+export const NETNS_RE = /^container#[0-9]+$/
+const ENV_RE = /^[A-Za-z_][A-Za-z0-9_.-]*=/
+const MOUNT_RE = /^[^:\s]+:\/[^:]*(:(ro|rw))?$/
+
+function eachWord(raw: string, ok: (w: string) => boolean, expected: string): string | undefined {
+  const words = splitWords(raw)
+  if (!words) return undefined // the list parser reports unbalanced quotes itself
+  const bad = words.find(w => !ok(w))
+  return bad === undefined ? undefined : `${expected} (not ${JSON.stringify(bad)})`
+}
+
+export const DOCKER_KEYWORDS: readonly KeywordSpec[] = [
+  {
+    name: 'image',
+    required: true,
+    help: 'The image the container runs (e.g. nginx, redis:3.0, 127.0.0.1:5000/redis:3.0, or an image id).',
+    check: v => (/^\S+$/.test(v.trim()) && v.trim() !== '' ? undefined : 'an image name without spaces'),
+  },
+  {
+    name: 'run_command',
+    aliases: ['command'],
+    type: 'list',
+    help: "The command given to the image's entrypoint, as shell-like words (docker run IMAGE COMMAND...).",
+  },
+  {
+    name: 'run_args',
+    type: 'list',
+    help: 'Extra docker run options, as shell-like words. Supported: -e/--env, -v/--volume, -h/--hostname, -u/--user, -w/--workdir, -l/--label, --cap-add, --cap-drop, --tmpfs, --entrypoint, --stop-signal, --privileged, -i, -t, --init, --read-only, -d. Networking goes in netns.',
+    check: v => {
+      const words = splitWords(v)
+      if (!words) return undefined
+      const r = parseRunArgs(words)
+      return 'error' in r ? r.error : undefined
+    },
+  },
+  {
+    name: 'entrypoint',
+    type: 'list',
+    help: "Replaces the image's entrypoint, as shell-like words.",
+  },
+  {
+    name: 'netns',
+    aliases: ['net'],
+    help: 'Run in the network namespace of another container resource of this service (container#N), which then starts first; "host" for the host\'s, "none" (the default) for a private namespace with loopback only.',
+    check: v => (NETNS_RE.test(v.trim()) || v.trim() === 'host' || v.trim() === 'none' ? undefined : 'container#<n>, host or none'),
+  },
+  {
+    name: 'rm',
+    type: 'bool',
+    default: 'false',
+    help: 'Remove the container after stop, so the next start creates it anew (from a changed image, for instance).',
+  },
+  {
+    name: 'hostname',
+    help: "The container's hostname (not with netns = container#N: it shares that container's UTS settings).",
+  },
+  {
+    name: 'environment',
+    type: 'list',
+    help: 'Environment variables as KEY=VALUE words.',
+    check: v => eachWord(v, w => ENV_RE.test(w), 'KEY=VALUE words'),
+  },
+  {
+    name: 'volume_mounts',
+    type: 'list',
+    help: 'Mounts as SOURCE:DEST[:ro|rw] words; SOURCE is a host path or a volume name, DEST an absolute path.',
+    check: v => eachWord(v, w => MOUNT_RE.test(w), 'SOURCE:/DEST[:ro|rw] words'),
+  },
+  {name: 'privileged', type: 'bool', default: 'false', help: 'Give the container all capabilities and devices (docker run --privileged).'},
+  {name: 'interactive', type: 'bool', default: 'false', help: 'Keep the container\'s stdin open (docker run -i).'},
+  {name: 'tty', type: 'bool', default: 'false', help: 'Give the container a terminal (docker run -t).'},
+  {name: 'start_timeout', type: 'duration', default: '60s', help: 'How long start waits for the container to run (and an image pull to finish, at most 5 minutes when shorter).'},
+  {name: 'stop_timeout', type: 'duration', default: '10s', help: 'How long docker stop waits after SIGTERM before it kills the container.'},
+  {
+    name: 'image_pull_policy',
+    choices: ['once', 'always'],
+    default: 'once',
+    help: 'once: pull the image only when it is absent; always: pull it before every container creation.',
+  },
+  {name: 'user', help: 'The user (name, uid or uid:gid) the container runs as (docker run --user).'},
+  {name: 'cwd', help: 'The working folder in the container (docker run --workdir).', check: v => (v.startsWith('/') ? undefined : 'an absolute path')},
+]

@@ -1,0 +1,162 @@
+/**
+ * What a container.docker resource asks of the engine, computed once from its keywords and
+ * rendered two ways: the engine's create request (dockerode) and the equivalent `docker run`
+ * line that start logs and --dry-run shows. One source, so the log never lies about the call.
+ */
+import type {ContainerCreateOptions} from 'dockerode'
+import type {Resource, ServiceView} from 'svcmgr'
+import type {DockerKeywords} from './container-docker.keywords.js'
+import {emptyRunArgs, parseRunArgs} from './run-args.js'
+
+export const LABEL_SERVICE = 'com.svcmgr.service'
+export const LABEL_RID = 'com.svcmgr.rid'
+export const LABEL_ID = 'com.svcmgr.id'
+
+type Res = Pick<Resource<DockerKeywords>, 'rid' | 'index' | 'kw'>
+type Svc = Pick<ServiceView, 'name' | 'id'>
+
+/** "<svc>.container.<index>", the seed's svc2.container.3. */
+export function containerName(svc: Pick<ServiceView, 'name'>, res: Pick<Resource, 'index'>): string {
+  return `${svc.name}.container.${res.index}`
+}
+
+/** The container name of a netns owner rid ("container#1" → "svc2.container.1"). */
+export function ownerName(svc: Pick<ServiceView, 'name'>, ownerRid: string): string {
+  return containerName(svc, {index: ownerRid.slice(ownerRid.indexOf('#') + 1)})
+}
+
+/** The netns owner rid, when netns names another container. */
+export function netnsOwner(res: Pick<Resource<DockerKeywords>, 'kw'>): string | undefined {
+  const n = res.kw.netns
+  return n && n.startsWith('container#') ? n : undefined
+}
+
+export function networkMode(res: Pick<Resource<DockerKeywords>, 'kw'>, svc: Pick<ServiceView, 'name'>): string {
+  const owner = netnsOwner(res)
+  if (owner) return `container:${ownerName(svc, owner)}`
+  return res.kw.netns === 'host' ? 'host' : 'none'
+}
+
+/** Only cgroupfs engines take a path; systemd-driven engines get none (docker's own default). */
+export function cgroupParent(svc: Pick<ServiceView, 'name'>, res: Pick<Resource, 'index'>, cgroupDriver: string | undefined): string | undefined {
+  return cgroupDriver === 'cgroupfs' ? `/svcmgr.slice/${svc.name}.slice/container.slice/container.${res.index}.slice` : undefined
+}
+
+export interface ContainerSpec {
+  readonly name: string
+  readonly image: string
+  readonly labels: Readonly<Record<string, string>>
+  readonly entrypoint?: readonly string[]
+  readonly cmd?: readonly string[]
+  readonly env: readonly string[]
+  readonly binds: readonly string[]
+  readonly tmpfs: Readonly<Record<string, string>>
+  readonly capAdd: readonly string[]
+  readonly capDrop: readonly string[]
+  readonly hostname?: string
+  readonly user?: string
+  readonly workdir?: string
+  readonly stopSignal?: string
+  readonly privileged: boolean
+  readonly interactive: boolean
+  readonly tty: boolean
+  readonly init: boolean
+  readonly readOnly: boolean
+  readonly networkMode: string
+  readonly cgroupParent?: string
+  readonly stopTimeoutSec: number
+}
+
+export function containerSpec(res: Res, svc: Svc, cgroupDriver: string | undefined): ContainerSpec {
+  const kw = res.kw
+  const parsed = kw.run_args?.length ? parseRunArgs(kw.run_args) : emptyRunArgs()
+  // the keyword check refused bad run_args at config time; a hand-edited compiled value still fails loudly
+  if ('error' in parsed) throw new Error(`${res.rid}.run_args: expected ${parsed.error}`)
+  const ra = parsed
+  return {
+    name: containerName(svc, res),
+    image: kw.image,
+    labels: {...ra.labels, [LABEL_SERVICE]: svc.name, [LABEL_RID]: res.rid, [LABEL_ID]: svc.id},
+    entrypoint: kw.entrypoint?.length ? kw.entrypoint : ra.entrypoint !== undefined ? [ra.entrypoint] : undefined,
+    cmd: kw.run_command?.length ? kw.run_command : undefined,
+    env: [...ra.env, ...(kw.environment ?? [])],
+    binds: [...ra.binds, ...(kw.volume_mounts ?? [])],
+    tmpfs: ra.tmpfs,
+    capAdd: ra.capAdd,
+    capDrop: ra.capDrop,
+    hostname: kw.hostname ?? ra.hostname,
+    user: kw.user ?? ra.user,
+    workdir: kw.cwd ?? ra.workdir,
+    stopSignal: ra.stopSignal,
+    privileged: kw.privileged || ra.privileged === true,
+    interactive: kw.interactive || ra.interactive === true,
+    tty: kw.tty || ra.tty === true,
+    init: ra.init === true,
+    readOnly: ra.readOnly === true,
+    networkMode: networkMode(res, svc),
+    cgroupParent: cgroupParent(svc, res, cgroupDriver),
+    stopTimeoutSec: Math.ceil(kw.stop_timeout / 1000),
+  }
+}
+
+/** The engine's create request. */
+export function createOptions(spec: ContainerSpec): ContainerCreateOptions {
+  return {
+    name: spec.name,
+    Image: spec.image,
+    Labels: {...spec.labels},
+    ...(spec.entrypoint ? {Entrypoint: [...spec.entrypoint]} : {}),
+    ...(spec.cmd ? {Cmd: [...spec.cmd]} : {}),
+    Env: [...spec.env],
+    ...(spec.hostname ? {Hostname: spec.hostname} : {}),
+    ...(spec.user ? {User: spec.user} : {}),
+    ...(spec.workdir ? {WorkingDir: spec.workdir} : {}),
+    ...(spec.stopSignal ? {StopSignal: spec.stopSignal} : {}),
+    StopTimeout: spec.stopTimeoutSec,
+    Tty: spec.tty,
+    OpenStdin: spec.interactive,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: {
+      NetworkMode: spec.networkMode,
+      ...(spec.cgroupParent ? {CgroupParent: spec.cgroupParent} : {}),
+      Binds: [...spec.binds],
+      ...(Object.keys(spec.tmpfs).length ? {Tmpfs: {...spec.tmpfs}} : {}),
+      ...(spec.capAdd.length ? {CapAdd: [...spec.capAdd]} : {}),
+      ...(spec.capDrop.length ? {CapDrop: [...spec.capDrop]} : {}),
+      Privileged: spec.privileged,
+      Init: spec.init,
+      ReadonlyRootfs: spec.readOnly,
+    },
+  }
+}
+
+/** The docker CLI words after `docker` that create this container: `run -d ...` or `create ...`. */
+export function cliArgs(spec: ContainerSpec, verb: 'run' | 'create'): string[] {
+  const a: string[] = verb === 'run' ? ['run', '-d'] : ['create']
+  a.push(`--name=${spec.name}`, `--net=${spec.networkMode}`)
+  if (spec.cgroupParent) a.push('--cgroup-parent', spec.cgroupParent)
+  for (const e of spec.env) a.push('-e', e)
+  for (const b of spec.binds) a.push('-v', b)
+  for (const [k, v] of Object.entries(spec.tmpfs)) a.push(`--tmpfs=${v ? `${k}:${v}` : k}`)
+  if (spec.hostname) a.push(`--hostname=${spec.hostname}`)
+  if (spec.user) a.push(`--user=${spec.user}`)
+  if (spec.workdir) a.push(`--workdir=${spec.workdir}`)
+  for (const c of spec.capAdd) a.push(`--cap-add=${c}`)
+  for (const c of spec.capDrop) a.push(`--cap-drop=${c}`)
+  if (spec.privileged) a.push('--privileged')
+  if (spec.interactive) a.push('-i')
+  if (spec.tty) a.push('-t')
+  if (spec.init) a.push('--init')
+  if (spec.readOnly) a.push('--read-only')
+  if (spec.stopSignal) a.push(`--stop-signal=${spec.stopSignal}`)
+  if (spec.stopTimeoutSec !== 10) a.push(`--stop-timeout=${spec.stopTimeoutSec}`)
+  for (const [k, v] of Object.entries(spec.labels)) a.push(`--label=${k}=${v}`)
+  // docker's --entrypoint takes one word: the rest of a longer entrypoint goes before the command
+  if (spec.entrypoint) a.push(`--entrypoint=${spec.entrypoint[0]}`)
+  a.push(spec.image)
+  if (spec.entrypoint) a.push(...spec.entrypoint.slice(1))
+  if (spec.cmd) a.push(...spec.cmd)
+  return a
+}

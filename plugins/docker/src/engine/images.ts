@@ -1,0 +1,104 @@
+/** Image presence and pulls with throttled progress and a hard timeout. */
+import type {Readable} from 'node:stream'
+import type Dockerode from 'dockerode'
+import {engineMessage, statusCode} from './client.js'
+
+export async function imagePresent(docker: Dockerode, image: string): Promise<boolean> {
+  try {
+    await docker.getImage(image).inspect()
+    return true
+  } catch (error) {
+    if (statusCode(error) === 404) return false
+    throw error
+  }
+}
+
+interface PullEvent {
+  status?: string
+  id?: string
+  progressDetail?: {current?: number; total?: number}
+  error?: string
+  errorDetail?: {message?: string}
+}
+
+export interface PullOptions {
+  readonly timeoutMs: number
+  /** Progress lines, no more often than progressEveryMs. */
+  readonly progress?: (line: string) => void
+  readonly progressEveryMs?: number
+  readonly signal?: AbortSignal
+}
+
+function mb(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`
+}
+
+/** Pulls `image` (tag latest when none). Throws with the registry's message, or on timeout. */
+export async function pullImage(docker: Dockerode, image: string, options: PullOptions): Promise<void> {
+  let stream: Readable
+  try {
+    stream = (await docker.pull(image)) as Readable
+  } catch (error) {
+    throw new Error(`docker pull ${image}: ${engineMessage(error)}`)
+  }
+  const every = options.progressEveryMs ?? 5000
+  const layers = new Map<string, {status: string; current: number; total: number}>()
+  let lastReport = Date.now()
+  let lastStatus = ''
+  const report = () => {
+    if (!options.progress) return
+    const all = [...layers.values()]
+    const done = all.filter(l => /^(Pull complete|Already exists|Download complete)/.test(l.status)).length
+    const current = all.reduce((s, l) => s + l.current, 0)
+    const total = all.reduce((s, l) => s + l.total, 0)
+    options.progress(`pulling docker image ${image}: ${all.length ? `${done}/${all.length} layers` : lastStatus || 'waiting'}${total ? `, ${mb(current)} of ${mb(total)}` : ''}`)
+  }
+  await new Promise<void>((resolve, reject) => {
+    let buf = ''
+    let failed: string | undefined
+    let finished = false
+    const finish = (error?: Error) => {
+      if (finished) return
+      finished = true
+      clearTimeout(timer)
+      options.signal?.removeEventListener('abort', onAbort)
+      if (error) {
+        stream.destroy()
+        reject(error)
+      } else resolve()
+    }
+    const timer = setTimeout(() => finish(new Error(`docker pull ${image}: timed out after ${options.timeoutMs / 1000}s`)), options.timeoutMs)
+    const onAbort = () => finish(new Error(`docker pull ${image}: interrupted`))
+    options.signal?.addEventListener('abort', onAbort)
+    stream.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8')
+      let nl: number
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim()
+        buf = buf.slice(nl + 1)
+        if (!line) continue
+        let ev: PullEvent
+        try {
+          ev = JSON.parse(line) as PullEvent
+        } catch {
+          continue
+        }
+        if (ev.error) failed = ev.errorDetail?.message ?? ev.error
+        else if (ev.id && ev.status && /^[0-9a-f]{12}$/.test(ev.id)) {
+          const prev = layers.get(ev.id) ?? {status: '', current: 0, total: 0}
+          const total = ev.progressDetail?.total ?? prev.total
+          const current = /complete|exists/i.test(ev.status) ? total || prev.current : ev.progressDetail?.current ?? prev.current
+          layers.set(ev.id, {status: ev.status, current, total})
+        } else if (ev.status) lastStatus = ev.status
+        if (Date.now() - lastReport >= every) {
+          lastReport = Date.now()
+          report()
+        }
+      }
+    })
+    stream.on('error', e => finish(new Error(`docker pull ${image}: ${e.message}`)))
+    stream.on('end', () => finish(failed ? new Error(`docker pull ${image}: ${failed}`) : undefined))
+    stream.on('close', () => finish(failed ? new Error(`docker pull ${image}: ${failed}`) : undefined))
+  })
+  if (!(await imagePresent(docker, image))) throw new Error(`docker pull ${image}: the engine reported no error, yet the image is not there`)
+}
