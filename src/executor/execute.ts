@@ -115,6 +115,8 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const list = new Listr(
     plan.stages.map(stage => ({
       title: `${stage.phase === 'stop' ? 'stop' : plan.action === 'restart' ? 'start' : plan.action} ${stage.group}${stage.subset !== undefined ? `:${stage.subset}` : ''}${stage.parallel ? ' (parallel)' : ''}`,
+      // a failure in a parallel stage does not throw through listr (its siblings finish first): later stages skip
+      skip: () => (firstError !== undefined ? 'not run: an earlier task failed' : false),
       task: async (_ctx: unknown, stageTask: any) => {
         if (plan.action === 'restart' && stage.phase === 'start' && stage === plan.stages.find(s => s.phase === 'start')) svcLog.info('instance stopped, ready for restart.')
         return stageTask.newListr(

@@ -11,9 +11,37 @@ export function parseRid(rid: string): ResourceId | undefined {
   return m ? {group: m[1], index: m[2]} : undefined
 }
 
-const collator = new Intl.Collator('en', {numeric: true, sensitivity: 'base'})
+const isDigit = (c: number) => c >= 48 && c <= 57
 
-/** Natural order: container#2 before container#10. */
+/** Natural order: container#2 before container#10 (digit runs compare by value). Hot in planning: no Intl. */
 export function naturalCompare(a: string, b: string): number {
-  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0)
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i)
+    const cb = b.charCodeAt(j)
+    if (isDigit(ca) && isDigit(cb)) {
+      let ei = i
+      let ej = j
+      while (ei < a.length && isDigit(a.charCodeAt(ei))) ei++
+      while (ej < b.length && isDigit(b.charCodeAt(ej))) ej++
+      // strip leading zeros, then the longer run is the larger number
+      let si = i
+      let sj = j
+      while (si < ei - 1 && a.charCodeAt(si) === 48) si++
+      while (sj < ej - 1 && b.charCodeAt(sj) === 48) sj++
+      if (ei - si !== ej - sj) return ei - si - (ej - sj)
+      for (let k = 0; k < ei - si; k++) {
+        const d = a.charCodeAt(si + k) - b.charCodeAt(sj + k)
+        if (d !== 0) return d
+      }
+      i = ei
+      j = ej
+      continue
+    }
+    if (ca !== cb) return ca - cb
+    i++
+    j++
+  }
+  return a.length - i - (b.length - j) || (a < b ? -1 : a > b ? 1 : 0)
 }

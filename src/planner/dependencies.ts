@@ -32,7 +32,8 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
     }
   }
   if (problems.length > 0) throw new PlanError(problems.join('\n'))
-  const cycles = alg.findCycles(graph)
+  // Kahn's pass first: graphlib's cycle search recurses and long dependency chains would overflow the stack
+  const cycles = hasCycle(graph) ? alg.findCycles(graph) : []
   if (cycles.length > 0) {
     const described = cycles.map(c => [...c].sort(naturalCompare).join(', '))
     throw new PlanError(`dependency cycle between ${described.join('; and between ')}`)
@@ -55,4 +56,21 @@ export function reachable(start: Iterable<string>, next: (rid: string) => string
     }
   }
   return found
+}
+
+function hasCycle(graph: Graph): boolean {
+  const indegree = new Map<string, number>()
+  for (const n of graph.nodes()) indegree.set(n, graph.inEdges(n)?.length ?? 0)
+  const ready = [...indegree].filter(([, d]) => d === 0).map(([n]) => n)
+  let seen = 0
+  while (ready.length > 0) {
+    const n = ready.pop()!
+    seen++
+    for (const s of graph.successors(n) ?? []) {
+      const d = indegree.get(s)! - 1
+      indegree.set(s, d)
+      if (d === 0) ready.push(s)
+    }
+  }
+  return seen < graph.nodeCount()
 }

@@ -3,7 +3,7 @@
  * The task graph is a graphlib Graph (tasks, dependency and order edges, one barrier node per
  * stage boundary so large stages stay linear in edges); the Plan is its plain-data form.
  */
-import {Graph, alg} from '@dagrejs/graphlib'
+import {Graph} from '@dagrejs/graphlib'
 import type {StepAction} from '../drivers/api.js'
 import type {Service} from '../model/service.js'
 import {buildDependencyGraph, type DependencyGraph} from './dependencies.js'
@@ -76,28 +76,34 @@ export function buildPlan(service: Service, action: ServiceAction, selection: Se
     for (const stage of directed(orderIntoStages(service, closure.rids, deps), phase)) {
       const index = stages.length + 1
       const ids: number[] = []
+      // only a stage's sources hang off the previous barrier and only its sinks feed the next:
+      // the other members are ordered through them, which keeps the graph small
+      const hasPred = new Set(stage.edges.map(([, b]) => b))
+      const hasSucc = new Set(stage.edges.map(([a]) => a))
+      const predsOf = new Map<string, string[]>()
+      for (const [a, b] of stage.edges) predsOf.set(b, [...(predsOf.get(b) ?? []), a])
       for (const rid of stage.rids) {
         const id = tasks.length + 1
         idOf.set(rid, id)
         ids.push(id)
         const key = taskKey(phase, rid)
         graph.setNode(key, id)
-        if (previousBarrier) graph.setEdge(previousBarrier, key)
+        if (previousBarrier && !hasPred.has(rid)) graph.setEdge(previousBarrier, key)
         const r = service.resource(rid)!
         const skip = phase === 'stop' && r.standby && !options.force ? 'standby resource stays up (use --force to stop it)' : undefined
-        const after = stage.edges.filter(([, b]) => b === rid).map(([a]) => idOf.get(a)!)
-        for (const [a, b] of stage.edges) if (b === rid) graph.setEdge(taskKey(phase, a), key)
+        const preds = predsOf.get(rid) ?? []
+        const after = preds.map(a => idOf.get(a)!)
+        for (const a of preds) graph.setEdge(taskKey(phase, a), key)
         tasks.push({id, rid, driver: `${r.group}.${r.type}`, op, phase, stage: index, after: after.sort((x, y) => x - y), steps: stepsFor(service, rid, op), ...(skip ? {skip} : {})})
       }
       const barrier = `stage#${index}`
       graph.setNode(barrier)
-      for (const rid of stage.rids) graph.setEdge(taskKey(phase, rid), barrier)
+      for (const rid of stage.rids) if (!hasSucc.has(rid)) graph.setEdge(taskKey(phase, rid), barrier)
       previousBarrier = barrier
       stages.push({index, phase, group: stage.key.group, ...(stage.key.subset !== undefined ? {subset: stage.key.subset} : {}), parallel: stage.parallel, tasks: ids})
     }
   }
-  // the ids are the execution order: they must be a topological order of the task graph
-  if (!alg.isAcyclic(graph)) throw new PlanError('internal: the task graph has a cycle')
+  // the ids are the execution order: every edge must go forward, which also proves the graph acyclic
   for (const e of graph.edges()) {
     const a = graph.node(e.v) as number | undefined
     const b = graph.node(e.w) as number | undefined
