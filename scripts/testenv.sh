@@ -45,7 +45,16 @@ pid_alive() { # pidfile
   local pid
   [ -s "$1" ] || return 1
   pid=$(cat "$1" 2>/dev/null) || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+  [[ "$pid" =~ ^[0-9]+$ ]] && proc_alive "$pid"
+}
+
+# A killed daemon whose parent is gone can linger as a zombie until PID 1 reaps it:
+# kill -0 still succeeds on it, so look at its state too.
+proc_alive() { # pid
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state=$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ "$state" != Z ] && [ "$state" != X ]
 }
 
 engine_answers() { # docker host
@@ -109,6 +118,7 @@ ensure_engine() {
   fi
   echo "$PRIVATE_HOST" >"$ENGINE_FILE"
   export DOCKER_HOST=$PRIVATE_HOST
+  local started=
   if engine_answers "$PRIVATE_HOST"; then
     return 0
   fi
@@ -117,6 +127,10 @@ ensure_engine() {
   else
     command -v dockerd >/dev/null || die "dockerd not found (apt-get install docker.io)"
     mkdir -p "$DATA/docker" "$RUN/exec"
+    # Stale pid files: dockerd refuses to start while its pid exists, and waits in vain
+    # for a managed containerd whose pid exists, even as zombies of a killed daemon.
+    rm -f "$DOCKERD_PID"
+    pid_alive "$RUN/exec/containerd/containerd.pid" || rm -f "$RUN/exec/containerd/containerd.pid"
     log "starting dockerd at $PRIVATE_HOST (log $LOGS/dockerd.log)"
     echo "---- $(date -Is) testenv up" >>"$LOGS/dockerd.log"
     setsid nohup dockerd \
@@ -126,10 +140,15 @@ ensure_engine() {
       --pidfile "$DOCKERD_PID" \
       --iptables=false --ip6tables=false --ip-masq=false --bridge=none \
       >>"$LOGS/dockerd.log" 2>&1 </dev/null &
+    started=$!
   fi
   local i
   for ((i = 0; i < TIMEOUT * 5; i++)); do
     engine_answers "$PRIVATE_HOST" && return 0
+    if [ -n "$started" ] && ! proc_alive "$started"; then
+      tail -n 40 "$LOGS/dockerd.log" >&2 || true
+      die "dockerd exited at start (log above: $LOGS/dockerd.log)"
+    fi
     sleep 0.2
   done
   tail -n 40 "$LOGS/dockerd.log" >&2 || true
@@ -166,6 +185,7 @@ ensure_registry() {
   else
     command -v docker-registry >/dev/null || die "docker-registry not found (apt-get install docker-registry)"
     write_registry_conf
+    rm -f "$REGISTRY_PID"
     log "starting docker-registry at $REGISTRY_ADDR (log $LOGS/registry.log)"
     echo "---- $(date -Is) testenv up" >>"$LOGS/registry.log"
     setsid nohup docker-registry serve "$REGISTRY_CONF" >>"$LOGS/registry.log" 2>&1 </dev/null &
@@ -280,10 +300,10 @@ stop_pidfile() { # name pidfile
   pid=$(cat "$2")
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < TIMEOUT * 5; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
+    proc_alive "$pid" || break
     sleep 0.2
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if proc_alive "$pid"; then
     log "$1 (pid $pid) did not stop within ${TIMEOUT}s; killing"
     kill -KILL "$pid" 2>/dev/null || true
     sleep 0.5
