@@ -18,8 +18,12 @@ export class Session {
     return new Session(config, settings, new ServiceStore(settings))
   }
 
+  /** The drivers of every plugin; a plugin that failed or conflicts is reported by name, the others keep working. */
   registry(): Promise<DriverRegistry> {
-    this.registryPromise ??= loadDriverRegistry(this.config)
+    this.registryPromise ??= loadDriverRegistry(this.config).then(registry => {
+      for (const p of registry.problems) process.stderr.write(`svcmgr: warning: plugin ${p.plugin}: ${p.message}\n`)
+      return registry
+    })
     return this.registryPromise
   }
 
