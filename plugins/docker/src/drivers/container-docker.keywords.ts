@@ -100,7 +100,7 @@ export const DOCKER_KEYWORDS: readonly KeywordSpec[] = [
   {name: 'privileged', type: 'bool', default: 'false', help: 'Give the container all capabilities and devices (docker run --privileged).'},
   {name: 'interactive', type: 'bool', default: 'false', help: 'Keep the container\'s stdin open (docker run -i).'},
   {name: 'tty', type: 'bool', default: 'false', help: 'Give the container a terminal (docker run -t).'},
-  {name: 'start_timeout', type: 'duration', default: '60s', help: 'How long start waits for the container to run (and an image pull to finish, at most 5 minutes when shorter).'},
+  {name: 'start_timeout', type: 'duration', default: '60s', help: 'How long start waits for the container to run and be operational. An image pull gets this long too, or 5 minutes when that is longer.'},
   {name: 'stop_timeout', type: 'duration', default: '10s', help: 'How long docker stop waits after SIGTERM before it kills the container.'},
   {
     name: 'image_pull_policy',

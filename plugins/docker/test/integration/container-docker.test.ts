@@ -226,6 +226,29 @@ describe('container.docker on a real engine', function () {
     expect(status.log?.[0].message).to.match(/exited with code 1/)
   })
 
+  it('rm = true: stop also removes a container that exited on its own', async () => {
+    const h = harness({'container#1': {type: 'docker', image: 'svcmgr/failing', rm: 'true'}})
+    await h.act('container#1', 'start').catch(() => undefined)
+    expect((await inspect(`${SVC}.container.1`))!.State.Status).to.equal('exited')
+    const {change} = await h.act('container#1', 'stop')
+    expect(change).to.equal('changed')
+    expect(await inspect(`${SVC}.container.1`)).to.equal(undefined)
+  })
+
+  it('image_pull_policy = always pulls a present image before creating the container', async () => {
+    const image = `${REGISTRY}/redis:3.0`
+    const h = harness({'container#1': {type: 'docker', image, image_pull_policy: 'always'}})
+    try {
+      await docker.pull(image).then(s => new Promise(r => docker.modem.followProgress(s, r)))
+      expect(await imageExists(image)).to.equal(true)
+      await h.act('container#1', 'start')
+      expect(h.messages('container#1')[0]).to.equal(`pulling docker image ${image}`)
+    } finally {
+      await removeServiceContainers()
+      await docker.getImage(image).remove({force: true}).catch(() => undefined)
+    }
+  })
+
   it(`pulls an absent image from the registry (${REGISTRY}/redis:3.0), then removes it`, async function () {
     const image = `${REGISTRY}/redis:3.0`
     if (await imageExists(image)) await docker.getImage(image).remove({force: true})
