@@ -1,0 +1,64 @@
+/**
+ * The disk.vg keyword manifest. Order matters: `print config` lists a section's keywords in
+ * this order (the seed prints vgname, then scsireserv).
+ */
+import type {KeywordSpec} from 'svcmgr'
+
+/** The parsed keywords a disk.vg resource carries (Resource.kw). */
+export interface VgKeywords {
+  readonly vgname: string
+  /** Physical volumes the volume group is created on at provision. */
+  readonly pvs?: readonly string[]
+  /** Extra vgcreate options, at provision. */
+  readonly options?: readonly string[]
+  readonly scsireserv: boolean
+}
+
+/**
+ * LVM's own rule for volume group names (lvm(8), "VALID NAMES"): letters, digits and + _ . -,
+ * not starting with a hyphen, not "." nor "..", at most 127 characters.
+ */
+export function vgNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'a volume group name'
+  if (name.length > 127) return 'a volume group name of at most 127 characters'
+  if (!/^[A-Za-z0-9+_.-]+$/.test(name)) return 'a volume group name made of letters, digits and + _ . -'
+  if (name.startsWith('-')) return 'a volume group name not starting with "-"'
+  if (name === '.' || name === '..') return 'a volume group name other than "." and ".."'
+  return undefined
+}
+
+const words = (raw: string) => raw.split(/\s+/).filter(Boolean)
+
+export const VG_KEYWORDS: readonly KeywordSpec[] = [
+  {
+    name: 'vgname',
+    aliases: ['name'],
+    required: true,
+    help: 'The LVM volume group name (e.g. vgbusybox). Start tags it for this node and activates it; stop deactivates and untags it.',
+    check: v => vgNameProblem(v.trim()),
+  },
+  {
+    name: 'pvs',
+    type: 'list',
+    help: 'The physical volumes (block device paths) provision creates the volume group on, e.g. /dev/sdb /dev/sdc. Provision never overwrites a device that holds a signature.',
+    check: v => {
+      const bad = words(v).find(w => !w.startsWith('/'))
+      return bad === undefined ? undefined : `absolute block device paths (not ${JSON.stringify(bad)})`
+    },
+  },
+  {
+    name: 'options',
+    type: 'list',
+    help: 'Extra vgcreate options used at provision, as shell-like words (e.g. -s 8M).',
+    check: v => {
+      const first = words(v)[0]
+      return first === undefined || first.startsWith('-') ? undefined : `vgcreate options starting with "-" (not ${JSON.stringify(first)})`
+    },
+  },
+  {
+    name: 'scsireserv',
+    type: 'bool',
+    default: 'false',
+    help: 'SCSI persistent reservations on the physical volumes. Accepted for OpenSVC compatibility; not supported: start warns when it is true.',
+  },
+]
