@@ -373,6 +373,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
     if (info.Config.Image !== image)
       log.push({level: 'info', message: `the container runs image ${info.Config.Image}, the configuration says ${image}: with rm = true a restart recreates it`})
     const s = info.State
+    if (isUp(info) && s.Paused) return {status: 'warn', label, log: [...log, {level: 'warn', message: `container ${name} is paused`}], provisioned: true}
     if (isUp(info)) return {status: 'up', label, log, provisioned: true}
     if (s.Restarting) log.push({level: 'warn', message: `container ${name} is restarting (last exit code ${s.ExitCode})`})
     else if (s.Status === 'exited' && s.ExitCode !== 0) log.push({level: 'warn', message: `container ${name} exited with code ${s.ExitCode} at ${s.FinishedAt}`})

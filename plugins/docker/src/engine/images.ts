@@ -35,11 +35,24 @@ function mb(n: number): string {
 
 /** Pulls `image` (tag latest when none). Throws with the registry's message, or on timeout. */
 export async function pullImage(docker: Dockerode, image: string, options: PullOptions): Promise<void> {
+  // one deadline for the whole pull: the engine answers the request itself only once the
+  // registry does, so a registry that never answers must time out too
+  const deadline = Date.now() + options.timeoutMs
+  const timedOut = () => new Error(`docker pull ${image}: timed out after ${options.timeoutMs / 1000}s`)
   let stream: Readable
+  let requestTimer: NodeJS.Timeout | undefined
+  const request = docker.pull(image) as Promise<Readable>
   try {
-    stream = (await docker.pull(image)) as Readable
+    stream = await Promise.race([
+      request,
+      new Promise<never>((_, reject) => (requestTimer = setTimeout(() => reject(timedOut()), options.timeoutMs))),
+    ])
   } catch (error) {
-    throw new Error(`docker pull ${image}: ${engineMessage(error)}`)
+    // a stream that arrives after the timeout is closed at once
+    request.then(s => s.destroy(), () => undefined)
+    throw error instanceof Error && error.message.startsWith(`docker pull ${image}:`) ? error : new Error(`docker pull ${image}: ${engineMessage(error)}`)
+  } finally {
+    clearTimeout(requestTimer)
   }
   const every = options.progressEveryMs ?? 5000
   const layers = new Map<string, {status: string; current: number; total: number}>()
@@ -67,7 +80,7 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
         reject(error)
       } else resolve()
     }
-    const timer = setTimeout(() => finish(new Error(`docker pull ${image}: timed out after ${options.timeoutMs / 1000}s`)), options.timeoutMs)
+    const timer = setTimeout(() => finish(timedOut()), Math.max(0, deadline - Date.now()))
     const onAbort = () => finish(new Error(`docker pull ${image}: interrupted`))
     options.signal?.addEventListener('abort', onAbort)
     stream.on('data', (chunk: Buffer) => {

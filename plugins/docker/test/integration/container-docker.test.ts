@@ -5,12 +5,14 @@
 // also when a test fails.
 import {execFile} from 'node:child_process'
 import {readlink} from 'node:fs/promises'
+import {createServer, type Socket} from 'node:net'
 import {promisify} from 'node:util'
 import {expect} from 'chai'
 import Docker from 'dockerode'
 import {createDriverHarness, type DriverHarness} from '../../../../src/testing/harness.js'
 import {registration} from '../../src/hooks/drivers.js'
 import {dockerDriver} from '../../src/drivers/container-docker.js'
+import {pullImage} from '../../src/engine/images.js'
 
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/svcmgr-testenv/docker.sock'
 const REGISTRY = process.env.SVCMGR_TEST_REGISTRY ?? '127.0.0.1:5000'
@@ -270,6 +272,34 @@ describe('container.docker on a real engine', function () {
     await h.act('container#1', 'start').catch(e => (error = e))
     expect(error?.message).to.match(new RegExp(`^docker pull ${REGISTRY.replace(/\./g, '\\.')}/nothing-here:1: .*(not found|unknown|manifest)`, 'i'))
     expect(await inspect(`${SVC}.container.1`)).to.equal(undefined)
+  })
+
+  it('a pull from a registry that never answers times out', async () => {
+    // a local "registry" that accepts connections and says nothing
+    const sockets: Socket[] = []
+    const server = createServer(sock => void sockets.push(sock))
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as {port: number}).port
+    try {
+      const t0 = Date.now()
+      let error: Error | undefined
+      await pullImage(docker, `127.0.0.1:${port}/silent:1`, {timeoutMs: 1500}).catch(e => (error = e))
+      expect(error?.message).to.equal(`docker pull 127.0.0.1:${port}/silent:1: timed out after 1.5s`)
+      expect(Date.now() - t0).to.be.within(1400, 4000)
+    } finally {
+      for (const s of sockets) s.destroy()
+      server.close()
+    }
+  })
+
+  it('status of a paused container is warn', async () => {
+    const h = harness({'container#1': {type: 'docker', image: 'google/pause'}})
+    await h.act('container#1', 'start')
+    await docker.getContainer(`${SVC}.container.1`).pause()
+    const s = await h.status('container#1')
+    expect(s.status).to.equal('warn')
+    expect(s.log).to.deep.equal([{level: 'warn', message: `container ${SVC}.container.1 is paused`}])
+    await docker.getContainer(`${SVC}.container.1`).unpause()
   })
 
   it('provision creates without starting; unprovision removes', async () => {
