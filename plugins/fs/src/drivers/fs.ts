@@ -1,0 +1,370 @@
+/**
+ * fs.<type>: a filesystem on a block device, mounted on a mount point. One driver per
+ * filesystem type (ext4, ext3, ext2, xfs), all made by makeFsDriver from the same code;
+ * what differs per type (mkfs program, check before mount) is in FS_TYPES.
+ *
+ * State comes from /proc/self/mountinfo: the resource is up when its device (matched by
+ * major:minor, so /dev/mapper and /dev/<vg>/<lv> links and loop devices all work) is mounted
+ * on its mount point.
+ *
+ * Ordering (dependencies): a mount point below another fs resource's starts after it
+ * (trailing-slash safe: /opt/xy is not below /opt/x); a device /dev/<vg>/<lv> or
+ * /dev/mapper/<vg>-<lv> starts after the disk.vg resource of that vgname; the deepest
+ * filesystem holding DEFAULT docker_data_dir starts before the docker containers (their
+ * private daemon keeps its data there).
+ */
+import {existsSync, statSync} from 'node:fs'
+import {mkdir, rmdir} from 'node:fs/promises'
+import type {ActionContext, ChangeResult, Dependency, Driver, DriverContext, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
+import {describeHolders, findHolders, killHolders} from '../mount/holders.js'
+import {canonicalMnt, isUnder, type MountState, mountState, normalizeMnt, readMounts} from '../mount/mountinfo.js'
+import {deviceSignature, lastLine, sleep} from '../util/host.js'
+import {type FsKeywords, fsKeywords} from './fs.keywords.js'
+
+type Ctx = DriverContext<FsKeywords>
+type ACtx = ActionContext<FsKeywords>
+type Res = Resource<FsKeywords>
+
+/** umount of a busy filesystem is retried this many times, this far apart, before giving up (or killing). */
+export const BUSY_RETRIES = 3
+export const BUSY_WAIT_MS = 500
+const FSCK_TIMEOUT = 30 * 60_000
+const MKFS_TIMEOUT = 30 * 60_000
+
+export interface FsTypeSpec {
+  readonly type: string
+  /** The mkfs program (mkfs.ext4). */
+  readonly mkfs: string
+  /** The check run before mounting, when `check` is true: program and argument builder. */
+  readonly fsck?: {readonly program: string; readonly args: (dev: string) => string[]}
+}
+
+const e2fsck = {program: 'e2fsck', args: (dev: string) => ['-p', dev]}
+
+export const FS_TYPES: readonly FsTypeSpec[] = [
+  {type: 'ext4', mkfs: 'mkfs.ext4', fsck: e2fsck},
+  {type: 'ext3', mkfs: 'mkfs.ext3', fsck: e2fsck},
+  {type: 'ext2', mkfs: 'mkfs.ext2', fsck: e2fsck},
+  {type: 'xfs', mkfs: 'mkfs.xfs'},
+]
+
+// ---------------------------------------------------------------------------------------
+// dependencies (pure)
+
+/**
+ * The volume group names a device path may belong to: /dev/<vg>/<lv>, or /dev/mapper/<vg>-<lv>
+ * where device-mapper doubles the hyphens inside names (vg--a-lv → vg-a / lv).
+ */
+export function vgCandidates(dev: string): string[] {
+  const d = normalizeMnt(dev)
+  const mapper = /^\/dev\/mapper\/((?:[^-/]|--)+)-((?:[^-/]|--)+)$/.exec(d)
+  if (mapper) return [mapper[1].replace(/--/g, '-')]
+  const direct = /^\/dev\/([^/]+)\/([^/]+)$/.exec(d)
+  if (direct && direct[1] !== 'mapper') return [direct[1]]
+  return []
+}
+
+const mntOf = (r: Resource): string | undefined => (r.group === 'fs' && typeof r.kw.mnt === 'string' ? normalizeMnt(r.kw.mnt) : undefined)
+
+/** The fs resource whose mount holds `p` (the deepest one), if any. */
+export function fsHolding(svc: ServiceView, p: string): Resource | undefined {
+  const target = normalizeMnt(p)
+  let best: Resource | undefined
+  for (const r of svc.resources) {
+    const mnt = mntOf(r)
+    if (r.disabled || mnt === undefined || !(mnt === target || isUnder(target, mnt))) continue
+    if (!best || mnt.length > mntOf(best)!.length) best = r
+  }
+  return best
+}
+
+export function fsDependencies(res: Res, svc: ServiceView): Dependency[] {
+  const deps: Dependency[] = []
+  const mnt = normalizeMnt(res.kw.mnt)
+  for (const o of svc.resources) {
+    const other = mntOf(o)
+    if (o.rid === res.rid || other === undefined) continue
+    if (isUnder(mnt, other)) deps.push({before: o.rid, after: res.rid, reason: `mounted below ${o.rid}'s ${other}`})
+  }
+  const vgs = vgCandidates(res.kw.dev)
+  for (const o of svc.resources) {
+    if (o.group === 'disk' && o.type === 'vg' && vgs.includes(String(o.kw.vgname)))
+      deps.push({before: o.rid, after: res.rid, reason: `${res.kw.dev} is a logical volume of ${o.kw.vgname}`})
+  }
+  const dataDir = svc.defaults.docker_data_dir?.trim()
+  if (dataDir && dataDir.startsWith('/') && fsHolding(svc, dataDir)?.rid === res.rid) {
+    for (const o of svc.resources) {
+      if (o.group === 'container' && o.type === 'docker') deps.push({before: res.rid, after: o.rid, reason: `holds docker_data_dir ${dataDir}`})
+    }
+  }
+  return deps
+}
+
+// ---------------------------------------------------------------------------------------
+// host operations
+
+function undoContext(ctx: ACtx, action: StepAction): ACtx {
+  return {...ctx, action, journal: {undo: () => undefined}}
+}
+
+async function currentState(ctx: Ctx): Promise<MountState> {
+  return mountState(await readMounts(), ctx.resource.kw.dev, ctx.resource.kw.mnt)
+}
+
+function isBlockDevice(dev: string): boolean {
+  try {
+    return statSync(dev).isBlockDevice()
+  } catch {
+    return false
+  }
+}
+
+function missingDevice(res: Res, svc: ServiceView): Error {
+  const vg = svc.resources.find(o => o.group === 'disk' && o.type === 'vg' && vgCandidates(res.kw.dev).includes(String(o.kw.vgname)))
+  if (existsSync(res.kw.dev)) return new Error(`${res.kw.dev} is not a block device`)
+  return new Error(`device ${res.kw.dev} does not exist${vg ? ` (its volume group ${vg.kw.vgname} is ${vg.rid}: is it started?)` : ''}`)
+}
+
+async function ensureMountPoint(ctx: Ctx): Promise<boolean> {
+  const mnt = normalizeMnt(ctx.resource.kw.mnt)
+  if (existsSync(mnt)) {
+    if (!statSync(mnt).isDirectory()) throw new Error(`mount point ${mnt} exists and is not a directory`)
+    return false
+  }
+  ctx.log.info(`mkdir -p ${mnt}`)
+  await mkdir(mnt, {recursive: true, mode: 0o755})
+  return true
+}
+
+async function fsck(ctx: Ctx, spec: FsTypeSpec): Promise<void> {
+  if (!spec.fsck) return
+  const dev = ctx.resource.kw.dev
+  // e2fsck: 0 clean, 1 errors corrected, 2 corrected and a reboot is advised, 4+ errors left or failure
+  const r = await ctx.run(spec.fsck.program, spec.fsck.args(dev), {okExitCodes: [0, 1, 2, 4, 8, 12], timeout: FSCK_TIMEOUT})
+  if (r.exitCode === 1) ctx.log.info(`${spec.fsck.program} corrected errors on ${dev}`)
+  else if (r.exitCode === 2) ctx.log.warn(`${spec.fsck.program} corrected errors on ${dev} and advises a reboot (a system filesystem would need one; mounting anyway)`)
+  else if (r.exitCode >= 4)
+    throw new Error(`${spec.fsck.program} ${spec.fsck.args(dev).join(' ')}: exit code ${r.exitCode}: errors left uncorrected${lastLine(r.stdout + '\n' + r.stderr) ? ` (${lastLine(r.stdout + '\n' + r.stderr)})` : ''}: check it by hand (e2fsck -f ${dev}) before starting`)
+}
+
+async function applyOwnership(ctx: Ctx): Promise<void> {
+  const {mnt_mode: mode, user, group} = ctx.resource.kw
+  const mnt = normalizeMnt(ctx.resource.kw.mnt)
+  if (mode) await ctx.run('chmod', [mode, mnt])
+  if (user) await ctx.run('chown', [group ? `${user}:${group}` : user, mnt])
+  else if (group) await ctx.run('chgrp', [group, mnt])
+}
+
+async function mountIt(ctx: Ctx, spec: FsTypeSpec): Promise<void> {
+  const {dev, mnt_opt} = ctx.resource.kw
+  const mnt = normalizeMnt(ctx.resource.kw.mnt)
+  await ctx.run('mount', ['-t', spec.type, ...(mnt_opt ? ['-o', mnt_opt] : []), dev, mnt])
+  if (!(await currentState(ctx)).mine) throw new Error(`mount ${dev} ${mnt} succeeded but ${dev} does not show on ${mnt} in /proc/self/mountinfo`)
+}
+
+/**
+ * umount, retried while busy; then, only when `mayKill`, the processes holding the
+ * filesystem are killed (TERM, then KILL) and umount is retried. Never a lazy unmount.
+ */
+async function unmount(ctx: Ctx, mayKill: boolean): Promise<void> {
+  const mnt = canonicalMnt(ctx.resource.kw.mnt)
+  let killed = false
+  for (let attempt = 1; ; attempt++) {
+    const r = await ctx.run('umount', [mnt], {okExitCodes: [0, 32]})
+    const st = await currentState(ctx)
+    if (!st.mine) return
+    if (r.exitCode === 0) {
+      // the same device stacked twice on the mount point: unmount that one too
+      if (attempt > 10) throw new Error(`umount ${mnt}: ${ctx.resource.kw.dev} still shows on it after ${attempt} unmounts`)
+      continue
+    }
+    if (!/busy/i.test(r.stderr)) throw new Error(`umount ${mnt}: exit code ${r.exitCode}: ${lastLine(r.stderr)}`)
+    if (attempt <= BUSY_RETRIES) {
+      ctx.log.info(`${mnt} is busy: retry in ${BUSY_WAIT_MS / 1000}s (${attempt}/${BUSY_RETRIES})`)
+      await sleep(BUSY_WAIT_MS)
+      continue
+    }
+    const holders = await findHolders(mnt)
+    const below = st.below.map(m => m.mountPoint)
+    const who = [
+      holders.length > 0 ? `used by ${describeHolders(holders)}` : '',
+      below.length > 0 ? `filesystems mounted below it: ${below.join(', ')}` : '',
+    ].filter(Boolean).join('; ') || 'no process holds it (a kernel user: a loop device, swap file, nfs export or a bind mount?)'
+    if (holders.length === 0 || killed) throw new Error(`umount ${mnt}: target is busy, ${who}`)
+    if (!mayKill) throw new Error(`umount ${mnt}: target is busy, ${who}: stop them, or set ${ctx.resource.rid}.kill_on_stop = true or use --force to have them killed`)
+    ctx.log.warn(`kill the processes using ${mnt}: ${describeHolders(holders)}`)
+    const left = await killHolders(holders)
+    if (left.length > 0) throw new Error(`umount ${mnt}: processes ${left.join(', ')} survived SIGKILL`)
+    killed = true
+    attempt = 0
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// the driver
+
+export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
+  const driver: Driver<FsKeywords> = {
+    group: 'fs',
+    type: spec.type,
+    description: `A ${spec.type} filesystem on a block device: ${spec.fsck ? 'checked and ' : ''}mounted on start, unmounted on stop (a busy one only with kill_on_stop or --force); made by ${spec.mkfs} at provision when the device holds no filesystem.`,
+    keywords: fsKeywords({checkDefault: spec.fsck !== undefined, fsck: spec.fsck ? `${spec.fsck.program} ${spec.fsck.args('DEV').join(' ')}` : undefined}),
+
+    validate(res, svc) {
+      const problems: string[] = []
+      const mnt = normalizeMnt(res.kw.mnt)
+      for (const o of svc.resources) {
+        if (o.rid === res.rid) break // the service's resources come in natural rid order: the later duplicate is named
+        if (o.group !== 'fs' || o.disabled || res.disabled) continue
+        if (mntOf(o) === mnt) problems.push(`${res.rid}.mnt: ${mnt} is already ${o.rid}'s mount point`)
+        if (typeof o.kw.dev === 'string' && normalizeMnt(o.kw.dev) === normalizeMnt(res.kw.dev)) problems.push(`${res.rid}.dev: ${res.kw.dev} is already ${o.rid}'s device`)
+      }
+      return problems
+    },
+
+    dependencies: fsDependencies,
+
+    label(res) {
+      return `${res.kw.dev}@${normalizeMnt(res.kw.mnt)}`
+    },
+
+    describe(action, res) {
+      const {dev, mnt_opt, mnt_mode, user, group, mkfs_opt = [], check, kill_on_stop} = res.kw
+      const mnt = normalizeMnt(res.kw.mnt)
+      switch (action) {
+        case 'start':
+          return [
+            ...(check && spec.fsck ? [`${spec.fsck.program} ${spec.fsck.args(dev).join(' ')}  (exit codes 0 and 1 accepted, 2 warns)`] : []),
+            `mkdir -p ${mnt}  (when missing)`,
+            `mount -t ${spec.type}${mnt_opt ? ` -o ${mnt_opt}` : ''} ${dev} ${mnt}  (when not mounted)`,
+            ...(mnt_mode ? [`chmod ${mnt_mode} ${mnt}`] : []),
+            ...(user ? [`chown ${group ? `${user}:${group}` : user} ${mnt}`] : group ? [`chgrp ${group} ${mnt}`] : []),
+          ]
+        case 'stop':
+          return [
+            `umount ${mnt}  (when mounted; retried ${BUSY_RETRIES} times ${BUSY_WAIT_MS} ms apart while busy)`,
+            kill_on_stop
+              ? 'then kill the processes using it (TERM, then KILL) and umount again  (kill_on_stop = true)'
+              : 'then fail, naming the processes using it  (kill_on_stop = false; with --force: kill them and umount again)',
+          ]
+        case 'provision':
+          return [
+            `blkid -p ${dev}  (a device holding any signature is never formatted)`,
+            `${[spec.mkfs, ...mkfs_opt, dev].join(' ')}  (when ${dev} holds no filesystem)`,
+            `mkdir -p ${mnt}  (when missing)`,
+          ]
+        case 'unprovision':
+          return [`rmdir ${mnt}  (when empty; the filesystem and its data are kept)`]
+        default:
+          return []
+      }
+    },
+
+    async status(ctx: Ctx): Promise<ResourceStatus> {
+      const res = ctx.resource
+      const label = driver.label(res, ctx.service)
+      const mnt = normalizeMnt(res.kw.mnt)
+      const log: StatusLogEntry[] = []
+      let st: MountState
+      try {
+        st = await currentState(ctx)
+      } catch (error) {
+        return {status: 'down', label, log: [{level: 'warn', message: `cannot read the mount table: ${(error as Error).message}`}]}
+      }
+      const top = st.atMnt.at(-1)
+      if (st.mine) {
+        if (top && top !== st.mine) log.push({level: 'warn', message: `${top.source} (${top.fstype}) is mounted over it`})
+        if (st.mine.fstype !== spec.type) log.push({level: 'warn', message: `mounted as ${st.mine.fstype}, the configuration says ${spec.type}`})
+        return {status: 'up', label, log, provisioned: true}
+      }
+      let provisioned: boolean | undefined
+      if (!st.devExists) {
+        log.push({level: 'info', message: existsSync(res.kw.dev) ? `${res.kw.dev} is not a block device` : `device ${res.kw.dev} does not exist`})
+      } else {
+        if (st.devElsewhere.length > 0) log.push({level: 'warn', message: `${res.kw.dev} is mounted on ${st.devElsewhere.map(m => m.mountPoint).join(', ')}, not on ${mnt}`})
+        try {
+          const sig = await deviceSignature(ctx, res.kw.dev)
+          provisioned = sig === spec.type
+          if (sig === undefined) log.push({level: 'info', message: `${res.kw.dev} holds no filesystem (provision makes one)`})
+          else if (sig !== spec.type) log.push({level: 'warn', message: `${res.kw.dev} holds ${sig}, not ${spec.type}`})
+        } catch (error) {
+          log.push({level: 'warn', message: `cannot probe ${res.kw.dev}: ${(error as Error).message}`})
+        }
+      }
+      if (top) log.push({level: 'warn', message: `${top.source} (${top.fstype}) is mounted on ${mnt}`})
+      return {status: 'down', label, log, ...(provisioned !== undefined ? {provisioned} : {})}
+    },
+
+    async start(ctx: ACtx): Promise<ChangeResult> {
+      const res = ctx.resource
+      const mnt = normalizeMnt(res.kw.mnt)
+      const st = await currentState(ctx)
+      if (st.mine) return 'unchanged'
+      if (!st.devExists) throw missingDevice(res, ctx.service)
+      if (st.devElsewhere.length > 0) throw new Error(`${res.kw.dev} is already mounted on ${st.devElsewhere.map(m => m.mountPoint).join(', ')}: refusing to mount it on ${mnt} too`)
+      const top = st.atMnt.at(-1)
+      if (top) throw new Error(`${mnt} already has ${top.source} (${top.fstype}) mounted on it`)
+      if (res.kw.check) await fsck(ctx, spec)
+      await ensureMountPoint(ctx)
+      await mountIt(ctx, spec)
+      ctx.journal.undo(`umount ${mnt}`, () => unmount(undoContext(ctx, 'stop'), res.kw.kill_on_stop || ctx.force))
+      await applyOwnership(ctx)
+      return 'changed'
+    },
+
+    async stop(ctx: ACtx): Promise<ChangeResult> {
+      const res = ctx.resource
+      const st = await currentState(ctx)
+      if (!st.mine) return 'unchanged'
+      const top = st.atMnt.at(-1)
+      if (top && top !== st.mine) throw new Error(`${top.source} (${top.fstype}) is mounted over ${normalizeMnt(res.kw.mnt)}: unmount it first`)
+      await unmount(ctx, res.kw.kill_on_stop || ctx.force)
+      ctx.journal.undo(`mount ${res.kw.dev} on ${normalizeMnt(res.kw.mnt)}`, async () => {
+        await driver.start(undoContext(ctx, 'start'))
+      })
+      return 'changed'
+    },
+
+    async provision(ctx: ACtx): Promise<ChangeResult> {
+      const {dev, mkfs_opt = []} = ctx.resource.kw
+      if (!isBlockDevice(dev)) throw missingDevice(ctx.resource, ctx.service)
+      let change: ChangeResult = 'unchanged'
+      const sig = await deviceSignature(ctx, dev)
+      if (sig === undefined) {
+        await ctx.run(spec.mkfs, [...mkfs_opt, dev], {timeout: MKFS_TIMEOUT})
+        const made = await deviceSignature(ctx, dev)
+        if (made !== spec.type) throw new Error(`${spec.mkfs} ${dev} ran but blkid finds ${made ?? 'no filesystem'} on it`)
+        change = 'changed'
+      } else if (sig === spec.type) {
+        ctx.log.info(`${dev} already holds a ${sig} filesystem: not formatted`)
+      } else {
+        throw new Error(`refusing to format ${dev} as ${spec.type}: it holds ${/^[a-z0-9_]+$/i.test(sig) ? `a ${sig} signature` : sig} (svcmgr never formats a device holding a signature: wipe it yourself if its data is not needed)`)
+      }
+      if ((await currentState(ctx)).mine === undefined && (await ensureMountPoint(ctx))) change = 'changed'
+      return change
+    },
+
+    async unprovision(ctx: ACtx): Promise<ChangeResult> {
+      const mnt = normalizeMnt(ctx.resource.kw.mnt)
+      const st = await currentState(ctx)
+      if (st.mine) throw new Error(`${mnt} is still mounted`)
+      if (st.atMnt.length > 0 || !existsSync(mnt)) return 'unchanged'
+      try {
+        ctx.log.info(`rmdir ${mnt}`)
+        await rmdir(mnt)
+        return 'changed'
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+          ctx.log.info(`mount point ${mnt} is not empty: kept`)
+          return 'unchanged'
+        }
+        if (code === 'ENOENT') return 'unchanged'
+        throw new Error(`rmdir ${mnt}: ${(error as Error).message}`)
+      }
+    },
+  }
+  return driver
+}
+
+export const FS_DRIVERS: readonly Driver<FsKeywords>[] = FS_TYPES.map(makeFsDriver)

@@ -1,0 +1,128 @@
+/**
+ * The mount table as the kernel reports it (/proc/self/mountinfo), and matching a configured
+ * device against its entries: by major:minor (what loop devices, /dev/mapper links and
+ * /dev/<vg>/<lv> symlinks all resolve to) or by the source path with links resolved.
+ */
+import {realpathSync, statSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+
+export interface MountEntry {
+  readonly id: number
+  readonly parent: number
+  /** "7:3" (decimal major:minor of the filesystem's device) */
+  readonly majmin: string
+  /** The path inside the filesystem that is mounted ("/" unless a bind mount). */
+  readonly root: string
+  readonly mountPoint: string
+  readonly options: string
+  readonly fstype: string
+  readonly source: string
+  readonly superOptions: string
+}
+
+/** mountinfo escapes space, tab, newline and backslash as \040 \011 \012 \134. */
+export function unescapeMountField(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
+}
+
+export function parseMountinfo(text: string): MountEntry[] {
+  const out: MountEntry[] = []
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue
+    const f = line.split(' ')
+    const dash = f.indexOf('-', 6)
+    if (dash === -1 || f.length < dash + 3) continue
+    out.push({
+      id: Number(f[0]),
+      parent: Number(f[1]),
+      majmin: f[2],
+      root: unescapeMountField(f[3]),
+      mountPoint: unescapeMountField(f[4]),
+      options: f[5],
+      fstype: f[dash + 1],
+      source: unescapeMountField(f[dash + 2]),
+      superOptions: f[dash + 3] ?? '',
+    })
+  }
+  return out
+}
+
+export async function readMounts(file = '/proc/self/mountinfo'): Promise<MountEntry[]> {
+  return parseMountinfo(await readFile(file, 'utf8'))
+}
+
+/** "/opt/x/" → "/opt/x"; "/" stays "/". */
+export function normalizeMnt(p: string): string {
+  const n = path.posix.normalize(p.trim())
+  return n.length > 1 ? n.replace(/\/+$/, '') : n
+}
+
+/** True when `child` is strictly below `parent` ("/opt/x/appdata" under "/opt/x", "/opt/xy" not). */
+export function isUnder(child: string, parent: string): boolean {
+  const c = normalizeMnt(child)
+  const p = normalizeMnt(parent)
+  if (c === p) return false
+  return c.startsWith(p === '/' ? '/' : `${p}/`)
+}
+
+/** Linux dev_t → "major:minor" (glibc's gnu_dev_major/minor). */
+export function majmin(rdev: bigint): string {
+  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)
+  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)
+  return `${major}:${minor}`
+}
+
+/** The major:minor of a block device (links followed), or undefined when it is not one. */
+export function deviceNumber(dev: string): string | undefined {
+  try {
+    const st = statSync(dev, {bigint: true})
+    return st.isBlockDevice() ? majmin(st.rdev) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p)
+  } catch {
+    return p
+  }
+}
+
+/** A mount point as the kernel would print it: links in its existing part resolved. */
+export function canonicalMnt(mnt: string): string {
+  return realpathOr(normalizeMnt(mnt))
+}
+
+export interface MountState {
+  /** The configured device mounted on the configured mount point. */
+  readonly mine?: MountEntry
+  /** Everything mounted on the mount point, oldest first (the last one is what is visible). */
+  readonly atMnt: readonly MountEntry[]
+  /** The device mounted on other mount points. */
+  readonly devElsewhere: readonly MountEntry[]
+  /** Mounts below the mount point. */
+  readonly below: readonly MountEntry[]
+  readonly devExists: boolean
+}
+
+export function matchesDevice(entry: MountEntry, dev: string, devNum: string | undefined): boolean {
+  if (devNum !== undefined && entry.majmin === devNum && entry.source.startsWith('/')) return true
+  return entry.source.startsWith('/') && realpathOr(entry.source) === realpathOr(dev)
+}
+
+export function mountState(mounts: readonly MountEntry[], dev: string, mnt: string): MountState {
+  const devNum = deviceNumber(dev)
+  const where = canonicalMnt(mnt)
+  const atMnt = mounts.filter(m => m.mountPoint === where)
+  const ofDev = mounts.filter(m => matchesDevice(m, dev, devNum))
+  return {
+    mine: [...atMnt].reverse().find(m => matchesDevice(m, dev, devNum)),
+    atMnt,
+    devElsewhere: ofDev.filter(m => m.mountPoint !== where),
+    below: mounts.filter(m => isUnder(m.mountPoint, where)),
+    devExists: devNum !== undefined,
+  }
+}
