@@ -1,0 +1,103 @@
+/**
+ * iproute2 through the driver context: `ip` on the host, or `nsenter --net=<path> ip` inside
+ * a network namespace. Commands that change something are logged (ctx.run's default);
+ * the JSON reads (`ip -j`) behind status and checks are quiet.
+ */
+import type {DriverContext, NetnsInfo, RunResult} from 'svcmgr'
+import {sameAddress} from './address.js'
+
+/** Where a command runs: the host's namespace, or a container's. */
+export type Where = NetnsInfo | undefined
+
+const IP_TIMEOUT = 15_000
+
+/** The argument vector of `ip ARGS` run in `where`. */
+export function ipCommand(where: Where, args: readonly string[]): [string, string[]] {
+  return where ? ['nsenter', [`--net=${where.path}`, 'ip', ...args]] : ['ip', [...args]]
+}
+
+/** The argument vector of any command run in `where`. */
+export function inNetns(where: Where, file: string, args: readonly string[]): [string, string[]] {
+  return where ? ['nsenter', [`--net=${where.path}`, file, ...args]] : [file, [...args]]
+}
+
+export async function ip(ctx: DriverContext<any>, where: Where, args: readonly string[], options: {quiet?: boolean; okExitCodes?: number[]} = {}): Promise<RunResult> {
+  const [file, argv] = ipCommand(where, args)
+  return ctx.run(file, argv, {timeout: IP_TIMEOUT, ...options})
+}
+
+export interface AddrInfo {
+  readonly family: 'inet' | 'inet6'
+  readonly local: string
+  readonly prefixlen: number
+  readonly label?: string
+  readonly tentative?: boolean
+  readonly dadfailed?: boolean
+}
+
+export interface LinkJson {
+  readonly ifindex: number
+  readonly ifname: string
+  readonly flags: readonly string[]
+  readonly operstate?: string
+  readonly mtu?: number
+  readonly address?: string
+  readonly link_type?: string
+  readonly master?: string
+  readonly linkinfo?: {readonly info_kind?: string}
+  readonly addr_info?: readonly AddrInfo[]
+}
+
+function parseJson<T>(text: string, what: string): T {
+  try {
+    return JSON.parse(text || '[]') as T
+  } catch {
+    throw new Error(`${what}: unreadable JSON output`)
+  }
+}
+
+/** Every link of `where`, with details (kind, master). */
+export async function listLinks(ctx: DriverContext<any>, where: Where): Promise<LinkJson[]> {
+  const r = await ip(ctx, where, ['-j', '-d', 'link', 'show'], {quiet: true})
+  return parseJson<LinkJson[]>(r.stdout, 'ip -j -d link show')
+}
+
+/** Every link of `where` with its addresses. */
+export async function listAddresses(ctx: DriverContext<any>, where: Where): Promise<LinkJson[]> {
+  const r = await ip(ctx, where, ['-j', 'addr', 'show'], {quiet: true})
+  return parseJson<LinkJson[]>(r.stdout, 'ip -j addr show')
+}
+
+export async function findLink(ctx: DriverContext<any>, where: Where, name: string): Promise<LinkJson | undefined> {
+  return (await listLinks(ctx, where)).find(l => l.ifname === name)
+}
+
+export interface AddressLocation {
+  readonly link: LinkJson
+  readonly addr: AddrInfo
+}
+
+/** The interface of `where` that holds `address`, if any. */
+export async function findAddress(ctx: DriverContext<any>, where: Where, address: string): Promise<AddressLocation | undefined> {
+  for (const link of await listAddresses(ctx, where)) {
+    const addr = link.addr_info?.find(a => sameAddress(a.local, address))
+    if (addr) return {link, addr}
+  }
+  return undefined
+}
+
+export const isAdminUp = (l: LinkJson) => l.flags.includes('UP')
+export const hasCarrier = (l: LinkJson) => !l.flags.includes('NO-CARRIER') && l.operstate !== 'LOWERLAYERDOWN'
+
+/** The first ethN name no link of `where` uses. */
+export async function firstFreeEth(ctx: DriverContext<any>, where: Where): Promise<string> {
+  const names = new Set((await listLinks(ctx, where)).map(l => l.ifname))
+  for (let i = 0; ; i++) if (!names.has(`eth${i}`)) return `eth${i}`
+}
+
+/** The default route of `where` for a family, if any ("via" address or the device). */
+export async function defaultRoute(ctx: DriverContext<any>, where: Where, family: 4 | 6): Promise<{gateway?: string; dev?: string} | undefined> {
+  const r = await ip(ctx, where, ['-j', `-${family}`, 'route', 'show', 'default'], {quiet: true})
+  const routes = parseJson<Array<{gateway?: string; dev?: string}>>(r.stdout, 'ip -j route show default')
+  return routes[0]
+}
