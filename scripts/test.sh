@@ -29,6 +29,9 @@ for arg in "$@"; do
   esac
 done
 
+# a fresh clone: install the dependencies first (the README's test command is all a new user runs)
+if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
+
 RUN_TIMEOUT=${SVCMGR_TEST_RUN_TIMEOUT:-2400}
 LOG=$(mktemp /tmp/svcmgr-test.XXXXXX)
 trap 'rm -f "$LOG"' EXIT
