@@ -1,3 +1,6 @@
+/** Commands whose arguments pass through: the service flag goes right after the command word. */
+const PASS_THROUGH = new Set(['docker'])
+
 /**
  * `svcmgr -s svc2 print config` → `svcmgr print config -s svc2`.
  * Only options before the first word move; they go before a `--` if there is one, so
@@ -21,6 +24,7 @@ export function moveLeadingServiceFlag(argv: readonly string[]): string[] {
   }
   if (moved.length === 0) return [...argv]
   const rest = argv.slice(i)
+  if (PASS_THROUGH.has(rest[0])) return [rest[0], ...moved, ...rest.slice(1)]
   const dashdash = rest.indexOf('--')
   return dashdash === -1 ? [...rest, ...moved] : [...rest.slice(0, dashdash), ...moved, ...rest.slice(dashdash)]
 }

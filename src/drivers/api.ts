@@ -155,6 +155,8 @@ export type StepAction = 'start' | 'stop' | 'provision' | 'unprovision'
 
 export interface ActionContext<K = Record<string, KeywordValue>> extends DriverContext<K> {
   readonly action: StepAction
+  /** The whole command this step belongs to: a stop step of a 'restart' is followed by a start. */
+  readonly command: 'start' | 'stop' | 'restart' | 'provision' | 'unprovision'
   /** --force: allowed to destroy data or kill holders where the driver supports it. */
   readonly force: boolean
   readonly journal: Journal

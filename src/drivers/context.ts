@@ -22,7 +22,7 @@ export interface ContextShared {
   readonly sink: EventSink
   readonly signal: AbortSignal
   readonly cache: Map<string, unknown>
-  readonly action?: string
+  readonly action?: ActionContext['command']
 }
 
 export function createLogger(shared: ContextShared, rid?: string): Logger {
@@ -84,5 +84,5 @@ export function createDriverContext(shared: ContextShared, resource: ServiceReso
 }
 
 export function createActionContext(shared: ContextShared, resource: ServiceResource, action: StepAction, force: boolean, journal: Journal): ActionContext {
-  return {...createDriverContext(shared, resource), action, force, journal}
+  return {...createDriverContext(shared, resource), action, command: shared.action ?? action, force, journal}
 }

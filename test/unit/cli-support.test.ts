@@ -13,6 +13,8 @@ describe('argv: the service may come first', () => {
     expect(moveLeadingServiceFlag(['-s', 'svc2', 'print', 'config'])).to.deep.equal(['print', 'config', '-s', 'svc2'])
     expect(moveLeadingServiceFlag(['--service=svc2', 'start', '--rid', 'container#1'])).to.deep.equal(['start', '--rid', 'container#1', '--service=svc2'])
     expect(moveLeadingServiceFlag(['-s', 'svc2', 'docker', '--', 'ps', '-s'])).to.deep.equal(['docker', '-s', 'svc2', '--', 'ps', '-s'])
+    expect(moveLeadingServiceFlag(['-s', 'svc2', 'docker', 'ps', '-s'])).to.deep.equal(['docker', '-s', 'svc2', 'ps', '-s'])
+    expect(moveLeadingServiceFlag(['-s', 'svc2', 'print', 'config', '--', 'x'])).to.deep.equal(['print', 'config', '-s', 'svc2', '--', 'x'])
     expect(moveLeadingServiceFlag(['start', '-s', 'svc2'])).to.deep.equal(['start', '-s', 'svc2'])
   })
 
