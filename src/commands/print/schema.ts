@@ -1,0 +1,25 @@
+import {Flags} from '@oclif/core'
+import {writeFileSync} from 'node:fs'
+import {SvcmgrCommand} from '../../cli/base.js'
+import {buildConfigSchema} from '../../schema/config-schema.js'
+
+export default class PrintSchema extends SvcmgrCommand {
+  static description =
+    "Print a JSON Schema (draft 2020-12) of a service config in its JSON form, built from the installed drivers' keyword manifests, for editors and CI to validate JSON configs."
+  static examples = [
+    '<%= config.bin %> print schema > svcmgr.schema.json',
+    '<%= config.bin %> print schema --output .vscode/svcmgr.schema.json',
+  ]
+  static flags = {
+    output: Flags.string({char: 'o', description: 'Write the schema to this file instead of standard output.'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(PrintSchema)
+    const registry = await (await this.session()).registry()
+    const schema = buildConfigSchema({drivers: registry.drivers(), defaultKeywords: registry.defaultKeywords})
+    const text = JSON.stringify(schema, null, 2) + '\n'
+    if (flags.output) writeFileSync(flags.output, text)
+    else process.stdout.write(text)
+  }
+}
