@@ -37,6 +37,9 @@ function ipvlanMode(mode: NetnsMode): string | undefined {
   return mode.startsWith('ipvlan-') ? mode.slice('ipvlan-'.length) : undefined
 }
 
+/** ipvlan L3 links are NOARP: no gratuitous ARP from them. */
+const announces = (mode: NetnsMode) => mode !== 'ipvlan-l3' && mode !== 'ipvlan-l3s'
+
 /** The containers sharing `holder`'s network namespace, directly or through a chain of netns keywords. */
 function containersSharing(svc: ServiceView, holder: string): string[] {
   const rootOf = (rid: string): string | undefined => {
@@ -207,7 +210,8 @@ function describeStart(res: Res, svc: ServiceView): string[] {
     lines.push(line(['route', 'del', net, 'dev', nsdev], ns))
   }
   if (gateway) lines.push(`${line(['route', 'replace', 'default', 'via', gateway], ns)}  (when the namespace has no default route)`)
-  if (ipFamily(ipname) !== 6) lines.push(inNetns(ns, DESCRIBED_ARPING[0], [...DESCRIBED_ARPING.slice(1), ...announceArgs(nsdev, address)]).flat().join(' '))
+  if (!announces(mode)) lines.push(`no gratuitous ARP: ${mode} links do no ARP (the LAN reaches the address through ${ipdev}'s routes)`)
+  else if (ipFamily(ipname) !== 6) lines.push(inNetns(ns, DESCRIBED_ARPING[0], [...DESCRIBED_ARPING.slice(1), ...announceArgs(nsdev, address)]).flat().join(' '))
   const sharing = containersSharing(svc, netns)
   if (sharing.length) lines.push(`then ${sharing.join(', ')} start${sharing.length === 1 ? 's' : ''} in that namespace`)
   return lines
@@ -346,7 +350,7 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
     if (ctx.resource.kw.del_net_route && prefix < (addr.family === 4 ? 32 : 128))
       await ip(ctx, ns, ['route', 'del', `${networkOf(addr.ip, prefix)}/${prefix}`, 'dev', nsdev])
     await setGateway(ctx, ns, addr.family)
-    if (addr.family === 4) await announceOrWarn(ctx, ns, nsdev, addr.ip)
+    if (addr.family === 4 && announces(mode)) await announceOrWarn(ctx, ns, nsdev, addr.ip)
     return 'changed'
   },
 

@@ -1,0 +1,93 @@
+// Address arithmetic, keyword value checks and ipname resolution (no network: only names the
+// resolver answers from /etc/hosts, or that RFC 6761 says never resolve).
+import {expect} from 'chai'
+import {checkInterface, checkIpname, checkMac, checkNetmask, inNetwork, ipFamily, isHostname, netmaskProblem, networkOf, parseNetmask, resolveIpname, sameAddress, unusableAddress} from '../../src/net/address.js'
+import {bridgePeerName, tempLinkName} from '../../src/drivers/ip-netns.js'
+
+describe('ip plugin: address helpers', () => {
+  it('parses dotted netmasks and prefix lengths', () => {
+    expect(parseNetmask('255.255.255.224')).to.deep.equal({prefix: 27, dotted: true})
+    expect(parseNetmask('255.255.255.255')).to.deep.equal({prefix: 32, dotted: true})
+    expect(parseNetmask('0.0.0.0')).to.deep.equal({prefix: 0, dotted: true})
+    expect(parseNetmask('24')).to.deep.equal({prefix: 24, dotted: false})
+    expect(parseNetmask('/64')).to.deep.equal({prefix: 64, dotted: false})
+    expect(parseNetmask('255.0.255.0')).to.equal(undefined)
+    expect(parseNetmask('129')).to.equal(undefined)
+    expect(parseNetmask('255.255.255')).to.equal(undefined)
+    expect(parseNetmask('')).to.equal(undefined)
+  })
+
+  it('bounds the prefix by the address family', () => {
+    expect(netmaskProblem({prefix: 33, dotted: false}, 4)).to.equal('a prefix length of 0-32 for an IPv4 address')
+    expect(netmaskProblem({prefix: 64, dotted: false}, 6)).to.equal(undefined)
+    expect(netmaskProblem({prefix: 24, dotted: true}, 6)).to.equal('a prefix length (0-128) for an IPv6 address')
+  })
+
+  it('computes networks and membership, IPv4 and IPv6', () => {
+    expect(networkOf('5.196.34.151', 27)).to.equal('5.196.34.128')
+    expect(inNetwork('5.196.34.158', '5.196.34.151', 27)).to.equal(true)
+    expect(inNetwork('5.196.34.160', '5.196.34.151', 27)).to.equal(false)
+    expect(networkOf('2001:db8::10', 64)).to.equal('2001:db8::')
+    expect(networkOf('2001:db8:0:1:2:3:4:5', 48)).to.equal('2001:db8::')
+    expect(inNetwork('2001:db8::1', '2001:db8::10', 64)).to.equal(true)
+    expect(inNetwork('2001:db8:1::1', '2001:db8::10', 64)).to.equal(false)
+    expect(inNetwork('192.0.2.1', '2001:db8::10', 64)).to.equal(false)
+    expect(sameAddress('2001:db8::10', '2001:0db8:0:0::0010')).to.equal(true)
+    expect(sameAddress('::ffff:192.0.2.1', '::ffff:c000:201')).to.equal(true)
+  })
+
+  it('tells addresses from host names', () => {
+    expect(ipFamily('192.0.2.10')).to.equal(4)
+    expect(ipFamily('2001:db8::10')).to.equal(6)
+    expect(ipFamily('busybox.opensvc.com')).to.equal(undefined)
+    expect(isHostname('busybox.opensvc.com')).to.equal(true)
+    expect(isHostname('web-1')).to.equal(true)
+    expect(isHostname('5.196.34.300')).to.equal(false)
+    expect(isHostname('-bad.example')).to.equal(false)
+    expect(isHostname('bad name')).to.equal(false)
+    expect(isHostname('a'.repeat(64) + '.example')).to.equal(false)
+  })
+
+  it('checks keyword values, saying what was expected', () => {
+    expect(checkIpname('5.196.34.151')).to.equal(undefined)
+    expect(checkIpname('busybox.opensvc.com')).to.equal(undefined)
+    expect(checkIpname('5.196.34.300')).to.equal('an IPv4 or IPv6 address, or a host name')
+    expect(checkNetmask('255.255.255.224')).to.equal(undefined)
+    expect(checkNetmask('255.255.0.255')).to.match(/^a netmask: dotted/)
+    expect(checkInterface('eth0')).to.equal(undefined)
+    expect(checkInterface('eth0:1')).to.match(/^an interface name/)
+    expect(checkInterface('a-very-long-name0')).to.match(/^an interface name/)
+    expect(checkMac('02:42:c0:00:02:0a')).to.equal(undefined)
+    expect(checkMac('01:00:5e:00:00:01')).to.match(/unicast/)
+    expect(checkMac('02:42:c0')).to.match(/^a MAC address/)
+  })
+
+  it('refuses loopback, multicast and unspecified addresses', () => {
+    expect(unusableAddress('127.0.0.1')).to.equal('a loopback address')
+    expect(unusableAddress('::1')).to.equal('a loopback address')
+    expect(unusableAddress('224.0.0.1')).to.equal('a multicast address')
+    expect(unusableAddress('ff02::1')).to.equal('a multicast address')
+    expect(unusableAddress('0.0.0.0')).to.equal('the unspecified address')
+    expect(unusableAddress('192.0.2.10')).to.equal(undefined)
+  })
+
+  it('resolves ipname: addresses as is, names through the resolver', async () => {
+    expect(await resolveIpname('192.0.2.10')).to.deep.equal({ip: '192.0.2.10', family: 4})
+    // .invalid never resolves (RFC 6761): refused without asking DNS
+    let error: Error | undefined
+    await resolveIpname('nosuchhost.invalid').catch(e => (error = e))
+    expect(error?.message).to.equal('cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761)')
+    // localhost comes from /etc/hosts, and is no service address
+    error = undefined
+    await resolveIpname('localhost').catch(e => (error = e))
+    expect(error?.message).to.match(/^localhost resolves to (127\.0\.0\.1|::1), a loopback address$/)
+  })
+
+  it('names links within 15 characters', () => {
+    expect(tempLinkName(21982, 'eth0')).to.equal('ph21982eth0')
+    expect(tempLinkName(4194303, 'tl4194303')).to.equal('ph4194303tl4194')
+    expect(tempLinkName(4194303, 'tl4194303')).to.have.length(15)
+    expect(bridgePeerName(21982, 'eth0')).to.equal('veth0pl21982')
+    expect(bridgePeerName(4194303, 'eth10')).to.have.length.at.most(15)
+  })
+})
