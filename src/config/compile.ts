@@ -84,6 +84,12 @@ export function compileService(doc: ServiceDocument, registry: DriverRegistry, o
       continue
     }
     const type = section.entries.find(([k]) => k === 'type')?.[1]
+    const former = registry.find(rid.group, type) ? undefined : registry.formerProvider(rid.group, type)
+    if (former) {
+      const what = type === undefined ? `a [${rid.group}#N] section without type (${former.type})` : `type ${former.type}`
+      problems.push(`[${name}]: ${what} is provided by the plugin ${former.plugin}${former.version ? ` (version ${former.version} was installed)` : ''}, which is no longer installed: install it again (svcmgr plugins install) or change the section`)
+      continue
+    }
     if (!registry.hasGroup(rid.group)) {
       const known = [...new Set(registry.drivers().map(d => d.driver.group))].sort().join(', ')
       problems.push(`[${name}]: unknown resource group "${rid.group}" (loaded drivers provide: ${known})`)

@@ -1,8 +1,17 @@
 /** Gathers the drivers every installed plugin provides through the `svcmgr:drivers` hook. */
+import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
 import type {Hook, Interfaces} from '@oclif/core'
 import {DRIVER_API_VERSION} from './api.js'
-import {DriverRegistry} from './registry.js'
+import {DriverRegistry, type KnownProvider} from './registry.js'
 import type {SvcmgrHooks} from './hook.js'
+
+/**
+ * The file remembering which installed plugin provided each driver type: beside the plugins
+ * `svcmgr plugins install|link` adds (oclif's data dir, SVCMGR_DATA_DIR), since only those can
+ * be uninstalled. Core plugins are not recorded, so nothing is written until a user plugin is.
+ */
+export const KNOWN_TYPES_FILE = 'known-driver-types.json'
 
 export async function loadDriverRegistry(config: Interfaces.Config): Promise<DriverRegistry> {
   const registry = new DriverRegistry()
@@ -14,5 +23,48 @@ export async function loadDriverRegistry(config: Interfaces.Config): Promise<Dri
   for (const f of result.failures) {
     registry.problems.push({plugin: f.plugin.name, message: f.error instanceof Error ? f.error.message : String(f.error)})
   }
+  rememberProviders(registry, path.join(config.dataDir, KNOWN_TYPES_FILE), name => {
+    const plugin = config.plugins.get(name)
+    return plugin && (plugin.type === 'user' || plugin.type === 'link') ? {version: plugin.version} : undefined
+  })
   return registry
+}
+
+/**
+ * Merges the loaded drivers' providers into the known-types file (rewritten only when it
+ * changes) and gives the registry the providers of types no loaded plugin serves any more,
+ * so a config using an uninstalled plugin's type is told which plugin to install. A file
+ * that cannot be read or written costs nothing but that message.
+ */
+export function rememberProviders(registry: DriverRegistry, file: string, installed: (plugin: string) => {version?: string} | undefined): void {
+  let known: Record<string, KnownProvider> = {}
+  let before = ''
+  try {
+    before = readFileSync(file, 'utf8')
+    const parsed = JSON.parse(before) as {types?: Record<string, KnownProvider>}
+    if (parsed && typeof parsed.types === 'object' && parsed.types !== null) known = parsed.types
+  } catch {
+    // no file yet, or unreadable: start afresh
+  }
+  const current = new Map(registry.providerKeys())
+  for (const [key, provider] of Object.entries(known)) {
+    if (!current.has(key) && typeof provider?.plugin === 'string' && typeof provider?.type === 'string') registry.formerProviders.set(key, provider)
+  }
+  const merged: Record<string, KnownProvider> = {...known}
+  for (const [key, provider] of current) {
+    const plugin = installed(provider.plugin)
+    if (plugin) merged[key] = plugin.version ? {...provider, version: plugin.version} : provider
+  }
+  if (Object.keys(merged).length === 0) return
+  const sorted = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  const text = JSON.stringify({version: 1, types: sorted}, null, 2) + '\n'
+  if (text === before) return
+  try {
+    mkdirSync(path.dirname(file), {recursive: true})
+    const tmp = `${file}.${process.pid}.tmp`
+    writeFileSync(tmp, text)
+    renameSync(tmp, file)
+  } catch {
+    // a read-only data dir: the hint is lost, nothing else
+  }
 }

@@ -12,8 +12,18 @@ export interface PluginProblem {
   readonly message: string
 }
 
+/** Who provided a driver type once, remembered after its plugin is gone (see rememberProviders in ./load.ts). */
+export interface KnownProvider {
+  /** "app.forking" */
+  readonly type: string
+  readonly plugin: string
+  readonly version?: string
+}
+
 export class DriverRegistry {
   private readonly byKey = new Map<string, RegisteredDriver>()
+  /** "<section group>.<type or empty>" → the plugin that provided it when last seen. */
+  readonly formerProviders = new Map<string, KnownProvider>()
   private readonly groupAliases = new Map<string, string>()
   private readonly defaultKeywordList: KeywordSpec[] = [...CORE_DEFAULT_KEYWORDS]
   readonly problems: PluginProblem[] = []
@@ -71,6 +81,26 @@ export class DriverRegistry {
 
   drivers(): RegisteredDriver[] {
     return [...new Set(this.byKey.values())]
+  }
+
+  /** For a section whose group/type no loaded driver serves: the plugin that provided it before, if known. */
+  formerProvider(sectionGroup: string, type: string | undefined): KnownProvider | undefined {
+    return this.formerProviders.get(`${sectionGroup}.${type ?? ''}`)
+  }
+
+  /** The keys formerProvider() answers for, for every loaded driver: each type name, the default, section aliases. */
+  providerKeys(): Array<[string, KnownProvider]> {
+    const out: Array<[string, KnownProvider]> = []
+    for (const {driver, plugin} of this.drivers()) {
+      const provider = {type: `${driver.group}.${driver.type}`, plugin}
+      const names = [driver.type, ...(driver.typeAliases ?? [])]
+      for (const g of [driver.group, ...(driver.sectionAliases ?? [])]) {
+        for (const t of names) out.push([`${g}.${t}`, provider])
+        if (g !== driver.group && g === driver.type) out.push([`${g}.`, provider])
+      }
+      if (driver.isDefaultType) out.push([`${driver.group}.`, provider])
+    }
+    return out
   }
 
   get defaultKeywords(): readonly KeywordSpec[] {
