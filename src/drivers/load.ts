@@ -13,15 +13,36 @@ import type {SvcmgrHooks} from './hook.js'
  */
 export const KNOWN_TYPES_FILE = 'known-driver-types.json'
 
+/** How long a plugin's hook may take (importing its modules included) before it is reported and left out. */
+export const DRIVER_HOOK_TIMEOUT_MS = 10_000
+
+const TYPE_RANK: Record<string, number> = {core: 0, user: 1, dev: 2, link: 3}
+
+/**
+ * The order registrations are taken in, so that a type two plugins register goes to the same
+ * one every time (hooks run concurrently and finish in any order): core plugins first, in the
+ * order svcmgr lists them, then user-installed, then linked plugins, each by name. A user
+ * plugin can thus never take a core type over.
+ */
+function precedence(config: Interfaces.Config): (a: Interfaces.Plugin, b: Interfaces.Plugin) => number {
+  const loadOrder = new Map([...config.plugins.keys()].map((name, i) => [name, i]))
+  return (a, b) =>
+    (TYPE_RANK[a.type] ?? 9) - (TYPE_RANK[b.type] ?? 9) ||
+    (a.type === 'core' ? (loadOrder.get(a.name) ?? 0) - (loadOrder.get(b.name) ?? 0) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+}
+
 export async function loadDriverRegistry(config: Interfaces.Config): Promise<DriverRegistry> {
   const registry = new DriverRegistry()
-  const result = (await config.runHook('svcmgr:drivers', {apiVersion: DRIVER_API_VERSION})) as Hook.Result<SvcmgrHooks['svcmgr:drivers']['return']>
-  for (const s of result.successes) {
+  // captureErrors: a hook calling this.error() or this.exit() is reported like one that throws, never fatal
+  const result = (await config.runHook('svcmgr:drivers', {apiVersion: DRIVER_API_VERSION}, DRIVER_HOOK_TIMEOUT_MS, true)) as Hook.Result<SvcmgrHooks['svcmgr:drivers']['return']>
+  const order = precedence(config)
+  for (const s of [...result.successes].sort((a, b) => order(a.plugin, b.plugin))) {
     // plugins without a handler for this hook do not appear; a handler returning nothing is a bug worth naming
     registry.add(s.plugin.name, s.result)
   }
-  for (const f of result.failures) {
-    registry.problems.push({plugin: f.plugin.name, message: f.error instanceof Error ? f.error.message : String(f.error)})
+  for (const f of [...result.failures].sort((a, b) => order(a.plugin, b.plugin))) {
+    const reason = f.error instanceof Error ? f.error.message : String(f.error)
+    registry.problems.push({plugin: f.plugin.name, message: `its svcmgr:drivers hook failed, its drivers are not loaded: ${reason}`})
   }
   rememberProviders(registry, path.join(config.dataDir, KNOWN_TYPES_FILE), name => {
     const plugin = config.plugins.get(name)
