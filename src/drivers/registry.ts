@@ -20,6 +20,20 @@ export interface KnownProvider {
   readonly version?: string
 }
 
+const NAME_RE = /^[a-z][a-z0-9_]*$/
+
+/** What is wrong with a registered driver's shape (a plugin written against another API), or undefined. */
+function malformedDriver(driver: Driver): string | undefined {
+  if (!driver || typeof driver !== 'object') return `a driver is ${JSON.stringify(driver)}, not an object`
+  const id = `driver ${String(driver.group)}.${String(driver.type)}`
+  if (typeof driver.group !== 'string' || !NAME_RE.test(driver.group) || typeof driver.type !== 'string' || !NAME_RE.test(driver.type))
+    return `${id}: group and type must be lowercase words (a-z, 0-9, _)`
+  if (!Array.isArray(driver.keywords) || driver.keywords.some(k => !k || typeof k.name !== 'string')) return `${id}: keywords must be a list of {name, help, ...}`
+  const missing = (['label', 'describe', 'status', 'start', 'stop'] as const).filter(m => typeof driver[m] !== 'function')
+  if (missing.length > 0) return `${id}: missing ${missing.join(', ')}`
+  return undefined
+}
+
 export class DriverRegistry {
   private readonly byKey = new Map<string, RegisteredDriver>()
   /** "<section group>.<type or empty>" → the plugin that provided it when last seen. */
@@ -35,6 +49,11 @@ export class DriverRegistry {
       return
     }
     for (const driver of registration.drivers) {
+      const malformed = malformedDriver(driver)
+      if (malformed) {
+        this.problems.push({plugin, message: `${malformed}; ignored`})
+        continue
+      }
       const names = [driver.type, ...(driver.typeAliases ?? [])]
       const taken = names.map(t => this.byKey.get(`${driver.group}.${t}`)).find(Boolean)
       if (taken) {
