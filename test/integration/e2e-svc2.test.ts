@@ -115,6 +115,21 @@ netns = container#1
     expect(now!.env).to.include('REDIS_VERSION=3.0')
   })
 
+  it('freeze shows in the status; thaw clears it', async () => {
+    await cli.ok(['-s', svc, 'freeze'])
+    expect((await cli.ok(['-s', svc, 'print', 'status'])).stdout).to.match(/up\s+frozen, idle, started/)
+    expect(JSON.parse((await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'])).stdout).frozen).to.equal(true)
+    await cli.ok(['-s', svc, 'thaw'])
+    expect(JSON.parse((await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'])).stdout).frozen).to.equal(false)
+  })
+
+  it('appends every action to the service log file', () => {
+    const log = fs.readFileSync(`${cli.root}/log/${svc}.log`, 'utf8')
+    expect(log).to.match(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\S+ INFO  deb1\\.${svc}\\.container#3 +docker stop`, 'm'))
+    expect(log).to.include('provision done')
+    expect(log).to.include('restart done')
+  })
+
   it('unprovision removes the containers; delete removes the config', async () => {
     await cli.ok(['-s', svc, 'unprovision'])
     for (const n of [1, 2, 3]) expect(await inspectContainer(name(n))).to.equal(undefined)
