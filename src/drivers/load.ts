@@ -34,7 +34,15 @@ function precedence(config: Interfaces.Config): (a: Interfaces.Plugin, b: Interf
 export async function loadDriverRegistry(config: Interfaces.Config): Promise<DriverRegistry> {
   const registry = new DriverRegistry()
   // captureErrors: a hook calling this.error() or this.exit() is reported like one that throws, never fatal
-  const result = (await config.runHook('svcmgr:drivers', {apiVersion: DRIVER_API_VERSION}, DRIVER_HOOK_TIMEOUT_MS, true)) as Hook.Result<SvcmgrHooks['svcmgr:drivers']['return']>
+  // oclif's hook timeout timer is unref'd: with only a never-settling hook left, node would end
+  // the process (exit 13) before it fires; this timer keeps the process up until it has
+  const keepAlive = setTimeout(() => undefined, DRIVER_HOOK_TIMEOUT_MS + 1000)
+  let result: Hook.Result<SvcmgrHooks['svcmgr:drivers']['return']>
+  try {
+    result = (await config.runHook('svcmgr:drivers', {apiVersion: DRIVER_API_VERSION}, DRIVER_HOOK_TIMEOUT_MS, true)) as Hook.Result<SvcmgrHooks['svcmgr:drivers']['return']>
+  } finally {
+    clearTimeout(keepAlive)
+  }
   const order = precedence(config)
   for (const s of [...result.successes].sort((a, b) => order(a.plugin, b.plugin))) {
     // plugins without a handler for this hook do not appear; a handler returning nothing is a bug worth naming
