@@ -204,12 +204,12 @@ function describeStart(res: Res, svc: ServiceView): string[] {
   }
   lines.push(line(['addr', 'add', cidr, 'dev', nsdev], ns))
   lines.push(line(['link', 'set', nsdev, 'up'], ns))
+  if (gateway) lines.push(`${line(['route', 'replace', 'default', 'via', gateway], ns)}  (when the namespace has no default route)`)
   if (res.kw.del_net_route) {
     const prefix = configuredPrefix(netmask)
     const net = ipFamily(ipname) && prefix !== undefined ? `${networkOf(ipname, prefix)}/${prefix}` : `<network of ${cidr}>`
     lines.push(line(['route', 'del', net, 'dev', nsdev], ns))
   }
-  if (gateway) lines.push(`${line(['route', 'replace', 'default', 'via', gateway], ns)}  (when the namespace has no default route)`)
   if (!announces(mode)) lines.push(`no gratuitous ARP: ${mode} links do no ARP (the LAN reaches the address through ${ipdev}'s routes)`)
   else if (ipFamily(ipname) !== 6) lines.push(inNetns(ns, DESCRIBED_ARPING[0], [...DESCRIBED_ARPING.slice(1), ...announceArgs(nsdev, address)]).flat().join(' '))
   const sharing = containersSharing(svc, netns)
@@ -347,9 +347,10 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
     await ip(ctx, ns, ['addr', 'add', `${addr.ip}/${prefix}`, 'dev', nsdev])
     await ip(ctx, ns, ['link', 'set', nsdev, 'up'])
     if (addr.family === 6) await waitIpv6Dad(ctx, ns, addr.ip)
+    // the default route first: its gateway must still be reachable through the network route when it is added
+    await setGateway(ctx, ns, addr.family)
     if (ctx.resource.kw.del_net_route && prefix < (addr.family === 4 ? 32 : 128))
       await ip(ctx, ns, ['route', 'del', `${networkOf(addr.ip, prefix)}/${prefix}`, 'dev', nsdev])
-    await setGateway(ctx, ns, addr.family)
     if (addr.family === 4 && announces(mode)) await announceOrWarn(ctx, ns, nsdev, addr.ip)
     return 'changed'
   },
