@@ -1,0 +1,214 @@
+/**
+ * Cases 2 and 3: the whole svcmgr CLI (a fresh `node bin/run.js` per run, built dist/) against
+ * the engine, each run timed from spawn to exit, against bare dockerode scripts that also run
+ * as fresh `node` processes (bench/*.mjs, plain JS: no tsx, no TypeScript loader).
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import {containerSpec, createOptions} from '../plugins/docker/src/drivers/spec.js'
+import type {DockerKeywords} from '../plugins/docker/src/drivers/container-docker.keywords.js'
+import {type Leftovers, REPO} from './engine.js'
+import {envInt, fmtMs, median, type Section, timeOk, timeProcess} from './lib.js'
+
+const BIN = path.join(REPO, 'bin/run.js')
+const NODE = process.execPath
+const BARE_LIST = path.join(REPO, 'bench/bare-list.mjs')
+const BARE_START = path.join(REPO, 'bench/bare-start.mjs')
+
+interface Ctx {
+  readonly left: Leftovers
+  readonly log: (s: string) => void
+  readonly runs: number
+  readonly warmup: number
+}
+
+class Svcmgr {
+  readonly root: string
+  readonly env: NodeJS.ProcessEnv
+  constructor(left: Leftovers, label: string) {
+    this.root = left.tempDir(label)
+    this.env = {...process.env, SVCMGR_ROOT: this.root, SVCMGR_NODENAME: 'deb1'}
+  }
+
+  args(service: string, words: string[]): string[] {
+    return [BIN, '-s', service, ...words]
+  }
+
+  /** Runs svcmgr, fails with its output unless it exits 0; returns the wall time. */
+  ok(service: string, words: string[], input?: string): number {
+    return timeOk(`svcmgr -s ${service} ${words.join(' ')}`, NODE, this.args(service, words), {env: this.env, input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']})
+  }
+
+  out(service: string, words: string[]): string {
+    const r = timeProcess(NODE, this.args(service, words), {env: this.env, stdio: ['ignore', 'pipe', 'pipe']})
+    if (r.status !== 0) throw new Error(`svcmgr -s ${service} ${words.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`)
+    return r.stdout
+  }
+}
+
+/** Runs the named measurements round-robin, the order rotating every round, warm-ups first. */
+function interleaved(ctx: Ctx, label: string, fns: Record<string, () => number>): Record<string, number[]> {
+  const names = Object.keys(fns)
+  const samples: Record<string, number[]> = Object.fromEntries(names.map(n => [n, []]))
+  for (let i = 0; i < ctx.warmup + ctx.runs; i++) {
+    const order = names.map((_, k) => names[(k + i) % names.length])
+    const round: string[] = []
+    for (const n of order) {
+      const ms = fns[n]()
+      if (i >= ctx.warmup) {
+        samples[n].push(ms)
+        round.push(`${n}=${fmtMs(ms)}`)
+      }
+    }
+    ctx.log(`${label}: ${i < ctx.warmup ? `warm-up ${i + 1}/${ctx.warmup}` : `run ${i + 1 - ctx.warmup}/${ctx.runs}: ${round.join(' ')}`}`)
+  }
+  return samples
+}
+
+// ---------------------------------------------------------------------------------------
+// case 2: print status, cold
+
+/** The seed's svc2 (test/fixtures/svc2.json) without ip#1, as the integration tests run it. */
+function svc2Config(): string {
+  const seed = JSON.parse(fs.readFileSync(path.join(REPO, 'test/fixtures/svc2.json'), 'utf8')) as Record<string, unknown>
+  for (const k of Object.keys(seed)) if (k.startsWith('ip#')) delete seed[k]
+  return JSON.stringify(seed)
+}
+
+export async function printStatusSection(ctx: Ctx): Promise<Section> {
+  // a unique name: other sessions' svc2 containers (svc2.container.N) may live on the same engine
+  const name = ctx.left.service(`bench${process.pid}svc2`)
+  const cli = new Svcmgr(ctx.left, 'status')
+  ctx.log(`print status: creating ${name} (svc2's 3 containers) and starting it`)
+  cli.ok(name, ['create', '--config=-', '--provision', '--local'], svc2Config())
+  const status = JSON.parse(cli.out(name, ['print', 'status', '--format', 'json'])) as {avail?: string; resources?: Record<string, {status: string}>}
+  const res = Object.entries(status.resources ?? {})
+  if (res.length !== 3 || res.some(([, r]) => r.status !== 'up')) throw new Error(`print status: expected 3 resources up, got ${JSON.stringify(status)}`)
+  const listed = timeProcess(NODE, [BARE_LIST, name], {env: cli.env})
+  if (listed.status !== 0 || listed.stdout.trim().split('\n').length !== 3) throw new Error(`bare-list.mjs: expected 3 containers, got exit ${listed.status}: ${listed.stdout}${listed.stderr}`)
+
+  const opts = {env: cli.env, stdio: ['ignore', 'pipe', 'pipe'] as const}
+  const s = interleaved(ctx, 'print status', {
+    'node -e 0': () => timeOk('node -e 0', NODE, ['-e', '0'], opts),
+    'bare list': () => timeOk('bare-list.mjs', NODE, [BARE_LIST], opts),
+    'print config': () => timeOk('print config', NODE, cli.args(name, ['print', 'config']), opts),
+    'print status': () => timeOk('print status', NODE, cli.args(name, ['print', 'status']), opts),
+  })
+  const m = (k: string) => median(s[k])
+  const runs = ctx.runs
+  return {
+    title: 'print status',
+    rows: [
+      {case: 'print status cold (svc2)', median: m('print status'), baseline: 'bare dockerode list script', baselineMedian: m('bare list'), maxRatio: 1.5, runs},
+      {case: 'print status cold (svc2)', median: m('print status'), baseline: 'node -e 0', baselineMedian: m('node -e 0'), maxRatio: 2, targetText: '<= 2x (goal, info)', runs},
+      {case: '  bare dockerode list script', median: m('bare list'), baseline: 'node -e 0', baselineMedian: m('node -e 0'), runs},
+      {case: '  print config cold (no engine)', median: m('print config'), baseline: 'node -e 0', baselineMedian: m('node -e 0'), runs},
+    ],
+    notes: [
+      `wall time of a fresh process, spawn to exit (spawnSync), medians of ${runs} runs after ${ctx.warmup} warm-up(s), the four commands interleaved in rotating order. \`svcmgr -s ${name} print status\` is svc2's config (3 containers up) under a unique name, so other sessions' svc2 on the same engine are not touched; SVCMGR_ROOT is a temp dir.`,
+      `bare list = \`node bench/bare-list.mjs\`: imports dockerode, lists all containers on DOCKER_HOST. print config reads and prints the config without any engine call: what the CLI costs before status work.`,
+    ],
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// case 3: start / stop of 20 containers in one parallel subset
+
+const COUNT = 20
+const IMAGE = 'google/pause'
+
+function parallelConfig(): string {
+  const sections: Record<string, Record<string, string>> = {'subset#container:all': {parallel: 'true'}}
+  for (let i = 1; i <= COUNT; i++) sections[`container#${i}`] = {type: 'docker', image: IMAGE, subset: 'all'}
+  return JSON.stringify(sections)
+}
+
+const BARE_KW: DockerKeywords = {image: IMAGE, rm: false, privileged: false, interactive: false, tty: false, start_timeout: 60_000, stop_timeout: 10_000, image_pull_policy: 'once'}
+
+export async function startStopSection(ctx: Ctx, withOpWait: boolean): Promise<Section> {
+  const pid = process.pid
+  const name = ctx.left.service(`bench${pid}p${COUNT}`)
+  const bare = ctx.left.service(`bench${pid}bare${COUNT}`)
+  const cli = new Svcmgr(ctx.left, 'start')
+  const docker = await ctx.left.docker()
+
+  ctx.log(`start/stop: creating ${name} (${COUNT} x ${IMAGE}, one parallel subset): create, provision, stop`)
+  cli.ok(name, ['create', '--config=-', '--local'], parallelConfig())
+  cli.ok(name, ['provision'])
+  cli.ok(name, ['stop'])
+
+  // the bare side's containers: the very create request svcmgr's docker driver sends (spec.ts)
+  const cgroupDriver = ((await docker.info()) as {CgroupDriver?: string}).CgroupDriver
+  const bareNames: string[] = []
+  for (let i = 1; i <= COUNT; i++) {
+    const spec = containerSpec({rid: `container#${i}`, index: String(i), kw: BARE_KW}, {name: bare, id: '00000000-0000-4000-8000-000000000020'}, cgroupDriver)
+    await docker.createContainer(createOptions(spec))
+    bareNames.push(spec.name)
+  }
+
+  const running = async (service: string) => (await ctx.left.containers(service)).filter(c => c.State === 'running').length
+  const expect = async (service: string, n: number, after: string) => {
+    const r = await running(service)
+    if (r !== n) throw new Error(`start/stop: after ${after}, ${r} of ${COUNT} containers of ${service} run (expected ${n})`)
+  }
+  if ((await ctx.left.containers(name)).length !== COUNT) throw new Error(`start/stop: provision made ${(await ctx.left.containers(name)).length} containers, expected ${COUNT}`)
+  await expect(name, 0, 'provision + stop')
+
+  const opts = {env: cli.env, stdio: ['ignore', 'pipe', 'pipe'] as const}
+  const svcStart = () => timeOk('svcmgr start', NODE, cli.args(name, ['start']), opts)
+  const svcStop = () => timeOk('svcmgr stop', NODE, cli.args(name, ['stop']), opts)
+  const bareStart = (op: boolean) => timeOk('bare-start.mjs start', NODE, [BARE_START, 'start', ...(op ? ['--operational'] : []), ...bareNames], opts)
+  const bareStop = () => timeOk('bare-start.mjs stop', NODE, [BARE_START, 'stop', ...bareNames], opts)
+
+  const samples: Record<string, number[]> = {svcStart: [], svcStop: [], bareStart: [], bareStop: [], ...(withOpWait ? {bareOpStart: []} : {})}
+  // spawnSync blocks the event loop: the state checks run between the timed processes
+  for (let i = 0; i < ctx.warmup + ctx.runs; i++) {
+    const warm = i < ctx.warmup
+    const rec = (k: string, ms: number) => {
+      if (!warm) samples[k].push(ms)
+      return ms
+    }
+    const svcPair = async () => {
+      rec('svcStart', svcStart())
+      await expect(name, COUNT, 'svcmgr start')
+      rec('svcStop', svcStop())
+      await expect(name, 0, 'svcmgr stop')
+    }
+    const barePair = async () => {
+      rec('bareStart', bareStart(false))
+      await expect(bare, COUNT, 'bare start')
+      rec('bareStop', bareStop())
+      await expect(bare, 0, 'bare stop')
+    }
+    const opPair = async () => {
+      rec('bareOpStart', bareStart(true))
+      await expect(bare, COUNT, 'bare start --operational')
+      bareStop()
+      await expect(bare, 0, 'bare stop')
+    }
+    const pairs = withOpWait ? [svcPair, barePair, opPair] : [svcPair, barePair]
+    for (let k = 0; k < pairs.length; k++) await pairs[(k + i) % pairs.length]()
+    ctx.log(`start/stop: ${warm ? `warm-up ${i + 1}/${ctx.warmup}` : `run ${i + 1 - ctx.warmup}/${ctx.runs}: ${Object.entries(samples).map(([k, v]) => `${k}=${fmtMs(v.at(-1)!)}`).join(' ')}`}`)
+  }
+  const m = (k: string) => median(samples[k])
+  const runs = ctx.runs
+  const rows: Section['rows'] = [
+    {case: `start ${COUNT} parallel (svcmgr start)`, median: m('svcStart'), baseline: `${COUNT} parallel bare start()`, baselineMedian: m('bareStart'), maxRatio: 1.1, runs},
+    {case: `stop ${COUNT} parallel (svcmgr stop)`, median: m('svcStop'), baseline: `${COUNT} parallel bare stop()`, baselineMedian: m('bareStop'), maxRatio: 1.1, runs},
+  ]
+  if (withOpWait) {
+    rows.push(
+      {case: `  start ${COUNT} parallel (svcmgr start)`, median: m('svcStart'), baseline: 'bare start() + 300 ms op. wait', baselineMedian: m('bareOpStart'), runs},
+      {case: '  bare start() + 300 ms op. wait', median: m('bareOpStart'), baseline: `${COUNT} parallel bare start()`, baselineMedian: m('bareStart'), runs},
+    )
+  }
+  return {
+    title: 'start/stop',
+    rows,
+    notes: [
+      `both sides are whole processes timed spawn to exit (each pays a node start): \`svcmgr -s ${name} start|stop\` (${COUNT} x ${IMAGE} in one parallel subset, created by \`provision\` then stopped, so start is start only) against \`node bench/bare-start.mjs start|stop\` on ${COUNT} other containers created with the same create request (the docker driver's spec.ts), Promise.all of container.start() / container.stop({t: 10}); medians of ${runs} runs after ${ctx.warmup} warm-up(s), sides in alternating order, the running count checked after every step. svcmgr start also waits, by design, until each container has run 300 ms (${withOpWait ? 'the "op. wait" rows: bare-start.mjs --operational waits the same way' : 'BENCH_OPWAIT=1 adds a bare baseline that waits the same way'}).`,
+    ],
+  }
+}
+
+export type {Ctx as CliCtx}

@@ -1,0 +1,7 @@
+export interface DockerOptions {
+  socketPath?: string
+  host?: string
+  port?: number
+  protocol?: 'http'
+}
+export function dockerOptions(address?: string): DockerOptions

@@ -1,0 +1,88 @@
+/**
+ * `npm run bench`: one table of medians, each against a baseline measured in the same run
+ * (issue 3, "## Bench"). Progress goes to stderr, the table to stdout.
+ *
+ *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 7,
+ *                     start/stop 3: one start of 20 containers takes seconds to tens of seconds)
+ *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
+ *   BENCH_CASES       comma list of plan,status,startstop (default all)
+ *   BENCH_OPWAIT=1    start/stop also measures bare start + svcmgr's 300 ms operational wait
+ *
+ * The engine cases need a built CLI (`npm run build`) and an engine: DOCKER_HOST, else the
+ * test engine of scripts/testenv.sh (started with `up` when we are root), else they are
+ * skipped with the reason. Everything they create (containers, temp SVCMGR_ROOTs) is removed
+ * at the end, also after a failure or SIGINT/SIGTERM.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {printStatusSection, startStopSection} from './cli-cases.js'
+import {ensureEngine, Leftovers, REPO} from './engine.js'
+import {envInt, renderTable, type Section} from './lib.js'
+import {planningSection} from './planning.js'
+
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`)
+const wanted = new Set((process.env.BENCH_CASES ?? 'plan,status,startstop').split(',').map(s => s.trim()).filter(Boolean))
+const left = new Leftovers()
+const sections: Section[] = []
+const skipped: string[] = []
+
+let interrupted = false
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    interrupted = true
+    log(`${sig}: cleaning up`)
+    void left.cleanup().finally(() => process.exit(130))
+  })
+}
+
+const load = () => os.loadavg()[0].toFixed(1)
+const machine: string[] = []
+
+async function main(): Promise<number> {
+  const t0 = performance.now()
+  const loadAtStart = load()
+  if (wanted.has('plan')) {
+    log('case 1: planning (in process)')
+    sections.push(planningSection(log))
+  }
+  if (wanted.has('status') || wanted.has('startstop')) {
+    const engine = await ensureEngine(log)
+    if ('skip' in engine) skipped.push(engine.skip)
+    else if (!fs.existsSync(path.join(REPO, 'dist/cli/argv.js'))) skipped.push('engine cases: dist/ is missing: run `npm run build` first')
+    else {
+      left.useEngine(engine.address)
+      const version = await (await left.docker()).version().then(v => v.Version, () => '?')
+      machine.push(`engine ${engine.address} (dockerd ${version})`)
+      log(`engine: ${engine.address}`)
+      const ctx = (runs: number) => ({left, log, runs: envInt('BENCH_RUNS', runs), warmup: envInt('BENCH_WARMUP', 1)})
+      if (wanted.has('status')) {
+        log('case 2: print status, cold')
+        sections.push(await printStatusSection(ctx(7)))
+      }
+      if (wanted.has('startstop')) {
+        log('case 3: start/stop of 20 containers in a parallel subset')
+        sections.push(await startStopSection(ctx(3), process.env.BENCH_OPWAIT === '1'))
+      }
+    }
+  }
+  machine.unshift(`node ${process.version}, ${os.cpus().length} CPUs, 1-min load average ${loadAtStart} at start, ${load()} at end (a loaded machine slows every row; the ratios, measured interleaved, suffer less)`)
+  console.log(renderTable(sections, skipped, machine))
+  log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+  return 0
+}
+
+let code = 1
+try {
+  code = await main()
+} catch (error) {
+  // what was measured before the failure is still worth seeing
+  if (sections.length) console.log(renderTable(sections, skipped, machine))
+  console.error(`bench: failed: ${(error as Error).stack ?? error}`)
+} finally {
+  if (!interrupted) {
+    log('cleaning up')
+    await left.cleanup()
+  }
+}
+process.exitCode = code
