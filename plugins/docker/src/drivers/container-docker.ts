@@ -8,7 +8,7 @@ import type Dockerode from 'dockerode'
 import type {ActionContext, ChangeResult, Dependency, Driver, DriverContext, NetnsInfo, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
 import {dockerClient, type Engine, engineInfo, engineMessage, serviceEngine, statusCode} from '../engine/client.js'
 import {pingAddress} from '../engine/address.js'
-import {daemonPid, type DaemonSpec, dockerdArgs, serviceDaemonSpec, startDaemon, stopDaemon} from '../engine/daemon.js'
+import {daemonPid, type DaemonSpec, dataDirFilesystem, dockerdArgs, privateDaemonConfig, serviceDaemonSpec, startDaemon, stopDaemon} from '../engine/daemon.js'
 import {imagePresent, pullImage} from '../engine/images.js'
 import {commandLine} from '../util/words.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
@@ -65,6 +65,22 @@ async function readyEngine(ctx: ACtx): Promise<{engine: Engine; docker: Dockerod
 const startKey = (spec: DaemonSpec) => `docker:daemon-start:${spec.socket}`
 const stopKey = (spec: DaemonSpec) => `docker:daemon-stop:${spec.socket}`
 
+/**
+ * docker_data_dir on a filesystem resource of the service (the seed's appdata on fs#2): that
+ * filesystem must be up, or dockerd would put its data on the bare mount point underneath.
+ */
+async function checkDataDirMounted(ctx: ACtx): Promise<void> {
+  const dataDir = privateDaemonConfig(ctx.service)?.dataDir
+  if (!dataDir) return
+  const holder = dataDirFilesystem(ctx.service.resources, dataDir)
+  const peer = holder ? ctx.peer(holder.rid) : undefined
+  if (!holder || !peer) return
+  const st = await peer.driver.status(peer.context)
+  if (st.status === 'up' || st.status === 'stdby up') return
+  const label = st.label ?? peer.driver.label(holder, ctx.service)
+  throw new Error(`docker_data_dir ${dataDir} is on ${holder.rid} (${label}), which is ${st.status}: the docker daemon is not started on its bare mount point (start ${holder.rid} first)`)
+}
+
 /** Starts the service's private dockerd once per command, however many containers start in parallel. */
 async function ensureDaemon(ctx: ACtx, engine: Engine, spec: DaemonSpec): Promise<void> {
   let p = ctx.cache.get(startKey(spec)) as Promise<'started' | 'running'> | undefined
@@ -72,13 +88,16 @@ async function ensureDaemon(ctx: ACtx, engine: Engine, spec: DaemonSpec): Promis
   if (!p) {
     mine = true
     ctx.cache.delete(stopKey(spec))
-    p = startDaemon(spec, {
-      timeoutMs: Math.max(ctx.resource.kw.start_timeout, 30_000),
-      onSpawn: line => {
-        ctx.log.info('starting docker daemon')
-        ctx.log.info(commandLine(line))
-      },
-    })
+    p = (async () => {
+      if (!(await engineAnswers(ctx, engine))) await checkDataDirMounted(ctx)
+      return startDaemon(spec, {
+        timeoutMs: Math.max(ctx.resource.kw.start_timeout, 30_000),
+        onSpawn: line => {
+          ctx.log.info('starting docker daemon')
+          ctx.log.info(commandLine(line))
+        },
+      })
+    })()
     ctx.cache.set(startKey(spec), p)
     p.catch(() => ctx.cache.delete(startKey(spec)))
   }

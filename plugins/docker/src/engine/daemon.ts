@@ -9,7 +9,7 @@ import {createHash} from 'node:crypto'
 import {constants as fsc, existsSync} from 'node:fs'
 import {access, mkdir, open, readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
-import type {ServiceView} from 'svcmgr'
+import type {Resource, ServiceView} from 'svcmgr'
 import {pingAddress} from './address.js'
 import {rawBool, splitWords} from '../util/words.js'
 
@@ -46,6 +46,29 @@ export function privateDaemonConfig(service: Pick<ServiceView, 'defaults'>): Pri
   const dataDir = d.docker_data_dir?.trim() || undefined
   if (!dataDir && !rawBool(d.docker_daemon_private)) return undefined
   return {dataDir, args: splitWords(d.docker_daemon_args ?? '') ?? []}
+}
+
+/** "/opt/x/" → "/opt/x"; "/" stays "/". */
+function normalizePath(p: string): string {
+  const n = path.posix.normalize(p.trim())
+  return n.length > 1 ? n.replace(/\/+$/, '') : n
+}
+
+/**
+ * The filesystem resource of the service holding `dataDir`: the fs resource with the deepest
+ * mount point that is `dataDir` or one of its parents (trailing-slash safe: /opt/xy is not
+ * under /opt/x). Its driver's status says whether the private daemon's data is really there.
+ */
+export function dataDirFilesystem<R extends Pick<Resource, 'rid' | 'group' | 'disabled' | 'kw'>>(resources: readonly R[], dataDir: string): R | undefined {
+  const target = normalizePath(dataDir)
+  let best: {r: R; mnt: string} | undefined
+  for (const r of resources) {
+    if (r.group !== 'fs' || r.disabled || typeof r.kw.mnt !== 'string') continue
+    const mnt = normalizePath(r.kw.mnt)
+    const holds = mnt === target || target.startsWith(mnt === '/' ? '/' : `${mnt}/`)
+    if (holds && (!best || mnt.length > best.mnt.length)) best = {r, mnt}
+  }
+  return best?.r
 }
 
 function shortRunDir(seed: string, prefix: string): string {
