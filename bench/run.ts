@@ -78,7 +78,9 @@ try {
 } catch (error) {
   // what was measured before the failure is still worth seeing
   if (sections.length) console.log(renderTable(sections, skipped, machine))
-  console.error(`bench: failed: ${(error as Error).stack ?? error}`)
+  // after a signal, the cleanup running meanwhile makes the case fail: that is not news
+  if (interrupted) log('interrupted')
+  else console.error(`bench: failed: ${(error as Error).stack ?? error}`)
 } finally {
   if (!interrupted) {
     log('cleaning up')
