@@ -43,7 +43,7 @@ function describeStart(res: Res): string[] {
     v6
       ? `checking ${address} availability: by the kernel's IPv6 duplicate address detection once added`
       : `checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (an answer refuses the start)`,
-    ['ip', 'addr', 'add', cidrText(ipname, netmask, ipdev), 'dev', ipdev, ...(alias ? ['label', `${ipdev}:<first free alias number>`] : [])].join(' '),
+    ['ip', 'addr', 'add', cidrText(ipname, netmask, ipdev), 'dev', ipdev, ...(alias && !v6 ? ['label', `${ipdev}:<first free alias number>`] : [])].join(' '),
     ...(v6 ? [] : [[...DESCRIBED_ARPING, ...announceArgs(ipdev, address)].join(' ')]),
   ]
 }
@@ -121,15 +121,23 @@ export const ipHostDriver: Driver<HostKeywords> = {
     const prefix = await prefixFor(ctx, addr, ipdev, undefined, {log: true})
     if (!isAdminUp(link)) await ip(ctx, undefined, ['link', 'set', ipdev, 'up'])
     await checkAvailable(ctx, addr, ipdev)
-    const label = alias ? await aliasLabel(ctx, ipdev) : undefined
-    if (alias && !label) ctx.log.info(`${ipdev}:N does not fit in ${IFNAMSIZ} characters: the address goes without an alias label`)
+    // alias labels are an IPv4 notion (eth0:1); IPv6 addresses simply pile up on the interface
+    const label = alias && addr.family === 4 ? await aliasLabel(ctx, ipdev) : undefined
+    if (alias && addr.family === 4 && !label) ctx.log.info(`${ipdev}:N does not fit in ${IFNAMSIZ} characters: the address goes without an alias label`)
     const cidr = `${addr.ip}/${prefix}`
     await ip(ctx, undefined, ['addr', 'add', cidr, 'dev', ipdev, ...(label ? ['label', label] : [])])
     ctx.journal.undo(`remove ${cidr} from ${ipdev}`, async () => {
       if ((await findAddress(ctx, undefined, addr.ip))?.link.ifname === ipdev) await ip(ctx, undefined, ['addr', 'del', cidr, 'dev', ipdev])
     })
-    if (addr.family === 6) await waitIpv6Dad(ctx, undefined, addr.ip)
-    else await announceOrWarn(ctx, undefined, ipdev, addr.ip)
+    if (addr.family === 6) {
+      try {
+        await waitIpv6Dad(ctx, undefined, addr.ip)
+      } catch (error) {
+        // a dadfailed address is useless and blocks a retry: take it away before failing
+        await ip(ctx, undefined, ['addr', 'del', cidr, 'dev', ipdev]).catch(() => undefined)
+        throw error
+      }
+    } else await announceOrWarn(ctx, undefined, ipdev, addr.ip)
     return 'changed'
   },
 

@@ -1,5 +1,7 @@
 /**
  * Test LANs made of this test's own namespaces and links, never the machine's interfaces:
+ * (the subnet is 192.0.2.0/24 unless told: ip.host tests, whose address lives in the root
+ * namespace, pick a range the host does not route itself — see hostRoutes())
  *
  *   root namespace                         tlan-<pid><tag> namespace
  *   tl<pid><tag> (up, no address)  ──veth──  gw0 192.0.2.1/24
@@ -43,6 +45,14 @@ async function must(file: string, args: string[]): Promise<string> {
 
 export const LAN_GATEWAY = '192.0.2.1'
 
+export interface LanOptions {
+  readonly kind?: 'veth' | 'bridge'
+  /** The first three octets of the LAN's /24 (a documentation range); the LAN host is .1. */
+  readonly subnet?: string
+  /** An IPv6 /64 prefix (2001:db8:...) for the LAN host ::1, when the test needs IPv6. */
+  readonly ipv6?: string
+}
+
 export class TestLan {
   readonly ns: string
   /** The interface the ip resources use as ipdev: the veth end, or the bridge. */
@@ -50,21 +60,29 @@ export class TestLan {
   /** For a bridge LAN: the bridge port (veth end) in the root namespace. */
   readonly port?: string
 
-  private constructor(readonly tag: string, readonly kind: 'veth' | 'bridge') {
+  private constructor(readonly tag: string, readonly kind: 'veth' | 'bridge', readonly subnet: string) {
     this.ns = `tlan-${process.pid}${tag}`
     this.ipdev = kind === 'bridge' ? `br${process.pid}${tag}` : `tl${process.pid}${tag}`
     if (kind === 'bridge') this.port = `tb${process.pid}${tag}`
   }
 
-  static async create(tag: string, kind: 'veth' | 'bridge' = 'veth'): Promise<TestLan> {
-    const lan = new TestLan(tag, kind)
+  /** The LAN host's address (gw0 in the LAN namespace). */
+  get gateway(): string {
+    return `${this.subnet}.1`
+  }
+
+  static async create(tag: string, kindOrOptions: 'veth' | 'bridge' | LanOptions = {}): Promise<TestLan> {
+    const options = typeof kindOrOptions === 'string' ? {kind: kindOrOptions} : kindOrOptions
+    const kind = options.kind ?? 'veth'
+    const lan = new TestLan(tag, kind, options.subnet ?? '192.0.2')
     await lan.destroy() // leftovers of an interrupted run with the same pid
     try {
       await must('ip', ['netns', 'add', lan.ns])
       await must('ip', ['-n', lan.ns, 'link', 'set', 'lo', 'up'])
       const rootEnd = kind === 'bridge' ? lan.port! : lan.ipdev
       await must('ip', ['link', 'add', rootEnd, 'type', 'veth', 'peer', 'name', 'gw0', 'netns', lan.ns])
-      await must('ip', ['-n', lan.ns, 'addr', 'add', `${LAN_GATEWAY}/24`, 'dev', 'gw0'])
+      await must('ip', ['-n', lan.ns, 'addr', 'add', `${lan.gateway}/24`, 'dev', 'gw0'])
+      if (options.ipv6) await must('ip', ['-n', lan.ns, 'addr', 'add', `${options.ipv6}::1/64`, 'dev', 'gw0', 'nodad'])
       await must('ip', ['-n', lan.ns, 'link', 'set', 'gw0', 'up'])
       if (kind === 'bridge') {
         await must('ip', ['link', 'add', lan.ipdev, 'type', 'bridge'])
@@ -89,17 +107,25 @@ export class TestLan {
     return (await sh('ip', ['link', 'show', 'dev', dev])).code === 0
   }
 
-  /** Addresses (cidr) the root-namespace ipdev holds. */
-  async ipdevAddresses(dev = this.ipdev): Promise<string[]> {
+  /** Addresses (cidr) the root-namespace ipdev holds: IPv4, or IPv6 without link-local ones. */
+  async ipdevAddresses(family: 'inet' | 'inet6' = 'inet', dev = this.ipdev): Promise<string[]> {
     const r = await sh('ip', ['-j', 'addr', 'show', 'dev', dev])
     if (r.code !== 0) return []
-    const [link] = JSON.parse(r.stdout || '[]') as Array<{addr_info?: Array<{family: string; local: string; prefixlen: number}>}>
-    return (link?.addr_info ?? []).filter(a => a.family === 'inet').map(a => `${a.local}/${a.prefixlen}`)
+    const [link] = JSON.parse(r.stdout || '[]') as Array<{addr_info?: Array<{family: string; local: string; prefixlen: number; scope: string}>}>
+    return (link?.addr_info ?? []).filter(a => a.family === family && a.scope !== 'link').map(a => `${a.local}/${a.prefixlen}`)
+  }
+
+  /** The alias labels of the root-namespace ipdev's IPv4 addresses. */
+  async ipdevLabels(): Promise<string[]> {
+    const r = await sh('ip', ['-j', 'addr', 'show', 'dev', this.ipdev])
+    const [link] = JSON.parse(r.stdout || '[]') as Array<{addr_info?: Array<{family: string; label?: string}>}>
+    return (link?.addr_info ?? []).filter(a => a.family === 'inet').map(a => a.label ?? '')
   }
 
   /** One ICMP echo from the LAN namespace (busybox ping: iputils is not installed). */
   async pings(address: string): Promise<boolean> {
-    return (await sh('ip', ['netns', 'exec', this.ns, 'busybox', 'ping', '-c', '1', '-W', '1', address])).code === 0
+    const ping = address.includes(':') ? 'ping6' : 'ping'
+    return (await sh('ip', ['netns', 'exec', this.ns, 'busybox', ping, '-c', '1', '-W', '1', address])).code === 0
   }
 
   /** One ARP request from the LAN namespace: true when the address answers. */
@@ -117,11 +143,11 @@ export class TestLan {
 
   /** Another host of the LAN holding `address` (for the address-in-use test). */
   async occupy(address: string): Promise<void> {
-    await must('ip', ['-n', this.ns, 'addr', 'add', `${address}/24`, 'dev', 'gw0'])
+    await must('ip', ['-n', this.ns, 'addr', 'add', `${address}/${address.includes(':') ? 64 : 24}`, 'dev', 'gw0', ...(address.includes(':') ? ['nodad'] : [])])
   }
 
   async release(address: string): Promise<void> {
-    await sh('ip', ['-n', this.ns, 'addr', 'del', `${address}/24`, 'dev', 'gw0'])
+    await sh('ip', ['-n', this.ns, 'addr', 'del', `${address}/${address.includes(':') ? 64 : 24}`, 'dev', 'gw0'])
   }
 }
 
@@ -135,4 +161,14 @@ export async function netnsAddresses(pid: number): Promise<Record<string, string
   const out = await must('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-j', 'addr', 'show'])
   const links = JSON.parse(out || '[]') as Array<{ifname: string; addr_info?: Array<{family: string; local: string; prefixlen: number}>}>
   return Object.fromEntries(links.map(l => [l.ifname, (l.addr_info ?? []).filter(a => a.family === 'inet').map(a => `${a.local}/${a.prefixlen}`)]))
+}
+
+/** The root namespace's IPv4/IPv6 routes other than default ("192.0.2.0/24 dev eth0"). */
+export async function hostRoutes(): Promise<Array<{dst: string; dev: string}>> {
+  const out: Array<{dst: string; dev: string}> = []
+  for (const family of ['-4', '-6']) {
+    const r = await sh('ip', ['-j', family, 'route', 'show'])
+    for (const route of JSON.parse(r.stdout || '[]') as Array<{dst: string; dev: string}>) if (route.dst !== 'default') out.push(route)
+  }
+  return out
 }
