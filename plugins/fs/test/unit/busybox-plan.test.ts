@@ -1,5 +1,5 @@
 // The seed's "Complex Orchestration" service (test/fixtures/busybox.conf) compiled with the
-// real docker, lvm and fs registrations, and its planned start and stop orders.
+// real docker, ip, lvm and fs registrations, and its planned start and stop orders.
 import fs from 'node:fs'
 import {expect} from 'chai'
 import {compileService} from '../../../../src/config/compile.js'
@@ -7,30 +7,11 @@ import {parseDocument} from '../../../../src/config/document.js'
 import {DriverRegistry} from '../../../../src/drivers/registry.js'
 import type {Service} from '../../../../src/model/service.js'
 import {buildPlan} from '../../../../src/planner/plan.js'
-import type {Driver, DriverRegistration} from 'svcmgr'
 import {registration as fsRegistration} from '../../src/hooks/drivers.js'
 import {registration as lvmRegistration} from '../../../lvm/src/hooks/drivers.js'
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'
+import {registration as ipRegistration} from '../../../ip/src/hooks/drivers.js'
 
-// A stand-in ip.host (the ip plugin is written separately): same group, default type and
-// keywords the seed's [ip#1] uses; it is never run here.
-const fakeIpHost: Driver = {
-  group: 'ip',
-  type: 'host',
-  isDefaultType: true,
-  description: 'stand-in ip.host',
-  keywords: [
-    {name: 'ipname', required: true, help: 'ipname'},
-    {name: 'ipdev', required: true, help: 'ipdev'},
-    {name: 'netmask', help: 'netmask'},
-  ],
-  label: r => `${r.kw.ipname}@${r.kw.ipdev}`,
-  describe: (action, r) => [`${action} ${r.rid}`],
-  status: async () => ({status: 'down'}),
-  start: async () => 'unchanged',
-  stop: async () => 'unchanged',
-}
-const ipRegistration: DriverRegistration = {drivers: [fakeIpHost]}
 
 const BUSYBOX = fs.readFileSync(new URL('../../../../test/fixtures/busybox.conf', import.meta.url), 'utf8')
 
@@ -51,7 +32,7 @@ function stagesOf(svc: Service, action: 'start' | 'stop'): string[] {
 }
 
 describe("the seed's busybox service with the real drivers", () => {
-  it('compiles: [vg#1] is disk.vg, the filesystems ext4, the DEFAULT private-daemon keywords known', () => {
+  it('compiles: [ip#1] is ip.host, [vg#1] disk.vg, the filesystems ext4, the DEFAULT private-daemon keywords known', () => {
     const svc = compileBusybox()
     expect(svc.resources.map(r => `${r.rid}=${r.group}.${r.type}`)).to.deep.equal([
       'container#1=container.docker', 'container#2=container.docker', 'container#3=container.docker', 'container#4=container.docker',
@@ -60,6 +41,7 @@ describe("the seed's busybox service with the real drivers", () => {
     ])
     expect(svc.defaults.docker_data_dir).to.equal('/opt/busybox.opensvc.com/appdata')
     const labels = Object.fromEntries(svc.resources.map(r => [r.rid, r.driver.label(r, svc)]))
+    expect(labels['ip#1']).to.equal('busybox.opensvc.com@eth0')
     expect(labels['vg#1']).to.equal('vgbusybox')
     expect(labels['fs#1']).to.equal('/dev/mapper/vgbusybox-lvbusyboxroot@/opt/busybox.opensvc.com')
     expect(labels['fs#2']).to.equal('/dev/mapper/vgbusybox-lvbusyboxdata@/opt/busybox.opensvc.com/appdata')
