@@ -187,8 +187,8 @@ const RESOLVE_TIMEOUT_MS = 5000
 
 /**
  * The address an ipname stands for. A name goes through the system resolver (node's
- * dns.lookup: /etc/hosts, then DNS); names under .invalid never resolve (RFC 6761) and are
- * refused without a query. Memoized per command in `cache`.
+ * dns.lookup: /etc/hosts, then DNS); names under .invalid (never resolve) and .localhost
+ * (loopback) are refused without a query, as RFC 6761 asks. Memoized per command in `cache`.
  */
 export async function resolveIpname(ipname: string, cache?: Map<string, unknown>): Promise<ResolvedAddress> {
   const v = ipname.trim()
@@ -206,6 +206,7 @@ export async function resolveIpname(ipname: string, cache?: Map<string, unknown>
 async function lookup(name: string): Promise<ResolvedAddress> {
   if (!isHostname(name)) throw new ResolveError(`${JSON.stringify(name)} is neither an address nor a host name`)
   if (/(^|\.)invalid\.?$/i.test(name)) throw new ResolveError(`cannot resolve ${name}: names under .invalid never resolve (RFC 6761)`)
+  if (/(^|\.)localhost\.?$/i.test(name)) throw new ResolveError(`${name} is a loopback name (RFC 6761), not a service address`)
   const {lookup: dnsLookup} = await import('node:dns/promises')
   let timer: NodeJS.Timeout | undefined
   try {
