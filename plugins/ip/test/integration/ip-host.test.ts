@@ -10,8 +10,12 @@ import {inNetwork} from '../../src/net/address.js'
 import {Cli, DOCKER_HOST, messagesOf, removeServiceContainers, requireEnvironment, ridOrder} from './cli.js'
 import {hostRoutes, sh, TestLan} from './lan.js'
 
-const SUBNET = '203.0.113'
-const V6 = '2001:db8:113'
+// a /28 of 203.0.113.0/24 and a /64 of 2001:db8::/32 per run: concurrent runs (another
+// session's npm test) add their addresses to their own veths in the same root namespace
+const BLOCK = 16 * (process.pid % 16)
+const at = (n: number) => `203.0.113.${BLOCK + n}`
+const MASK = '255.255.255.240'
+const V6 = `2001:db8:113:${(process.pid % 0xffff).toString(16)}`
 const registrations = [
   {plugin: '@svcmgr/plugin-docker', registration: dockerRegistration},
   {plugin: '@svcmgr/plugin-ip', registration},
@@ -21,7 +25,7 @@ const registrations = [
 async function requireUnroutedRanges(ctx: Mocha.Context): Promise<void> {
   const clash = (await hostRoutes()).find(r => {
     const [net, len] = r.dst.includes('/') ? r.dst.split('/') : [r.dst, r.dst.includes(':') ? '128' : '32']
-    return net.includes(':') ? inNetwork(`${V6}::40`, net, Math.min(Number(len), 64)) : inNetwork(`${SUBNET}.40`, net, Math.min(Number(len), 24))
+    return net.includes(':') ? inNetwork(`${V6}::40`, net, Math.min(Number(len), 64)) : inNetwork(at(8), net, Math.min(Number(len), 28))
   })
   if (clash) {
     console.log(`      skipped: the host routes ${clash.dst} (dev ${clash.dev}) itself; a test address there could reach a real network`)
@@ -39,7 +43,7 @@ describe("ip.host: the busybox service's ip#1 on a test LAN (CLI)", function () 
     await requireUnroutedRanges(this)
     await requireEnvironment(['opensvc/busybox:date'])
     await removeServiceContainers(SVC)
-    lan = await TestLan.create('s', {subnet: SUBNET})
+    lan = await TestLan.create('s', {gateway: at(1), prefixlen: 28})
   })
 
   after(async () => {
@@ -58,8 +62,8 @@ subset = 00database
 
 [ip#1]
 ipdev = ${lan.ipdev}
-ipname = ${SUBNET}.40
-netmask = 255.255.255.0
+ipname = ${at(8)}
+netmask = ${MASK}
 `
 
   it('start: ip#1 first: availability check, ip addr add with an alias label, gratuitous ARP; it answers', async () => {
@@ -67,32 +71,32 @@ netmask = 255.255.255.0
     const out = await cli.ok(['-s', SVC, 'start', '--local'])
     expect(ridOrder(out)).to.deep.equal(['ip#1', 'container#1'])
     expect(messagesOf(out, 'ip#1')).to.deep.equal([
-      `checking ${SUBNET}.40 availability`,
-      `busybox arping -q -D -c 1 -w 1 -I ${lan.ipdev} ${SUBNET}.40`,
-      `ip addr add ${SUBNET}.40/24 dev ${lan.ipdev} label ${lan.ipdev}:1`,
-      `busybox arping -q -U -c 1 -I ${lan.ipdev} -s ${SUBNET}.40 ${SUBNET}.40`,
+      `checking ${at(8)} availability`,
+      `busybox arping -q -D -c 1 -w 1 -I ${lan.ipdev} ${at(8)}`,
+      `ip addr add ${at(8)}/28 dev ${lan.ipdev} label ${lan.ipdev}:1`,
+      `busybox arping -q -U -c 1 -I ${lan.ipdev} -s ${at(8)} ${at(8)}`,
     ])
-    expect(await lan.ipdevAddresses()).to.deep.equal([`${SUBNET}.40/24`])
+    expect(await lan.ipdevAddresses()).to.deep.equal([`${at(8)}/28`])
     expect(await lan.ipdevLabels()).to.deep.equal([`${lan.ipdev}:1`])
-    expect(await lan.pings(`${SUBNET}.40`)).to.equal(true)
-    expect(await lan.arpAnswers(`${SUBNET}.40`)).to.equal(true)
+    expect(await lan.pings(at(8))).to.equal(true)
+    expect(await lan.arpAnswers(at(8))).to.equal(true)
     const status = await cli.ok(['-s', SVC, 'print', 'status'])
-    expect(status).to.match(new RegExp(`\\|- ip#1 +\\S+ up +${SUBNET.replace(/\./g, '\\.')}\\.40/24@${lan.ipdev}\\n`))
+    expect(status).to.match(new RegExp(`\\|- ip#1 +\\S+ up +${at(8).replace(/\./g, '\\.')}/28@${lan.ipdev}\\n`))
   })
 
   it('stop: ip#1 last: ip addr del, then the address no longer answers', async () => {
     const out = await cli.ok(['-s', SVC, 'stop', '--local'])
     expect(ridOrder(out)).to.deep.equal(['container#1', 'ip#1'])
     expect(messagesOf(out, 'ip#1')).to.deep.equal([
-      `ip addr del ${SUBNET}.40/24 dev ${lan.ipdev}`,
-      `checking ${SUBNET}.40 availability`,
-      `busybox arping -q -D -c 1 -w 1 -I ${lan.ipdev} ${SUBNET}.40`,
+      `ip addr del ${at(8)}/28 dev ${lan.ipdev}`,
+      `checking ${at(8)} availability`,
+      `busybox arping -q -D -c 1 -w 1 -I ${lan.ipdev} ${at(8)}`,
     ])
     expect(await lan.ipdevAddresses()).to.deep.equal([])
-    expect(await lan.pings(`${SUBNET}.40`)).to.equal(false)
+    expect(await lan.pings(at(8))).to.equal(false)
     const status = await cli.ok(['-s', SVC, 'print', 'status'])
     expect(status).to.match(/\|- ip#1 +\S+ down /)
-    expect(status).to.contain(`# ${SUBNET}.40 is not on ${lan.ipdev}`)
+    expect(status).to.contain(`# ${at(8)} is not on ${lan.ipdev}`)
   })
 })
 
@@ -103,7 +107,7 @@ describe('ip.host driver behaviour on a test LAN', function () {
 
   before(async function () {
     await requireUnroutedRanges(this)
-    lan = await TestLan.create('t', {subnet: SUBNET, ipv6: V6})
+    lan = await TestLan.create('t', {gateway: at(1), prefixlen: 28, ipv6: V6})
   })
 
   after(async () => {
@@ -114,42 +118,42 @@ describe('ip.host driver behaviour on a test LAN', function () {
     createDriverHarness({config: {'ip#1': {ipdev: lan.ipdev, ...ip}}, registrations, name: SVC, dockerHost: DOCKER_HOST})
 
   it('an address in use on the LAN refuses the start, adding nothing', async () => {
-    await lan.occupy(`${SUBNET}.41`)
+    await lan.occupy(at(9))
     try {
-      const h = harness({ipname: `${SUBNET}.41`, netmask: '24'})
+      const h = harness({ipname: at(9), netmask: '28'})
       const error = await h.act('ip#1', 'start').then(() => undefined, (e: Error) => e)
-      expect(error?.message).to.equal(`${SUBNET}.41 is already in use: a host answered an ARP probe for it through ${lan.ipdev}. Refusing to plumb a duplicate address`)
+      expect(error?.message).to.equal(`${at(9)} is already in use: a host answered an ARP probe for it through ${lan.ipdev}. Refusing to plumb a duplicate address`)
       expect(await lan.ipdevAddresses()).to.deep.equal([])
     } finally {
-      await lan.release(`${SUBNET}.41`)
+      await lan.release(at(9))
     }
   })
 
   it('start is unchanged when present; undo removes it; netmask defaults to the prefix of an address ipdev holds', async () => {
-    await sh('ip', ['addr', 'add', `${SUBNET}.42/24`, 'dev', lan.ipdev])
+    await sh('ip', ['addr', 'add', `${at(10)}/28`, 'dev', lan.ipdev])
     try {
-      const h = harness({ipname: `${SUBNET}.43`, alias: 'false'})
+      const h = harness({ipname: at(11), alias: 'false'})
       const {change, undo} = await h.act('ip#1', 'start')
       expect(change).to.equal('changed')
-      expect(h.messages('ip#1')).to.include(`netmask: /24, from ${SUBNET}.42/24 on ${lan.ipdev}`)
-      expect(h.messages('ip#1')).to.include(`ip addr add ${SUBNET}.43/24 dev ${lan.ipdev}`)
-      expect(await lan.ipdevAddresses()).to.deep.equal([`${SUBNET}.42/24`, `${SUBNET}.43/24`])
-      expect(await h.status('ip#1')).to.deep.include({status: 'up', label: `${SUBNET}.43@${lan.ipdev}`})
+      expect(h.messages('ip#1')).to.include(`netmask: /28, from ${at(10)}/28 on ${lan.ipdev}`)
+      expect(h.messages('ip#1')).to.include(`ip addr add ${at(11)}/28 dev ${lan.ipdev}`)
+      expect(await lan.ipdevAddresses()).to.deep.equal([`${at(10)}/28`, `${at(11)}/28`])
+      expect(await h.status('ip#1')).to.deep.include({status: 'up', label: `${at(11)}@${lan.ipdev}`})
       expect(await h.act('ip#1', 'start')).to.deep.equal({change: 'unchanged', undo: []})
       await undo[0].fn()
-      expect(await lan.ipdevAddresses()).to.deep.equal([`${SUBNET}.42/24`])
+      expect(await lan.ipdevAddresses()).to.deep.equal([`${at(10)}/28`])
       expect(await h.act('ip#1', 'stop')).to.deep.equal({change: 'unchanged', undo: []})
     } finally {
-      await sh('ip', ['addr', 'del', `${SUBNET}.42/24`, 'dev', lan.ipdev])
+      await sh('ip', ['addr', 'del', `${at(10)}/28`, 'dev', lan.ipdev])
     }
   })
 
   it('status: a missing ipdev is down; a name that cannot resolve is a start error naming ip#1.ipname', async () => {
-    const missing = createDriverHarness({config: {'ip#1': {ipdev: `nx${process.pid}`, ipname: `${SUBNET}.44`, netmask: '24'}}, registrations, name: SVC})
+    const missing = createDriverHarness({config: {'ip#1': {ipdev: `nx${process.pid}`, ipname: at(12), netmask: '28'}}, registrations, name: SVC})
     expect(await missing.status('ip#1')).to.deep.include({status: 'down', log: [{level: 'warn', message: `ipdev nx${process.pid} is missing on this host`}]})
     const error = await missing.act('ip#1', 'start').then(() => undefined, (e: Error) => e)
     expect(error?.message).to.equal(`ip#1.ipdev: no interface nx${process.pid} on this host`)
-    const unnamed = harness({ipname: 'busybox.invalid', netmask: '24'})
+    const unnamed = harness({ipname: 'busybox.invalid', netmask: '28'})
     const e2 = await unnamed.act('ip#1', 'start').then(() => undefined, (e: Error) => e)
     expect(e2?.message).to.equal('ip#1.ipname: cannot resolve busybox.invalid: names under .invalid never resolve (RFC 6761)')
     expect(unnamed.messages('ip#1')).to.deep.equal([])

@@ -1,7 +1,7 @@
 /**
  * Test LANs made of this test's own namespaces and links, never the machine's interfaces:
- * (the subnet is 192.0.2.0/24 unless told: ip.host tests, whose address lives in the root
- * namespace, pick a range the host does not route itself — see hostRoutes())
+ * (the LAN is 192.0.2.0/24 unless told: ip.host tests, whose address lives in the root
+ * namespace, pick a per-run block of a range the host does not route itself — see hostRoutes())
  *
  *   root namespace                         tlan-<pid><tag> namespace
  *   tl<pid><tag> (up, no address)  ──veth──  gw0 192.0.2.1/24
@@ -47,8 +47,10 @@ export const LAN_GATEWAY = '192.0.2.1'
 
 export interface LanOptions {
   readonly kind?: 'veth' | 'bridge'
-  /** The first three octets of the LAN's /24 (a documentation range); the LAN host is .1. */
-  readonly subnet?: string
+  /** The LAN host's IPv4 address (gw0), default 192.0.2.1, in a documentation range. */
+  readonly gateway?: string
+  /** The LAN's prefix length, default 24. */
+  readonly prefixlen?: number
   /** An IPv6 /64 prefix (2001:db8:...) for the LAN host ::1, when the test needs IPv6. */
   readonly ipv6?: string
 }
@@ -60,28 +62,24 @@ export class TestLan {
   /** For a bridge LAN: the bridge port (veth end) in the root namespace. */
   readonly port?: string
 
-  private constructor(readonly tag: string, readonly kind: 'veth' | 'bridge', readonly subnet: string) {
+  private constructor(readonly tag: string, readonly kind: 'veth' | 'bridge', readonly gateway: string, readonly prefixlen: number) {
     this.ns = `tlan-${process.pid}${tag}`
     this.ipdev = kind === 'bridge' ? `br${process.pid}${tag}` : `tl${process.pid}${tag}`
     if (kind === 'bridge') this.port = `tb${process.pid}${tag}`
   }
 
-  /** The LAN host's address (gw0 in the LAN namespace). */
-  get gateway(): string {
-    return `${this.subnet}.1`
-  }
-
   static async create(tag: string, kindOrOptions: 'veth' | 'bridge' | LanOptions = {}): Promise<TestLan> {
     const options = typeof kindOrOptions === 'string' ? {kind: kindOrOptions} : kindOrOptions
     const kind = options.kind ?? 'veth'
-    const lan = new TestLan(tag, kind, options.subnet ?? '192.0.2')
+    const lan = new TestLan(tag, kind, options.gateway ?? LAN_GATEWAY, options.prefixlen ?? 24)
+    await sweepStale()
     await lan.destroy() // leftovers of an interrupted run with the same pid
     try {
       await must('ip', ['netns', 'add', lan.ns])
       await must('ip', ['-n', lan.ns, 'link', 'set', 'lo', 'up'])
       const rootEnd = kind === 'bridge' ? lan.port! : lan.ipdev
       await must('ip', ['link', 'add', rootEnd, 'type', 'veth', 'peer', 'name', 'gw0', 'netns', lan.ns])
-      await must('ip', ['-n', lan.ns, 'addr', 'add', `${lan.gateway}/24`, 'dev', 'gw0'])
+      await must('ip', ['-n', lan.ns, 'addr', 'add', `${lan.gateway}/${lan.prefixlen}`, 'dev', 'gw0'])
       if (options.ipv6) await must('ip', ['-n', lan.ns, 'addr', 'add', `${options.ipv6}::1/64`, 'dev', 'gw0', 'nodad'])
       await must('ip', ['-n', lan.ns, 'link', 'set', 'gw0', 'up'])
       if (kind === 'bridge') {
@@ -143,11 +141,11 @@ export class TestLan {
 
   /** Another host of the LAN holding `address` (for the address-in-use test). */
   async occupy(address: string): Promise<void> {
-    await must('ip', ['-n', this.ns, 'addr', 'add', `${address}/${address.includes(':') ? 64 : 24}`, 'dev', 'gw0', ...(address.includes(':') ? ['nodad'] : [])])
+    await must('ip', ['-n', this.ns, 'addr', 'add', `${address}/${address.includes(':') ? 64 : this.prefixlen}`, 'dev', 'gw0', ...(address.includes(':') ? ['nodad'] : [])])
   }
 
   async release(address: string): Promise<void> {
-    await sh('ip', ['-n', this.ns, 'addr', 'del', `${address}/${address.includes(':') ? 64 : 24}`, 'dev', 'gw0'])
+    await sh('ip', ['-n', this.ns, 'addr', 'del', `${address}/${address.includes(':') ? 64 : this.prefixlen}`, 'dev', 'gw0'])
   }
 }
 
@@ -171,4 +169,25 @@ export async function hostRoutes(): Promise<Array<{dst: string; dev: string}>> {
     for (const route of JSON.parse(r.stdout || '[]') as Array<{dst: string; dev: string}>) if (route.dst !== 'default') out.push(route)
   }
   return out
+}
+
+/**
+ * Removes the LANs of test runs that died before their cleanup (a killed mocha): namespaces
+ * named tlan-<pid><tag> whose pid is gone (their veth pairs go with them), and the bridge
+ * br<pid><tag> of such a LAN. Nothing else is touched.
+ */
+async function sweepStale(): Promise<void> {
+  const r = await sh('ip', ['netns', 'list'])
+  for (const line of r.stdout.split('\n')) {
+    const m = /^tlan-(\d+)([a-z])\b/.exec(line.trim())
+    if (!m || Number(m[1]) === process.pid) continue
+    try {
+      process.kill(Number(m[1]), 0)
+      continue // its run is still going
+    } catch {
+      // gone
+    }
+    await sh('ip', ['netns', 'del', `tlan-${m[1]}${m[2]}`])
+    if ((await sh('ip', ['link', 'show', 'dev', `br${m[1]}${m[2]}`])).code === 0) await sh('ip', ['link', 'del', `br${m[1]}${m[2]}`])
+  }
 }
