@@ -58,12 +58,13 @@ export function sectionKeywords(driverKeywords: readonly KeywordSpec[]): Keyword
 export function compileService(doc: ServiceDocument, registry: DriverRegistry, options: CompileOptions): Service {
   const problems: string[] = []
   let defaults: Record<string, string> = {}
+  let defaultValues: Record<string, KeywordValue> = checkKeywords('DEFAULT', [], registry.defaultKeywords, [])
   const resources: ServiceResource[] = []
   const subsets = new Map<string, SubsetConfig>()
   for (const section of doc) {
     const name = section.name
     if (name === 'DEFAULT') {
-      checkKeywords('DEFAULT', section.entries, registry.defaultKeywords, problems)
+      defaultValues = checkKeywords('DEFAULT', section.entries, registry.defaultKeywords, problems)
       defaults = Object.fromEntries(section.entries)
       continue
     }
@@ -127,7 +128,7 @@ export function compileService(doc: ServiceDocument, registry: DriverRegistry, o
     groupOf.set(`${r.group}#${r.index}`, r.rid)
   }
   resources.sort((a, b) => naturalCompare(a.rid, b.rid))
-  const service = new Service(options.name, defaults.id ?? '', options.nodename, defaults, resources, subsets, options.varDir)
+  const service = new Service(options.name, defaults.id ?? '', options.nodename, defaults, defaultValues, resources, subsets, options.varDir)
   if (problems.length === 0) {
     for (const r of resources) {
       try {

@@ -103,7 +103,7 @@ export function parseKeywordValue(spec: KeywordSpec, raw: string): ParseResult {
     if (bad !== undefined) return {ok: false, expected: `one of ${spec.choices.join(', ')}`}
   }
   if (spec.check) {
-    const expected = spec.check(raw)
+    const expected = spec.check(raw, value)
     if (expected) return {ok: false, expected}
   }
   return {ok: true, value}

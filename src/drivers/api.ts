@@ -23,8 +23,11 @@ export interface KeywordSpec {
   readonly choices?: readonly string[]
   readonly required?: boolean
   readonly help: string
-  /** Extra check of a raw value: return what was expected ("an IPv4 address") or undefined when fine. */
-  readonly check?: (value: string) => string | undefined
+  /**
+   * Extra check of a value, given as written and as parsed for its type (a list's words, a
+   * duration's milliseconds): return what was expected ("an IPv4 address") or undefined when fine.
+   */
+  readonly check?: (raw: string, parsed: KeywordValue) => string | undefined
 }
 
 export type KeywordValue = string | number | boolean | readonly string[] | undefined
@@ -54,6 +57,8 @@ export interface ServiceView {
   readonly nodename: string
   /** The DEFAULT section as written (keyword → raw value). */
   readonly defaults: Readonly<Record<string, string>>
+  /** The DEFAULT keywords parsed for their types, defaults applied (e.g. docker_daemon_args as words). */
+  readonly kw: Readonly<Record<string, KeywordValue>>
   readonly resources: readonly Resource[]
   resource(rid: string): Resource | undefined
   /** A folder private to this service for sockets, pid files and other runtime state. */

@@ -1,5 +1,5 @@
 /** The compiled, validated service: what the planner, the executor and status work from. */
-import type {Driver, Resource, ServiceView} from '../drivers/api.js'
+import type {Driver, KeywordValue, Resource, ServiceView} from '../drivers/api.js'
 
 export interface SubsetConfig {
   readonly group: string
@@ -21,6 +21,7 @@ export class Service implements ServiceView {
     readonly id: string,
     readonly nodename: string,
     readonly defaults: Readonly<Record<string, string>>,
+    readonly kw: Readonly<Record<string, KeywordValue>>,
     readonly resources: readonly ServiceResource[],
     readonly subsets: ReadonlyMap<string, SubsetConfig>,
     readonly varDir: string,

@@ -2,8 +2,7 @@
  * The container.docker keyword manifest. Order matters: `print config` lists a section's
  * keywords in this order (the seed prints type, image, run_command, netns).
  */
-import type {KeywordSpec} from 'svcmgr'
-import {splitWords} from '../util/words.js'
+import type {KeywordSpec, KeywordValue} from 'svcmgr'
 import {parseRunArgs} from './run-args.js'
 
 /** The parsed keywords a container.docker resource carries (Resource.kw). */
@@ -33,9 +32,9 @@ export const NETNS_RE = /^container#[0-9]+$/
 const ENV_RE = /^[A-Za-z_][A-Za-z0-9_.-]*=/
 const MOUNT_RE = /^[^:\s]+:\/[^:]*(:(ro|rw))?$/
 
-function eachWord(raw: string, ok: (w: string) => boolean, expected: string): string | undefined {
-  const words = splitWords(raw)
-  if (!words) return undefined // the list parser reports unbalanced quotes itself
+/** A list keyword's words arrive parsed by the core (which refuses unbalanced quotes itself). */
+function eachWord(words: KeywordValue, ok: (w: string) => boolean, expected: string): string | undefined {
+  if (!Array.isArray(words)) return undefined
   const bad = words.find(w => !ok(w))
   return bad === undefined ? undefined : `${expected} (not ${JSON.stringify(bad)})`
 }
@@ -57,9 +56,8 @@ export const DOCKER_KEYWORDS: readonly KeywordSpec[] = [
     name: 'run_args',
     type: 'list',
     help: 'Extra docker run options, as shell-like words. Supported: -e/--env, -v/--volume, -h/--hostname, -u/--user, -w/--workdir, -l/--label, --cap-add, --cap-drop, --tmpfs, --entrypoint, --stop-signal, --privileged, -i, -t, --init, --read-only, -d. Networking goes in netns.',
-    check: v => {
-      const words = splitWords(v)
-      if (!words) return undefined
+    check: (_raw, words) => {
+      if (!Array.isArray(words)) return undefined
       const r = parseRunArgs(words)
       return 'error' in r ? r.error : undefined
     },
@@ -89,13 +87,13 @@ export const DOCKER_KEYWORDS: readonly KeywordSpec[] = [
     name: 'environment',
     type: 'list',
     help: 'Environment variables as KEY=VALUE words.',
-    check: v => eachWord(v, w => ENV_RE.test(w), 'KEY=VALUE words'),
+    check: (_raw, words) => eachWord(words, w => ENV_RE.test(w), 'KEY=VALUE words'),
   },
   {
     name: 'volume_mounts',
     type: 'list',
     help: 'Mounts as SOURCE:DEST[:ro|rw] words; SOURCE is a host path or a volume name, DEST an absolute path.',
-    check: v => eachWord(v, w => MOUNT_RE.test(w), 'SOURCE:/DEST[:ro|rw] words'),
+    check: (_raw, words) => eachWord(words, w => MOUNT_RE.test(w), 'SOURCE:/DEST[:ro|rw] words'),
   },
   {name: 'privileged', type: 'bool', default: 'false', help: 'Give the container all capabilities and devices (docker run --privileged).'},
   {name: 'interactive', type: 'bool', default: 'false', help: 'Keep the container\'s stdin open (docker run -i).'},

@@ -47,7 +47,7 @@ export async function resolveSharedAddress(settings: Pick<DriverSettings, 'root'
   return (await pingAddress(DEFAULT_ADDRESS, 1000)) ? DEFAULT_ADDRESS : `unix://${own}`
 }
 
-export async function resolveEngine(service: Pick<ServiceView, 'name' | 'defaults' | 'varDir'>, settings: Pick<DriverSettings, 'root' | 'dockerHost'>): Promise<Engine> {
+export async function resolveEngine(service: Pick<ServiceView, 'name' | 'kw' | 'varDir'>, settings: Pick<DriverSettings, 'root' | 'dockerHost'>): Promise<Engine> {
   const daemon = serviceDaemonSpec(service)
   const address = daemon ? daemon.address : await resolveSharedAddress(settings)
   return {address, daemon, cli: cliFor(address)}

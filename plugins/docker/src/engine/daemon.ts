@@ -11,7 +11,6 @@ import {access, mkdir, open, readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
 import type {Resource, ServiceView} from 'svcmgr'
 import {pingAddress} from './address.js'
-import {rawBool, splitWords} from '../util/words.js'
 
 /** Flags every private engine gets: it stays off the host's network and firewall. */
 export const ISOLATION_FLAGS = ['--iptables=false', '--ip6tables=false', '--ip-masq=false', '--bridge=none'] as const
@@ -35,17 +34,17 @@ export interface DaemonSpec {
 
 export class DaemonError extends Error {}
 
-/** The DEFAULT keywords this plugin registers (see hooks/drivers.ts), read raw from the service. */
+/** The DEFAULT keywords this plugin registers (see hooks/drivers.ts), parsed by the core. */
 export interface PrivateDaemonConfig {
   readonly dataDir?: string
   readonly args: readonly string[]
 }
 
-export function privateDaemonConfig(service: Pick<ServiceView, 'defaults'>): PrivateDaemonConfig | undefined {
-  const d = service.defaults
-  const dataDir = d.docker_data_dir?.trim() || undefined
-  if (!dataDir && !rawBool(d.docker_daemon_private)) return undefined
-  return {dataDir, args: splitWords(d.docker_daemon_args ?? '') ?? []}
+export function privateDaemonConfig(service: Pick<ServiceView, 'kw'>): PrivateDaemonConfig | undefined {
+  const kw = service.kw
+  const dataDir = (kw.docker_data_dir as string | undefined)?.trim() || undefined
+  if (!dataDir && kw.docker_daemon_private !== true) return undefined
+  return {dataDir, args: (kw.docker_daemon_args as readonly string[] | undefined) ?? []}
 }
 
 /** "/opt/x/" → "/opt/x"; "/" stays "/". */
@@ -80,7 +79,7 @@ function shortRunDir(seed: string, prefix: string): string {
  * Socket, exec root and pid file live in `<varDir>/docker` (or in a short folder under /run
  * when that path is too long for a unix socket); data in docker_data_dir or `<varDir>/docker/data`.
  */
-export function serviceDaemonSpec(service: Pick<ServiceView, 'name' | 'defaults' | 'varDir'>): DaemonSpec | undefined {
+export function serviceDaemonSpec(service: Pick<ServiceView, 'name' | 'kw' | 'varDir'>): DaemonSpec | undefined {
   const cfg = privateDaemonConfig(service)
   if (!cfg) return undefined
   const base = path.join(service.varDir, 'docker')
