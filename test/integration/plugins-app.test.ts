@@ -105,10 +105,14 @@ describe('svcmgr-plugin-app installed from its npm tarball', function () {
     sb.cleanup()
   })
 
-  it('installs from the tarball into the data dir, with no dependency to fetch', async () => {
-    const r = await ok(['plugins', 'install', `file:${tarball}`])
-    expect(r.stderr).to.match(/installed v0\.1\.0/)
-    expect((await ok(['plugins'])).stdout).to.match(/^svcmgr-plugin-app 0\.1\.0$/m)
+  it('installs from the tarball (a plain path) into the data dir, with no dependency to fetch', async () => {
+    const r = await ok(['plugins', 'install', tarball])
+    expect(r.stderr).to.include(`Installing plugin file:${tarball}... installed v0.1.0`)
+    const list = (await ok(['plugins'])).stdout
+    expect(list).to.match(/^svcmgr-plugin-app 0\.1\.0$/m)
+    expect(list).to.match(/^Driver types:\n {2}svcmgr-plugin-app: app\.forking, app\.simple$/m)
+    const json = JSON.parse((await ok(['plugins', '--json'])).stdout) as Array<{name: string; driverTypes: string[]}>
+    expect(json.find(p => p.name === 'svcmgr-plugin-app')?.driverTypes).to.deep.equal(['app.forking', 'app.simple'])
     expect(readdirSync(path.join(data, 'node_modules'))).to.deep.equal(['.package-lock.json', 'svcmgr-plugin-app'])
     const drivers = (await ok(['drivers'])).stdout
     expect(drivers).to.match(/^app\.forking +svcmgr-plugin-app 0\.1\.0 +\(default type of \[app#N\]\)$/m)

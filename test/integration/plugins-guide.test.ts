@@ -99,6 +99,7 @@ describe('docs/driver-guide.md runs as written', function () {
     if (r.exitCode !== 0) throw new Error(`the guide's commands failed (exit ${r.exitCode}); the last output:\n${output.split('\n').slice(-60).join('\n')}`)
     // what the guide shows happened for real
     expect(output).to.match(/installed v0\.1\.0/)
+    expect(output).to.match(/^Driver types:\n {2}svcmgr-plugin-miniapp: app\.mini$/m)
     expect(output).to.match(/app\.mini: from plugin svcmgr-plugin-miniapp 0\.1\.0/)
     expect(output).to.match(/hello: config is valid \(1 resources\)|svc: config is valid \(1 resources\)/)
     expect(output).to.match(/app#1 +\S+ +up +mini: touch /)
