@@ -37,12 +37,10 @@ const absolutePath = (v: string) => (v.trim().startsWith('/') ? undefined : 'an 
 
 const ENV_ENTRY = /^[A-Za-z_][A-Za-z0-9_]*=/
 
-/** Checks the raw value of `environment`: shell-like words, each KEY=VALUE. */
-function checkEnvironment(raw: string): string | undefined {
-  // the core already split the words when this runs on a parsed value; here raw text is given,
-  // so split on whitespace outside quotes the simple way: a word without "=" is the mistake to name
-  const words = raw.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []
-  const bad = words.find(w => !ENV_ENTRY.test(w.replace(/^["']/, '')))
+/** Checks `environment`: each word KEY=VALUE. The core gives the parsed words; a core older than that only the raw text. */
+function checkEnvironment(raw: string, parsed?: unknown): string | undefined {
+  const words = Array.isArray(parsed) ? (parsed as string[]) : (raw.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []).map(w => w.replace(/^["']/, ''))
+  const bad = words.find(w => !ENV_ENTRY.test(w))
   return bad === undefined ? undefined : `KEY=VALUE words (got ${JSON.stringify(bad)})`
 }
 
