@@ -97,7 +97,7 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
   const vgTags = () => sh('vgs', ['--noheadings', '-o', 'vg_tags', vgName]).trim().split(',').filter(Boolean)
   const ipOnVeth = () => sh('ip', ['-o', '-4', 'addr', 'show', 'dev', VETH]).includes(` ${IP}/24 `)
   const pingFromLan = () => tryRun('ip', ['netns', 'exec', NS, 'busybox', 'ping', '-c', '1', '-W', '2', IP]).code === 0
-  const spec = () => serviceDaemonSpec({name: SVC, defaults: {docker_data_dir: `${base}/appdata`}, varDir: path.join(root, 'var', SVC)})!
+  const spec = () => serviceDaemonSpec({name: SVC, kw: {docker_data_dir: `${base}/appdata`}, varDir: path.join(root, 'var', SVC)})!
   const daemonAlive = () => {
     try {
       const pid = Number(fs.readFileSync(spec().pidfile, 'utf8').trim())

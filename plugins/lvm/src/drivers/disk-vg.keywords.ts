@@ -27,7 +27,8 @@ export function vgNameProblem(name: string): string | undefined {
   return undefined
 }
 
-const words = (raw: string) => raw.split(/\s+/).filter(Boolean)
+/** A list keyword's words: as the core parsed them, or split on blanks for a core that passes only the raw text. */
+const words = (raw: string, parsed: unknown): string[] => (Array.isArray(parsed) ? parsed.map(String) : raw.split(/\s+/).filter(Boolean))
 
 export const VG_KEYWORDS: readonly KeywordSpec[] = [
   {
@@ -41,8 +42,8 @@ export const VG_KEYWORDS: readonly KeywordSpec[] = [
     name: 'pvs',
     type: 'list',
     help: 'The physical volumes (block device paths) provision creates the volume group on, e.g. /dev/sdb /dev/sdc. Provision never overwrites a device that holds a signature.',
-    check: v => {
-      const bad = words(v).find(w => !w.startsWith('/'))
+    check: (v, parsed) => {
+      const bad = words(v, parsed).find(w => !w.startsWith('/'))
       return bad === undefined ? undefined : `absolute block device paths (not ${JSON.stringify(bad)})`
     },
   },
@@ -50,8 +51,8 @@ export const VG_KEYWORDS: readonly KeywordSpec[] = [
     name: 'options',
     type: 'list',
     help: 'Extra vgcreate options used at provision, as shell-like words (e.g. -s 8M).',
-    check: v => {
-      const first = words(v)[0]
+    check: (v, parsed) => {
+      const first = words(v, parsed)[0]
       return first === undefined || first.startsWith('-') ? undefined : `vgcreate options starting with "-" (not ${JSON.stringify(first)})`
     },
   },

@@ -28,13 +28,17 @@ type Res = Resource<VgKeywords>
 const BUSY_RETRIES = 4
 const BUSY_WAIT_MS = 500
 
-/** The service's nodes other than this one, from DEFAULT nodes (space or comma separated). */
-export function otherNodes(svc: Pick<ServiceView, 'defaults' | 'nodename'>): string[] {
-  return (svc.defaults.nodes ?? '').split(/[\s,]+/).filter(n => n && n !== svc.nodename)
+type NodesView = Pick<ServiceView, 'defaults' | 'nodename'> & Partial<Pick<ServiceView, 'kw'>>
+
+/** The service's nodes other than this one, from DEFAULT nodes (the parsed list; commas tolerated). */
+export function otherNodes(svc: NodesView): string[] {
+  const parsed = svc.kw?.nodes
+  const words = Array.isArray(parsed) ? parsed.map(String) : [svc.defaults.nodes ?? '']
+  return words.flatMap(w => w.split(/[\s,]+/)).filter(n => n && n !== svc.nodename)
 }
 
 /** The tags of `state` that name another node of the service. */
-export function otherNodeTags(tags: readonly string[], svc: Pick<ServiceView, 'defaults' | 'nodename'>): string[] {
+export function otherNodeTags(tags: readonly string[], svc: NodesView): string[] {
   const others = new Set(otherNodes(svc))
   return tags.filter(t => others.has(t.replace(/^@/, '')))
 }

@@ -84,6 +84,8 @@ describe('disk.vg state rules', () => {
   it('other nodes are the DEFAULT nodes but this one; only their tags are dropped', () => {
     expect(otherNodeTags(['n2', 'n1', 'backup', 'n3'], svc)).to.deep.equal(['n2', 'n3'])
     expect(otherNodeTags(['n2'], {nodename: 'n1', defaults: {}})).to.deep.equal([])
+    // the parsed DEFAULT nodes list, when the core gives it
+    expect(otherNodeTags(['n2', 'n4'], {nodename: 'n1', defaults: {nodes: 'n1 n2'}, kw: {nodes: ['n1', 'n4']}})).to.deep.equal(['n4'])
   })
 
   it('a VG without logical volumes is active exactly when tagged for this node', () => {
