@@ -5,6 +5,7 @@ import {expect} from 'chai'
 import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {execa} from 'execa'
+import {Ajv2020} from 'ajv/dist/2020.js'
 import {CliSandbox} from './support/cli.js'
 
 const REPO = new URL('../..', import.meta.url).pathname
@@ -159,6 +160,16 @@ describe('svcmgr-plugin-app installed from its npm tarball', function () {
     const again = await ok(['-s', 'apps', 'start'])
     expect(again.stdout + again.stderr).to.match(/app#1.*already up/)
     expect(readFileSync(path.join(work, 'events'), 'utf8')).to.equal('start web\nstart db\nstart worker\n')
+  })
+
+  it("print schema includes the plugin's types: the service's JSON config validates, a bad keyword does not", async () => {
+    const schema = JSON.parse((await ok(['print', 'schema'])).stdout)
+    expect(Object.keys(schema.$defs)).to.include.members(['app.forking', 'app.simple'])
+    const validate = new Ajv2020({allErrors: true, strictRequired: false, allowUnionTypes: true}).compile(schema)
+    const config = JSON.parse((await ok(['-s', 'apps', 'print', 'config', '--format', 'json'])).stdout)
+    expect(validate(config), JSON.stringify(validate.errors)).to.equal(true)
+    expect(validate({...config, 'app#2': {...config['app#2'], start_timout: '1m'}})).to.equal(false)
+    expect(validate.errors?.map(e => `${e.instancePath} ${JSON.stringify(e.params)}`)).to.include('/app#2 {"additionalProperty":"start_timout"}')
   })
 
   it('stop runs in reverse order and the processes are gone', async () => {
