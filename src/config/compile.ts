@@ -27,18 +27,21 @@ export interface CompileOptions {
 
 function checkKeywords(section: string, entries: ReadonlyArray<[string, string]>, specs: readonly KeywordSpec[], problems: string[]) {
   const values: Record<string, KeywordValue> = {}
+  const given = new Set<string>()
   for (const [key, raw] of entries) {
     const spec = findKeyword(specs, key)
     if (!spec) {
       problems.push(`${section}.${key}: unknown keyword (expected one of: ${specs.map(s => s.name).join(', ')})`)
       continue
     }
+    given.add(spec.name)
     const parsed = parseKeywordValue(spec, raw)
     if (parsed.ok) values[spec.name] = parsed.value
     else problems.push(`${section}.${key}: expected ${parsed.expected}, got ${JSON.stringify(raw)}`)
   }
   for (const spec of specs) {
-    if (values[spec.name] !== undefined) continue
+    // a keyword given with a bad value is reported once, above, not also as missing
+    if (values[spec.name] !== undefined || given.has(spec.name)) continue
     if (spec.default !== undefined) {
       const parsed = parseKeywordValue(spec, spec.default)
       if (parsed.ok) values[spec.name] = parsed.value

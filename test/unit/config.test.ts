@@ -109,6 +109,11 @@ describe('config validation', () => {
     expect(problemsOf({'nonsense': {a: 'b'}, 'container#1': {type: 'docker', image: 'x'}})[0]).to.match(/^\[nonsense\]: unknown section/)
   })
 
+  it('reports a required keyword with a bad value once, not also as missing', () => {
+    const svc = {'ip#1': {type: 'netns', netns: 'container#1', ipdev: 'eth0', ipname: 'not-an-ip'}, 'container#1': {type: 'docker', image: 'x'}}
+    expect(problemsOf(svc)).to.deep.equal(['ip#1.ipname: expected an IPv4 address, got "not-an-ip"'])
+  })
+
   it('collects every problem at once', () => {
     expect(problemsOf({'container#1': {type: 'docker', rm: 'x'}, 'container#2': {type: 'docker', image: 'x', tty: 'y'}})).to.have.length(3)
   })

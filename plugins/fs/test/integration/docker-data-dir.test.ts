@@ -1,7 +1,7 @@
 // A private docker daemon whose docker_data_dir is on a filesystem resource never starts on
 // the bare mount point: with the filesystem down a container start fails before any dockerd
 // runs and nothing is written under the mount point. (With it up, the daemon starts there:
-// see test/integration/e2e-busybox.test.ts.)
+// see test/integration/busybox-service.test.ts.)
 import fs from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
