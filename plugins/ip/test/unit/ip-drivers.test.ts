@@ -78,9 +78,8 @@ describe('ip.netns keywords and validation', () => {
   })
 
   it('refuses a bad ipname, netmask or mode, naming ip#1.<keyword>', () => {
-    // (the core also reports an invalid required keyword as missing: only the first problem is ours)
-    expect(problems(withIp({ipname: '5.196.34.300'}))[0]).to.equal('ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "5.196.34.300"')
-    expect(problems(withIp({ipname: 'not a name'}))[0]).to.equal('ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "not a name"')
+    expect(problems(withIp({ipname: '5.196.34.300'}))).to.deep.equal(['ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "5.196.34.300"'])
+    expect(problems(withIp({ipname: 'not a name'}))).to.deep.equal(['ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "not a name"'])
     expect(problems(withIp({netmask: '255.255.0.255'}))).to.deep.equal(['ip#1.netmask: expected a netmask: dotted (255.255.255.0) or a prefix length (24), got "255.255.0.255"'])
     expect(problems(withIp({mode: 'vlan'}))).to.deep.equal(['ip#1.mode: expected one of bridge, dedicated, macvlan, ipvlan-l2, ipvlan-l3, ipvlan-l3s, got "vlan"'])
     expect(problems(withIp({netmask: '33'}))).to.deep.equal(['ip#1.netmask: expected a prefix length of 0-32 for an IPv4 address, got "33"'])
@@ -105,7 +104,7 @@ describe('ip.netns keywords and validation', () => {
 
   it('netns must be a container resource of this service holding its own namespace', () => {
     expect(problems(withIp({netns: 'container#9'}))).to.deep.equal(['ip#1.netns: expected a container resource of this service, got "container#9"'])
-    expect(problems(withIp({netns: 'eth0'}))[0]).to.equal('ip#1.netns: expected a container rid such as container#1, got "eth0"')
+    expect(problems(withIp({netns: 'eth0'}))).to.deep.equal(['ip#1.netns: expected a container rid such as container#1, got "eth0"'])
     expect(problems(withIp({netns: 'container#2'}))).to.deep.equal(['ip#1.netns: container#2 shares the network namespace of container#1: set netns = container#1'])
   })
 
@@ -326,7 +325,7 @@ ipname = busybox.opensvc.com
   })
 
   it('refuses bad values naming ip#1.<keyword>', () => {
-    expect(problems({'ip#1': {ipdev: 'eth0', ipname: 'bad_name!'}})[0]).to.equal('ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "bad_name!"')
+    expect(problems({'ip#1': {ipdev: 'eth0', ipname: 'bad_name!'}})).to.deep.equal(['ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "bad_name!"'])
     expect(problems({'ip#1': {ipdev: 'eth0', ipname: '2001:db8::10', netmask: '255.255.255.0'}})).to.deep.equal(['ip#1.netmask: expected a prefix length (0-128) for an IPv6 address, got "255.255.255.0"'])
     expect(problems({'ip#1': {ipdev: 'eth0', ipname: '192.0.2.10', gateway: '2001:db8::1'}})).to.deep.equal(['ip#1.gateway: expected an IPv4 address like ipname 192.0.2.10, got "2001:db8::1"'])
     expect(problems({'ip#1': {ipdev: 'eth0', ipname: '192.0.2.10', mode: 'macvlan'}})[0]).to.match(/^ip#1\.mode: unknown keyword/)
