@@ -8,7 +8,7 @@
 #   bash scripts/tutorial.sh --keep-up  skip the final clean-up block: svc2 and busybox stay
 #
 # Network safety: the seed's ip#1 plumbs an address on eth0. Here it goes into a demo LAN
-# (a network namespace "svcmgr-demo" reached by a veth pair, 192.0.2.0/24, a documentation
+# (a network namespace "svcmgr-demo" reached by a veth pair, 198.51.100.0/24, a documentation
 # range), never on the machine's real interfaces.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
