@@ -101,6 +101,10 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Do not log the command line (probes run for status). */
   readonly quiet?: boolean
+  readonly cwd?: string
+  /** Run as this user and group id (svcmgr runs as root). */
+  readonly uid?: number
+  readonly gid?: number
 }
 
 export interface RunResult {

@@ -32,6 +32,7 @@ export function createLogger(shared: ContextShared, rid?: string): Logger {
 }
 
 const DEFAULT_COMMAND_TIMEOUT = 60_000
+const KILL_GRACE_MS = 2_000
 
 export function createDriverContext(shared: ContextShared, resource: ServiceResource): DriverContext {
   const log = createLogger(shared, resource.rid)
@@ -47,18 +48,37 @@ export function createDriverContext(shared: ContextShared, resource: ServiceReso
       const line = formatCommandLine(file, args)
       if (!options.quiet) log.info(line)
       const timeout = options.timeout ?? DEFAULT_COMMAND_TIMEOUT
-      const r = await execa(file, [...args], {
+      const child = execa(file, [...args], {
         input: options.input,
-        timeout,
         reject: false,
         env: options.env ? {...process.env, ...options.env} : undefined,
+        cwd: options.cwd,
+        uid: options.uid,
+        gid: options.gid,
         cancelSignal: shared.signal,
         stdin: options.input === undefined ? 'ignore' : undefined,
+      })
+      // Our own timer rather than execa's: a background process that inherited the output pipes
+      // would keep execa waiting for them to close long after the command itself was killed.
+      let timedOut = false
+      let grace: NodeJS.Timeout | undefined
+      const timer = setTimeout(() => {
+        timedOut = true
+        child.kill('SIGTERM')
+        grace = setTimeout(() => {
+          child.kill('SIGKILL')
+          child.stdout?.destroy()
+          child.stderr?.destroy()
+        }, KILL_GRACE_MS)
+      }, timeout)
+      const r = await child.finally(() => {
+        clearTimeout(timer)
+        clearTimeout(grace)
       })
       const result: RunResult = {exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
       const output = [result.stdout, result.stderr].filter(s => s.trim()).join('\n').trim()
       if (!options.quiet && output) log.info(`output:\n${output}`)
-      if (r.timedOut) throw new CommandError(`${line}: timed out after ${timeout / 1000}s`, result)
+      if (timedOut) throw new CommandError(`${line}: timed out after ${timeout / 1000}s`, result)
       if (r.failed && r.exitCode === undefined) throw new CommandError(`${line}: ${r.shortMessage}`, result)
       if (!(options.okExitCodes ?? [0]).includes(result.exitCode))
         throw new CommandError(`${line}: exit code ${result.exitCode}${result.stderr.trim() ? `: ${result.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`, result)

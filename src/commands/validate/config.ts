@@ -1,3 +1,4 @@
+import path from 'node:path'
 import {Flags} from '@oclif/core'
 import {SvcmgrCommand} from '../../cli/base.js'
 import {ConfigError} from '../../config/compile.js'
@@ -18,7 +19,8 @@ export default class ValidateConfig extends SvcmgrCommand {
     const {flags} = await this.parse(ValidateConfig)
     if (!flags.service && !flags.config) throw new UsageError('validate config: give -s/--service or --config')
     const session = await this.session()
-    const name = flags.service ?? 'svc'
+    // a file is named after itself ("svc2.json" → svc2) in messages
+    const name = flags.service ?? (flags.config && flags.config !== '-' ? path.basename(flags.config).replace(/\.[^.]*$/, '') : 'svc')
     const doc = flags.config ? await (async () => {
       const input = await readConfigInput(flags.config!)
       return parseDocument(input.text, name, input.origin)

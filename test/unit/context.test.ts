@@ -1,0 +1,27 @@
+import {expect} from 'chai'
+import {CommandError, createDriverContext} from '../../src/drivers/context.js'
+import type {Service, ServiceResource} from '../../src/model/service.js'
+
+describe('driver context: ctx.run', () => {
+  const service = {name: 's', nodename: 'n', resource: () => undefined} as unknown as Service
+  const ctx = createDriverContext({service, settings: {root: '/', nodename: 'n'}, sink: {emit() {}}, signal: new AbortController().signal, cache: new Map()}, {rid: 'app#1'} as ServiceResource)
+
+  it('ends the wait at the timeout even when a background process keeps the output pipes open', async function () {
+    this.timeout(20_000)
+    const started = Date.now()
+    let error: unknown
+    await ctx.run('sh', ['-c', 'sleep 60 & echo started; sleep 60'], {timeout: 500}).catch(e => (error = e))
+    expect(error).to.be.instanceOf(CommandError)
+    expect((error as Error).message).to.match(/timed out after 0.5s/)
+    // the command and its background child would hold the pipes for 60 s
+    expect(Date.now() - started).to.be.below(15_000)
+  })
+
+  it('runs in cwd, as uid/gid, and reports a failing exit code with its stderr', async () => {
+    expect((await ctx.run('pwd', [], {cwd: '/tmp'})).stdout).to.equal('/tmp')
+    expect((await ctx.run('id', ['-u'], {uid: 65534, gid: 65534})).stdout).to.equal('65534')
+    let error: unknown
+    await ctx.run('sh', ['-c', 'echo boom >&2; exit 3']).catch(e => (error = e))
+    expect((error as Error).message).to.equal("sh -c 'echo boom >&2; exit 3': exit code 3: boom")
+  })
+})
