@@ -1,22 +1,21 @@
 /**
  * A driver test harness: compiles a service config against given driver registrations and
  * runs single driver operations for real, with the core's own contexts. No engine is faked:
- * drivers talk to whatever real system they manage. Exported as `svcmgr/testing`.
+ * drivers talk to whatever real system they manage. Exported as `svcmgr/testing`, with the
+ * config helpers of ./compile.ts.
  */
 import os from 'node:os'
 import path from 'node:path'
-import type {ChangeResult, DriverRegistration, ResourceStatus, StepAction} from '../drivers/api.js'
+import type {ChangeResult, ResourceStatus, StepAction} from '../drivers/api.js'
 import {createActionContext, createDriverContext, type ContextShared} from '../drivers/context.js'
-import {DriverRegistry} from '../drivers/registry.js'
-import {compileService} from '../config/compile.js'
-import {parseDocument} from '../config/document.js'
+import {compileConfig, type Registrations} from './compile.js'
 import {type ActionEvent, EventCollector} from '../log/events.js'
 import type {Service} from '../model/service.js'
 
 export interface HarnessOptions {
   /** The service config, as INI or JSON text, or a JSON object. */
   readonly config: string | object
-  readonly registrations: ReadonlyArray<{plugin: string; registration: DriverRegistration}>
+  readonly registrations: Registrations
   readonly name?: string
   readonly nodename?: string
   /** State root; a fresh temp folder when absent. */
@@ -34,14 +33,9 @@ export interface DriverHarness {
 }
 
 export function createDriverHarness(options: HarnessOptions): DriverHarness {
-  const registry = new DriverRegistry()
-  for (const {plugin, registration} of options.registrations) registry.add(plugin, registration)
-  if (registry.problems.length > 0) throw new Error(registry.problems.map(p => `${p.plugin}: ${p.message}`).join('; '))
   const name = options.name ?? 'svc'
   const root = options.root ?? path.join(os.tmpdir(), `svcmgr-harness-${process.pid}`)
-  const text = typeof options.config === 'string' ? options.config : JSON.stringify(options.config)
-  const doc = parseDocument(text, name, 'harness config')
-  const service = compileService(doc, registry, {name, nodename: options.nodename ?? os.hostname(), varDir: path.join(root, 'var', name)})
+  const service = compileConfig(options.config, options.registrations, {name, nodename: options.nodename ?? os.hostname(), varDir: path.join(root, 'var', name)})
   const collector = new EventCollector()
   const shared: ContextShared = {
     service,
@@ -71,3 +65,5 @@ export function createDriverHarness(options: HarnessOptions): DriverHarness {
     messages: rid => collector.events.filter(e => rid === undefined || e.rid === rid).map(e => e.message),
   }
 }
+
+export {compileConfig, configProblems, printedConfig, registryOf, type Registrations} from './compile.js'

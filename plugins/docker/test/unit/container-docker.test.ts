@@ -1,9 +1,9 @@
 // The container.docker manifest, validation, dependencies and dry-run descriptions, through
 // the core's own compileService (no engine involved).
 import {expect} from 'chai'
-import {compileService, ConfigError, normalizeDocument} from '../../../../src/config/compile.js'
+import {normalizeDocument} from '../../../../src/config/compile.js'
 import {documentToIni, parseDocument} from '../../../../src/config/document.js'
-import {DriverRegistry} from '../../../../src/drivers/registry.js'
+import {compileConfig, configProblems, registryOf, type Registrations} from '../../../../src/testing/compile.js'
 import type {Service} from '../../../../src/model/service.js'
 import {registration} from '../../src/hooks/drivers.js'
 import {dockerDriver} from '../../src/drivers/container-docker.js'
@@ -18,27 +18,11 @@ const SVC2 = {
   'container#3': {image: 'redis', netns: 'container#1', type: 'docker'},
 }
 
-function registry(): DriverRegistry {
-  const r = new DriverRegistry()
-  r.add('@svcmgr/plugin-docker', registration)
-  expect(r.problems).to.deep.equal([])
-  return r
-}
+const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-docker', registration}]
 
-function compile(config: object | string, name = 'svc2'): Service {
-  const text = typeof config === 'string' ? config : JSON.stringify(config)
-  return compileService(parseDocument(text, name, 'test'), registry(), {name, nodename: 'deb1', varDir: `/var/lib/svcmgr/var/${name}`})
-}
-
-function problems(config: object | string): string[] {
-  try {
-    compile(config)
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems]
-    throw error
-  }
-  return []
-}
+const registry = () => registryOf(REGISTRATIONS)
+const compile = (config: object | string, name = 'svc2') => compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1'})
+const problems = (config: object | string) => configProblems(config, REGISTRATIONS, {name: 'svc2', nodename: 'deb1'})
 
 const res = (svc: Service, rid: string) => svc.resource(rid) as unknown as Resource<DockerKeywords>
 

@@ -1,9 +1,7 @@
 // The fs.* manifests, validation, dependencies and dry-run descriptions through the core's
 // own compileService, and the mount table parsing (no mount involved).
 import {expect} from 'chai'
-import {compileService, ConfigError} from '../../../../src/config/compile.js'
-import {parseDocument} from '../../../../src/config/document.js'
-import {DriverRegistry} from '../../../../src/drivers/registry.js'
+import {compileConfig, configProblems, registryOf, type Registrations} from '../../../../src/testing/compile.js'
 import type {Service} from '../../../../src/model/service.js'
 import {buildPlan} from '../../../../src/planner/plan.js'
 import type {Resource} from 'svcmgr'
@@ -13,28 +11,11 @@ import {fsDependencies, vgCandidates} from '../../src/drivers/fs.js'
 import type {FsKeywords} from '../../src/drivers/fs.keywords.js'
 import {isUnder, majmin, mountState, normalizeMnt, parseMountinfo} from '../../src/mount/mountinfo.js'
 
-function registry(): DriverRegistry {
-  const r = new DriverRegistry()
-  r.add('@svcmgr/plugin-fs', registration)
-  r.add('@svcmgr/plugin-lvm', lvmRegistration)
-  expect(r.problems).to.deep.equal([])
-  return r
-}
+const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-fs', registration}, {plugin: '@svcmgr/plugin-lvm', registration: lvmRegistration}]
 
-function compile(config: object | string, name = 'busybox'): Service {
-  const text = typeof config === 'string' ? config : JSON.stringify(config)
-  return compileService(parseDocument(text, name, 'test'), registry(), {name, nodename: 'deb1.opensvc.com', varDir: `/nonexistent/${name}`})
-}
-
-function problems(config: object | string): string[] {
-  try {
-    compile(config)
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems]
-    throw error
-  }
-  return []
-}
+const registry = () => registryOf(REGISTRATIONS)
+const compile = (config: object | string, name = 'busybox') => compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1.opensvc.com'})
+const problems = (config: object | string) => configProblems(config, REGISTRATIONS, {name: 'busybox', nodename: 'deb1.opensvc.com'})
 
 const fsRes = (svc: Service, rid: string) => svc.resource(rid) as unknown as Resource<FsKeywords>
 const driverOf = (svc: Service, rid: string) => svc.resource(rid)!.driver

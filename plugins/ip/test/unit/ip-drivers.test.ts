@@ -1,9 +1,9 @@
 // ip.netns and ip.host through the core's own compileService, planner and config printer,
 // with the real docker and ip registrations (no engine, no network: pure functions only).
 import {expect} from 'chai'
-import {compileService, ConfigError, normalizeDocument} from '../../../../src/config/compile.js'
+import {normalizeDocument} from '../../../../src/config/compile.js'
 import {documentToIni, parseDocument} from '../../../../src/config/document.js'
-import {DriverRegistry} from '../../../../src/drivers/registry.js'
+import {compileConfig, configProblems, registryOf, type Registrations} from '../../../../src/testing/compile.js'
 import type {Service} from '../../../../src/model/service.js'
 import {buildPlan} from '../../../../src/planner/plan.js'
 import {formatPlanText} from '../../../../src/render/plan-text.js'
@@ -24,28 +24,11 @@ const SVC2 = {
   'ip#1': {gateway: '5.196.34.158', ipdev: 'eth0', ipname: '5.196.34.151', mode: 'ipvlan-l2', netmask: '255.255.255.224', netns: 'container#1', type: 'netns'},
 }
 
-function registry(): DriverRegistry {
-  const r = new DriverRegistry()
-  r.add('@svcmgr/plugin-docker', dockerRegistration)
-  r.add('@svcmgr/plugin-ip', registration)
-  expect(r.problems).to.deep.equal([])
-  return r
-}
+const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-docker', registration: dockerRegistration}, {plugin: '@svcmgr/plugin-ip', registration}]
 
-function compile(config: object | string, name = 'svc2'): Service {
-  const text = typeof config === 'string' ? config : JSON.stringify(config)
-  return compileService(parseDocument(text, name, 'test'), registry(), {name, nodename: 'deb1', varDir: `/var/lib/svcmgr/var/${name}`})
-}
-
-function problems(config: object | string): string[] {
-  try {
-    compile(config)
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems]
-    throw error
-  }
-  return []
-}
+const registry = () => registryOf(REGISTRATIONS)
+const compile = (config: object | string, name = 'svc2') => compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1'})
+const problems = (config: object | string) => configProblems(config, REGISTRATIONS, {name: 'svc2', nodename: 'deb1'})
 
 // a keyword set to undefined is left out (JSON.stringify drops it)
 const withIp = (ip: Record<string, string | undefined>) => ({...SVC2, 'ip#1': {...SVC2['ip#1'], ...ip}})

@@ -1,9 +1,7 @@
 // The disk.vg manifest, validation, state rules and dry-run descriptions, through the core's
 // own compileService (no LVM involved).
 import {expect} from 'chai'
-import {compileService, ConfigError} from '../../../../src/config/compile.js'
-import {parseDocument} from '../../../../src/config/document.js'
-import {DriverRegistry} from '../../../../src/drivers/registry.js'
+import {compileConfig, configProblems, registryOf, type Registrations} from '../../../../src/testing/compile.js'
 import type {Service} from '../../../../src/model/service.js'
 import type {Resource} from 'svcmgr'
 import {registration} from '../../src/hooks/drivers.js'
@@ -11,27 +9,11 @@ import {isActive, isTagged, otherNodeTags, vgDriver} from '../../src/drivers/dis
 import type {VgKeywords} from '../../src/drivers/disk-vg.keywords.js'
 import {lvIsActive, reportRows, type VgState} from '../../src/lvm/report.js'
 
-function registry(): DriverRegistry {
-  const r = new DriverRegistry()
-  r.add('@svcmgr/plugin-lvm', registration)
-  expect(r.problems).to.deep.equal([])
-  return r
-}
+const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-lvm', registration}]
 
-function compile(config: object | string, name = 'busybox'): Service {
-  const text = typeof config === 'string' ? config : JSON.stringify(config)
-  return compileService(parseDocument(text, name, 'test'), registry(), {name, nodename: 'deb1.opensvc.com', varDir: `/nonexistent/${name}`})
-}
-
-function problems(config: object | string): string[] {
-  try {
-    compile(config)
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems]
-    throw error
-  }
-  return []
-}
+const registry = () => registryOf(REGISTRATIONS)
+const compile = (config: object | string, name = 'busybox') => compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1.opensvc.com'})
+const problems = (config: object | string) => configProblems(config, REGISTRATIONS, {name: 'busybox', nodename: 'deb1.opensvc.com'})
 
 const vg = (svc: Service, rid = 'vg#1') => svc.resource(rid) as unknown as Resource<VgKeywords>
 
