@@ -75,6 +75,32 @@ function svc2Config(): string {
   return JSON.stringify(seed)
 }
 
+/**
+ * An oclif data dir holding three installed driver plugins the service does not use:
+ * svcmgr-plugin-app (plugins/app) and two generated ones, each registering one driver.
+ */
+function dataDirWithThreePlugins(ctx: Ctx, cli: Svcmgr): NodeJS.ProcessEnv {
+  const base = ctx.left.tempDir('plugins')
+  const env = {...cli.env, SVCMGR_DATA_DIR: path.join(base, 'data'), SVCMGR_CACHE_DIR: path.join(base, 'cache'), SVCMGR_CONFIG_DIR: path.join(base, 'config')}
+  const folders = [path.join(REPO, 'plugins/app')]
+  for (const n of [1, 2]) {
+    const dir = path.join(base, `null${n}`)
+    fs.mkdirSync(dir)
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({name: `svcmgr-bench-null${n}`, version: '0.0.1', type: 'module', oclif: {hooks: {'svcmgr:drivers': './hook.js'}}}))
+    fs.writeFileSync(path.join(dir, 'hook.js'), `export default async function () {
+  return {drivers: [{group: 'benchnull${n}', type: 'null', description: 'does nothing', keywords: [], label: () => 'null', describe: () => [],
+    status: async () => ({status: 'n/a'}), start: async () => 'unchanged', stop: async () => 'unchanged'}]}
+}
+`)
+    folders.push(dir)
+  }
+  for (const dir of folders) timeOk(`svcmgr plugins install ${dir}`, NODE, [BIN, 'plugins', 'install', dir], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  const listed = timeProcess(NODE, [BIN, 'drivers'], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  for (const type of ['app.forking', 'benchnull1.null', 'benchnull2.null'])
+    if (!listed.stdout.includes(type)) throw new Error(`three plugins: ${type} is not among the drivers after install:\n${listed.stdout}${listed.stderr}`)
+  return env
+}
+
 export async function printStatusSection(ctx: Ctx): Promise<Section> {
   // a unique name: other sessions' svc2 containers (svc2.container.N) may live on the same engine
   const name = ctx.left.service(`bench${process.pid}svc2`)
@@ -88,11 +114,13 @@ export async function printStatusSection(ctx: Ctx): Promise<Section> {
   if (listed.status !== 0 || listed.stdout.trim().split('\n').length !== 3) throw new Error(`bare-list.mjs: expected 3 containers, got exit ${listed.status}: ${listed.stdout}${listed.stderr}`)
 
   const opts = {env: cli.env, stdio: ['ignore', 'pipe', 'pipe'] as const}
+  const withPlugins = {...opts, env: dataDirWithThreePlugins(ctx, cli)}
   const s = interleaved(ctx, 'print status', {
     'node -e 0': () => timeOk('node -e 0', NODE, ['-e', '0'], opts),
     'bare list': () => timeOk('bare-list.mjs', NODE, [BARE_LIST], opts),
     'print config': () => timeOk('print config', NODE, cli.args(name, ['print', 'config']), opts),
     'print status': () => timeOk('print status', NODE, cli.args(name, ['print', 'status']), opts),
+    'print status +3 plugins': () => timeOk('print status (3 extra plugins)', NODE, cli.args(name, ['print', 'status']), withPlugins),
   })
   const m = (k: string) => median(s[k])
   const runs = ctx.runs
@@ -101,11 +129,13 @@ export async function printStatusSection(ctx: Ctx): Promise<Section> {
     rows: [
       {case: 'print status cold (svc2)', median: m('print status'), baseline: 'bare dockerode list script', baselineMedian: m('bare list'), maxRatio: 1.5, runs},
       {case: 'print status cold (svc2)', median: m('print status'), baseline: 'node -e 0', baselineMedian: m('node -e 0'), maxRatio: 2, targetText: '<= 2x (goal, info)', runs},
+      {case: 'print status, 3 extra plugins', median: m('print status +3 plugins'), baseline: 'print status, none', baselineMedian: m('print status'), maxRatio: 1.1, runs},
       {case: '  bare dockerode list script', median: m('bare list'), baseline: 'node -e 0', baselineMedian: m('node -e 0'), runs},
       {case: '  print config cold (no engine)', median: m('print config'), baseline: 'node -e 0', baselineMedian: m('node -e 0'), runs},
     ],
     notes: [
-      `wall time of a fresh process, spawn to exit (spawnSync), medians of ${runs} runs after ${ctx.warmup} warm-up(s), the four commands interleaved in rotating order. \`svcmgr -s ${name} print status\` is svc2's config (3 containers up) under a unique name, so other sessions' svc2 on the same engine are not touched; SVCMGR_ROOT is a temp dir.`,
+      `wall time of a fresh process, spawn to exit (spawnSync), medians of ${runs} runs after ${ctx.warmup} warm-up(s), the five commands interleaved in rotating order. \`svcmgr -s ${name} print status\` is svc2's config (3 containers up) under a unique name, so other sessions' svc2 on the same engine are not touched; SVCMGR_ROOT is a temp dir.`,
+      `3 extra plugins: svcmgr-plugin-app and two generated one-driver plugins installed with \`svcmgr plugins install\` into a temp oclif data dir (SVCMGR_DATA_DIR); the service uses none of them.`,
       `bare list = \`node bench/bare-list.mjs\`: imports dockerode, lists all containers on DOCKER_HOST. print config reads and prints the config without any engine call: what the CLI costs before status work.`,
     ],
   }

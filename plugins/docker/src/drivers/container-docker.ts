@@ -6,7 +6,7 @@
 import {existsSync} from 'node:fs'
 import type Dockerode from 'dockerode'
 import type {ActionContext, ChangeResult, Dependency, Driver, DriverContext, NetnsInfo, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
-import {dockerClient, type Engine, engineInfo, engineMessage, serviceEngine, statusCode} from '../engine/client.js'
+import {dockerClient, type Engine, engineInfo, engineMessage, engineReader, serviceEngine, statusCode} from '../engine/client.js'
 import {pingAddress} from '../engine/address.js'
 import {daemonPid, type DaemonSpec, dataDirFilesystem, dockerdArgs, privateDaemonConfig, serviceDaemonSpec, startDaemon, stopDaemon} from '../engine/daemon.js'
 import {imagePresent, pullImage} from '../engine/images.js'
@@ -382,9 +382,9 @@ export const dockerDriver: Driver<DockerKeywords> = {
     if (!(await engineAnswers(ctx, engine))) return down('warn', 'docker daemon is not running')
     let info: Inspect | undefined
     try {
-      info = await inspectContainer(await dockerClient(engine.address, ctx.cache), name)
+      info = await (await engineReader(engine.address, ctx.cache)).get<Inspect>(`/containers/${encodeURIComponent(name)}/json`)
     } catch (error) {
-      return down('warn', (error as Error).message)
+      return down('warn', `docker inspect ${name}: ${engineMessage(error)}`)
     }
     if (!info) return down('info', `container ${name} does not exist`, {provisioned: false})
     const log: StatusLogEntry[] = []

@@ -77,6 +77,37 @@ export async function createClient(address: string): Promise<Dockerode> {
   return target.kind === 'unix' ? new Docker({socketPath: target.socketPath}) : new Docker({host: target.host, port: target.port, protocol: 'http'})
 }
 
+/**
+ * A read-only view of an engine for status: docker-modem, dockerode's own transport, without
+ * dockerode itself, whose gRPC session module (for `docker build` sessions) doubles the import
+ * cost of a `print status` that only needs GET requests.
+ */
+export interface EngineReader {
+  /** GET <path>: the decoded JSON, or undefined on a 404. */
+  get<T>(path: string): Promise<T | undefined>
+}
+
+export async function createReader(address: string): Promise<EngineReader> {
+  const {default: Modem} = await import('docker-modem')
+  const target = parseAddress(address)
+  const modem = target.kind === 'unix' ? new Modem({socketPath: target.socketPath}) : new Modem({host: target.host, port: target.port, protocol: 'http'})
+  return {
+    get: <T>(path: string) =>
+      new Promise<T | undefined>((resolve, reject) => {
+        modem.dial({path, method: 'GET', statusCodes: {200: true, 404: 'not found', 500: 'server error'}}, (error, data) => {
+          if (error && statusCode(error) === 404) resolve(undefined)
+          else if (error) reject(error)
+          else resolve(data as T)
+        })
+      }),
+  }
+}
+
+/** One reader per engine address per command. */
+export function engineReader(address: string, cache: Cache): Promise<EngineReader> {
+  return memo(cache, `docker:reader:${address}`, () => createReader(address))
+}
+
 /** One dockerode client per engine address per command. */
 export function dockerClient(address: string, cache: Cache): Promise<Dockerode> {
   return memo(cache, `docker:client:${address}`, () => createClient(address))
