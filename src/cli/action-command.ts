@@ -2,11 +2,12 @@
 import {Flags} from '@oclif/core'
 import {formatPlanText} from '../render/plan-text.js'
 import {LinePrinterSink, chooseRenderer} from '../render/renderer.js'
-import {runServiceAction} from '../services/actions.js'
+import {type ActionRequest, runServiceAction} from '../services/actions.js'
+import type {Session} from '../services/session.js'
 import type {ServiceAction} from '../planner/types.js'
 import {parseDuration} from '../config/keywords.js'
 import {UsageError} from '../config/store.js'
-import {ActionFailedError, ServiceCommand} from './base.js'
+import {ActionFailedError, ServiceCommand, type SvcmgrCommand} from './base.js'
 
 const list = (v?: string) => (v ? v.split(',').map(s => s.trim()).filter(Boolean) : undefined)
 
@@ -33,10 +34,7 @@ export abstract class ActionCommand extends ServiceCommand {
     const action = (this.constructor as typeof ActionCommand).action
     const waitlockMs = parseDuration(flags.waitlock)
     if (waitlockMs === undefined) throw new UsageError(`--waitlock: expected a duration like 30s or 1m, got ${JSON.stringify(flags.waitlock)}`)
-    const format = flags.format as 'text' | 'json'
-    const renderer = chooseRenderer({format, verbose: flags.verbose})
-    const session = await this.session()
-    const outcome = await runServiceAction(session, {
+    await runAndReport(this, await this.session(), {
       service: flags.service,
       action,
       selection: {rids: list(flags.rid), tags: list(flags.tags), subsets: list(flags.subsets)},
@@ -44,20 +42,28 @@ export abstract class ActionCommand extends ServiceCommand {
       force: flags.force,
       disableRollback: flags['disable-rollback'],
       waitlockMs,
-      renderer,
-      progress: renderer === 'lines' ? new LinePrinterSink(flags.verbose) : undefined,
-    })
-    if (outcome.dryRun) {
-      if (format === 'json') this.printJson(outcome.plan)
-      else process.stdout.write(formatPlanText(outcome.plan))
-      return
-    }
-    if (format === 'json') this.printJson({version: outcome.version, service: outcome.service, action: outcome.action, ok: outcome.ok, error: outcome.result?.error, tasks: outcome.result?.tasks, rollback: outcome.result?.rollback, events: outcome.events})
-    if (!outcome.ok) {
-      const r = outcome.result!
-      const rolled = r.rollback.length > 0 ? ` Rolled back: ${r.rollback.map(u => `${u.rid} (${u.description}${u.ok ? '' : `: FAILED ${u.error}`})`).join(', ')}.` : ''
-      if (format !== 'json') this.logToStderr(`svcmgr: ${action} ${outcome.service} failed: ${r.error}.${rolled}`)
-      throw new ActionFailedError(r.error)
-    }
+    }, {format: flags.format as 'text' | 'json', verbose: flags.verbose})
   }
+}
+
+/**
+ * Runs an action with the progress renderer the output calls for, then prints its result: the
+ * plan for a dry run, the result document with --format json, and on failure what failed and
+ * what was rolled back (ActionFailedError: exit code 1). Shared by the action commands and
+ * `create --provision`.
+ */
+export async function runAndReport(command: SvcmgrCommand, session: Session, request: Omit<ActionRequest, 'renderer' | 'progress'>, output: {format: 'text' | 'json'; verbose?: boolean; hint?: string}): Promise<void> {
+  const renderer = chooseRenderer(output)
+  const outcome = await runServiceAction(session, {...request, renderer, progress: renderer === 'lines' ? new LinePrinterSink(output.verbose) : undefined})
+  if (outcome.dryRun) {
+    if (output.format === 'json') command.printJson(outcome.plan)
+    else process.stdout.write(formatPlanText(outcome.plan))
+    return
+  }
+  const r = outcome.result!
+  if (output.format === 'json') command.printJson({version: outcome.version, service: outcome.service, action: outcome.action, ok: outcome.ok, error: r.error, tasks: r.tasks, rollback: r.rollback, events: outcome.events})
+  if (outcome.ok) return
+  const rolled = r.rollback.length > 0 ? ` Rolled back: ${r.rollback.map(u => `${u.rid} (${u.description}${u.ok ? '' : `: FAILED ${u.error}`})`).join(', ')}.` : ''
+  if (output.format !== 'json') command.logToStderr(`svcmgr: ${outcome.action} ${outcome.service} failed: ${r.error}.${rolled}${output.hint ? ` ${output.hint}` : ''}`)
+  throw new ActionFailedError(r.error)
 }

@@ -27,7 +27,7 @@ export abstract class SvcmgrCommand extends Command {
     return this.sessionPromise
   }
 
-  protected printJson(value: unknown): void {
+  printJson(value: unknown): void {
     process.stdout.write(JSON.stringify(value, null, 2) + '\n')
   }
 

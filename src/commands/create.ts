@@ -1,9 +1,7 @@
 import {Flags} from '@oclif/core'
 import {ServiceCommand} from '../cli/base.js'
-import {LinePrinterSink, chooseRenderer} from '../render/renderer.js'
-import {runServiceAction} from '../services/actions.js'
+import {runAndReport} from '../cli/action-command.js'
 import {createService, readConfigInput} from '../services/config-edit.js'
-import {ActionFailedError} from '../cli/base.js'
 
 export default class Create extends ServiceCommand {
   static description = 'Create a service from a config (INI or JSON; flat sections or {"<svc>": {...}}), optionally provisioning it.'
@@ -22,12 +20,9 @@ export default class Create extends ServiceCommand {
     await createService(session, flags.service, input.text, input.origin, flags.force)
     if (flags.format !== 'json') this.log(`created ${flags.service} (${session.store.configPath(flags.service)})`)
     if (!flags.provision) return
-    const renderer = chooseRenderer({format: flags.format as 'text' | 'json'})
-    const outcome = await runServiceAction(session, {service: flags.service, action: 'provision', selection: {}, renderer, progress: renderer === 'lines' ? new LinePrinterSink() : undefined})
-    if (flags.format === 'json') this.printJson({version: outcome.version, service: outcome.service, action: outcome.action, ok: outcome.ok, error: outcome.result?.error, tasks: outcome.result?.tasks, rollback: outcome.result?.rollback})
-    if (!outcome.ok) {
-      this.logToStderr(`svcmgr: provision ${flags.service} failed: ${outcome.result?.error} (the config is kept: fix the cause and run \`svcmgr -s ${flags.service} provision\`)`)
-      throw new ActionFailedError(outcome.result?.error)
-    }
+    await runAndReport(this, session, {service: flags.service, action: 'provision', selection: {}}, {
+      format: flags.format as 'text' | 'json',
+      hint: `(the config is kept: fix the cause and run \`svcmgr -s ${flags.service} provision\`)`,
+    })
   }
 }
