@@ -29,6 +29,7 @@ command -v dockerd >/dev/null || need+=(docker.io)
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || need+=(busybox-static)
 command -v ip >/dev/null || need+=(iproute2)
 command -v nsenter >/dev/null || need+=(util-linux)
+command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "tutorial: missing packages ${need[*]}: run as root, or apt-get install ${need[*]}" >&2; exit 1; fi
   # keep the packages' init scripts from starting a system dockerd: svcmgr runs its own

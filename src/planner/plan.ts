@@ -109,6 +109,7 @@ export function buildPlan(service: Service, action: ServiceAction, selection: Se
     const b = graph.node(e.w) as number | undefined
     if (a !== undefined && b !== undefined && a >= b) throw new PlanError(`internal: task ${a} is ordered after task ${b} it must precede`)
   }
+  const rollback = phases.some(p => p.phase === 'start') && !options.disableRollback
   return {
     version: PLAN_FORMAT_VERSION,
     service: service.name,
@@ -117,6 +118,7 @@ export function buildPlan(service: Service, action: ServiceAction, selection: Se
     added,
     stages,
     tasks,
-    rollback: phases.some(p => p.phase === 'start') && !options.disableRollback,
+    rollback,
+    rollbackOrder: rollback ? tasks.filter(t => t.phase === 'start').map(t => t.id).reverse() : [],
   }
 }

@@ -46,6 +46,11 @@ export interface Plan {
   readonly tasks: readonly PlanTask[]
   /** Start-like phases undo what they changed, in reverse, when a task fails. */
   readonly rollback: boolean
+  /**
+   * The rollback path: the start-phase tasks whose changes would be undone, last first. Only
+   * the changes a task really made are undone (a resource already up registers none).
+   */
+  readonly rollbackOrder: readonly number[]
 }
 
 export interface Selection {

@@ -101,6 +101,8 @@ describe('planner: golden plans of the seed services', () => {
 
   it('plans provision as provision steps then start steps, and has a rollback only for start-like actions', () => {
     expect(buildPlan(svc2, 'provision').rollback).to.equal(true)
+    expect(buildPlan(svc2, 'restart', {rids: ['container#3']}).rollbackOrder).to.deep.equal([4, 3, 2])
+    expect(buildPlan(svc2, 'stop').rollbackOrder).to.deep.equal([])
     expect(buildPlan(svc2, 'stop').rollback).to.equal(false)
     expect(buildPlan(svc2, 'start', {}, {disableRollback: true}).rollback).to.equal(false)
   })
