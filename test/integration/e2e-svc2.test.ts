@@ -6,10 +6,9 @@
  */
 import fs from 'node:fs'
 import {expect} from 'chai'
-import {CliSandbox, docker, inspectContainer, removeServiceContainers, requireEngine, uniqueName} from './support/cli.js'
+import {CliSandbox, docker, inspectContainer, removeServiceContainers, requireEngine, seedSvc2Containers, uniqueName} from './support/cli.js'
 
-const seed = JSON.parse(fs.readFileSync(new URL('../fixtures/svc2.json', import.meta.url), 'utf8'))
-delete seed['ip#1']
+const seed = seedSvc2Containers()
 
 describe('e2e: the seed svc2 tutorial on a real engine', function () {
   this.timeout(180_000)

@@ -4,10 +4,9 @@
  */
 import fs from 'node:fs'
 import {expect} from 'chai'
-import {CliSandbox, docker, removeServiceContainers, requireEngine, uniqueName} from './support/cli.js'
+import {CliSandbox, docker, removeServiceContainers, requireEngine, seedSvc2Containers, uniqueName} from './support/cli.js'
 
-const seed = JSON.parse(fs.readFileSync(new URL('../fixtures/svc2.json', import.meta.url), 'utf8'))
-delete seed['ip#1']
+const seed = seedSvc2Containers()
 
 describe('safety: dry runs, bad input, unreachable engine', function () {
   this.timeout(180_000)

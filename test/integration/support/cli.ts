@@ -106,3 +106,10 @@ export const uniqueName = (tag: string) => `t${process.pid}${tag}`
 export function requireEngine(): void {
   if (!process.env.DOCKER_HOST) throw new Error('DOCKER_HOST is not set: run the integration tests through `npm test` (scripts/test.sh sets up the engine)')
 }
+
+/** The seed tutorial's svc2 (test/fixtures/svc2.json) without ip#1: the containers only, for tests that need no test LAN. */
+export function seedSvc2Containers(): Record<string, Record<string, string>> {
+  const seed = JSON.parse(fs.readFileSync(new URL('../../fixtures/svc2.json', import.meta.url), 'utf8'))
+  delete seed['ip#1']
+  return seed
+}
