@@ -5,7 +5,7 @@ import {LinePrinterSink, chooseRenderer} from '../render/renderer.js'
 import {type ActionRequest, runServiceAction} from '../services/actions.js'
 import type {Session} from '../services/session.js'
 import type {ServiceAction} from '../planner/types.js'
-import {parseDuration} from '../config/keywords.js'
+import {checkDuration} from '../config/keywords.js'
 import {UsageError} from '../config/store.js'
 import {ActionFailedError, ServiceCommand, type SvcmgrCommand} from './base.js'
 
@@ -32,8 +32,9 @@ export abstract class ActionCommand extends ServiceCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(this.constructor as typeof ActionCommand)
     const action = (this.constructor as typeof ActionCommand).action
-    const waitlockMs = parseDuration(flags.waitlock)
-    if (waitlockMs === undefined) throw new UsageError(`--waitlock: expected a duration like 30s or 1m, got ${JSON.stringify(flags.waitlock)}`)
+    const waitlock = checkDuration(flags.waitlock)
+    if (!waitlock.ok) throw new UsageError(`--waitlock: expected ${waitlock.expected}, got ${JSON.stringify(flags.waitlock)}`)
+    const waitlockMs = waitlock.value
     await runAndReport(this, await this.session(), {
       service: flags.service,
       action,

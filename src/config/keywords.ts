@@ -8,9 +8,29 @@ const SIZE_UNITS: Record<string, number> = {'': 1, b: 1, k: 1024, m: 1024 ** 2, 
 
 export type ParseResult = {ok: true; value: KeywordValue} | {ok: false; expected: string}
 
-/** Durations are returned in milliseconds: "10s", "1m30s", "500ms", a bare number is seconds. */
+/**
+ * Durations end up as timers, and Node.js fires a timer of more than 2^31-1 ms (24.8 days) at
+ * once: that is the longest duration accepted, wherever one is parsed.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1
+/** Sizes are byte counts, kept exact: at most 2^53-1 bytes (just over 8191T). */
+export const MAX_SIZE = Number.MAX_SAFE_INTEGER
+
+/** A duration in milliseconds, or what was expected: "10s", "1m30s", "500ms", a bare number is seconds. */
+export function checkDuration(raw: string): {ok: true; value: number} | {ok: false; expected: string} {
+  const ms = durationMs(raw.trim())
+  if (ms === undefined) return {ok: false, expected: 'a duration like 10s, 1m30s or 500ms'}
+  if (ms > MAX_DURATION_MS) return {ok: false, expected: 'a duration of at most 24d20h31m23s647ms (2^31-1 ms, the longest timer Node.js keeps)'}
+  return {ok: true, value: ms}
+}
+
+/** Durations are returned in milliseconds; undefined when not a duration or longer than MAX_DURATION_MS. */
 export function parseDuration(raw: string): number | undefined {
-  const s = raw.trim()
+  const d = checkDuration(raw)
+  return d.ok ? d.value : undefined
+}
+
+function durationMs(s: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy
   let total = 0
@@ -23,9 +43,15 @@ export function parseDuration(raw: string): number | undefined {
   return consumed === s.length && consumed > 0 ? total : undefined
 }
 
-export function parseSize(raw: string): number | undefined {
+function sizeBytes(raw: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)i?b?$/i.exec(raw.trim())
   return m ? Math.round(Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()]) : undefined
+}
+
+/** Sizes are returned in bytes ("512M", "2G", a bare number is bytes); undefined when not a size or larger than MAX_SIZE. */
+export function parseSize(raw: string): number | undefined {
+  const bytes = sizeBytes(raw)
+  return bytes !== undefined && bytes <= MAX_SIZE ? bytes : undefined
 }
 
 /** Splits like a POSIX shell does words (quotes and backslashes), without any expansion. */
@@ -74,17 +100,19 @@ export function parseKeywordValue(spec: KeywordSpec, raw: string): ParseResult {
     case 'int': {
       if (!/^-?\d+$/.test(raw.trim())) return {ok: false, expected: 'an integer'}
       value = Number(raw.trim())
+      if (!Number.isSafeInteger(value)) return {ok: false, expected: `an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`}
       break
     }
     case 'duration': {
-      const d = parseDuration(raw)
-      if (d === undefined) return {ok: false, expected: 'a duration like 10s, 1m30s or 500ms'}
-      value = d
+      const d = checkDuration(raw)
+      if (!d.ok) return d
+      value = d.value
       break
     }
     case 'size': {
-      const n = parseSize(raw)
+      const n = sizeBytes(raw)
       if (n === undefined) return {ok: false, expected: 'a size like 512M or 2G'}
+      if (n > MAX_SIZE) return {ok: false, expected: 'a size of at most 8191T (2^53-1 bytes)'}
       value = n
       break
     }
