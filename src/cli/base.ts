@@ -2,7 +2,7 @@
 import {Command, Flags} from '@oclif/core'
 import {ConfigError} from '../config/compile.js'
 import {ConfigFormatError} from '../config/document.js'
-import {IniSyntaxError} from '../config/ini.js'
+import {IniSyntaxError, iniProblems} from '../config/ini.js'
 import {SettingsError} from '../config/settings.js'
 import {UsageError} from '../config/store.js'
 import {PlanError} from '../planner/types.js'
@@ -58,5 +58,9 @@ export function parseKwAssignment(spec: string, withValue: boolean): {section: s
   const section = dot === -1 ? 'DEFAULT' : path.slice(0, dot)
   const keyword = dot === -1 ? path : path.slice(dot + 1)
   if (!/^[a-z_][a-z0-9_]*$/i.test(keyword) || section === '') throw new UsageError(`--kw: expected <section>.<keyword>${withValue ? '=<value>' : ''} such as container#3.image${withValue ? '=redis:3.0' : ''}, got ${JSON.stringify(spec)}`)
-  return {section, keyword, value: withValue ? spec.slice(eq + 1) : ''}
+  const value = withValue ? spec.slice(eq + 1) : ''
+  // a value the config file cannot hold as given (a control character, a line break that would start a new line) is refused here, before anything is read or written
+  const problems = iniProblems([{name: section, entries: [[keyword, withValue ? value : 'x']]}])
+  if (problems.length > 0) throw new UsageError(`--kw: ${problems[0]}`)
+  return {section, keyword, value}
 }

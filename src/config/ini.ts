@@ -1,7 +1,8 @@
 /**
  * OpenSVC's config files follow Python's configparser, not the `ini` package:
- * comments only at the start of a line, `#` kept inside section names and values,
- * indented lines continue the previous value.
+ * comments only on lines of their own (`#` or `;` first, indented or not), `#` kept inside
+ * section names and values, indented lines continue the previous value, a blank line ends it.
+ * What the printer writes the parser reads back unchanged; what it cannot write is refused.
  */
 export interface IniSection {
   name: string
@@ -10,6 +11,89 @@ export interface IniSection {
 
 export class IniSyntaxError extends Error {}
 
+/**
+ * Characters no config line may hold: C0 controls but TAB (NUL, CR, ESC...), DEL, C1 controls,
+ * the Unicode line separators (editors and Python's splitlines break lines there) and lone
+ * surrogates (UTF-8 cannot encode them: they would be written as U+FFFD).
+ */
+const FORBIDDEN_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]|\p{Cs}/u
+
+function forbiddenChar(text: string): string | undefined {
+  const c = FORBIDDEN_CHAR.exec(text)?.[0]
+  return c === undefined ? undefined : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+}
+
+/** A name as messages show it: quoted, with escapes, when it holds anything unusual, so a message never carries a control character. */
+export function shownName(name: string): string {
+  return name !== '' && name.trim() === name && !forbiddenChar(name) ? name : quoted(name)
+}
+
+/** JSON.stringify for messages: it escapes C0 controls and lone surrogates; this also escapes DEL, C1 controls and U+2028/U+2029. */
+export function quoted(value: unknown): string {
+  return (JSON.stringify(value) ?? String(value)).replace(/[\x7f-\x9f\u2028\u2029]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+function sectionProblem(name: string): string | undefined {
+  const c = forbiddenChar(name)
+  if (c) return `a section name cannot hold the control character ${c}`
+  if (name.trim() === '') return 'a section name cannot be empty'
+  if (name.trim() !== name) return 'a section name cannot start or end with whitespace'
+  if (name.includes(']')) return 'a section name cannot hold "]"'
+  return undefined
+}
+
+function keywordProblem(key: string): string | undefined {
+  const c = forbiddenChar(key)
+  if (c) return `a keyword cannot hold the control character ${c}`
+  if (key.trim() === '') return 'a keyword cannot be empty'
+  if (key.trim() !== key) return 'a keyword cannot start or end with whitespace'
+  if (/[=:]/.test(key)) return 'a keyword cannot hold "=" or ":"'
+  if (/^[#;[]/.test(key)) return 'a keyword cannot start with "#", ";" or "["'
+  return undefined
+}
+
+function valueProblem(value: string): string | undefined {
+  const lines = value.split('\n')
+  for (const [i, line] of lines.entries()) {
+    const which = lines.length > 1 ? `line ${i + 1} of the value` : 'the value'
+    const c = forbiddenChar(line)
+    if (c) return `${which} holds the control character ${c}, which a config file cannot hold`
+    if (line.trim() !== line) return `${which} starts or ends with whitespace, which an INI file does not keep`
+    if (i > 0 && line === '') return `${which} is blank, which ends a value in an INI file`
+    if (i > 0 && /^[#;]/.test(line)) return `${which} starts with "${line[0]}", which an INI file reads as a comment`
+  }
+  return undefined
+}
+
+/**
+ * Why these sections cannot be written as INI text that reads back the same, one sentence each
+ * naming [section] or section.keyword; empty when they can.
+ */
+export function iniProblems(sections: readonly IniSection[]): string[] {
+  const problems: string[] = []
+  const names = new Set<string>()
+  for (const s of sections) {
+    const name = shownName(s.name)
+    const sp = sectionProblem(s.name)
+    if (sp) problems.push(`[${name}]: ${sp}`)
+    if (names.has(s.name)) problems.push(`[${name}]: section appears twice`)
+    names.add(s.name)
+    const keys = new Set<string>()
+    for (const [k, v] of s.entries) {
+      const where = `${name}.${shownName(k)}`
+      const problem = keywordProblem(k) ?? valueProblem(v)
+      if (problem) problems.push(`${where}: ${problem}`)
+      if (keys.has(k)) problems.push(`${where}: keyword appears twice in [${name}]`)
+      keys.add(k)
+    }
+  }
+  return problems
+}
+
+export function problemsMessage(problems: readonly string[]): string {
+  return problems.length === 1 ? problems[0] : `${problems.length} problems in the configuration:\n  ${problems.join('\n  ')}`
+}
+
 export function parseIni(text: string, source = 'config'): IniSection[] {
   const sections: IniSection[] = []
   let current: IniSection | undefined
@@ -17,11 +101,14 @@ export function parseIni(text: string, source = 'config'): IniSection[] {
   const lines = text.split(/\r?\n/)
   for (const [i, line] of lines.entries()) {
     const where = `${source} line ${i + 1}`
+    const c = forbiddenChar(line)
+    if (c) throw new IniSyntaxError(`${where}: holds the control character ${c}, which a config file cannot hold`)
     if (/^\s*$/.test(line)) {
       lastKey = undefined
       continue
     }
-    if (/^[#;]/.test(line)) continue
+    // configparser: a comment is a line whose first non-blank character is # or ;
+    if (/^\s*[#;]/.test(line)) continue
     if (/^\s/.test(line) && lastKey) {
       lastKey[1] += '\n' + line.trim()
       continue
@@ -29,14 +116,15 @@ export function parseIni(text: string, source = 'config'): IniSection[] {
     const header = /^\s*\[([^\]]+)\]\s*$/.exec(line)
     if (header) {
       const name = header[1].trim()
+      if (name === '') throw new IniSyntaxError(`${where}: a section name cannot be empty`)
       if (sections.some(s => s.name === name)) throw new IniSyntaxError(`${where}: section [${name}] appears twice`)
       current = {name, entries: []}
       sections.push(current)
       lastKey = undefined
       continue
     }
-    const kv = /^\s*([^=:\s][^=:]*?)\s*[=:]\s*(.*?)\s*$/.exec(line)
-    if (!kv) throw new IniSyntaxError(`${where}: expected "[section]" or "keyword = value", got ${JSON.stringify(line.trim())}`)
+    const kv = /^\s*([^=:\s[][^=:]*?)\s*[=:]\s*(.*?)\s*$/.exec(line)
+    if (!kv) throw new IniSyntaxError(`${where}: expected "[section]" or "keyword = value", got ${quoted(line.trim())}`)
     if (!current) throw new IniSyntaxError(`${where}: keyword "${kv[1]}" appears before any [section]`)
     if (current.entries.some(([k]) => k === kv[1])) throw new IniSyntaxError(`${where}: keyword "${kv[1]}" appears twice in [${current.name}]`)
     lastKey = [kv[1], kv[2]]
@@ -45,7 +133,10 @@ export function parseIni(text: string, source = 'config'): IniSection[] {
   return sections
 }
 
+/** Writes sections as INI text; refuses (IniSyntaxError, naming section.keyword) what would not read back the same. */
 export function formatIni(sections: readonly IniSection[]): string {
+  const problems = iniProblems(sections)
+  if (problems.length > 0) throw new IniSyntaxError(problemsMessage(problems))
   const out: string[] = []
   for (const s of sections) {
     if (out.length > 0) out.push('')

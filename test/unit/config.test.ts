@@ -1,8 +1,10 @@
 import {expect} from 'chai'
+import {parseKwAssignment} from '../../src/cli/base.js'
 import {ConfigError, ensureServiceId, normalizeDocument} from '../../src/config/compile.js'
+import {UsageError} from '../../src/config/store.js'
 import {ConfigFormatError, documentToIni, documentToJson, parseDocument} from '../../src/config/document.js'
-import {IniSyntaxError, parseIni} from '../../src/config/ini.js'
-import {parseDuration, splitWords} from '../../src/config/keywords.js'
+import {IniSyntaxError, formatIni, parseIni} from '../../src/config/ini.js'
+import {parseDuration, parseKeywordValue, parseSize, splitWords} from '../../src/config/keywords.js'
 import {compileFixture, fakeRegistry, fixture} from './fixtures/services.js'
 
 const SEED_PRINT_CONFIG = `[DEFAULT]
@@ -79,6 +81,93 @@ describe('config documents', () => {
   })
 })
 
+// One test per bug the properties of config-properties.test.ts found (or showed by reading), named after it.
+describe('config parsing regressions', () => {
+  const json = (sections: object) => JSON.stringify(sections)
+
+  it('the printer wrote an empty keyword ("= ") that the parser refuses: refused naming it', () => {
+    expect(() => formatIni([{name: 'container#0', entries: [['', '']]}])).to.throw(IniSyntaxError, 'container#0."": a keyword cannot be empty')
+  })
+
+  it('an indented "; ..." line was read as the keyword ";" and printed as a comment: it is a comment, as in configparser', () => {
+    expect(parseIni('[container#0]\n\t;:\n  # note\nimage = x\n')).to.deep.equal([{name: 'container#0', entries: [['image', 'x']]}])
+  })
+
+  it('a JSON value with whitespace at its ends (U+3000) was trimmed on the way to INI: refused naming section.keyword', () => {
+    expect(() => parseDocument(json({'container#0': {a: '\u3000'}}), 's', 'x')).to.throw(ConfigFormatError, 'container#0.a: the value starts or ends with whitespace')
+    expect(() => parseDocument(json({'container#1': {image: ' nginx'}}), 's', 'x')).to.throw(ConfigFormatError, 'container#1.image')
+  })
+
+  it('a value holding a blank line and "[section]" injected a section when printed (set, print config): refused', () => {
+    const doc = [{name: 'container#1', entries: [['image', 'x\n\n[container#9]\ntype = docker'] as [string, string]]}]
+    expect(() => documentToIni(doc)).to.throw(IniSyntaxError, 'container#1.image: line 2 of the value is blank')
+    expect(() => parseDocument(json({'container#1': {image: 'x\n\n[container#9]'}}), 's', 'x')).to.throw(ConfigFormatError, 'container#1.image')
+    // a multi-line value the format can hold is kept, its continuation lines indented
+    const ok = [{name: 'task#1', entries: [['command', 'a\n[container#9]\nb = c'] as [string, string]]}]
+    expect(documentToIni(ok)).to.equal('[task#1]\ncommand = a\n\t[container#9]\n\tb = c\n')
+    expect(parseIni(documentToIni(ok))).to.deep.equal(ok)
+  })
+
+  it('set --kw with a line break or a control character in the value or section was only caught when writing: refused as --kw', () => {
+    expect(() => parseKwAssignment('container#1.image=x\n\n[container#9]', true)).to.throw(UsageError, '--kw: container#1.image: line 2 of the value is blank')
+    expect(() => parseKwAssignment('container#1.image=a\x1b[2Jb', true)).to.throw(UsageError, '--kw: container#1.image: the value holds the control character U+001B')
+    expect(() => parseKwAssignment('subset#container:a\n[x#1].parallel=true', true)).to.throw(UsageError, /^--kw: \["subset#container:a\\n\[x#1\]"\]: a section name cannot hold/)
+    expect(() => parseKwAssignment('container#1.image= nginx', true)).to.throw(UsageError, 'starts or ends with whitespace')
+    expect(parseKwAssignment('container#1.run_command=/bin/sh -c "echo #1; a=b"', true).value).to.equal('/bin/sh -c "echo #1; a=b"')
+  })
+
+  it('control characters (NUL, ESC, CR, DEL, C1, U+2028) and lone surrogates are refused, in files and in JSON, and never shown raw', () => {
+    for (const c of ['\0', '\x1b', '\r', '\x7f', '\x9b', '\u2028', '\ud800']) {
+      expect(() => parseDocument(json({'container#1': {image: `a${c}b`}}), 's', 'x'), JSON.stringify(c)).to.throw(ConfigFormatError, /^container#1\.image: the value holds the control character U\+/)
+      expect(() => parseIni(`[container#1]\nimage = a${c}b\n`, 'f.conf'), JSON.stringify(c)).to.throw(IniSyntaxError, /^f\.conf line 2: holds the control character U\+/)
+    }
+    expect(() => parseDocument(json({'container#1\x1b[2J': {image: 'x'}}), 's', 'x')).to.throw(ConfigFormatError, '["container#1\\u001b[2J"]: a section name cannot hold the control character U+001B')
+    expect(() => parseDocument(json({'container#1': {'im\x9bage': 'x'}}), 's', 'x')).to.throw(ConfigFormatError, 'container#1."im\\u009bage": a keyword cannot hold')
+    // CRLF files still read: only a CR that is not part of a line end is refused
+    expect(parseIni('[container#1]\r\nimage = x\r\n')).to.deep.equal([{name: 'container#1', entries: [['image', 'x']]}])
+  })
+
+  it('JSON duplicate keys were silently kept last: refused naming the key and where, flat or wrapped', () => {
+    expect(() => parseDocument('{"container#1": {"image": "a"},\n "container#1": {"image": "b"}}', 's', 'f.json')).to.throw(ConfigFormatError, 'f.json line 2: section [container#1] appears twice')
+    expect(() => parseDocument('{"s": {"container#1": {"image": "a",\n"ima\\u0067e": "b"}}}', 's', 'f.json')).to.throw(ConfigFormatError, 'f.json line 2: keyword "image" appears twice in [container#1]')
+    expect(() => parseDocument('{"s": {}, "s": {"container#1": {}}}', 's', 'f.json')).to.throw(ConfigFormatError, '"s" appears twice in the top-level object')
+    // the same key in different sections, or in nested values, is no duplicate
+    expect(parseDocument('{"container#1": {"image": "a"}, "container#2": {"image": "a", "tags": ["x", "x"]}}', 's', 'f.json')).to.have.length(2)
+  })
+
+  it('a JSON list item that is empty or holds a backslash was lost or changed: quoted so the words read back the same', () => {
+    const raw = (items: string[]) => parseDocument(json({'app#1': {args: items}}), 's', 'x')[0].entries[0][1]
+    expect(splitWords(raw(['', 'a\\b', 'say "hi"', '$HOME', 'x y']))).to.deep.equal(['', 'a\\b', 'say "hi"', '$HOME', 'x y'])
+    expect(raw(['a', 'b c'])).to.equal('a "b c"')
+  })
+
+  it('an empty config made an empty service: refused (nothing, comments only, {}, a wrapped {}, only an empty DEFAULT)', () => {
+    for (const text of ['', ' \n\t\n', '# nothing\n; here\n', '{}', ' {"svc2": {}}', '[DEFAULT]\n', '{"DEFAULT": {}}'])
+      expect(() => parseDocument(text, 'svc2', 'f'), JSON.stringify(text)).to.throw(ConfigFormatError, 'f: the config is empty')
+    // DEFAULT keywords without resources are a service (OpenSVC allows it)
+    expect(parseDocument('[DEFAULT]\nnodes = n1\n', 'svc2', 'f')).to.deep.equal([{name: 'DEFAULT', entries: [['nodes', 'n1']]}])
+  })
+
+  it('a 25-day duration (over 2^31-1 ms, which Node fires at once) and 99999999999999999999d were accepted: refused', () => {
+    expect(parseDuration('24d20h31m23s647ms')).to.equal(2 ** 31 - 1)
+    expect(parseDuration('24d20h31m23s648ms')).to.equal(undefined)
+    expect(parseDuration('25d')).to.equal(undefined)
+    expect(parseDuration('99999999999999999999d')).to.equal(undefined)
+    expect(parseDuration('99999999999999999999')).to.equal(undefined)
+    expect(parseKeywordValue({name: 't', type: 'duration', help: ''}, '99999999999999999999d')).to.deep.equal({ok: false, expected: 'a duration of at most 24d20h31m23s647ms (2^31-1 ms, the longest timer Node.js keeps)'})
+  })
+
+  it('sizes and integers past 2^53 were accepted as rounded numbers: refused', () => {
+    expect(parseSize('8191T')).to.equal(8191 * 1024 ** 4)
+    expect(parseSize('8192T')).to.equal(undefined)
+    expect(parseSize('99999999999999999999')).to.equal(undefined)
+    expect(parseKeywordValue({name: 's', type: 'size', help: ''}, '9000T')).to.deep.equal({ok: false, expected: 'a size of at most 8191T (2^53-1 bytes)'})
+    expect(parseKeywordValue({name: 'n', type: 'int', help: ''}, 'big')).to.deep.equal({ok: false, expected: 'an integer'})
+    expect(parseKeywordValue({name: 'n', type: 'int', help: ''}, '9007199254740991')).to.deep.equal({ok: true, value: 9007199254740991})
+    expect(parseKeywordValue({name: 'n', type: 'int', help: ''}, '9007199254740993')).to.deep.equal({ok: false, expected: 'an integer between -9007199254740991 and 9007199254740991'})
+  })
+})
+
 describe('config validation', () => {
   const problemsOf = (json: object) => {
     try {
@@ -101,6 +190,7 @@ describe('config validation', () => {
   it('names section.keyword and what was expected', () => {
     expect(problemsOf({'container#1': {type: 'docker', image: 'x', rm: 'maybe'}})).to.deep.equal(['container#1.rm: expected true or false, got "maybe"'])
     expect(problemsOf({'container#1': {type: 'docker', image: 'x', stop_timeout: 'soon'}})[0]).to.match(/^container#1.stop_timeout: expected a duration/)
+    expect(problemsOf({'container#1': {type: 'docker', image: 'x', stop_timeout: '99999999999999999999d'}})).to.deep.equal(['container#1.stop_timeout: expected a duration of at most 24d20h31m23s647ms (2^31-1 ms, the longest timer Node.js keeps), got "99999999999999999999d"'])
     expect(problemsOf({'container#1': {type: 'docker', image: 'x', colour: 'red'}})[0]).to.match(/^container#1.colour: unknown keyword/)
     expect(problemsOf({'container#1': {type: 'docker'}})[0]).to.match(/^container#1.image: required keyword missing/)
     expect(problemsOf({'container#1': {type: 'podman', image: 'x'}})[0]).to.equal('container#1.type: expected one of docker, got "podman"')
