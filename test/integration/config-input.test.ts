@@ -1,0 +1,69 @@
+/**
+ * Bad config input through the real CLI: empty configs, JSON duplicate keys, values INI cannot
+ * hold (control characters, line breaks that would start a new section), out-of-range durations.
+ * Each is refused with exit 2 naming what is wrong, and nothing is written: the state root's
+ * etc/ keeps exactly the files it had, byte for byte. No engine is needed: create and set only
+ * validate and write the config.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import {expect} from 'chai'
+import {CliSandbox, uniqueName} from './support/cli.js'
+
+describe('config input: refused with exit 2, nothing written', function () {
+  this.timeout(120_000)
+  const cli = new CliSandbox('cfgin')
+  const svc = uniqueName('cfgin')
+  const etc = () => path.join(cli.root, 'etc')
+  const snapshot = () => (fs.existsSync(etc()) ? fs.readdirSync(etc()).sort().map(f => [f, fs.readFileSync(path.join(etc(), f), 'utf8')]) : [])
+  const container = {type: 'docker', image: 'google/pause', run_command: '/bin/sh -c "echo #1; a=b"'}
+
+  before(async () => {
+    await cli.ok(['-s', svc, 'create', '--config=-'], {input: JSON.stringify({'container#1': container})})
+  })
+  after(() => cli.cleanup())
+
+  const refused = async (args: string[], input: string | undefined, message: string | RegExp) => {
+    const before = snapshot()
+    const r = await cli.run(args, input === undefined ? {} : {input})
+    expect(r.exitCode, r.stderr).to.equal(2)
+    if (typeof message === 'string') expect(r.stderr).to.include(message)
+    else expect(r.stderr).to.match(message)
+    expect(r.stderr).not.to.match(/[\x00-\x08\x0b-\x1f\x7f]/)
+    expect(snapshot()).to.deep.equal(before)
+  }
+
+  it('an empty config (nothing, only comments, {}, a wrapped {}, an empty DEFAULT) is refused', async () => {
+    for (const input of ['', '# nothing here\n', '{}', `{"${svc}x": {}}`, '[DEFAULT]\n'])
+      await refused(['-s', `${svc}x`, 'create', '--config=-'], input, 'standard input: the config is empty')
+    // DEFAULT keywords without resources make a service, as in OpenSVC
+    await cli.ok(['-s', `${svc}d`, 'create', '--config=-'], {input: '[DEFAULT]\nnodes = deb1\n'})
+    expect(fs.readFileSync(path.join(etc(), `${svc}d.conf`), 'utf8')).to.match(/^\[DEFAULT\]\nid = [0-9a-f-]{36}\nnodes = deb1\n$/)
+  })
+
+  it('a JSON key given twice is refused naming it and its line, as an INI duplicate is', async () => {
+    await refused(['-s', `${svc}x`, 'create', '--config=-'], `{"container#1": ${JSON.stringify(container)},\n"container#1": {"type": "docker", "image": "b"}}`, 'standard input line 2: section [container#1] appears twice')
+    await refused(['-s', `${svc}x`, 'create', '--config=-'], `{"${svc}x": {"container#1": {"type": "docker",\n"image": "a", "image": "b"}}}`, 'standard input line 2: keyword "image" appears twice in [container#1]')
+    await refused(['-s', `${svc}x`, 'create', '--config=-'], '[container#1]\ntype = docker\nimage = a\nimage = b\n', 'standard input line 4: keyword "image" appears twice in [container#1]')
+  })
+
+  it('a value INI cannot hold is refused, never changed, and cannot inject a section through set', async () => {
+    await refused(['-s', `${svc}x`, 'create', '--config=-'], JSON.stringify({'container#1': {...container, image: ' google/pause'}}), 'container#1.image: the value starts or ends with whitespace')
+    await refused(['-s', `${svc}x`, 'create', '--config=-'], JSON.stringify({'container#1': {...container, image: 'pause\u001b[2J'}}), 'container#1.image: the value holds the control character U+001B')
+    await refused(['-s', `${svc}x`, 'create', '--config=-'], '[container#1]\ntype = docker\nimage = a\u0000b\n', 'standard input line 3: holds the control character U+0000')
+    await refused(['-s', svc, 'set', '--kw', 'container#1.image=x\n\n[container#9]\ntype = docker'], undefined, '--kw: container#1.image: line 2 of the value is blank')
+    await refused(['-s', svc, 'set', '--kw', 'container#1.image=x\rimage = y'], undefined, '--kw: container#1.image: the value holds the control character U+000D')
+    // what the format can hold is kept verbatim, # ; = and quotes included
+    const conf = (await cli.ok(['-s', svc, 'print', 'config'])).stdout
+    expect(conf).to.include('\n[container#1]\ntype = docker\nimage = google/pause\nrun_command = /bin/sh -c "echo #1; a=b"\n')
+    expect(conf).not.to.include('container#9')
+  })
+
+  it('a duration past 2^31-1 ms is refused at validation and as --waitlock', async () => {
+    await refused(['-s', svc, 'set', '--kw', 'container#1.stop_timeout=99999999999999999999d'], undefined, 'container#1.stop_timeout: expected a duration of at most 24d20h31m23s647ms')
+    await refused(['-s', svc, 'set', '--kw', 'container#1.start_timeout=25d'], undefined, 'container#1.start_timeout: expected a duration of at most 24d20h31m23s647ms')
+    await refused(['-s', svc, 'start', '--dry-run', '--waitlock', '25d'], undefined, '--waitlock: expected a duration of at most 24d20h31m23s647ms')
+    await cli.ok(['-s', svc, 'set', '--kw', 'container#1.stop_timeout=24d'])
+    expect((await cli.ok(['-s', svc, 'get', '--kw', 'container#1.stop_timeout'])).stdout).to.equal('24d\n')
+  })
+})
