@@ -72,7 +72,9 @@ function refuseDuplicateKeys(text: string, data: unknown, serviceName: string, s
  * file, nothing on stdin), not a service. DEFAULT keywords without resources are a service, as
  * in OpenSVC.
  */
-export function parseDocument(text: string, serviceName: string, source: string): ServiceDocument {
+export function parseDocument(input: string, serviceName: string, source: string): ServiceDocument {
+  // editors on Windows start UTF-8 files with a byte order mark, which JSON.parse refuses
+  const text = input.replace(/^\uFEFF/, '')
   const trimmed = text.trimStart()
   let doc: ServiceDocument
   if (trimmed.startsWith('{')) {

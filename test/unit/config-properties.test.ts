@@ -7,6 +7,7 @@ import {expect} from 'chai'
 import fc from 'fast-check'
 import {ConfigFormatError, type ServiceDocument, documentToIni, documentToJson, parseDocument} from '../../src/config/document.js'
 import {IniSyntaxError, formatIni, parseIni, shownName} from '../../src/config/ini.js'
+import {findDuplicateKey} from '../../src/config/json-duplicates.js'
 import {MAX_DURATION_MS, MAX_SIZE, parseDuration, parseKeywordValue, parseSize, splitWords} from '../../src/config/keywords.js'
 
 // moderate, so the file runs in about a second; FC_NUM_RUNS=20000 searches harder
@@ -145,6 +146,12 @@ describe('config parsing properties (fast-check)', () => {
       expect(() => parseDocument(text, 'svc', 'gen.json')).to.throw(ConfigFormatError, dupSection
         ? `section [${first.name}] appears twice`
         : `keyword ${JSON.stringify(first.entries[0][0])} appears twice in [${first.name}]`)
+    }), RUNS)
+  })
+
+  it('the duplicate-key scan sees no duplicate in any JSON that has none (escapes, nesting, arrays, formatting)', () => {
+    fc.assert(fc.property(fc.jsonValue(), fc.constantFrom(undefined, 2, '\t'), (value, indent) => {
+      expect(findDuplicateKey(JSON.stringify(value, null, indent))).to.equal(undefined)
     }), RUNS)
   })
 

@@ -141,6 +141,10 @@ describe('config parsing regressions', () => {
     expect(raw(['a', 'b c'])).to.equal('a "b c"')
   })
 
+  it('a JSON config starting with a UTF-8 byte order mark was refused as invalid JSON: read like the INI one', () => {
+    expect(parseDocument('\ufeff{"container#1": {"image": "a"}}', 's', 'f')).to.deep.equal([{name: 'container#1', entries: [['image', 'a']]}])
+  })
+
   it('an empty config made an empty service: refused (nothing, comments only, {}, a wrapped {}, only an empty DEFAULT)', () => {
     for (const text of ['', ' \n\t\n', '# nothing\n; here\n', '{}', ' {"svc2": {}}', '[DEFAULT]\n', '{"DEFAULT": {}}'])
       expect(() => parseDocument(text, 'svc2', 'f'), JSON.stringify(text)).to.throw(ConfigFormatError, 'f: the config is empty')
