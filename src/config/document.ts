@@ -70,7 +70,7 @@ function refuseDuplicateKeys(text: string, data: unknown, serviceName: string, s
  * Parses a config given as text: JSON when it starts with "{", INI otherwise. An empty config
  * (nothing, only comments, `{}`, only an empty DEFAULT) is refused: it is a mistake (a wrong
  * file, nothing on stdin), not a service. DEFAULT keywords without resources are a service, as
- * in OpenSVC.
+ * in OpenSVC (whether svcmgr should accept one is validation's call, not the parser's).
  */
 export function parseDocument(input: string, serviceName: string, source: string): ServiceDocument {
   // editors on Windows start UTF-8 files with a byte order mark, which JSON.parse refuses
@@ -90,7 +90,7 @@ export function parseDocument(input: string, serviceName: string, source: string
     doc = parseIni(text, source)
   }
   if (doc.every(s => s.name === 'DEFAULT' && s.entries.length === 0))
-    throw new ConfigFormatError(`${source}: the config is empty (no section, or only an empty [DEFAULT]): expected a resource section such as [container#1], or [DEFAULT] keywords`)
+    throw new ConfigFormatError(`${source}: the config is empty (no section, or only an empty [DEFAULT]): expected a resource section such as [container#1] or [DEFAULT] keywords`)
   return doc
 }
 

@@ -36,6 +36,9 @@ describe('config input: refused with exit 2, nothing written', function () {
   it('an empty config (nothing, only comments, {}, a wrapped {}, an empty DEFAULT) is refused', async () => {
     for (const input of ['', '# nothing here\n', '{}', `{"${svc}x": {}}`, '[DEFAULT]\n'])
       await refused(['-s', `${svc}x`, 'create', '--config=-'], input, 'standard input: the config is empty')
+    const file = path.join(cli.root, 'empty.json')
+    fs.writeFileSync(file, ' \n')
+    await refused(['validate', 'config', '--config', file], undefined, `${file}: the config is empty`)
     // DEFAULT keywords without resources make a service, as in OpenSVC
     await cli.ok(['-s', `${svc}d`, 'create', '--config=-'], {input: '[DEFAULT]\nnodes = deb1\n'})
     expect(fs.readFileSync(path.join(etc(), `${svc}d.conf`), 'utf8')).to.match(/^\[DEFAULT\]\nid = [0-9a-f-]{36}\nnodes = deb1\n$/)
