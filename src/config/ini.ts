@@ -1,8 +1,10 @@
 /**
- * OpenSVC's config files follow Python's configparser, not the `ini` package:
- * comments only on lines of their own (`#` or `;` first, indented or not), `#` kept inside
- * section names and values, indented lines continue the previous value, a blank line ends it.
- * What the printer writes the parser reads back unchanged; what it cannot write is refused.
+ * OpenSVC's config files follow Python's configparser (strict, no interpolation), not the `ini`
+ * package: comments only on lines of their own (`#` or `;` first, indented or not), `#` kept
+ * inside section names and values, a line indented deeper than its keyword continues the value
+ * (across blank lines, as configparser does). Stricter where configparser guesses: a duplicate
+ * [DEFAULT], text after a section header's "]", whitespace around a section name are refused.
+ * What the printer writes both read back unchanged; what it cannot write is refused.
  */
 export interface IniSection {
   name: string
@@ -54,12 +56,12 @@ function keywordProblem(key: string): string | undefined {
 
 function valueProblem(value: string): string | undefined {
   const lines = value.split('\n')
+  if (lines.length > 1 && lines.at(-1) === '') return 'the value ends with a line break, which an INI file drops'
   for (const [i, line] of lines.entries()) {
     const which = lines.length > 1 ? `line ${i + 1} of the value` : 'the value'
     const c = forbiddenChar(line)
     if (c) return `${which} holds the control character ${c}, which a config file cannot hold`
     if (line.trim() !== line) return `${which} starts or ends with whitespace, which an INI file does not keep`
-    if (i > 0 && line === '') return `${which} is blank, which ends a value in an INI file`
     if (i > 0 && /^[#;]/.test(line)) return `${which} starts with "${line[0]}", which an INI file reads as a comment`
   }
   return undefined
@@ -97,38 +99,44 @@ export function problemsMessage(problems: readonly string[]): string {
 export function parseIni(text: string, source = 'config'): IniSection[] {
   const sections: IniSection[] = []
   let current: IniSection | undefined
-  let lastKey: [string, string] | undefined
+  // the keyword whose value is being read, its lines, and the indentation of its line
+  let open: {entry: [string, string]; lines: string[]} | undefined
+  let indent = 0
   const lines = text.split(/\r?\n/)
   for (const [i, line] of lines.entries()) {
     const where = `${source} line ${i + 1}`
     const c = forbiddenChar(line)
     if (c) throw new IniSyntaxError(`${where}: holds the control character ${c}, which a config file cannot hold`)
-    if (/^\s*$/.test(line)) {
-      lastKey = undefined
+    const content = line.trim()
+    // configparser: a comment is a line whose first non-blank character is # or ;, and it does not end a value
+    if (/^[#;]/.test(content)) continue
+    const level = line.search(/\S/)
+    // configparser: a line indented deeper than its keyword's continues the value, blank lines
+    // in between included (blank lines at the value's end are dropped)
+    if (content === '' || (open && level > indent)) {
+      if (open) {
+        open.lines.push(content)
+        open.entry[1] = open.lines.join('\n').replace(/\n+$/, '')
+      }
       continue
     }
-    // configparser: a comment is a line whose first non-blank character is # or ;
-    if (/^\s*[#;]/.test(line)) continue
-    if (/^\s/.test(line) && lastKey) {
-      lastKey[1] += '\n' + line.trim()
-      continue
-    }
-    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line)
+    indent = level
+    open = undefined
+    const header = /^\[([^\]]+)\]$/.exec(content)
     if (header) {
-      const name = header[1].trim()
-      if (name === '') throw new IniSyntaxError(`${where}: a section name cannot be empty`)
+      const name = header[1]
+      if (name.trim() !== name || name === '') throw new IniSyntaxError(`${where}: a section name cannot be empty or start or end with whitespace, got ${quoted(content)}`)
       if (sections.some(s => s.name === name)) throw new IniSyntaxError(`${where}: section [${name}] appears twice`)
       current = {name, entries: []}
       sections.push(current)
-      lastKey = undefined
       continue
     }
-    const kv = /^\s*([^=:\s[][^=:]*?)\s*[=:]\s*(.*?)\s*$/.exec(line)
-    if (!kv) throw new IniSyntaxError(`${where}: expected "[section]" or "keyword = value", got ${quoted(line.trim())}`)
+    const kv = /^([^=:\s[][^=:]*?)\s*[=:]\s*(.*)$/.exec(content)
+    if (!kv) throw new IniSyntaxError(`${where}: expected "[section]" or "keyword = value", got ${quoted(content)}`)
     if (!current) throw new IniSyntaxError(`${where}: keyword "${kv[1]}" appears before any [section]`)
     if (current.entries.some(([k]) => k === kv[1])) throw new IniSyntaxError(`${where}: keyword "${kv[1]}" appears twice in [${current.name}]`)
-    lastKey = [kv[1], kv[2]]
-    current.entries.push(lastKey)
+    open = {entry: [kv[1], kv[2]], lines: [kv[2]]}
+    current.entries.push(open.entry)
   }
   return sections
 }
@@ -141,7 +149,8 @@ export function formatIni(sections: readonly IniSection[]): string {
   for (const s of sections) {
     if (out.length > 0) out.push('')
     out.push(`[${s.name}]`)
-    for (const [k, v] of s.entries) out.push(`${k} = ${v.replace(/\n/g, '\n\t')}`)
+    // continuation lines indented, blank ones left empty
+    for (const [k, v] of s.entries) out.push(`${k} = ${v.split('\n').map((l, i) => (i === 0 || l === '' ? l : `\t${l}`)).join('\n')}`)
   }
   return out.join('\n') + '\n'
 }

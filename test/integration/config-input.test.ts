@@ -54,12 +54,17 @@ describe('config input: refused with exit 2, nothing written', function () {
     await refused(['-s', `${svc}x`, 'create', '--config=-'], JSON.stringify({'container#1': {...container, image: ' google/pause'}}), 'container#1.image: the value starts or ends with whitespace')
     await refused(['-s', `${svc}x`, 'create', '--config=-'], JSON.stringify({'container#1': {...container, image: 'pause\u001b[2J'}}), 'container#1.image: the value holds the control character U+001B')
     await refused(['-s', `${svc}x`, 'create', '--config=-'], '[container#1]\ntype = docker\nimage = a\u0000b\n', 'standard input line 3: holds the control character U+0000')
-    await refused(['-s', svc, 'set', '--kw', 'container#1.image=x\n\n[container#9]\ntype = docker'], undefined, '--kw: container#1.image: line 2 of the value is blank')
+    await refused(['-s', svc, 'set', '--kw', 'container#1.comment=x\n# [container#9]'], undefined, '--kw: container#1.comment: line 2 of the value starts with "#"')
     await refused(['-s', svc, 'set', '--kw', 'container#1.image=x\rimage = y'], undefined, '--kw: container#1.image: the value holds the control character U+000D')
-    // what the format can hold is kept verbatim, # ; = and quotes included
+    // what the format can hold is kept verbatim, # ; = and quotes included; a multi-line value
+    // stays one value (its lines indented, as configparser reads them), never a new section
+    const comment = 'x\n\n[container#9]\ntype = docker'
+    await cli.ok(['-s', svc, 'set', '--kw', `container#1.comment=${comment}`])
     const conf = (await cli.ok(['-s', svc, 'print', 'config'])).stdout
-    expect(conf).to.include('\n[container#1]\ntype = docker\nimage = google/pause\nrun_command = /bin/sh -c "echo #1; a=b"\n')
-    expect(conf).not.to.include('container#9')
+    expect(conf).to.include('\n[container#1]\ntype = docker\nimage = google/pause\nrun_command = /bin/sh -c "echo #1; a=b"\ncomment = x\n\n\t[container#9]\n\ttype = docker\n')
+    const json = JSON.parse((await cli.ok(['-s', svc, 'print', 'config', '--format', 'json'])).stdout)
+    expect(Object.keys(json)).to.deep.equal(['DEFAULT', 'container#1'])
+    expect(json['container#1'].comment).to.equal(comment)
   })
 
   it('a duration past 2^31-1 ms is refused at validation and as --waitlock', async () => {

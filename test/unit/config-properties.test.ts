@@ -27,11 +27,12 @@ const FORBIDDEN = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]|\p{Cs}/u
 const plainChar = fc.oneof({weight: 6, arbitrary: fc.string({unit: 'grapheme', minLength: 1, maxLength: 1}).filter(c => !FORBIDDEN.test(c))}, {weight: 3, arbitrary: fc.constantFrom(...SPECIAL)})
 const anyChar = fc.oneof({weight: 8, arbitrary: plainChar}, {weight: 2, arbitrary: fc.constantFrom(...HOSTILE)}, {weight: 1, arbitrary: fc.string({unit: 'binary', minLength: 1, maxLength: 1})})
 
-/** Values an INI file can hold: no control character, no whitespace at either end of a line, no blank or comment-looking continuation line. */
+/** Values an INI file can hold: no control character, no whitespace at either end of a line, no comment-looking continuation line, no line break at the end. */
 const valueLine = fc.string({unit: plainChar, maxLength: 20}).map(s => s.trim())
 const iniValue = fc.oneof(
   {weight: 4, arbitrary: valueLine},
-  {weight: 1, arbitrary: fc.tuple(valueLine, fc.array(valueLine.filter(l => l !== '' && !/^[#;]/.test(l)), {minLength: 1, maxLength: 3})).map(([first, rest]) => [first, ...rest].join('\n'))},
+  {weight: 1, arbitrary: fc.tuple(valueLine, fc.array(valueLine.filter(l => !/^[#;]/.test(l)), {maxLength: 3}), valueLine.filter(l => l !== '' && !/^[#;]/.test(l)))
+    .map(([first, middle, last]) => [first, ...middle, last].join('\n'))},
 )
 /** Any string, most of them impossible in an INI file. */
 const anyValue = fc.string({unit: anyChar, maxLength: 20})

@@ -98,18 +98,24 @@ describe('config parsing regressions', () => {
     expect(() => parseDocument(json({'container#1': {image: ' nginx'}}), 's', 'x')).to.throw(ConfigFormatError, 'container#1.image')
   })
 
-  it('a value holding a blank line and "[section]" injected a section when printed (set, print config): refused', () => {
+  it('a value holding a blank line and "[section]" injected a section when printed (set, print config): kept as one value, as configparser reads it', () => {
     const doc = [{name: 'container#1', entries: [['image', 'x\n\n[container#9]\ntype = docker'] as [string, string]]}]
-    expect(() => documentToIni(doc)).to.throw(IniSyntaxError, 'container#1.image: line 2 of the value is blank')
-    expect(() => parseDocument(json({'container#1': {image: 'x\n\n[container#9]'}}), 's', 'x')).to.throw(ConfigFormatError, 'container#1.image')
-    // a multi-line value the format can hold is kept, its continuation lines indented
-    const ok = [{name: 'task#1', entries: [['command', 'a\n[container#9]\nb = c'] as [string, string]]}]
-    expect(documentToIni(ok)).to.equal('[task#1]\ncommand = a\n\t[container#9]\n\tb = c\n')
-    expect(parseIni(documentToIni(ok))).to.deep.equal(ok)
+    expect(documentToIni(doc)).to.equal('[container#1]\nimage = x\n\n\t[container#9]\n\ttype = docker\n')
+    expect(parseIni(documentToIni(doc))).to.deep.equal(doc)
+    // what it cannot hold is refused: a trailing line break, a continuation line read as a comment
+    expect(() => documentToIni([{name: 'task#1', entries: [['command', 'a\n']]}])).to.throw(IniSyntaxError, 'task#1.command: the value ends with a line break')
+    expect(() => parseDocument(json({'task#1': {command: 'a\n# b'}}), 's', 'x')).to.throw(ConfigFormatError, 'task#1.command: line 2 of the value starts with "#"')
   })
 
-  it('set --kw with a line break or a control character in the value or section was only caught when writing: refused as --kw', () => {
-    expect(() => parseKwAssignment('container#1.image=x\n\n[container#9]', true)).to.throw(UsageError, '--kw: container#1.image: line 2 of the value is blank')
+  it('a line indented deeper than its keyword after a blank line was read as a new keyword or section: it continues the value, as in configparser', () => {
+    expect(parseIni('[container#1]\ntype = docker\n\n  image = x\n\t[container#2]\n\n\n')).to.deep.equal([{name: 'container#1', entries: [['type', 'docker\n\nimage = x\n[container#2]']]}])
+    // indented as deep as the keyword: a keyword of its own
+    expect(parseIni('[container#1]\n  type = docker\n\n  image = x\n')).to.deep.equal([{name: 'container#1', entries: [['type', 'docker'], ['image', 'x']]}])
+    expect(() => parseIni('[ container#1 ]\n', 'f.conf')).to.throw(IniSyntaxError, 'f.conf line 1: a section name cannot be empty or start or end with whitespace')
+  })
+
+  it('set --kw with a value or section the config file cannot hold was only caught when writing: refused as --kw', () => {
+    expect(() => parseKwAssignment('container#1.image=x\n# [container#9]', true)).to.throw(UsageError, '--kw: container#1.image: line 2 of the value starts with "#"')
     expect(() => parseKwAssignment('container#1.image=a\x1b[2Jb', true)).to.throw(UsageError, '--kw: container#1.image: the value holds the control character U+001B')
     expect(() => parseKwAssignment('subset#container:a\n[x#1].parallel=true', true)).to.throw(UsageError, /^--kw: \["subset#container:a\\n\[x#1\]"\]: a section name cannot hold/)
     expect(() => parseKwAssignment('container#1.image= nginx', true)).to.throw(UsageError, 'starts or ends with whitespace')
