@@ -15,14 +15,18 @@ export class IniSyntaxError extends Error {}
 
 /**
  * Characters no config line may hold: C0 controls but TAB (NUL, CR, ESC...), DEL, C1 controls,
- * the Unicode line separators (editors and Python's splitlines break lines there) and lone
+ * the Unicode line separators (editors and Python's splitlines break lines there), U+FEFF (an
+ * invisible byte order mark: JavaScript trims it as whitespace, Python does not) and lone
  * surrogates (UTF-8 cannot encode them: they would be written as U+FFFD).
  */
-const FORBIDDEN_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]|\p{Cs}/u
+const FORBIDDEN_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\p{Cs}/u
 
+/** "the control character U+001B" for the first character no config line may hold, if any. */
 function forbiddenChar(text: string): string | undefined {
   const c = FORBIDDEN_CHAR.exec(text)?.[0]
-  return c === undefined ? undefined : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+  if (c === undefined) return undefined
+  const code = c.codePointAt(0)!
+  return `the ${code < 0xa0 ? 'control ' : ''}character U+${code.toString(16).toUpperCase().padStart(4, '0')}`
 }
 
 /** A name as messages show it: quoted, with escapes, when it holds anything unusual, so a message never carries a control character. */
@@ -37,7 +41,7 @@ export function quoted(value: unknown): string {
 
 function sectionProblem(name: string): string | undefined {
   const c = forbiddenChar(name)
-  if (c) return `a section name cannot hold the control character ${c}`
+  if (c) return `a section name cannot hold ${c}`
   if (name.trim() === '') return 'a section name cannot be empty'
   if (name.trim() !== name) return 'a section name cannot start or end with whitespace'
   if (name.includes(']')) return 'a section name cannot hold "]"'
@@ -46,7 +50,7 @@ function sectionProblem(name: string): string | undefined {
 
 function keywordProblem(key: string): string | undefined {
   const c = forbiddenChar(key)
-  if (c) return `a keyword cannot hold the control character ${c}`
+  if (c) return `a keyword cannot hold ${c}`
   if (key.trim() === '') return 'a keyword cannot be empty'
   if (key.trim() !== key) return 'a keyword cannot start or end with whitespace'
   if (/[=:]/.test(key)) return 'a keyword cannot hold "=" or ":"'
@@ -60,7 +64,7 @@ function valueProblem(value: string): string | undefined {
   for (const [i, line] of lines.entries()) {
     const which = lines.length > 1 ? `line ${i + 1} of the value` : 'the value'
     const c = forbiddenChar(line)
-    if (c) return `${which} holds the control character ${c}, which a config file cannot hold`
+    if (c) return `${which} holds ${c}, which a config file cannot hold`
     if (line.trim() !== line) return `${which} starts or ends with whitespace, which an INI file does not keep`
     if (i > 0 && /^[#;]/.test(line)) return `${which} starts with "${line[0]}", which an INI file reads as a comment`
   }
@@ -102,11 +106,12 @@ export function parseIni(text: string, source = 'config'): IniSection[] {
   // the keyword whose value is being read, its lines, and the indentation of its line
   let open: {entry: [string, string]; lines: string[]} | undefined
   let indent = 0
-  const lines = text.split(/\r?\n/)
+  // a byte order mark starts the file, not its first line
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
   for (const [i, line] of lines.entries()) {
     const where = `${source} line ${i + 1}`
     const c = forbiddenChar(line)
-    if (c) throw new IniSyntaxError(`${where}: holds the control character ${c}, which a config file cannot hold`)
+    if (c) throw new IniSyntaxError(`${where}: holds ${c}, which a config file cannot hold`)
     const content = line.trim()
     // configparser: a comment is a line whose first non-blank character is # or ;, and it does not end a value
     if (/^[#;]/.test(content)) continue

@@ -9,41 +9,7 @@ import {ConfigFormatError, type ServiceDocument, documentToIni, documentToJson, 
 import {IniSyntaxError, formatIni, parseIni, shownName} from '../../src/config/ini.js'
 import {findDuplicateKey} from '../../src/config/json-duplicates.js'
 import {MAX_DURATION_MS, MAX_SIZE, parseDuration, parseKeywordValue, parseSize, splitWords} from '../../src/config/keywords.js'
-
-// moderate, so the file runs in about a second; FC_NUM_RUNS=20000 searches harder
-const RUNS = {numRuns: Number(process.env.FC_NUM_RUNS ?? 300)}
-
-const GROUPS = ['container', 'ip', 'disk', 'fs', 'app', 'task', 'sync', 'volume']
-const resourceName = fc.tuple(fc.constantFrom(...GROUPS), fc.nat({max: 99})).map(([g, n]) => `${g}#${n}`)
-const subsetName = fc.tuple(fc.constantFrom(...GROUPS), fc.option(fc.constantFrom('docker', 'netns', 'host'), {nil: undefined}), fc.stringMatching(/^[a-z0-9_]{1,8}$/))
-  .map(([g, t, n]) => `subset#${g}${t ? `.${t}` : ''}:${n}`)
-const sectionName = fc.oneof({weight: 1, arbitrary: fc.constant('DEFAULT')}, {weight: 4, arbitrary: resourceName}, {weight: 1, arbitrary: subsetName})
-const keyword = fc.stringMatching(/^[a-z_][a-z0-9_]{0,11}$/)
-
-// characters that matter to the format, mixed with any unicode
-const SPECIAL = ['#', ';', '=', ':', '"', "'", '[', ']', '\\', '$', '`', ' ', '\t', '\u00a0', '\ufeff', '\u3000']
-const HOSTILE = ['\n', '\r', '\0', '\x1b', '\x07', '\x7f', '\x85', '\x9b', '\u2028', '\u2029', '\ud800', '\udfff']
-const FORBIDDEN = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]|\p{Cs}/u
-const plainChar = fc.oneof({weight: 6, arbitrary: fc.string({unit: 'grapheme', minLength: 1, maxLength: 1}).filter(c => !FORBIDDEN.test(c))}, {weight: 3, arbitrary: fc.constantFrom(...SPECIAL)})
-const anyChar = fc.oneof({weight: 8, arbitrary: plainChar}, {weight: 2, arbitrary: fc.constantFrom(...HOSTILE)}, {weight: 1, arbitrary: fc.string({unit: 'binary', minLength: 1, maxLength: 1})})
-
-/** Values an INI file can hold: no control character, no whitespace at either end of a line, no comment-looking continuation line, no line break at the end. */
-const valueLine = fc.string({unit: plainChar, maxLength: 20}).map(s => s.trim())
-const iniValue = fc.oneof(
-  {weight: 4, arbitrary: valueLine},
-  {weight: 1, arbitrary: fc.tuple(valueLine, fc.array(valueLine.filter(l => !/^[#;]/.test(l)), {maxLength: 3}), valueLine.filter(l => l !== '' && !/^[#;]/.test(l)))
-    .map(([first, middle, last]) => [first, ...middle, last].join('\n'))},
-)
-/** Any string, most of them impossible in an INI file. */
-const anyValue = fc.string({unit: anyChar, maxLength: 20})
-
-function documentOf(section: fc.Arbitrary<string>, key: fc.Arbitrary<string>, value: fc.Arbitrary<string>): fc.Arbitrary<ServiceDocument> {
-  const entries = fc.uniqueArray(fc.tuple(key, value), {selector: e => e[0], maxLength: 6}).map(es => es.map(([k, v]) => [k, v] as [string, string]))
-  return fc.uniqueArray(fc.record({name: section, entries}), {selector: s => s.name, maxLength: 6})
-}
-
-const representableDoc = documentOf(sectionName, keyword, iniValue)
-const hostileDoc = documentOf(fc.oneof({weight: 4, arbitrary: sectionName}, {weight: 1, arbitrary: fc.string({unit: anyChar, maxLength: 10})}), fc.oneof({weight: 4, arbitrary: keyword}, {weight: 1, arbitrary: fc.string({unit: anyChar, maxLength: 8})}), fc.oneof(iniValue, anyValue))
+import {RUNS, hostileDoc, iniLine, plainChar, representableDoc} from './fixtures/config-arbitraries.js'
 
 /** What documentToIni drops: a DEFAULT section without keywords carries nothing. */
 const printed = (doc: ServiceDocument) => doc.filter(s => s.entries.length > 0 || s.name !== 'DEFAULT')
@@ -85,16 +51,7 @@ describe('config parsing properties (fast-check)', () => {
   })
 
   it('whatever the parser reads, the printer writes back to the same document', () => {
-    const line = fc.oneof(
-      fc.constant(''),
-      sectionName.map(n => `[${n}]`),
-      fc.tuple(fc.constantFrom('', ' ', '\t'), sectionName, fc.constantFrom('', ' ', '\t')).map(([a, n, b]) => `${a}[${n}]${b}`),
-      fc.tuple(keyword, fc.constantFrom('=', ' = ', ':', ' : ', '\t=\t'), anyValue).map(([k, d, v]) => `${k}${d}${v}`),
-      fc.tuple(fc.constantFrom(' ', '\t', '  '), anyValue).map(([i, v]) => i + v),
-      fc.tuple(fc.constantFrom('#', ';', ' #', '\t;'), anyValue).map(([c, v]) => c + v),
-      anyValue,
-    )
-    fc.assert(fc.property(fc.array(line, {maxLength: 12}), fc.constantFrom('\n', '\r\n'), (lines, eol) => {
+    fc.assert(fc.property(fc.array(iniLine, {maxLength: 12}), fc.constantFrom('\n', '\r\n'), (lines, eol) => {
       let doc: ServiceDocument
       try {
         doc = parseIni(lines.join(eol), 'gen.conf')
