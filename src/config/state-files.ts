@@ -61,10 +61,16 @@ export function createStateFileExclusive(file: string): number {
   return fd
 }
 
-/** Opens a log for appending (created 0600, an older looser one tightened); a link there is refused (ELOOP). */
+/** Opens a log for appending (created 0600, an older looser one tightened); a link there is refused. */
 export function openStateLogForAppend(file: string): number {
   ensureStateDir(path.dirname(file))
-  const fd = fs.openSync(file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, STATE_FILE_MODE)
+  let fd: number
+  try {
+    fd = fs.openSync(file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, STATE_FILE_MODE)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`${file} is a symbolic link: svcmgr does not write through links in its state root (remove it)`)
+    throw error
+  }
   if ((fs.fstatSync(fd).mode & 0o077) !== 0) fs.fchmodSync(fd, STATE_FILE_MODE)
   return fd
 }
