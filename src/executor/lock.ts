@@ -67,12 +67,15 @@ export interface ServiceLock {
   release(): void
 }
 
+/** How long anyone waits for a config edit holding the lock: edits hold it for a moment, so concurrent ones queue. */
+export const EDIT_WAIT_MS = 30_000
+
 export interface LockOptions {
   /** How long to wait for an action holding the lock. */
   readonly waitMs: number
   /** This holder is a config edit. */
   readonly edit?: boolean
-  /** How long to wait for a config edit holding the lock, at least (edits are short: concurrent ones queue). */
+  /** How long to wait for a config edit holding the lock, at least (default EDIT_WAIT_MS). */
   readonly editWaitMs?: number
 }
 
@@ -114,7 +117,7 @@ export async function acquireServiceLock(dir: string, service: string, action: s
       continue
     }
     const owner = current.owner
-    const deadline = begun + (owner.edit ? Math.max(waitMs, options.editWaitMs ?? 0) : waitMs)
+    const deadline = begun + (owner.edit ? Math.max(waitMs, options.editWaitMs ?? EDIT_WAIT_MS) : waitMs)
     if (Date.now() >= deadline) {
       throw new LockError(`service ${service} is locked by ${describeLockHolder(owner)}; waited ${Math.round((deadline - begun) / 1000)}s (--waitlock sets how long to wait)`)
     }

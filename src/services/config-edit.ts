@@ -20,9 +20,6 @@ export async function readConfigInput(source: string): Promise<{text: string; or
   }
 }
 
-/** How long an edit waits for another edit of the same service (they hold the lock for a moment). */
-const EDIT_WAIT_MS = 30_000
-
 /**
  * Runs a read-modify-write of a service's config holding the service lock: concurrent edits
  * queue instead of overwriting each other, and an edit during a running action waits for it
@@ -30,7 +27,7 @@ const EDIT_WAIT_MS = 30_000
  */
 async function withEditLock<T>(session: Session, name: string, what: string, waitlockMs: number, edit: () => Promise<T>): Promise<T> {
   await session.registry()
-  const lock = await acquireServiceLock(session.store.varDir(name), name, what, {waitMs: waitlockMs, edit: true, editWaitMs: EDIT_WAIT_MS})
+  const lock = await acquireServiceLock(session.store.varDir(name), name, what, {waitMs: waitlockMs, edit: true})
   try {
     return await edit()
   } finally {
