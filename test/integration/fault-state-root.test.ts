@@ -20,11 +20,13 @@ describe('fault: the state root under umask 000 with planted links', function ()
   const victim = path.join(outside, 'root-owned')
   const VICTIM_TEXT = 'precious root-owned content\n'
   const mode = (p: string) => fs.lstatSync(p).mode & 0o7777
-  const conf = () => path.join(cli.root, 'etc', `${svc}.conf`)
+  // a state root svcmgr creates itself (the sandbox's own folder is made 0700 by mkdtemp)
+  const root = path.join(cli.root, 'state')
+  const conf = () => path.join(root, 'etc', `${svc}.conf`)
   /** The real CLI through a shell that sets umask 000 and may plant links first (the shell's $$ becomes svcmgr's pid through exec). */
   const umask000 = (args: string[], options: {before?: string; input?: string; background?: boolean} = {}) => {
     const script = `${options.before ?? ''}\numask 000\nexec "${process.execPath}" "${BIN}" "$@"`
-    return execa('sh', ['-c', script, 'sh', ...args], {env: {...cli.env(), CI: 'true', VICTIM: victim, CONF: conf()}, input: options.input, reject: false})
+    return execa('sh', ['-c', script, 'sh', ...args], {env: {...cli.env(), SVCMGR_ROOT: root, CI: 'true', VICTIM: victim, CONF: conf()}, input: options.input, reject: false})
   }
 
   before(() => {
@@ -48,15 +50,15 @@ describe('fault: the state root under umask 000 with planted links', function ()
     const started = await umask000(['-s', svc, 'start'])
     expect(started.exitCode, started.stderr).to.equal(0)
     expect((await inspectContainer(`${svc}.container.1`))?.running).to.equal(true)
-    for (const d of ['', 'etc', 'var', `var/${svc}`, 'log']) expect(mode(path.join(cli.root, d)), `${d || 'root'} mode`).to.equal(0o700)
+    for (const d of ['', 'etc', 'var', `var/${svc}`, 'log']) expect(mode(path.join(root, d)), `${d || 'root'} mode`).to.equal(0o700)
     expect(mode(conf())).to.equal(0o600)
-    expect(mode(path.join(cli.root, 'log', `${svc}.log`))).to.equal(0o600)
+    expect(mode(path.join(root, 'log', `${svc}.log`))).to.equal(0o600)
     // no temporary file left behind
-    expect(fs.readdirSync(path.join(cli.root, 'etc'))).to.deep.equal([`${svc}.conf`])
+    expect(fs.readdirSync(path.join(root, 'etc'))).to.deep.equal([`${svc}.conf`])
   })
 
   it('the lock of a running action is 0600', async () => {
-    const lock = path.join(cli.root, 'var', svc, 'lock')
+    const lock = path.join(root, 'var', svc, 'lock')
     const stop = umask000(['-s', svc, 'stop'])
     const deadline = Date.now() + 30_000
     let seen: number | undefined
@@ -96,14 +98,14 @@ describe('fault: the state root under umask 000 with planted links', function ()
   })
 
   it('a link planted at the frozen flag or the lock is not followed', async () => {
-    const flag = path.join(cli.root, 'var', svc, 'frozen')
+    const flag = path.join(root, 'var', svc, 'frozen')
     fs.symlinkSync(victim, flag)
     const frozen = await umask000(['-s', svc, 'freeze'])
     expect(frozen.exitCode, frozen.stderr).to.equal(0)
     expect(fs.lstatSync(flag).isSymbolicLink()).to.equal(false)
     expect(mode(flag)).to.equal(0o600)
-    await cli.ok(['-s', svc, 'thaw'])
-    const lock = path.join(cli.root, 'var', svc, 'lock')
+    await cli.ok(['-s', svc, 'thaw'], {env: {SVCMGR_ROOT: root}})
+    const lock = path.join(root, 'var', svc, 'lock')
     fs.symlinkSync(victim, lock)
     const r = await umask000(['-s', svc, 'set', '--kw', 'container#1.stop_timeout=3s'])
     expect(r.exitCode, r.stderr).to.equal(0)
@@ -111,7 +113,7 @@ describe('fault: the state root under umask 000 with planted links', function ()
   })
 
   it('a link planted at the log is not appended through', async () => {
-    const log = path.join(cli.root, 'log', `${svc}.log`)
+    const log = path.join(root, 'log', `${svc}.log`)
     fs.rmSync(log)
     fs.symlinkSync(victim, log)
     await umask000(['-s', svc, 'start'])
@@ -119,9 +121,9 @@ describe('fault: the state root under umask 000 with planted links', function ()
   })
 
   it('tightens a state dir an older version left group/world-writable', async () => {
-    fs.chmodSync(path.join(cli.root, 'etc'), 0o777)
+    fs.chmodSync(path.join(root, 'etc'), 0o777)
     const r = await umask000(['-s', svc, 'set', '--kw', 'container#1.stop_timeout=2s'])
     expect(r.exitCode, r.stderr).to.equal(0)
-    expect(mode(path.join(cli.root, 'etc'))).to.equal(0o755)
+    expect(mode(path.join(root, 'etc'))).to.equal(0o755)
   })
 })
