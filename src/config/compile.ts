@@ -204,7 +204,8 @@ function compile(doc: ServiceDocument, registry: DriverRegistry, options: Compil
     }
     groupOf.set(`${r.group}#${r.index}`, r.rid)
   }
-  const kept = resources.filter(r => !clashing.has(r.rid)).sort((a, b) => naturalCompare(a.rid, b.rid))
+  const compiled = resources.filter(r => !clashing.has(r.rid)).sort((a, b) => naturalCompare(a.rid, b.rid))
+  const kept = lenient && unusable.length > 0 ? compiled.map(withoutEdgesToMissing) : compiled
   const service = new Service(options.name, defaults.id ?? '', options.nodename, defaults, defaultValues, kept, subsets, options.varDir)
   // cross-keyword checks assume every section compiled; a lenient compile runs them on what did
   if (problems.length === 0 || lenient) {
@@ -220,6 +221,22 @@ function compile(doc: ServiceDocument, registry: DriverRegistry, options: Compil
     }
   }
   return {service, problems, warnings, fatalDefaults, unusable}
+}
+
+/**
+ * A lenient compile leaves sections out: edges a driver declares to one of them are dropped
+ * (a stop of what is understood must not fail on the order with what is not, which is not
+ * acted on). The driver stays the prototype: its methods and fields are unchanged.
+ */
+function withoutEdgesToMissing(r: ServiceResource): ServiceResource {
+  const driver = r.driver
+  if (!driver.dependencies) return r
+  const filtered: typeof driver = Object.create(driver)
+  Object.defineProperty(filtered, 'dependencies', {
+    value: (res: Parameters<NonNullable<typeof driver.dependencies>>[0], svc: Parameters<NonNullable<typeof driver.dependencies>>[1]) =>
+      driver.dependencies!.call(driver, res, svc).filter(d => svc.resource(d.before) && svc.resource(d.after)),
+  })
+  return {...r, driver: filtered}
 }
 
 /** Puts `type` first and the rest in manifest order, the way `print config` shows sections. Keeps what the user wrote. */

@@ -26,7 +26,7 @@ describe('fault: a stored config that no longer validates', function () {
 
   before(async () => {
     requireEngine()
-    await cli.ok(['-s', svc, 'create', '--config=-'], {input: '[container#1]\ntype = docker\nimage = google/pause\n\n[container#2]\ntype = docker\nimage = google/pause\n'})
+    await cli.ok(['-s', svc, 'create', '--config=-'], {input: '[container#1]\ntype = docker\nimage = google/pause\n\n[container#2]\ntype = docker\nimage = google/pause\nnetns = container#1\n'})
     valid = fs.readFileSync(configFile(), 'utf8')
   })
   beforeEach(async () => {
@@ -95,6 +95,17 @@ describe('fault: a stored config that no longer validates', function () {
     const start = await cli.run(['-s', svc, 'start'])
     expect(start.exitCode).to.equal(2)
     expect(await running()).to.deep.equal([false, true])
+  })
+
+  it('a section others depend on cannot be compiled: its dependents are stopped, it is named as not stopped', async () => {
+    handEdit(t => t.replace('[container#1]\ntype = docker\n', '[container#1]\ntype = dokker\n'))
+    const {report} = await status()
+    expect(report.resources['container#1'].status).to.equal('warn')
+    expect(report.resources['container#2'].status).to.equal('up')
+    const stop = await cli.run(['-s', svc, 'stop'])
+    expect(stop.exitCode).to.equal(1)
+    expect(stop.stderr).to.include('not stopped, state unknown (config section cannot be used): container#1')
+    expect(await running()).to.deep.equal([true, false])
   })
 
   it('a config that does not parse: status says so with exit 2, nothing touched', async () => {
