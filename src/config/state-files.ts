@@ -19,8 +19,9 @@ const {O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW} = fs.constants
 export function ensureStateDir(dir: string): void {
   const first = fs.mkdirSync(dir, {recursive: true, mode: STATE_DIR_MODE})
   if (first === undefined) {
-    const st = fs.statSync(dir)
-    if ((st.mode & 0o022) !== 0 && st.uid === process.getuid?.()) fs.chmodSync(dir, st.mode & 0o7755)
+    // a link (an admin's log dir elsewhere, or a planted one) is used as it is: never chmod through it
+    const st = fs.lstatSync(dir)
+    if (st.isDirectory() && (st.mode & 0o022) !== 0 && st.uid === process.getuid?.()) fs.chmodSync(dir, st.mode & 0o7755)
     return
   }
   // mkdir's mode goes through the umask: set it on every level created

@@ -40,6 +40,15 @@ describe('state files', () => {
     expect(mode(d)).to.equal(0o700)
   })
 
+  it('never changes the mode of what a linked state dir points to', () => {
+    const elsewhere = path.join(dir, 'elsewhere')
+    fs.mkdirSync(elsewhere, {mode: 0o777})
+    fs.chmodSync(elsewhere, 0o1777)
+    fs.symlinkSync(elsewhere, path.join(dir, 'log'))
+    ensureStateDir(path.join(dir, 'log'))
+    expect(mode(elsewhere)).to.equal(0o1777)
+  })
+
   it('replaces a link at the target instead of writing through it', () => {
     const victim = path.join(dir, 'victim')
     fs.writeFileSync(victim, 'precious\n')
