@@ -53,6 +53,13 @@ export function writeStateFileAtomic(target: string, data: string): void {
     fs.rmSync(tmp, {force: true})
     throw error
   }
+  // the rename itself survives a crash once the directory is synced
+  const dirFd = fs.openSync(path.dirname(target), 'r')
+  try {
+    fs.fsyncSync(dirFd)
+  } finally {
+    fs.closeSync(dirFd)
+  }
 }
 
 /** Opens a private file (0600) exclusively; EEXIST when anything, a link included, is there. */
