@@ -34,7 +34,10 @@ interface KeywordCheck {
   readonly fatal: string[]
 }
 
-function checkKeywords(section: string, entries: ReadonlyArray<[string, string]>, specs: readonly KeywordSpec[]): KeywordCheck {
+/** Generic keywords that decide whether a resource is acted on: a bad value cannot be replaced by the default. */
+const ACTED_ON_KEYWORDS: ReadonlySet<string> = new Set(['disable', 'standby'])
+
+function checkKeywords(section: string, entries: ReadonlyArray<[string, string]>, specs: readonly KeywordSpec[], fatalIfBad: ReadonlySet<string> = new Set()): KeywordCheck {
   const values: Record<string, KeywordValue> = {}
   const given = new Set<string>()
   const ignorable: string[] = []
@@ -48,7 +51,7 @@ function checkKeywords(section: string, entries: ReadonlyArray<[string, string]>
     given.add(spec.name)
     const parsed = parseKeywordValue(spec, raw)
     if (parsed.ok) values[spec.name] = parsed.value
-    else (spec.required && spec.default === undefined ? fatal : ignorable).push(`${section}.${key}: expected ${parsed.expected}, got ${JSON.stringify(raw)}`)
+    else ((spec.required && spec.default === undefined) || fatalIfBad.has(spec.name) ? fatal : ignorable).push(`${section}.${key}: expected ${parsed.expected}, got ${JSON.stringify(raw)}`)
   }
   for (const spec of specs) {
     if (values[spec.name] !== undefined) continue
@@ -169,7 +172,7 @@ function compile(doc: ServiceDocument, registry: DriverRegistry, options: Compil
         : `${name}.type: expected one of ${types.join(', ')}, got "${type}"`], rid.group, type)
       continue
     }
-    const checked = checkKeywords(name, section.entries, sectionKeywords(found.driver.keywords))
+    const checked = checkKeywords(name, section.entries, sectionKeywords(found.driver.keywords), ACTED_ON_KEYWORDS)
     if (checked.fatal.length > 0) {
       problems.push(...checked.ignorable)
       warnings.push(...checked.ignorable)

@@ -24,6 +24,12 @@ describe('lenient compile of a stored config', () => {
     expect(r.unusable[1]).to.deep.include({group: 'container', type: 'podman'})
   })
 
+  it('does not guess whether a resource is disabled or standby: such a bad value leaves the section out', () => {
+    const r = lenient('[container#1]\ntype = docker\nimage = x\ndisable = perhaps\n[container#2]\ntype = docker\nimage = x\nstandby = sometimes\n')
+    expect(r.service.resources).to.deep.equal([])
+    expect(r.unusable.map(u => u.problems[0])).to.deep.equal(['container#1.disable: expected true or false, got "perhaps"', 'container#2.standby: expected true or false, got "sometimes"'])
+  })
+
   it('ignores an unknown DEFAULT keyword with a warning', () => {
     const r = lenient('[DEFAULT]\nnodes = deb1\nwhatever = 1\n[container#1]\ntype = docker\nimage = x\n')
     expect(r.warnings[0]).to.match(/^DEFAULT.whatever: unknown keyword/)
