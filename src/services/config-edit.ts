@@ -1,4 +1,4 @@
-/** Creating and editing service configs: everything is validated before the atomic write. */
+/** Creating and editing service configs: everything is validated before the atomic write, holding the service lock. */
 import fs from 'node:fs'
 import {ensureServiceId, normalizeDocument} from '../config/compile.js'
 import {type ServiceDocument, cloneDocument, parseDocument} from '../config/document.js'
@@ -59,7 +59,7 @@ export async function createService(session: Session, name: string, text: string
 export type KwEdit = {op: 'set'; section: string; keyword: string; value: string} | {op: 'unset'; section: string; keyword: string}
 
 export async function editService(session: Session, name: string, edits: readonly KwEdit[], options: EditOptions = {}): Promise<ServiceDocument> {
-  session.store.read(name)
+  session.store.requireExists(name)
   return withEditLock(session, name, edits.every(e => e.op === 'unset') ? 'unset' : 'set', options.waitlockMs ?? 0, () => applyEdits(session, name, edits))
 }
 
@@ -91,7 +91,7 @@ async function applyEdits(session: Session, name: string, edits: readonly KwEdit
 }
 
 export async function deleteSections(session: Session, name: string, rids: readonly string[], options: EditOptions = {}): Promise<ServiceDocument> {
-  session.store.read(name)
+  session.store.requireExists(name)
   return withEditLock(session, name, 'delete', options.waitlockMs ?? 0, async () => {
     const doc = session.store.read(name)
     const missing = rids.filter(r => !doc.some(s => s.name === r))
