@@ -4,17 +4,44 @@ import {formatPlanText} from '../render/plan-text.js'
 import {LinePrinterSink, chooseRenderer} from '../render/renderer.js'
 import {type ActionRequest, runServiceAction} from '../services/actions.js'
 import type {Session} from '../services/session.js'
-import type {ServiceAction} from '../planner/types.js'
+import type {Selection, ServiceAction} from '../planner/types.js'
 import {checkDuration} from '../config/keywords.js'
 import {UsageError} from '../config/store.js'
 import {ActionFailedError, ServiceCommand, type SvcmgrCommand} from './base.js'
 
-const list = (v?: string) => (v ? v.split(',').map(s => s.trim()).filter(Boolean) : undefined)
+const EXPECTED_ITEMS = {rid: 'rids, groups or group.types', tags: 'tags', subsets: 'subset names'} as const
+
+/**
+ * A selection flag's comma list. An empty value or an empty item (`--rid ''`, `--rid ,`,
+ * `--rid "$A,$B"` with A unset) is refused: read as "no selection" it would select the whole
+ * service.
+ */
+export function parseSelectionList(flag: keyof typeof EXPECTED_ITEMS, value: string | undefined, what: string = EXPECTED_ITEMS[flag]): string[] | undefined {
+  if (value === undefined) return undefined
+  const items = value.split(',').map(s => s.trim())
+  const expected = `--${flag}: expected a comma list of ${what}`
+  if (items.every(i => i === '')) throw new UsageError(`${expected}, got an empty value ${JSON.stringify(value)}`)
+  if (items.includes('')) throw new UsageError(`${expected}, got an empty item in ${JSON.stringify(value)}`)
+  return items
+}
+
+export function parseSelection(flags: {rid?: string; tags?: string; subsets?: string}): Selection {
+  return {rids: parseSelectionList('rid', flags.rid), tags: parseSelectionList('tags', flags.tags), subsets: parseSelectionList('subsets', flags.subsets)}
+}
 
 export const selectionFlags = {
   rid: Flags.string({description: 'Resources to act on: a comma list of rids (container#3), driver groups (container) or group.type (container.docker). Dependencies are added.'}),
   tags: Flags.string({description: 'Act on the resources having any of these comma-separated tags.'}),
   subsets: Flags.string({description: 'Act on the resources of these comma-separated subsets.'}),
+}
+
+/** --waitlock of the commands that take the service lock (actions, and config edits waiting for an action). */
+export const waitlockFlag = (what = 'another action on this service') => Flags.string({description: `How long to wait for ${what} to finish (e.g. 30s).`, default: '0'})
+
+export function parseWaitlock(value: string): number {
+  const waitlock = checkDuration(value)
+  if (!waitlock.ok) throw new UsageError(`--waitlock: expected ${waitlock.expected}, got ${JSON.stringify(value)}`)
+  return waitlock.value
 }
 
 export abstract class ActionCommand extends ServiceCommand {
@@ -24,7 +51,7 @@ export abstract class ActionCommand extends ServiceCommand {
     'dry-run': Flags.boolean({description: 'Print the plan (order, parallel groups, commands) and change nothing.'}),
     'disable-rollback': Flags.boolean({description: 'On failure, leave what this action started as it is.'}),
     force: Flags.boolean({description: 'Also act on standby resources and allow destructive steps.'}),
-    waitlock: Flags.string({description: 'How long to wait for another action on this service to finish (e.g. 30s).', default: '0'}),
+    waitlock: waitlockFlag(),
     local: Flags.boolean({description: 'Act on this node only (the only mode svcmgr has; accepted for OpenSVC compatibility).'}),
     verbose: Flags.boolean({char: 'v', description: 'One line per event, with debug messages.'}),
   }
@@ -32,13 +59,11 @@ export abstract class ActionCommand extends ServiceCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(this.constructor as typeof ActionCommand)
     const action = (this.constructor as typeof ActionCommand).action
-    const waitlock = checkDuration(flags.waitlock)
-    if (!waitlock.ok) throw new UsageError(`--waitlock: expected ${waitlock.expected}, got ${JSON.stringify(flags.waitlock)}`)
-    const waitlockMs = waitlock.value
+    const waitlockMs = parseWaitlock(flags.waitlock)
     await runAndReport(this, await this.session(), {
       service: flags.service,
       action,
-      selection: {rids: list(flags.rid), tags: list(flags.tags), subsets: list(flags.subsets)},
+      selection: parseSelection(flags),
       dryRun: flags['dry-run'],
       force: flags.force,
       disableRollback: flags['disable-rollback'],

@@ -7,7 +7,7 @@ export default class Freeze extends ServiceCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Freeze)
     const {store} = await this.session()
-    store.read(flags.service)
+    store.requireExists(flags.service)
     store.setFrozen(flags.service, true)
   }
 }

@@ -7,7 +7,7 @@ export default class Thaw extends ServiceCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Thaw)
     const {store} = await this.session()
-    store.read(flags.service)
+    store.requireExists(flags.service)
     store.setFrozen(flags.service, false)
   }
 }

@@ -6,7 +6,7 @@ import {randomUUID} from 'node:crypto'
 import type {KeywordSpec, KeywordValue} from '../drivers/api.js'
 import {GENERIC_RESOURCE_KEYWORDS, SUBSET_KEYWORDS} from '../drivers/generic-keywords.js'
 import type {DriverRegistry} from '../drivers/registry.js'
-import {naturalCompare, parseRid} from '../model/rid.js'
+import {naturalCompare, parseRid, ridProblem} from '../model/rid.js'
 import {Service, type ServiceResource, type SubsetConfig} from '../model/service.js'
 import type {ServiceDocument} from './document.js'
 import {findKeyword, parseKeywordValue} from './keywords.js'
@@ -18,6 +18,7 @@ export class ConfigError extends Error {
 }
 
 const SUBSET_RE = /^subset#([a-z][a-z0-9_]*)(?:\.([a-z0-9_]+))?:(.+)$/
+const RID_GROUP_RE = /^([a-z][a-z0-9_]*)#/
 
 export interface CompileOptions {
   readonly name: string
@@ -25,31 +26,45 @@ export interface CompileOptions {
   readonly varDir: string
 }
 
-function checkKeywords(section: string, entries: ReadonlyArray<[string, string]>, specs: readonly KeywordSpec[], problems: string[]) {
+interface KeywordCheck {
+  readonly values: Record<string, KeywordValue>
+  /** Unknown keywords and bad values of keywords that have a default or are optional: a lenient compile ignores them. */
+  readonly ignorable: string[]
+  /** A required keyword missing or unusable: the section cannot be compiled. */
+  readonly fatal: string[]
+}
+
+/** Generic keywords that decide whether a resource is acted on: a bad value cannot be replaced by the default. */
+const ACTED_ON_KEYWORDS: ReadonlySet<string> = new Set(['disable', 'standby'])
+
+function checkKeywords(section: string, entries: ReadonlyArray<[string, string]>, specs: readonly KeywordSpec[], fatalIfBad: ReadonlySet<string> = new Set()): KeywordCheck {
   const values: Record<string, KeywordValue> = {}
   const given = new Set<string>()
+  const ignorable: string[] = []
+  const fatal: string[] = []
   for (const [key, raw] of entries) {
     const spec = findKeyword(specs, key)
     if (!spec) {
-      problems.push(`${section}.${key}: unknown keyword (expected one of: ${specs.map(s => s.name).join(', ')})`)
+      ignorable.push(`${section}.${key}: unknown keyword (expected one of: ${specs.map(s => s.name).join(', ')})`)
       continue
     }
     given.add(spec.name)
     const parsed = parseKeywordValue(spec, raw)
     if (parsed.ok) values[spec.name] = parsed.value
-    else problems.push(`${section}.${key}: expected ${parsed.expected}, got ${JSON.stringify(raw)}`)
+    else ((spec.required && spec.default === undefined) || fatalIfBad.has(spec.name) ? fatal : ignorable).push(`${section}.${key}: expected ${parsed.expected}, got ${JSON.stringify(raw)}`)
   }
   for (const spec of specs) {
-    // a keyword given with a bad value is reported once, above, not also as missing
-    if (values[spec.name] !== undefined || given.has(spec.name)) continue
+    if (values[spec.name] !== undefined) continue
     if (spec.default !== undefined) {
+      // also what a lenient compile uses in place of a bad value
       const parsed = parseKeywordValue(spec, spec.default)
       if (parsed.ok) values[spec.name] = parsed.value
-    } else if (spec.required) {
-      problems.push(`${section}.${spec.name}: required keyword missing (${spec.help})`)
+    } else if (spec.required && !given.has(spec.name)) {
+      // a keyword given with a bad value is reported once, above, not also as missing
+      fatal.push(`${section}.${spec.name}: required keyword missing (${spec.help})`)
     }
   }
-  return values
+  return {values, ignorable, fatal}
 }
 
 /** The driver keyword list a section uses: its driver's, then the generic ones. */
@@ -58,57 +73,115 @@ export function sectionKeywords(driverKeywords: readonly KeywordSpec[]): Keyword
   return [GENERIC_RESOURCE_KEYWORDS[0], ...driverKeywords.filter(k => k.name !== 'type'), ...GENERIC_RESOURCE_KEYWORDS.slice(1).filter(k => !own.has(k.name))]
 }
 
+/** A section a lenient compile could not make a resource of, with why. */
+export interface UnusableSection {
+  readonly rid: string
+  readonly group?: string
+  readonly type?: string
+  readonly problems: readonly string[]
+}
+
+export interface LenientCompile {
+  readonly service: Service
+  /** Problems ignored to compile the rest (unknown keywords, bad values replaced by their default, failed validations). */
+  readonly warnings: readonly string[]
+  readonly unusable: readonly UnusableSection[]
+}
+
+/** Strict: every problem throws one ConfigError. What start, provision, create and edits use. */
 export function compileService(doc: ServiceDocument, registry: DriverRegistry, options: CompileOptions): Service {
+  const r = compile(doc, registry, options, false)
+  if (r.problems.length > 0) throw new ConfigError(r.problems)
+  return r.service
+}
+
+/**
+ * Lenient: what can be understood of a stored config that no longer validates (hand-edited),
+ * so that status and stop still work on it. Unknown keywords and bad values are ignored
+ * (defaults apply), a section that cannot become a resource is returned as unusable; only a
+ * DEFAULT section that cannot be understood still throws.
+ */
+export function compileServiceLenient(doc: ServiceDocument, registry: DriverRegistry, options: CompileOptions): LenientCompile {
+  const r = compile(doc, registry, options, true)
+  if (r.fatalDefaults.length > 0) throw new ConfigError(r.fatalDefaults)
+  return {service: r.service, warnings: r.warnings, unusable: r.unusable}
+}
+
+function compile(doc: ServiceDocument, registry: DriverRegistry, options: CompileOptions, lenient: boolean) {
   const problems: string[] = []
+  const warnings: string[] = []
+  const fatalDefaults: string[] = []
+  const unusable: UnusableSection[] = []
   let defaults: Record<string, string> = {}
-  let defaultValues: Record<string, KeywordValue> = checkKeywords('DEFAULT', [], registry.defaultKeywords, [])
+  let defaultValues: Record<string, KeywordValue> = checkKeywords('DEFAULT', [], registry.defaultKeywords).values
   const resources: ServiceResource[] = []
   const subsets = new Map<string, SubsetConfig>()
+  const unusableSection = (rid: string, why: string[], group?: string, type?: string) => {
+    problems.push(...why)
+    unusable.push({rid, ...(group ? {group} : {}), ...(type ? {type} : {}), problems: why})
+  }
   for (const section of doc) {
     const name = section.name
     if (name === 'DEFAULT') {
-      defaultValues = checkKeywords('DEFAULT', section.entries, registry.defaultKeywords, problems)
+      const checked = checkKeywords('DEFAULT', section.entries, registry.defaultKeywords)
+      problems.push(...checked.ignorable, ...checked.fatal)
+      warnings.push(...checked.ignorable)
+      fatalDefaults.push(...checked.fatal)
+      defaultValues = checked.values
       defaults = Object.fromEntries(section.entries)
       continue
     }
     const subset = SUBSET_RE.exec(name)
     if (subset) {
       const group = registry.canonicalGroup(subset[1])
-      if (!registry.hasGroup(group)) problems.push(`[${name}]: unknown driver group "${subset[1]}" in a subset section`)
-      const values = checkKeywords(name, section.entries, SUBSET_KEYWORDS, problems)
+      const sectionProblems: string[] = []
+      if (!registry.hasGroup(group)) sectionProblems.push(`[${name}]: unknown driver group "${subset[1]}" in a subset section`)
+      const checked = checkKeywords(name, section.entries, SUBSET_KEYWORDS)
+      sectionProblems.push(...checked.ignorable, ...checked.fatal)
       const key = `${group}:${subset[3]}`
       const prev = subsets.get(key)
-      if (prev && prev.parallel !== values.parallel) problems.push(`[${name}]: subset ${key} is declared twice with different parallel values`)
-      subsets.set(key, {group, name: subset[3], parallel: values.parallel === true})
+      if (prev && prev.parallel !== checked.values.parallel) sectionProblems.push(`[${name}]: subset ${key} is declared twice with different parallel values`)
+      problems.push(...sectionProblems)
+      // a subset section only orders its members: ignoring it keeps them usable
+      warnings.push(...sectionProblems)
+      subsets.set(key, {group, name: subset[3], parallel: checked.values.parallel === true})
       continue
     }
     const rid = parseRid(name)
     if (!rid) {
-      problems.push(`[${name}]: unknown section (expected DEFAULT, <group>#<n> such as container#1, or subset#<group>:<name>)`)
+      unusableSection(name, [ridProblem(name) ?? `[${name}]: unknown section (expected DEFAULT, <group>#<n> such as container#1, or subset#<group>:<name>)`], RID_GROUP_RE.exec(name)?.[1])
       continue
     }
     const type = section.entries.find(([k]) => k === 'type')?.[1]
     const former = registry.find(rid.group, type) ? undefined : registry.formerProvider(rid.group, type)
     if (former) {
       const what = type === undefined ? `a [${rid.group}#N] section without type (${former.type})` : `type ${former.type}`
-      problems.push(`[${name}]: ${what} is provided by the plugin ${former.plugin}${former.version ? ` (version ${former.version} was installed)` : ''}, which is no longer installed: install it again (svcmgr plugins install) or change the section`)
+      unusableSection(name, [`[${name}]: ${what} is provided by the plugin ${former.plugin}${former.version ? ` (version ${former.version} was installed)` : ''}, which is no longer installed: install it again (svcmgr plugins install) or change the section`], rid.group, type)
       continue
     }
     if (!registry.hasGroup(rid.group)) {
       const known = [...new Set(registry.drivers().map(d => d.driver.group))].sort().join(', ')
-      problems.push(`[${name}]: unknown resource group "${rid.group}" (loaded drivers provide: ${known})`)
+      unusableSection(name, [`[${name}]: unknown resource group "${rid.group}" (loaded drivers provide: ${known})`], rid.group, type)
       continue
     }
     const found = registry.find(rid.group, type)
     if (!found) {
       const types = registry.typesOf(rid.group)
-      problems.push(type === undefined
+      unusableSection(name, [type === undefined
         ? `${name}.type: required keyword missing (expected one of: ${types.join(', ')})`
-        : `${name}.type: expected one of ${types.join(', ')}, got "${type}"`)
+        : `${name}.type: expected one of ${types.join(', ')}, got "${type}"`], rid.group, type)
       continue
     }
-    const values = checkKeywords(name, section.entries, sectionKeywords(found.driver.keywords), problems)
-    const {type: _t, tags, subset: sub, optional, disable, standby, comment: _c, ...kw} = values
+    const checked = checkKeywords(name, section.entries, sectionKeywords(found.driver.keywords), ACTED_ON_KEYWORDS)
+    if (checked.fatal.length > 0) {
+      problems.push(...checked.ignorable)
+      warnings.push(...checked.ignorable)
+      unusableSection(name, checked.fatal, found.driver.group, found.driver.type)
+      continue
+    }
+    problems.push(...checked.ignorable)
+    warnings.push(...checked.ignorable)
+    const {type: _t, tags, subset: sub, optional, disable, standby, comment: _c, ...kw} = checked.values
     resources.push({
       rid: name,
       group: found.driver.group,
@@ -125,24 +198,48 @@ export function compileService(doc: ServiceDocument, registry: DriverRegistry, o
     })
   }
   const groupOf = new Map<string, string>()
+  const clashing = new Set<string>()
   for (const r of resources) {
     const clash = groupOf.get(`${r.group}#${r.index}`)
-    if (clash) problems.push(`[${r.rid}]: resource ${r.group}#${r.index} is also defined as [${clash}]`)
+    if (clash) {
+      unusableSection(r.rid, [`[${r.rid}]: resource ${r.group}#${r.index} is also defined as [${clash}]`], r.group, r.type)
+      clashing.add(r.rid)
+    }
     groupOf.set(`${r.group}#${r.index}`, r.rid)
   }
-  resources.sort((a, b) => naturalCompare(a.rid, b.rid))
-  const service = new Service(options.name, defaults.id ?? '', options.nodename, defaults, defaultValues, resources, subsets, options.varDir)
-  if (problems.length === 0) {
-    for (const r of resources) {
+  const compiled = resources.filter(r => !clashing.has(r.rid)).sort((a, b) => naturalCompare(a.rid, b.rid))
+  const kept = lenient && unusable.length > 0 ? compiled.map(withoutEdgesToMissing) : compiled
+  const service = new Service(options.name, defaults.id ?? '', options.nodename, defaults, defaultValues, kept, subsets, options.varDir)
+  // cross-keyword checks assume every section compiled; a lenient compile runs them on what did
+  if (problems.length === 0 || lenient) {
+    for (const r of kept) {
+      let found: string[]
       try {
-        problems.push(...(r.driver.validate?.(r, service) ?? []))
+        found = [...(r.driver.validate?.(r, service) ?? [])]
       } catch (error) {
-        problems.push(`${r.rid}: the ${r.group}.${r.type} driver's validation failed: ${(error as Error).message}`)
+        found = [`${r.rid}: the ${r.group}.${r.type} driver's validation failed: ${(error as Error).message}`]
       }
+      problems.push(...found)
+      warnings.push(...found)
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems)
-  return service
+  return {service, problems, warnings, fatalDefaults, unusable}
+}
+
+/**
+ * A lenient compile leaves sections out: edges a driver declares to one of them are dropped
+ * (a stop of what is understood must not fail on the order with what is not, which is not
+ * acted on). The driver stays the prototype: its methods and fields are unchanged.
+ */
+function withoutEdgesToMissing(r: ServiceResource): ServiceResource {
+  const driver = r.driver
+  if (!driver.dependencies) return r
+  const filtered: typeof driver = Object.create(driver)
+  Object.defineProperty(filtered, 'dependencies', {
+    value: (res: Parameters<NonNullable<typeof driver.dependencies>>[0], svc: Parameters<NonNullable<typeof driver.dependencies>>[1]) =>
+      driver.dependencies!.call(driver, res, svc).filter(d => svc.resource(d.before) && svc.resource(d.after)),
+  })
+  return {...r, driver: filtered}
 }
 
 /** Puts `type` first and the rest in manifest order, the way `print config` shows sections. Keeps what the user wrote. */

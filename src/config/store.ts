@@ -1,9 +1,10 @@
-/** The service config store: one INI file per service under <root>/etc, written atomically. */
+/** The service config store: one INI file per service under <root>/etc, written atomically, private to its owner. */
 import fs from 'node:fs'
 import path from 'node:path'
 import type {Settings} from './settings.js'
 import {type ServiceDocument, documentToIni} from './document.js'
 import {parseIni} from './ini.js'
+import {writeStateFileAtomic} from './state-files.js'
 
 export class UsageError extends Error {}
 
@@ -47,25 +48,25 @@ export class ServiceStore {
     try {
       text = fs.readFileSync(this.configPath(name), 'utf8')
     } catch {
-      throw new UsageError(`-s/--service: no service named "${name}" (config ${this.configPath(name)} not found; \`svcmgr ls\` lists them)`)
+      throw this.noSuchService(name)
     }
     return parseIni(text, this.configPath(name))
   }
 
-  /** Writes next to the target, fsyncs, then renames: readers see the old file or the new one. */
+  /** Refuses a name that has no config, without parsing it (a config that no longer parses can still be deleted). */
+  requireExists(name: string): void {
+    checkServiceName(name)
+    if (!this.exists(name)) throw this.noSuchService(name)
+  }
+
+  private noSuchService(name: string): UsageError {
+    return new UsageError(`-s/--service: no service named "${name}" (config ${this.configPath(name)} not found; \`svcmgr ls\` lists them)`)
+  }
+
+  /** Writes a private (0600) temporary file next to the target, fsyncs, then renames: readers see the old file or the new one. */
   write(name: string, doc: ServiceDocument): void {
     checkServiceName(name)
-    const target = this.configPath(name)
-    fs.mkdirSync(path.dirname(target), {recursive: true})
-    const tmp = `${target}.${process.pid}.tmp`
-    const fd = fs.openSync(tmp, 'w', 0o644)
-    try {
-      fs.writeSync(fd, documentToIni(doc))
-      fs.fsyncSync(fd)
-    } finally {
-      fs.closeSync(fd)
-    }
-    fs.renameSync(tmp, target)
+    writeStateFileAtomic(this.configPath(name), documentToIni(doc))
   }
 
   remove(name: string): void {
@@ -80,8 +81,7 @@ export class ServiceStore {
   setFrozen(name: string, frozen: boolean): void {
     const flag = path.join(this.varDir(name), 'frozen')
     if (frozen) {
-      fs.mkdirSync(path.dirname(flag), {recursive: true})
-      fs.writeFileSync(flag, new Date().toISOString() + '\n')
+      writeStateFileAtomic(flag, new Date().toISOString() + '\n')
     } else {
       fs.rmSync(flag, {force: true})
     }

@@ -1,18 +1,23 @@
 /**
  * One action at a time per service: a lock file created with O_EXCL holding the owner's pid,
  * its process start time (so a reused pid is not mistaken for the owner) and the action.
- * A lock whose owner is gone is recovered.
+ * A lock whose owner is gone is stale: recovered by the next taker, and read as stale
+ * (never "in progress") by status and delete. Config edits take the same lock, so an edit
+ * never interleaves with another edit or with a running action.
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import {createStateFileExclusive, ensureStateDir} from '../config/state-files.js'
 
 export class LockError extends Error {}
 
-interface LockOwner {
+export interface LockOwner {
   pid: number
   starttime: string
   action: string
   since: string
+  /** A config edit (set, unset, delete...): held for a moment, so other edits wait for it. */
+  edit?: boolean
 }
 
 function processStartTime(pid: number): string | undefined {
@@ -37,26 +42,59 @@ function isAlive(owner: LockOwner): boolean {
 
 export function readLockOwner(file: string): LockOwner | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner
+    const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner
+    return typeof owner?.pid === 'number' ? owner : undefined
   } catch {
     return undefined
   }
 }
 
+export type LockState = {state: 'free'} | {state: 'held'; owner: LockOwner} | {state: 'stale'; owner?: LockOwner}
+
+/** What a lock file says, its holder checked: a dead holder's lock (or a half-written one) is stale, not "in progress". */
+export function lockState(file: string): LockState {
+  const st = fs.statSync(file, {throwIfNoEntry: false})
+  if (!st) return {state: 'free'}
+  const owner = readLockOwner(file)
+  if (owner) return isAlive(owner) ? {state: 'held', owner} : {state: 'stale', owner}
+  // an unreadable lock older than a second was left half-written by a killed process
+  return Date.now() - st.mtimeMs > 1000 ? {state: 'stale'} : {state: 'held', owner: {pid: 0, starttime: '', action: 'unknown', since: ''}}
+}
+
+export const describeLockHolder = (owner: LockOwner) => (owner.pid ? `pid ${owner.pid} (${owner.action}${owner.since ? `, since ${owner.since}` : ''})` : 'another process')
+
 export interface ServiceLock {
   release(): void
 }
 
-export async function acquireServiceLock(dir: string, service: string, action: string, waitMs: number): Promise<ServiceLock> {
-  fs.mkdirSync(dir, {recursive: true})
+/** How long anyone waits for a config edit holding the lock: edits hold it for a moment, so concurrent ones queue. */
+export const EDIT_WAIT_MS = 30_000
+
+export interface LockOptions {
+  /** How long to wait for an action holding the lock. */
+  readonly waitMs: number
+  /** This holder is a config edit. */
+  readonly edit?: boolean
+  /** How long to wait for a config edit holding the lock, at least (default EDIT_WAIT_MS). */
+  readonly editWaitMs?: number
+}
+
+export async function acquireServiceLock(dir: string, service: string, action: string, wait: number | LockOptions): Promise<ServiceLock> {
+  const options: LockOptions = typeof wait === 'number' ? {waitMs: wait} : wait
+  const waitMs = options.waitMs
+  ensureStateDir(dir)
   const file = path.join(dir, 'lock')
-  const me: LockOwner = {pid: process.pid, starttime: processStartTime(process.pid) ?? '', action, since: new Date().toISOString()}
-  const deadline = Date.now() + waitMs
+  const me: LockOwner = {pid: process.pid, starttime: processStartTime(process.pid) ?? '', action, since: new Date().toISOString(), ...(options.edit ? {edit: true} : {})}
+  const begun = Date.now()
   for (;;) {
     try {
-      const fd = fs.openSync(file, 'wx', 0o644)
-      fs.writeSync(fd, JSON.stringify(me))
-      fs.closeSync(fd)
+      // O_EXCL: never through a link planted at the lock path
+      const fd = createStateFileExclusive(file)
+      try {
+        fs.writeSync(fd, JSON.stringify(me))
+      } finally {
+        fs.closeSync(fd)
+      }
       return {
         release() {
           if (readLockOwner(file)?.pid === process.pid) fs.rmSync(file, {force: true})
@@ -65,20 +103,23 @@ export async function acquireServiceLock(dir: string, service: string, action: s
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    const owner = readLockOwner(file)
-    const age = Date.now() - (fs.statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? Date.now())
-    // an unreadable lock older than a second was left half-written by a killed process
-    if (owner ? !isAlive(owner) : age > 1000) {
+    const current = lockState(file)
+    if (current.state === 'free') continue
+    if (current.state === 'stale') {
       const stale = `${file}.stale.${process.pid}`
       try {
         fs.renameSync(file, stale)
-        fs.rmSync(stale, {force: true})
+        // another taker may have recovered it first and made a new lock in between: put a live one back
+        const moved = readLockOwner(stale)
+        if (moved && isAlive(moved)) fs.linkSync(stale, file)
       } catch {}
+      fs.rmSync(stale, {force: true})
       continue
     }
+    const owner = current.owner
+    const deadline = begun + (owner.edit ? Math.max(waitMs, options.editWaitMs ?? EDIT_WAIT_MS) : waitMs)
     if (Date.now() >= deadline) {
-      const holder = owner ? `pid ${owner.pid} (${owner.action}, since ${owner.since})` : 'another process'
-      throw new LockError(`service ${service} is locked by ${holder}; waited ${Math.round(waitMs / 1000)}s (--waitlock sets how long to wait)`)
+      throw new LockError(`service ${service} is locked by ${describeLockHolder(owner)}; waited ${Math.round((deadline - begun) / 1000)}s (--waitlock sets how long to wait)`)
     }
     await new Promise(r => setTimeout(r, Math.min(200, Math.max(10, deadline - Date.now()))))
   }

@@ -1,6 +1,6 @@
 /** The per-service log file: every action appends what ran, its output and its result. */
 import fs from 'node:fs'
-import path from 'node:path'
+import {openStateLogForAppend} from '../config/state-files.js'
 import {type ActionEvent, type EventSink, formatEventLine} from './events.js'
 
 export class LogFileSink implements EventSink {
@@ -10,8 +10,7 @@ export class LogFileSink implements EventSink {
 
   emit(event: ActionEvent): void {
     if (this.fd === undefined) {
-      fs.mkdirSync(path.dirname(this.file), {recursive: true})
-      this.fd = fs.openSync(this.file, 'a')
+      this.fd = openStateLogForAppend(this.file)
     }
     // the full ISO date in the file: the terminal form only shows the time
     fs.writeSync(this.fd, `${event.time.slice(0, 10)} ${formatEventLine(event)}\n`)

@@ -1,14 +1,28 @@
 /** A resource id: "<group>#<index>", e.g. "container#3". */
 export interface ResourceId {
   readonly group: string
+  /** A decimal integer without leading zeros: the rid is a name part of what a driver creates (container names). */
   readonly index: string
 }
 
-const RID_RE = /^([a-z][a-z0-9_]*)#([A-Za-z0-9_.-]+)$/
+const RID_RE = /^([a-z][a-z0-9_]*)#(0|[1-9][0-9]{0,8})$/
+const RID_LIKE_RE = /^([a-z][a-z0-9_]*)#(.*)$/s
 
 export function parseRid(rid: string): ResourceId | undefined {
   const m = RID_RE.exec(rid)
   return m ? {group: m[1], index: m[2]} : undefined
+}
+
+/**
+ * Why a section name that looks like a rid ("container#…") is not one, or undefined when it is
+ * a rid or does not look like one. A dotted or non-numeric index would make two rids map to
+ * the same container name (container#1.container.2), so only decimal integers are rids.
+ */
+export function ridProblem(name: string): string | undefined {
+  if (RID_RE.test(name)) return undefined
+  const m = RID_LIKE_RE.exec(name)
+  if (!m) return undefined
+  return `[${name}]: expected a rid <group>#<n> with <n> a decimal integer without leading zeros (0 to 999999999) such as ${m[1]}#1, got the index ${JSON.stringify(m[2])}`
 }
 
 const isDigit = (c: number) => c >= 48 && c <= 57

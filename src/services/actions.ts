@@ -5,6 +5,7 @@ import {EventBus, EventCollector, type ActionEvent, type EventSink} from '../log
 import {LogFileSink} from '../log/log-file.js'
 import {buildPlan} from '../planner/plan.js'
 import type {Plan, Selection, ServiceAction} from '../planner/types.js'
+import {assertConfigUnchanged, loadForAction, withUnusable} from './action-config.js'
 import type {Session} from './session.js'
 
 export const ACTION_RESULT_VERSION = 1
@@ -34,8 +35,8 @@ export interface ActionOutcome {
 }
 
 export async function runServiceAction(session: Session, request: ActionRequest): Promise<ActionOutcome> {
-  const {service} = await session.load(request.service)
-  const plan = buildPlan(service, request.action, request.selection, {force: request.force, disableRollback: request.disableRollback})
+  const {service, doc, selection, unusable} = await loadForAction(session, request.service, request.action, request.selection)
+  const plan = buildPlan(service, request.action, selection, {force: request.force, disableRollback: request.disableRollback})
   if (request.dryRun) return {version: ACTION_RESULT_VERSION, service: service.name, action: request.action, dryRun: true, ok: true, plan, events: []}
 
   const collector = new EventCollector()
@@ -48,10 +49,11 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   try {
+    assertConfigUnchanged(session, service.name, request.action, doc)
     const emit = (message: string, level: ActionEvent['level'] = 'info') =>
       bus.emit({time: new Date().toISOString(), level, node: service.nodename, service: service.name, action: request.action, message})
     emit(`${request.action} begins (${plan.tasks.length} task(s)${request.selection.rids?.length ? `, --rid ${request.selection.rids.join(',')}` : ''})`, 'debug')
-    const result = await executePlan(plan, {service, settings: session.driverSettings, sink: bus, renderer: request.renderer, force: request.force, signal: controller.signal})
+    const result = withUnusable(await executePlan(plan, {service, settings: session.driverSettings, sink: bus, renderer: request.renderer, force: request.force, signal: controller.signal}), unusable)
     emit(result.ok ? `${request.action} done` : `${request.action} failed: ${result.error}${result.rollback.length > 0 ? `; rolled back ${result.rollback.filter(r => r.ok).length} change(s)` : ''}`, result.ok ? 'info' : 'error')
     return {version: ACTION_RESULT_VERSION, service: service.name, action: request.action, dryRun: false, ok: result.ok, plan, result, events: collector.events}
   } finally {

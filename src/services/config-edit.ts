@@ -1,9 +1,10 @@
-/** Creating and editing service configs: everything is validated before the atomic write. */
+/** Creating and editing service configs: everything is validated before the atomic write, holding the service lock. */
 import fs from 'node:fs'
 import {ensureServiceId, normalizeDocument} from '../config/compile.js'
 import {type ServiceDocument, cloneDocument, parseDocument} from '../config/document.js'
 import {UsageError, checkServiceName} from '../config/store.js'
-import {parseRid} from '../model/rid.js'
+import {acquireServiceLock} from '../executor/lock.js'
+import {parseRid, ridProblem} from '../model/rid.js'
 import type {Session} from './session.js'
 
 export async function readConfigInput(source: string): Promise<{text: string; origin: string}> {
@@ -19,18 +20,50 @@ export async function readConfigInput(source: string): Promise<{text: string; or
   }
 }
 
-export async function createService(session: Session, name: string, text: string, origin: string, force: boolean): Promise<ServiceDocument> {
+/**
+ * Runs a read-modify-write of a service's config holding the service lock: concurrent edits
+ * queue instead of overwriting each other, and an edit during a running action waits for it
+ * (up to waitlockMs) or is refused (LockError, exit 1) naming the holder.
+ */
+async function withEditLock<T>(session: Session, name: string, what: string, waitlockMs: number, edit: () => Promise<T>): Promise<T> {
+  await session.registry()
+  const lock = await acquireServiceLock(session.store.varDir(name), name, what, {waitMs: waitlockMs, edit: true})
+  try {
+    return await edit()
+  } finally {
+    lock.release()
+  }
+}
+
+export interface EditOptions {
+  /** How long to wait for a running action to finish (default: refuse at once). */
+  readonly waitlockMs?: number
+}
+
+export async function createService(session: Session, name: string, text: string, origin: string, force: boolean, options: EditOptions = {}): Promise<ServiceDocument> {
   checkServiceName(name)
-  if (session.store.exists(name) && !force) throw new UsageError(`service ${name} already exists (${session.store.configPath(name)}); use --force to replace its config`)
+  const refuseExisting = () => {
+    if (session.store.exists(name) && !force) throw new UsageError(`service ${name} already exists (${session.store.configPath(name)}); use --force to replace its config`)
+  }
+  refuseExisting()
   const doc = normalizeDocument(ensureServiceId(parseDocument(text, name, origin)), await session.registry())
   await session.compile(name, doc)
-  session.store.write(name, doc)
-  return doc
+  // checked again under the lock: a concurrent create of the same name may have won
+  return withEditLock(session, name, 'create', options.waitlockMs ?? 0, async () => {
+    refuseExisting()
+    session.store.write(name, doc)
+    return doc
+  })
 }
 
 export type KwEdit = {op: 'set'; section: string; keyword: string; value: string} | {op: 'unset'; section: string; keyword: string}
 
-export async function editService(session: Session, name: string, edits: readonly KwEdit[]): Promise<ServiceDocument> {
+export async function editService(session: Session, name: string, edits: readonly KwEdit[], options: EditOptions = {}): Promise<ServiceDocument> {
+  session.store.requireExists(name)
+  return withEditLock(session, name, edits.every(e => e.op === 'unset') ? 'unset' : 'set', options.waitlockMs ?? 0, () => applyEdits(session, name, edits))
+}
+
+async function applyEdits(session: Session, name: string, edits: readonly KwEdit[]): Promise<ServiceDocument> {
   const doc = cloneDocument(session.store.read(name))
   for (const e of edits) {
     let section = doc.find(s => s.name === e.section)
@@ -41,6 +74,8 @@ export async function editService(session: Session, name: string, edits: readonl
       continue
     }
     if (!section) {
+      const badRid = e.section.startsWith('subset#') ? undefined : ridProblem(e.section)
+      if (badRid) throw new UsageError(`--kw ${e.section}.${e.keyword}: ${badRid}`)
       if (e.section !== 'DEFAULT' && !parseRid(e.section) && !e.section.startsWith('subset#')) throw new UsageError(`--kw ${e.section}.${e.keyword}: unknown section ${e.section}`)
       section = {name: e.section, entries: []}
       doc.push(section)
@@ -55,12 +90,21 @@ export async function editService(session: Session, name: string, edits: readonl
   return normalized
 }
 
-export async function deleteSections(session: Session, name: string, rids: readonly string[]): Promise<ServiceDocument> {
-  const doc = session.store.read(name)
-  const missing = rids.filter(r => !doc.some(s => s.name === r))
-  if (missing.length > 0) throw new UsageError(`--rid: ${missing.join(', ')} is not a section of ${name}`)
-  const kept = doc.filter(s => !rids.includes(s.name))
-  await session.compile(name, kept)
-  session.store.write(name, kept)
-  return kept
+export async function deleteSections(session: Session, name: string, rids: readonly string[], options: EditOptions = {}): Promise<ServiceDocument> {
+  session.store.requireExists(name)
+  return withEditLock(session, name, 'delete', options.waitlockMs ?? 0, async () => {
+    const doc = session.store.read(name)
+    const missing = rids.filter(r => !doc.some(s => s.name === r))
+    if (missing.length > 0) throw new UsageError(`--rid: ${missing.join(', ')} is not a section of ${name}`)
+    const kept = doc.filter(s => !rids.includes(s.name))
+    await session.compile(name, kept)
+    session.store.write(name, kept)
+    return kept
+  })
+}
+
+/** Removes a service's config and state, holding its lock: refused while an action runs; a stale lock is cleaned with the rest. */
+export async function deleteService(session: Session, name: string, options: EditOptions = {}): Promise<void> {
+  session.store.requireExists(name)
+  await withEditLock(session, name, 'delete', options.waitlockMs ?? 0, async () => session.store.remove(name))
 }

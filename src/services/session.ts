@@ -1,6 +1,6 @@
 /** What a command needs to work on services: settings, the store, the drivers, and loading a service. */
 import type {Interfaces} from '@oclif/core'
-import {compileService} from '../config/compile.js'
+import {type LenientCompile, compileService, compileServiceLenient} from '../config/compile.js'
 import {type Settings, loadSettings} from '../config/settings.js'
 import {ServiceStore} from '../config/store.js'
 import type {ServiceDocument} from '../config/document.js'
@@ -34,6 +34,19 @@ export class Session {
   async load(name: string): Promise<{doc: ServiceDocument; service: Service}> {
     const doc = this.store.read(name)
     return {doc, service: await this.compile(name, doc)}
+  }
+
+  /**
+   * What can be understood of a stored config that may no longer validate (status, stop): each
+   * problem ignored or section left out is warned about on stderr. A config that does not
+   * parse still throws.
+   */
+  async loadLenient(name: string): Promise<{doc: ServiceDocument} & LenientCompile> {
+    const doc = this.store.read(name)
+    const compiled = compileServiceLenient(doc, await this.registry(), {name, nodename: this.settings.nodename, varDir: this.store.varDir(name)})
+    for (const w of compiled.warnings) process.stderr.write(`svcmgr: warning: ${name}'s stored config: ${w} (ignored; start and provision refuse until it is fixed)\n`)
+    for (const u of compiled.unusable) process.stderr.write(`svcmgr: warning: ${name}'s stored config: ${u.problems.join('; ')} (section ${u.rid} cannot be used: its state is unknown)\n`)
+    return {doc, ...compiled}
   }
 
   get driverSettings() {

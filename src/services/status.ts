@@ -1,12 +1,41 @@
-/** A service's status report, with its frozen flag and the action holding its lock. */
+/**
+ * A service's status report, with its frozen flag and the action holding its lock. Works on
+ * a stored config that no longer validates: what compiles is probed, a section that does not
+ * is reported as warn with why (its state is unknown, never "down").
+ */
 import path from 'node:path'
-import {readLockOwner} from '../executor/lock.js'
+import {describeLockHolder, lockState} from '../executor/lock.js'
 import {EventBus} from '../log/events.js'
-import {gatherServiceStatus, type ServiceStatusReport} from '../status/status.js'
+import {aggregateStatus} from '../status/aggregate.js'
+import {gatherServiceStatus, type ResourceStatusReport, type ServiceStatusReport} from '../status/status.js'
 import type {Session} from './session.js'
 
 export async function serviceStatus(session: Session, name: string): Promise<ServiceStatusReport> {
-  const {service} = await session.load(name)
-  const owner = readLockOwner(path.join(service.varDir, 'lock'))
-  return gatherServiceStatus(service, session.driverSettings, new EventBus(), {frozen: session.store.isFrozen(name), running: owner?.action})
+  const {service, warnings, unusable} = await session.loadLenient(name)
+  const lockFile = path.join(service.varDir, 'lock')
+  const lock = lockState(lockFile)
+  if (lock.state === 'stale') process.stderr.write(`svcmgr: warning: ${name}: stale lock ${lockFile}${lock.owner ? ` of dead ${describeLockHolder(lock.owner)}` : ' (unreadable)'}: nothing is in progress; the next action or edit removes it\n`)
+  const report = await gatherServiceStatus(service, session.driverSettings, new EventBus(), {frozen: session.store.isFrozen(name), running: lock.state === 'held' ? lock.owner.action : undefined})
+  if (warnings.length === 0 && unusable.length === 0) return report
+  const resources: Record<string, ResourceStatusReport> = {}
+  for (const [rid, r] of Object.entries(report.resources)) {
+    const own = warnings.filter(w => w.startsWith(`${rid}.`) || w.startsWith(`[${rid}]`) || w.startsWith(`${rid}:`))
+    resources[rid] = own.length === 0 ? r : {...r, log: [...r.log, ...own.map(w => ({level: 'warn' as const, message: `config: ${w} (ignored)`}))]}
+  }
+  for (const u of unusable) {
+    resources[u.rid] = {
+      rid: u.rid,
+      type: u.group ? `${u.group}.${u.type ?? '?'}` : 'unknown',
+      status: 'warn',
+      label: 'state unknown: its config section cannot be used',
+      log: u.problems.map(p => ({level: 'error' as const, message: `config: ${p}`})),
+      tags: [],
+      optional: false,
+      disabled: false,
+      standby: false,
+    }
+  }
+  const counted = Object.values(resources).filter(r => !r.optional && !r.disabled)
+  const avail = aggregateStatus(counted.map(r => r.status))
+  return {...report, avail, overall: avail === 'up' && report.overall === 'warn' ? 'warn' : avail, resources}
 }
