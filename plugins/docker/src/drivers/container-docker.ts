@@ -26,6 +26,8 @@ const DAEMON_START_FLOOR = 30_000
 const DAEMON_STOP_TIMEOUT = 30_000
 const DOWN_WAIT_MS = 10_000
 const OPERATIONAL_MS = 300
+/** The ping (5 s) plus this stay under the core's 15 s status bound, so status names the precise wait. */
+const STATUS_CALL_TIMEOUT_MS = 8_000
 
 // ---------------------------------------------------------------------------------------
 // engine access: every request under a deadline and the action's signal
@@ -435,9 +437,9 @@ export const dockerDriver: Driver<DockerKeywords> = {
     if (st.kind === 'not started') return down('warn', 'docker daemon is not running')
     let info: Inspect | undefined
     try {
-      info = await (await engineReader(engine.address, ctx.cache)).get<Inspect>(`docker inspect ${name}`, `/containers/${encodeURIComponent(name)}/json`, {signal: ctx.signal})
+      info = await (await engineReader(engine.address, ctx.cache)).get<Inspect>(`docker inspect ${name}`, `/containers/${encodeURIComponent(name)}/json`, {timeoutMs: STATUS_CALL_TIMEOUT_MS, signal: ctx.signal})
     } catch (error) {
-      return {status: 'warn', label, log: [{level: 'warn', message: (error as Error).message}]}
+      return error instanceof EngineError && error.unreachable ? unknown(error.message) : {status: 'warn', label, log: [{level: 'warn', message: (error as Error).message}]}
     }
     const found = classify(ctx, name, ctx.resource.rid, info)
     if (found.kind === 'absent') return down('info', `container ${name} does not exist`, {provisioned: false})

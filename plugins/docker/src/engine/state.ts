@@ -17,13 +17,19 @@ type Cache = Map<string, unknown>
 
 const REUSE_MS = 2000
 
-/** One probe per engine address at a time, reused for 2 s after it settles (status of many resources). */
+/**
+ * One probe per engine address at a time (status of many resources shares it). An answer is
+ * reused for 2 s; a failure only while it is pending: the next caller asks again.
+ */
 function cachedProbe(cache: Cache, address: string): Promise<EngineProbe> {
   const key = `docker:probe:${address}`
-  const hit = cache.get(key) as {settledAt?: number; probe: Promise<EngineProbe>} | undefined
-  if (hit && (hit.settledAt === undefined || Date.now() - hit.settledAt < REUSE_MS)) return hit.probe
-  const entry: {settledAt?: number; probe: Promise<EngineProbe>} = {probe: probeAddress(address, PING_TIMEOUT_MS)}
-  entry.probe.then(() => (entry.settledAt = Date.now()))
+  const hit = cache.get(key) as {answeredAt?: number; probe: Promise<EngineProbe>} | undefined
+  if (hit && (hit.answeredAt === undefined || Date.now() - hit.answeredAt < REUSE_MS)) return hit.probe
+  const entry: {answeredAt?: number; probe: Promise<EngineProbe>} = {probe: probeAddress(address, PING_TIMEOUT_MS)}
+  entry.probe.then(p => {
+    if (p.answering) entry.answeredAt = Date.now()
+    else if (cache.get(key) === entry) cache.delete(key)
+  })
   cache.set(key, entry)
   return entry.probe
 }
