@@ -9,6 +9,7 @@ import {createServer, type Socket} from 'node:net'
 import {promisify} from 'node:util'
 import {expect} from 'chai'
 import Docker from 'dockerode'
+import {createDriverContext} from '../../../../src/drivers/context.js'
 import {createDriverHarness, type DriverHarness} from '../../../../src/testing/harness.js'
 import {registration} from '../../src/hooks/drivers.js'
 import {dockerDriver} from '../../src/drivers/container-docker.js'
@@ -138,6 +139,30 @@ describe('container.docker on a real engine', function () {
     await h.act('container#2', 'start').catch(e => (error = e))
     expect(error?.message).to.equal(`container#2: its netns owner container#1 (container ${SVC}.container.1) is missing: start container#1 first`)
     expect(await inspect(`${SVC}.container.2`)).to.equal(undefined)
+  })
+
+  it('netns: a foreign container under the owner\'s name is not joined; the netns capability refuses it too', async () => {
+    const h = harness({
+      'container#1': {type: 'docker', image: 'google/pause'},
+      'container#2': {type: 'docker', image: 'nginx', netns: 'container#1'},
+    })
+    // made by hand: no com.svcmgr labels (removed in finally: the afterEach only removes labelled ones)
+    const foreign = await docker.createContainer({name: `${SVC}.container.1`, Image: 'google/pause', HostConfig: {NetworkMode: 'none'}})
+    try {
+      await foreign.start()
+      let error: Error | undefined
+      await h.act('container#2', 'start').catch(e => (error = e))
+      expect(error?.message).to.equal(`container#2: its netns owner container#1: container ${SVC}.container.1 exists but was not created by svcmgr for ${SVC} container#1 (id ${ID}; it has no com.svcmgr labels): remove or rename it`)
+      expect(await inspect(`${SVC}.container.2`)).to.equal(undefined)
+      const netns = dockerDriver.capabilities!.netns!
+      error = undefined
+      const shared = {service: h.service, settings: {root: '/tmp', nodename: 'deb1', dockerHost: DOCKER_HOST}, sink: {emit: () => undefined}, signal: new AbortController().signal, cache: new Map()}
+      await netns(createDriverContext(shared, h.service.resource('container#1')!) as never).catch(e => (error = e))
+      expect(error?.message).to.match(/exists but was not created by svcmgr/)
+      expect((await inspect(`${SVC}.container.1`))!.State.Running).to.equal(true)
+    } finally {
+      await foreign.remove({force: true})
+    }
   })
 
   it('netns: a member whose owner was recreated (rm = true) is recreated in the new namespace', async () => {
