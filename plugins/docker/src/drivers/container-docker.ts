@@ -399,7 +399,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
       case 'start':
         return [
           ...describeDaemonStart(svc),
-          ...(netnsOwner(res) ? [`check that the netns owner ${netnsOwner(res)} (container ${ownerName(svc, netnsOwner(res)!)}) runs`] : []),
+          `check that a container named ${name}, if any, is labelled for this service, its id and ${res.rid} (else fail: it is not ours)`,
+          ...(netnsOwner(res) ? [`check that the netns owner ${netnsOwner(res)} (container ${ownerName(svc, netnsOwner(res)!)}) is ours and runs`] : []),
           `${commandLine([...cli, 'start', name])}  (when the container exists and is stopped)`,
           ...describeCreate(res, svc, 'run'),
           `wait for up status (at most ${secs(res.kw.start_timeout)}), then for container operational (running ${OPERATIONAL_MS} ms without restarting)`,
@@ -548,9 +549,9 @@ export const dockerDriver: Driver<DockerKeywords> = {
     const name = containerName(actionCtx.service, actionCtx.resource)
     return bounded(actionCtx, `provision ${name}`, startBound(actionCtx.resource.kw), async (ctx, deadline) => {
       const {engine, docker} = await readyEngine(ctx, deadline, `docker create ${name}`)
-      const pulled = await ensureImage(ctx, docker, deadline)
       const found = await findContainer(ctx, engine, docker)
       if (found.kind === 'foreign') throw new Error(found.reason)
+      const pulled = await ensureImage(ctx, docker, deadline)
       if (found.kind === 'ours') return pulled ? 'changed' : 'unchanged'
       const c = await createContainer(ctx, engine, docker, 'create')
       ctx.log.info(`output:\n${c.id}`)
