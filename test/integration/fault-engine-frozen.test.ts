@@ -62,7 +62,9 @@ async function startOwnEngine(): Promise<OwnEngine> {
     if (!e.pid || !alive(e.pid)) break
     await sleep(200)
   }
-  throw new Error(`the test's own dockerd did not answer at ${e.address}; last lines of its log:\n${fs.readFileSync(path.join(dir, 'dockerd.log'), 'utf8').split('\n').slice(-15).join('\n')}`)
+  const tail = fs.readFileSync(path.join(dir, 'dockerd.log'), 'utf8').split('\n').slice(-15).join('\n')
+  await destroyOwnEngine(e)
+  throw new Error(`the test's own dockerd did not answer at ${e.address}; last lines of its log:\n${tail}`)
 }
 
 /** Thaws, removes every container, stops the daemon, unmounts what it left, removes its folder. Never throws. */
