@@ -1,7 +1,7 @@
 /** Image presence and pulls with throttled progress and a hard timeout. */
 import type {Readable} from 'node:stream'
 import type Dockerode from 'dockerode'
-import {CALL_TIMEOUT_MS, engineCall} from './calls.js'
+import {CALL_TIMEOUT_MS, DeadlineError, engineCall} from './calls.js'
 import {engineMessage, statusCode} from './client.js'
 import {unreachableReason} from './address.js'
 
@@ -55,7 +55,8 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
   let stream: Readable
   let requestTimer: NodeJS.Timeout | undefined
   // the request itself is cancelled on the timeout and on the action's abort, not left hanging
-  if (options.signal?.aborted) throw new Error(`docker pull ${image}: interrupted`)
+  const interrupted = () => new Error(`docker pull ${image}: ${options.signal?.reason instanceof DeadlineError ? options.signal.reason.message : 'interrupted'}`)
+  if (options.signal?.aborted) throw interrupted()
   const cancel = new AbortController()
   const onAbort = () => cancel.abort()
   options.signal?.addEventListener('abort', onAbort, {once: true})
@@ -64,7 +65,7 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
     stream = await Promise.race([
       request,
       new Promise<never>((_, reject) => (requestTimer = setTimeout(() => reject(timedOut()), options.timeoutMs))),
-      new Promise<never>((_, reject) => cancel.signal.addEventListener('abort', () => reject(new Error(`docker pull ${image}: interrupted`)), {once: true})),
+      new Promise<never>((_, reject) => cancel.signal.addEventListener('abort', () => reject(options.signal?.aborted ? interrupted() : timedOut()), {once: true})),
     ])
   } catch (error) {
     cancel.abort()
@@ -104,7 +105,7 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
       } else resolve()
     }
     const timer = setTimeout(() => finish(timedOut()), Math.max(0, deadline - Date.now()))
-    const onAbort = () => finish(new Error(`docker pull ${image}: interrupted`))
+    const onAbort = () => finish(interrupted())
     options.signal?.addEventListener('abort', onAbort)
     stream.on('data', (chunk: Buffer) => {
       buf += chunk.toString('utf8')
