@@ -1,4 +1,8 @@
-/** Status arithmetic: up+down is warn, n/a is neutral, standby counts as its plain value. */
+/**
+ * Status arithmetic: up+down is warn, n/a is neutral, standby counts as its plain value.
+ * warn wins over everything: a resource whose state is unknown (an engine that does not
+ * answer) keeps the instance from reading as down, however many others are down.
+ */
 import type {StatusValue} from '../drivers/api.js'
 
 export type AggregateStatus = 'up' | 'down' | 'warn' | 'n/a'

@@ -36,6 +36,12 @@ describe('status aggregation', () => {
     expect(aggregateStatus(['down', 'stdby down'])).to.equal('down')
     expect(aggregateStatus(['up', 'warn'])).to.equal('warn')
   })
+
+  it('an unknown state (warn) is never aggregated into down', () => {
+    expect(aggregateStatus(['warn', 'warn', 'warn'])).to.equal('warn')
+    expect(aggregateStatus(['down', 'warn', 'down'])).to.equal('warn')
+    expect(aggregateStatus(['stdby down', 'warn', 'n/a'])).to.equal('warn')
+  })
 })
 
 describe('service lock', () => {

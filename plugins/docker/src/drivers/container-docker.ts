@@ -1,18 +1,20 @@
 /**
  * container.docker: a Docker container per resource, named "<svc>.container.<index>",
- * labelled with the service and rid, optionally sharing another container's network
- * namespace (netns = container#N), in the shared engine or the service's private dockerd.
+ * labelled with the service, its id and the rid, optionally sharing another container's
+ * network namespace (netns = container#N), in the shared engine or the service's private dockerd.
+ * Only a container whose labels say this service, id and rid is managed (see ownership in spec.ts).
  */
 import {existsSync} from 'node:fs'
 import type Dockerode from 'dockerode'
 import type {ActionContext, ChangeResult, Dependency, Driver, DriverContext, NetnsInfo, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
-import {dockerClient, type Engine, engineInfo, engineMessage, engineReader, serviceEngine, statusCode} from '../engine/client.js'
-import {pingAddress} from '../engine/address.js'
-import {daemonPid, type DaemonSpec, dataDirFilesystem, dockerdArgs, privateDaemonConfig, serviceDaemonSpec, startDaemon, stopDaemon} from '../engine/daemon.js'
+import {ActionDeadline, CALL_TIMEOUT_MS, EngineError, engineCall, STOP_MARGIN_MS} from '../engine/calls.js'
+import {dockerClient, type Engine, engineInfo, engineReader, serviceEngine, statusCode} from '../engine/client.js'
+import {type DaemonSpec, dataDirFilesystem, dockerdArgs, privateDaemonConfig, serviceDaemonSpec, startDaemon, stopDaemon} from '../engine/daemon.js'
 import {imagePresent, pullImage} from '../engine/images.js'
+import {engineState, forgetEngineState} from '../engine/state.js'
 import {commandLine} from '../util/words.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
-import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName} from './spec.js'
+import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName, ownership} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
 type ACtx = ActionContext<DockerKeywords>
@@ -20,43 +22,83 @@ type Res = Resource<DockerKeywords>
 type Inspect = Dockerode.ContainerInspectInfo
 
 const PULL_TIMEOUT_FLOOR = 5 * 60_000
+const DAEMON_START_FLOOR = 30_000
 const DAEMON_STOP_TIMEOUT = 30_000
+const DOWN_WAIT_MS = 10_000
 const OPERATIONAL_MS = 300
+/** The ping (5 s) plus this stay under the core's 15 s status bound, so status names the precise wait. */
+const STATUS_CALL_TIMEOUT_MS = 8_000
 
 // ---------------------------------------------------------------------------------------
-// engine access
+// engine access: every request under a deadline and the action's signal
 
-/** A ping memoized for 2 s per command, so status of many resources on a dead tcp engine stays fast. */
-async function engineAnswers(ctx: Ctx, engine: Engine, timeoutMs = 1500): Promise<boolean> {
-  const key = `docker:ping:${engine.address}`
-  const hit = ctx.cache.get(key) as {at: number; ok: Promise<boolean>} | undefined
-  if (hit && Date.now() - hit.at < 2000) return hit.ok
-  const ok = pingAddress(engine.address, timeoutMs)
-  ctx.cache.set(key, {at: Date.now(), ok})
-  return ok
+function call<T>(ctx: Ctx, engine: Engine, what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+  return engineCall(what, engine.address, {timeoutMs, signal: ctx.signal}, fn)
 }
 
-function forgetPing(ctx: Ctx, engine: Engine): void {
-  ctx.cache.delete(`docker:ping:${engine.address}`)
-}
-
-async function inspectContainer(docker: Dockerode, name: string): Promise<Inspect | undefined> {
+async function inspectContainer(ctx: Ctx, engine: Engine, docker: Dockerode, ref: string): Promise<Inspect | undefined> {
   try {
-    return await docker.getContainer(name).inspect()
+    return await call(ctx, engine, `docker inspect ${ref}`, abortSignal => docker.getContainer(ref).inspect({abortSignal}))
   } catch (error) {
     if (statusCode(error) === 404) return undefined
-    throw new Error(`docker inspect ${name}: ${engineMessage(error)}`)
+    throw error
   }
 }
 
 const isUp = (i: Inspect | undefined) => i !== undefined && i.State.Running && !i.State.Restarting
 
+/** The container by this resource's name: absent, ours, or foreign (same name, not our labels). */
+type Found = {kind: 'absent'} | {kind: 'ours'; info: Inspect} | {kind: 'foreign'; info: Inspect; reason: string}
+
+function classify(ctx: Ctx, name: string, rid: string, info: Inspect | undefined): Found {
+  if (!info) return {kind: 'absent'}
+  const own = ownership(info.Config.Labels, name, ctx.service, rid)
+  return own.owned ? {kind: 'ours', info} : {kind: 'foreign', info, reason: own.reason}
+}
+
+async function findContainer(ctx: Ctx, engine: Engine, docker: Dockerode): Promise<Found> {
+  const name = containerName(ctx.service, ctx.resource)
+  return classify(ctx, name, ctx.resource.rid, await inspectContainer(ctx, engine, docker, name))
+}
+
+/** Throws when the engine cannot say what runs: an unknown state is never read as "nothing runs". */
+async function answeringEngine(ctx: Ctx, engine: Engine, doing: string): Promise<'answering' | 'not started'> {
+  const st = await engineState(ctx.cache, engine)
+  if (st.kind === 'unknown') throw new EngineError(`${doing}: ${st.reason}: the state of the container is unknown, nothing was done`, undefined, true)
+  return st.kind
+}
+
 /** The engine of ctx's service, ready: the private daemon started when needed, the engine answering. */
-async function readyEngine(ctx: ACtx): Promise<{engine: Engine; docker: Dockerode}> {
+async function readyEngine(ctx: ACtx, deadline: ActionDeadline, doing: string): Promise<{engine: Engine; docker: Dockerode}> {
   const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
-  if (engine.daemon) await ensureDaemon(ctx, engine, engine.daemon)
-  if (!(await engineAnswers(ctx, engine, 2000))) throw new Error(`docker daemon is not running (${engine.address})`)
+  if (engine.daemon) await ensureDaemon(ctx, engine, engine.daemon, deadline)
+  if ((await answeringEngine(ctx, engine, doing)) !== 'answering') throw new Error(`${doing}: ${engine.daemon?.title ?? 'the docker daemon'} is not running (${engine.address})`)
   return {engine, docker: await dockerClient(engine.address, ctx.cache)}
+}
+
+/**
+ * Runs a driver action under its overall bound (start_timeout / stop_timeout plus margins):
+ * the action's calls get a signal that aborts when the bound passes or ctx.signal does.
+ */
+async function bounded<T>(ctx: ACtx, what: string, ms: number, fn: (c: ACtx, deadline: ActionDeadline) => Promise<T>): Promise<T> {
+  const deadline = new ActionDeadline(what, ms, ctx.signal)
+  try {
+    return await fn({...ctx, signal: deadline.signal}, deadline)
+  } finally {
+    deadline.dispose()
+  }
+}
+
+const startBound = (kw: DockerKeywords) => kw.start_timeout + CALL_TIMEOUT_MS
+const stopBound = (kw: DockerKeywords) => kw.stop_timeout + STOP_MARGIN_MS + DOWN_WAIT_MS + CALL_TIMEOUT_MS
+
+/**
+ * A context for an undo step: its own changes are not journaled again, and it gets a signal
+ * of its own (each call keeps its deadline): the action's signal may be aborted by the very
+ * Ctrl-C that started this rollback.
+ */
+function undoContext(ctx: ACtx, action: StepAction): ACtx {
+  return {...ctx, action, journal: {undo: () => undefined}, signal: new AbortController().signal}
 }
 
 // ---------------------------------------------------------------------------------------
@@ -82,16 +124,19 @@ async function checkDataDirMounted(ctx: ACtx): Promise<void> {
 }
 
 /** Starts the service's private dockerd once per command, however many containers start in parallel. */
-async function ensureDaemon(ctx: ACtx, engine: Engine, spec: DaemonSpec): Promise<void> {
+async function ensureDaemon(ctx: ACtx, engine: Engine, spec: DaemonSpec, deadline: ActionDeadline): Promise<void> {
   let p = ctx.cache.get(startKey(spec)) as Promise<'started' | 'running'> | undefined
   let mine = false
+  const timeoutMs = Math.max(ctx.resource.kw.start_timeout, DAEMON_START_FLOOR)
+  deadline.extend(timeoutMs)
   if (!p) {
     mine = true
     ctx.cache.delete(stopKey(spec))
     p = (async () => {
-      if (!(await engineAnswers(ctx, engine))) await checkDataDirMounted(ctx)
+      if ((await engineState(ctx.cache, engine)).kind === 'not started') await checkDataDirMounted(ctx)
       return startDaemon(spec, {
-        timeoutMs: Math.max(ctx.resource.kw.start_timeout, 30_000),
+        timeoutMs,
+        signal: ctx.signal,
         onSpawn: line => {
           ctx.log.info('starting docker daemon')
           ctx.log.info(commandLine(line))
@@ -102,12 +147,12 @@ async function ensureDaemon(ctx: ACtx, engine: Engine, spec: DaemonSpec): Promis
     p.catch(() => ctx.cache.delete(startKey(spec)))
   }
   const r = await p
-  forgetPing(ctx, engine)
+  forgetEngineState(ctx.cache, engine)
   if (mine && r === 'started') {
     ctx.journal.undo(`stop the docker daemon of ${ctx.service.name}`, async () => {
       await stopDaemon(spec, {timeoutMs: DAEMON_STOP_TIMEOUT})
       ctx.cache.delete(startKey(spec))
-      forgetPing(ctx, engine)
+      forgetEngineState(ctx.cache, engine)
     })
   }
 }
@@ -116,7 +161,7 @@ async function ensureDaemon(ctx: ACtx, engine: Engine, spec: DaemonSpec): Promis
 async function shutdownIdleDaemon(ctx: ACtx, engine: Engine, docker: Dockerode): Promise<void> {
   const spec = engine.daemon
   if (!spec) return
-  const running = await docker.listContainers({filters: {status: ['running', 'restarting']}})
+  const running = await call(ctx, engine, 'docker ps', abortSignal => docker.listContainers({filters: {status: ['running', 'restarting']}, abortSignal}))
   if (running.length > 0) return
   let p = ctx.cache.get(stopKey(spec)) as Promise<unknown> | undefined
   if (!p) {
@@ -127,16 +172,16 @@ async function shutdownIdleDaemon(ctx: ACtx, engine: Engine, docker: Dockerode):
     p.catch(() => ctx.cache.delete(stopKey(spec)))
   }
   await p
-  forgetPing(ctx, engine)
+  forgetEngineState(ctx.cache, engine)
 }
 
 // ---------------------------------------------------------------------------------------
 // container operations
 
 /** The last lines a container printed (its json-file log), demultiplexed. */
-async function lastLogLines(docker: Dockerode, id: string, tty: boolean, lines = 8): Promise<string[]> {
+async function lastLogLines(ctx: Ctx, engine: Engine, docker: Dockerode, id: string, tty: boolean, lines = 8): Promise<string[]> {
   try {
-    const raw = (await docker.getContainer(id).logs({stdout: true, stderr: true, tail: lines, follow: false})) as unknown as Buffer
+    const raw = (await call(ctx, engine, `docker logs ${id}`, abortSignal => docker.getContainer(id).logs({stdout: true, stderr: true, tail: lines, follow: false, abortSignal}))) as unknown as Buffer
     let text = ''
     if (tty) text = raw.toString('utf8')
     else {
@@ -152,10 +197,10 @@ async function lastLogLines(docker: Dockerode, id: string, tty: boolean, lines =
   }
 }
 
-async function exitedError(docker: Dockerode, name: string, info: Inspect): Promise<Error> {
+async function exitedError(ctx: Ctx, engine: Engine, docker: Dockerode, name: string, info: Inspect): Promise<Error> {
   const s = info.State
   const why = s.OOMKilled ? 'was killed for lack of memory' : `exited with code ${s.ExitCode}`
-  const lines = await lastLogLines(docker, info.Id, info.Config.Tty)
+  const lines = await lastLogLines(ctx, engine, docker, info.Id, info.Config.Tty)
   const err = s.Error ? ` (${s.Error})` : ''
   return new Error(`container ${name} ${why} right after start${err}${lines.length ? `; its last output:\n  ${lines.join('\n  ')}` : '; it printed nothing'}`)
 }
@@ -164,11 +209,12 @@ function ensureImageTimeout(kw: DockerKeywords): number {
   return Math.max(kw.start_timeout, PULL_TIMEOUT_FLOOR)
 }
 
-/** Pulls the image when the policy asks for it. Returns true when it pulled. */
-async function ensureImage(ctx: ACtx, docker: Dockerode): Promise<boolean> {
+/** Pulls the image when the policy asks for it. Returns true when it pulled. A pull has its own bound, added to the action's. */
+async function ensureImage(ctx: ACtx, docker: Dockerode, deadline: ActionDeadline): Promise<boolean> {
   const {image, image_pull_policy: policy} = ctx.resource.kw
-  if (policy === 'once' && (await imagePresent(docker, image))) return false
+  if (policy === 'once' && (await imagePresent(docker, image, ctx.signal))) return false
   ctx.log.info(`pulling docker image ${image}`)
+  deadline.extend(ensureImageTimeout(ctx.resource.kw))
   await pullImage(docker, image, {
     timeoutMs: ensureImageTimeout(ctx.resource.kw),
     progress: line => ctx.log.info(line),
@@ -178,58 +224,68 @@ async function ensureImage(ctx: ACtx, docker: Dockerode): Promise<boolean> {
   return true
 }
 
-/** The netns owner's container, which must run for this one to start. */
-async function runningOwner(ctx: Ctx, docker: Dockerode): Promise<{rid: string; name: string; info: Inspect} | undefined> {
+/** The netns owner's container, which must be ours and run for this one to start. */
+async function runningOwner(ctx: Ctx, engine: Engine, docker: Dockerode): Promise<{rid: string; name: string; info: Inspect} | undefined> {
   const rid = netnsOwner(ctx.resource)
   if (!rid) return undefined
   const name = ownerName(ctx.service, rid)
-  const info = await inspectContainer(docker, name)
-  if (!isUp(info)) throw new Error(`${ctx.resource.rid}: its netns owner ${rid} (container ${name}) is ${info ? 'not running' : 'missing'}: start ${rid} first`)
-  return {rid, name, info: info!}
+  const found = classify(ctx, name, rid, await inspectContainer(ctx, engine, docker, name))
+  if (found.kind === 'foreign') throw new Error(`${ctx.resource.rid}: its netns owner ${rid}: ${found.reason}`)
+  if (found.kind === 'absent' || !isUp(found.info)) throw new Error(`${ctx.resource.rid}: its netns owner ${rid} (container ${name}) is ${found.kind === 'ours' ? 'not running' : 'missing'}: start ${rid} first`)
+  return {rid, name, info: found.info}
 }
 
 async function createContainer(ctx: ACtx, engine: Engine, docker: Dockerode, verb: 'run' | 'create'): Promise<Dockerode.Container> {
-  const info = await engineInfo(engine.address, ctx.cache)
+  const info = await engineInfo(engine.address, ctx.cache, ctx.signal)
   const spec = containerSpec(ctx.resource, ctx.service, info.CgroupDriver)
   ctx.log.info(commandLine([...engine.cli, ...cliArgs(spec, verb)]))
+  return call(ctx, engine, `docker ${verb} ${spec.name}`, abortSignal => docker.createContainer({...createOptions(spec), abortSignal}))
+}
+
+async function startContainer(ctx: ACtx, engine: Engine, docker: Dockerode, id: string, what: string): Promise<void> {
   try {
-    return await docker.createContainer(createOptions(spec))
+    await call(ctx, engine, what, abortSignal => docker.getContainer(id).start({abortSignal}))
   } catch (error) {
-    throw new Error(`docker ${verb} ${spec.name}: ${engineMessage(error)}`)
+    // 304: already started
+    if (statusCode(error) !== 304) throw error
   }
 }
 
 async function stopContainer(ctx: ACtx, engine: Engine, docker: Dockerode, info: Inspect): Promise<void> {
   ctx.log.info(commandLine([...engine.cli, 'stop', info.Id]))
+  const t = Math.ceil(ctx.resource.kw.stop_timeout / 1000)
   try {
-    await docker.getContainer(info.Id).stop({t: Math.ceil(ctx.resource.kw.stop_timeout / 1000)})
+    // the engine answers only once the container is down: the grace period plus a margin
+    await call(ctx, engine, `docker stop ${containerName(ctx.service, ctx.resource)}`, abortSignal => docker.getContainer(info.Id).stop({t, abortSignal}), ctx.resource.kw.stop_timeout + STOP_MARGIN_MS)
   } catch (error) {
     // 304: it stopped on its own meanwhile
-    if (statusCode(error) !== 304) throw new Error(`docker stop ${containerName(ctx.service, ctx.resource)}: ${engineMessage(error)}`)
+    if (statusCode(error) !== 304) throw error
   }
   ctx.log.info(`output:\n${info.Id}`)
 }
 
-async function removeContainer(ctx: ACtx, engine: Engine, docker: Dockerode, name: string, force = false): Promise<void> {
+/** Removes our container by its id (never by name: another container may have taken the name meanwhile). */
+async function removeContainer(ctx: ACtx, engine: Engine, docker: Dockerode, info: Pick<Inspect, 'Id' | 'Name'>, force = false): Promise<void> {
+  const name = info.Name.replace(/^\//, '')
   ctx.log.info(commandLine([...engine.cli, 'rm', ...(force ? ['-f'] : []), name]))
   try {
-    await docker.getContainer(name).remove({force})
+    await call(ctx, engine, `docker rm ${name}`, abortSignal => docker.getContainer(info.Id).remove({force, abortSignal}))
   } catch (error) {
-    if (statusCode(error) !== 404) throw new Error(`docker rm ${name}: ${engineMessage(error)}`)
+    if (statusCode(error) !== 404) throw error
   }
 }
 
-async function waitDown(ctx: ACtx, docker: Dockerode, name: string): Promise<void> {
-  await ctx.waitFor('down status', async () => !isUp(await inspectContainer(docker, name)), {timeoutMs: 10_000, intervalMs: 100})
+async function waitDown(ctx: ACtx, engine: Engine, docker: Dockerode, id: string): Promise<void> {
+  await ctx.waitFor('down status', async () => !isUp(await inspectContainer(ctx, engine, docker, id)), {timeoutMs: DOWN_WAIT_MS, intervalMs: 100})
 }
 
-async function waitOperational(ctx: ACtx, docker: Dockerode, name: string): Promise<void> {
+async function waitOperational(ctx: ACtx, engine: Engine, docker: Dockerode, name: string, id: string): Promise<void> {
   let startedAt = ''
   let upSince = 0
   const check = async (): Promise<Inspect> => {
-    const i = await inspectContainer(docker, name)
+    const i = await inspectContainer(ctx, engine, docker, id)
     if (!i) throw new Error(`container ${name} disappeared right after start`)
-    if (!i.State.Running && !i.State.Restarting && (i.State.Status === 'exited' || i.State.Status === 'dead')) throw await exitedError(docker, name, i)
+    if (!i.State.Running && !i.State.Restarting && (i.State.Status === 'exited' || i.State.Status === 'dead')) throw await exitedError(ctx, engine, docker, name, i)
     return i
   }
   await ctx.waitFor(
@@ -252,11 +308,6 @@ async function waitOperational(ctx: ACtx, docker: Dockerode, name: string): Prom
     },
     {timeoutMs: Math.max(ctx.resource.kw.start_timeout, OPERATIONAL_MS * 10), intervalMs: 100},
   )
-}
-
-/** A context for an undo step: its own changes are not journaled again. */
-function undoContext(ctx: ACtx, action: StepAction): ACtx {
-  return {...ctx, action, journal: {undo: () => undefined}}
 }
 
 // ---------------------------------------------------------------------------------------
@@ -348,7 +399,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
       case 'start':
         return [
           ...describeDaemonStart(svc),
-          ...(netnsOwner(res) ? [`check that the netns owner ${netnsOwner(res)} (container ${ownerName(svc, netnsOwner(res)!)}) runs`] : []),
+          `check that a container named ${name}, if any, is labelled for this service, its id and ${res.rid} (else fail: it is not ours)`,
+          ...(netnsOwner(res) ? [`check that the netns owner ${netnsOwner(res)} (container ${ownerName(svc, netnsOwner(res)!)}) is ours and runs`] : []),
           `${commandLine([...cli, 'start', name])}  (when the container exists and is stopped)`,
           ...describeCreate(res, svc, 'run'),
           `wait for up status (at most ${secs(res.kw.start_timeout)}), then for container operational (running ${OPERATIONAL_MS} ms without restarting)`,
@@ -373,20 +425,27 @@ export const dockerDriver: Driver<DockerKeywords> = {
     const label = dockerDriver.label(ctx.resource, ctx.service)
     const name = containerName(ctx.service, ctx.resource)
     const down = (level: StatusLogEntry['level'], message: string, extra: Partial<ResourceStatus> = {}): ResourceStatus => ({status: 'down', label, log: [{level, message}], ...extra})
+    // the engine did not answer: what runs is unknown, which is never "down"
+    const unknown = (reason: string): ResourceStatus => ({status: 'warn', label, log: [{level: 'warn', message: `${reason}: the state of container ${name} is unknown`}]})
     let engine: Engine
     try {
       engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
     } catch (error) {
-      return down('warn', (error as Error).message)
+      return {status: 'warn', label, log: [{level: 'warn', message: (error as Error).message}]}
     }
-    if (!(await engineAnswers(ctx, engine))) return down('warn', 'docker daemon is not running')
+    const st = await engineState(ctx.cache, engine)
+    if (st.kind === 'unknown') return unknown(st.reason)
+    if (st.kind === 'not started') return down('warn', 'docker daemon is not running')
     let info: Inspect | undefined
     try {
-      info = await (await engineReader(engine.address, ctx.cache)).get<Inspect>(`/containers/${encodeURIComponent(name)}/json`)
+      info = await (await engineReader(engine.address, ctx.cache)).get<Inspect>(`docker inspect ${name}`, `/containers/${encodeURIComponent(name)}/json`, {timeoutMs: STATUS_CALL_TIMEOUT_MS, signal: ctx.signal})
     } catch (error) {
-      return down('warn', `docker inspect ${name}: ${engineMessage(error)}`)
+      return error instanceof EngineError && error.unreachable ? unknown(error.message) : {status: 'warn', label, log: [{level: 'warn', message: (error as Error).message}]}
     }
-    if (!info) return down('info', `container ${name} does not exist`, {provisioned: false})
+    const found = classify(ctx, name, ctx.resource.rid, info)
+    if (found.kind === 'absent') return down('info', `container ${name} does not exist`, {provisioned: false})
+    if (found.kind === 'foreign') return {status: 'warn', label, log: [{level: 'warn', message: found.reason}]}
+    info = found.info
     const log: StatusLogEntry[] = []
     const image = ctx.resource.kw.image
     if (info.Config.Image !== image)
@@ -400,128 +459,145 @@ export const dockerDriver: Driver<DockerKeywords> = {
     return {status: 'down', label, log, provisioned: true}
   },
 
-  async start(ctx): Promise<ChangeResult> {
-    const {engine, docker} = await readyEngine(ctx)
-    const name = containerName(ctx.service, ctx.resource)
-    let info = await inspectContainer(docker, name)
-    if (isUp(info)) return 'unchanged'
-    const owner = await runningOwner(ctx, docker)
-    if (info && owner) {
-      // docker pins container:<name> to the owner's id at create: a recreated owner leaves this one unstartable
-      const mode = info.HostConfig.NetworkMode ?? ''
-      const target = mode.startsWith('container:') ? mode.slice('container:'.length) : undefined
-      if (target !== owner.name && target !== owner.info.Id && `/${target}` !== owner.info.Name) {
-        ctx.log.info(`container ${name} joined the network namespace of ${target ?? mode}, not of ${owner.rid}'s current container: recreate it`)
-        await removeContainer(ctx, engine, docker, name, true)
-        info = undefined
+  start(actionCtx): Promise<ChangeResult> {
+    const name = containerName(actionCtx.service, actionCtx.resource)
+    return bounded(actionCtx, `start ${name}`, startBound(actionCtx.resource.kw), async (ctx, deadline) => {
+      const {engine, docker} = await readyEngine(ctx, deadline, `docker start ${name}`)
+      const found = await findContainer(ctx, engine, docker)
+      if (found.kind === 'foreign') throw new Error(found.reason)
+      let info = found.kind === 'ours' ? found.info : undefined
+      if (isUp(info)) return 'unchanged'
+      const owner = await runningOwner(ctx, engine, docker)
+      if (info && owner) {
+        // docker pins container:<name> to the owner's id at create: a recreated owner leaves this one unstartable
+        const mode = info.HostConfig.NetworkMode ?? ''
+        const target = mode.startsWith('container:') ? mode.slice('container:'.length) : undefined
+        if (target !== owner.name && target !== owner.info.Id && `/${target}` !== owner.info.Name) {
+          ctx.log.info(`container ${name} joined the network namespace of ${target ?? mode}, not of ${owner.rid}'s current container: recreate it`)
+          await removeContainer(ctx, engine, docker, info, true)
+          info = undefined
+        }
       }
-    }
-    let created = false
-    let id: string
-    if (info) {
-      id = info.Id
-      ctx.log.info(commandLine([...engine.cli, 'start', id]))
-      try {
-        await docker.getContainer(id).start()
-      } catch (error) {
-        if (statusCode(error) !== 304) throw new Error(`docker start ${name}: ${engineMessage(error)}`)
+      let created = false
+      let id: string
+      if (info) {
+        id = info.Id
+        ctx.log.info(commandLine([...engine.cli, 'start', id]))
+        await startContainer(ctx, engine, docker, id, `docker start ${name}`)
+      } else {
+        await ensureImage(ctx, docker, deadline)
+        const c = await createContainer(ctx, engine, docker, 'run')
+        created = true
+        id = c.id
+        try {
+          await startContainer(ctx, engine, docker, id, `docker run ${name}`)
+        } catch (error) {
+          await call(undoContext(ctx, 'unprovision'), engine, `docker rm -f ${name}`, abortSignal => c.remove({force: true, abortSignal})).catch(() => undefined)
+          throw error
+        }
       }
-    } else {
-      await ensureImage(ctx, docker)
-      const c = await createContainer(ctx, engine, docker, 'run')
-      created = true
-      id = c.id
-      try {
-        await c.start()
-      } catch (error) {
-        await c.remove({force: true}).catch(() => undefined)
-        throw new Error(`docker run ${name}: ${engineMessage(error)}`)
-      }
-    }
-    ctx.log.info(`output:\n${id}`)
-    ctx.journal.undo(`stop ${name}`, async () => {
-      const u = undoContext(ctx, 'stop')
-      const now = await inspectContainer(docker, name)
-      if (isUp(now)) await stopContainer(u, engine, docker, now!)
-      if (created && now) await removeContainer(u, engine, docker, name, true)
-      await shutdownIdleDaemon(u, engine, docker)
-    })
-    await waitOperational(ctx, docker, name)
-    return 'changed'
-  },
-
-  async stop(ctx): Promise<ChangeResult> {
-    const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
-    if (!(await engineAnswers(ctx, engine, 2000))) {
-      // nothing can run in an engine that is down; a private one is simply not started
-      if (!engine.daemon) ctx.log.warn(`docker daemon is not running (${engine.address}): nothing to stop`)
-      return 'unchanged'
-    }
-    const docker = await dockerClient(engine.address, ctx.cache)
-    const name = containerName(ctx.service, ctx.resource)
-    const info = await inspectContainer(docker, name)
-    let change: ChangeResult = 'unchanged'
-    if (info && isUp(info)) {
-      await stopContainer(ctx, engine, docker, info)
-      change = 'changed'
-    }
-    // rm = true: also a container found stopped (exited on its own) goes, so the next start recreates it
-    if (info && ctx.resource.kw.rm) {
-      await removeContainer(ctx, engine, docker, name)
-      change = 'changed'
-    }
-    if (change === 'changed') {
-      await waitDown(ctx, docker, name)
-      ctx.journal.undo(`start ${name}`, async () => {
-        await dockerDriver.start(undoContext(ctx, 'start'))
+      ctx.log.info(`output:\n${id}`)
+      ctx.journal.undo(`stop ${name}`, async () => {
+        const u = undoContext(ctx, 'stop')
+        const now = await inspectContainer(u, engine, docker, id)
+        if (isUp(now)) await stopContainer(u, engine, docker, now!)
+        if (created && now) await removeContainer(u, engine, docker, now, true)
+        await shutdownIdleDaemon(u, engine, docker)
       })
-    }
-    await shutdownIdleDaemon(ctx, engine, docker)
-    return change
-  },
-
-  async provision(ctx): Promise<ChangeResult> {
-    const {engine, docker} = await readyEngine(ctx)
-    const name = containerName(ctx.service, ctx.resource)
-    const pulled = await ensureImage(ctx, docker)
-    if (await inspectContainer(docker, name)) return pulled ? 'changed' : 'unchanged'
-    const c = await createContainer(ctx, engine, docker, 'create')
-    ctx.log.info(`output:\n${c.id}`)
-    ctx.journal.undo(`remove ${name}`, async () => {
-      await removeContainer(undoContext(ctx, 'unprovision'), engine, docker, name, true)
+      await waitOperational(ctx, engine, docker, name, id)
+      return 'changed'
     })
-    return 'changed'
   },
 
-  async unprovision(ctx): Promise<ChangeResult> {
-    const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
-    if (engine.daemon && (await daemonPid(engine.daemon)) === undefined && !(await engineAnswers(ctx, engine))) {
-      // a private engine never started holds nothing; one that is down still holds the container:
-      // start it to remove the container, then it stops again when idle
-      if (!existsSync(engine.daemon.dataRoot)) return 'unchanged'
-      await ensureDaemon(ctx, engine, engine.daemon)
-    }
-    if (!(await engineAnswers(ctx, engine, 2000))) throw new Error(`docker daemon is not running (${engine.address})`)
-    const docker = await dockerClient(engine.address, ctx.cache)
-    const name = containerName(ctx.service, ctx.resource)
-    const info = await inspectContainer(docker, name)
-    let change: ChangeResult = 'unchanged'
-    if (info) {
-      if (isUp(info)) await stopContainer(ctx, engine, docker, info)
-      await removeContainer(ctx, engine, docker, name, true)
-      change = 'changed'
-    }
-    await shutdownIdleDaemon(ctx, engine, docker)
-    return change
+  stop(actionCtx): Promise<ChangeResult> {
+    const name = containerName(actionCtx.service, actionCtx.resource)
+    return bounded(actionCtx, `stop ${name}`, stopBound(actionCtx.resource.kw), async ctx => {
+      const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
+      // a private daemon not started holds nothing running
+      if ((await answeringEngine(ctx, engine, `docker stop ${name}`)) === 'not started') return 'unchanged'
+      const docker = await dockerClient(engine.address, ctx.cache)
+      const found = await findContainer(ctx, engine, docker)
+      if (found.kind === 'foreign') {
+        // not ours: never stopped; a running one under our name is not "stopped" either
+        if (isUp(found.info)) throw new Error(`docker stop ${name}: ${found.reason}`)
+        ctx.log.warn(found.reason)
+        return 'unchanged'
+      }
+      const info = found.kind === 'ours' ? found.info : undefined
+      let change: ChangeResult = 'unchanged'
+      if (info && isUp(info)) {
+        await stopContainer(ctx, engine, docker, info)
+        change = 'changed'
+      }
+      // rm = true: also a container found stopped (exited on its own) goes, so the next start recreates it
+      if (info && ctx.resource.kw.rm) {
+        await removeContainer(ctx, engine, docker, info)
+        change = 'changed'
+      }
+      if (change === 'changed') {
+        await waitDown(ctx, engine, docker, info!.Id)
+        ctx.journal.undo(`start ${name}`, async () => {
+          await dockerDriver.start(undoContext(ctx, 'start'))
+        })
+      }
+      await shutdownIdleDaemon(ctx, engine, docker)
+      return change
+    })
+  },
+
+  provision(actionCtx): Promise<ChangeResult> {
+    const name = containerName(actionCtx.service, actionCtx.resource)
+    return bounded(actionCtx, `provision ${name}`, startBound(actionCtx.resource.kw), async (ctx, deadline) => {
+      const {engine, docker} = await readyEngine(ctx, deadline, `docker create ${name}`)
+      const found = await findContainer(ctx, engine, docker)
+      if (found.kind === 'foreign') throw new Error(found.reason)
+      const pulled = await ensureImage(ctx, docker, deadline)
+      if (found.kind === 'ours') return pulled ? 'changed' : 'unchanged'
+      const c = await createContainer(ctx, engine, docker, 'create')
+      ctx.log.info(`output:\n${c.id}`)
+      ctx.journal.undo(`remove ${name}`, async () => {
+        await removeContainer(undoContext(ctx, 'unprovision'), engine, docker, {Id: c.id, Name: name}, true)
+      })
+      return 'changed'
+    })
+  },
+
+  unprovision(actionCtx): Promise<ChangeResult> {
+    const name = containerName(actionCtx.service, actionCtx.resource)
+    return bounded(actionCtx, `unprovision ${name}`, stopBound(actionCtx.resource.kw), async (ctx, deadline) => {
+      const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
+      if (engine.daemon && (await answeringEngine(ctx, engine, `docker rm ${name}`)) === 'not started') {
+        // a private engine never started holds nothing; one that is down still holds the container:
+        // start it to remove the container, then it stops again when idle
+        if (!existsSync(engine.daemon.dataRoot)) return 'unchanged'
+        await ensureDaemon(ctx, engine, engine.daemon, deadline)
+      }
+      if ((await answeringEngine(ctx, engine, `docker rm ${name}`)) !== 'answering') throw new Error(`docker rm ${name}: ${engine.daemon?.title ?? 'the docker daemon'} is not running (${engine.address})`)
+      const docker = await dockerClient(engine.address, ctx.cache)
+      const found = await findContainer(ctx, engine, docker)
+      // not ours: never stopped nor removed, and the name stays taken: unprovision is not done
+      if (found.kind === 'foreign') throw new Error(`docker rm ${name}: ${found.reason}`)
+      let change: ChangeResult = 'unchanged'
+      if (found.kind === 'ours') {
+        if (isUp(found.info)) await stopContainer(ctx, engine, docker, found.info)
+        await removeContainer(ctx, engine, docker, found.info, true)
+        change = 'changed'
+      }
+      await shutdownIdleDaemon(ctx, engine, docker)
+      return change
+    })
   },
 
   capabilities: {
     async netns(ctx): Promise<NetnsInfo | undefined> {
       const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
-      if (!(await engineAnswers(ctx, engine))) return undefined
-      const info = await inspectContainer(await dockerClient(engine.address, ctx.cache), containerName(ctx.service, ctx.resource))
-      if (!isUp(info) || !info!.State.Pid) return undefined
-      return {pid: info!.State.Pid, path: `/proc/${info!.State.Pid}/ns/net`}
+      const name = containerName(ctx.service, ctx.resource)
+      // unknown is not "not running": the caller fails naming why instead of acting on a guess
+      if ((await answeringEngine(ctx, engine, `the network namespace of ${name}`)) === 'not started') return undefined
+      const found = await findContainer(ctx, engine, await dockerClient(engine.address, ctx.cache))
+      if (found.kind === 'foreign') throw new Error(found.reason)
+      if (found.kind === 'absent' || !isUp(found.info) || !found.info.State.Pid) return undefined
+      return {pid: found.info.State.Pid, path: `/proc/${found.info.State.Pid}/ns/net`}
     },
   },
 }

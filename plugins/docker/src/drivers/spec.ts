@@ -15,6 +15,23 @@ export const LABEL_ID = 'com.svcmgr.id'
 type Res = Pick<Resource<DockerKeywords>, 'rid' | 'index' | 'kw'>
 type Svc = Pick<ServiceView, 'name' | 'id'>
 
+/**
+ * Whether a container is one svcmgr made for this service and rid: its labels name the
+ * service, the service's DEFAULT id and the rid. A container by the same name without them
+ * (made by hand, or for another service or id) is foreign: never adopted, stopped or removed.
+ * Containers of svcmgr versions before the id label carry service and rid only: accepted.
+ */
+export type Ownership = {readonly owned: true} | {readonly owned: false; readonly reason: string}
+
+export function ownership(labels: Readonly<Record<string, string>> | null | undefined, name: string, svc: Svc, rid: string): Ownership {
+  const l = labels ?? {}
+  const id = l[LABEL_ID]
+  if (l[LABEL_SERVICE] === svc.name && l[LABEL_RID] === rid && (id === undefined || id === svc.id)) return {owned: true}
+  const ours = Object.entries(l).filter(([k]) => k.startsWith('com.svcmgr.')).map(([k, v]) => `${k}=${v}`)
+  const labelText = ours.length ? `labels ${ours.join(', ')}` : 'no com.svcmgr labels'
+  return {owned: false, reason: `container ${name} exists but was not created by svcmgr for ${svc.name} ${rid} (id ${svc.id}; it has ${labelText}): remove or rename it`}
+}
+
 /** "<svc>.container.<index>", the seed's svc2.container.3. */
 export function containerName(svc: Pick<ServiceView, 'name'>, res: Pick<Resource, 'index'>): string {
   return `${svc.name}.container.${res.index}`

@@ -31,22 +31,80 @@ export function normalizeAddress(address: string): string {
   return p.kind === 'unix' ? `unix://${p.socketPath}` : `tcp://${p.host}:${p.port}`
 }
 
-/** GET /_ping with a hard deadline. Never throws: false when nothing answers "OK" in time. */
-export function pingAddress(address: string, timeoutMs = 1500): Promise<boolean> {
+export function secs(ms: number): string {
+  return `${Math.round(ms / 100) / 10}s`
+}
+
+/** Where an address points, in words: the socket path or host:port. */
+export function addressPlace(address: string): string {
+  try {
+    const t = parseAddress(address)
+    return t.kind === 'unix' ? t.socketPath : `${t.host}:${t.port}`
+  } catch {
+    return address
+  }
+}
+
+/** Why a request got no answer, from its socket error; undefined when the error is not about reaching the engine. */
+export function unreachableReason(error: unknown, address: string): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as NodeJS.ErrnoException).code : undefined
+  const place = addressPlace(address)
+  switch (code) {
+    case 'ENOENT':
+      return `docker daemon socket ${place} missing`
+    case 'ECONNREFUSED':
+      return `connection refused on ${place}`
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied on ${place}`
+    case 'ENOTSOCK':
+      return `${place} is not a socket`
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `the docker daemon at ${place} closed the connection`
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot reach the docker daemon at ${place} (${code})`
+    default:
+      return undefined
+  }
+}
+
+export function noAnswer(address: string, ms: number): string {
+  return `no answer from the docker daemon at ${addressPlace(address)} after ${secs(ms)}`
+}
+
+/** The ping that decides whether an engine answers at all. */
+export const PING_TIMEOUT_MS = 5_000
+
+export type EngineProbe =
+  | {readonly answering: true}
+  | {readonly answering: false; readonly kind: 'missing' | 'refused' | 'denied' | 'timeout' | 'other'; readonly reason: string}
+
+const KINDS: Record<string, 'missing' | 'refused' | 'denied'> = {ENOENT: 'missing', ECONNREFUSED: 'refused', EACCES: 'denied', EPERM: 'denied'}
+
+/**
+ * GET /_ping with a hard deadline. Never throws: says whether the engine answered "OK", and
+ * when it did not, why (socket missing, connection refused, permission denied, no answer).
+ */
+export function probeAddress(address: string, timeoutMs = PING_TIMEOUT_MS): Promise<EngineProbe> {
   let target: ParsedAddress
   try {
     target = parseAddress(address)
-  } catch {
-    return Promise.resolve(false)
+  } catch (error) {
+    return Promise.resolve({answering: false, kind: 'other', reason: (error as Error).message})
   }
   return new Promise(resolve => {
     let done = false
-    const finish = (ok: boolean) => {
+    const finish = (p: EngineProbe) => {
       if (done) return
       done = true
       clearTimeout(timer)
       req.destroy()
-      resolve(ok)
+      resolve(p)
     }
     const req = request(
       {
@@ -59,12 +117,22 @@ export function pingAddress(address: string, timeoutMs = 1500): Promise<boolean>
         let body = ''
         res.setEncoding('utf8')
         res.on('data', (c: string) => (body += c))
-        res.on('end', () => finish(res.statusCode === 200 && body.trim() === 'OK'))
-        res.on('error', () => finish(false))
+        res.on('end', () =>
+          finish(res.statusCode === 200 && body.trim() === 'OK' ? {answering: true} : {answering: false, kind: 'other', reason: `${addressPlace(address)} answered /_ping with HTTP ${res.statusCode} ${JSON.stringify(body.trim().slice(0, 80))}, not as a docker daemon`}),
+        )
+        res.on('error', error => finish({answering: false, kind: 'other', reason: unreachableReason(error, address) ?? `reading /_ping from ${addressPlace(address)}: ${error.message}`}))
       },
     )
-    const timer = setTimeout(() => finish(false), timeoutMs)
-    req.on('error', () => finish(false))
+    const timer = setTimeout(() => finish({answering: false, kind: 'timeout', reason: noAnswer(address, timeoutMs)}), timeoutMs)
+    req.on('error', error => {
+      const code = (error as NodeJS.ErrnoException).code ?? ''
+      finish({answering: false, kind: KINDS[code] ?? 'other', reason: unreachableReason(error, address) ?? `${addressPlace(address)}: ${error.message}`})
+    })
     req.end()
   })
+}
+
+/** GET /_ping with a hard deadline. Never throws: false when nothing answers "OK" in time. */
+export async function pingAddress(address: string, timeoutMs = 1500): Promise<boolean> {
+  return (await probeAddress(address, timeoutMs)).answering
 }

@@ -14,6 +14,7 @@ import {existsSync} from 'node:fs'
 import type Dockerode from 'dockerode'
 import type {DriverSettings, ServiceView} from 'svcmgr'
 import {DEFAULT_ADDRESS, DEFAULT_SOCKET, normalizeAddress, parseAddress, pingAddress} from './address.js'
+import {CALL_TIMEOUT_MS, type CallOptions, engineCall} from './calls.js'
 import {type DaemonSpec, ownEngineSocket, serviceDaemonSpec} from './daemon.js'
 
 export interface Engine {
@@ -83,8 +84,8 @@ export async function createClient(address: string): Promise<Dockerode> {
  * cost of a `print status` that only needs GET requests.
  */
 export interface EngineReader {
-  /** GET <path>: the decoded JSON, or undefined on a 404. */
-  get<T>(path: string): Promise<T | undefined>
+  /** GET <path> under a deadline: the decoded JSON, or undefined on a 404. Throws an EngineError starting with `what`. */
+  get<T>(what: string, path: string, options?: Partial<CallOptions>): Promise<T | undefined>
 }
 
 export async function createReader(address: string): Promise<EngineReader> {
@@ -92,14 +93,16 @@ export async function createReader(address: string): Promise<EngineReader> {
   const target = parseAddress(address)
   const modem = target.kind === 'unix' ? new Modem({socketPath: target.socketPath}) : new Modem({host: target.host, port: target.port, protocol: 'http'})
   return {
-    get: <T>(path: string) =>
-      new Promise<T | undefined>((resolve, reject) => {
-        modem.dial({path, method: 'GET', statusCodes: {200: true, 404: 'not found', 500: 'server error'}}, (error, data) => {
-          if (error && statusCode(error) === 404) resolve(undefined)
-          else if (error) reject(error)
-          else resolve(data as T)
-        })
-      }),
+    get: <T>(what: string, path: string, options: Partial<CallOptions> = {}) =>
+      engineCall(what, address, {timeoutMs: options.timeoutMs ?? CALL_TIMEOUT_MS, signal: options.signal}, abortSignal =>
+        new Promise<T | undefined>((resolve, reject) => {
+          modem.dial({path, method: 'GET', abortSignal, statusCodes: {200: true, 404: 'not found', 500: 'server error'}} as Parameters<typeof modem.dial>[0], (error, data) => {
+            if (error && statusCode(error) === 404) resolve(undefined)
+            else if (error) reject(error)
+            else resolve(data as T)
+          })
+        }),
+      ),
   }
 }
 
@@ -114,8 +117,11 @@ export function dockerClient(address: string, cache: Cache): Promise<Dockerode> 
 }
 
 /** Engine facts (CgroupDriver, ...), fetched once per command. */
-export function engineInfo(address: string, cache: Cache): Promise<{CgroupDriver?: string; ServerVersion?: string}> {
-  return memo(cache, `docker:info:${address}`, async () => (await dockerClient(address, cache)).info())
+export function engineInfo(address: string, cache: Cache, signal?: AbortSignal): Promise<{CgroupDriver?: string; ServerVersion?: string}> {
+  return memo(cache, `docker:info:${address}`, async () => {
+    const docker = await dockerClient(address, cache)
+    return engineCall('docker info', address, {timeoutMs: CALL_TIMEOUT_MS, signal}, abortSignal => (docker as unknown as {info(o: {abortSignal: AbortSignal}): Promise<{CgroupDriver?: string}>}).info({abortSignal}))
+  })
 }
 
 /** The engine's HTTP status code of a dockerode error (404 for a missing container or image). */

@@ -192,6 +192,8 @@ export interface StartDaemonOptions {
   readonly timeoutMs: number
   /** Told the command line before the daemon is spawned. */
   readonly onSpawn?: (commandLine: readonly string[]) => void
+  /** Stops the wait (Ctrl-C, the action's deadline); a daemon already spawned keeps starting. */
+  readonly signal?: AbortSignal
 }
 
 /**
@@ -228,6 +230,7 @@ export async function startDaemon(spec: DaemonSpec, options: StartDaemonOptions)
       const tail = await logTail(spec.logFile)
       throw new DaemonError(`${spec.title} exited at start (${exited})${tail ? `; last lines of ${spec.logFile}:\n${tail}` : ''}`)
     }
+    if (options.signal?.aborted) throw new DaemonError(`waiting for ${spec.title} to answer at ${spec.address}: interrupted`)
     if (Date.now() >= deadline) {
       if (child?.pid) process.kill(child.pid, 'SIGTERM')
       const tail = await logTail(spec.logFile)

@@ -1,11 +1,24 @@
 /** Image presence and pulls with throttled progress and a hard timeout. */
 import type {Readable} from 'node:stream'
 import type Dockerode from 'dockerode'
+import {CALL_TIMEOUT_MS, DeadlineError, engineCall} from './calls.js'
 import {engineMessage, statusCode} from './client.js'
+import {unreachableReason} from './address.js'
 
-export async function imagePresent(docker: Dockerode, image: string): Promise<boolean> {
+/** The engine address a dockerode client talks to, for messages. */
+function clientAddress(docker: Dockerode): string {
+  const m = docker.modem as unknown as {socketPath?: string; host?: string; port?: number}
+  return m.socketPath ? `unix://${m.socketPath}` : `tcp://${m.host}:${m.port}`
+}
+
+/** Whether the engine has the image, under a deadline (dockerode's image inspect takes no abort signal: dial directly). */
+export async function imagePresent(docker: Dockerode, image: string, signal?: AbortSignal): Promise<boolean> {
   try {
-    await docker.getImage(image).inspect()
+    await engineCall(`docker image inspect ${image}`, clientAddress(docker), {timeoutMs: CALL_TIMEOUT_MS, signal}, abortSignal =>
+      new Promise((resolve, reject) =>
+        docker.modem.dial({path: `/images/${encodeURIComponent(image)}/json`, method: 'GET', abortSignal, statusCodes: {200: true, 404: 'no such image', 500: 'server error'}} as Parameters<typeof docker.modem.dial>[0], (error, data) => (error ? reject(error) : resolve(data))),
+      ),
+    )
     return true
   } catch (error) {
     if (statusCode(error) === 404) return false
@@ -41,18 +54,29 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
   const timedOut = () => new Error(`docker pull ${image}: timed out after ${options.timeoutMs / 1000}s`)
   let stream: Readable
   let requestTimer: NodeJS.Timeout | undefined
-  const request = docker.pull(image) as Promise<Readable>
+  // the request itself is cancelled on the timeout and on the action's abort, not left hanging
+  const interrupted = () => new Error(`docker pull ${image}: ${options.signal?.reason instanceof DeadlineError ? options.signal.reason.message : 'interrupted'}`)
+  if (options.signal?.aborted) throw interrupted()
+  const cancel = new AbortController()
+  const onAbort = () => cancel.abort()
+  options.signal?.addEventListener('abort', onAbort, {once: true})
+  const request = docker.pull(image, {abortSignal: cancel.signal}) as Promise<Readable>
   try {
     stream = await Promise.race([
       request,
       new Promise<never>((_, reject) => (requestTimer = setTimeout(() => reject(timedOut()), options.timeoutMs))),
+      new Promise<never>((_, reject) => cancel.signal.addEventListener('abort', () => reject(options.signal?.aborted ? interrupted() : timedOut()), {once: true})),
     ])
   } catch (error) {
+    cancel.abort()
     // a stream that arrives after the timeout is closed at once
     request.then(s => s.destroy(), () => undefined)
-    throw error instanceof Error && error.message.startsWith(`docker pull ${image}:`) ? error : new Error(`docker pull ${image}: ${engineMessage(error)}`)
+    if (error instanceof Error && error.message.startsWith(`docker pull ${image}:`)) throw error
+    const reason = unreachableReason(error, clientAddress(docker))
+    throw new Error(`docker pull ${image}: ${reason ?? engineMessage(error)}`)
   } finally {
     clearTimeout(requestTimer)
+    options.signal?.removeEventListener('abort', onAbort)
   }
   const every = options.progressEveryMs ?? 5000
   const layers = new Map<string, {status: string; current: number; total: number}>()
@@ -81,7 +105,7 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
       } else resolve()
     }
     const timer = setTimeout(() => finish(timedOut()), Math.max(0, deadline - Date.now()))
-    const onAbort = () => finish(new Error(`docker pull ${image}: interrupted`))
+    const onAbort = () => finish(interrupted())
     options.signal?.addEventListener('abort', onAbort)
     stream.on('data', (chunk: Buffer) => {
       buf += chunk.toString('utf8')
@@ -113,5 +137,5 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
     stream.on('end', () => finish(failed ? new Error(`docker pull ${image}: ${failed}`) : undefined))
     stream.on('close', () => finish(failed ? new Error(`docker pull ${image}: ${failed}`) : undefined))
   })
-  if (!(await imagePresent(docker, image))) throw new Error(`docker pull ${image}: the engine reported no error, yet the image is not there`)
+  if (!(await imagePresent(docker, image, options.signal))) throw new Error(`docker pull ${image}: the engine reported no error, yet the image is not there`)
 }

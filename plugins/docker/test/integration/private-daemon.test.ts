@@ -111,6 +111,25 @@ describe('private docker daemon of a service', function () {
     expect(msgs.some(m => m.startsWith(`docker -H ${spec.address} start `))).to.equal(true)
   })
 
+  it('a private daemon whose process lives but does not answer (SIGSTOP): status warn, stop fails, its container keeps running', async () => {
+    const pid = (await daemonPid(spec))!
+    expect(pid).to.be.a('number')
+    process.kill(pid, 'SIGSTOP')
+    try {
+      const s = await h.status('container#1')
+      expect(s.status).to.equal('warn')
+      // the engine froze after the last probe or before it: either the probe or the inspect gets no answer
+      expect(s.log?.[0].message).to.match(new RegExp(`no answer from the docker daemon at ${spec.socket} after \\d+s: the state of container ${name}.container.1 is unknown$`))
+      let error: Error | undefined
+      await h.act('container#1', 'stop').catch(e => (error = e))
+      expect(error?.message).to.match(new RegExp(`^docker (stop|inspect) ${name}.container.1: .*no answer from the docker daemon at ${spec.socket} after \\d+s`))
+    } finally {
+      process.kill(pid, 'SIGCONT')
+    }
+    const own = new Docker({socketPath: spec.socket})
+    expect((await own.getContainer(`${name}.container.1`).inspect()).State.Running).to.equal(true)
+  })
+
   it('unprovision removes the containers, then the idle daemon stops', async () => {
     await h.act('container#2', 'unprovision')
     await h.act('container#1', 'unprovision')

@@ -127,12 +127,13 @@ describe('container.docker describe (dry run)', () => {
 
   it('start: docker start, else pull and docker run like the seed', () => {
     const lines = dockerDriver.describe('start', res(svc, 'container#3'), svc)
-    expect(lines[0]).to.equal('check that the netns owner container#1 (container svc2.container.1) runs')
-    expect(lines[1]).to.equal('docker start svc2.container.3  (when the container exists and is stopped)')
-    expect(lines[2]).to.equal('docker pull redis:3.0  (when the image is absent)')
-    expect(lines[3]).to.match(/^docker run -d --name=svc2\.container\.3 --net=container:svc2\.container\.1 --cgroup-parent \/svcmgr\.slice\/svc2\.slice\/container\.slice\/container\.3\.slice --label=com\.svcmgr\.service=svc2 --label=com\.svcmgr\.rid=container#3 --label=com\.svcmgr\.id=fd1196ad-fbf1-49bb-ab52-12ed2a1fbf0e redis:3\.0 {2}\(when the container does not exist/)
-    expect(lines[4]).to.match(/^wait for up status \(at most 60s\)/)
-    expect(dockerDriver.describe('start', res(svc, 'container#1'), svc)[2]).to.match(/--net=none .* google\/pause \/bin\/sh {2}/)
+    expect(lines[0]).to.equal('check that a container named svc2.container.3, if any, is labelled for this service, its id and container#3 (else fail: it is not ours)')
+    expect(lines[1]).to.equal('check that the netns owner container#1 (container svc2.container.1) is ours and runs')
+    expect(lines[2]).to.equal('docker start svc2.container.3  (when the container exists and is stopped)')
+    expect(lines[3]).to.equal('docker pull redis:3.0  (when the image is absent)')
+    expect(lines[4]).to.match(/^docker run -d --name=svc2\.container\.3 --net=container:svc2\.container\.1 --cgroup-parent \/svcmgr\.slice\/svc2\.slice\/container\.slice\/container\.3\.slice --label=com\.svcmgr\.service=svc2 --label=com\.svcmgr\.rid=container#3 --label=com\.svcmgr\.id=fd1196ad-fbf1-49bb-ab52-12ed2a1fbf0e redis:3\.0 {2}\(when the container does not exist/)
+    expect(lines[5]).to.match(/^wait for up status \(at most 60s\)/)
+    expect(dockerDriver.describe('start', res(svc, 'container#1'), svc)[3]).to.match(/--net=none .* google\/pause \/bin\/sh {2}/)
   })
 
   it('stop: docker stop -t, docker rm when rm = true', () => {
@@ -149,7 +150,7 @@ describe('container.docker describe (dry run)', () => {
     const p = compile({DEFAULT: {docker_data_dir: '/opt/bb/appdata', docker_daemon_args: '--ip 37.59.71.25'}, 'container#1': {type: 'docker', image: 'opensvc/busybox:date'}}, 'bb')
     const lines = dockerDriver.describe('start', res(p, 'container#1'), p)
     expect(lines[0]).to.equal("start the service's docker daemon when it is not running: dockerd --data-root /opt/bb/appdata --exec-root /var/lib/svcmgr/var/bb/docker/exec -H unix:///var/lib/svcmgr/var/bb/docker/docker.sock --pidfile /var/lib/svcmgr/var/bb/docker/docker.pid --iptables=false --ip6tables=false --ip-masq=false --bridge=none --ip 37.59.71.25")
-    expect(lines[1]).to.equal('docker -H unix:///var/lib/svcmgr/var/bb/docker/docker.sock start bb.container.1  (when the container exists and is stopped)')
+    expect(lines[2]).to.equal('docker -H unix:///var/lib/svcmgr/var/bb/docker/docker.sock start bb.container.1  (when the container exists and is stopped)')
     expect(dockerDriver.describe('stop', res(p, 'container#1'), p).at(-1)).to.equal("stop the service's docker daemon when no container runs in it any more")
   })
 

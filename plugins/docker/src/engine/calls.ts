@@ -1,0 +1,122 @@
+/**
+ * Deadlines on engine requests, and the reason an engine gave no answer. Every request to an
+ * engine goes through engineCall: it has its own deadline, follows the action's abort signal
+ * (Ctrl-C, SIGTERM, the resource's start/stop timeout), and fails with a message naming the
+ * call and what went wrong: socket missing, connection refused, permission denied, no answer.
+ */
+import {noAnswer, secs, unreachableReason} from './address.js'
+
+/** inspect, list, create, start, remove, logs, info */
+export const CALL_TIMEOUT_MS = 15_000
+/** docker stop waits the grace period itself: its request gets stop_timeout plus this. */
+export const STOP_MARGIN_MS = 10_000
+
+/** An engine error: statusCode when the engine answered (404, 304, 409...), unreachable when it did not answer. */
+export class EngineError extends Error {
+  constructor(message: string, readonly statusCode?: number, readonly unreachable = false) {
+    super(message)
+  }
+}
+
+/** The abort reason of an action whose overall bound passed (see actionDeadline). */
+export class DeadlineError extends Error {}
+
+function httpStatus(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'statusCode' in error ? (error as {statusCode?: number}).statusCode : undefined
+}
+
+/** The engine's own sentence of a docker-modem error. */
+function engineSentence(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const json = (error as {json?: {message?: string}}).json
+    if (json?.message) return json.message
+    if (error instanceof Error) return error.message.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '').trim()
+  }
+  return String(error)
+}
+
+export interface CallOptions {
+  readonly timeoutMs: number
+  /** The action's signal: Ctrl-C/SIGTERM, or its overall deadline (a DeadlineError reason). */
+  readonly signal?: AbortSignal
+}
+
+/**
+ * Runs one engine request under a deadline. `call` gets the signal to hand to dockerode
+ * (`abortSignal`) or docker-modem: on a timeout or an abort the request is destroyed, not left
+ * hanging. Throws an EngineError whose message starts with `what`.
+ */
+export async function engineCall<T>(what: string, address: string, options: CallOptions, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const parent = options.signal
+  const controller = new AbortController()
+  let fail!: (e: EngineError) => void
+  const stopped = new Promise<never>((_, reject) => (fail = reject))
+  const abortWith = (e: EngineError) => {
+    fail(e)
+    controller.abort(e)
+  }
+  const interrupted = () => {
+    const reason = parent?.reason
+    return new EngineError(`${what}: ${reason instanceof DeadlineError ? reason.message : 'interrupted'}`, undefined, true)
+  }
+  if (parent?.aborted) throw interrupted()
+  const onParent = () => abortWith(interrupted())
+  parent?.addEventListener('abort', onParent, {once: true})
+  const timer = setTimeout(() => abortWith(new EngineError(`${what}: ${noAnswer(address, options.timeoutMs)}`, undefined, true)), options.timeoutMs)
+  const request = call(controller.signal)
+  // once the race is decided, a late rejection of the request is expected, not unhandled
+  request.catch(() => undefined)
+  try {
+    return await Promise.race([request, stopped])
+  } catch (error) {
+    if (error instanceof EngineError) throw error
+    const reason = unreachableReason(error, address)
+    if (reason) throw new EngineError(`${what}: ${reason}`, undefined, true)
+    throw new EngineError(`${what}: ${engineSentence(error)}`, httpStatus(error))
+  } finally {
+    clearTimeout(timer)
+    parent?.removeEventListener('abort', onParent)
+  }
+}
+
+/**
+ * The overall bound of one driver action: a signal that aborts when `ms` passes (with a
+ * DeadlineError naming `what`) or when the parent (ctx.signal) aborts. extend() adds time,
+ * for a pull that has a longer bound of its own.
+ */
+export class ActionDeadline {
+  private readonly controller = new AbortController()
+  private timer: NodeJS.Timeout | undefined
+  private end: number
+  private total: number
+  private readonly onParent = () => this.controller.abort(this.parent.reason)
+
+  constructor(private readonly what: string, ms: number, private readonly parent: AbortSignal) {
+    this.end = Date.now() + ms
+    this.total = ms
+    if (parent.aborted) this.controller.abort(parent.reason)
+    else parent.addEventListener('abort', this.onParent, {once: true})
+    this.arm()
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  extend(ms: number): void {
+    this.end += ms
+    this.total += ms
+    this.arm()
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer)
+    this.parent.removeEventListener('abort', this.onParent)
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => this.controller.abort(new DeadlineError(`${this.what} not done within ${secs(this.total)}`)), Math.max(0, this.end - Date.now()))
+    this.timer.unref()
+  }
+}
