@@ -7,6 +7,7 @@ import type {ChangeResult, DriverSettings, StepAction} from '../drivers/api.js'
 import {createActionContext, createLogger, type ContextShared} from '../drivers/context.js'
 import type {EventSink, TaskState} from '../log/events.js'
 import {secretMasker} from '../log/mask.js'
+import {LinePrinterSink} from '../render/renderer.js'
 import type {Service, ServiceResource} from '../model/service.js'
 import type {Plan, PlanTask} from '../planner/types.js'
 import {RollbackJournal, type UndoOutcome} from './journal.js'
@@ -86,12 +87,15 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   }
   follow(options.signal, controller, 'interrupted')
   follow(options.rollbackCut, rollbackController, 'skipped')
-  // while the TTY renderer owns the terminal, a resource's messages show as its task's output
+  // while the TTY renderer owns the terminal, a resource's messages show as its task's output;
+  // once it has ended (the rollback) they show as lines: a finished listr task takes no output
   const taskOutputs = new Map<string, (message: string) => void>()
+  let afterList: EventSink | undefined
   const sink: EventSink = options.renderer !== 'tty' ? options.sink : {
     emit(e) {
       options.sink.emit(e)
-      if (e.rid && e.level !== 'debug') taskOutputs.get(e.rid)?.(e.message)
+      if (afterList) afterList.emit(e)
+      else if (e.rid && e.level !== 'debug') taskOutputs.get(e.rid)?.(e.message)
     },
   }
   // the tasks run under the action's signal, the undo steps (journaled during the tasks) under the rollback's
@@ -165,7 +169,12 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
             return {
               title: `${t.rid} ${t.op}`,
               task: async (_c: unknown, task: any) => {
-                const route = (message: string) => (task.output = message)
+                const route = (message: string) => {
+                  // display only: a task listr has let go of may refuse output, the event itself is already delivered
+                  try {
+                    task.output = message
+                  } catch {}
+                }
                 if (options.renderer === 'tty') taskOutputs.set(t.rid, route)
                 try {
                   await runTask(t)
@@ -197,6 +206,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   } catch (error) {
     firstError ??= mask((error as Error).message)
   }
+  if (options.renderer === 'tty') afterList = new LinePrinterSink()
 
   const stopped = interruption()
   const tasks = plan.tasks.map(t => outcomes.get(t.id) ?? (t.skip
@@ -214,7 +224,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     else svcLog.warn(`rollback: undo ${journal.size} change(s) made by this ${plan.action}, in reverse order`)
     rollback = await journal.rollback((entry, failure, skipped) => {
       const message = mask(skipped ? `rollback of ${entry.description} ${skipped}: left in place` : failure ? `rollback ${entry.description} failed: ${failure.message}` : `rolled back: ${entry.description}`)
-      options.sink.emit({time: new Date().toISOString(), level: failure || skipped ? 'error' : 'info', node: service.nodename, service: service.name, rid: entry.rid, action: plan.action, state: failure ? 'failed' : skipped ? 'not-run' : 'rolled-back', message})
+      sink.emit({time: new Date().toISOString(), level: failure || skipped ? 'error' : 'info', node: service.nodename, service: service.name, rid: entry.rid, action: plan.action, state: failure ? 'failed' : skipped ? 'not-run' : 'rolled-back', message})
     }, rollbackController.signal)
     rollback = rollback.map(u => ({...u, description: mask(u.description), ...(u.error ? {error: mask(u.error)} : {})}))
   } else if (!ok && journal.size > 0 && plan.tasks.some(t => t.phase === 'start')) {
