@@ -51,6 +51,9 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const lock = await acquireServiceLock(service.varDir, service.name, request.action, request.waitlockMs ?? 0)
   // from here to the lock's release a signal interrupts the action instead of ending the process
   const interrupts = enterInterruptScope()
+  // a crash that skips the finally below must not leave the lock behind either
+  const releaseOnExit = () => lock.release()
+  process.on('exit', releaseOnExit)
   try {
     const emit = (message: string, level: ActionEvent['level'] = 'info') =>
       bus.emit({time: new Date().toISOString(), level, node: service.nodename, service: service.name, action: request.action, message})
@@ -61,6 +64,7 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     const signal = receivedInterrupt()
     return {version: ACTION_RESULT_VERSION, service: service.name, action: request.action, dryRun: false, ok: result.ok, plan, result, ...(signal ? {signal} : {}), events: collector.events}
   } finally {
+    process.off('exit', releaseOnExit)
     lock.release()
     interrupts.close()
     logFile.close()

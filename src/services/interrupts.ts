@@ -58,6 +58,8 @@ function onSignal(signal: InterruptSignal): void {
     // a second hang-up is the same lost session, not an operator's decision to skip the undo
     write(`svcmgr: second signal (${signal}): the rest of the rollback is skipped`)
     active.cut.abort(`skipped after a second signal (${signal})`)
+  } else {
+    write(`svcmgr: ${signal}: already stopping, waiting for the running step to end`)
   }
 }
 
