@@ -1,13 +1,15 @@
 /** The shared shape of start, stop, restart, provision and unprovision. */
 import {Flags} from '@oclif/core'
+import {formatActionSummary} from '../render/action-summary.js'
 import {formatPlanText} from '../render/plan-text.js'
 import {LinePrinterSink, chooseRenderer} from '../render/renderer.js'
 import {type ActionRequest, runServiceAction} from '../services/actions.js'
+import {SIGNAL_EXIT_CODE} from '../services/interrupts.js'
 import type {Session} from '../services/session.js'
 import type {Selection, ServiceAction} from '../planner/types.js'
 import {checkDuration} from '../config/keywords.js'
 import {UsageError} from '../config/store.js'
-import {ActionFailedError, ServiceCommand, type SvcmgrCommand} from './base.js'
+import {ActionFailedError, EXIT, ServiceCommand, type SvcmgrCommand} from './base.js'
 
 const EXPECTED_ITEMS = {rid: 'rids, groups or group.types', tags: 'tags', subsets: 'subset names'} as const
 
@@ -74,9 +76,9 @@ export abstract class ActionCommand extends ServiceCommand {
 
 /**
  * Runs an action with the progress renderer the output calls for, then prints its result: the
- * plan for a dry run, the result document with --format json, and on failure what failed and
- * what was rolled back (ActionFailedError: exit code 1). Shared by the action commands and
- * `create --provision`.
+ * plan for a dry run, the result document with --format json, and on failure what was done, what
+ * was not, and what was rolled back (ActionFailedError: exit code 1, or 128 + the signal's number
+ * when a signal interrupted it). Shared by the action commands and `create --provision`.
  */
 export async function runAndReport(command: SvcmgrCommand, session: Session, request: Omit<ActionRequest, 'renderer' | 'progress'>, output: {format: 'text' | 'json'; verbose?: boolean; hint?: string}): Promise<void> {
   const renderer = chooseRenderer(output)
@@ -87,9 +89,10 @@ export async function runAndReport(command: SvcmgrCommand, session: Session, req
     return
   }
   const r = outcome.result!
-  if (output.format === 'json') command.printJson({version: outcome.version, service: outcome.service, action: outcome.action, ok: outcome.ok, error: r.error, tasks: r.tasks, rollback: r.rollback, events: outcome.events})
-  if (outcome.ok) return
-  const rolled = r.rollback.length > 0 ? ` Rolled back: ${r.rollback.map(u => `${u.rid} (${u.description}${u.ok ? '' : `: FAILED ${u.error}`})`).join(', ')}.` : ''
-  if (output.format !== 'json') command.logToStderr(`svcmgr: ${outcome.action} ${outcome.service} failed: ${r.error}.${rolled}${output.hint ? ` ${output.hint}` : ''}`)
-  throw new ActionFailedError(r.error)
+  const exitCode = outcome.signal ? SIGNAL_EXIT_CODE[outcome.signal] : outcome.ok ? EXIT.ok : EXIT.failed
+  if (output.format === 'json')
+    command.printJson({version: outcome.version, service: outcome.service, action: outcome.action, ok: outcome.ok, exitCode, error: r.error, ...(outcome.signal ? {signal: outcome.signal} : {}), tasks: r.tasks, notDone: r.notDone, rollback: r.rollback, events: outcome.events})
+  if (exitCode === EXIT.ok) return
+  if (output.format !== 'json') command.logToStderr(`svcmgr: ${formatActionSummary(outcome.action, outcome.service, r)}${output.hint && !outcome.ok ? `\n  ${output.hint}` : ''}`)
+  throw new ActionFailedError(r.error ?? r.interrupted ?? 'interrupted', exitCode)
 }

@@ -6,12 +6,21 @@ import {IniSyntaxError, iniProblems} from '../config/ini.js'
 import {SettingsError} from '../config/settings.js'
 import {UsageError} from '../config/store.js'
 import {PlanError} from '../planner/types.js'
+import {installInterruptHandlers, receivedInterrupt, restoreTerminal, SIGNAL_EXIT_CODE} from '../services/interrupts.js'
 import {Session} from '../services/session.js'
 
-/** Exit codes scripts rely on: 0 done, 1 the action failed, 2 bad usage or invalid config (nothing changed). */
+/**
+ * Exit codes scripts rely on: 0 done, 1 the action failed, 2 bad usage or invalid config (nothing
+ * changed), 129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM (see ../services/interrupts.ts).
+ */
 export const EXIT = {ok: 0, failed: 1, usage: 2} as const
 
-export class ActionFailedError extends Error {}
+/** An action that did not do all its work: already reported, it only carries the exit code. */
+export class ActionFailedError extends Error {
+  constructor(message: string, readonly exitCode: number = EXIT.failed) {
+    super(message)
+  }
+}
 
 const USAGE_ERRORS = [ConfigError, ConfigFormatError, IniSyntaxError, SettingsError, UsageError, PlanError]
 
@@ -21,6 +30,12 @@ export abstract class SvcmgrCommand extends Command {
   }
 
   private sessionPromise?: Promise<Session>
+
+  async init(): Promise<void> {
+    // bin/run.js installs them first thing; again here for commands run in-process
+    installInterruptHandlers()
+    await super.init()
+  }
 
   protected session(): Promise<Session> {
     this.sessionPromise ??= Session.open(this.config)
@@ -34,9 +49,12 @@ export abstract class SvcmgrCommand extends Command {
   async catch(error: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<never> {
     if (error.oclif?.exit !== undefined) throw error
     const usage = USAGE_ERRORS.some(E => error instanceof E)
-    const code = usage ? EXIT.usage : EXIT.failed
+    // an interrupted command exits with its signal's code whatever error it ended with
+    const signal = receivedInterrupt()
+    const code = signal ? SIGNAL_EXIT_CODE[signal] : error instanceof ActionFailedError ? error.exitCode : usage ? EXIT.usage : EXIT.failed
     if (!(error instanceof ActionFailedError)) this.logToStderr(`svcmgr: ${error.message}`)
     if (process.env.SVCMGR_DEBUG && !usage && error.stack) this.logToStderr(error.stack)
+    if (signal) restoreTerminal()
     return this.exit(code)
   }
 }

@@ -28,6 +28,12 @@ export interface KeywordSpec {
    * duration's milliseconds): return what was expected ("an IPv4 address") or undefined when fine.
    */
   readonly check?: (raw: string, parsed: KeywordValue) => string | undefined
+  /**
+   * The core masks this keyword's value in every log line, event and dry-run plan of the
+   * resource: true, the whole value (or each word of a list) shows as `***`; 'values', a list of
+   * KEY=VALUE words whose VALUEs show as `KEY=***`. `print config` still shows the config as written.
+   */
+  readonly secret?: true | 'values'
 }
 
 export type KeywordValue = string | number | boolean | readonly string[] | undefined

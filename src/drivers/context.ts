@@ -1,6 +1,7 @@
 /** Builds the contexts drivers receive: logging, command running, waits, peers. */
 import type {ActionContext, DriverContext, DriverSettings, Journal, Logger, PeerHandle, RunOptions, RunResult, StepAction, WaitOptions} from './api.js'
 import type {EventLevel, EventSink} from '../log/events.js'
+import {secretMasker} from '../log/mask.js'
 import type {Service, ServiceResource} from '../model/service.js'
 
 export class CommandError extends Error {
@@ -20,14 +21,17 @@ export interface ContextShared {
   readonly service: Service
   readonly settings: DriverSettings
   readonly sink: EventSink
+  /** Read at each use: the executor gives the rollback a signal of its own (see execute.ts). */
   readonly signal: AbortSignal
   readonly cache: Map<string, unknown>
   readonly action?: ActionContext['command']
 }
 
+/** A logger whose messages never show a secret keyword value of the service (see ../log/mask.ts). */
 export function createLogger(shared: ContextShared, rid?: string): Logger {
+  const mask = secretMasker(shared.service)
   const emit = (level: EventLevel) => (message: string) =>
-    shared.sink.emit({time: new Date().toISOString(), level, node: shared.settings.nodename, service: shared.service.name, rid, action: shared.action, message})
+    shared.sink.emit({time: new Date().toISOString(), level, node: shared.settings.nodename, service: shared.service.name, rid, action: shared.action, message: mask(message)})
   return {debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error')}
 }
 
@@ -35,13 +39,22 @@ const DEFAULT_COMMAND_TIMEOUT = 60_000
 const KILL_GRACE_MS = 2_000
 
 export function createDriverContext(shared: ContextShared, resource: ServiceResource): DriverContext {
+  return buildContext(shared, resource, {})
+}
+
+// `signal` is a getter (a spread would freeze it): an undo step registered during the action runs
+// during the rollback, with the rollback's signal, not with the action's aborted one
+function buildContext<E extends object>(shared: ContextShared, resource: ServiceResource, extra: E): DriverContext & E {
   const log = createLogger(shared, resource.rid)
-  const ctx: DriverContext = {
+  const ctx: DriverContext & E = {
+    ...extra,
     resource,
     service: shared.service,
     settings: shared.settings,
     log,
-    signal: shared.signal,
+    get signal() {
+      return shared.signal
+    },
     cache: shared.cache,
     async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
       const {execa} = await import('execa')
@@ -104,5 +117,5 @@ export function createDriverContext(shared: ContextShared, resource: ServiceReso
 }
 
 export function createActionContext(shared: ContextShared, resource: ServiceResource, action: StepAction, force: boolean, journal: Journal): ActionContext {
-  return {...createDriverContext(shared, resource), action, command: shared.action ?? action, force, journal}
+  return buildContext(shared, resource, {action, command: shared.action ?? action, force, journal})
 }

@@ -12,6 +12,8 @@ export interface UndoOutcome {
   readonly description: string
   readonly ok: boolean
   readonly error?: string
+  /** Not run: the rollback was cut short (a second interrupt); the change is left in place. */
+  readonly skipped?: true
 }
 
 export class RollbackJournal {
@@ -25,11 +27,20 @@ export class RollbackJournal {
     return this.entries.length
   }
 
-  /** Runs every undo step, last registered first; a failing step does not stop the others. */
-  async rollback(onStep: (entry: JournalEntry, error?: Error) => void): Promise<UndoOutcome[]> {
+  /**
+   * Runs every undo step, last registered first; a failing step does not stop the others.
+   * Once `cut` is aborted the steps not begun are skipped (the running one finishes).
+   */
+  async rollback(onStep: (entry: JournalEntry, error?: Error, skipped?: string) => void, cut?: AbortSignal): Promise<UndoOutcome[]> {
     const outcomes: UndoOutcome[] = []
     while (this.entries.length > 0) {
       const entry = this.entries.pop()!
+      if (cut?.aborted) {
+        const why = typeof cut.reason === 'string' ? cut.reason : 'skipped'
+        onStep(entry, undefined, why)
+        outcomes.push({rid: entry.rid, description: entry.description, ok: false, error: why, skipped: true})
+        continue
+      }
       try {
         await entry.fn()
         onStep(entry)

@@ -1,7 +1,11 @@
 /** Action events: what every renderer, the per-service log file and the JSON result are made of. */
 
 export type EventLevel = 'debug' | 'info' | 'warn' | 'error'
-export type TaskState = 'running' | 'done' | 'unchanged' | 'failed' | 'skipped' | 'rolled-back'
+/**
+ * 'skipped': the plan itself runs nothing there (a standby resource on stop, ...): not a failure.
+ * 'not-run': the task should have run and did not (interrupted, or after a failure): the action failed.
+ */
+export type TaskState = 'running' | 'done' | 'unchanged' | 'failed' | 'skipped' | 'not-run' | 'rolled-back'
 
 export interface ActionEvent {
   readonly time: string
@@ -18,9 +22,15 @@ export interface EventSink {
   emit(event: ActionEvent): void
 }
 
-/** Fans one event out to several sinks. */
+/**
+ * Fans one event out to several sinks. A sink that throws (a full disk under the log file, a
+ * closed output) never reaches the action: it is reported once through `onSinkError` and left
+ * out from then on, while the other sinks keep receiving every event.
+ */
 export class EventBus implements EventSink {
   private readonly sinks: EventSink[] = []
+  onSinkError: (sink: EventSink, error: Error) => void = (_sink, error) => process.stderr.write(`svcmgr: warning: an event sink failed: ${error.message}; continuing without it\n`)
+
   constructor(...sinks: EventSink[]) {
     this.sinks.push(...sinks)
   }
@@ -30,7 +40,16 @@ export class EventBus implements EventSink {
   }
 
   emit(event: ActionEvent): void {
-    for (const s of this.sinks) s.emit(event)
+    for (const s of [...this.sinks]) {
+      try {
+        s.emit(event)
+      } catch (error) {
+        this.sinks.splice(this.sinks.indexOf(s), 1)
+        try {
+          this.onSinkError(s, error as Error)
+        } catch {}
+      }
+    }
   }
 }
 

@@ -3,9 +3,12 @@ import {executePlan, type ExecutionResult, type RendererChoice} from '../executo
 import {acquireServiceLock} from '../executor/lock.js'
 import {EventBus, EventCollector, type ActionEvent, type EventSink} from '../log/events.js'
 import {LogFileSink} from '../log/log-file.js'
+import {maskPlan, secretMasker} from '../log/mask.js'
 import {buildPlan} from '../planner/plan.js'
 import type {Plan, Selection, ServiceAction} from '../planner/types.js'
 import {assertConfigUnchanged, loadForAction, withUnusable} from './action-config.js'
+import {formatActionSummary} from '../render/action-summary.js'
+import {enterInterruptScope, receivedInterrupt, type InterruptSignal} from './interrupts.js'
 import type {Session} from './session.js'
 
 export const ACTION_RESULT_VERSION = 1
@@ -29,14 +32,17 @@ export interface ActionOutcome {
   readonly action: ServiceAction
   readonly dryRun: boolean
   readonly ok: boolean
+  /** The plan, secrets masked in its steps. */
   readonly plan: Plan
   readonly result?: ExecutionResult
+  /** The signal that interrupted the action: the exit code is 128 + its number. */
+  readonly signal?: InterruptSignal
   readonly events: readonly ActionEvent[]
 }
 
 export async function runServiceAction(session: Session, request: ActionRequest): Promise<ActionOutcome> {
   const {service, doc, selection, unusable} = await loadForAction(session, request.service, request.action, request.selection)
-  const plan = buildPlan(service, request.action, selection, {force: request.force, disableRollback: request.disableRollback})
+  const plan = maskPlan(buildPlan(service, request.action, selection, {force: request.force, disableRollback: request.disableRollback}), secretMasker(service))
   if (request.dryRun) return {version: ACTION_RESULT_VERSION, service: service.name, action: request.action, dryRun: true, ok: true, plan, events: []}
 
   const collector = new EventCollector()
@@ -44,22 +50,25 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const bus = new EventBus(collector, logFile)
   if (request.progress) bus.add(request.progress)
   const lock = await acquireServiceLock(service.varDir, service.name, request.action, request.waitlockMs ?? 0)
-  const controller = new AbortController()
-  const onSignal = () => controller.abort()
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  // from here to the lock's release a signal interrupts the action instead of ending the process
+  const interrupts = enterInterruptScope()
+  // a crash that skips the finally below must not leave the lock behind either
+  const releaseOnExit = () => lock.release()
+  process.on('exit', releaseOnExit)
   try {
     assertConfigUnchanged(session, service.name, request.action, doc)
     const emit = (message: string, level: ActionEvent['level'] = 'info') =>
       bus.emit({time: new Date().toISOString(), level, node: service.nodename, service: service.name, action: request.action, message})
     emit(`${request.action} begins (${plan.tasks.length} task(s)${request.selection.rids?.length ? `, --rid ${request.selection.rids.join(',')}` : ''})`, 'debug')
-    const result = withUnusable(await executePlan(plan, {service, settings: session.driverSettings, sink: bus, renderer: request.renderer, force: request.force, signal: controller.signal}), unusable)
-    emit(result.ok ? `${request.action} done` : `${request.action} failed: ${result.error}${result.rollback.length > 0 ? `; rolled back ${result.rollback.filter(r => r.ok).length} change(s)` : ''}`, result.ok ? 'info' : 'error')
-    return {version: ACTION_RESULT_VERSION, service: service.name, action: request.action, dryRun: false, ok: result.ok, plan, result, events: collector.events}
+    const result = withUnusable(await executePlan(plan, {service, settings: session.driverSettings, sink: bus, renderer: request.renderer, force: request.force, signal: interrupts.abort, rollbackCut: interrupts.cut}), unusable)
+    if (result.ok && !result.interrupted) emit(`${request.action} done`)
+    else emit(formatActionSummary(request.action, service.name, result), result.ok ? 'warn' : 'error')
+    const signal = receivedInterrupt()
+    return {version: ACTION_RESULT_VERSION, service: service.name, action: request.action, dryRun: false, ok: result.ok, plan, result, ...(signal ? {signal} : {}), events: collector.events}
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    process.off('exit', releaseOnExit)
     lock.release()
+    interrupts.close()
     logFile.close()
   }
 }

@@ -10,9 +10,9 @@ function setup() {
   const registry = fakeRegistry(host)
   const busybox = compileFixture(fixture('busybox.conf'), 'busybox', registry)
   const svc2 = compileFixture(fixture('svc2.json'), 'svc2', registry)
-  const run = (svc: typeof svc2, action: Parameters<typeof buildPlan>[1], opts: Parameters<typeof buildPlan>[3] = {}, rids?: string[]) => {
+  const run = (svc: typeof svc2, action: Parameters<typeof buildPlan>[1], opts: Parameters<typeof buildPlan>[3] = {}, rids?: string[], signals: {signal?: AbortSignal; rollbackCut?: AbortSignal} = {}) => {
     const sink = new EventCollector()
-    return executePlan(buildPlan(svc, action, rids ? {rids} : {}, opts), {service: svc, settings: {root: '/x', nodename: 'deb1'}, sink, renderer: 'silent'}).then(r => ({...r, events: sink.events}))
+    return executePlan(buildPlan(svc, action, rids ? {rids} : {}, opts), {service: svc, settings: {root: '/x', nodename: 'deb1'}, sink, renderer: 'silent', ...signals}).then(r => ({...r, events: sink.events}))
   }
   return {host, busybox, svc2, run}
 }
@@ -48,7 +48,7 @@ describe('executor (fake drivers)', () => {
     expect(r.ok).to.equal(false)
     expect(r.error).to.match(/^container#6: fake start failure/)
     expect(r.tasks.find(t => t.rid === 'vg#1')!.state).to.equal('unchanged')
-    expect(r.tasks.find(t => t.rid === 'container#7')!.state).to.equal('skipped')
+    expect(r.tasks.find(t => t.rid === 'container#7')!.state).to.equal('not-run')
     const undone = host.calls.filter(c => c.startsWith('undo')).map(c => c.split(' ')[1])
     expect(undone).to.have.members(['container#1', 'container#2', 'container#3', 'container#4', 'container#5', 'fs#2', 'fs#1', 'ip#1'])
     expect(undone.slice(-4)).to.deep.equal(['container#1', 'fs#2', 'fs#1', 'ip#1'])
@@ -81,7 +81,7 @@ describe('executor (fake drivers)', () => {
     host.failOn.add('start container#1')
     const r = await run(svc2, 'start')
     expect(r.error).to.equal('container#1: fake start failure')
-    expect(r.tasks.find(t => t.rid === 'container#2')!.state).to.equal('skipped')
+    expect(r.tasks.find(t => t.rid === 'container#2')!.state).to.equal('not-run')
   })
 
   it('an optional resource failure only warns', async () => {
@@ -91,5 +91,106 @@ describe('executor (fake drivers)', () => {
     const r = await run(svc, 'start')
     expect(r.ok).to.equal(true)
     expect(host.up.has('container#2')).to.equal(true)
+  })
+
+  describe('interrupted', () => {
+    const interrupt = (c: AbortController, signal = 'SIGTERM') => c.abort(`interrupted by ${signal}`)
+
+    it('a stop interrupted after its first task is not ok, and lists every task it did not do', async () => {
+      const {host, busybox, run} = setup()
+      for (const r of busybox.resources) host.up.add(r.rid)
+      const abort = new AbortController()
+      host.onCall = call => call === 'stop container#7' && interrupt(abort)
+      const r = await run(busybox, 'stop', {}, undefined, {signal: abort.signal})
+      expect(r.ok).to.equal(false)
+      expect(r.error).to.equal('interrupted by SIGTERM')
+      expect(r.interrupted).to.equal('interrupted by SIGTERM')
+      // the running task finished; nothing else started
+      expect(host.calls).to.deep.equal(['stop container#7'])
+      expect(r.tasks.find(t => t.rid === 'container#7')!.state).to.equal('done')
+      const notDone = r.notDone.map(t => t.rid).sort()
+      expect(notDone).to.deep.equal(busybox.resources.map(x => x.rid).filter(x => x !== 'container#7').sort())
+      for (const t of r.notDone) expect(t).to.include({state: 'not-run', message: 'not run: interrupted by SIGTERM'})
+      // a stop never rolls back: what it stopped stays stopped, the rest still runs
+      expect(r.rollback).to.deep.equal([])
+      expect(host.up.has('container#7')).to.equal(false)
+      expect(host.up.size).to.equal(busybox.resources.length - 1)
+    })
+
+    it('a signal before the first task runs nothing and reports every task as not done', async () => {
+      const {host, svc2, run} = setup()
+      const abort = new AbortController()
+      interrupt(abort, 'SIGINT')
+      const r = await run(svc2, 'start', {}, undefined, {signal: abort.signal})
+      expect(r.ok).to.equal(false)
+      expect(host.calls).to.deep.equal([])
+      expect(r.notDone.length).to.equal(r.tasks.length)
+    })
+
+    it('a start interrupted half-way rolls back what it started, with a signal of the rollback\'s own', async () => {
+      const {host, svc2, run} = setup()
+      const abort = new AbortController()
+      host.onCall = call => call === 'start ip#1' && interrupt(abort, 'SIGINT')
+      const r = await run(svc2, 'start', {}, undefined, {signal: abort.signal})
+      expect(r.ok).to.equal(false)
+      expect(r.error).to.equal('interrupted by SIGINT')
+      expect(r.rollback.map(u => [u.rid, u.ok])).to.deep.equal([['ip#1', true], ['container#1', true]])
+      expect(host.up.size).to.equal(0)
+      expect(host.undoSawAbort).to.equal(0)
+      expect(r.events.some(e => e.state === 'rolled-back' && e.rid === 'container#1')).to.equal(true)
+    })
+
+    it('--disable-rollback leaves an interrupted start\'s changes in place', async () => {
+      const {host, svc2, run} = setup()
+      const abort = new AbortController()
+      host.onCall = call => call === 'start ip#1' && interrupt(abort, 'SIGINT')
+      const r = await run(svc2, 'start', {disableRollback: true}, undefined, {signal: abort.signal})
+      expect(r.ok).to.equal(false)
+      expect(r.rollback).to.deep.equal([])
+      expect([...host.up].sort()).to.deep.equal(['container#1', 'ip#1'])
+    })
+
+    it('a second signal during the rollback skips the rest of it, saying what was left in place', async () => {
+      const {host, svc2, run} = setup()
+      const abort = new AbortController()
+      const cut = new AbortController()
+      host.onCall = call => {
+        if (call === 'start container#2') interrupt(abort, 'SIGINT')
+        if (call === 'undo container#2') cut.abort('skipped after a second signal (SIGINT)')
+      }
+      const r = await run(svc2, 'start', {}, undefined, {signal: abort.signal, rollbackCut: cut.signal})
+      expect(r.ok).to.equal(false)
+      // the running undo step finished, the others did not start
+      expect(r.rollback.map(u => [u.rid, u.ok, u.skipped ?? false])).to.deep.equal([['container#2', true, false], ['ip#1', false, true], ['container#1', false, true]])
+      expect(r.rollback[1].error).to.equal('skipped after a second signal (SIGINT)')
+      expect([...host.up].sort()).to.deep.equal(['container#1', 'ip#1'])
+      expect(r.events.some(e => e.rid === 'container#1' && /left in place/.test(e.message))).to.equal(true)
+    })
+
+    it('a second signal before the rollback begins skips all of it', async () => {
+      const {host, svc2, run} = setup()
+      const abort = new AbortController()
+      const cut = new AbortController()
+      host.onCall = call => {
+        if (call === 'start ip#1') {
+          interrupt(abort, 'SIGINT')
+          cut.abort('skipped after a second signal (SIGINT)')
+        }
+      }
+      const r = await run(svc2, 'start', {}, undefined, {signal: abort.signal, rollbackCut: cut.signal})
+      expect(r.rollback.every(u => u.skipped)).to.equal(true)
+      expect(host.calls.filter(c => c.startsWith('undo'))).to.deep.equal([])
+      expect([...host.up].sort()).to.deep.equal(['container#1', 'ip#1'])
+    })
+
+    it('a task skipped by the plan itself does not fail the action', async () => {
+      const {host, run} = setup()
+      const svc = compileFixture(JSON.stringify({'container#1': {type: 'docker', image: 'x', standby: 'true'}, 'container#2': {type: 'docker', image: 'x'}}), 's', fakeRegistry(host))
+      host.up.add('container#1').add('container#2')
+      const r = await run(svc, 'stop')
+      expect(r.ok).to.equal(true)
+      expect(r.notDone).to.deep.equal([])
+      expect(r.tasks.find(t => t.rid === 'container#1')!.state).to.equal('skipped')
+    })
   })
 })

@@ -90,7 +90,7 @@ export function appKeywords(kind: 'forking' | 'simple'): KeywordSpec[] {
     {name: 'info_timeout', type: 'duration', default: '10s', help: 'How long info may take.'},
     {name: 'cwd', help: 'The working folder of the commands (default: the service var folder).', check: absolutePath},
     {name: 'user', help: 'Run the commands as this user (name or uid; svcmgr must run as root), with its primary group, supplementary groups, HOME and USER.', check: v => (USER_NAME.test(v.trim()) ? undefined : 'a user name or uid')},
-    {name: 'environment', type: 'list', help: 'Variables set for the commands, as KEY=VALUE words (e.g. environment = LANG=C "OPTS=-x -y").', check: checkEnvironment},
+    {name: 'environment', type: 'list', secret: 'values', help: 'Variables set for the commands, as KEY=VALUE words (e.g. environment = LANG=C "OPTS=-x -y").', check: checkEnvironment},
     ...LIMITS.map(l => ({name: l.keyword, type: l.type, help: `The ${l.help} limit of the commands (soft and hard, set with prlimit).`}) satisfies KeywordSpec),
   ]
 }

@@ -86,6 +86,7 @@ export const DOCKER_KEYWORDS: readonly KeywordSpec[] = [
   {
     name: 'environment',
     type: 'list',
+    secret: 'values',
     help: 'Environment variables as KEY=VALUE words.',
     check: (_raw, words) => eachWord(words, w => ENV_RE.test(w), 'KEY=VALUE words'),
   },
