@@ -36,6 +36,11 @@ function call<T>(ctx: Ctx, engine: Engine, what: string, fn: (signal: AbortSigna
   return engineCall(what, engine.address, {timeoutMs, signal: ctx.signal}, fn)
 }
 
+/** A request that changes the engine: not sent after an interruption, finished when already sent. */
+function engineChange<T>(ctx: Ctx, engine: Engine, what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+  return engineCall(what, engine.address, {timeoutMs, signal: ctx.signal, finishOnInterrupt: true}, fn)
+}
+
 async function inspectContainer(ctx: Ctx, engine: Engine, docker: Dockerode, ref: string): Promise<Inspect | undefined> {
   try {
     return await call(ctx, engine, `docker inspect ${ref}`, abortSignal => docker.getContainer(ref).inspect({abortSignal}))
@@ -239,12 +244,12 @@ async function createContainer(ctx: ACtx, engine: Engine, docker: Dockerode, ver
   const info = await engineInfo(engine.address, ctx.cache, ctx.signal)
   const spec = containerSpec(ctx.resource, ctx.service, info.CgroupDriver)
   ctx.log.info(commandLine([...engine.cli, ...cliArgs(spec, verb)]))
-  return call(ctx, engine, `docker ${verb} ${spec.name}`, abortSignal => docker.createContainer({...createOptions(spec), abortSignal}))
+  return engineChange(ctx, engine, `docker ${verb} ${spec.name}`, abortSignal => docker.createContainer({...createOptions(spec), abortSignal}))
 }
 
 async function startContainer(ctx: ACtx, engine: Engine, docker: Dockerode, id: string, what: string): Promise<void> {
   try {
-    await call(ctx, engine, what, abortSignal => docker.getContainer(id).start({abortSignal}))
+    await engineChange(ctx, engine, what, abortSignal => docker.getContainer(id).start({abortSignal}))
   } catch (error) {
     // 304: already started
     if (statusCode(error) !== 304) throw error
@@ -256,7 +261,7 @@ async function stopContainer(ctx: ACtx, engine: Engine, docker: Dockerode, info:
   const t = Math.ceil(ctx.resource.kw.stop_timeout / 1000)
   try {
     // the engine answers only once the container is down: the grace period plus a margin
-    await call(ctx, engine, `docker stop ${containerName(ctx.service, ctx.resource)}`, abortSignal => docker.getContainer(info.Id).stop({t, abortSignal}), ctx.resource.kw.stop_timeout + STOP_MARGIN_MS)
+    await engineChange(ctx, engine, `docker stop ${containerName(ctx.service, ctx.resource)}`, abortSignal => docker.getContainer(info.Id).stop({t, abortSignal}), ctx.resource.kw.stop_timeout + STOP_MARGIN_MS)
   } catch (error) {
     // 304: it stopped on its own meanwhile
     if (statusCode(error) !== 304) throw error
@@ -269,7 +274,7 @@ async function removeContainer(ctx: ACtx, engine: Engine, docker: Dockerode, inf
   const name = info.Name.replace(/^\//, '')
   ctx.log.info(commandLine([...engine.cli, 'rm', ...(force ? ['-f'] : []), name]))
   try {
-    await call(ctx, engine, `docker rm ${name}`, abortSignal => docker.getContainer(info.Id).remove({force, abortSignal}))
+    await engineChange(ctx, engine, `docker rm ${name}`, abortSignal => docker.getContainer(info.Id).remove({force, abortSignal}))
   } catch (error) {
     if (statusCode(error) !== 404) throw error
   }
@@ -492,7 +497,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
         try {
           await startContainer(ctx, engine, docker, id, `docker run ${name}`)
         } catch (error) {
-          await call(undoContext(ctx, 'unprovision'), engine, `docker rm -f ${name}`, abortSignal => c.remove({force: true, abortSignal})).catch(() => undefined)
+          await engineChange(undoContext(ctx, 'unprovision'), engine, `docker rm -f ${name}`, abortSignal => c.remove({force: true, abortSignal})).catch(() => undefined)
           throw error
         }
       }
@@ -535,10 +540,11 @@ export const dockerDriver: Driver<DockerKeywords> = {
         change = 'changed'
       }
       if (change === 'changed') {
-        await waitDown(ctx, engine, docker, info!.Id)
+        // the container was stopped: its undo is owed even when the wait below is interrupted
         ctx.journal.undo(`start ${name}`, async () => {
           await dockerDriver.start(undoContext(ctx, 'start'))
         })
+        await waitDown(ctx, engine, docker, info!.Id)
       }
       await shutdownIdleDaemon(ctx, engine, docker)
       return change

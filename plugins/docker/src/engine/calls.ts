@@ -3,6 +3,8 @@
  * engine goes through engineCall: it has its own deadline, follows the action's abort signal
  * (Ctrl-C, SIGTERM, the resource's start/stop timeout), and fails with a message naming the
  * call and what went wrong: socket missing, connection refused, permission denied, no answer.
+ * An interruption refuses requests not yet sent and cancels reads in flight; changes in flight
+ * finish (finishOnInterrupt).
  */
 import {noAnswer, secs, unreachableReason} from './address.js'
 
@@ -39,6 +41,13 @@ export interface CallOptions {
   readonly timeoutMs: number
   /** The action's signal: Ctrl-C/SIGTERM, or its overall deadline (a DeadlineError reason). */
   readonly signal?: AbortSignal
+  /**
+   * A request that changes the engine (create, start, stop, rm): once sent, an interruption lets
+   * it finish under its own deadline instead of cancelling it. The engine would carry it out
+   * anyway, and only a request that returned tells the driver to journal its undo; a cancelled
+   * one would leave a change nobody rolls back and a report that says it was not made.
+   */
+  readonly finishOnInterrupt?: boolean
 }
 
 /**
@@ -60,7 +69,9 @@ export async function engineCall<T>(what: string, address: string, options: Call
     return new EngineError(`${what}: ${reason instanceof DeadlineError ? reason.message : 'interrupted'}`, undefined, true)
   }
   if (parent?.aborted) throw interrupted()
-  const onParent = () => abortWith(interrupted())
+  const onParent = () => {
+    if (!options.finishOnInterrupt || parent?.reason instanceof DeadlineError) abortWith(interrupted())
+  }
   parent?.addEventListener('abort', onParent, {once: true})
   const timer = setTimeout(() => abortWith(new EngineError(`${what}: ${noAnswer(address, options.timeoutMs)}`, undefined, true)), options.timeoutMs)
   const request = call(controller.signal)
