@@ -7,9 +7,10 @@
 import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {constants as fsc, existsSync} from 'node:fs'
-import {access, mkdir, open, readFile, rm} from 'node:fs/promises'
+import {access, type FileHandle, readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
 import type {Resource, ServiceView} from 'svcmgr'
+import {ensurePrivateDir, openPrivateAppend} from '../util/state-files.js'
 import {pingAddress} from './address.js'
 
 /** Flags every private engine gets: it stays off the host's network and firewall. */
@@ -210,10 +211,15 @@ export async function startDaemon(spec: DaemonSpec, options: StartDaemonOptions)
   if (existing === undefined) {
     const dockerd = await findDockerd()
     if (!dockerd) throw new DaemonError(DOCKERD_MISSING)
-    await Promise.all([spec.dataRoot, spec.execRoot, path.dirname(spec.socket), path.dirname(spec.pidfile), path.dirname(spec.logFile)].map(d => mkdir(d, {recursive: true})))
     const args = dockerdArgs(spec)
+    let out: FileHandle
+    try {
+      for (const d of [spec.dataRoot, spec.execRoot, path.dirname(spec.socket), path.dirname(spec.pidfile), path.dirname(spec.logFile)]) ensurePrivateDir(d)
+      out = await openPrivateAppend(spec.logFile)
+    } catch (error) {
+      throw new DaemonError(`${spec.title}: ${(error as Error).message}`)
+    }
     options.onSpawn?.([dockerd, ...args])
-    const out = await open(spec.logFile, 'a')
     try {
       await out.write(`---- ${new Date().toISOString()} svcmgr starts ${spec.title}\n`)
       child = spawn(dockerd, args, {detached: true, stdio: ['ignore', out.fd, out.fd]})
