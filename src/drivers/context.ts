@@ -1,6 +1,7 @@
 /** Builds the contexts drivers receive: logging, command running, waits, peers. */
 import type {ActionContext, DriverContext, DriverSettings, Journal, Logger, PeerHandle, RunOptions, RunResult, StepAction, WaitOptions} from './api.js'
 import type {EventLevel, EventSink} from '../log/events.js'
+import {MAX_DURATION_MS} from '../config/keywords.js'
 import {secretMasker} from '../log/mask.js'
 import type {Service, ServiceResource} from '../model/service.js'
 
@@ -37,6 +38,11 @@ export function createLogger(shared: ContextShared, rid?: string): Logger {
 
 const DEFAULT_COMMAND_TIMEOUT = 60_000
 const KILL_GRACE_MS = 2_000
+
+/** A delay Node's timers keep: a longer one (a driver's bounded timeout plus its margin) would fire at once. */
+export function timerDelay(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_DURATION_MS) : MAX_DURATION_MS
+}
 
 export function createDriverContext(shared: ContextShared, resource: ServiceResource): DriverContext {
   return buildContext(shared, resource, {})
@@ -83,7 +89,7 @@ function buildContext<E extends object>(shared: ContextShared, resource: Service
           child.stdout?.destroy()
           child.stderr?.destroy()
         }, KILL_GRACE_MS)
-      }, timeout)
+      }, timerDelay(timeout))
       const r = await child.finally(() => {
         clearTimeout(timer)
         clearTimeout(grace)
@@ -105,7 +111,7 @@ function buildContext<E extends object>(shared: ContextShared, resource: Service
         if (await probe()) return
         if (shared.signal.aborted) throw new WaitTimeoutError(`wait for ${what}: interrupted`)
         if (Date.now() + interval > deadline) throw new WaitTimeoutError(`wait for ${what}: timed out after ${options.timeoutMs / 1000}s`)
-        await new Promise(r => setTimeout(r, interval))
+        await new Promise(r => setTimeout(r, timerDelay(interval)))
       }
     },
     peer(rid: string): PeerHandle | undefined {

@@ -17,6 +17,10 @@ describe('driver context: ctx.run', () => {
     expect(Date.now() - started).to.be.below(15_000)
   })
 
+  it("a timeout past Node's longest timer (2^31-1 ms, a bounded duration plus a margin) is kept, not fired at once", async () => {
+    expect((await ctx.run('sh', ['-c', 'sleep 0.3; echo finished'], {timeout: 2 ** 31 - 1 + 10_000})).stdout).to.equal('finished')
+  })
+
   it('runs in cwd, as uid/gid, and reports a failing exit code with its stderr', async () => {
     expect((await ctx.run('pwd', [], {cwd: '/tmp'})).stdout).to.equal('/tmp')
     expect((await ctx.run('id', ['-u'], {uid: 65534, gid: 65534})).stdout).to.equal('65534')

@@ -3,6 +3,7 @@
  * status on a machine without an engine answers fast without loading dockerode.
  */
 import {request} from 'node:http'
+import {timerDelay} from '../util/timers.js'
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock'
 export const DEFAULT_ADDRESS = `unix://${DEFAULT_SOCKET}`
@@ -123,7 +124,7 @@ export function probeAddress(address: string, timeoutMs = PING_TIMEOUT_MS): Prom
         res.on('error', error => finish({answering: false, kind: 'other', reason: unreachableReason(error, address) ?? `reading /_ping from ${addressPlace(address)}: ${error.message}`}))
       },
     )
-    const timer = setTimeout(() => finish({answering: false, kind: 'timeout', reason: noAnswer(address, timeoutMs)}), timeoutMs)
+    const timer = setTimeout(() => finish({answering: false, kind: 'timeout', reason: noAnswer(address, timeoutMs)}), timerDelay(timeoutMs))
     req.on('error', error => {
       const code = (error as NodeJS.ErrnoException).code ?? ''
       finish({answering: false, kind: KINDS[code] ?? 'other', reason: unreachableReason(error, address) ?? `${addressPlace(address)}: ${error.message}`})

@@ -6,6 +6,7 @@
  * An interruption refuses requests not yet sent and cancels reads in flight; changes in flight
  * finish (finishOnInterrupt).
  */
+import {timerDelay} from '../util/timers.js'
 import {noAnswer, secs, unreachableReason} from './address.js'
 
 /** inspect, list, create, start, remove, logs, info */
@@ -73,7 +74,7 @@ export async function engineCall<T>(what: string, address: string, options: Call
     if (!options.finishOnInterrupt || parent?.reason instanceof DeadlineError) abortWith(interrupted())
   }
   parent?.addEventListener('abort', onParent, {once: true})
-  const timer = setTimeout(() => abortWith(new EngineError(`${what}: ${noAnswer(address, options.timeoutMs)}`, undefined, true)), options.timeoutMs)
+  const timer = setTimeout(() => abortWith(new EngineError(`${what}: ${noAnswer(address, options.timeoutMs)}`, undefined, true)), timerDelay(options.timeoutMs))
   const request = call(controller.signal)
   // once the race is decided, a late rejection of the request is expected, not unhandled
   request.catch(() => undefined)
@@ -127,7 +128,7 @@ export class ActionDeadline {
 
   private arm(): void {
     clearTimeout(this.timer)
-    this.timer = setTimeout(() => this.controller.abort(new DeadlineError(`${this.what} not done within ${secs(this.total)}`)), Math.max(0, this.end - Date.now()))
+    this.timer = setTimeout(() => this.controller.abort(new DeadlineError(`${this.what} not done within ${secs(this.total)}`)), timerDelay(this.end - Date.now()))
     this.timer.unref()
   }
 }

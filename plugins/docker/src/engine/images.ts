@@ -4,6 +4,7 @@ import type Dockerode from 'dockerode'
 import {CALL_TIMEOUT_MS, DeadlineError, engineCall} from './calls.js'
 import {engineMessage, statusCode} from './client.js'
 import {unreachableReason} from './address.js'
+import {timerDelay} from '../util/timers.js'
 
 /** The engine address a dockerode client talks to, for messages. */
 function clientAddress(docker: Dockerode): string {
@@ -64,7 +65,7 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
   try {
     stream = await Promise.race([
       request,
-      new Promise<never>((_, reject) => (requestTimer = setTimeout(() => reject(timedOut()), options.timeoutMs))),
+      new Promise<never>((_, reject) => (requestTimer = setTimeout(() => reject(timedOut()), timerDelay(options.timeoutMs)))),
       new Promise<never>((_, reject) => cancel.signal.addEventListener('abort', () => reject(options.signal?.aborted ? interrupted() : timedOut()), {once: true})),
     ])
   } catch (error) {
@@ -104,7 +105,7 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
         reject(error)
       } else resolve()
     }
-    const timer = setTimeout(() => finish(timedOut()), Math.max(0, deadline - Date.now()))
+    const timer = setTimeout(() => finish(timedOut()), timerDelay(deadline - Date.now()))
     const onAbort = () => finish(interrupted())
     options.signal?.addEventListener('abort', onAbort)
     stream.on('data', (chunk: Buffer) => {

@@ -7,7 +7,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
 import {probeAddress} from '../../src/engine/address.js'
-import {ActionDeadline, engineCall, EngineError} from '../../src/engine/calls.js'
+import {ActionDeadline, CALL_TIMEOUT_MS, engineCall, EngineError, STOP_MARGIN_MS} from '../../src/engine/calls.js'
+import {MAX_TIMER_MS, timerDelay} from '../../src/util/timers.js'
 import {ownership} from '../../src/drivers/spec.js'
 
 const SVC = {name: 'svc2', id: 'fd1196ad-fbf1-49bb-ab52-12ed2a1fbf0e'}
@@ -81,6 +82,32 @@ describe('engineCall: a deadline per request, the action signal, the reason in w
     const notFound = Object.assign(new Error('(HTTP code 404) no such container - No such container: x '), {statusCode: 404, json: {message: 'No such container: x'}})
     const e = await engineCall('docker inspect x', 'unix:///x.sock', {timeoutMs: 1000}, () => Promise.reject(notFound)).catch(err => err)
     expect([e.message, e.statusCode, e.unreachable]).to.deep.equal(['docker inspect x: No such container: x', 404, false])
+  })
+})
+
+describe("deadlines past Node's longest timer (2^31-1 ms)", () => {
+  // a duration at its bound (2^31-1 ms, MAX_DURATION_MS) plus the plugin's margins: Node would fire such a timer at once
+  const STOP_TIMEOUT_AT_BOUND = 2 ** 31 - 1
+  const later = <T>(value: T, ms = 100) => new Promise<T>(r => setTimeout(() => r(value), ms))
+
+  it('timerDelay keeps a delay within 0 .. 2^31-1', () => {
+    expect([timerDelay(-5), timerDelay(1500), timerDelay(MAX_TIMER_MS + 1), timerDelay(Number.POSITIVE_INFINITY)]).to.deep.equal([0, 1500, MAX_TIMER_MS, MAX_TIMER_MS])
+  })
+
+  it('a request under stop_timeout + the stop margin waits for its answer instead of failing at once', async () => {
+    expect(await engineCall('docker stop x', 'unix:///x.sock', {timeoutMs: STOP_TIMEOUT_AT_BOUND + STOP_MARGIN_MS}, () => later('stopped'))).to.equal('stopped')
+  })
+
+  it("an action's overall bound of start_timeout + the call timeout does not abort at once, nor once extended", async () => {
+    const d = new ActionDeadline('start x', STOP_TIMEOUT_AT_BOUND + CALL_TIMEOUT_MS, new AbortController().signal)
+    try {
+      await later(undefined)
+      d.extend(STOP_TIMEOUT_AT_BOUND)
+      await later(undefined)
+      expect(d.signal.aborted, String(d.signal.reason)).to.equal(false)
+    } finally {
+      d.dispose()
+    }
   })
 })
 
