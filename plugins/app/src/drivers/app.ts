@@ -11,11 +11,12 @@
  * the group, resources go by rid in natural order (app#2 before app#10).
  */
 import {spawn} from 'node:child_process'
-import {closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 import type {ActionContext, ChangeResult, Driver, DriverContext, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
 import {commandLine, describeCommand, invocation, resolveUser, type UserInfo} from '../command.js'
 import {type AppKeywords, appKeywords} from '../keywords.js'
+import {ensurePrivateDir, openPrivateAppend, writePrivateFile} from '../state-files.js'
 
 type Ctx = DriverContext<AppKeywords>
 type ACtx = ActionContext<AppKeywords>
@@ -33,7 +34,7 @@ type CheckResult = {state: 'up' | 'down' | 'warn'; log: StatusLogEntry[]}
 function cwdOf(ctx: Ctx): string {
   if (ctx.resource.kw.cwd) return ctx.resource.kw.cwd
   // the default working folder is the service's own var folder: make sure it exists
-  mkdirSync(ctx.service.varDir, {recursive: true})
+  ensurePrivateDir(ctx.service.varDir)
   return ctx.service.varDir
 }
 
@@ -58,7 +59,8 @@ async function runKeyword(ctx: Ctx, words: readonly string[], options: {timeout:
             `${commandLine(words)}: no result after ${options.timeout / 1000}s: the command, or a background process it started, still holds its output open (a forking start must redirect what it leaves running: "mydaemon >log 2>&1 &")`,
           ),
         ),
-      options.timeout + OUTPUT_GRACE_MS,
+      // Node fires a timer past 2^31-1 ms at once: a timeout at the duration bound plus the grace must not
+      Math.min(options.timeout + OUTPUT_GRACE_MS, 2 ** 31 - 1),
     )
   })
   run.catch(() => undefined)
@@ -125,12 +127,14 @@ function processStartTime(pid: number): string | undefined {
   }
 }
 
+/** The pid app.simple started, when it still runs. A pid file that cannot be read (not a missing one) throws: the state is unknown. */
 function recordedPid(ctx: Ctx): number | undefined {
   let text: string
   try {
     text = readFileSync(pidFile(ctx), 'utf8')
-  } catch {
-    return undefined
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new Error(`cannot read the pid file ${pidFile(ctx)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: whether ${ctx.resource.rid} runs is unknown`)
   }
   const [pid, started] = text.trim().split(/\s+/)
   const n = Number(pid)
@@ -148,9 +152,8 @@ function logTail(ctx: Ctx, lines = 8): string[] {
 async function spawnDetached(ctx: ACtx): Promise<number> {
   const kw = ctx.resource.kw
   const inv = invocation(kw, kw.start!, cwdOf(ctx), await userOf(ctx))
-  mkdirSync(path.dirname(pidFile(ctx)), {recursive: true})
   ctx.log.info(commandLine([inv.file, ...inv.args]))
-  const out = openSync(logFile(ctx), 'a')
+  const out = openPrivateAppend(logFile(ctx))
   try {
     const child = spawn(inv.file, inv.args, {detached: true, stdio: ['ignore', out, out], env: {...process.env, ...inv.env}})
     const exited = new Promise<number | string>(resolve => {
@@ -164,7 +167,7 @@ async function spawnDetached(ctx: ACtx): Promise<number> {
       throw new Error(`${commandLine(kw.start!)} exited right after start (${early})${tail.length ? `; its last output:\n  ${tail.join('\n  ')}` : ''}`)
     }
     child.unref()
-    writeFileSync(pidFile(ctx), `${child.pid} ${processStartTime(child.pid) ?? ''}\n`)
+    writePrivateFile(pidFile(ctx), `${child.pid} ${processStartTime(child.pid) ?? ''}\n`)
     ctx.log.info(`started pid ${child.pid}, output in ${logFile(ctx)}`)
     return child.pid
   } finally {
@@ -205,6 +208,7 @@ async function signalAndWait(ctx: ACtx, pid: number): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // the state of a resource, as actions see it
 
+/** start and stop act on it; a pid file that cannot be read throws (an unknown state is not acted on). */
 async function probe(ctx: Ctx, kind: Kind, quiet: boolean): Promise<CheckResult | undefined> {
   if (ctx.resource.kw.check) return runCheck(ctx, quiet)
   if (kind === 'simple') return {state: recordedPid(ctx) === undefined ? 'down' : 'up', log: []}
@@ -270,7 +274,13 @@ function appDriver(kind: Kind): Driver<AppKeywords> {
     describe: (action, res, svc) => describe(kind, action, res, svc),
 
     async status(ctx: Ctx): Promise<ResourceStatus> {
-      const checked = await probe(ctx, kind, true)
+      let checked: CheckResult | undefined
+      try {
+        checked = await probe(ctx, kind, true)
+      } catch (error) {
+        // unknown is never down
+        checked = {state: 'warn', log: [{level: 'warn', message: (error as Error).message}]}
+      }
       const info = ctx.resource.kw.info ? await runInfo(ctx) : []
       if (!checked) return {status: 'n/a', log: [{level: 'info', message: 'no check command'}, ...info]}
       return {status: checked.state, log: [...checked.log, ...info]}

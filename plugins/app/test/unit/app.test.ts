@@ -2,7 +2,7 @@
 // descriptions, then real commands run in a temp folder (files written, processes held).
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 // a plugin outside this repo imports 'svcmgr/testing'; inside it, the source is at hand
@@ -184,6 +184,58 @@ describe('svcmgr-plugin-app', function () {
     expect(alive(pid)).to.equal(false)
     expect((await h.status('app#1')).status).to.equal('down')
     expect(readFileSync(path.join(h.service.varDir, 'app', '1.log'), 'utf8')).to.equal('up\n')
+  })
+
+  it('simple under umask 000: the app folder is 0700, pid and output files 0600; a link planted at the output is refused, one at the pid file replaced', async () => {
+    const umask = process.umask(0)
+    try {
+      const config = {'app#1': {type: 'simple', start: '/bin/sh -c "echo up; exec sleep 300"'}}
+      const h = createDriverHarness({root: dir, registrations: plugins, config})
+      const appDir = path.join(h.service.varDir, 'app')
+      const victim = path.join(dir, 'victim')
+      writeFileSync(victim, 'precious\n')
+      // a link at the output path: the start is refused and the link's target untouched
+      mkdirSync(appDir, {recursive: true, mode: 0o700})
+      symlinkSync(victim, path.join(appDir, '1.log'))
+      const refused = await h.act('app#1', 'start').then(() => undefined, (e: Error) => e)
+      expect(refused?.message).to.equal(`${path.join(appDir, '1.log')} is a symbolic link: svcmgr does not write through links in its state folder (remove it)`)
+      // made by the driver itself under umask 000: 0700 folders, 0600 files
+      rmSync(h.service.varDir, {recursive: true})
+      const fresh = createDriverHarness({root: dir, registrations: plugins, config})
+      expect((await fresh.act('app#1', 'start')).change).to.equal('changed')
+      const pid = Number(readFileSync(path.join(appDir, '1.pid'), 'utf8').split(' ')[0])
+      held.push(pid)
+      const mode = (p: string) => (statSync(p).mode & 0o777).toString(8)
+      expect([mode(h.service.varDir), mode(appDir), mode(path.join(appDir, '1.pid')), mode(path.join(appDir, '1.log'))]).to.deep.equal(['700', '700', '600', '600'])
+      await fresh.act('app#1', 'stop')
+      // a link at the pid path: replaced by the new pid file, its target untouched
+      symlinkSync(victim, path.join(appDir, '1.pid'))
+      expect((await fresh.act('app#1', 'start')).change).to.equal('changed')
+      held.push(Number(readFileSync(path.join(appDir, '1.pid'), 'utf8').split(' ')[0]))
+      expect(lstatSync(path.join(appDir, '1.pid')).isFile()).to.equal(true)
+      expect(readFileSync(victim, 'utf8')).to.equal('precious\n')
+      expect(mode(path.join(appDir, '1.pid'))).to.equal('600')
+      await fresh.act('app#1', 'stop')
+    } finally {
+      process.umask(umask)
+    }
+  })
+
+  it('simple: a pid file that cannot be read is unknown: status warn (never down), start and stop fail naming it', async () => {
+    const h = createDriverHarness({root: dir, registrations: plugins, config: {'app#1': {type: 'simple', start: '/bin/sh -c "exec sleep 300"'}}})
+    const pidPath = path.join(h.service.varDir, 'app', '1.pid')
+    mkdirSync(pidPath, {recursive: true}) // read() of a folder fails with EISDIR, even as root
+    const expected = `cannot read the pid file ${pidPath}: EISDIR: whether app#1 runs is unknown`
+    expect(await h.status('app#1')).to.deep.include({status: 'warn', log: [{level: 'warn', message: expected}]})
+    for (const action of ['stop', 'start'] as const) {
+      const error = await h.act('app#1', action).then(() => undefined, (e: Error) => e)
+      expect(error?.message, action).to.equal(expected)
+    }
+  })
+
+  it("forking: start_timeout at the duration bound (2^31-1 ms) plus the output grace does not fire at once", async () => {
+    const h = createDriverHarness({root: dir, registrations: plugins, config: {'app#1': {start: '/bin/sh -c "sleep 0.3"', start_timeout: '24d20h31m23s647ms'}}})
+    expect((await h.act('app#1', 'start')).change).to.equal('changed')
   })
 
   it('simple: a command that dies at once fails the start with its output', async () => {
