@@ -2,7 +2,8 @@
  * Fault: an engine that cannot be reached (issue 9, item 1). Through the real CLI, for a
  * socket that is missing, one that refuses connections, and one the user may not open
  * (the CLI runs as nobody): print status says warn with the precise reason (never down, and
- * the instance does not read as down), stop exits 1 naming the reason, start fails.
+ * the instance does not read as down; an ip.netns in a container's namespace is warn too), stop
+ * exits 1 naming the reason (also a stop of the ip.netns alone), start fails.
  */
 import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
@@ -15,7 +16,10 @@ import {CliSandbox, type CliResult, seedSvc2Containers, uniqueName} from './supp
 
 const BIN = new URL('../../bin/run.js', import.meta.url).pathname
 const NOBODY = 65534
-const seed = seedSvc2Containers()
+// the seed's svc2 with its ip#1 on a host interface that does not exist, at a test address
+// (nothing may touch the real eth0): an ip.netns asks its holder container for the namespace
+const IP1 = {type: 'netns', mode: 'macvlan', netns: 'container#1', ipdev: `nx${process.pid}`.slice(0, 15), ipname: '198.51.100.77', netmask: '24'}
+const seed = {...seedSvc2Containers(), 'ip#1': IP1}
 
 interface Case {
   title: string
@@ -70,6 +74,7 @@ describe('fault: an unreachable engine', function () {
   for (const c of cases) {
     describe(c.title, () => {
       const svc = uniqueName(`unreach${cases.indexOf(c)}`)
+      const svcIp = `${svc}ip`
       const cli = new CliSandbox(`unreach${cases.indexOf(c)}`)
       let sock = ''
 
@@ -88,18 +93,19 @@ describe('fault: an unreachable engine', function () {
         }
         sock = await c.socket(dir)
         await cli.ok(['-s', svc, 'create', '--config=-', '--local'], {input: JSON.stringify(seed)})
+        await cli.ok(['-s', svcIp, 'create', '--config=-', '--local'], {input: JSON.stringify({'container#1': seed['container#1'], 'ip#1': IP1})})
         if (c.asNobody) execFileSync('chown', ['-R', `${NOBODY}:${NOBODY}`, cli.root])
       })
       after(() => cli.cleanup())
 
-      it('print status: every container warn with the reason, none down; the instance is warn', async () => {
+      it('print status: every container and the ip.netns warn with the reason, none down; the instance is warn', async () => {
         const tree = await run(['-s', svc, 'print', 'status'])
         expect(tree.exitCode, tree.stderr).to.equal(0)
         expect(tree.stdout).to.not.match(/\bdown\b/)
         expect(tree.stdout).to.include(c.reason(sock))
         const r = await run(['-s', svc, 'print', 'status', '--format', 'json'])
         const status = JSON.parse(r.stdout)
-        for (const rid of ['container#1', 'container#2', 'container#3']) {
+        for (const rid of ['container#1', 'container#2', 'container#3', 'ip#1']) {
           expect(status.resources[rid].status, rid).to.equal('warn')
           expect(status.resources[rid].log.map((l: {message: string}) => l.message).join('\n'), rid).to.include(c.reason(sock))
         }
@@ -112,6 +118,17 @@ describe('fault: an unreachable engine', function () {
         expect(r.exitCode, r.stdout + r.stderr).to.equal(1)
         expect(r.stdout + r.stderr).to.include(c.reason(sock))
         expect(r.stdout).to.not.match(/stop done|nothing to stop/)
+      })
+
+      it('stop of an ip.netns whose holder is unknown exits 1: ip#1 fails naming the reason, nothing reads as done', async () => {
+        // container#1 and ip#1 only: the address stops first, before its holder
+        const r = await run(['-s', svcIp, 'stop', '--format', 'json'])
+        expect(r.exitCode, r.stdout + r.stderr).to.equal(1)
+        const result = JSON.parse(r.stdout)
+        const states = result.tasks.map((t: {rid: string; state: string}) => `${t.rid} ${t.state}`)
+        expect(states[0]).to.equal('ip#1 failed')
+        expect(states.join(', ')).to.not.match(/ (done|unchanged)\b/)
+        expect(result.tasks[0].message).to.include(c.reason(sock))
       })
 
       it('start fails naming the reason', async () => {

@@ -269,7 +269,8 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
       try {
         st = await currentState(ctx)
       } catch (error) {
-        return {status: 'down', label, log: [{level: 'warn', message: `cannot read the mount table: ${(error as Error).message}`}]}
+        // whether it is mounted is unknown, which is never down
+        return {status: 'warn', label, log: [{level: 'warn', message: `cannot read the mount table: ${(error as Error).message}: whether ${mnt} is mounted is unknown`}]}
       }
       const top = st.atMnt.at(-1)
       if (st.mine) {

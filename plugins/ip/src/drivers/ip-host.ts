@@ -90,12 +90,8 @@ export const ipHostDriver: Driver<HostKeywords> = {
     const {ipdev} = ctx.resource.kw
     const result = (status: ResourceStatus['status'], message?: string, level: StatusLogEntry['level'] = 'info'): ResourceStatus => ({status, label, log: message ? [{level, message}] : []})
     try {
-      let addr: ResolvedAddress
-      try {
-        addr = await resolveFor(ctx)
-      } catch (error) {
-        return result('down', (error as Error).message, 'warn')
-      }
+      // an ipname that does not resolve leaves the address unknown, so whether it is on ipdev is too
+      const addr: ResolvedAddress = await resolveFor(ctx)
       const link = (await listAddresses(ctx, undefined)).find(l => l.ifname === ipdev)
       if (!link) return result('down', `ipdev ${ipdev} is missing on this host`, 'warn')
       const here = link.addr_info?.some(a => sameAddress(a.local, addr.ip))
@@ -107,7 +103,8 @@ export const ipHostDriver: Driver<HostKeywords> = {
       if (!hasCarrier(link)) return result('warn', `no carrier on ${ipdev}`, 'warn')
       return result('up')
     } catch (error) {
-      return result('down', `status probe failed: ${(error as Error).message}`, 'warn')
+      // a probe that failed (ip not answering, an unresolvable name) is unknown, which is never down
+      return result('warn', `${(error as Error).message}: whether ${ctx.resource.kw.ipname} is on ${ipdev} is unknown`, 'warn')
     }
   },
 

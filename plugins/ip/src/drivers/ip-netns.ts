@@ -287,15 +287,12 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
     const label = ipNetnsDriver.label(ctx.resource, ctx.service)
     const {mode, ipdev, netns, check_carrier: checkCarrier} = ctx.resource.kw
     const down = (message: string, level: StatusLogEntry['level'] = 'info'): ResourceStatus => ({status: 'down', label, log: [{level, message}]})
+    const unknown = (reason: string): ResourceStatus => ({status: 'warn', label, log: [{level: 'warn', message: `${reason}: whether ${ctx.resource.kw.ipname} is plumbed in ${netns}'s namespace is unknown`}]})
     try {
       const ns = await holderNetns(ctx)
       if (!ns) return down(`${netns} is down: no network namespace to plumb in`)
-      let addr: ResolvedAddress
-      try {
-        addr = await resolveFor(ctx)
-      } catch (error) {
-        return down((error as Error).message, 'warn')
-      }
+      // an ipname that does not resolve leaves the address unknown, so whether it is plumbed is too
+      const addr: ResolvedAddress = await resolveFor(ctx)
       if (mode !== 'dedicated') {
         const parent = await findLink(ctx, undefined, ipdev)
         if (!parent) return down(`ipdev ${ipdev} is missing on this host`, 'warn')
@@ -308,7 +305,8 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
       if (at.addr.dadfailed) return down(`${addr.ip} failed duplicate address detection`, 'warn')
       return {status: 'up', label, log: []}
     } catch (error) {
-      return down(`status probe failed: ${(error as Error).message}`, 'warn')
+      // the holder's engine or a probe did not answer: unknown, which is never down
+      return unknown((error as Error).message)
     }
   },
 

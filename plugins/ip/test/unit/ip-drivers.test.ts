@@ -1,5 +1,6 @@
 // ip.netns and ip.host through the core's own compileService, planner and config printer,
-// with the real docker and ip registrations (no engine, no network: pure functions only).
+// with the real docker and ip registrations (no engine, no network: pure functions, and status
+// probes that stop before any: an engine socket that does not exist, names that never resolve).
 import {expect} from 'chai'
 import {normalizeDocument} from '../../../../src/config/compile.js'
 import {documentToIni, parseDocument} from '../../../../src/config/document.js'
@@ -14,6 +15,7 @@ import {ipHostDriver} from '../../src/drivers/ip-host.js'
 import type {NetnsKeywords} from '../../src/drivers/ip-netns.keywords.js'
 import type {HostKeywords} from '../../src/drivers/ip-host.keywords.js'
 import type {Resource} from 'svcmgr'
+import {createDriverHarness} from '../../../../src/testing/harness.js'
 
 // the seed's svc2, verbatim
 const SVC2 = {
@@ -312,5 +314,30 @@ ipname = busybox.opensvc.com
     expect(problems({'ip#1': {ipdev: 'eth0', ipname: '2001:db8::10', netmask: '255.255.255.0'}})).to.deep.equal(['ip#1.netmask: expected a prefix length (0-128) for an IPv6 address, got "255.255.255.0"'])
     expect(problems({'ip#1': {ipdev: 'eth0', ipname: '192.0.2.10', gateway: '2001:db8::1'}})).to.deep.equal(['ip#1.gateway: expected an IPv4 address like ipname 192.0.2.10, got "2001:db8::1"'])
     expect(problems({'ip#1': {ipdev: 'eth0', ipname: '192.0.2.10', mode: 'macvlan'}})[0]).to.match(/^ip#1\.mode: unknown keyword/)
+  })
+})
+
+describe('status of an address whose state is unknown: warn with the reason, never down', () => {
+  // nothing on this host is touched: the holder's engine does not exist, the names never resolve
+  const sock = `/nonexistent-${process.pid}/docker.sock`
+  const ipdev = `nx${process.pid}`.slice(0, 15)
+
+  it("ip.netns: the holder's engine cannot be reached (the real docker driver's netns capability): status warn naming why; stop and start fail", async () => {
+    const config = {'container#1': SVC2['container#1'], 'ip#1': {type: 'netns', mode: 'macvlan', netns: 'container#1', ipdev, ipname: '198.51.100.77', netmask: '24'}}
+    const h = createDriverHarness({config, registrations: REGISTRATIONS, name: `unk${process.pid}`, dockerHost: `unix://${sock}`})
+    const reason = `docker daemon socket ${sock} missing`
+    const st = await h.status('ip#1')
+    expect(st.status).to.equal('warn')
+    expect(st.log.map(l => l.message).join('\n')).to.include(reason).and.include("whether 198.51.100.77 is plumbed in container#1's namespace is unknown")
+    for (const action of ['stop', 'start'] as const) {
+      const error = await h.act('ip#1', action).then(() => undefined, (e: Error) => e)
+      expect(error?.message, action).to.include(reason)
+    }
+  })
+
+  it('ip.host: an ipname that does not resolve leaves whether it is on ipdev unknown: warn', async () => {
+    const host = createDriverHarness({config: {'ip#1': {ipdev, ipname: 'nosuchhost.invalid', netmask: '24'}}, registrations: REGISTRATIONS})
+    const cannot = 'ip#1.ipname: cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761)'
+    expect(await host.status('ip#1')).to.deep.include({status: 'warn', log: [{level: 'warn', message: `${cannot}: whether nosuchhost.invalid is on ${ipdev} is unknown`}]})
   })
 })

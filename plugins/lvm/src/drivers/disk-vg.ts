@@ -150,7 +150,8 @@ export const vgDriver: Driver<VgKeywords> = {
     try {
       st = await vgState(ctx, ctx.resource.kw.vgname)
     } catch (error) {
-      return {status: 'down', label, log: [{level: 'warn', message: (error as Error).message}]}
+      // vgs failed: the volume group's state is unknown, which is never down
+      return {status: 'warn', label, log: [{level: 'warn', message: `${(error as Error).message}: the state of volume group ${ctx.resource.kw.vgname} is unknown`}]}
     }
     if (!st.exists) return {status: 'down', label, log: [{level: 'info', message: `volume group ${st.name} does not exist`}], provisioned: false}
     const log: StatusLogEntry[] = []

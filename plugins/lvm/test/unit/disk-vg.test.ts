@@ -1,6 +1,10 @@
 // The disk.vg manifest, validation, state rules and dry-run descriptions, through the core's
 // own compileService (no LVM involved).
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import {expect} from 'chai'
+import {createDriverHarness} from '../../../../src/testing/harness.js'
 import {compileConfig, configProblems, registryOf, type Registrations} from '../../../../src/testing/compile.js'
 import type {Service} from '../../../../src/model/service.js'
 import type {Resource} from 'svcmgr'
@@ -119,5 +123,26 @@ describe('disk.vg describe', () => {
   it('says provision has nothing to create without pvs', () => {
     const svc = compile({'vg#1': {vgname: 'vgbusybox'}})
     expect(vgDriver.describe('provision', vg(svc), svc)).to.deep.equal(['nothing to create: no pvs (provision fails when volume group vgbusybox does not exist)'])
+  })
+})
+
+describe('disk.vg status when vgs itself fails', () => {
+  it('is warn with the reason (unknown is never down); start and stop fail', async () => {
+    // vgs cannot be run at all (not in PATH): the volume group's state is unknown
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-nolvm-'))
+    const PATH = process.env.PATH
+    process.env.PATH = empty
+    try {
+      const h = createDriverHarness({config: '[vg#1]\nvgname = vgnosuch\n', registrations: REGISTRATIONS, name: 'busybox', root: empty})
+      const st = await h.status('vg#1')
+      expect(st.status).to.equal('warn')
+      expect(st.log).to.have.length(1)
+      expect(st.log[0].level).to.equal('warn')
+      expect(st.log[0].message).to.match(/^vgs .*ENOENT.*: the state of volume group vgnosuch is unknown$/s)
+      for (const action of ['start', 'stop'] as const) expect(await h.act('vg#1', action).then(() => 'done', (e: Error) => e.message), action).to.match(/^vgs /)
+    } finally {
+      process.env.PATH = PATH
+      fs.rmSync(empty, {recursive: true, force: true})
+    }
   })
 })
