@@ -89,9 +89,14 @@ export function parseDocument(input: string, serviceName: string, source: string
   } else {
     doc = parseIni(text, source)
   }
-  if (doc.every(s => s.name === 'DEFAULT' && s.entries.length === 0))
+  if (isEmptyDocument(doc))
     throw new ConfigFormatError(`${source}: the config is empty (no section, or only an empty [DEFAULT]): expected a resource section such as [container#1] or [DEFAULT] keywords`)
   return doc
+}
+
+/** No section, or only an empty DEFAULT: a mistake (a truncated file, nothing on stdin), not a service. */
+export function isEmptyDocument(doc: ServiceDocument): boolean {
+  return doc.every(s => s.name === 'DEFAULT' && s.entries.length === 0)
 }
 
 export function documentToIni(doc: ServiceDocument): string {

@@ -2,7 +2,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type {Settings} from './settings.js'
-import {type ServiceDocument, documentToIni} from './document.js'
+import {ConfigFormatError, type ServiceDocument, documentToIni, isEmptyDocument} from './document.js'
 import {parseIni} from './ini.js'
 import {writeStateFileAtomic} from './state-files.js'
 
@@ -50,7 +50,13 @@ export class ServiceStore {
     } catch {
       throw this.noSuchService(name)
     }
-    return parseIni(text, this.configPath(name))
+    const doc = parseIni(text, this.configPath(name))
+    // a stored file emptied by hand or truncated is not a service with nothing in it
+    if (isEmptyDocument(doc))
+      throw new ConfigFormatError(
+        `${this.configPath(name)}: the stored config of ${name} is empty (no section, or only an empty [DEFAULT]): \`svcmgr -s ${name} create --force --config FILE\` replaces it, \`svcmgr -s ${name} delete\` removes the service`,
+      )
+    return doc
   }
 
   /** Refuses a name that has no config, without parsing it (a config that no longer parses can still be deleted). */
@@ -63,10 +69,16 @@ export class ServiceStore {
     return new UsageError(`-s/--service: no service named "${name}" (config ${this.configPath(name)} not found; \`svcmgr ls\` lists them)`)
   }
 
-  /** Writes a private (0600) temporary file next to the target, fsyncs, then renames: readers see the old file or the new one. */
+  /**
+   * Writes a private (0600) temporary file next to the target, fsyncs, then renames: readers see
+   * the old file or the new one. The text is made first: a document the printer refuses (or an
+   * empty one, which read() would refuse) leaves no temporary file and the stored config as it was.
+   */
   write(name: string, doc: ServiceDocument): void {
     checkServiceName(name)
-    writeStateFileAtomic(this.configPath(name), documentToIni(doc))
+    if (isEmptyDocument(doc)) throw new ConfigFormatError(`${name}: refusing to store an empty config (no section, or only an empty [DEFAULT]): \`svcmgr -s ${name} delete\` removes the service`)
+    const text = documentToIni(doc)
+    writeStateFileAtomic(this.configPath(name), text)
   }
 
   remove(name: string): void {

@@ -44,6 +44,24 @@ describe('config input: refused with exit 2, nothing written', function () {
     expect(fs.readFileSync(path.join(etc(), `${svc}d.conf`), 'utf8')).to.match(/^\[DEFAULT\]\nid = [0-9a-f-]{36}\nnodes = deb1\n$/)
   })
 
+  it('a stored config emptied by hand (nothing, only comments, an empty DEFAULT) is not an empty service: status and print config exit 2 naming the file; delete still works', async () => {
+    const name = `${svc}e`
+    const file = path.join(etc(), `${name}.conf`)
+    for (const text of ['', '# emptied by hand\n; nothing left\n', '[DEFAULT]\n']) {
+      await cli.ok(['-s', name, 'create', '--config=-'], {input: JSON.stringify({'container#1': container})})
+      fs.writeFileSync(file, text)
+      for (const args of [['print', 'status'], ['print', 'status', '--format', 'json'], ['print', 'config'], ['stop', '--dry-run']]) {
+        const r = await cli.run(['-s', name, ...args])
+        expect(r.exitCode, `${args.join(' ')} of ${JSON.stringify(text)}: ${r.stdout}${r.stderr}`).to.equal(2)
+        expect(r.stderr).to.include(`${file}: the stored config of ${name} is empty`)
+        expect(r.stdout, args.join(' ')).to.equal('')
+      }
+      expect(fs.readFileSync(file, 'utf8')).to.equal(text)
+      await cli.ok(['-s', name, 'delete'])
+      expect(fs.existsSync(file)).to.equal(false)
+    }
+  })
+
   it('a JSON key given twice is refused naming it and its line, as an INI duplicate is', async () => {
     await refused(['-s', `${svc}x`, 'create', '--config=-'], `{"container#1": ${JSON.stringify(container)},\n"container#1": {"type": "docker", "image": "b"}}`, 'standard input line 2: section [container#1] appears twice')
     await refused(['-s', `${svc}x`, 'create', '--config=-'], `{"${svc}x": {"container#1": {"type": "docker",\n"image": "a", "image": "b"}}}`, 'standard input line 2: keyword "image" appears twice in [container#1]')
