@@ -77,6 +77,8 @@ export interface LockOptions {
   readonly edit?: boolean
   /** How long to wait for a config edit holding the lock, at least (default EDIT_WAIT_MS). */
   readonly editWaitMs?: number
+  /** Told once when this taker starts waiting for an action holding the lock (edits holding it are waited for quietly). */
+  readonly onWait?: (owner: LockOwner, waitMs: number) => void
 }
 
 export async function acquireServiceLock(dir: string, service: string, action: string, wait: number | LockOptions): Promise<ServiceLock> {
@@ -86,6 +88,7 @@ export async function acquireServiceLock(dir: string, service: string, action: s
   const file = path.join(dir, 'lock')
   const me: LockOwner = {pid: process.pid, starttime: processStartTime(process.pid) ?? '', action, since: new Date().toISOString(), ...(options.edit ? {edit: true} : {})}
   const begun = Date.now()
+  let toldWaiting = false
   for (;;) {
     try {
       // O_EXCL: never through a link planted at the lock path
@@ -95,11 +98,14 @@ export async function acquireServiceLock(dir: string, service: string, action: s
       } finally {
         fs.closeSync(fd)
       }
-      return {
-        release() {
-          if (readLockOwner(file)?.pid === process.pid) fs.rmSync(file, {force: true})
-        },
+      // a process.exit past the holder's finally (a signal outside an action ends the process at
+      // once: src/services/interrupts.ts) or a crash must not leave the lock behind either
+      const release = () => {
+        process.off('exit', release)
+        if (readLockOwner(file)?.pid === process.pid) fs.rmSync(file, {force: true})
       }
+      process.on('exit', release)
+      return {release}
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
@@ -118,6 +124,10 @@ export async function acquireServiceLock(dir: string, service: string, action: s
     }
     const owner = current.owner
     const deadline = begun + (owner.edit ? Math.max(waitMs, options.editWaitMs ?? EDIT_WAIT_MS) : waitMs)
+    if (!owner.edit && !toldWaiting && Date.now() < deadline) {
+      toldWaiting = true
+      options.onWait?.(owner, deadline - begun)
+    }
     if (Date.now() >= deadline) {
       throw new LockError(`service ${service} is locked by ${describeLockHolder(owner)}; waited ${Math.round((deadline - begun) / 1000)}s (--waitlock sets how long to wait)`)
     }

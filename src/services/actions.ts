@@ -9,6 +9,7 @@ import type {Plan, Selection, ServiceAction} from '../planner/types.js'
 import {assertConfigUnchanged, loadForAction, withUnusable} from './action-config.js'
 import {formatActionSummary} from '../render/action-summary.js'
 import {enterInterruptScope, receivedInterrupt, type InterruptSignal} from './interrupts.js'
+import {tellWaiting} from './lock-wait.js'
 import type {Session} from './session.js'
 
 export const ACTION_RESULT_VERSION = 1
@@ -49,12 +50,9 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const logFile = new LogFileSink(session.store.logFile(service.name))
   const bus = new EventBus(collector, logFile)
   if (request.progress) bus.add(request.progress)
-  const lock = await acquireServiceLock(service.varDir, service.name, request.action, request.waitlockMs ?? 0)
+  const lock = await acquireServiceLock(service.varDir, service.name, request.action, {waitMs: request.waitlockMs ?? 0, onWait: tellWaiting(service.name)})
   // from here to the lock's release a signal interrupts the action instead of ending the process
   const interrupts = enterInterruptScope()
-  // a crash that skips the finally below must not leave the lock behind either
-  const releaseOnExit = () => lock.release()
-  process.on('exit', releaseOnExit)
   try {
     assertConfigUnchanged(session, service.name, request.action, doc)
     const emit = (message: string, level: ActionEvent['level'] = 'info') =>
@@ -66,7 +64,6 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     const signal = receivedInterrupt()
     return {version: ACTION_RESULT_VERSION, service: service.name, action: request.action, dryRun: false, ok: result.ok, plan, result, ...(signal ? {signal} : {}), events: collector.events}
   } finally {
-    process.off('exit', releaseOnExit)
     lock.release()
     interrupts.close()
     logFile.close()

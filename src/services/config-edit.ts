@@ -5,6 +5,7 @@ import {type ServiceDocument, cloneDocument, parseDocument} from '../config/docu
 import {UsageError, checkServiceName} from '../config/store.js'
 import {acquireServiceLock} from '../executor/lock.js'
 import {parseRid, ridProblem} from '../model/rid.js'
+import {tellWaiting} from './lock-wait.js'
 import type {Session} from './session.js'
 
 export async function readConfigInput(source: string): Promise<{text: string; origin: string}> {
@@ -27,7 +28,8 @@ export async function readConfigInput(source: string): Promise<{text: string; or
  */
 async function withEditLock<T>(session: Session, name: string, what: string, waitlockMs: number, edit: () => Promise<T>): Promise<T> {
   await session.registry()
-  const lock = await acquireServiceLock(session.store.varDir(name), name, what, {waitMs: waitlockMs, edit: true})
+  // the lock is also released if a signal ends the process during the edit (see executor/lock.ts)
+  const lock = await acquireServiceLock(session.store.varDir(name), name, what, {waitMs: waitlockMs, edit: true, onWait: tellWaiting(name)})
   try {
     return await edit()
   } finally {
