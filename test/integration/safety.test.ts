@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs'
 import {expect} from 'chai'
-import {CliSandbox, docker, removeServiceContainers, requireEngine, seedSvc2Containers, uniqueName} from './support/cli.js'
+import {CliSandbox, docker, engineEvents, removeServiceContainers, requireEngine, seedSvc2Containers, uniqueName} from './support/cli.js'
 
 const seed = seedSvc2Containers()
 
@@ -13,12 +13,17 @@ describe('safety: dry runs, bad input, unreachable engine', function () {
   const svc = uniqueName('safe')
   const cli = new CliSandbox('safe')
   const configFile = () => `${cli.root}/etc/${svc}.conf`
-  // every container's identity and state times, every image: all sorted, nothing relative to now
+  // what this service could touch on the shared engine (other tests run beside it): every container
+  // labelled for it or named like its containers, with identity and state times, and the images
+  // its config names; all sorted, nothing relative to now
+  const images = [...new Set(Object.values(seed).map(s => s.image).filter(Boolean))].sort()
   const engineSnapshot = async () => {
-    const ids = (await docker(['ps', '-aq', '--no-trunc'])).split('\n').filter(Boolean)
+    const labelled = (await docker(['ps', '-aq', '--no-trunc', '--filter', `label=com.svcmgr.service=${svc}`])).split('\n').filter(Boolean)
+    const named = (await docker(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}}'])).split('\n').filter(l => l.split(' ')[1]?.startsWith(`${svc}.`)).map(l => l.split(' ')[0])
+    const ids = [...new Set([...labelled, ...named])]
     const containers = ids.length === 0 ? '' : await docker(['inspect', '--format', '{{.Id}} {{.Name}} {{.State.Status}} {{.State.StartedAt}} {{.State.FinishedAt}} {{.Image}}', ...ids])
-    const images = await docker(['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'])
-    return {containers: containers.split('\n').sort(), images: images.split('\n').sort()}
+    const imageIds = await Promise.all(images.map(async i => `${i} ${await docker(['image', 'inspect', '--format', '{{.Id}}', i]).catch(() => 'absent')}`))
+    return {containers: containers.split('\n').filter(Boolean).sort(), images: imageIds}
   }
 
   before(async () => {
@@ -32,6 +37,7 @@ describe('safety: dry runs, bad input, unreachable engine', function () {
 
   it('--dry-run of every action changes nothing on the engine or on disk and prints the plan', async () => {
     const before = await engineSnapshot()
+    const since = new Date()
     const files = fs.readdirSync(cli.root, {recursive: true}).sort()
     for (const action of ['provision', 'start', 'stop', 'restart', 'unprovision']) {
       const r = await cli.ok(['-s', svc, action, '--dry-run'])
@@ -44,6 +50,8 @@ describe('safety: dry runs, bad input, unreachable engine', function () {
     expect(plan.version).to.equal(1)
     expect(plan.tasks.map((t: {rid: string}) => t.rid)).to.deep.equal(['container#1', 'container#2', 'container#3'])
     expect(await engineSnapshot()).to.deep.equal(before)
+    // not even a container made and removed again in between: the engine saw no event for one of this service's names
+    expect(await engineEvents(since, new Date(), `${svc}.`)).to.deep.equal([])
     expect(fs.readdirSync(cli.root, {recursive: true}).sort()).to.deep.equal(files)
   })
 
