@@ -8,8 +8,8 @@ import {SIGNAL_EXIT_CODE} from '../services/interrupts.js'
 import type {Session} from '../services/session.js'
 import type {Selection, ServiceAction} from '../planner/types.js'
 import {checkDuration} from '../config/keywords.js'
-import {UsageError} from '../config/store.js'
-import {ActionFailedError, EXIT, ServiceCommand, type SvcmgrCommand} from './base.js'
+import {ServiceCommand, type SvcmgrCommand} from './base.js'
+import {EXIT, ActionFailedError, UsageError} from '../errors.js'
 
 const EXPECTED_ITEMS = {rid: 'rids, groups or group.types', tags: 'tags', subsets: 'subset names'} as const
 

@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core'
 import {SvcmgrCommand} from '../cli/base.js'
-import {UsageError} from '../config/store.js'
 import type {Driver, KeywordSpec} from '../drivers/api.js'
 import {GENERIC_RESOURCE_KEYWORDS} from '../drivers/generic-keywords.js'
 import type {DriverRegistry, RegisteredDriver} from '../drivers/registry.js'
+import {UsageError} from '../errors.js'
 
 interface KeywordInfo {
   name: string

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {ServiceCommand, parseKwAssignment} from '../cli/base.js'
-import {UsageError} from '../config/store.js'
+import {UsageError} from '../errors.js'
 
 export default class Get extends ServiceCommand {
   static description = 'Print the raw value of a keyword; with --eval, its parsed value with defaults applied.'

@@ -7,6 +7,7 @@
  */
 import os from 'node:os'
 import path from 'node:path'
+import {SettingsError} from '../errors.js'
 
 export interface Settings {
   readonly root: string
@@ -28,8 +29,6 @@ interface SettingsFile {
   dockerHost?: string
   logLevel?: string
 }
-
-export class SettingsError extends Error {}
 
 function defaultRoot(): string {
   if (process.getuid?.() === 0) return '/var/lib/svcmgr'

@@ -8,8 +8,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {createStateFileExclusive, ensureStateDir} from '../config/state-files.js'
-
-export class LockError extends Error {}
+import {LockError} from '../errors.js'
 
 export interface LockOwner {
   pid: number

@@ -5,8 +5,9 @@ import {spawn} from 'node:child_process'
 import {expect} from 'chai'
 import {moveLeadingServiceFlag} from '../../src/cli/argv.js'
 import {parseKwAssignment} from '../../src/cli/base.js'
-import {acquireServiceLock, LockError} from '../../src/executor/lock.js'
+import {acquireServiceLock} from '../../src/executor/lock.js'
 import {aggregateStatus} from '../../src/status/aggregate.js'
+import {LockError} from '../../src/errors.js'
 
 describe('argv: the service may come first', () => {
   it('moves leading -s/--service after the command words', () => {

@@ -3,7 +3,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
-import {LockError, acquireServiceLock, lockState} from '../../src/executor/lock.js'
+import {acquireServiceLock, lockState} from '../../src/executor/lock.js'
+import {LockError} from '../../src/errors.js'
 
 describe('lock state', () => {
   let dir: string

@@ -1,11 +1,10 @@
 import path from 'node:path'
 import {Flags} from '@oclif/core'
 import {SvcmgrCommand} from '../../cli/base.js'
-import {ConfigError} from '../../config/compile.js'
-import {UsageError} from '../../config/store.js'
 import {buildPlan} from '../../planner/plan.js'
 import {readConfigInput} from '../../services/config-edit.js'
 import {parseDocument} from '../../config/document.js'
+import {ConfigError, UsageError} from '../../errors.js'
 
 export default class ValidateConfig extends SvcmgrCommand {
   static description = "Check a service's config (or a config file) against the loaded drivers, without touching the host or any engine."
