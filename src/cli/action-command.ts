@@ -82,7 +82,7 @@ export abstract class ActionCommand extends ServiceCommand {
  */
 export async function runAndReport(command: SvcmgrCommand, session: Session, request: Omit<ActionRequest, 'renderer' | 'progress'>, output: {format: 'text' | 'json'; verbose?: boolean; hint?: string}): Promise<void> {
   const renderer = chooseRenderer(output)
-  const outcome = await runServiceAction(session, {...request, renderer, progress: renderer === 'lines' ? new LinePrinterSink(output.verbose) : undefined})
+  const outcome = await runServiceAction(session, {...request, renderer, progress: renderer === 'lines' ? new LinePrinterSink(output.verbose ? 'debug' : session.settings.logLevel) : undefined})
   if (outcome.dryRun) {
     if (output.format === 'json') command.printJson(outcome.plan)
     else process.stdout.write(formatPlanText(outcome.plan))
