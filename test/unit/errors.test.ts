@@ -24,7 +24,8 @@ const EXPECTED: Record<string, number> = {
 type ErrorClass = new (...args: never[]) => SvcmgrError
 
 function errorClasses(): Array<[string, ErrorClass]> {
-  return Object.entries(errors).filter((e): e is [string, ErrorClass] => typeof e[1] === 'function' && (e[1] === SvcmgrError || e[1].prototype instanceof SvcmgrError))
+  const isErrorClass = (value: unknown): value is ErrorClass => typeof value === 'function' && (value === SvcmgrError || value.prototype instanceof SvcmgrError)
+  return Object.entries(errors as Record<string, unknown>).flatMap(([name, value]): Array<[string, ErrorClass]> => (isErrorClass(value) ? [[name, value]] : []))
 }
 
 function instance(name: string, E: ErrorClass): SvcmgrError {
