@@ -3,7 +3,9 @@
  * reaches the command (src/cli/base.ts). Scripts rely on the codes: 0 done, 1 the action
  * failed or the lock could not be taken, 2 bad usage or an invalid config (nothing changed),
  * 128 + n interrupted by a signal (SIGHUP 129, SIGINT 130, SIGTERM 143: ./services/interrupts.ts).
- * No imports at run time: any layer may throw these.
+ * No imports at run time: any layer may throw these. Plugins do not: src/index.ts stays types
+ * only, a driver's throw is its task's failure (exit 1) and its keyword problems are check()
+ * sentences that the core turns into a ConfigError (exit 2).
  */
 import type {RunResult} from './drivers/api.js'
 
