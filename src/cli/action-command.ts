@@ -8,8 +8,8 @@ import {SIGNAL_EXIT_CODE} from '../services/interrupts.js'
 import type {Session} from '../services/session.js'
 import type {Selection, ServiceAction} from '../planner/types.js'
 import {checkDuration} from '../config/keywords.js'
-import {UsageError} from '../config/store.js'
-import {ActionFailedError, EXIT, ServiceCommand, type SvcmgrCommand} from './base.js'
+import {ServiceCommand, type SvcmgrCommand} from './base.js'
+import {EXIT, ActionFailedError, UsageError} from '../errors.js'
 
 const EXPECTED_ITEMS = {rid: 'rids, groups or group.types', tags: 'tags', subsets: 'subset names'} as const
 
@@ -82,7 +82,7 @@ export abstract class ActionCommand extends ServiceCommand {
  */
 export async function runAndReport(command: SvcmgrCommand, session: Session, request: Omit<ActionRequest, 'renderer' | 'progress'>, output: {format: 'text' | 'json'; verbose?: boolean; hint?: string}): Promise<void> {
   const renderer = chooseRenderer(output)
-  const outcome = await runServiceAction(session, {...request, renderer, progress: renderer === 'lines' ? new LinePrinterSink(output.verbose) : undefined})
+  const outcome = await runServiceAction(session, {...request, renderer, progress: renderer === 'lines' ? new LinePrinterSink(output.verbose ? 'debug' : session.settings.logLevel) : undefined})
   if (outcome.dryRun) {
     if (output.format === 'json') command.printJson(outcome.plan)
     else process.stdout.write(formatPlanText(outcome.plan))

@@ -1,28 +1,9 @@
-/** Base classes for svcmgr commands: shared flags, the session, and errors mapped to exit codes. */
+/** Base classes for svcmgr commands: shared flags, the session, and errors ended with their exit code (../errors.ts). */
 import {Command, Flags} from '@oclif/core'
-import {ConfigError} from '../config/compile.js'
-import {ConfigFormatError} from '../config/document.js'
-import {IniSyntaxError, iniProblems} from '../config/ini.js'
-import {SettingsError} from '../config/settings.js'
-import {UsageError} from '../config/store.js'
-import {PlanError} from '../planner/types.js'
+import {iniProblems} from '../config/ini.js'
 import {installInterruptHandlers, receivedInterrupt, restoreTerminal, SIGNAL_EXIT_CODE} from '../services/interrupts.js'
 import {Session} from '../services/session.js'
-
-/**
- * Exit codes scripts rely on: 0 done, 1 the action failed, 2 bad usage or invalid config (nothing
- * changed), 129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM (see ../services/interrupts.ts).
- */
-export const EXIT = {ok: 0, failed: 1, usage: 2} as const
-
-/** An action that did not do all its work: already reported, it only carries the exit code. */
-export class ActionFailedError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.failed) {
-    super(message)
-  }
-}
-
-const USAGE_ERRORS = [ConfigError, ConfigFormatError, IniSyntaxError, SettingsError, UsageError, PlanError]
+import {ActionFailedError, EXIT, UsageError, exitCodeOf} from '../errors.js'
 
 export abstract class SvcmgrCommand extends Command {
   static baseFlags = {
@@ -46,12 +27,12 @@ export abstract class SvcmgrCommand extends Command {
     process.stdout.write(JSON.stringify(value, null, 2) + '\n')
   }
 
-  async catch(error: Error & {oclif?: {exit?: number}; exitCode?: number}): Promise<never> {
+  async catch(error: Error & {oclif?: {exit?: number}}): Promise<never> {
     if (error.oclif?.exit !== undefined) throw error
-    const usage = USAGE_ERRORS.some(E => error instanceof E)
+    const usage = exitCodeOf(error) === EXIT.usage
     // an interrupted command exits with its signal's code whatever error it ended with
     const signal = receivedInterrupt()
-    const code = signal ? SIGNAL_EXIT_CODE[signal] : error instanceof ActionFailedError ? error.exitCode : usage ? EXIT.usage : EXIT.failed
+    const code = signal ? SIGNAL_EXIT_CODE[signal] : exitCodeOf(error)
     if (!(error instanceof ActionFailedError)) this.logToStderr(`svcmgr: ${error.message}`)
     if (process.env.SVCMGR_DEBUG && !usage && error.stack) this.logToStderr(error.stack)
     if (signal) restoreTerminal()

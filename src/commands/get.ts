@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {ServiceCommand, parseKwAssignment} from '../cli/base.js'
-import {UsageError} from '../config/store.js'
+import {formatKeywordValue} from '../render/keyword-value.js'
+import {evaluatedKeywordValue, rawKeywordValue} from '../services/keyword-value.js'
 
 export default class Get extends ServiceCommand {
   static description = 'Print the raw value of a keyword; with --eval, its parsed value with defaults applied.'
@@ -14,18 +15,8 @@ export default class Get extends ServiceCommand {
     const {flags} = await this.parse(Get)
     const {section, keyword} = parseKwAssignment(flags.kw, false)
     const session = await this.session()
-    if (flags.eval) {
-      const {service} = await session.load(flags.service)
-      const r = service.resource(section)
-      if (!r) throw new UsageError(`--kw ${flags.kw}: no resource ${section} in ${flags.service}`)
-      const generic: Record<string, unknown> = {type: r.type, tags: r.tags, subset: r.subset, optional: r.optional, disable: r.disabled, standby: r.standby}
-      const value = keyword in generic ? generic[keyword] : (r.kw as Record<string, unknown>)[keyword]
-      if (value === undefined && !(keyword in generic) && !r.driver.keywords.some(k => k.name === keyword)) throw new UsageError(`--kw ${flags.kw}: ${r.group}.${r.type} has no keyword ${keyword}`)
-      this.log(flags.format === 'json' ? JSON.stringify(value ?? null) : Array.isArray(value) ? value.join(' ') : String(value ?? ''))
-      return
-    }
-    const entry = session.store.read(flags.service).find(s => s.name === section)?.entries.find(([k]) => k === keyword)
-    if (!entry) throw new UsageError(`--kw ${flags.kw}: not set in ${flags.service}`)
-    this.log(flags.format === 'json' ? JSON.stringify(entry[1]) : entry[1])
+    const query = {service: flags.service, section, keyword, spec: flags.kw}
+    const value = flags.eval ? await evaluatedKeywordValue(session, query) : rawKeywordValue(session, query)
+    this.log(formatKeywordValue(value, flags.format as 'text' | 'json'))
   }
 }

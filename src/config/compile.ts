@@ -10,12 +10,7 @@ import {naturalCompare, parseRid, ridProblem} from '../model/rid.js'
 import {Service, type ServiceResource, type SubsetConfig} from '../model/service.js'
 import type {ServiceDocument} from './document.js'
 import {findKeyword, parseKeywordValue} from './keywords.js'
-
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(problems.length === 1 ? problems[0] : `${problems.length} problems in the configuration:\n  ${problems.join('\n  ')}`)
-  }
-}
+import {ConfigError} from '../errors.js'
 
 const SUBSET_RE = /^subset#([a-z][a-z0-9_]*)(?:\.([a-z0-9_]+))?:(.+)$/
 const RID_GROUP_RE = /^([a-z][a-z0-9_]*)#/

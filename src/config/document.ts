@@ -6,10 +6,9 @@
  */
 import {type IniSection, formatIni, iniProblems, parseIni, problemsMessage, quoted, shownName} from './ini.js'
 import {findDuplicateKey} from './json-duplicates.js'
+import {ConfigFormatError} from '../errors.js'
 
 export type ServiceDocument = IniSection[]
-
-export class ConfigFormatError extends Error {}
 
 function looksLikeSectionName(name: string): boolean {
   return name === 'DEFAULT' || name.includes('#')

@@ -6,12 +6,12 @@
  * [DEFAULT], text after a section header's "]", whitespace around a section name are refused.
  * What the printer writes both read back unchanged; what it cannot write is refused.
  */
+import {IniSyntaxError} from '../errors.js'
+
 export interface IniSection {
   name: string
   entries: Array<[key: string, value: string]>
 }
-
-export class IniSyntaxError extends Error {}
 
 /**
  * Characters no config line may hold: C0 controls but TAB (NUL, CR, ESC...), DEL, C1 controls,

@@ -1,5 +1,6 @@
 /**
- * svcmgr's own settings: where state lives, the node name, the engine address, the log level.
+ * svcmgr's own settings: where state lives, the node name, the engine address, the log level
+ * (the lowest level of the progress lines an action prints; the log file keeps every level).
  * Sources, later wins: defaults (system paths as root, XDG paths otherwise), a cosmiconfig
  * file (`svcmgr` key in package.json, .svcmgrrc[.json|.yaml], svcmgr.config.js, ... searched
  * from the working folder up and in the XDG config folder), then SVCMGR_ROOT / DOCKER_HOST /
@@ -7,6 +8,7 @@
  */
 import os from 'node:os'
 import path from 'node:path'
+import {SettingsError} from '../errors.js'
 
 export interface Settings {
   readonly root: string
@@ -15,6 +17,7 @@ export interface Settings {
   readonly logDir: string
   readonly nodename: string
   readonly dockerHost?: string
+  /** The lowest level of the progress lines printed (off a TTY or with --verbose, which means debug); the service log file keeps every level. */
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error'
   /** Where the settings came from, for `svcmgr settings`. */
   readonly source?: string
@@ -28,8 +31,6 @@ interface SettingsFile {
   dockerHost?: string
   logLevel?: string
 }
-
-export class SettingsError extends Error {}
 
 function defaultRoot(): string {
   if (process.getuid?.() === 0) return '/var/lib/svcmgr'

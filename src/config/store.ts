@@ -5,8 +5,7 @@ import type {Settings} from './settings.js'
 import {ConfigFormatError, type ServiceDocument, documentToIni, isEmptyDocument} from './document.js'
 import {parseIni} from './ini.js'
 import {writeStateFileAtomic} from './state-files.js'
-
-export class UsageError extends Error {}
+import {UsageError} from '../errors.js'
 
 const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/i
 

@@ -4,14 +4,7 @@ import type {EventLevel, EventSink} from '../log/events.js'
 import {MAX_DURATION_MS} from '../config/keywords.js'
 import {secretMasker} from '../log/mask.js'
 import type {Service, ServiceResource} from '../model/service.js'
-
-export class CommandError extends Error {
-  constructor(message: string, readonly result?: RunResult) {
-    super(message)
-  }
-}
-
-export class WaitTimeoutError extends Error {}
+import {CommandError, WaitTimeoutError} from '../errors.js'
 
 /** A command line as an operator would paste it (display only: commands always run from argument vectors). */
 export function formatCommandLine(file: string, args: readonly string[]): string {

@@ -8,8 +8,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {createStateFileExclusive, ensureStateDir} from '../config/state-files.js'
+import {LockError} from '../errors.js'
 
-export class LockError extends Error {}
+/** The lock file of a service, in its state folder (<root>/var/<svc>): the one place its path is made. */
+export function lockFile(varDir: string): string {
+  return path.join(varDir, 'lock')
+}
 
 export interface LockOwner {
   pid: number
@@ -85,7 +89,7 @@ export async function acquireServiceLock(dir: string, service: string, action: s
   const options: LockOptions = typeof wait === 'number' ? {waitMs: wait} : wait
   const waitMs = options.waitMs
   ensureStateDir(dir)
-  const file = path.join(dir, 'lock')
+  const file = lockFile(dir)
   const me: LockOwner = {pid: process.pid, starttime: processStartTime(process.pid) ?? '', action, since: new Date().toISOString(), ...(options.edit ? {edit: true} : {})}
   const begun = Date.now()
   let toldWaiting = false

@@ -3,7 +3,7 @@ import {Graph, alg} from '@dagrejs/graphlib'
 import type {Dependency} from '../drivers/api.js'
 import type {Service} from '../model/service.js'
 import {naturalCompare} from '../model/rid.js'
-import {PlanError} from './types.js'
+import {PlanError} from '../errors.js'
 
 export interface DependencyGraph {
   /** edges: before → after, with the reason as the edge label */

@@ -9,7 +9,8 @@ import type {Service} from '../model/service.js'
 import {buildDependencyGraph, type DependencyGraph} from './dependencies.js'
 import {type OrderedStage, orderIntoStages} from './order.js'
 import {type Closure, closeOverDependents, closeOverRequirements, selectResources} from './select.js'
-import {type AddedResource, PLAN_FORMAT_VERSION, type Plan, PlanError, type PlanStage, type PlanTask, type Selection, type ServiceAction} from './types.js'
+import {type AddedResource, PLAN_FORMAT_VERSION, type Plan, type PlanStage, type PlanTask, type Selection, type ServiceAction} from './types.js'
+import {PlanError} from '../errors.js'
 
 export interface PlanOptions {
   readonly force?: boolean

@@ -2,7 +2,8 @@
 import type {Service, ServiceResource} from '../model/service.js'
 import {naturalCompare} from '../model/rid.js'
 import {type DependencyGraph, reachable} from './dependencies.js'
-import {type AddedResource, PlanError, type Selection} from './types.js'
+import {type AddedResource, type Selection} from './types.js'
+import {PlanError} from '../errors.js'
 
 function matchesRidSelector(r: ServiceResource, selector: string): boolean {
   if (selector === r.rid) return true

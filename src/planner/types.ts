@@ -59,5 +59,3 @@ export interface Selection {
   readonly tags?: readonly string[]
   readonly subsets?: readonly string[]
 }
-
-export class PlanError extends Error {}

@@ -1,6 +1,6 @@
 /** Picks how an action shows progress: a live tree on a TTY, one line per event elsewhere, nothing for JSON. */
 import type {RendererChoice} from '../executor/execute.js'
-import {type ActionEvent, type EventSink, formatEventLine} from '../log/events.js'
+import {type ActionEvent, type EventLevel, type EventSink, formatEventLine} from '../log/events.js'
 
 export function chooseRenderer(options: {format: 'text' | 'json'; verbose?: boolean}): RendererChoice {
   if (options.format === 'json') return 'silent'
@@ -8,10 +8,16 @@ export function chooseRenderer(options: {format: 'text' | 'json'; verbose?: bool
   return 'tty'
 }
 
+const LEVEL_RANK: Record<EventLevel, number> = {debug: 0, info: 1, warn: 2, error: 3}
+
+/**
+ * One line per event, from `minLevel` up: the `logLevel` setting (info by default; warn or error
+ * for quiet scripts), debug with --verbose. The log file keeps every level whatever this says.
+ */
 export class LinePrinterSink implements EventSink {
-  constructor(private readonly verbose = false, private readonly write: (line: string) => void = l => process.stdout.write(l + '\n')) {}
+  constructor(private readonly minLevel: EventLevel = 'info', private readonly write: (line: string) => void = l => process.stdout.write(l + '\n')) {}
   emit(event: ActionEvent): void {
-    if (event.level === 'debug' && !this.verbose) return
+    if (LEVEL_RANK[event.level] < LEVEL_RANK[this.minLevel]) return
     // task state changes are for the JSON result and the log; a line is printed only when it says something
     if (event.state && (event.state === 'running' || event.state === 'done')) return
     this.write(formatEventLine(event))

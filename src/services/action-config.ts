@@ -10,10 +10,7 @@ import type {ExecutionResult} from '../executor/execute.js'
 import type {Service} from '../model/service.js'
 import type {Selection, ServiceAction} from '../planner/types.js'
 import type {Session} from './session.js'
-
-export class NotUnderstoodError extends Error {}
-
-export class ConfigChangedError extends Error {}
+import {ConfigChangedError, NotUnderstoodError} from '../errors.js'
 
 export interface ActionService {
   readonly service: Service

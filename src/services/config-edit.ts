@@ -2,11 +2,12 @@
 import fs from 'node:fs'
 import {ensureServiceId, normalizeDocument} from '../config/compile.js'
 import {type ServiceDocument, cloneDocument, parseDocument} from '../config/document.js'
-import {UsageError, checkServiceName} from '../config/store.js'
+import {checkServiceName} from '../config/store.js'
 import {acquireServiceLock} from '../executor/lock.js'
 import {parseRid, ridProblem} from '../model/rid.js'
 import {tellWaiting} from './lock-wait.js'
 import type {Session} from './session.js'
+import {UsageError} from '../errors.js'
 
 export async function readConfigInput(source: string): Promise<{text: string; origin: string}> {
   if (source === '-') {

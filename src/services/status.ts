@@ -3,8 +3,7 @@
  * a stored config that no longer validates: what compiles is probed, a section that does not
  * is reported as warn with why (its state is unknown, never "down").
  */
-import path from 'node:path'
-import {describeLockHolder, lockState} from '../executor/lock.js'
+import {describeLockHolder, lockFile, lockState} from '../executor/lock.js'
 import {EventBus} from '../log/events.js'
 import {aggregateStatus} from '../status/aggregate.js'
 import {gatherServiceStatus, type ResourceStatusReport, type ServiceStatusReport} from '../status/status.js'
@@ -12,9 +11,9 @@ import type {Session} from './session.js'
 
 export async function serviceStatus(session: Session, name: string): Promise<ServiceStatusReport> {
   const {service, warnings, unusable} = await session.loadLenient(name)
-  const lockFile = path.join(service.varDir, 'lock')
-  const lock = lockState(lockFile)
-  if (lock.state === 'stale') process.stderr.write(`svcmgr: warning: ${name}: stale lock ${lockFile}${lock.owner ? ` of dead ${describeLockHolder(lock.owner)}` : ' (unreadable)'}: nothing is in progress; the next action or edit removes it\n`)
+  const file = lockFile(service.varDir)
+  const lock = lockState(file)
+  if (lock.state === 'stale') process.stderr.write(`svcmgr: warning: ${name}: stale lock ${file}${lock.owner ? ` of dead ${describeLockHolder(lock.owner)}` : ' (unreadable)'}: nothing is in progress; the next action or edit removes it\n`)
   const report = await gatherServiceStatus(service, session.driverSettings, new EventBus(), {frozen: session.store.isFrozen(name), running: lock.state === 'held' ? lock.owner.action : undefined})
   if (warnings.length === 0 && unusable.length === 0) return report
   const resources: Record<string, ResourceStatusReport> = {}

@@ -2,11 +2,12 @@
  * Compiling configs against given driver registrations, for driver unit tests: the same
  * validation `svcmgr create` does, without a CLI or a state root. Exported as `svcmgr/testing`.
  */
-import {ConfigError, compileService, normalizeDocument} from '../config/compile.js'
+import {compileService, normalizeDocument} from '../config/compile.js'
 import {documentToIni, parseDocument} from '../config/document.js'
 import type {DriverRegistration} from '../drivers/api.js'
 import {DriverRegistry} from '../drivers/registry.js'
 import type {Service} from '../model/service.js'
+import {ConfigError} from '../errors.js'
 
 export type Registrations = ReadonlyArray<{plugin: string; registration: DriverRegistration}>
 

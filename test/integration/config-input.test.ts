@@ -93,3 +93,49 @@ describe('config input: refused with exit 2, nothing written', function () {
     expect((await cli.ok(['-s', svc, 'get', '--kw', 'container#1.stop_timeout'])).stdout).to.equal('24d\n')
   })
 })
+
+describe('validate --config FILE: the same check as validate config --config FILE', function () {
+  this.timeout(120_000)
+  const cli = new CliSandbox('validate')
+  const svc = uniqueName('validate')
+  after(() => cli.cleanup())
+
+  it('a good file exits 0, a bad one exits 2 naming section.keyword, in both forms; nothing is written', async () => {
+    const good = path.join(cli.root, `${svc}.conf`)
+    const bad = path.join(cli.root, `${svc}-bad.conf`)
+    fs.writeFileSync(good, '[container#1]\ntype = docker\nimage = google/pause\n\n[container#2]\ntype = docker\nimage = google/pause\nnetns = container#1\n')
+    fs.writeFileSync(bad, '[container#1]\ntype = docker\nimage = google/pause\ncolour = red\n\n[container#2]\ntype = docker\nimage = google/pause\nstop_timeout = soon\n')
+    for (const form of [['validate'], ['validate', 'config']]) {
+      const ok = await cli.run([...form, '--config', good])
+      expect(ok.exitCode, `${form.join(' ')}: ${ok.stderr}`).to.equal(0)
+      expect(ok.stdout).to.equal(`${svc}: config is valid (2 resources)\n`)
+      const json = await cli.run([...form, '--config', good, '--format', 'json'])
+      expect(JSON.parse(json.stdout)).to.deep.equal({valid: true, service: svc, resources: ['container#1', 'container#2']})
+      const refused = await cli.run([...form, '--config', bad])
+      expect(refused.exitCode, form.join(' ')).to.equal(2)
+      expect(refused.stdout).to.equal('')
+      expect(refused.stderr).to.include('container#1.colour: unknown keyword')
+      expect(refused.stderr).to.include('container#2.stop_timeout: expected a duration')
+      const stdin = await cli.run([...form, '--config=-'], {input: fs.readFileSync(bad, 'utf8')})
+      expect(stdin.exitCode, form.join(' ')).to.equal(2)
+      expect(stdin.stderr).to.include('container#1.colour: unknown keyword')
+      // neither the help of the topic nor anything else: nothing to check is bad usage
+      const nothing = await cli.run(form)
+      expect(nothing.exitCode, form.join(' ')).to.equal(2)
+      expect(nothing.stderr).to.equal(`svcmgr: ${form.join(' ')}: give -s/--service or --config\n`)
+    }
+    expect(fs.existsSync(path.join(cli.root, 'etc'))).to.equal(false)
+  })
+
+  it('-s SVC validate checks the stored config, and the help lists both forms', async () => {
+    await cli.ok(['-s', svc, 'create', '--config=-'], {input: '[container#1]\ntype = docker\nimage = google/pause\n'})
+    expect((await cli.ok(['-s', svc, 'validate'])).stdout).to.equal(`${svc}: config is valid (1 resources)\n`)
+    expect((await cli.ok(['-s', svc, 'validate', 'config'])).stdout).to.equal(`${svc}: config is valid (1 resources)\n`)
+    const help = (await cli.ok(['--help'])).stdout
+    expect(help).to.match(/^TOPICS\n(?:.*\n)*? {2}validate +Check configs\./m)
+    expect(help).to.match(/^COMMANDS\n(?:.*\n)*? {2}validate +Check a service's config/m)
+    const topic = (await cli.ok(['validate', '--help'])).stdout
+    expect(topic).to.include('$ svcmgr validate --config svc2.json')
+    expect(topic).to.match(/COMMANDS\n {2}validate config +Check a service's config/)
+  })
+})

@@ -5,8 +5,9 @@ import {spawn} from 'node:child_process'
 import {expect} from 'chai'
 import {moveLeadingServiceFlag} from '../../src/cli/argv.js'
 import {parseKwAssignment} from '../../src/cli/base.js'
-import {acquireServiceLock, LockError} from '../../src/executor/lock.js'
+import {lockFile, acquireServiceLock} from '../../src/executor/lock.js'
 import {aggregateStatus} from '../../src/status/aggregate.js'
+import {LockError} from '../../src/errors.js'
 
 describe('argv: the service may come first', () => {
   it('moves leading -s/--service after the command words', () => {
@@ -65,11 +66,11 @@ describe('service lock', () => {
   it('recovers a lock left by a killed process', async () => {
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'])
     await new Promise(r => child.once('spawn', r))
-    fs.writeFileSync(path.join(dir, 'lock'), JSON.stringify({pid: child.pid, starttime: '1', action: 'start', since: 'then'}))
+    fs.writeFileSync(lockFile(dir), JSON.stringify({pid: child.pid, starttime: '1', action: 'start', since: 'then'}))
     child.kill('SIGKILL')
     await new Promise(r => child.once('exit', r))
     const lock = await acquireServiceLock(dir, 's', 'start', 0)
     lock.release()
-    expect(fs.existsSync(path.join(dir, 'lock'))).to.equal(false)
+    expect(fs.existsSync(lockFile(dir))).to.equal(false)
   })
 })

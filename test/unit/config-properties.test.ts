@@ -5,11 +5,12 @@
  */
 import {expect} from 'chai'
 import fc from 'fast-check'
-import {ConfigFormatError, type ServiceDocument, documentToIni, documentToJson, parseDocument} from '../../src/config/document.js'
-import {IniSyntaxError, formatIni, parseIni, shownName} from '../../src/config/ini.js'
+import {type ServiceDocument, documentToIni, documentToJson, parseDocument} from '../../src/config/document.js'
+import {formatIni, parseIni, shownName} from '../../src/config/ini.js'
 import {findDuplicateKey} from '../../src/config/json-duplicates.js'
 import {MAX_DURATION_MS, MAX_SIZE, parseDuration, parseKeywordValue, parseSize, splitWords} from '../../src/config/keywords.js'
 import {RUNS, hostileDoc, iniLine, plainChar, representableDoc} from './fixtures/config-arbitraries.js'
+import {ConfigFormatError, IniSyntaxError} from '../../src/errors.js'
 
 /** What documentToIni drops: a DEFAULT section without keywords carries nothing. */
 const printed = (doc: ServiceDocument) => doc.filter(s => s.entries.length > 0 || s.name !== 'DEFAULT')

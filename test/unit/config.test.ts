@@ -1,11 +1,11 @@
 import {expect} from 'chai'
 import {parseKwAssignment} from '../../src/cli/base.js'
-import {ConfigError, ensureServiceId, normalizeDocument} from '../../src/config/compile.js'
-import {UsageError} from '../../src/config/store.js'
-import {ConfigFormatError, documentToIni, documentToJson, parseDocument} from '../../src/config/document.js'
-import {IniSyntaxError, formatIni, parseIni} from '../../src/config/ini.js'
+import {ensureServiceId, normalizeDocument} from '../../src/config/compile.js'
+import {documentToIni, documentToJson, parseDocument} from '../../src/config/document.js'
+import {formatIni, parseIni} from '../../src/config/ini.js'
 import {parseDuration, parseKeywordValue, parseSize, splitWords} from '../../src/config/keywords.js'
 import {compileFixture, fakeRegistry, fixture} from './fixtures/services.js'
+import {ConfigError, ConfigFormatError, IniSyntaxError, UsageError} from '../../src/errors.js'
 
 const SEED_PRINT_CONFIG = `[DEFAULT]
 id = fd1196ad-fbf1-49bb-ab52-12ed2a1fbf0e

@@ -1,6 +1,7 @@
 import {expect} from 'chai'
-import {CommandError, createDriverContext} from '../../src/drivers/context.js'
+import {createDriverContext} from '../../src/drivers/context.js'
 import type {Service, ServiceResource} from '../../src/model/service.js'
+import {CommandError} from '../../src/errors.js'
 
 describe('driver context: ctx.run', () => {
   const service = {name: 's', nodename: 'n', resource: () => undefined} as unknown as Service

@@ -4,12 +4,13 @@ import {expect} from 'chai'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {compileService, ConfigError} from '../../src/config/compile.js'
+import {compileService} from '../../src/config/compile.js'
 import {parseDocument} from '../../src/config/document.js'
 import {rememberProviders} from '../../src/drivers/load.js'
 import {DriverRegistry} from '../../src/drivers/registry.js'
 import {registration as appRegistration} from '../../plugins/app/src/hooks/drivers.js'
 import {fakeRegistration} from './fixtures/fake-drivers.js'
+import {ConfigError} from '../../src/errors.js'
 
 function problems(registry: DriverRegistry, config: object): string[] {
   try {

@@ -1,8 +1,9 @@
 /** The lenient compile of a stored config that no longer validates (what status and stop work on). */
 import {expect} from 'chai'
-import {ConfigError, compileServiceLenient} from '../../src/config/compile.js'
+import {compileServiceLenient} from '../../src/config/compile.js'
 import {parseDocument} from '../../src/config/document.js'
 import {compileFixture, fakeRegistry} from './fixtures/services.js'
+import {ConfigError} from '../../src/errors.js'
 
 describe('lenient compile of a stored config', () => {
   const lenient = (text: string) => compileServiceLenient(parseDocument(text, 's', 's'), fakeRegistry(), {name: 's', nodename: 'deb1', varDir: '/nonexistent/s'})

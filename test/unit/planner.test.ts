@@ -1,9 +1,10 @@
 import fs from 'node:fs'
 import {expect} from 'chai'
 import {buildPlan} from '../../src/planner/plan.js'
-import {PlanError, type ServiceAction} from '../../src/planner/types.js'
+import {type ServiceAction} from '../../src/planner/types.js'
 import {formatPlanText} from '../../src/render/plan-text.js'
 import {compileFixture, fixture} from './fixtures/services.js'
+import {PlanError} from '../../src/errors.js'
 
 const golden = (name: string) => fs.readFileSync(new URL(`../fixtures/plans/${name}.txt`, import.meta.url), 'utf8')
 

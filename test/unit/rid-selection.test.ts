@@ -1,10 +1,9 @@
 /** Rid syntax and selection flag parsing. */
 import {expect} from 'chai'
 import {parseSelection, parseSelectionList} from '../../src/cli/action-command.js'
-import {ConfigError} from '../../src/config/compile.js'
-import {UsageError} from '../../src/config/store.js'
 import {parseRid, ridProblem} from '../../src/model/rid.js'
 import {compileFixture} from './fixtures/services.js'
+import {ConfigError, UsageError} from '../../src/errors.js'
 
 describe('rids', () => {
   it('are <group>#<n> with n a decimal integer without leading zeros', () => {

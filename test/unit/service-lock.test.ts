@@ -3,7 +3,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
-import {LockError, acquireServiceLock, lockState} from '../../src/executor/lock.js'
+import {lockFile, acquireServiceLock, lockState} from '../../src/executor/lock.js'
+import {LockError} from '../../src/errors.js'
 
 describe('lock state', () => {
   let dir: string
@@ -13,7 +14,7 @@ describe('lock state', () => {
   afterEach(() => fs.rmSync(dir, {recursive: true, force: true}))
 
   it('is free without a file, held by a live process, stale for a dead pid', async () => {
-    const file = path.join(dir, 'lock')
+    const file = lockFile(dir)
     expect(lockState(file)).to.deep.equal({state: 'free'})
     fs.writeFileSync(file, JSON.stringify({pid: process.pid, starttime: fs.readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19], action: 'start', since: 'x'}))
     expect(lockState(file).state).to.equal('held')
@@ -39,12 +40,12 @@ describe('the service lock shared by actions and config edits', () => {
 
   it('an edit holding the lock is waited for, even with no --waitlock', async () => {
     const edit = await acquireServiceLock(dir, 's', 'set', {waitMs: 0, edit: true})
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'lock'), 'utf8'))).to.include({action: 'set', edit: true, pid: process.pid})
+    expect(JSON.parse(fs.readFileSync(lockFile(dir), 'utf8'))).to.include({action: 'set', edit: true, pid: process.pid})
     setTimeout(() => edit.release(), 100)
     const next = await acquireServiceLock(dir, 's', 'unset', {waitMs: 0, edit: true, editWaitMs: 60_000})
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'lock'), 'utf8')).action).to.equal('unset')
+    expect(JSON.parse(fs.readFileSync(lockFile(dir), 'utf8')).action).to.equal('unset')
     next.release()
-    expect(fs.existsSync(path.join(dir, 'lock'))).to.equal(false)
+    expect(fs.existsSync(lockFile(dir))).to.equal(false)
   })
 
   it('an action holding the lock refuses an edit at once, naming the holder pid and action', async () => {

@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
-import {SettingsError, loadSettings} from '../../src/config/settings.js'
+import {loadSettings} from '../../src/config/settings.js'
+import {SettingsError} from '../../src/errors.js'
 
 describe('settings (cosmiconfig + environment)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-settings-'))

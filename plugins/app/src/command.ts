@@ -1,8 +1,9 @@
 /**
  * From a command keyword to the argument vector that runs it: limits through prlimit, the
  * user through setpriv, the working folder through env -C, then the command's own words.
- * The driver context's run() takes neither a uid nor a cwd, so these standard util-linux and
- * coreutils tools do it, and --dry-run shows exactly what runs.
+ * ctx.run() takes a cwd, a uid and a gid, but neither supplementary groups nor limits: these
+ * standard util-linux and coreutils tools do all of it in the command line, so --dry-run shows
+ * exactly what runs.
  */
 import type {DriverContext, Resource} from 'svcmgr'
 import {type AppKeywords, LIMITS} from './keywords.js'

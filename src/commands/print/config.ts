@@ -1,5 +1,5 @@
 import {ServiceCommand} from '../../cli/base.js'
-import {documentToIni, documentToJson} from '../../config/document.js'
+import {formatConfig} from '../../render/config-text.js'
 
 export default class PrintConfig extends ServiceCommand {
   static description = "Print the service's config as written (INI, or JSON with --format json)."
@@ -8,7 +8,6 @@ export default class PrintConfig extends ServiceCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(PrintConfig)
     const doc = (await this.session()).store.read(flags.service)
-    if (flags.format === 'json') this.printJson(documentToJson(doc))
-    else process.stdout.write(documentToIni(doc))
+    process.stdout.write(formatConfig(doc, flags.format as 'text' | 'json'))
   }
 }

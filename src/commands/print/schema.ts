@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {writeFileSync} from 'node:fs'
 import {SvcmgrCommand} from '../../cli/base.js'
-import {buildConfigSchema} from '../../schema/config-schema.js'
+import {configSchema} from '../../services/schema.js'
 
 export default class PrintSchema extends SvcmgrCommand {
   static description =
@@ -16,9 +16,7 @@ export default class PrintSchema extends SvcmgrCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(PrintSchema)
-    const registry = await (await this.session()).registry()
-    const schema = buildConfigSchema({drivers: registry.drivers(), defaultKeywords: registry.defaultKeywords})
-    const text = JSON.stringify(schema, null, 2) + '\n'
+    const text = JSON.stringify(await configSchema(await this.session()), null, 2) + '\n'
     if (flags.output) writeFileSync(flags.output, text)
     else process.stdout.write(text)
   }
