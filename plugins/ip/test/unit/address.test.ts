@@ -97,7 +97,7 @@ describe('ip plugin: address helpers', () => {
     await resolveIpname('nosuchhost.invalid').catch(e => (error = e))
     expect(error?.message).to.equal('cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761)')
     // localhost is loopback by definition (RFC 6761): refused without asking the resolver
-    error = undefined
+    error = undefined as Error | undefined // typed: a plain undefined would narrow error to undefined for the checks below
     await resolveIpname('localhost').catch(e => (error = e))
     expect(error?.message).to.equal('localhost is a loopback name (RFC 6761), not a service address')
   })

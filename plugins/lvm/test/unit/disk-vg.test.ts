@@ -1,7 +1,7 @@
 // The disk.vg manifest, validation, state rules and dry-run descriptions, through the core's
 // own compileService (no LVM involved).
 import {expect} from 'chai'
-import {compileConfig, configProblems, registryOf, type Registrations} from '../../../../src/testing/compile.js'
+import {compileConfig, configProblems, type Registrations} from '../../../../src/testing/compile.js'
 import type {Service} from '../../../../src/model/service.js'
 import type {Resource} from 'svcmgr'
 import {registration} from '../../src/hooks/drivers.js'
@@ -11,7 +11,6 @@ import {lvIsActive, reportRows, type VgState} from '../../src/lvm/report.js'
 
 const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-lvm', registration}]
 
-const registry = () => registryOf(REGISTRATIONS)
 const compile = (config: object | string, name = 'busybox') => compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1.opensvc.com'})
 const problems = (config: object | string) => configProblems(config, REGISTRATIONS, {name: 'busybox', nodename: 'deb1.opensvc.com'})
 
