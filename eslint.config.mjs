@@ -70,7 +70,7 @@ const COMMAND_LOGIC = {
 }
 
 export default defineConfig(
-  {ignores: ['**/dist/**', '**/node_modules/**', 'docs/**', 'test/fixtures/**/*.json']},
+  {ignores: ['**/dist/**', '**/node_modules/**', 'docs/**', 'test/fixtures/**/*.json', 'tmp/**', '.bench/**']},
 
   js.configs.recommended,
   {
