@@ -3,12 +3,13 @@
  * the engine, each run timed from spawn to exit, against bare dockerode scripts that also run
  * as fresh `node` processes (bench/*.mjs, plain JS: no tsx, no TypeScript loader).
  */
+import type {SpawnSyncOptions} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {containerSpec, createOptions} from '../plugins/docker/src/drivers/spec.js'
 import type {DockerKeywords} from '../plugins/docker/src/drivers/container-docker.keywords.js'
 import {type Leftovers, REPO} from './engine.js'
-import {envInt, fmtMs, median, type Section, timeOk, timeProcess} from './lib.js'
+import {fmtMs, median, type Section, timeOk, timeProcess} from './lib.js'
 
 const BIN = path.join(REPO, 'bin/run.js')
 const NODE = process.execPath
@@ -113,7 +114,7 @@ export async function printStatusSection(ctx: Ctx): Promise<Section> {
   const listed = timeProcess(NODE, [BARE_LIST, name], {env: cli.env})
   if (listed.status !== 0 || listed.stdout.trim().split('\n').length !== 3) throw new Error(`bare-list.mjs: expected 3 containers, got exit ${listed.status}: ${listed.stdout}${listed.stderr}`)
 
-  const opts = {env: cli.env, stdio: ['ignore', 'pipe', 'pipe'] as const}
+  const opts: SpawnSyncOptions = {env: cli.env, stdio: ['ignore', 'pipe', 'pipe']}
   const withPlugins = {...opts, env: dataDirWithThreePlugins(ctx, cli)}
   const s = interleaved(ctx, 'print status', {
     'node -e 0': () => timeOk('node -e 0', NODE, ['-e', '0'], opts),
@@ -184,7 +185,7 @@ export async function startStopSection(ctx: Ctx, withOpWait: boolean): Promise<S
   if ((await ctx.left.containers(name)).length !== COUNT) throw new Error(`start/stop: provision made ${(await ctx.left.containers(name)).length} containers, expected ${COUNT}`)
   await expect(name, 0, 'provision + stop')
 
-  const opts = {env: cli.env, stdio: ['ignore', 'pipe', 'pipe'] as const}
+  const opts: SpawnSyncOptions = {env: cli.env, stdio: ['ignore', 'pipe', 'pipe']}
   const svcStart = () => timeOk('svcmgr start', NODE, cli.args(name, ['start']), opts)
   const svcStop = () => timeOk('svcmgr stop', NODE, cli.args(name, ['stop']), opts)
   const bareStart = (op: boolean) => timeOk('bare-start.mjs start', NODE, [BARE_START, 'start', ...(op ? ['--operational'] : []), ...bareNames], opts)

@@ -80,7 +80,7 @@ try {
   if (sections.length) console.log(renderTable(sections, skipped, machine))
   // after a signal, the cleanup running meanwhile makes the case fail: that is not news
   if (interrupted) log('interrupted')
-  else console.error(`bench: failed: ${(error as Error).stack ?? error}`)
+  else console.error(`bench: failed: ${(error as Error).stack ?? String(error)}`)
 } finally {
   if (!interrupted) {
     log('cleaning up')

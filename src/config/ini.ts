@@ -19,6 +19,7 @@ export interface IniSection {
  * invisible byte order mark: JavaScript trims it as whitespace, Python does not) and lone
  * surrogates (UTF-8 cannot encode them: they would be written as U+FFFD).
  */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const FORBIDDEN_CHAR = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\p{Cs}/u
 
 /** "the control character U+001B" for the first character no config line may hold, if any. */

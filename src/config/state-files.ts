@@ -76,7 +76,7 @@ export function openStateLogForAppend(file: string): number {
   try {
     fd = fs.openSync(file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, STATE_FILE_MODE)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`${file} is a symbolic link: svcmgr does not write through links in its state root (remove it)`)
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`${file} is a symbolic link: svcmgr does not write through links in its state root (remove it)`, {cause: error})
     throw error
   }
   if ((fs.fstatSync(fd).mode & 0o077) !== 0) fs.fchmodSync(fd, STATE_FILE_MODE)

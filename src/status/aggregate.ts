@@ -12,5 +12,5 @@ export function aggregateStatus(values: readonly StatusValue[]): AggregateStatus
   if (plain.length === 0) return 'n/a'
   if (plain.includes('warn')) return 'warn'
   const set = new Set(plain)
-  return set.size === 1 ? (plain[0] as AggregateStatus) : 'warn'
+  return set.size === 1 ? plain[0] : 'warn'
 }

@@ -29,6 +29,7 @@ describe('config input: refused with exit 2, nothing written', function () {
     expect(r.exitCode, r.stderr).to.equal(2)
     if (typeof message === 'string') expect(r.stderr).to.include(message)
     else expect(r.stderr).to.match(message)
+    // eslint-disable-next-line no-control-regex -- no raw control character reaches the terminal
     expect(r.stderr).not.to.match(/[\x00-\x08\x0b-\x1f\x7f]/)
     expect(snapshot()).to.deep.equal(before)
   }

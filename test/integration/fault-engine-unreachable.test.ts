@@ -82,7 +82,7 @@ describe('fault: an unreachable engine', function () {
       async function run(args: string[]): Promise<CliResult> {
         const env = {...cli.env({DOCKER_HOST: `unix://${sock}`, HOME: cli.root}), CI: 'true', PATH: process.env.PATH ?? ''}
         const [file, argv] = c.asNobody ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]]
-        const r = await execa(file, argv as string[], {env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000})
+        const r = await execa(file, argv, {env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000})
         return {exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr)}
       }
 

@@ -25,6 +25,7 @@ function expectNamed(error: unknown, doc: ServiceDocument, type: new (...a: neve
   const names = (wrapped ? doc[0].entries.map(([k]) => k) : doc.map(s => s.name)).flatMap(n => [n, JSON.stringify(n), shownName(n)])
   expect(names.some(n => message.includes(`[${n}]`) || message.includes(`${n}.`)), message).to.equal(true)
   // the message itself never carries a raw control character to the terminal
+  // eslint-disable-next-line no-control-regex -- no raw control character reaches the terminal
   expect(message).not.to.match(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/)
 }
 
@@ -95,13 +96,12 @@ describe('config parsing properties (fast-check)', () => {
   it('refuses a JSON key given twice, at any level, naming it', () => {
     fc.assert(fc.property(representableDoc.filter(d => d.length > 0 && d[0].entries.length > 0), fc.boolean(), fc.boolean(), (doc, dupSection, wrap) => {
       const body = (s: ServiceDocument[number]) => `{${s.entries.map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`
-      let sections = doc.map(s => `${JSON.stringify(s.name)}: ${body(s)}`)
+      const sections = doc.map(s => `${JSON.stringify(s.name)}: ${body(s)}`)
       const first = doc[0]
       if (dupSection) sections.push(`${JSON.stringify(first.name)}: {}`)
       else sections[0] = `${JSON.stringify(first.name)}: ${body({name: first.name, entries: [...first.entries, first.entries[0]]})}`
       let text = `{\n${sections.join(',\n')}\n}`
       if (wrap) text = `{"svc": ${text}}`
-      sections = []
       expect(() => parseDocument(text, 'svc', 'gen.json')).to.throw(ConfigFormatError, dupSection
         ? `section [${first.name}] appears twice`
         : `keyword ${JSON.stringify(first.entries[0][0])} appears twice in [${first.name}]`)

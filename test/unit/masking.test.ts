@@ -29,7 +29,7 @@ const leaky: Driver = {
     return 'changed'
   },
   async stop(ctx: ActionContext) {
-    throw new Error(`cannot stop with ${ctx.resource.kw.token}`)
+    throw new Error(`cannot stop with ${String(ctx.resource.kw.token)}`)
   },
 }
 

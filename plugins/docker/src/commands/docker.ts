@@ -27,7 +27,7 @@ export default class Docker extends Command {
     const engine = await resolveEngine(answer.service, answer.settings)
     if (engine.daemon && !(await pingAddress(engine.address)))
       this.warn(`the private docker daemon of ${flags.service} is not running (it starts with the service's first container): ${engine.address}`)
-    const args = ['-H', engine.address, ...(argv as string[])]
+    const args = ['-H', engine.address, ...argv]
     const code = await new Promise<number>((resolve, reject) => {
       const child = spawn('docker', args, {stdio: 'inherit'})
       child.on('error', e =>

@@ -186,7 +186,7 @@ async function shutdownIdleDaemon(ctx: ACtx, engine: Engine, docker: Dockerode):
 /** The last lines a container printed (its json-file log), demultiplexed. */
 async function lastLogLines(ctx: Ctx, engine: Engine, docker: Dockerode, id: string, tty: boolean, lines = 8): Promise<string[]> {
   try {
-    const raw = (await call(ctx, engine, `docker logs ${id}`, abortSignal => docker.getContainer(id).logs({stdout: true, stderr: true, tail: lines, follow: false, abortSignal}))) as unknown as Buffer
+    const raw = await call(ctx, engine, `docker logs ${id}`, abortSignal => docker.getContainer(id).logs({stdout: true, stderr: true, tail: lines, follow: false, abortSignal}))
     let text = ''
     if (tty) text = raw.toString('utf8')
     else {

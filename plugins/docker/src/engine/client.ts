@@ -96,7 +96,7 @@ export async function createReader(address: string): Promise<EngineReader> {
     get: <T>(what: string, path: string, options: Partial<CallOptions> = {}) =>
       engineCall(what, address, {timeoutMs: options.timeoutMs ?? CALL_TIMEOUT_MS, signal: options.signal}, abortSignal =>
         new Promise<T | undefined>((resolve, reject) => {
-          modem.dial({path, method: 'GET', abortSignal, statusCodes: {200: true, 404: 'not found', 500: 'server error'}} as Parameters<typeof modem.dial>[0], (error, data) => {
+          modem.dial({path, method: 'GET', abortSignal, statusCodes: {200: true, 404: 'not found', 500: 'server error'}}, (error, data) => {
             if (error && statusCode(error) === 404) resolve(undefined)
             else if (error) reject(error)
             else resolve(data as T)

@@ -17,7 +17,7 @@ export async function imagePresent(docker: Dockerode, image: string, signal?: Ab
   try {
     await engineCall(`docker image inspect ${image}`, clientAddress(docker), {timeoutMs: CALL_TIMEOUT_MS, signal}, abortSignal =>
       new Promise((resolve, reject) =>
-        docker.modem.dial({path: `/images/${encodeURIComponent(image)}/json`, method: 'GET', abortSignal, statusCodes: {200: true, 404: 'no such image', 500: 'server error'}} as Parameters<typeof docker.modem.dial>[0], (error, data) => (error ? reject(error) : resolve(data))),
+        docker.modem.dial({path: `/images/${encodeURIComponent(image)}/json`, method: 'GET', abortSignal, statusCodes: {200: true, 404: 'no such image', 500: 'server error'}}, (error, data) => (error ? reject(error) : resolve(data))),
       ),
     )
     return true
@@ -74,7 +74,7 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
     request.then(s => s.destroy(), () => undefined)
     if (error instanceof Error && error.message.startsWith(`docker pull ${image}:`)) throw error
     const reason = unreachableReason(error, clientAddress(docker))
-    throw new Error(`docker pull ${image}: ${reason ?? engineMessage(error)}`)
+    throw new Error(`docker pull ${image}: ${reason ?? engineMessage(error)}`, {cause: error})
   } finally {
     clearTimeout(requestTimer)
     options.signal?.removeEventListener('abort', onAbort)

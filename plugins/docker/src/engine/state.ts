@@ -26,7 +26,8 @@ function cachedProbe(cache: Cache, address: string): Promise<EngineProbe> {
   const hit = cache.get(key) as {answeredAt?: number; probe: Promise<EngineProbe>} | undefined
   if (hit && (hit.answeredAt === undefined || Date.now() - hit.answeredAt < REUSE_MS)) return hit.probe
   const entry: {answeredAt?: number; probe: Promise<EngineProbe>} = {probe: probeAddress(address, PING_TIMEOUT_MS)}
-  entry.probe.then(p => {
+  // probeAddress never rejects (an engine that does not answer is an answer)
+  void entry.probe.then(p => {
     if (p.answering) entry.answeredAt = Date.now()
     else if (cache.get(key) === entry) cache.delete(key)
   })

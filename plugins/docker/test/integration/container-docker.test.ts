@@ -155,7 +155,7 @@ describe('container.docker on a real engine', function () {
       expect(error?.message).to.equal(`container#2: its netns owner container#1: container ${SVC}.container.1 exists but was not created by svcmgr for ${SVC} container#1 (id ${ID}; it has no com.svcmgr labels): remove or rename it`)
       expect(await inspect(`${SVC}.container.2`)).to.equal(undefined)
       const netns = dockerDriver.capabilities!.netns!
-      error = undefined
+      error = undefined as Error | undefined // typed: a plain undefined would narrow error to undefined for the checks below
       const shared = {service: h.service, settings: {root: '/tmp', nodename: 'deb1', dockerHost: DOCKER_HOST}, sink: {emit: () => undefined}, signal: new AbortController().signal, cache: new Map()}
       await netns(createDriverContext(shared, h.service.resource('container#1')!) as never).catch(e => (error = e))
       expect(error?.message).to.match(/exists but was not created by svcmgr/)
@@ -348,7 +348,7 @@ describe('container.docker on a real engine', function () {
     let error: Error | undefined
     await h.act('container#1', 'start').catch(e => (error = e))
     expect(error?.message).to.equal(`docker start ${SVC}.container.1: docker daemon socket /nonexistent.sock missing: the state of the container is unknown, nothing was done`)
-    error = undefined
+    error = undefined as Error | undefined // typed: a plain undefined would narrow error to undefined for the checks below
     await h.act('container#1', 'stop').catch(e => (error = e))
     expect(error?.message).to.equal(`docker stop ${SVC}.container.1: docker daemon socket /nonexistent.sock missing: the state of the container is unknown, nothing was done`)
   })

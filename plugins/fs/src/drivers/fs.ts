@@ -361,7 +361,7 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
           return 'unchanged'
         }
         if (code === 'ENOENT') return 'unchanged'
-        throw new Error(`rmdir ${mnt}: ${(error as Error).message}`)
+        throw new Error(`rmdir ${mnt}: ${(error as Error).message}`, {cause: error})
       }
     },
   }

@@ -1,7 +1,7 @@
 // The fs.* manifests, validation, dependencies and dry-run descriptions through the core's
 // own compileService, and the mount table parsing (no mount involved).
 import {expect} from 'chai'
-import {compileConfig, configProblems, registryOf, type Registrations} from '../../../../src/testing/compile.js'
+import {compileConfig, configProblems, type Registrations} from '../../../../src/testing/compile.js'
 import type {Service} from '../../../../src/model/service.js'
 import {buildPlan} from '../../../../src/planner/plan.js'
 import type {Resource} from 'svcmgr'
@@ -13,7 +13,6 @@ import {isUnder, majmin, mountState, normalizeMnt, parseMountinfo} from '../../s
 
 const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-fs', registration}, {plugin: '@svcmgr/plugin-lvm', registration: lvmRegistration}]
 
-const registry = () => registryOf(REGISTRATIONS)
 const compile = (config: object | string, name = 'busybox') => compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1.opensvc.com'})
 const problems = (config: object | string) => configProblems(config, REGISTRATIONS, {name: 'busybox', nodename: 'deb1.opensvc.com'})
 

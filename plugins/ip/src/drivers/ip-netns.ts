@@ -113,7 +113,7 @@ async function createLink(ctx: ACtx, ns: NetnsInfo, parent: LinkJson, nsdev: str
     await ip(ctx, undefined, ['link', 'add', 'link', ipdev, 'name', tmp, ...mtuArgs, ...macArgs, ...kind])
   } catch (error) {
     if (l && /unknown device type|not supported/i.test((error as Error).message))
-      throw new Error(`${(error as Error).message}: this kernel has no ipvlan support (load the ipvlan module, or use mode macvlan or bridge)`)
+      throw new Error(`${(error as Error).message}: this kernel has no ipvlan support (load the ipvlan module, or use mode macvlan or bridge)`, {cause: error})
     throw error
   }
   plumbing.name = tmp

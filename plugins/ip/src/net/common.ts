@@ -1,6 +1,6 @@
 /** What ip.host and ip.netns share: validation of the address keywords, netmask defaults, describe placeholders. */
 import type {DriverContext, Resource, ServiceView} from 'svcmgr'
-import {type Family, ipFamily, inNetwork, maxPrefix, netmaskProblem, networkOf, parseNetmask, type ResolvedAddress, resolveIpname, sameAddress, unusableAddress} from './address.js'
+import {ipFamily, inNetwork, maxPrefix, netmaskProblem, networkOf, parseNetmask, type ResolvedAddress, resolveIpname, sameAddress, unusableAddress} from './address.js'
 import {addressAnswers} from './arp.js'
 import {findAddress, listAddresses, type Where} from './iproute.js'
 
@@ -64,7 +64,7 @@ export async function resolveFor(ctx: DriverContext<AddressKeywords>): Promise<R
   try {
     return await resolveIpname(ctx.resource.kw.ipname, ctx.cache)
   } catch (error) {
-    throw new Error(`${ctx.resource.rid}.ipname: ${(error as Error).message}`)
+    throw new Error(`${ctx.resource.rid}.ipname: ${(error as Error).message}`, {cause: error})
   }
 }
 
@@ -85,7 +85,7 @@ export async function prefixFor(ctx: DriverContext<AddressKeywords>, addr: Resol
     if (opts.log) ctx.log.info(`netmask: /${covering.prefixlen}, from ${covering.local}/${covering.prefixlen} on ${ipdev}`)
     return covering.prefixlen
   }
-  const host = maxPrefix(addr.family as Family)
+  const host = maxPrefix(addr.family)
   if (opts.log) ctx.log.info(`netmask: not set and ${ipdev} holds no address in the network of ${addr.ip}: using /${host}`)
   return host
 }

@@ -7,7 +7,7 @@ import {bridgePeerName, tempLinkName} from '../../src/drivers/ip-netns.js'
 
 /** A host name /etc/hosts maps (IPv4 only, not localhost), if any: resolving it never reaches DNS. */
 function hostsName(): string | undefined {
-  let text = ''
+  let text: string
   try {
     text = readFileSync('/etc/hosts', 'utf8')
   } catch {
@@ -97,7 +97,7 @@ describe('ip plugin: address helpers', () => {
     await resolveIpname('nosuchhost.invalid').catch(e => (error = e))
     expect(error?.message).to.equal('cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761)')
     // localhost is loopback by definition (RFC 6761): refused without asking the resolver
-    error = undefined
+    error = undefined as Error | undefined // typed: a plain undefined would narrow error to undefined for the checks below
     await resolveIpname('localhost').catch(e => (error = e))
     expect(error?.message).to.equal('localhost is a loopback name (RFC 6761), not a service address')
   })
@@ -108,13 +108,13 @@ describe('ip plugin: address helpers', () => {
       console.log('      skipped: /etc/hosts names no host besides localhost (a lookup could send a DNS query)')
       this.skip()
     }
-    const [ip] = readFileSync('/etc/hosts', 'utf8').split('\n').map(l => l.replace(/#.*/, '').trim().split(/\s+/)).find(w => w.slice(1).includes(name!))!
+    const [ip] = readFileSync('/etc/hosts', 'utf8').split('\n').map(l => l.replace(/#.*/, '').trim().split(/\s+/)).find(w => w.slice(1).includes(name))!
     if (unusableAddress(ip)) {
       let error: Error | undefined
-      await resolveIpname(name!).catch(e => (error = e))
+      await resolveIpname(name).catch(e => (error = e))
       expect(error?.message).to.equal(`${name} resolves to ${ip}, ${unusableAddress(ip)}`)
     } else {
-      expect(await resolveIpname(name!)).to.deep.equal({ip, family: ipFamily(ip), name})
+      expect(await resolveIpname(name)).to.deep.equal({ip, family: ipFamily(ip), name})
     }
   })
 

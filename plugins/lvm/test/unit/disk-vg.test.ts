@@ -15,7 +15,6 @@ import {lvIsActive, reportRows, type VgState} from '../../src/lvm/report.js'
 
 const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-lvm', registration}]
 
-const registry = () => registryOf(REGISTRATIONS)
 const compile = (config: object | string, name = 'busybox') => compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1.opensvc.com'})
 const problems = (config: object | string) => configProblems(config, REGISTRATIONS, {name: 'busybox', nodename: 'deb1.opensvc.com'})
 

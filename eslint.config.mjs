@@ -1,0 +1,196 @@
+// ESLint (flat config): typescript-eslint's type-checked recommended rules, the layers of src/ and the plugin
+// boundary as import rules, and no import cycles. `npm run lint`; the formatter is Prettier (.prettierrc.json).
+import {readdirSync} from 'node:fs'
+import js from '@eslint/js'
+import {defineConfig} from 'eslint/config'
+import {createNodeResolver, importX} from 'eslint-plugin-import-x'
+import globals from 'globals'
+import tseslint from 'typescript-eslint'
+
+const PLUGINS = readdirSync(new URL('plugins/', import.meta.url), {withFileTypes: true})
+  .filter(d => d.isDirectory())
+  .map(d => d.name)
+const dirs = names => names.map(n => `./src/${n}`)
+
+// src/ from the top: entry points (commands, hooks) → cli → services → the rest; planner, config and model are pure.
+const BELOW_SERVICES = [
+  'render',
+  'executor',
+  'status',
+  'schema',
+  'log',
+  'testing',
+  'planner',
+  'config',
+  'drivers',
+  'model',
+]
+const LAYER_ZONES = [
+  {
+    target: dirs(['services', ...BELOW_SERVICES]),
+    from: dirs(['commands', 'cli', 'hooks']),
+    message: 'services and what is below them never import commands, cli or hooks (those call them)',
+  },
+  {
+    target: dirs(BELOW_SERVICES),
+    from: dirs(['services']),
+    message: 'only commands, cli and hooks import src/services',
+  },
+  {
+    target: dirs(['planner', 'config', 'model']),
+    from: dirs(['executor', 'status', 'render']),
+    message: 'planner, config and model are pure: they never import the executor, status probes or renderers',
+  },
+  {
+    target: dirs(['drivers']),
+    from: dirs(['executor', 'status', 'render', 'planner', 'schema']),
+    message: 'the driver API and registry sit below the planner, executor and renderers',
+  },
+]
+
+// A plugin reaches the core only through `import type ... from 'svcmgr'` (and its tests through svcmgr/testing):
+// no relative path into the core's src/ or another plugin, no deep import into svcmgr's dist/.
+const pluginZones = where =>
+  PLUGINS.map(p => ({
+    target: `./plugins/${p}/${where}`,
+    from: ['./src', './bin', './test', ...PLUGINS.filter(o => o !== p).map(o => `./plugins/${o}`)],
+    message: `plugins/${p} imports the core as 'svcmgr' (types) or 'svcmgr/testing' (tests), never by a path`,
+  }))
+const SVCMGR_TYPES_ONLY = {
+  name: 'svcmgr',
+  allowTypeImports: true,
+  message: "a plugin imports only types from 'svcmgr': what it uses at run time arrives through its contexts",
+}
+
+// Commands are thin: they take values only from services, cli and render (types from anywhere).
+const COMMAND_LOGIC = {
+  regex: '^(\\.\\./)+(config|drivers|planner|executor|schema|model|status|log|testing)/',
+  allowTypeImports: true,
+  message: 'a command calls src/services (and formats with src/render); move this logic into a service',
+}
+
+export default defineConfig(
+  {ignores: ['**/dist/**', '**/node_modules/**', 'docs/**', 'test/fixtures/**/*.json', 'tmp/**', '.bench/**']},
+
+  js.configs.recommended,
+  {
+    languageOptions: {ecmaVersion: 2023, sourceType: 'module', globals: globals.node},
+    linterOptions: {reportUnusedDisableDirectives: 'error'},
+    plugins: {'import-x': importX},
+    settings: {
+      'import-x/extensions': ['.ts', '.mts', '.js', '.mjs'],
+      'import-x/parsers': {'@typescript-eslint/parser': ['.ts', '.mts']},
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.mts', '.js', '.mjs', '.json', '.node'],
+          // NodeNext: `./x.js` in TypeScript source is ./x.ts
+          extensionAlias: {'.js': ['.ts', '.js'], '.mjs': ['.mts', '.mjs']},
+        }),
+      ],
+    },
+    rules: {
+      // `catch {}` is the idiom for best-effort cleanup and display-only writes
+      'no-empty': ['error', {allowEmptyCatch: true}],
+      // regexes match the CLI's column layout space for space
+      'no-regex-spaces': 'off',
+    },
+  },
+
+  {
+    files: ['**/*.ts', '**/*.mts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: {parserOptions: {project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname}},
+    rules: {
+      // any is kept where input is untyped on purpose (drivers of mixed keyword types, listr2 tasks, `ip -j` JSON,
+      // parsed CLI output in tests) and its shape is checked at run time; strict tsc covers the typed rest
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      // driver methods and oclif hooks are async by interface, with or without an await inside
+      '@typescript-eslint/require-await': 'off',
+      // driver methods are called with .call(driver) and capabilities are arrow functions: no `this` is lost
+      '@typescript-eslint/unbound-method': 'off',
+      // `_x` names and rest siblings say "left out on purpose"
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true},
+      ],
+    },
+  },
+
+  // the layers of src/ and no cycles
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': ['error', {zones: LAYER_ZONES}],
+      'import-x/no-cycle': 'error',
+    },
+  },
+  {
+    files: ['src/commands/**/*.ts'],
+    rules: {'@typescript-eslint/no-restricted-imports': ['error', {patterns: [COMMAND_LOGIC]}]},
+  },
+  {
+    files: ['plugins/*/src/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': ['error', {zones: pluginZones('src')}],
+      'import-x/no-cycle': 'error',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [SVCMGR_TYPES_ONLY],
+          patterns: [{group: ['svcmgr/*'], message: "plugin code imports only types, from 'svcmgr'"}],
+        },
+      ],
+    },
+  },
+  {
+    files: ['plugins/*/test/**/*.ts'],
+    rules: {
+      // warn until issue 10's driver kit moves the plugin tests to svcmgr/testing; then make it 'error'
+      'import-x/no-restricted-paths': ['warn', {zones: pluginZones('test')}],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {...SVCMGR_TYPES_ONLY, message: "plugin tests take values from 'svcmgr/testing', types from 'svcmgr'"},
+          ],
+          patterns: [
+            {regex: '^svcmgr/(?!testing$)', message: "no deep imports into svcmgr: use 'svcmgr' or 'svcmgr/testing'"},
+          ],
+        },
+      ],
+    },
+  },
+
+  // tests: chai's property assertions (`.to.be.empty`) are expressions
+  {
+    files: ['test/**/*.ts', 'plugins/*/test/**/*.ts'],
+    rules: {'@typescript-eslint/no-unused-expressions': 'off'},
+  },
+
+  // Known findings in files that other issue-10 items are rewriting (commands into services, the executor's view into
+  // src/render, capabilities instead of plugins reading each other's keywords): fixed there; drop each entry then.
+  {
+    files: [
+      'src/commands/get.ts',
+      'src/commands/drivers.ts',
+      'src/commands/validate/config.ts',
+      'src/commands/print/config.ts',
+      'src/commands/print/schema.ts',
+      'src/commands/plugins/index.ts',
+    ],
+    rules: {'@typescript-eslint/no-restricted-imports': 'off', '@typescript-eslint/no-base-to-string': 'off'},
+  },
+  {
+    files: ['src/executor/execute.ts'],
+    rules: {'@typescript-eslint/await-thenable': 'off', '@typescript-eslint/no-unnecessary-type-assertion': 'off'},
+  },
+  {
+    files: ['plugins/fs/src/drivers/fs.ts'],
+    rules: {'@typescript-eslint/restrict-template-expressions': 'off'},
+  },
+)
