@@ -19,7 +19,7 @@ const NOBODY = 65534
 // the seed's svc2 with its ip#1 on a host interface that does not exist, at a test address
 // (nothing may touch the real eth0): an ip.netns asks its holder container for the namespace
 const IP1 = {type: 'netns', mode: 'macvlan', netns: 'container#1', ipdev: `nx${process.pid}`.slice(0, 15), ipname: '198.51.100.77', netmask: '24'}
-const seed = {...seedSvc2Containers(), 'ip#1': IP1}
+const seed: Record<string, Record<string, string>> = {...seedSvc2Containers(), 'ip#1': IP1}
 
 interface Case {
   title: string

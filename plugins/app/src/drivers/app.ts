@@ -134,7 +134,7 @@ function recordedPid(ctx: Ctx): number | undefined {
     text = readFileSync(pidFile(ctx), 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new Error(`cannot read the pid file ${pidFile(ctx)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: whether ${ctx.resource.rid} runs is unknown`)
+    throw new Error(`cannot read the pid file ${pidFile(ctx)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: whether ${ctx.resource.rid} runs is unknown`, {cause: error})
   }
   const [pid, started] = text.trim().split(/\s+/)
   const n = Number(pid)

@@ -30,7 +30,7 @@ export async function openPrivateAppend(file: string): Promise<FileHandle> {
   try {
     handle = await open(file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, FILE_MODE)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`${file} is a symbolic link: svcmgr does not write through links in its state root (remove it)`)
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`${file} is a symbolic link: svcmgr does not write through links in its state root (remove it)`, {cause: error})
     throw error
   }
   if ((fstatSync(handle.fd).mode & 0o077) !== 0) fchmodSync(handle.fd, FILE_MODE)

@@ -328,7 +328,7 @@ describe('status of an address whose state is unknown: warn with the reason, nev
     const reason = `docker daemon socket ${sock} missing`
     const st = await h.status('ip#1')
     expect(st.status).to.equal('warn')
-    expect(st.log.map(l => l.message).join('\n')).to.include(reason).and.include("whether 198.51.100.77 is plumbed in container#1's namespace is unknown")
+    expect(st.log!.map(l => l.message).join('\n')).to.include(reason).and.include("whether 198.51.100.77 is plumbed in container#1's namespace is unknown")
     for (const action of ['stop', 'start'] as const) {
       const error = await h.act('ip#1', action).then(() => undefined, (e: Error) => e)
       expect(error?.message, action).to.include(reason)

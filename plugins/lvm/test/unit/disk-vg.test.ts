@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
 import {createDriverHarness} from '../../../../src/testing/harness.js'
-import {compileConfig, configProblems, registryOf, type Registrations} from '../../../../src/testing/compile.js'
+import {compileConfig, configProblems, type Registrations} from '../../../../src/testing/compile.js'
 import type {Service} from '../../../../src/model/service.js'
 import type {Resource} from 'svcmgr'
 import {registration} from '../../src/hooks/drivers.js'
@@ -136,8 +136,8 @@ describe('disk.vg status when vgs itself fails', () => {
       const st = await h.status('vg#1')
       expect(st.status).to.equal('warn')
       expect(st.log).to.have.length(1)
-      expect(st.log[0].level).to.equal('warn')
-      expect(st.log[0].message).to.match(/^vgs .*ENOENT.*: the state of volume group vgnosuch is unknown$/s)
+      expect(st.log![0].level).to.equal('warn')
+      expect(st.log![0].message).to.match(/^vgs .*ENOENT.*: the state of volume group vgnosuch is unknown$/s)
       for (const action of ['start', 'stop'] as const) expect(await h.act('vg#1', action).then(() => 'done', (e: Error) => e.message), action).to.match(/^vgs /)
     } finally {
       process.env.PATH = PATH
