@@ -1,8 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 import {pingAddress} from '../../engine/address.js'
 import {DaemonError, daemonPid, ownEngineSpec, startDaemon} from '../../engine/daemon.js'
-import {commandLine} from '../../util/words.js'
-import {configuredAddress, svcmgrRoot} from '../../engine/root.js'
+import {configuredAddress, coreSettings, CoreSettingsError} from '../../engine/core-settings.js'
 
 export interface EngineStartResult {
   readonly address: string
@@ -22,19 +21,26 @@ export default class EngineStart extends Command {
 
   async run(): Promise<EngineStartResult> {
     const {flags} = await this.parse(EngineStart)
-    const existing = configuredAddress()
+    let kit
+    try {
+      kit = await coreSettings(this.config)
+    } catch (error) {
+      if (error instanceof CoreSettingsError) this.error(error.message, {exit: error.exitCode})
+      throw error
+    }
+    const existing = configuredAddress(kit.settings)
     let result: EngineStartResult
     if (await pingAddress(existing)) {
       this.logToStderr(`a docker engine already answers at ${existing}: nothing to start`)
       result = {address: existing, started: false, own: false}
     } else {
-      const spec = ownEngineSpec(svcmgrRoot())
+      const spec = ownEngineSpec(kit.settings.root)
       try {
-        const outcome = await startDaemon(spec, {
+        const outcome = await startDaemon(kit.host, spec, {
           timeoutMs: flags.timeout * 1000,
-          onSpawn: line => this.logToStderr(`starting ${spec.title}: ${commandLine(line)}`),
+          onSpawn: line => this.logToStderr(`starting ${spec.title}: ${kit.formatCommandLine(line)}`),
         })
-        const pid = await daemonPid(spec)
+        const pid = await daemonPid(kit.host, spec)
         this.logToStderr(outcome === 'started'
           ? `${spec.title} answers at ${spec.address} (pid ${pid ?? '?'}, data in ${spec.dataRoot}, log ${spec.logFile})`
           : `${spec.title} already runs at ${spec.address}${pid ? ` (pid ${pid})` : ''}`)
