@@ -56,7 +56,9 @@ const pluginZones = (where, {core = true, others = true} = {}) =>
   PLUGINS.map(p => ({
     target: `./plugins/${p}/${where}`,
     from: [...(core ? CORE_PATHS : []), ...(others ? PLUGINS.filter(o => o !== p).map(o => `./plugins/${o}`) : [])],
-    message: `plugins/${p} imports the core as 'svcmgr' (types) or 'svcmgr/testing' (tests), never by a path`,
+    message: core
+      ? `plugins/${p} imports the core as 'svcmgr' (types) or 'svcmgr/testing' (tests), never by a path`
+      : `plugins/${p} reaches into another plugin's folder: a plugin knows no other plugin`,
   }))
 const SVCMGR_TYPES_ONLY = {
   name: 'svcmgr',

@@ -5,20 +5,12 @@ import {execFileSync} from 'node:child_process'
 import {chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-// a plugin outside this repo imports 'svcmgr/testing'; inside it, the source is at hand
-import {createDriverHarness} from 'svcmgr/testing'
+import {createDriverHarness, testHostKit} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 
 const plugins = [{plugin: 'svcmgr-plugin-app', registration}]
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch {
-    return false
-  }
-}
+const alive = (pid: number) => testHostKit().pidAlive(pid)
 
 async function until(what: string, probe: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms

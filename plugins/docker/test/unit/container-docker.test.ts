@@ -1,10 +1,7 @@
 // The container.docker manifest, validation, dependencies and dry-run descriptions, through
 // the core's own compileService (no engine involved).
 import {expect} from 'chai'
-import {normalizeDocument} from 'svcmgr/testing'
-import {documentToIni, parseDocument} from 'svcmgr/testing'
-import {compileConfig, configProblems, registryOf, type Registrations} from 'svcmgr/testing'
-import type {Service} from 'svcmgr/testing'
+import {compileConfig, configProblems, documentToIni, normalizeDocument, parseDocument, type Registrations, registryOf, type Service} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 import {dockerDriver} from '../../src/drivers/container-docker.js'
 import type {DockerKeywords} from '../../src/drivers/container-docker.keywords.js'

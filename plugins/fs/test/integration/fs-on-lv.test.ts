@@ -4,12 +4,7 @@
 // checked without LVs by the unit tests and the busybox e2e test.
 import path from 'node:path'
 import {expect} from 'chai'
-import {compileService} from 'svcmgr/testing'
-import {parseDocument} from 'svcmgr/testing'
-import {DriverRegistry} from 'svcmgr/testing'
-import {executePlan} from 'svcmgr/testing'
-import {EventCollector} from 'svcmgr/testing'
-import {buildPlan} from 'svcmgr/testing'
+import {buildPlan, compileService, DriverRegistry, EventCollector, executePlan, parseDocument} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 import {registration as lvmRegistration} from '../../../lvm/src/hooks/drivers.js'
 import {hasDeviceMapper, loopUnavailable, mountsOf, NO_DM, Scratch, sh} from '../support/scratch.js'

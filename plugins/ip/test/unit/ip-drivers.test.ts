@@ -2,12 +2,7 @@
 // with the real docker and ip registrations (no engine, no network: pure functions, and status
 // probes that stop before any: an engine socket that does not exist, names that never resolve).
 import {expect} from 'chai'
-import {normalizeDocument} from 'svcmgr/testing'
-import {documentToIni, parseDocument} from 'svcmgr/testing'
-import {compileConfig, configProblems, registryOf, type Registrations} from 'svcmgr/testing'
-import type {Service} from 'svcmgr/testing'
-import {buildPlan} from 'svcmgr/testing'
-import {formatPlanText} from 'svcmgr/testing'
+import {buildPlan, compileConfig, configProblems, createDriverHarness, documentToIni, formatPlanText, normalizeDocument, parseDocument, type Registrations, registryOf, type Service} from 'svcmgr/testing'
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'
 import {registration} from '../../src/hooks/drivers.js'
 import {ipNetnsDriver} from '../../src/drivers/ip-netns.js'
@@ -15,7 +10,6 @@ import {ipHostDriver} from '../../src/drivers/ip-host.js'
 import type {NetnsKeywords} from '../../src/drivers/ip-netns.keywords.js'
 import type {HostKeywords} from '../../src/drivers/ip-host.keywords.js'
 import type {Resource} from 'svcmgr'
-import {createDriverHarness} from 'svcmgr/testing'
 
 // the seed's svc2, verbatim
 const SVC2 = {
