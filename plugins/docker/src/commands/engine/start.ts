@@ -12,7 +12,7 @@ export interface EngineStartResult {
 
 export default class EngineStart extends Command {
   static summary = "Start svcmgr's own docker engine when no engine answers."
-  static description = `For machines without a running Docker engine: starts a private dockerd (socket <root>/var/engine/docker.sock, data in <root>/var/engine/data, no iptables rules, no bridge) unless an engine already answers at DOCKER_HOST or the default socket. Prints the DOCKER_HOST to use on standard output, so that eval "$(svcmgr engine start)" sets it; svcmgr's services use this engine by themselves when no other answers. Needs dockerd (apt-get install docker.io).`
+  static description = `For machines without a running Docker engine: starts a private dockerd (socket <root>/var/engine/docker.sock, data in <root>/var/engine/data, <root> being svcmgr's state root from its settings; no iptables rules, no bridge) unless an engine already answers at DOCKER_HOST (or the dockerHost setting) or the default socket. Prints the DOCKER_HOST to use on standard output, so that eval "$(svcmgr engine start)" sets it; svcmgr's services use this engine by themselves when no other answers. Needs dockerd (apt-get install docker.io).`
   static enableJsonFlag = true
   static flags = {
     timeout: Flags.integer({description: 'Seconds to wait for the engine to answer.', default: 60, min: 1}),

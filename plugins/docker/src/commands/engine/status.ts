@@ -14,7 +14,7 @@ export interface EngineStatus {
 
 export default class EngineStatusCommand extends Command {
   static summary = 'Tell which docker engine svcmgr uses and whether it answers.'
-  static description = "Shows the engine at DOCKER_HOST (or the default socket), svcmgr's own engine (`svcmgr engine start`), and which one services without a private daemon use."
+  static description = "Shows the engine at DOCKER_HOST (or the dockerHost setting, or the default socket), svcmgr's own engine (`svcmgr engine start`), and which one services without a private daemon use."
   static enableJsonFlag = true
   static examples = ['<%= config.bin %> engine status', '<%= config.bin %> engine status --json']
 
