@@ -7,7 +7,11 @@
  * anywhere works with whatever core loads it.
  */
 
-/** Bumped on incompatible changes; the hook receives it so a plugin can refuse a core it does not know. */
+/**
+ * Bumped on incompatible changes. A plugin declares the version it was written for in its
+ * registration (`apiVersion`); the core loads only registrations of its own version and reports
+ * the others by plugin name (src/drivers/load.ts). The hook also receives it.
+ */
 export const DRIVER_API_VERSION = 1
 
 export type StatusValue = 'up' | 'down' | 'warn' | 'n/a' | 'stdby up' | 'stdby down'
@@ -69,6 +73,8 @@ export interface ServiceView {
   resource(rid: string): Resource | undefined
   /** A folder private to this service for sockets, pid files and other runtime state. */
   readonly varDir: string
+  /** Words as a command line, quoted as svcmgr logs every command: for describe() and label(), which get no context. */
+  formatCommandLine(words: readonly string[]): string
 }
 
 /** A start-order edge: `before` starts before `after` (and stops after it). */
@@ -150,6 +156,31 @@ export interface DriverSettings {
   readonly dockerHost?: string
 }
 
+/**
+ * The driver kit's host helpers: one implementation in the core (src/drivers/host.ts) for what
+ * drivers need of the machine. On every context as `ctx.host`; plugin commands get the same
+ * from the `svcmgr:settings` hook.
+ */
+export interface HostKit {
+  /** A program's path: PATH, then the sbin folders a non-root PATH may miss; undefined when not installed. */
+  which(program: string): Promise<string | undefined>
+  /** A process's start time (from /proc/<pid>/stat), to record beside its pid against pid reuse. */
+  processStartTime(pid: number): string | undefined
+  /** Whether pid is a live process, not a zombie, and (given startTime) the one that started then. */
+  pidAlive(pid: number, startTime?: string): boolean
+  /**
+   * What `blkid -p` finds on a device: its TYPE (ext4, LVM2_member, ...), `a <PTTYPE> partition
+   * table`, its USAGE or `an unknown signature`; undefined when it holds none. A failed probe throws.
+   */
+  deviceSignature(device: string): Promise<string | undefined>
+  /** Creates a folder and its missing parents 0700 whatever the umask (an existing one loses group/other write). */
+  ensurePrivateDir(dir: string): void
+  /** Replaces a file with data: 0600, through an exclusively created temporary file renamed over it, never through a link. */
+  writePrivateFile(file: string, data: string): void
+  /** Opens a file for appending (created 0600, a looser one tightened; a link there is refused): a file descriptor to close. */
+  openPrivateAppend(file: string): number
+}
+
 export interface DriverContext<K = Record<string, KeywordValue>> {
   readonly resource: Resource<K>
   readonly service: ServiceView
@@ -164,6 +195,10 @@ export interface DriverContext<K = Record<string, KeywordValue>> {
   peer(rid: string): PeerHandle | undefined
   /** Shared by all resources during one command (clients, memoized probes). */
   readonly cache: Map<string, unknown>
+  /** Host helpers (finding programs, pid checks, device signatures, private files). */
+  readonly host: HostKit
+  /** Words as a command line an operator could paste, quoted as svcmgr logs every command (display only). */
+  formatCommandLine(words: readonly string[]): string
 }
 
 export type StepAction = 'start' | 'stop' | 'provision' | 'unprovision'
@@ -216,6 +251,8 @@ export interface Driver<K = any> {
 
 /** What a plugin's `svcmgr:drivers` hook returns. */
 export interface DriverRegistration {
+  /** The driver API version this plugin was written for (DRIVER_API_VERSION); absent is read as 1. */
+  readonly apiVersion?: number
   readonly drivers: readonly Driver[]
   /** Keywords this plugin adds to the DEFAULT section (e.g. docker_data_dir). */
   readonly defaultKeywords?: readonly KeywordSpec[]
@@ -224,4 +261,11 @@ export interface DriverRegistration {
 // a type alias, not an interface: oclif's hook options must be assignable to Record<string, unknown>
 export type DriverHookOptions = {
   readonly apiVersion: number
+}
+
+/** What the core's `svcmgr:settings` hook answers: svcmgr's settings and the kit, for plugin commands. */
+export interface SettingsHookResult {
+  readonly settings: DriverSettings
+  readonly host: HostKit
+  formatCommandLine(words: readonly string[]): string
 }

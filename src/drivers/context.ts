@@ -1,5 +1,6 @@
-/** Builds the contexts drivers receive: logging, command running, waits, peers. */
+/** Builds the contexts drivers receive: logging, command running, waits, peers, the host kit. */
 import type {ActionContext, DriverContext, DriverSettings, Journal, Logger, PeerHandle, RunOptions, RunResult, StepAction, WaitOptions} from './api.js'
+import {createHostKit, formatWords} from './host.js'
 import type {EventLevel, EventSink} from '../log/events.js'
 import {MAX_DURATION_MS} from '../config/keywords.js'
 import {secretMasker} from '../log/mask.js'
@@ -8,7 +9,7 @@ import {CommandError, WaitTimeoutError} from '../errors.js'
 
 /** A command line as an operator would paste it (display only: commands always run from argument vectors). */
 export function formatCommandLine(file: string, args: readonly string[]): string {
-  return [file, ...args].map(a => (a === '' || /[^\w@%+=:,./-]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a)).join(' ')
+  return formatWords([file, ...args])
 }
 
 export interface ContextShared {
@@ -37,6 +38,51 @@ export function timerDelay(ms: number): number {
   return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_DURATION_MS) : MAX_DURATION_MS
 }
 
+/** The command runner of a context: execa with an argument vector, a timeout, the line and its output logged. */
+export function commandRunner(log: Logger, signal: () => AbortSignal) {
+  return async function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const {execa} = await import('execa')
+    const line = formatCommandLine(file, args)
+    if (!options.quiet) log.info(line)
+    const timeout = options.timeout ?? DEFAULT_COMMAND_TIMEOUT
+    const child = execa(file, [...args], {
+      input: options.input,
+      reject: false,
+      env: options.env ? {...process.env, ...options.env} : undefined,
+      cwd: options.cwd,
+      uid: options.uid,
+      gid: options.gid,
+      cancelSignal: signal(),
+      stdin: options.input === undefined ? 'ignore' : undefined,
+    })
+    // Our own timer rather than execa's: a background process that inherited the output pipes
+    // would keep execa waiting for them to close long after the command itself was killed.
+    let timedOut = false
+    let grace: NodeJS.Timeout | undefined
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGTERM')
+      grace = setTimeout(() => {
+        child.kill('SIGKILL')
+        child.stdout?.destroy()
+        child.stderr?.destroy()
+      }, KILL_GRACE_MS)
+    }, timerDelay(timeout))
+    const r = await child.finally(() => {
+      clearTimeout(timer)
+      clearTimeout(grace)
+    })
+    const result: RunResult = {exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
+    const output = [result.stdout, result.stderr].filter(s => s.trim()).join('\n').trim()
+    if (!options.quiet && output) log.info(`output:\n${output}`)
+    if (timedOut) throw new CommandError(`${line}: timed out after ${timeout / 1000}s`, result)
+    if (r.failed && r.exitCode === undefined) throw new CommandError(`${line}: ${r.shortMessage}`, result)
+    if (!(options.okExitCodes ?? [0]).includes(result.exitCode))
+      throw new CommandError(`${line}: exit code ${result.exitCode}${result.stderr.trim() ? `: ${result.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`, result)
+    return result
+  }
+}
+
 export function createDriverContext(shared: ContextShared, resource: ServiceResource): DriverContext {
   return buildContext(shared, resource, {})
 }
@@ -45,6 +91,7 @@ export function createDriverContext(shared: ContextShared, resource: ServiceReso
 // during the rollback, with the rollback's signal, not with the action's aborted one
 function buildContext<E extends object>(shared: ContextShared, resource: ServiceResource, extra: E): DriverContext & E {
   const log = createLogger(shared, resource.rid)
+  const run = commandRunner(log, () => shared.signal)
   const ctx: DriverContext & E = {
     ...extra,
     resource,
@@ -55,47 +102,9 @@ function buildContext<E extends object>(shared: ContextShared, resource: Service
       return shared.signal
     },
     cache: shared.cache,
-    async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-      const {execa} = await import('execa')
-      const line = formatCommandLine(file, args)
-      if (!options.quiet) log.info(line)
-      const timeout = options.timeout ?? DEFAULT_COMMAND_TIMEOUT
-      const child = execa(file, [...args], {
-        input: options.input,
-        reject: false,
-        env: options.env ? {...process.env, ...options.env} : undefined,
-        cwd: options.cwd,
-        uid: options.uid,
-        gid: options.gid,
-        cancelSignal: shared.signal,
-        stdin: options.input === undefined ? 'ignore' : undefined,
-      })
-      // Our own timer rather than execa's: a background process that inherited the output pipes
-      // would keep execa waiting for them to close long after the command itself was killed.
-      let timedOut = false
-      let grace: NodeJS.Timeout | undefined
-      const timer = setTimeout(() => {
-        timedOut = true
-        child.kill('SIGTERM')
-        grace = setTimeout(() => {
-          child.kill('SIGKILL')
-          child.stdout?.destroy()
-          child.stderr?.destroy()
-        }, KILL_GRACE_MS)
-      }, timerDelay(timeout))
-      const r = await child.finally(() => {
-        clearTimeout(timer)
-        clearTimeout(grace)
-      })
-      const result: RunResult = {exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
-      const output = [result.stdout, result.stderr].filter(s => s.trim()).join('\n').trim()
-      if (!options.quiet && output) log.info(`output:\n${output}`)
-      if (timedOut) throw new CommandError(`${line}: timed out after ${timeout / 1000}s`, result)
-      if (r.failed && r.exitCode === undefined) throw new CommandError(`${line}: ${r.shortMessage}`, result)
-      if (!(options.okExitCodes ?? [0]).includes(result.exitCode))
-        throw new CommandError(`${line}: exit code ${result.exitCode}${result.stderr.trim() ? `: ${result.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`, result)
-      return result
-    },
+    host: createHostKit(run),
+    formatCommandLine: formatWords,
+    run,
     async waitFor(what: string, probe: () => Promise<boolean>, options: WaitOptions): Promise<void> {
       const deadline = Date.now() + options.timeoutMs
       const interval = options.intervalMs ?? 100

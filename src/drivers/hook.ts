@@ -5,9 +5,11 @@
  * - `svcmgr:drivers`: run by the core; each driver plugin answers with its drivers.
  * - `svcmgr:service`: answered by the core; lets a plugin command (e.g. `docker`) load a
  *   service and svcmgr's settings without importing core internals.
+ * - `svcmgr:settings`: answered by the core; svcmgr's settings (root, dockerHost, ...) and the
+ *   driver kit's host helpers, for plugin commands that need no service (`engine start`).
  */
 import type {Interfaces} from '@oclif/core'
-import type {DriverHookOptions, DriverRegistration, DriverSettings, ServiceView} from './api.js'
+import type {DriverHookOptions, DriverRegistration, DriverSettings, ServiceView, SettingsHookResult} from './api.js'
 
 export type ServiceHookOptions = {
   readonly service: string
@@ -21,4 +23,5 @@ export interface ServiceHookResult {
 export interface SvcmgrHooks extends Interfaces.Hooks {
   'svcmgr:drivers': {options: DriverHookOptions; return: DriverRegistration}
   'svcmgr:service': {options: ServiceHookOptions; return: ServiceHookResult}
+  'svcmgr:settings': {options: Record<string, never>; return: SettingsHookResult}
 }

@@ -46,7 +46,9 @@ export async function loadDriverRegistry(config: Interfaces.Config): Promise<Dri
   const order = precedence(config)
   for (const s of [...result.successes].sort((a, b) => order(a.plugin, b.plugin))) {
     // plugins without a handler for this hook do not appear; a handler returning nothing is a bug worth naming
-    registry.add(s.plugin.name, s.result)
+    const mismatch = apiVersionProblem(s.result)
+    if (mismatch) registry.problems.push({plugin: s.plugin.name, message: mismatch})
+    else registry.add(s.plugin.name, s.result)
   }
   for (const f of [...result.failures].sort((a, b) => order(a.plugin, b.plugin))) {
     const reason = f.error instanceof Error ? f.error.message : String(f.error)
@@ -57,6 +59,17 @@ export async function loadDriverRegistry(config: Interfaces.Config): Promise<Dri
     return plugin && (plugin.type === 'user' || plugin.type === 'link') ? {version: plugin.version} : undefined
   })
   return registry
+}
+
+/**
+ * The one check of a plugin's driver API version: a registration declares the version it was
+ * written for (`apiVersion`, absent meaning 1, what plugins spoke before declaring it).
+ */
+export function apiVersionProblem(registration: unknown): string | undefined {
+  if (typeof registration !== 'object' || registration === null) return undefined
+  const declared = (registration as {apiVersion?: unknown}).apiVersion ?? 1
+  if (declared === DRIVER_API_VERSION) return undefined
+  return `it was written for the driver API version ${JSON.stringify(declared)}; this svcmgr speaks version ${DRIVER_API_VERSION}: its drivers are not loaded (install a version of the plugin made for this svcmgr)`
 }
 
 /**

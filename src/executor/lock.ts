@@ -9,6 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {createStateFileExclusive, ensureStateDir} from '../config/state-files.js'
 import {LockError} from '../errors.js'
+import {pidAlive, processStartTime} from '../drivers/host.js'
 
 /** The lock file of a service, in its state folder (<root>/var/<svc>): the one place its path is made. */
 export function lockFile(varDir: string): string {
@@ -24,24 +25,9 @@ export interface LockOwner {
   edit?: boolean
 }
 
-function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // fields after the command name (which may hold spaces) start after the last ')'
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
-  } catch {
-    return undefined
-  }
-}
-
+/** A holder is alive while its pid is the process that took the lock (not a zombie, same start time). */
 function isAlive(owner: LockOwner): boolean {
-  try {
-    process.kill(owner.pid, 0)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
-  }
-  const start = processStartTime(owner.pid)
-  return start === undefined || start === owner.starttime
+  return pidAlive(owner.pid, owner.starttime)
 }
 
 export function readLockOwner(file: string): LockOwner | undefined {

@@ -1,5 +1,6 @@
 /** The compiled, validated service: what the planner, the executor and status work from. */
 import type {Driver, KeywordValue, Resource, ServiceView} from '../drivers/api.js'
+import {formatWords} from '../drivers/command-line.js'
 
 export interface SubsetConfig {
   readonly group: string
@@ -31,6 +32,10 @@ export class Service implements ServiceView {
 
   resource(rid: string): ServiceResource | undefined {
     return this.byRid.get(rid)
+  }
+
+  formatCommandLine(words: readonly string[]): string {
+    return formatWords(words)
   }
 
   subset(group: string, name: string | undefined): SubsetConfig | undefined {

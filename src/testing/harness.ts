@@ -6,8 +6,9 @@
  */
 import os from 'node:os'
 import path from 'node:path'
-import type {ChangeResult, ResourceStatus, StepAction} from '../drivers/api.js'
-import {createActionContext, createDriverContext, type ContextShared} from '../drivers/context.js'
+import type {ChangeResult, HostKit, ResourceStatus, StepAction} from '../drivers/api.js'
+import {commandRunner, createActionContext, createDriverContext, type ContextShared} from '../drivers/context.js'
+import {createHostKit} from '../drivers/host.js'
 import {compileConfig, type Registrations} from './compile.js'
 import {type ActionEvent, EventCollector} from '../log/events.js'
 import type {Service} from '../model/service.js'
@@ -66,4 +67,25 @@ export function createDriverHarness(options: HarnessOptions): DriverHarness {
   }
 }
 
+/** The kit's host helpers as a plugin command gets them (its device probe runs quiet, with no deadline but its own). */
+export function testHostKit(): HostKit {
+  const silent = () => undefined
+  return createHostKit(commandRunner({info: silent, warn: silent, error: silent, debug: silent}, () => new AbortController().signal))
+}
+
 export {compileConfig, configProblems, printedConfig, registryOf, type Registrations} from './compile.js'
+
+// What driver tests use beyond one driver: documents, a registry, plans and their text, a whole
+// plan run, a context of a compiled service's resource, and the kit's host helpers themselves.
+// A plugin's tests import these from 'svcmgr/testing', never from the core's files.
+export {compileService, normalizeDocument} from '../config/compile.js'
+export {documentToIni, parseDocument} from '../config/document.js'
+export {DriverRegistry} from '../drivers/registry.js'
+export {createDriverContext, type ContextShared} from '../drivers/context.js'
+export {createHostKit, formatWords as formatCommandLine} from '../drivers/host.js'
+export {buildPlan} from '../planner/plan.js'
+export type {Plan} from '../planner/types.js'
+export {formatPlanText} from '../render/plan-text.js'
+export {executePlan} from '../executor/execute.js'
+export {EventCollector, type ActionEvent} from '../log/events.js'
+export type {Service, ServiceResource} from '../model/service.js'

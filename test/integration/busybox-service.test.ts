@@ -18,6 +18,9 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {expect} from 'chai'
 import {serviceDaemonSpec, stopDaemon} from '../../plugins/docker/src/engine/daemon.js'
+import {testHostKit} from '../../src/testing/harness.js'
+
+const HOST = testHostKit()
 import {loopUnavailable, mountsOf, Scratch, sh, signature, tryRun} from '../../plugins/fs/test/support/scratch.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -185,7 +188,7 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
       if (r.code !== 0) problems.push(`svcmgr stop: ${r.stderr.trim()}`)
     }
     try {
-      await stopDaemon(spec(), {timeoutMs: 20_000})
+      await stopDaemon(HOST, spec(), {timeoutMs: 20_000})
       if (path.dirname(spec().socket).startsWith('/run/')) fs.rmSync(path.dirname(spec().socket), {recursive: true, force: true})
     } catch (error) {
       problems.push(`private daemon: ${(error as Error).message}`)

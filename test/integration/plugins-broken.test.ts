@@ -1,7 +1,8 @@
 // Broken driver plugins are contained: small plugins written in a temp dir and `plugins link`ed
 // (a hook that throws, calls this.error, fails to import, returns nothing, never answers,
-// registers a type already taken or a malformed driver) are each reported by plugin name with
-// the reason; the other drivers keep working and no config is touched.
+// registers a type already taken or a malformed driver, declares another driver API version) are
+// each reported by plugin name with the reason; the other drivers keep working and no config is
+// touched.
 import {expect} from 'chai'
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
@@ -34,6 +35,7 @@ const PLUGINS: Record<string, string> = {
   'svcmgr-broken-empty': `export default async function () { return undefined }`,
   'svcmgr-broken-taken': `import {touch} from './touch.js'\nexport default async function () { return {drivers: [touch('container', 'docker'), touch('demo', 'touch')]} }`,
   'svcmgr-broken-shape': `export default async function () { return {drivers: [{group: 'demo', type: 'half', description: 'no methods', keywords: []}]} }`,
+  'svcmgr-broken-version': `import {touch} from './touch.js'\nexport default async function () { return {apiVersion: 2, drivers: [touch('demo', 'future')]} }`,
 }
 
 describe('broken driver plugins are reported and contained', function () {
@@ -72,6 +74,7 @@ describe('broken driver plugins are reported and contained', function () {
     expect(warnings).to.have.members([
       'svcmgr: warning: plugin svcmgr-broken-taken: driver container.docker is already provided by @svcmgr/plugin-docker; ignored',
       'svcmgr: warning: plugin svcmgr-broken-shape: driver demo.half: missing label, describe, status, start, stop; ignored',
+      'svcmgr: warning: plugin svcmgr-broken-version: it was written for the driver API version 2; this svcmgr speaks version 1: its drivers are not loaded (install a version of the plugin made for this svcmgr)',
       'svcmgr: warning: plugin svcmgr-broken-empty: its svcmgr:drivers hook did not return {drivers: [...]}',
       'svcmgr: warning: plugin svcmgr-broken-throws: its svcmgr:drivers hook failed, its drivers are not loaded: cannot load libfoo.so.1',
       'svcmgr: warning: plugin svcmgr-broken-error: its svcmgr:drivers hook failed, its drivers are not loaded: this plugin needs svcmgr 2',
@@ -82,6 +85,7 @@ describe('broken driver plugins are reported and contained', function () {
     expect(r.stdout).to.match(/^demo\.touch +svcmgr-broken-taken 0\.0\.1$/m)
     expect(r.stdout).to.match(/^app\.forking +svcmgr-plugin-app /m)
     expect(r.stdout).to.not.match(/demo\.half/)
+    expect(r.stdout).to.not.match(/demo\.future/)
   })
 
   it('the other drivers keep working: validate, create, start, status and stop of a service', async () => {

@@ -22,15 +22,6 @@ export interface UserInfo {
   readonly home: string
 }
 
-/** Quotes one word for display, the way an operator would paste it. */
-export function quoteWord(word: string): string {
-  return word === '' || /[^\w@%+=:,./-]/.test(word) ? `'${word.replace(/'/g, `'\\''`)}'` : word
-}
-
-export function commandLine(words: readonly string[]): string {
-  return words.map(quoteWord).join(' ')
-}
-
 export function environmentOf(kw: AppKeywords): Record<string, string> {
   const env: Record<string, string> = {}
   for (const entry of kw.environment ?? []) {
@@ -68,11 +59,11 @@ export function invocation(kw: AppKeywords, words: readonly string[], cwd: strin
   return {file: all[0], args: all.slice(1), env}
 }
 
-/** The command line of a command keyword, for --dry-run (pure: the user stays a name). */
-export function describeCommand(kw: AppKeywords, words: readonly string[], cwd: string): string {
+/** The command line of a command keyword, for --dry-run (pure: the user stays a name), quoted by the core's `format`. */
+export function describeCommand(kw: AppKeywords, words: readonly string[], cwd: string, format: (words: readonly string[]) => string): string {
   const env = Object.entries(environmentOf(kw)).map(([k, v]) => `${k}=${v}`)
   const shown = [...wrappers(kw, cwd, kw.user), ...words]
-  return (env.length > 0 ? `${env.map(quoteWord).join(' ')} ` : '') + commandLine(shown)
+  return (env.length > 0 ? `${format(env)} ` : '') + format(shown)
 }
 
 /** Resolves `user` with getent (names from any NSS source), memoized per command run. */

@@ -14,9 +14,8 @@ import {spawn} from 'node:child_process'
 import {closeSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 import type {ActionContext, ChangeResult, Driver, DriverContext, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
-import {commandLine, describeCommand, invocation, resolveUser, type UserInfo} from '../command.js'
+import {describeCommand, invocation, resolveUser, type UserInfo} from '../command.js'
 import {type AppKeywords, appKeywords} from '../keywords.js'
-import {ensurePrivateDir, openPrivateAppend, writePrivateFile} from '../state-files.js'
 
 type Ctx = DriverContext<AppKeywords>
 type ACtx = ActionContext<AppKeywords>
@@ -34,7 +33,7 @@ type CheckResult = {state: 'up' | 'down' | 'warn'; log: StatusLogEntry[]}
 function cwdOf(ctx: Ctx): string {
   if (ctx.resource.kw.cwd) return ctx.resource.kw.cwd
   // the default working folder is the service's own var folder: make sure it exists
-  ensurePrivateDir(ctx.service.varDir)
+  ctx.host.ensurePrivateDir(ctx.service.varDir)
   return ctx.service.varDir
 }
 
@@ -56,7 +55,7 @@ async function runKeyword(ctx: Ctx, words: readonly string[], options: {timeout:
       () =>
         reject(
           new Error(
-            `${commandLine(words)}: no result after ${options.timeout / 1000}s: the command, or a background process it started, still holds its output open (a forking start must redirect what it leaves running: "mydaemon >log 2>&1 &")`,
+            `${ctx.formatCommandLine(words)}: no result after ${options.timeout / 1000}s: the command, or a background process it started, still holds its output open (a forking start must redirect what it leaves running: "mydaemon >log 2>&1 &")`,
           ),
         ),
       // Node fires a timer past 2^31-1 ms at once: a timeout at the duration bound plus the grace must not
@@ -115,18 +114,6 @@ function logFile(ctx: Ctx): string {
   return path.join(ctx.service.varDir, 'app', `${ctx.resource.index}.log`)
 }
 
-/** The start time of a process (field 22 of /proc/<pid>/stat), so a reused pid is not taken for ours. */
-function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (fields[0] === 'Z') return undefined
-    return fields[19]
-  } catch {
-    return undefined
-  }
-}
-
 /** The pid app.simple started, when it still runs. A pid file that cannot be read (not a missing one) throws: the state is unknown. */
 function recordedPid(ctx: Ctx): number | undefined {
   let text: string
@@ -138,7 +125,7 @@ function recordedPid(ctx: Ctx): number | undefined {
   }
   const [pid, started] = text.trim().split(/\s+/)
   const n = Number(pid)
-  return Number.isInteger(n) && n > 0 && processStartTime(n) === started ? n : undefined
+  return ctx.host.pidAlive(n, started) ? n : undefined
 }
 
 function logTail(ctx: Ctx, lines = 8): string[] {
@@ -152,8 +139,8 @@ function logTail(ctx: Ctx, lines = 8): string[] {
 async function spawnDetached(ctx: ACtx): Promise<number> {
   const kw = ctx.resource.kw
   const inv = invocation(kw, kw.start!, cwdOf(ctx), await userOf(ctx))
-  ctx.log.info(commandLine([inv.file, ...inv.args]))
-  const out = openPrivateAppend(logFile(ctx))
+  ctx.log.info(ctx.formatCommandLine([inv.file, ...inv.args]))
+  const out = ctx.host.openPrivateAppend(logFile(ctx))
   try {
     const child = spawn(inv.file, inv.args, {detached: true, stdio: ['ignore', out, out], env: {...process.env, ...inv.env}})
     const exited = new Promise<number | string>(resolve => {
@@ -164,10 +151,10 @@ async function spawnDetached(ctx: ACtx): Promise<number> {
     const early = await Promise.race([exited, new Promise<undefined>(resolve => setTimeout(resolve, 300))])
     if (early !== undefined || child.pid === undefined) {
       const tail = logTail(ctx)
-      throw new Error(`${commandLine(kw.start!)} exited right after start (${early})${tail.length ? `; its last output:\n  ${tail.join('\n  ')}` : ''}`)
+      throw new Error(`${ctx.formatCommandLine(kw.start!)} exited right after start (${early})${tail.length ? `; its last output:\n  ${tail.join('\n  ')}` : ''}`)
     }
     child.unref()
-    writePrivateFile(pidFile(ctx), `${child.pid} ${processStartTime(child.pid) ?? ''}\n`)
+    ctx.host.writePrivateFile(pidFile(ctx), `${child.pid} ${ctx.host.processStartTime(child.pid) ?? ''}\n`)
     ctx.log.info(`started pid ${child.pid}, output in ${logFile(ctx)}`)
     return child.pid
   } finally {
@@ -175,12 +162,8 @@ async function spawnDetached(ctx: ACtx): Promise<number> {
   }
 }
 
-function alive(pid: number): boolean {
-  return processStartTime(pid) !== undefined
-}
-
 async function signalAndWait(ctx: ACtx, pid: number): Promise<void> {
-  const started = processStartTime(pid)
+  const started = ctx.host.processStartTime(pid)
   const kill = (signal: NodeJS.Signals) => {
     try {
       process.kill(-pid, signal) // the whole process group: the app was started as its leader
@@ -192,7 +175,7 @@ async function signalAndWait(ctx: ACtx, pid: number): Promise<void> {
       }
     }
   }
-  const gone = async () => processStartTime(pid) !== started
+  const gone = async () => !ctx.host.pidAlive(pid, started)
   ctx.log.info(`kill -TERM -${pid}`)
   kill('SIGTERM')
   try {
@@ -215,8 +198,8 @@ async function probe(ctx: Ctx, kind: Kind, quiet: boolean): Promise<CheckResult 
   return undefined
 }
 
-function label(kind: Kind, res: Res): string {
-  const cmd = res.kw.start ? commandLine(res.kw.start) : 'no start command'
+function label(kind: Kind, res: Res, svc: ServiceView): string {
+  const cmd = res.kw.start ? svc.formatCommandLine(res.kw.start) : 'no start command'
   const short = cmd.length > 60 ? `${cmd.slice(0, 57)}...` : cmd
   return `${kind}: ${short}${res.kw.user ? ` (as ${res.kw.user})` : ''}`
 }
@@ -239,7 +222,7 @@ function validate(res: Res): string[] {
 function describe(kind: Kind, action: StepAction, res: Res, svc: ServiceView): string[] {
   const kw = res.kw
   const cwd = kw.cwd ?? svc.varDir
-  const cmd = (words: readonly string[]) => describeCommand(kw, words, cwd)
+  const cmd = (words: readonly string[]) => describeCommand(kw, words, cwd, w => svc.formatCommandLine(w))
   const lines: string[] = []
   const checkLine = kw.check ? `check: ${cmd(kw.check)}` : kind === 'simple' ? `check: the pid in ${path.join(svc.varDir, 'app', `${res.index}.pid`)} is alive` : undefined
   if (action === 'start') {
@@ -270,7 +253,7 @@ function appDriver(kind: Kind): Driver<AppKeywords> {
         : 'An application whose start command runs in the foreground: svcmgr runs it detached, keeps its pid, checks and signals it (OpenSVC app.simple).',
     keywords: appKeywords(kind),
     validate: res => validate(res),
-    label: res => label(kind, res),
+    label: (res, svc) => label(kind, res, svc),
     describe: (action, res, svc) => describe(kind, action, res, svc),
 
     async status(ctx: Ctx): Promise<ResourceStatus> {
@@ -303,7 +286,7 @@ function appDriver(kind: Kind): Driver<AppKeywords> {
         return 'changed'
       }
       await runKeyword(ctx, kw.start, {timeout: startTimeout(kw)})
-      if (kw.stop) ctx.journal.undo(`${commandLine(kw.stop)}`, async () => {
+      if (kw.stop) ctx.journal.undo(`${ctx.formatCommandLine(kw.stop)}`, async () => {
         await runKeyword(ctx, kw.stop!, {timeout: stopTimeout(kw)})
       })
       return 'changed'
@@ -324,7 +307,7 @@ async function stopNow(ctx: ACtx, kind: Kind): Promise<ChangeResult> {
     await runKeyword(ctx, kw.stop, {timeout: stopTimeout(kw)})
     if (kind === 'simple') {
       const pid = recordedPid(ctx)
-      if (pid !== undefined && alive(pid)) await signalAndWait(ctx, pid)
+      if (pid !== undefined && ctx.host.pidAlive(pid)) await signalAndWait(ctx, pid)
       else rmSync(pidFile(ctx), {force: true})
     }
     return 'changed'

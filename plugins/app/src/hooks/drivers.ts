@@ -3,14 +3,10 @@ import type {Hook} from '@oclif/core'
 import type {DriverRegistration, SvcmgrHooks} from 'svcmgr'
 import {forkingDriver, simpleDriver} from '../drivers/app.js'
 
-/** The driver API versions this plugin was written against. */
-const SUPPORTED_API = [1]
+/** apiVersion: the driver API this plugin was written for; the core checks it (src/drivers/load.ts). */
+export const registration: DriverRegistration = {apiVersion: 1, drivers: [forkingDriver, simpleDriver]}
 
-export const registration: DriverRegistration = {drivers: [forkingDriver, simpleDriver]}
-
-const hook: Hook<'svcmgr:drivers', SvcmgrHooks> = async function (options) {
-  if (!SUPPORTED_API.includes(options.apiVersion))
-    throw new Error(`svcmgr-plugin-app supports the driver API version ${SUPPORTED_API.join(', ')}; this svcmgr speaks version ${options.apiVersion}: install a matching svcmgr-plugin-app`)
+const hook: Hook<'svcmgr:drivers', SvcmgrHooks> = async function () {
   return registration
 }
 

@@ -5,20 +5,12 @@ import {execFileSync} from 'node:child_process'
 import {chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-// a plugin outside this repo imports 'svcmgr/testing'; inside it, the source is at hand
-import {createDriverHarness} from '../../../../src/testing/harness.js'
+import {createDriverHarness, testHostKit} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 
 const plugins = [{plugin: 'svcmgr-plugin-app', registration}]
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch {
-    return false
-  }
-}
+const alive = (pid: number) => testHostKit().pidAlive(pid)
 
 async function until(what: string, probe: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms
@@ -198,7 +190,7 @@ describe('svcmgr-plugin-app', function () {
       mkdirSync(appDir, {recursive: true, mode: 0o700})
       symlinkSync(victim, path.join(appDir, '1.log'))
       const refused = await h.act('app#1', 'start').then(() => undefined, (e: Error) => e)
-      expect(refused?.message).to.equal(`${path.join(appDir, '1.log')} is a symbolic link: svcmgr does not write through links in its state folder (remove it)`)
+      expect(refused?.message).to.equal(`${path.join(appDir, '1.log')} is a symbolic link: svcmgr does not write through links in its state root (remove it)`)
       // made by the driver itself under umask 000: 0700 folders, 0600 files
       rmSync(h.service.varDir, {recursive: true})
       const fresh = createDriverHarness({root: dir, registrations: plugins, config})

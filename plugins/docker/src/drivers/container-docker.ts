@@ -12,7 +12,6 @@ import {dockerClient, type Engine, engineInfo, engineReader, serviceEngine, stat
 import {type DaemonSpec, dataDirFilesystem, dockerdArgs, privateDaemonConfig, serviceDaemonSpec, startDaemon, stopDaemon} from '../engine/daemon.js'
 import {imagePresent, pullImage} from '../engine/images.js'
 import {engineState, forgetEngineState} from '../engine/state.js'
-import {commandLine} from '../util/words.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
 import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName, ownership} from './spec.js'
 
@@ -68,7 +67,7 @@ async function findContainer(ctx: Ctx, engine: Engine, docker: Dockerode): Promi
 
 /** Throws when the engine cannot say what runs: an unknown state is never read as "nothing runs". */
 async function answeringEngine(ctx: Ctx, engine: Engine, doing: string): Promise<'answering' | 'not started'> {
-  const st = await engineState(ctx.cache, engine)
+  const st = await engineState(ctx, engine)
   if (st.kind === 'unknown') throw new EngineError(`${doing}: ${st.reason}: the state of the container is unknown, nothing was done`, undefined, true)
   return st.kind
 }
@@ -138,13 +137,13 @@ async function ensureDaemon(ctx: ACtx, engine: Engine, spec: DaemonSpec, deadlin
     mine = true
     ctx.cache.delete(stopKey(spec))
     p = (async () => {
-      if ((await engineState(ctx.cache, engine)).kind === 'not started') await checkDataDirMounted(ctx)
-      return startDaemon(spec, {
+      if ((await engineState(ctx, engine)).kind === 'not started') await checkDataDirMounted(ctx)
+      return startDaemon(ctx.host, spec, {
         timeoutMs,
         signal: ctx.signal,
         onSpawn: line => {
           ctx.log.info('starting docker daemon')
-          ctx.log.info(commandLine(line))
+          ctx.log.info(ctx.formatCommandLine(line))
         },
       })
     })()
@@ -155,7 +154,7 @@ async function ensureDaemon(ctx: ACtx, engine: Engine, spec: DaemonSpec, deadlin
   forgetEngineState(ctx.cache, engine)
   if (mine && r === 'started') {
     ctx.journal.undo(`stop the docker daemon of ${ctx.service.name}`, async () => {
-      await stopDaemon(spec, {timeoutMs: DAEMON_STOP_TIMEOUT})
+      await stopDaemon(ctx.host, spec, {timeoutMs: DAEMON_STOP_TIMEOUT})
       ctx.cache.delete(startKey(spec))
       forgetEngineState(ctx.cache, engine)
     })
@@ -171,7 +170,7 @@ async function shutdownIdleDaemon(ctx: ACtx, engine: Engine, docker: Dockerode):
   let p = ctx.cache.get(stopKey(spec)) as Promise<unknown> | undefined
   if (!p) {
     ctx.log.info('no more container handled by docker daemon. shut it down')
-    p = stopDaemon(spec, {timeoutMs: DAEMON_STOP_TIMEOUT})
+    p = stopDaemon(ctx.host, spec, {timeoutMs: DAEMON_STOP_TIMEOUT})
     ctx.cache.set(stopKey(spec), p)
     ctx.cache.delete(startKey(spec))
     p.catch(() => ctx.cache.delete(stopKey(spec)))
@@ -243,7 +242,7 @@ async function runningOwner(ctx: Ctx, engine: Engine, docker: Dockerode): Promis
 async function createContainer(ctx: ACtx, engine: Engine, docker: Dockerode, verb: 'run' | 'create'): Promise<Dockerode.Container> {
   const info = await engineInfo(engine.address, ctx.cache, ctx.signal)
   const spec = containerSpec(ctx.resource, ctx.service, info.CgroupDriver)
-  ctx.log.info(commandLine([...engine.cli, ...cliArgs(spec, verb)]))
+  ctx.log.info(ctx.formatCommandLine([...engine.cli, ...cliArgs(spec, verb)]))
   return engineChange(ctx, engine, `docker ${verb} ${spec.name}`, abortSignal => docker.createContainer({...createOptions(spec), abortSignal}))
 }
 
@@ -257,7 +256,7 @@ async function startContainer(ctx: ACtx, engine: Engine, docker: Dockerode, id: 
 }
 
 async function stopContainer(ctx: ACtx, engine: Engine, docker: Dockerode, info: Inspect): Promise<void> {
-  ctx.log.info(commandLine([...engine.cli, 'stop', info.Id]))
+  ctx.log.info(ctx.formatCommandLine([...engine.cli, 'stop', info.Id]))
   const t = Math.ceil(ctx.resource.kw.stop_timeout / 1000)
   try {
     // the engine answers only once the container is down: the grace period plus a margin
@@ -272,7 +271,7 @@ async function stopContainer(ctx: ACtx, engine: Engine, docker: Dockerode, info:
 /** Removes our container by its id (never by name: another container may have taken the name meanwhile). */
 async function removeContainer(ctx: ACtx, engine: Engine, docker: Dockerode, info: Pick<Inspect, 'Id' | 'Name'>, force = false): Promise<void> {
   const name = info.Name.replace(/^\//, '')
-  ctx.log.info(commandLine([...engine.cli, 'rm', ...(force ? ['-f'] : []), name]))
+  ctx.log.info(ctx.formatCommandLine([...engine.cli, 'rm', ...(force ? ['-f'] : []), name]))
   try {
     await engineChange(ctx, engine, `docker rm ${name}`, abortSignal => docker.getContainer(info.Id).remove({force, abortSignal}))
   } catch (error) {
@@ -329,22 +328,22 @@ function secs(ms: number): string {
 
 function describeDaemonStart(svc: ServiceView): string[] {
   const spec = serviceDaemonSpec(svc)
-  return spec ? [`start the service's docker daemon when it is not running: ${commandLine(['dockerd', ...dockerdArgs(spec)])}`] : []
+  return spec ? [`start the service's docker daemon when it is not running: ${svc.formatCommandLine(['dockerd', ...dockerdArgs(spec)])}`] : []
 }
 
 function describeCreate(res: Res, svc: ServiceView, verb: 'run' | 'create'): string[] {
   const cli = describeCli(svc)
   const kw = res.kw
   const spec = containerSpec(res, svc, 'cgroupfs')
-  const pull = kw.image_pull_policy === 'always' ? `${commandLine([...cli, 'pull', kw.image])}  (image_pull_policy always)` : `${commandLine([...cli, 'pull', kw.image])}  (when the image is absent)`
-  return [pull, `${commandLine([...cli, ...cliArgs(spec, verb)])}  (when the container does not exist; --cgroup-parent on cgroupfs engines only)`]
+  const pull = kw.image_pull_policy === 'always' ? `${svc.formatCommandLine([...cli, 'pull', kw.image])}  (image_pull_policy always)` : `${svc.formatCommandLine([...cli, 'pull', kw.image])}  (when the image is absent)`
+  return [pull, `${svc.formatCommandLine([...cli, ...cliArgs(spec, verb)])}  (when the container does not exist; --cgroup-parent on cgroupfs engines only)`]
 }
 
 function describeStop(res: Res, svc: ServiceView): string[] {
   const cli = describeCli(svc)
   const name = containerName(svc, res)
-  const lines = [`${commandLine([...cli, 'stop', '-t', String(Math.ceil(res.kw.stop_timeout / 1000)), name])}  (when it runs)`]
-  if (res.kw.rm) lines.push(commandLine([...cli, 'rm', name]))
+  const lines = [`${svc.formatCommandLine([...cli, 'stop', '-t', String(Math.ceil(res.kw.stop_timeout / 1000)), name])}  (when it runs)`]
+  if (res.kw.rm) lines.push(svc.formatCommandLine([...cli, 'rm', name]))
   lines.push('wait for down status')
   if (serviceDaemonSpec(svc)) lines.push("stop the service's docker daemon when no container runs in it any more")
   return lines
@@ -406,7 +405,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
           ...describeDaemonStart(svc),
           `check that a container named ${name}, if any, is labelled for this service, its id and ${res.rid} (else fail: it is not ours)`,
           ...(netnsOwner(res) ? [`check that the netns owner ${netnsOwner(res)} (container ${ownerName(svc, netnsOwner(res)!)}) is ours and runs`] : []),
-          `${commandLine([...cli, 'start', name])}  (when the container exists and is stopped)`,
+          `${svc.formatCommandLine([...cli, 'start', name])}  (when the container exists and is stopped)`,
           ...describeCreate(res, svc, 'run'),
           `wait for up status (at most ${secs(res.kw.start_timeout)}), then for container operational (running ${OPERATIONAL_MS} ms without restarting)`,
         ]
@@ -417,8 +416,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
       case 'unprovision':
         return [
           ...describeDaemonStart(svc),
-          `${commandLine([...cli, 'stop', '-t', String(Math.ceil(res.kw.stop_timeout / 1000)), name])}  (when it runs)`,
-          `${commandLine([...cli, 'rm', name])}  (the image is kept)`,
+          `${svc.formatCommandLine([...cli, 'stop', '-t', String(Math.ceil(res.kw.stop_timeout / 1000)), name])}  (when it runs)`,
+          `${svc.formatCommandLine([...cli, 'rm', name])}  (the image is kept)`,
           ...(serviceDaemonSpec(svc) ? ["stop the service's docker daemon when no container runs in it any more"] : []),
         ]
       default:
@@ -438,7 +437,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
     } catch (error) {
       return {status: 'warn', label, log: [{level: 'warn', message: (error as Error).message}]}
     }
-    const st = await engineState(ctx.cache, engine)
+    const st = await engineState(ctx, engine)
     if (st.kind === 'unknown') return unknown(st.reason)
     if (st.kind === 'not started') return down('warn', 'docker daemon is not running')
     let info: Inspect | undefined
@@ -487,7 +486,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
       let id: string
       if (info) {
         id = info.Id
-        ctx.log.info(commandLine([...engine.cli, 'start', id]))
+        ctx.log.info(ctx.formatCommandLine([...engine.cli, 'start', id]))
         await startContainer(ctx, engine, docker, id, `docker start ${name}`)
       } else {
         await ensureImage(ctx, docker, deadline)

@@ -6,11 +6,10 @@
  */
 import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {constants as fsc, existsSync} from 'node:fs'
-import {access, type FileHandle, readFile, rm} from 'node:fs/promises'
+import {closeSync, existsSync, writeSync} from 'node:fs'
+import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
-import type {Resource, ServiceView} from 'svcmgr'
-import {ensurePrivateDir, openPrivateAppend} from '../util/state-files.js'
+import type {HostKit, Resource, ServiceView} from 'svcmgr'
 import {pingAddress} from './address.js'
 
 /** Flags every private engine gets: it stays off the host's network and firewall. */
@@ -132,37 +131,13 @@ export function dockerdArgs(spec: DaemonSpec): string[] {
   ]
 }
 
-/** dockerd's path, looked up in PATH and the sbin folders a non-root PATH may miss. */
-export async function findDockerd(): Promise<string | undefined> {
-  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/sbin', '/usr/local/sbin', '/usr/bin']
-  for (const dir of dirs) {
-    const p = path.join(dir, 'dockerd')
-    try {
-      await access(p, fsc.X_OK)
-      return p
-    } catch {
-      // not there
-    }
-  }
-  return undefined
-}
-
 export const DOCKERD_MISSING = 'dockerd is not installed (the docker CLI alone is not an engine): apt-get install docker.io'
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** The pid in the spec's pid file when that process is alive. */
-export async function daemonPid(spec: DaemonSpec): Promise<number | undefined> {
+export async function daemonPid(host: HostKit, spec: DaemonSpec): Promise<number | undefined> {
   try {
     const pid = Number((await readFile(spec.pidfile, 'utf8')).trim())
-    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined
+    return host.pidAlive(pid) ? pid : undefined
   } catch {
     return undefined
   }
@@ -173,9 +148,9 @@ export interface DaemonState {
   readonly pid?: number
 }
 
-export async function daemonState(spec: DaemonSpec, timeoutMs = 1500): Promise<DaemonState> {
+export async function daemonState(host: HostKit, spec: DaemonSpec, timeoutMs = 1500): Promise<DaemonState> {
   const answering = existsSync(spec.socket) && (await pingAddress(spec.address, timeoutMs))
-  return {answering, pid: await daemonPid(spec)}
+  return {answering, pid: await daemonPid(host, spec)}
 }
 
 async function logTail(file: string, lines = 15): Promise<string> {
@@ -202,29 +177,29 @@ export interface StartDaemonOptions {
  * nothing was started. The daemon runs detached (its own session, output to spec.logFile)
  * and outlives this process.
  */
-export async function startDaemon(spec: DaemonSpec, options: StartDaemonOptions): Promise<'started' | 'running'> {
+export async function startDaemon(host: HostKit, spec: DaemonSpec, options: StartDaemonOptions): Promise<'started' | 'running'> {
   if (existsSync(spec.socket) && (await pingAddress(spec.address))) return 'running'
   const deadline = Date.now() + options.timeoutMs
   let exited: string | undefined
   let child: ReturnType<typeof spawn> | undefined
-  const existing = await daemonPid(spec)
+  const existing = await daemonPid(host, spec)
   if (existing === undefined) {
-    const dockerd = await findDockerd()
+    const dockerd = await host.which('dockerd')
     if (!dockerd) throw new DaemonError(DOCKERD_MISSING)
     const args = dockerdArgs(spec)
-    let out: FileHandle
+    let out: number
     try {
-      for (const d of [spec.dataRoot, spec.execRoot, path.dirname(spec.socket), path.dirname(spec.pidfile), path.dirname(spec.logFile)]) ensurePrivateDir(d)
-      out = await openPrivateAppend(spec.logFile)
+      for (const d of [spec.dataRoot, spec.execRoot, path.dirname(spec.socket), path.dirname(spec.pidfile), path.dirname(spec.logFile)]) host.ensurePrivateDir(d)
+      out = host.openPrivateAppend(spec.logFile)
     } catch (error) {
       throw new DaemonError(`${spec.title}: ${(error as Error).message}`)
     }
     options.onSpawn?.([dockerd, ...args])
     try {
-      await out.write(`---- ${new Date().toISOString()} svcmgr starts ${spec.title}\n`)
-      child = spawn(dockerd, args, {detached: true, stdio: ['ignore', out.fd, out.fd]})
+      writeSync(out, `---- ${new Date().toISOString()} svcmgr starts ${spec.title}\n`)
+      child = spawn(dockerd, args, {detached: true, stdio: ['ignore', out, out]})
     } finally {
-      await out.close()
+      closeSync(out)
     }
     child.on('error', e => (exited = e.message))
     child.on('exit', (code, signal) => (exited = signal ? `killed by ${signal}` : `exit code ${code}`))
@@ -247,8 +222,9 @@ export async function startDaemon(spec: DaemonSpec, options: StartDaemonOptions)
 }
 
 /** TERM, then KILL after timeoutMs. dockerd stops its containers on the way out. */
-export async function stopDaemon(spec: DaemonSpec, options: {timeoutMs: number}): Promise<'stopped' | 'not running'> {
-  const pid = await daemonPid(spec)
+export async function stopDaemon(host: HostKit, spec: DaemonSpec, options: {timeoutMs: number}): Promise<'stopped' | 'not running'> {
+  const pid = await daemonPid(host, spec)
+  const alive = (p: number) => host.pidAlive(p)
   if (pid === undefined) return 'not running'
   process.kill(pid, 'SIGTERM')
   const deadline = Date.now() + options.timeoutMs

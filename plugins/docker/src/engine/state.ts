@@ -4,6 +4,7 @@
  * refused, permission denied, no answer in time, or a private daemon whose process lives but
  * does not answer). Unknown is never read as "nothing runs".
  */
+import type {DriverContext} from 'svcmgr'
 import {type EngineProbe, PING_TIMEOUT_MS, probeAddress} from './address.js'
 import type {Engine} from './client.js'
 import {daemonPid} from './daemon.js'
@@ -40,11 +41,11 @@ export function forgetEngineState(cache: Cache, engine: Engine): void {
   cache.delete(`docker:probe:${engine.address}`)
 }
 
-export async function engineState(cache: Cache, engine: Engine): Promise<EngineState> {
-  const probe = await cachedProbe(cache, engine.address)
+export async function engineState(ctx: Pick<DriverContext, 'cache' | 'host'>, engine: Engine): Promise<EngineState> {
+  const probe = await cachedProbe(ctx.cache, engine.address)
   if (probe.answering) return {kind: 'answering'}
   if (engine.daemon) {
-    const pid = await daemonPid(engine.daemon)
+    const pid = await daemonPid(ctx.host, engine.daemon)
     // no process and no socket (or a stale one refusing): a private daemon not started holds nothing running
     if (pid === undefined && (probe.kind === 'missing' || probe.kind === 'refused')) return {kind: 'not started'}
     if (pid !== undefined) return {kind: 'unknown', reason: `${engine.daemon.title} (pid ${pid}) does not answer: ${probe.reason}`}

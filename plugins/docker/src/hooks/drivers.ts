@@ -1,10 +1,7 @@
 /** The `svcmgr:drivers` hook: registers container.docker and the DEFAULT keywords of private engines. */
 import type {Hook} from '@oclif/core'
-import type {KeywordSpec, SvcmgrHooks} from 'svcmgr'
+import type {DriverRegistration, KeywordSpec, SvcmgrHooks} from 'svcmgr'
 import {dockerDriver} from '../drivers/container-docker.js'
-
-/** The driver API versions this plugin was written against. */
-const SUPPORTED_API = [1]
 
 export const DEFAULT_KEYWORDS: readonly KeywordSpec[] = [
   {
@@ -25,11 +22,10 @@ export const DEFAULT_KEYWORDS: readonly KeywordSpec[] = [
   },
 ]
 
-export const registration = {drivers: [dockerDriver], defaultKeywords: DEFAULT_KEYWORDS}
+/** apiVersion: the driver API this plugin was written for; the core checks it (src/drivers/load.ts). */
+export const registration: DriverRegistration = {apiVersion: 1, drivers: [dockerDriver], defaultKeywords: DEFAULT_KEYWORDS}
 
-const hook: Hook<'svcmgr:drivers', SvcmgrHooks> = async function (options) {
-  if (!SUPPORTED_API.includes(options.apiVersion))
-    throw new Error(`@svcmgr/plugin-docker supports the driver API version ${SUPPORTED_API.join(', ')}; this svcmgr core speaks version ${options.apiVersion}: upgrade the plugin or the core so they match`)
+const hook: Hook<'svcmgr:drivers', SvcmgrHooks> = async function () {
   return registration
 }
 

@@ -10,12 +10,13 @@ import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
 import Docker from 'dockerode'
-import {createDriverHarness, type DriverHarness} from '../../../../src/testing/harness.js'
+import {createDriverHarness, type DriverHarness, testHostKit} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 import {pingAddress} from '../../src/engine/address.js'
 import {resolveSharedAddress} from '../../src/engine/client.js'
 import {daemonPid, type DaemonSpec, ownEngineSpec, serviceDaemonSpec, startDaemon, stopDaemon} from '../../src/engine/daemon.js'
 
+const HOST = testHostKit()
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/svcmgr-testenv/docker.sock'
 const REGISTRY = process.env.SVCMGR_TEST_REGISTRY ?? '127.0.0.1:5000'
 const IMAGE = `${REGISTRY}/redis:3.0`
@@ -56,7 +57,7 @@ describe('private docker daemon of a service', function () {
   })
 
   after(async () => {
-    if (spec) await stopDaemon(spec, {timeoutMs: 30_000}).catch(() => undefined)
+    if (spec) await stopDaemon(HOST, spec, {timeoutMs: 30_000}).catch(() => undefined)
     rmSync(root, {recursive: true, force: true})
   })
 
@@ -92,14 +93,14 @@ describe('private docker daemon of a service', function () {
     expect(await pingAddress(spec.address)).to.equal(true)
     await h.act('container#1', 'stop')
     expect(h.messages('container#1').at(-1)).to.equal('no more container handled by docker daemon. shut it down')
-    expect(await daemonPid(spec)).to.equal(undefined)
+    expect(await daemonPid(HOST, spec)).to.equal(undefined)
     expect(await pingAddress(spec.address)).to.equal(false)
     expect((await h.status('container#1')).log).to.deep.equal([{level: 'warn', message: 'docker daemon is not running'}])
   })
 
   it('a stop while the daemon is down is unchanged and starts nothing', async () => {
     expect((await h.act('container#1', 'stop')).change).to.equal('unchanged')
-    expect(await daemonPid(spec)).to.equal(undefined)
+    expect(await daemonPid(HOST, spec)).to.equal(undefined)
   })
 
   it('the next start brings the daemon and its containers back (the pulled image kept)', async () => {
@@ -112,7 +113,7 @@ describe('private docker daemon of a service', function () {
   })
 
   it('a private daemon whose process lives but does not answer (SIGSTOP): status warn, stop fails, its container keeps running', async () => {
-    const pid = (await daemonPid(spec))!
+    const pid = (await daemonPid(HOST, spec))!
     expect(pid).to.be.a('number')
     process.kill(pid, 'SIGSTOP')
     try {
@@ -133,7 +134,7 @@ describe('private docker daemon of a service', function () {
   it('unprovision removes the containers, then the idle daemon stops', async () => {
     await h.act('container#2', 'unprovision')
     await h.act('container#1', 'unprovision')
-    expect(await daemonPid(spec)).to.equal(undefined)
+    expect(await daemonPid(HOST, spec)).to.equal(undefined)
   })
 })
 
@@ -143,16 +144,16 @@ describe("svcmgr's own local engine", function () {
   const spec = ownEngineSpec(root)
 
   after(async () => {
-    await stopDaemon(spec, {timeoutMs: 30_000}).catch(() => undefined)
+    await stopDaemon(HOST, spec, {timeoutMs: 30_000}).catch(() => undefined)
     rmSync(root, {recursive: true, force: true})
   })
 
   it('starts once, answers at <root>/var/engine/docker.sock, and stops', async () => {
     expect(spec.socket).to.equal(path.join(root, 'var', 'engine', 'docker.sock'))
-    expect(await startDaemon(spec, {timeoutMs: 60_000})).to.equal('started')
-    expect(await startDaemon(spec, {timeoutMs: 60_000})).to.equal('running')
+    expect(await startDaemon(HOST, spec, {timeoutMs: 60_000})).to.equal('started')
+    expect(await startDaemon(HOST, spec, {timeoutMs: 60_000})).to.equal('running')
     expect(await pingAddress(spec.address)).to.equal(true)
-    const pid = await daemonPid(spec)
+    const pid = await daemonPid(HOST, spec)
     expect(pid).to.be.a('number')
   })
 
@@ -170,8 +171,8 @@ describe("svcmgr's own local engine", function () {
   })
 
   it('stop ends it', async () => {
-    expect(await stopDaemon(spec, {timeoutMs: 30_000})).to.equal('stopped')
+    expect(await stopDaemon(HOST, spec, {timeoutMs: 30_000})).to.equal('stopped')
     expect(await pingAddress(spec.address)).to.equal(false)
-    expect(await stopDaemon(spec, {timeoutMs: 30_000})).to.equal('not running')
+    expect(await stopDaemon(HOST, spec, {timeoutMs: 30_000})).to.equal('not running')
   })
 })

@@ -1,10 +1,7 @@
 // The container.docker manifest, validation, dependencies and dry-run descriptions, through
 // the core's own compileService (no engine involved).
 import {expect} from 'chai'
-import {normalizeDocument} from '../../../../src/config/compile.js'
-import {documentToIni, parseDocument} from '../../../../src/config/document.js'
-import {compileConfig, configProblems, registryOf, type Registrations} from '../../../../src/testing/compile.js'
-import type {Service} from '../../../../src/model/service.js'
+import {compileConfig, configProblems, documentToIni, normalizeDocument, parseDocument, type Registrations, registryOf, type Service} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 import {dockerDriver} from '../../src/drivers/container-docker.js'
 import type {DockerKeywords} from '../../src/drivers/container-docker.keywords.js'

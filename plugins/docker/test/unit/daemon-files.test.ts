@@ -5,7 +5,9 @@ import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
 import {DaemonError, serviceDaemonSpec, startDaemon} from '../../src/engine/daemon.js'
-import {ensurePrivateDir, openPrivateAppend} from '../../src/util/state-files.js'
+import {testHostKit} from 'svcmgr/testing'
+
+const HOST = testHostKit()
 
 const mode = (p: string) => (fs.statSync(p).mode & 0o777).toString(8)
 
@@ -22,13 +24,13 @@ describe('private daemon files under umask 000', () => {
   })
 
   it('folders are made 0700 at every level, the log 0600; an older looser log is tightened', async () => {
-    ensurePrivateDir(path.join(dir, 'var', 'svc', 'docker'))
+    HOST.ensurePrivateDir(path.join(dir, 'var', 'svc', 'docker'))
     expect([mode(path.join(dir, 'var')), mode(path.join(dir, 'var', 'svc')), mode(path.join(dir, 'var', 'svc', 'docker'))]).to.deep.equal(['700', '700', '700'])
     const log = path.join(dir, 'var', 'svc', 'docker', 'dockerd.log')
-    await (await openPrivateAppend(log)).close()
+    fs.closeSync(HOST.openPrivateAppend(log))
     expect(mode(log)).to.equal('600')
     fs.chmodSync(log, 0o644)
-    await (await openPrivateAppend(log)).close()
+    fs.closeSync(HOST.openPrivateAppend(log))
     expect(mode(log)).to.equal('600')
   })
 
@@ -45,7 +47,7 @@ describe('private daemon files under umask 000', () => {
     const PATH = process.env.PATH
     process.env.PATH = `${bin}:${PATH ?? ''}`
     try {
-      const error = await startDaemon(spec, {timeoutMs: 5000}).then(() => undefined, (e: Error) => e)
+      const error = await startDaemon(HOST, spec, {timeoutMs: 5000}).then(() => undefined, (e: Error) => e)
       expect(error).to.be.instanceOf(DaemonError)
       expect(error?.message).to.equal(`docker daemon of service svc: ${spec.logFile} is a symbolic link: svcmgr does not write through links in its state root (remove it)`)
     } finally {

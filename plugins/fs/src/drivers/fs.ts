@@ -18,7 +18,7 @@ import {mkdir, rmdir} from 'node:fs/promises'
 import type {ActionContext, ChangeResult, Dependency, Driver, DriverContext, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
 import {describeHolders, findHolders, killHolders} from '../mount/holders.js'
 import {canonicalMnt, isUnder, type MountState, mountState, normalizeMnt, readMounts} from '../mount/mountinfo.js'
-import {deviceSignature, lastLine, sleep} from '../util/host.js'
+import {lastLine, sleep} from '../util/host.js'
 import {type FsKeywords, fsKeywords} from './fs.keywords.js'
 
 type Ctx = DriverContext<FsKeywords>
@@ -193,7 +193,7 @@ async function unmount(ctx: Ctx, mayKill: boolean): Promise<void> {
     if (holders.length === 0 || killed) throw new Error(`umount ${mnt}: target is busy, ${who}`)
     if (!mayKill) throw new Error(`umount ${mnt}: target is busy, ${who}: stop them, or set ${ctx.resource.rid}.kill_on_stop = true or use --force to have them killed`)
     ctx.log.warn(`kill the processes using ${mnt}: ${describeHolders(holders)}`)
-    const left = await killHolders(holders)
+    const left = await killHolders(ctx.host, holders)
     if (left.length > 0) throw new Error(`umount ${mnt}: processes ${left.join(', ')} survived SIGKILL`)
     killed = true
     attempt = 0
@@ -284,7 +284,7 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
       } else {
         if (st.devElsewhere.length > 0) log.push({level: 'warn', message: `${res.kw.dev} is mounted on ${st.devElsewhere.map(m => m.mountPoint).join(', ')}, not on ${mnt}`})
         try {
-          const sig = await deviceSignature(ctx, res.kw.dev)
+          const sig = await ctx.host.deviceSignature(res.kw.dev)
           provisioned = sig === spec.type
           if (sig === undefined) log.push({level: 'info', message: `${res.kw.dev} holds no filesystem (provision makes one)`})
           else if (sig !== spec.type) log.push({level: 'warn', message: `${res.kw.dev} holds ${sig}, not ${spec.type}`})
@@ -330,10 +330,10 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
       const {dev, mkfs_opt = []} = ctx.resource.kw
       if (!isBlockDevice(dev)) throw missingDevice(ctx.resource, ctx.service)
       let change: ChangeResult = 'unchanged'
-      const sig = await deviceSignature(ctx, dev)
+      const sig = await ctx.host.deviceSignature(dev)
       if (sig === undefined) {
         await ctx.run(spec.mkfs, [...mkfs_opt, dev], {timeout: MKFS_TIMEOUT})
-        const made = await deviceSignature(ctx, dev)
+        const made = await ctx.host.deviceSignature(dev)
         if (made !== spec.type) throw new Error(`${spec.mkfs} ${dev} ran but blkid finds ${made ?? 'no filesystem'} on it`)
         change = 'changed'
       } else if (sig === spec.type) {

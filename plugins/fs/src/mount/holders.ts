@@ -4,6 +4,7 @@
  * of one of its files. A file is on the filesystem when its st_dev is the filesystem's.
  */
 import {readdir, readFile, readlink, stat} from 'node:fs/promises'
+import type {HostKit} from 'svcmgr'
 
 export interface Holder {
   readonly pid: number
@@ -73,29 +74,8 @@ export function describeHolders(holders: readonly Holder[]): string {
   return holders.map(h => `pid ${h.pid} (${h.command}: ${h.via.slice(0, 3).join(', ')}${h.via.length > 3 ? ', ...' : ''})`).join('; ')
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    // a zombie holds nothing any more
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function zombieOrGone(pid: number): Promise<boolean> {
-  if (!alive(pid)) return true
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-    return state === 'Z' || state === 'X'
-  } catch {
-    return true
-  }
-}
-
 /** TERM, then KILL the ones still there after `graceMs`. Returns the pids still alive at the end. */
-export async function killHolders(holders: readonly Holder[], graceMs = 2000): Promise<number[]> {
+export async function killHolders(host: Pick<HostKit, 'pidAlive'>, holders: readonly Holder[], graceMs = 2000): Promise<number[]> {
   const pids = holders.map(h => h.pid)
   const send = (sig: NodeJS.Signals, list: number[]) => {
     for (const pid of list) {
@@ -111,7 +91,8 @@ export async function killHolders(holders: readonly Holder[], graceMs = 2000): P
     let left = list
     while (left.length > 0 && Date.now() < deadline) {
       await new Promise(r => setTimeout(r, 100))
-      left = (await Promise.all(left.map(async p => ((await zombieOrGone(p)) ? undefined : p)))).filter((p): p is number => p !== undefined)
+      // a zombie holds nothing any more: pidAlive says it is gone
+      left = left.filter(p => host.pidAlive(p))
     }
     return left
   }

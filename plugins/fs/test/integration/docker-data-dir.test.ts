@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
-import {createDriverHarness} from '../../../../src/testing/harness.js'
+import {createDriverHarness} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'
 import {serviceDaemonSpec} from '../../../docker/src/engine/daemon.js'

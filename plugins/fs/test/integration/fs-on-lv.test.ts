@@ -4,12 +4,7 @@
 // checked without LVs by the unit tests and the busybox e2e test.
 import path from 'node:path'
 import {expect} from 'chai'
-import {compileService} from '../../../../src/config/compile.js'
-import {parseDocument} from '../../../../src/config/document.js'
-import {DriverRegistry} from '../../../../src/drivers/registry.js'
-import {executePlan} from '../../../../src/executor/execute.js'
-import {EventCollector} from '../../../../src/log/events.js'
-import {buildPlan} from '../../../../src/planner/plan.js'
+import {buildPlan, compileService, DriverRegistry, EventCollector, executePlan, parseDocument} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 import {registration as lvmRegistration} from '../../../lvm/src/hooks/drivers.js'
 import {hasDeviceMapper, loopUnavailable, mountsOf, NO_DM, Scratch, sh} from '../support/scratch.js'

@@ -7,13 +7,7 @@ import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
-import {createDriverHarness} from '../../../../src/testing/harness.js'
-import {compileService} from '../../../../src/config/compile.js'
-import {parseDocument} from '../../../../src/config/document.js'
-import {DriverRegistry} from '../../../../src/drivers/registry.js'
-import {executePlan} from '../../../../src/executor/execute.js'
-import {EventCollector} from '../../../../src/log/events.js'
-import {buildPlan} from '../../../../src/planner/plan.js'
+import {buildPlan, compileService, createDriverHarness, DriverRegistry, EventCollector, executePlan, parseDocument, testHostKit} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 import {loopUnavailable, mountsOf, Scratch, sh, signature} from '../support/scratch.js'
 
@@ -33,14 +27,7 @@ async function failure(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a failure')
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return !/^\S+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return false
-  }
-}
+const alive = (pid: number) => testHostKit().pidAlive(pid)
 
 /** Mounts `dev` by hand, writes a file on it, unmounts: a device with data on it. */
 function putData(scratch: Scratch, dev: string, text: string): void {

@@ -2,11 +2,7 @@
 // real docker, ip, lvm and fs registrations, and its planned start and stop orders.
 import fs from 'node:fs'
 import {expect} from 'chai'
-import {compileService} from '../../../../src/config/compile.js'
-import {parseDocument} from '../../../../src/config/document.js'
-import {DriverRegistry} from '../../../../src/drivers/registry.js'
-import type {Service} from '../../../../src/model/service.js'
-import {buildPlan} from '../../../../src/planner/plan.js'
+import {buildPlan, compileService, DriverRegistry, parseDocument, type Service} from 'svcmgr/testing'
 import {registration as fsRegistration} from '../../src/hooks/drivers.js'
 import {registration as lvmRegistration} from '../../../lvm/src/hooks/drivers.js'
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'

@@ -1,9 +1,7 @@
 // The fs.* manifests, validation, dependencies and dry-run descriptions through the core's
 // own compileService, and the mount table parsing (no mount involved).
 import {expect} from 'chai'
-import {compileConfig, configProblems, type Registrations} from '../../../../src/testing/compile.js'
-import type {Service} from '../../../../src/model/service.js'
-import {buildPlan} from '../../../../src/planner/plan.js'
+import {buildPlan, compileConfig, configProblems, type Registrations, type Service} from 'svcmgr/testing'
 import type {Resource} from 'svcmgr'
 import {registration} from '../../src/hooks/drivers.js'
 import {registration as lvmRegistration} from '../../../lvm/src/hooks/drivers.js'

@@ -4,14 +4,10 @@ import type {DriverRegistration, SvcmgrHooks} from 'svcmgr'
 import {ipHostDriver} from '../drivers/ip-host.js'
 import {ipNetnsDriver} from '../drivers/ip-netns.js'
 
-/** The driver API versions this plugin was written against. */
-const SUPPORTED_API = [1]
+/** apiVersion: the driver API this plugin was written for; the core checks it (src/drivers/load.ts). */
+export const registration: DriverRegistration = {apiVersion: 1, drivers: [ipHostDriver, ipNetnsDriver]}
 
-export const registration: DriverRegistration = {drivers: [ipHostDriver, ipNetnsDriver]}
-
-const hook: Hook<'svcmgr:drivers', SvcmgrHooks> = async function (options) {
-  if (!SUPPORTED_API.includes(options.apiVersion))
-    throw new Error(`@svcmgr/plugin-ip supports the driver API version ${SUPPORTED_API.join(', ')}; this svcmgr core speaks version ${options.apiVersion}: upgrade the plugin or the core so they match`)
+const hook: Hook<'svcmgr:drivers', SvcmgrHooks> = async function () {
   return registration
 }
 

@@ -3,8 +3,6 @@
  * (what the test environment and CI install) or iputils' arping, which take the same
  * options. Never a ping: a probe only asks the LAN behind the configured interface.
  */
-import {access, constants} from 'node:fs/promises'
-import path from 'node:path'
 import type {DriverContext} from 'svcmgr'
 import {inNetns, type Where} from './iproute.js'
 
@@ -22,20 +20,6 @@ export function announceArgs(dev: string, address: string): string[] {
   return ['-q', '-U', '-c', '1', '-I', dev, '-s', address, address]
 }
 
-async function onPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    if (!dir) continue
-    const file = path.join(dir, name)
-    try {
-      await access(file, constants.X_OK)
-      return file
-    } catch {
-      // next
-    }
-  }
-  return undefined
-}
-
 /**
  * The arping to use, as an argument-vector prefix: busybox's applet when busybox is on PATH
  * (Debian's standalone `arping` package is a different tool with other options), else an
@@ -46,11 +30,11 @@ export async function arpingTool(ctx: DriverContext<any>): Promise<string[]> {
   let p = ctx.cache.get(key) as Promise<string[]> | undefined
   if (!p) {
     p = (async () => {
-      if (await onPath('busybox')) {
+      if (await ctx.host.which('busybox')) {
         const list = await ctx.run('busybox', ['--list'], {quiet: true, okExitCodes: [0, 1], timeout: 5000})
         if (list.stdout.split('\n').includes('arping')) return ['busybox', 'arping']
       }
-      if (await onPath('arping')) {
+      if (await ctx.host.which('arping')) {
         const v = await ctx.run('arping', ['-V'], {quiet: true, okExitCodes: [0, 1, 2, 64], timeout: 5000}).catch(() => undefined)
         if (v && /iputils/i.test(`${v.stdout}\n${v.stderr}`)) return ['arping']
       }

@@ -3,7 +3,7 @@
 // range the host does not route itself (this machine's eth0 is on 192.0.2.0/24): replies
 // must leave through the test veth, never through a real interface.
 import {expect} from 'chai'
-import {createDriverHarness, type DriverHarness} from '../../../../src/testing/harness.js'
+import {createDriverHarness, type DriverHarness} from 'svcmgr/testing'
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'
 import {registration} from '../../src/hooks/drivers.js'
 import {inNetwork} from '../../src/net/address.js'

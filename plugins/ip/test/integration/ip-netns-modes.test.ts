@@ -3,7 +3,7 @@
 // undo, and the optional keywords. The ipvlan command sequences are checked with --dry-run
 // through the CLI on every kernel.
 import {expect} from 'chai'
-import {createDriverHarness, type DriverHarness} from '../../../../src/testing/harness.js'
+import {createDriverHarness, type DriverHarness} from 'svcmgr/testing'
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'
 import {registration} from '../../src/hooks/drivers.js'
 import {Cli, DOCKER_HOST, inspect, pidOf, removeServiceContainers, requireEnvironment} from './cli.js'

@@ -2,12 +2,7 @@
 // with the real docker and ip registrations (no engine, no network: pure functions, and status
 // probes that stop before any: an engine socket that does not exist, names that never resolve).
 import {expect} from 'chai'
-import {normalizeDocument} from '../../../../src/config/compile.js'
-import {documentToIni, parseDocument} from '../../../../src/config/document.js'
-import {compileConfig, configProblems, registryOf, type Registrations} from '../../../../src/testing/compile.js'
-import type {Service} from '../../../../src/model/service.js'
-import {buildPlan} from '../../../../src/planner/plan.js'
-import {formatPlanText} from '../../../../src/render/plan-text.js'
+import {buildPlan, compileConfig, configProblems, createDriverHarness, documentToIni, formatPlanText, normalizeDocument, parseDocument, type Registrations, registryOf, type Service} from 'svcmgr/testing'
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'
 import {registration} from '../../src/hooks/drivers.js'
 import {ipNetnsDriver} from '../../src/drivers/ip-netns.js'
@@ -15,7 +10,6 @@ import {ipHostDriver} from '../../src/drivers/ip-host.js'
 import type {NetnsKeywords} from '../../src/drivers/ip-netns.keywords.js'
 import type {HostKeywords} from '../../src/drivers/ip-host.keywords.js'
 import type {Resource} from 'svcmgr'
-import {createDriverHarness} from '../../../../src/testing/harness.js'
 
 // the seed's svc2, verbatim
 const SVC2 = {

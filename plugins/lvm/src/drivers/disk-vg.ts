@@ -17,7 +17,7 @@
  */
 import type {ActionContext, ChangeResult, Driver, DriverContext, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
 import {type VgState, lastLine, lvm, pvState, vgState} from '../lvm/report.js'
-import {deviceSignature, sleep, which} from '../util/host.js'
+import {sleep} from '../util/host.js'
 import {type VgKeywords, VG_KEYWORDS} from './disk-vg.keywords.js'
 
 type Ctx = DriverContext<VgKeywords>
@@ -69,7 +69,7 @@ async function vgchange(ctx: Ctx, args: readonly string[]): Promise<void> {
 async function deactivate(ctx: Ctx, st: VgState): Promise<void> {
   const name = ctx.resource.kw.vgname
   // partitions mapped on the LVs (kpartx) hold them open: release them first, as OpenSVC does
-  if (st.activeLvs.length > 0 && (await which('kpartx'))) {
+  if (st.activeLvs.length > 0 && (await ctx.host.which('kpartx'))) {
     for (const lv of st.activeLvs) await ctx.run('kpartx', ['-d', `/dev/${name}/${lv}`], {okExitCodes: [0, 1]})
   }
   for (let attempt = 1; ; attempt++) {
@@ -234,10 +234,10 @@ export const vgDriver: Driver<VgKeywords> = {
       const state = await pvState(ctx, pv)
       if (state?.vg) throw new Error(`${rid}.pvs: ${pv} already belongs to volume group ${state.vg}`)
       if (state) continue
-      const sig = await deviceSignature(ctx, pv).catch(error => {
+      const sig = await ctx.host.deviceSignature(pv).catch(error => {
         throw new Error(`${rid}.pvs: cannot probe ${pv}: ${(error as Error).message}`)
       })
-      if (sig) throw new Error(`${rid}.pvs: refusing to pvcreate ${pv}: it holds a ${sig} signature (wipe it yourself if its data is not needed)`)
+      if (sig) throw new Error(`${rid}.pvs: refusing to pvcreate ${pv}: it holds ${/^[a-z0-9_]+$/i.test(sig) ? `a ${sig} signature` : sig} (wipe it yourself if its data is not needed)`)
       todo.push(pv)
     }
     for (const pv of todo) await lvm(ctx, 'pvcreate', [pv])

@@ -4,7 +4,7 @@
 // remove them whatever happened. Logical volumes need device-mapper: those tests skip
 // here, saying so.
 import {expect} from 'chai'
-import {createDriverHarness} from '../../../../src/testing/harness.js'
+import {createDriverHarness} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 import {hasDeviceMapper, loopUnavailable, NO_DM, Scratch, sh, signature, tryRun} from '../../../fs/test/support/scratch.js'
 

@@ -1,8 +1,8 @@
 import {Command} from '@oclif/core'
 import {pingAddress} from '../../engine/address.js'
 import {resolveSharedAddress} from '../../engine/client.js'
-import {daemonPid, findDockerd, ownEngineSpec} from '../../engine/daemon.js'
-import {configuredAddress, svcmgrRoot} from '../../engine/root.js'
+import {daemonPid, ownEngineSpec} from '../../engine/daemon.js'
+import {configuredAddress, coreSettings, CoreSettingsError} from '../../engine/core-settings.js'
 
 export interface EngineStatus {
   readonly configured: {address: string; answering: boolean}
@@ -14,20 +14,26 @@ export interface EngineStatus {
 
 export default class EngineStatusCommand extends Command {
   static summary = 'Tell which docker engine svcmgr uses and whether it answers.'
-  static description = "Shows the engine at DOCKER_HOST (or the default socket), svcmgr's own engine (`svcmgr engine start`), and which one services without a private daemon use."
+  static description = "Shows the engine at DOCKER_HOST (or the dockerHost setting, or the default socket), svcmgr's own engine (`svcmgr engine start`), and which one services without a private daemon use."
   static enableJsonFlag = true
   static examples = ['<%= config.bin %> engine status', '<%= config.bin %> engine status --json']
 
   async run(): Promise<EngineStatus> {
-    const root = svcmgrRoot()
-    const spec = ownEngineSpec(root)
-    const address = configuredAddress()
+    let kit
+    try {
+      kit = await coreSettings(this.config)
+    } catch (error) {
+      if (error instanceof CoreSettingsError) this.error(error.message, {exit: error.exitCode})
+      throw error
+    }
+    const spec = ownEngineSpec(kit.settings.root)
+    const address = configuredAddress(kit.settings)
     const [answering, ownAnswering, pid, used, dockerd] = await Promise.all([
       pingAddress(address),
       pingAddress(spec.address),
-      daemonPid(spec),
-      resolveSharedAddress({root, dockerHost: process.env.DOCKER_HOST}),
-      findDockerd(),
+      daemonPid(kit.host, spec),
+      resolveSharedAddress(kit.settings),
+      kit.host.which('dockerd'),
     ])
     const word = (ok: boolean) => (ok ? 'answers' : 'does not answer')
     this.log(`engine at ${address}: ${word(answering)}`)

@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 import {DaemonError, daemonPid, ownEngineSpec, stopDaemon} from '../../engine/daemon.js'
-import {svcmgrRoot} from '../../engine/root.js'
+import {coreSettings, CoreSettingsError} from '../../engine/core-settings.js'
 
 export default class EngineStop extends Command {
   static summary = "Stop svcmgr's own docker engine."
@@ -13,10 +13,17 @@ export default class EngineStop extends Command {
 
   async run(): Promise<{stopped: boolean; pid?: number}> {
     const {flags} = await this.parse(EngineStop)
-    const spec = ownEngineSpec(svcmgrRoot())
-    const pid = await daemonPid(spec)
+    let kit
     try {
-      const outcome = await stopDaemon(spec, {timeoutMs: flags.timeout * 1000})
+      kit = await coreSettings(this.config)
+    } catch (error) {
+      if (error instanceof CoreSettingsError) this.error(error.message, {exit: error.exitCode})
+      throw error
+    }
+    const spec = ownEngineSpec(kit.settings.root)
+    const pid = await daemonPid(kit.host, spec)
+    try {
+      const outcome = await stopDaemon(kit.host, spec, {timeoutMs: flags.timeout * 1000})
       this.log(outcome === 'stopped' ? `${spec.title} (pid ${pid}) stopped` : `${spec.title} is not running`)
       return {stopped: outcome === 'stopped', pid}
     } catch (error) {
