@@ -9,7 +9,7 @@
  * validation stay with `svcmgr validate config`.
  */
 import type {Driver, KeywordSpec} from '../drivers/api.js'
-import {GENERIC_RESOURCE_KEYWORDS, SUBSET_KEYWORDS} from '../drivers/generic-keywords.js'
+import {GENERIC_RESOURCE_KEYWORDS, resourceSectionKeywords, SUBSET_KEYWORDS} from '../drivers/generic-keywords.js'
 import {escapeRe, type JsonSchema, VALUE_TYPES} from '../config/value-types.js'
 
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema'
@@ -64,8 +64,7 @@ function sectionObject(specs: readonly KeywordSpec[], description?: string, extr
 
 /** The keywords of a resource section served by `driver`: `type`, the driver's own, then the generic ones. */
 export function resourceKeywords(driverKeywords: readonly KeywordSpec[], generic: readonly KeywordSpec[] = GENERIC_RESOURCE_KEYWORDS): KeywordSpec[] {
-  const own = new Set(driverKeywords.map(k => k.name))
-  return [...driverKeywords.filter(k => k.name !== 'type'), ...generic.filter(k => k.name !== 'type' && !own.has(k.name))]
+  return resourceSectionKeywords(driverKeywords, generic).filter(k => k.name !== 'type')
 }
 
 const defName = (d: SchemaDriver['driver']) => `${d.group}.${d.type}`
