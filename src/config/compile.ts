@@ -4,7 +4,7 @@
  */
 import {randomUUID} from 'node:crypto'
 import type {KeywordSpec, KeywordValue} from '../drivers/api.js'
-import {ACTED_ON_KEYWORDS, resourceSectionKeywords, splitGenericValues, SUBSET_KEYWORDS} from '../drivers/generic-keywords.js'
+import {ACTED_ON_KEYWORDS, splitGenericValues, SUBSET_KEYWORDS} from '../drivers/generic-keywords.js'
 import type {DriverRegistry} from '../drivers/registry.js'
 import {naturalCompare, parseRid, ridProblem} from '../model/rid.js'
 import {Service, type ServiceResource, type SubsetConfig} from '../model/service.js'
@@ -158,7 +158,7 @@ function compile(doc: ServiceDocument, registry: DriverRegistry, options: Compil
         : `${name}.type: expected one of ${types.join(', ')}, got "${type}"`], rid.group, type)
       continue
     }
-    const checked = checkKeywords(name, section.entries, resourceSectionKeywords(found.driver.keywords), ACTED_ON_KEYWORDS)
+    const checked = checkKeywords(name, section.entries, found.sectionKeywords, ACTED_ON_KEYWORDS)
     if (checked.fatal.length > 0) {
       problems.push(...checked.ignorable)
       warnings.push(...checked.ignorable)
@@ -232,7 +232,7 @@ export function normalizeDocument(doc: ServiceDocument, registry: DriverRegistry
     const type = section.entries.find(([k]) => k === 'type')?.[1]
     const found = registry.find(rid.group, type)
     if (!found) return section
-    const specs = resourceSectionKeywords(found.driver.keywords)
+    const specs = found.sectionKeywords
     const rank = (key: string) => {
       const spec = findKeyword(specs, key)
       return spec ? specs.indexOf(spec) : specs.length

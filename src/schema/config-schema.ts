@@ -73,9 +73,7 @@ const defName = (d: SchemaDriver['driver']) => `${d.group}.${d.type}`
 export function buildConfigSchema(input: SchemaInput): JsonSchema {
   const generic = input.genericKeywords ?? GENERIC_RESOURCE_KEYWORDS
   const typeSpec = generic.find(k => k.name === 'type')
-  // the registry lists a driver once per name it answers to: keep one entry per driver
-  const seen = new Set<unknown>()
-  const drivers = input.drivers.filter(d => !seen.has(d.driver) && seen.add(d.driver)).sort((a, b) => defName(a.driver).localeCompare(defName(b.driver)))
+  const drivers = [...input.drivers].sort((a, b) => defName(a.driver).localeCompare(defName(b.driver)))
   const $defs: Record<string, JsonSchema> = {}
   $defs.DEFAULT = sectionObject(input.defaultKeywords, 'The service-wide keywords.')
   $defs.subset = sectionObject(input.subsetKeywords ?? SUBSET_KEYWORDS, 'A subset of a driver group: its members start together (parallel) or in rid order; subsets run in alphanumerical order.')
