@@ -83,7 +83,10 @@ export type KeywordsOf<M extends KeywordManifest> = string extends M[number]['na
       }
     >
 
-/** A resource of a service: its identity, the generic keywords, and its driver keywords parsed and defaulted. */
+/**
+ * A resource of a service: its identity, the generic keywords (filled from the table in
+ * src/drivers/generic-keywords.ts), and its driver keywords parsed and defaulted.
+ */
 export interface Resource<K = Record<string, KeywordValue>> {
   /** "container#3" */
   readonly rid: string
