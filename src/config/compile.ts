@@ -4,7 +4,7 @@
  */
 import {randomUUID} from 'node:crypto'
 import type {KeywordSpec, KeywordValue} from '../drivers/api.js'
-import {GENERIC_RESOURCE_KEYWORDS, SUBSET_KEYWORDS} from '../drivers/generic-keywords.js'
+import {ACTED_ON_KEYWORDS, splitGenericValues, SUBSET_KEYWORDS} from '../drivers/generic-keywords.js'
 import type {DriverRegistry} from '../drivers/registry.js'
 import {naturalCompare, parseRid, ridProblem} from '../model/rid.js'
 import {Service, type ServiceResource, type SubsetConfig} from '../model/service.js'
@@ -28,9 +28,6 @@ interface KeywordCheck {
   /** A required keyword missing or unusable: the section cannot be compiled. */
   readonly fatal: string[]
 }
-
-/** Generic keywords that decide whether a resource is acted on: a bad value cannot be replaced by the default. */
-const ACTED_ON_KEYWORDS: ReadonlySet<string> = new Set(['disable', 'standby'])
 
 function checkKeywords(section: string, entries: ReadonlyArray<[string, string]>, specs: readonly KeywordSpec[], fatalIfBad: ReadonlySet<string> = new Set()): KeywordCheck {
   const values: Record<string, KeywordValue> = {}
@@ -60,12 +57,6 @@ function checkKeywords(section: string, entries: ReadonlyArray<[string, string]>
     }
   }
   return {values, ignorable, fatal}
-}
-
-/** The driver keyword list a section uses: its driver's, then the generic ones. */
-export function sectionKeywords(driverKeywords: readonly KeywordSpec[]): KeywordSpec[] {
-  const own = new Set(driverKeywords.map(k => k.name))
-  return [GENERIC_RESOURCE_KEYWORDS[0], ...driverKeywords.filter(k => k.name !== 'type'), ...GENERIC_RESOURCE_KEYWORDS.slice(1).filter(k => !own.has(k.name))]
 }
 
 /** A section a lenient compile could not make a resource of, with why. */
@@ -167,7 +158,7 @@ function compile(doc: ServiceDocument, registry: DriverRegistry, options: Compil
         : `${name}.type: expected one of ${types.join(', ')}, got "${type}"`], rid.group, type)
       continue
     }
-    const checked = checkKeywords(name, section.entries, sectionKeywords(found.driver.keywords), ACTED_ON_KEYWORDS)
+    const checked = checkKeywords(name, section.entries, found.sectionKeywords, ACTED_ON_KEYWORDS)
     if (checked.fatal.length > 0) {
       problems.push(...checked.ignorable)
       warnings.push(...checked.ignorable)
@@ -176,17 +167,13 @@ function compile(doc: ServiceDocument, registry: DriverRegistry, options: Compil
     }
     problems.push(...checked.ignorable)
     warnings.push(...checked.ignorable)
-    const {type: _t, tags, subset: sub, optional, disable, standby, comment: _c, ...kw} = checked.values
+    const {generic, kw} = splitGenericValues(checked.values)
     resources.push({
       rid: name,
       group: found.driver.group,
       index: rid.index,
       type: found.driver.type,
-      subset: sub as string | undefined,
-      tags: (tags as string[] | undefined) ?? [],
-      disabled: disable === true,
-      optional: optional === true,
-      standby: standby === true,
+      ...generic,
       kw,
       driver: found.driver,
       plugin: found.plugin,
@@ -245,7 +232,7 @@ export function normalizeDocument(doc: ServiceDocument, registry: DriverRegistry
     const type = section.entries.find(([k]) => k === 'type')?.[1]
     const found = registry.find(rid.group, type)
     if (!found) return section
-    const specs = sectionKeywords(found.driver.keywords)
+    const specs = found.sectionKeywords
     const rank = (key: string) => {
       const spec = findKeyword(specs, key)
       return spec ? specs.indexOf(spec) : specs.length

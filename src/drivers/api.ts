@@ -16,7 +16,17 @@ export const DRIVER_API_VERSION = 1
 
 export type StatusValue = 'up' | 'down' | 'warn' | 'n/a' | 'stdby up' | 'stdby down'
 
-export type KeywordType = 'string' | 'bool' | 'int' | 'duration' | 'list' | 'size'
+/** Each keyword value type and what a driver receives for it in `Resource.kw` (durations in ms, sizes in bytes). */
+export interface KeywordValueTypes {
+  string: string
+  bool: boolean
+  int: number
+  duration: number
+  size: number
+  list: readonly string[]
+}
+
+export type KeywordType = keyof KeywordValueTypes
 
 /** One keyword of a driver's manifest. `default` is written as a config file would write it. */
 export interface KeywordSpec {
@@ -42,7 +52,45 @@ export interface KeywordSpec {
 
 export type KeywordValue = string | number | boolean | readonly string[] | undefined
 
-/** A resource of a service: its identity, the generic keywords, and its driver keywords parsed and defaulted. */
+/**
+ * A keyword manifest written `[...] as const satisfies KeywordManifest`: the literal names,
+ * types, choices, defaults and required flags stay in its type, so `KeywordsOf` derives the
+ * parsed record from it (type-only: a plugin needs nothing from svcmgr at run time).
+ */
+export type KeywordManifest = readonly KeywordSpec[]
+
+/** The parsed value of one keyword: its type's (string by default), narrowed to its choices. */
+export type KeywordValueOf<S extends KeywordSpec> = S extends {readonly choices: readonly (infer C extends string)[]}
+  ? S extends {readonly type: 'list'}
+    ? readonly C[]
+    : C
+  : S extends {readonly type: infer T extends KeywordType}
+    ? KeywordValueTypes[T]
+    : string
+
+/** A keyword always present in `Resource.kw`: required, or defaulted. */
+type AlwaysSet<S> = S extends {readonly required: true} ? true : S extends {readonly default: string} ? true : false
+
+type Flatten<T> = {[P in keyof T]: T[P]} & {}
+
+/**
+ * The record a driver receives in `Resource.kw` for a manifest: `{image: string; start_timeout:
+ * number; environment?: readonly string[]; ...}`. Required and defaulted keywords are present;
+ * the others optional. `Driver<KeywordsOf<typeof MANIFEST>>` types a driver by its manifest.
+ */
+export type KeywordsOf<M extends KeywordManifest> = string extends M[number]['name']
+  ? // a manifest typed KeywordSpec[] (not `as const`) says nothing of its names
+    Readonly<Record<string, KeywordValue>>
+  : Flatten<
+      {readonly [S in M[number] as AlwaysSet<S> extends true ? S['name'] : never]: KeywordValueOf<S>} & {
+        readonly [S in M[number] as AlwaysSet<S> extends true ? never : S['name']]?: KeywordValueOf<S>
+      }
+    >
+
+/**
+ * A resource of a service: its identity, the generic keywords (filled from the table in
+ * src/drivers/generic-keywords.ts), and its driver keywords parsed and defaulted.
+ */
 export interface Resource<K = Record<string, KeywordValue>> {
   /** "container#3" */
   readonly rid: string

@@ -1,10 +1,17 @@
 /** DriverRegistry: the drivers every plugin registered, looked up by section group and type. */
 import type {Driver, DriverRegistration, KeywordSpec} from './api.js'
-import {CORE_DEFAULT_KEYWORDS} from './generic-keywords.js'
+import {CORE_DEFAULT_KEYWORDS, resourceSectionKeywords} from './generic-keywords.js'
 
+/** A driver as registered: once per driver, whatever number of names it answers to. */
 export interface RegisteredDriver {
   readonly driver: Driver
   readonly plugin: string
+  /** Its type names: the type, then its aliases. */
+  readonly typeNames: readonly string[]
+  /** The section groups it serves: its group, then its section aliases. */
+  readonly sectionGroups: readonly string[]
+  /** The keywords of its sections: `type`, its own, then the generic ones (made once, here). */
+  readonly sectionKeywords: readonly KeywordSpec[]
 }
 
 export interface PluginProblem {
@@ -35,6 +42,9 @@ function malformedDriver(driver: Driver): string | undefined {
 }
 
 export class DriverRegistry {
+  /** One entry per driver, in the order the plugins registered them. */
+  private readonly registered: RegisteredDriver[] = []
+  /** "<group>.<type name>" and "<group>." (its default type) → the same entry. */
   private readonly byKey = new Map<string, RegisteredDriver>()
   /** "<section group>.<type or empty>" → the plugin that provided it when last seen. */
   readonly formerProviders = new Map<string, KnownProvider>()
@@ -54,15 +64,22 @@ export class DriverRegistry {
         this.problems.push({plugin, message: `${malformed}; ignored`})
         continue
       }
-      const names = [driver.type, ...(driver.typeAliases ?? [])]
-      const taken = names.map(t => this.byKey.get(`${driver.group}.${t}`)).find(Boolean)
+      const entry: RegisteredDriver = {
+        driver,
+        plugin,
+        typeNames: [driver.type, ...(driver.typeAliases ?? [])],
+        sectionGroups: [driver.group, ...(driver.sectionAliases ?? [])],
+        sectionKeywords: resourceSectionKeywords(driver.keywords),
+      }
+      const taken = entry.typeNames.map(t => this.byKey.get(`${driver.group}.${t}`)).find(Boolean)
       if (taken) {
         this.problems.push({plugin, message: `driver ${driver.group}.${driver.type} is already provided by ${taken.plugin}; ignored`})
         continue
       }
-      for (const t of names) this.byKey.set(`${driver.group}.${t}`, {driver, plugin})
-      if (driver.isDefaultType) this.byKey.set(`${driver.group}.`, {driver, plugin})
-      for (const alias of driver.sectionAliases ?? []) this.groupAliases.set(alias, driver.group)
+      this.registered.push(entry)
+      for (const t of entry.typeNames) this.byKey.set(`${driver.group}.${t}`, entry)
+      if (driver.isDefaultType) this.byKey.set(`${driver.group}.`, entry)
+      for (const alias of entry.sectionGroups.slice(1)) this.groupAliases.set(alias, driver.group)
     }
     for (const kw of registration.defaultKeywords ?? []) {
       if (!this.defaultKeywordList.some(k => k.name === kw.name)) this.defaultKeywordList.push(kw)
@@ -98,8 +115,9 @@ export class DriverRegistry {
     return [...this.byKey.keys()].filter(k => k.startsWith(`${g}.`) && !k.endsWith('.')).map(k => k.slice(g.length + 1))
   }
 
+  /** Every driver once, in registration order. */
   drivers(): RegisteredDriver[] {
-    return [...new Set(this.byKey.values())]
+    return [...this.registered]
   }
 
   /** For a section whose group/type no loaded driver serves: the plugin that provided it before, if known. */
@@ -110,11 +128,10 @@ export class DriverRegistry {
   /** The keys formerProvider() answers for, for every loaded driver: each type name, the default, section aliases. */
   providerKeys(): Array<[string, KnownProvider]> {
     const out: Array<[string, KnownProvider]> = []
-    for (const {driver, plugin} of this.drivers()) {
+    for (const {driver, plugin, typeNames, sectionGroups} of this.registered) {
       const provider = {type: `${driver.group}.${driver.type}`, plugin}
-      const names = [driver.type, ...(driver.typeAliases ?? [])]
-      for (const g of [driver.group, ...(driver.sectionAliases ?? [])]) {
-        for (const t of names) out.push([`${g}.${t}`, provider])
+      for (const g of sectionGroups) {
+        for (const t of typeNames) out.push([`${g}.${t}`, provider])
         if (g !== driver.group && g === driver.type) out.push([`${g}.`, provider])
       }
       if (driver.isDefaultType) out.push([`${driver.group}.`, provider])

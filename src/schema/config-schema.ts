@@ -9,7 +9,8 @@
  * validation stay with `svcmgr validate config`.
  */
 import type {Driver, KeywordSpec} from '../drivers/api.js'
-import {GENERIC_RESOURCE_KEYWORDS, SUBSET_KEYWORDS} from '../drivers/generic-keywords.js'
+import {GENERIC_RESOURCE_KEYWORDS, resourceSectionKeywords, SUBSET_KEYWORDS} from '../drivers/generic-keywords.js'
+import {escapeRe, type JsonSchema, VALUE_TYPES} from '../config/value-types.js'
 
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema'
 
@@ -28,44 +29,13 @@ export interface SchemaInput {
   readonly id?: string
 }
 
-export type JsonSchema = {[key: string]: unknown}
+export type {JsonSchema}
 
-/** A regex source matching `word` in any letter case (JSON Schema patterns take no flags). */
-function anyCase(word: string): string {
-  return [...word].map(c => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')
-}
-
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-
-const BOOL_WORDS = ['true', 'yes', 'on', '1', 'false', 'no', 'off', '0']
-const DURATION_RE = '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|s|m|h|d))+)\\s*$'
-const SIZE_RE = '^\\s*\\d+(\\.\\d+)?\\s*[bkmgtBKMGT]?[iI]?[bB]?\\s*$'
-const INT_RE = '^\\s*-?\\d+\\s*$'
-
-/** The schema of one keyword's value. */
+/** The schema of one keyword's value: its type's (src/config/value-types.ts), with the manifest's help and default. */
 export function keywordValueSchema(spec: KeywordSpec): JsonSchema {
-  const type = spec.type ?? 'string'
   const meta: JsonSchema = {description: spec.help}
   if (spec.default !== undefined) meta.default = spec.default
-  switch (type) {
-    case 'bool':
-      return {...meta, anyOf: [{type: 'boolean'}, {type: 'string', pattern: `^\\s*(${BOOL_WORDS.map(anyCase).join('|')})\\s*$`}]}
-    case 'int':
-      return {...meta, anyOf: [{type: 'integer'}, {type: 'string', pattern: INT_RE}]}
-    case 'duration':
-      return {...meta, anyOf: [{type: 'number', minimum: 0, description: 'seconds'}, {type: 'string', pattern: DURATION_RE}]}
-    case 'size':
-      return {...meta, anyOf: [{type: 'integer', minimum: 0, description: 'bytes'}, {type: 'string', pattern: SIZE_RE}]}
-    case 'list': {
-      const item: JsonSchema = spec.choices ? {enum: [...spec.choices]} : {type: ['string', 'number']}
-      const text: JsonSchema = {type: 'string'}
-      if (spec.choices) text.pattern = `^\\s*((${spec.choices.map(escapeRe).join('|')})(\\s+|$))*$`
-      return {...meta, anyOf: [text, {type: 'array', items: item}]}
-    }
-    default:
-      if (spec.choices) return {...meta, enum: [...spec.choices]}
-      return {...meta, type: ['string', 'number', 'boolean']}
-  }
+  return {...meta, ...VALUE_TYPES[spec.type ?? 'string'].schema(spec.choices)}
 }
 
 /** An object schema of a section's keywords (aliases accepted, unknown keywords rejected). */
@@ -94,8 +64,7 @@ function sectionObject(specs: readonly KeywordSpec[], description?: string, extr
 
 /** The keywords of a resource section served by `driver`: `type`, the driver's own, then the generic ones. */
 export function resourceKeywords(driverKeywords: readonly KeywordSpec[], generic: readonly KeywordSpec[] = GENERIC_RESOURCE_KEYWORDS): KeywordSpec[] {
-  const own = new Set(driverKeywords.map(k => k.name))
-  return [...driverKeywords.filter(k => k.name !== 'type'), ...generic.filter(k => k.name !== 'type' && !own.has(k.name))]
+  return resourceSectionKeywords(driverKeywords, generic).filter(k => k.name !== 'type')
 }
 
 const defName = (d: SchemaDriver['driver']) => `${d.group}.${d.type}`
@@ -104,9 +73,7 @@ const defName = (d: SchemaDriver['driver']) => `${d.group}.${d.type}`
 export function buildConfigSchema(input: SchemaInput): JsonSchema {
   const generic = input.genericKeywords ?? GENERIC_RESOURCE_KEYWORDS
   const typeSpec = generic.find(k => k.name === 'type')
-  // the registry lists a driver once per name it answers to: keep one entry per driver
-  const seen = new Set<unknown>()
-  const drivers = input.drivers.filter(d => !seen.has(d.driver) && seen.add(d.driver)).sort((a, b) => defName(a.driver).localeCompare(defName(b.driver)))
+  const drivers = [...input.drivers].sort((a, b) => defName(a.driver).localeCompare(defName(b.driver)))
   const $defs: Record<string, JsonSchema> = {}
   $defs.DEFAULT = sectionObject(input.defaultKeywords, 'The service-wide keywords.')
   $defs.subset = sectionObject(input.subsetKeywords ?? SUBSET_KEYWORDS, 'A subset of a driver group: its members start together (parallel) or in rid order; subsets run in alphanumerical order.')

@@ -1,6 +1,6 @@
 /** The drivers catalogue: what the installed plugins provide (`svcmgr drivers`, `svcmgr plugins`). */
 import type {Interfaces} from '@oclif/core'
-import type {Driver, KeywordSpec} from '../drivers/api.js'
+import type {KeywordSpec} from '../drivers/api.js'
 import {GENERIC_RESOURCE_KEYWORDS} from '../drivers/generic-keywords.js'
 import {loadDriverRegistry} from '../drivers/load.js'
 import type {DriverRegistry, RegisteredDriver} from '../drivers/registry.js'
@@ -49,13 +49,9 @@ function keywordInfo(k: KeywordSpec): KeywordInfo {
 /** The names of the keywords every resource section takes, `type` included. */
 export const GENERIC_KEYWORD_NAMES: readonly string[] = GENERIC_RESOURCE_KEYWORDS.map(k => k.name)
 
-/** One entry per driver (the registry lists a driver under each name it answers to), sorted by group.type. */
-function uniqueDrivers(registry: DriverRegistry): RegisteredDriver[] {
-  const seen = new Set<Driver>()
-  return registry
-    .drivers()
-    .filter(d => !seen.has(d.driver) && seen.add(d.driver))
-    .sort((a, b) => `${a.driver.group}.${a.driver.type}`.localeCompare(`${b.driver.group}.${b.driver.type}`))
+/** Every driver once, sorted by group.type. */
+function sortedDrivers(registry: DriverRegistry): RegisteredDriver[] {
+  return registry.drivers().sort((a, b) => `${a.driver.group}.${a.driver.type}`.localeCompare(`${b.driver.group}.${b.driver.type}`))
 }
 
 function driverInfo(session: Session, d: RegisteredDriver): DriverInfo {
@@ -69,13 +65,13 @@ function driverInfo(session: Session, d: RegisteredDriver): DriverInfo {
     description: driver.description,
     isDefaultType: driver.isDefaultType === true,
     typeAliases: [...(driver.typeAliases ?? [])],
-    sections: [driver.group, ...(driver.sectionAliases ?? [])].map(s => `${s}#N`),
+    sections: d.sectionGroups.map(s => `${s}#N`),
     keywords: driver.keywords.filter(k => k.name !== 'type').map(keywordInfo),
   }
 }
 
 export async function driverCatalogue(session: Session): Promise<DriverInfo[]> {
-  return uniqueDrivers(await session.registry()).map(d => driverInfo(session, d))
+  return sortedDrivers(await session.registry()).map(d => driverInfo(session, d))
 }
 
 /** One driver type, as group.type or a group (its default type); refused (exit 2) naming the installed ones. */
@@ -84,7 +80,7 @@ export async function driverDetail(session: Session, spec: string): Promise<Driv
   const dot = spec.indexOf('.')
   const found = dot === -1 ? registry.find(spec, undefined) : registry.find(spec.slice(0, dot), spec.slice(dot + 1))
   if (!found) {
-    const known = uniqueDrivers(registry).map(d => `${d.driver.group}.${d.driver.type}`).join(', ')
+    const known = sortedDrivers(registry).map(d => `${d.driver.group}.${d.driver.type}`).join(', ')
     throw new UsageError(`drivers: no driver type "${spec}" is installed (installed: ${known || 'none'})`)
   }
   return {...driverInfo(session, found), genericKeywords: GENERIC_RESOURCE_KEYWORDS.filter(k => k.name !== 'type').map(keywordInfo)}

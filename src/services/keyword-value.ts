@@ -1,4 +1,5 @@
 /** `get`: a keyword's value as written in the stored config, or as the driver sees it (typed, default applied). */
+import {genericKeywordValue} from '../drivers/generic-keywords.js'
 import {UsageError} from '../errors.js'
 import type {Session} from './session.js'
 
@@ -22,8 +23,9 @@ export async function evaluatedKeywordValue(session: Session, q: KeywordQuery): 
   const {service} = await session.load(q.service)
   const r = service.resource(q.section)
   if (!r) throw new UsageError(`--kw ${q.spec}: no resource ${q.section} in ${q.service}`)
-  const generic: Record<string, unknown> = {type: r.type, tags: r.tags, subset: r.subset, optional: r.optional, disable: r.disabled, standby: r.standby}
-  const value = q.keyword in generic ? generic[q.keyword] : (r.kw as Record<string, unknown>)[q.keyword]
-  if (value === undefined && !(q.keyword in generic) && !r.driver.keywords.some(k => k.name === q.keyword)) throw new UsageError(`--kw ${q.spec}: ${r.group}.${r.type} has no keyword ${q.keyword}`)
+  const generic = genericKeywordValue(r, q.keyword)
+  if (generic) return generic.value
+  const value = (r.kw as Record<string, unknown>)[q.keyword]
+  if (value === undefined && !r.driver.keywords.some(k => k.name === q.keyword)) throw new UsageError(`--kw ${q.spec}: ${r.group}.${r.type} has no keyword ${q.keyword}`)
   return value
 }

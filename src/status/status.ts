@@ -1,6 +1,7 @@
 /** Gathers every resource's status concurrently and aggregates the service's. */
 import type {DriverSettings, ResourceStatus, StatusLogEntry, StatusValue} from '../drivers/api.js'
 import {createDriverContext, type ContextShared} from '../drivers/context.js'
+import type {GenericFields} from '../drivers/generic-keywords.js'
 import type {EventSink} from '../log/events.js'
 import type {Service} from '../model/service.js'
 import {compareStageKeys} from '../planner/order.js'
@@ -9,17 +10,13 @@ import {type AggregateStatus, aggregateStatus} from './aggregate.js'
 
 export const STATUS_FORMAT_VERSION = 1
 
-export interface ResourceStatusReport {
+/** A resource's status, with the fields of its generic keywords (subset, tags, optional, disabled, standby). */
+export interface ResourceStatusReport extends GenericFields {
   readonly rid: string
   readonly type: string
   readonly status: StatusValue
   readonly label: string
   readonly log: readonly StatusLogEntry[]
-  readonly subset?: string
-  readonly tags: readonly string[]
-  readonly optional: boolean
-  readonly disabled: boolean
-  readonly standby: boolean
   readonly provisioned?: boolean
 }
 

@@ -107,6 +107,25 @@ describe('svcmgr print schema: the JSON Schema of a service config', () => {
     expect(paths(check(cfg))).to.deep.equal([])
   })
 
+  it("puts the parser's bounds on JSON numbers, as compile does: durations up to 2^31-1 ms, sizes and ints within 2^53-1", () => {
+    const app = (kw: object) => ({'app#1': {start: '/bin/true', ...kw}})
+    const cases: Array<[object, boolean]> = [
+      [app({timeout: 2147483.647}), true],
+      [app({timeout: 2147483.648}), false],
+      [app({timeout: 1e-7}), false],
+      [app({limit_as: 9007199254740991}), true],
+      [app({limit_as: 9007199254740992}), false],
+      [app({limit_as: 1.5}), true],
+      [app({limit_nofile: -9007199254740992}), false],
+      [app({limit_nofile: 1e21}), false],
+    ]
+    for (const [config, valid] of cases) {
+      expect(check(config).length === 0, `schema, ${JSON.stringify(config)}`).to.equal(valid)
+      expect(compiles(registry, config), `compile, ${JSON.stringify(config)}`).to.equal(valid)
+    }
+    expect(paths(check(app({timeout: 2147483.648})))).to.include('/app#1/timeout: must be <= 2147483.647')
+  })
+
   it('uses the default type of a group for a section without `type`, and a section alias', () => {
     expect(paths(check({'app#1': {start: '/usr/bin/app start', check: ['/usr/bin/app', 'status'], timeout: '1m'}}))).to.deep.equal([])
     expect(paths(check({'app#1': {start: '/bin/true', image: 'nginx'}}))).to.deep.equal(['/app#1/image: unknown keyword'])

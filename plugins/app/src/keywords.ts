@@ -4,34 +4,7 @@
  * backslashes, no expansion) and the driver runs the words as an argument vector. A shell
  * runs only when the value names one: start = /bin/sh -c "exec mydaemon >log 2>&1 &".
  */
-import type {KeywordSpec} from 'svcmgr'
-
-/** The parsed keywords a driver receives (durations in ms, sizes in bytes). */
-export interface AppKeywords {
-  start?: string[]
-  stop?: string[]
-  check?: string[]
-  info?: string[]
-  timeout?: number
-  start_timeout?: number
-  stop_timeout?: number
-  check_timeout?: number
-  info_timeout?: number
-  cwd?: string
-  user?: string
-  environment?: string[]
-  limit_as?: number
-  limit_core?: number
-  limit_cpu?: number
-  limit_data?: number
-  limit_fsize?: number
-  limit_memlock?: number
-  limit_nofile?: number
-  limit_nproc?: number
-  limit_rss?: number
-  limit_stack?: number
-  [key: string]: unknown
-}
+import type {KeywordManifest, KeywordSpec, KeywordsOf} from 'svcmgr'
 
 const absolutePath = (v: string) => (v.trim().startsWith('/') ? undefined : 'an absolute path')
 
@@ -47,7 +20,7 @@ function checkEnvironment(raw: string, parsed?: unknown): string | undefined {
 const USER_NAME = /^(?:[a-z_][a-z0-9_.-]*\$?|\d+)$/i
 
 /** prlimit's resource option of each limit_* keyword, with its value type. */
-export const LIMITS: ReadonlyArray<{keyword: string; option: string; type: 'int' | 'size' | 'duration'; help: string}> = [
+export const LIMITS = [
   {keyword: 'limit_as', option: '--as', type: 'size', help: 'address space'},
   {keyword: 'limit_core', option: '--core', type: 'size', help: 'core file size'},
   {keyword: 'limit_cpu', option: '--cpu', type: 'duration', help: 'CPU time (whole seconds)'},
@@ -58,13 +31,13 @@ export const LIMITS: ReadonlyArray<{keyword: string; option: string; type: 'int'
   {keyword: 'limit_nproc', option: '--nproc', type: 'int', help: 'number of processes of the user'},
   {keyword: 'limit_rss', option: '--rss', type: 'size', help: 'resident set size'},
   {keyword: 'limit_stack', option: '--stack', type: 'size', help: 'stack size'},
-]
+] as const satisfies ReadonlyArray<{keyword: string; option: string; type: 'int' | 'size' | 'duration'; help: string}>
 
-function commandKeyword(name: string, help: string): KeywordSpec {
-  return {name, type: 'list', help}
+function commandKeyword<const N extends string>(name: N, help: string) {
+  return {name, type: 'list', help} as const satisfies KeywordSpec
 }
 
-export function appKeywords(kind: 'forking' | 'simple'): KeywordSpec[] {
+export function appKeywords(kind: 'forking' | 'simple') {
   const startHelp =
     kind === 'forking'
       ? 'The command starting the application, as shell-like words run without a shell. It must return once the application runs in the background (a daemon forks; a script ends with "mydaemon >log 2>&1 &"): svcmgr waits for it to exit and for its output to close.'
@@ -92,5 +65,8 @@ export function appKeywords(kind: 'forking' | 'simple'): KeywordSpec[] {
     {name: 'user', help: 'Run the commands as this user (name or uid; svcmgr must run as root), with its primary group, supplementary groups, HOME and USER.', check: v => (USER_NAME.test(v.trim()) ? undefined : 'a user name or uid')},
     {name: 'environment', type: 'list', secret: 'values', help: 'Variables set for the commands, as KEY=VALUE words (e.g. environment = LANG=C "OPTS=-x -y").', check: checkEnvironment},
     ...LIMITS.map(l => ({name: l.keyword, type: l.type, help: `The ${l.help} limit of the commands (soft and hard, set with prlimit).`}) satisfies KeywordSpec),
-  ]
+  ] as const satisfies KeywordManifest
 }
+
+/** The parsed keywords a driver receives (durations in ms, sizes in bytes), derived from the manifest. */
+export type AppKeywords = KeywordsOf<ReturnType<typeof appKeywords>>

@@ -2,31 +2,8 @@
  * The container.docker keyword manifest. Order matters: `print config` lists a section's
  * keywords in this order (the seed prints type, image, run_command, netns).
  */
-import type {KeywordSpec, KeywordValue} from 'svcmgr'
+import type {KeywordManifest, KeywordsOf, KeywordValue} from 'svcmgr'
 import {parseRunArgs} from './run-args.js'
-
-/** The parsed keywords a container.docker resource carries (Resource.kw). */
-export interface DockerKeywords {
-  readonly image: string
-  readonly run_command?: readonly string[]
-  readonly run_args?: readonly string[]
-  readonly entrypoint?: readonly string[]
-  readonly netns?: string
-  readonly rm: boolean
-  readonly hostname?: string
-  readonly environment?: readonly string[]
-  readonly volume_mounts?: readonly string[]
-  readonly privileged: boolean
-  readonly interactive: boolean
-  readonly tty: boolean
-  /** milliseconds */
-  readonly start_timeout: number
-  /** milliseconds */
-  readonly stop_timeout: number
-  readonly image_pull_policy: 'once' | 'always'
-  readonly user?: string
-  readonly cwd?: string
-}
 
 export const NETNS_RE = /^container#[0-9]+$/
 const ENV_RE = /^[A-Za-z_][A-Za-z0-9_.-]*=/
@@ -39,7 +16,7 @@ function eachWord(words: KeywordValue, ok: (w: string) => boolean, expected: str
   return bad === undefined ? undefined : `${expected} (not ${JSON.stringify(bad)})`
 }
 
-export const DOCKER_KEYWORDS: readonly KeywordSpec[] = [
+export const DOCKER_KEYWORDS = [
   {
     name: 'image',
     required: true,
@@ -109,4 +86,7 @@ export const DOCKER_KEYWORDS: readonly KeywordSpec[] = [
   },
   {name: 'user', help: 'The user (name, uid or uid:gid) the container runs as (docker run --user).'},
   {name: 'cwd', help: 'The working folder in the container (docker run --workdir).', check: v => (v.startsWith('/') ? undefined : 'an absolute path')},
-]
+] as const satisfies KeywordManifest
+
+/** The parsed keywords a container.docker resource carries (Resource.kw), derived from the manifest. */
+export type DockerKeywords = KeywordsOf<typeof DOCKER_KEYWORDS>

@@ -3,26 +3,13 @@
  * Order matters: `print config` lists a section's keywords in this order (the seed prints
  * mnt_opt, mnt, dev, type; svcmgr puts type first, then dev, mnt, mnt_opt).
  */
-import type {KeywordSpec} from 'svcmgr'
-
-/** The parsed keywords an fs resource carries (Resource.kw). */
-export interface FsKeywords {
-  readonly dev: string
-  readonly mnt: string
-  readonly mnt_opt?: string
-  readonly mkfs_opt?: readonly string[]
-  readonly check: boolean
-  readonly mnt_mode?: string
-  readonly user?: string
-  readonly group?: string
-  readonly kill_on_stop: boolean
-}
+import type {KeywordManifest, KeywordsOf} from 'svcmgr'
 
 const absolute = (what: string) => (v: string) => (v.trim().startsWith('/') ? undefined : `an absolute ${what} path`)
 
 const NAME_OR_ID = /^([a-z_][a-z0-9_.-]*\$?|\d+)$/i
 
-export function fsKeywords(opts: {checkDefault: boolean; fsck?: string}): KeywordSpec[] {
+export function fsKeywords(opts: {checkDefault: boolean; fsck?: string}) {
   return [
     {
       name: 'dev',
@@ -75,5 +62,8 @@ export function fsKeywords(opts: {checkDefault: boolean; fsck?: string}): Keywor
       default: 'false',
       help: 'When the filesystem stays busy at stop, kill the processes using it (TERM, then KILL) and unmount. Without it (or --force) a busy filesystem fails the stop.',
     },
-  ]
+  ] as const satisfies KeywordManifest
 }
+
+/** The parsed keywords an fs resource carries (Resource.kw), derived from the manifest. */
+export type FsKeywords = KeywordsOf<ReturnType<typeof fsKeywords>>

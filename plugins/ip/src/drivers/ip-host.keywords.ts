@@ -2,19 +2,10 @@
  * The ip.host keyword manifest, in `print config` order (the seed's busybox service writes
  * ipdev, then ipname).
  */
-import type {KeywordSpec} from 'svcmgr'
+import type {KeywordManifest, KeywordsOf} from 'svcmgr'
 import {checkAddress, checkInterface, checkIpname, checkNetmask} from '../net/address.js'
 
-/** The parsed keywords an ip.host resource carries (Resource.kw). */
-export interface HostKeywords {
-  readonly ipdev: string
-  readonly ipname: string
-  readonly netmask?: string
-  readonly gateway?: string
-  readonly alias: boolean
-}
-
-export const HOST_KEYWORDS: readonly KeywordSpec[] = [
+export const HOST_KEYWORDS = [
   {
     name: 'ipdev',
     required: true,
@@ -43,4 +34,7 @@ export const HOST_KEYWORDS: readonly KeywordSpec[] = [
     default: 'true',
     help: 'Label the address as an alias of ipdev (ipdev:N, what ifconfig shows as eth0:1); false adds it without a label.',
   },
-]
+] as const satisfies KeywordManifest
+
+/** The parsed keywords an ip.host resource carries (Resource.kw), derived from the manifest. */
+export type HostKeywords = KeywordsOf<typeof HOST_KEYWORDS>

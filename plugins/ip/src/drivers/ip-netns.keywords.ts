@@ -2,30 +2,15 @@
  * The ip.netns keyword manifest. Order matters: `print config` lists a section's keywords in
  * this order after `type` (the seed prints type, mode, netns, ipdev, ipname, netmask, gateway).
  */
-import type {KeywordSpec} from 'svcmgr'
+import type {KeywordManifest, KeywordsOf} from 'svcmgr'
 import {checkAddress, checkInterface, checkIpname, checkMac, checkNetmask} from '../net/address.js'
 
 export const NETNS_MODES = ['bridge', 'dedicated', 'macvlan', 'ipvlan-l2', 'ipvlan-l3', 'ipvlan-l3s'] as const
 export type NetnsMode = (typeof NETNS_MODES)[number]
 
-/** The parsed keywords an ip.netns resource carries (Resource.kw). */
-export interface NetnsKeywords {
-  readonly mode: NetnsMode
-  readonly netns: string
-  readonly ipdev: string
-  readonly ipname: string
-  readonly netmask?: string
-  readonly gateway?: string
-  readonly nsdev?: string
-  readonly macaddr?: string
-  readonly mtu?: number
-  readonly del_net_route: boolean
-  readonly check_carrier: boolean
-}
-
 export const CONTAINER_RID_RE = /^container#[0-9]+$/
 
-export const NETNS_KEYWORDS: readonly KeywordSpec[] = [
+export const NETNS_KEYWORDS = [
   {
     name: 'mode',
     choices: NETNS_MODES,
@@ -89,4 +74,7 @@ export const NETNS_KEYWORDS: readonly KeywordSpec[] = [
     default: 'true',
     help: 'Report the resource down when the interface (or ipdev) has no carrier. Set to false when ipdev is a bridge with no port up.',
   },
-]
+] as const satisfies KeywordManifest
+
+/** The parsed keywords an ip.netns resource carries (Resource.kw), derived from the manifest. */
+export type NetnsKeywords = KeywordsOf<typeof NETNS_KEYWORDS>

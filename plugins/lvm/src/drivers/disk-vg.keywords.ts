@@ -2,17 +2,7 @@
  * The disk.vg keyword manifest. Order matters: `print config` lists a section's keywords in
  * this order (the seed prints vgname, then scsireserv).
  */
-import type {KeywordSpec} from 'svcmgr'
-
-/** The parsed keywords a disk.vg resource carries (Resource.kw). */
-export interface VgKeywords {
-  readonly vgname: string
-  /** Physical volumes the volume group is created on at provision. */
-  readonly pvs?: readonly string[]
-  /** Extra vgcreate options, at provision. */
-  readonly options?: readonly string[]
-  readonly scsireserv: boolean
-}
+import type {KeywordManifest, KeywordsOf} from 'svcmgr'
 
 /**
  * LVM's own rule for volume group names (lvm(8), "VALID NAMES"): letters, digits and + _ . -,
@@ -30,7 +20,7 @@ export function vgNameProblem(name: string): string | undefined {
 /** A list keyword's words: as the core parsed them, or split on blanks for a core that passes only the raw text. */
 const words = (raw: string, parsed: unknown): string[] => (Array.isArray(parsed) ? parsed.map(String) : raw.split(/\s+/).filter(Boolean))
 
-export const VG_KEYWORDS: readonly KeywordSpec[] = [
+export const VG_KEYWORDS = [
   {
     name: 'vgname',
     aliases: ['name'],
@@ -62,4 +52,7 @@ export const VG_KEYWORDS: readonly KeywordSpec[] = [
     default: 'false',
     help: 'SCSI persistent reservations on the physical volumes. Accepted for OpenSVC compatibility; not supported: start warns when it is true.',
   },
-]
+] as const satisfies KeywordManifest
+
+/** The parsed keywords a disk.vg resource carries (Resource.kw), derived from the manifest: pvs are the physical volumes provision creates the volume group on, options extra vgcreate options. */
+export type VgKeywords = KeywordsOf<typeof VG_KEYWORDS>
