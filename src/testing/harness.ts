@@ -66,4 +66,4 @@ export function createDriverHarness(options: HarnessOptions): DriverHarness {
   }
 }
 
-export {compileConfig, configProblems, printedConfig, registryOf, type Registrations} from './compile.js'
+export {compileConfig, configProblems, printedConfig, registryOf, resourceEdges, type Registrations} from './compile.js'
