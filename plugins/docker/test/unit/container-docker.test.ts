@@ -7,6 +7,7 @@ import {compileConfig, configProblems, registryOf, type Registrations} from '../
 import type {Service} from '../../../../src/model/service.js'
 import {registration} from '../../src/hooks/drivers.js'
 import {dockerDriver} from '../../src/drivers/container-docker.js'
+import {resourceEdges} from '../../../../src/testing/compile.js'
 import type {DockerKeywords} from '../../src/drivers/container-docker.keywords.js'
 import {cliArgs, containerSpec, createOptions} from '../../src/drivers/spec.js'
 import type {Resource} from 'svcmgr'
@@ -112,8 +113,8 @@ describe('container.docker validate and dependencies', () => {
 
   it('makes the netns owner start first', () => {
     const svc = compile(SVC2)
-    expect(dockerDriver.dependencies!(res(svc, 'container#1'), svc)).to.deep.equal([])
-    expect(dockerDriver.dependencies!(res(svc, 'container#3'), svc)).to.deep.equal([{before: 'container#1', after: 'container#3', reason: 'netns owner'}])
+    expect(resourceEdges(svc, 'container#1')).to.deep.equal([])
+    expect(resourceEdges(svc, 'container#3')).to.deep.equal([{before: 'container#1', after: 'container#3', reason: 'netns owner'}])
   })
 
   it("labels like the seed's status", () => {
