@@ -31,6 +31,7 @@ export class Capabilities {
   private readonly provides = new Map<string, readonly Capability[]>()
   private readonly needs = new Map<string, readonly Need[]>()
   /** Built on first use: exact capability → its enabled providers; the enabled path providers. */
+  private needers?: Map<string, Set<ServiceResource>>
   private index?: {exact: Map<Capability, ServiceResource[]>; paths: Array<{resource: ServiceResource; capability: Capability; path: string}>}
 
   constructor(
@@ -69,7 +70,11 @@ export class Capabilities {
       for (const c of new Set(this.provided(r.rid))) {
         const p = kindOf(c) === 'path' ? pathOf(c) : undefined
         if (p !== undefined) paths.push({resource: r, capability: c, path: p})
-        else if (kindOf(c) !== 'path') exact.set(c, [...(exact.get(c) ?? []), r])
+        else if (kindOf(c) !== 'path') {
+          const list = exact.get(c) ?? []
+          list.push(r)
+          exact.set(c, list)
+        }
       }
     }
     this.index = {exact, paths}
@@ -97,20 +102,42 @@ export class Capabilities {
   }
 
   users(capability: Capability, except?: string): ServiceResource[] {
-    const found = new Map<string, ServiceResource>()
-    const visit = (cap: Capability, providers: ReadonlySet<string>) => {
-      if (providers.size === 0) return
-      for (const r of this.resources) {
-        if (r.disabled || r.rid === except || found.has(r.rid) || providers.has(r.rid)) continue
-        const uses = this.needed(r.rid).some(n => n.prepares === undefined && this.matches(n.capability, r.rid).some(m => providers.has(m.resource.rid)))
-        if (!uses) continue
-        found.set(r.rid, r)
-        // what a user provides of the same kind is the same thing again (a namespace joined through a joiner)
-        for (const c of this.provided(r.rid)) if (kindOf(c) === kindOf(cap)) visit(c, new Set([r.rid]))
+    const needers = this.needersIndex()
+    const kind = kindOf(capability)
+    const start = this.providers(capability, except)
+    const seen = new Set(start.map(p => p.rid))
+    const found: ServiceResource[] = []
+    const queue = [...start]
+    while (queue.length > 0) {
+      // a user is a provider of the same kind again (a namespace joined through a joiner): its users are too
+      for (const u of needers.get(`${kind}\n${queue.shift()!.rid}`) ?? []) {
+        if (u.rid === except || seen.has(u.rid)) continue
+        seen.add(u.rid)
+        found.push(u)
+        queue.push(u)
       }
     }
-    visit(capability, new Set(this.providers(capability, except).map(p => p.rid)))
-    return [...found.values()].sort((a, b) => naturalCompare(a.rid, b.rid))
+    return found.sort((a, b) => naturalCompare(a.rid, b.rid))
+  }
+
+  /** "<kind>\n<provider rid>" → the enabled resources with a need of that kind it meets, without preparing it. Built once. */
+  private needersIndex(): Map<string, Set<ServiceResource>> {
+    if (this.needers) return this.needers
+    const index = new Map<string, Set<ServiceResource>>()
+    for (const r of this.resources) {
+      if (r.disabled) continue
+      for (const n of this.needed(r.rid)) {
+        if (n.prepares !== undefined) continue
+        for (const m of this.matches(n.capability, r.rid)) {
+          const key = `${kindOf(n.capability)}\n${m.resource.rid}`
+          const list = index.get(key) ?? new Set<ServiceResource>()
+          list.add(r)
+          index.set(key, list)
+        }
+      }
+    }
+    this.needers = index
+    return index
   }
 
   /** The start-order edges the needs of `r` make: its providers before it, it before the users of what it prepares. */
