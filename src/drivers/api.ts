@@ -123,6 +123,50 @@ export interface ServiceView {
   readonly varDir: string
   /** Words as a command line, quoted as svcmgr logs every command: for describe() and label(), which get no context. */
   formatCommandLine(words: readonly string[]): string
+  /** What a resource provides, as its driver's `provides()` declares it ([] when nothing, or no such rid). */
+  provided(rid: string): readonly string[]
+  /** What a resource needs, as its driver's `needs()` declares it ([] when nothing, or no such rid). */
+  needed(rid: string): readonly Need[]
+  /**
+   * The enabled resources, other than `except`, that meet a need of `capability`: for a `path:`
+   * the ones providing the longest prefix of it (the nearest enclosing mount), else the ones
+   * providing exactly it. In natural rid order.
+   */
+  providers(capability: string, except?: string): readonly Resource[]
+  /**
+   * The enabled resources using `capability` as provided by its providers: those that need it
+   * without preparing it, and, through what they provide of the same kind, those that need that
+   * (a container joining a container that joined the namespace). In natural rid order.
+   */
+  users(capability: string, except?: string): readonly Resource[]
+}
+
+/**
+ * A capability, as a resource provides or needs it: "<kind>:<value>". The core plugins use
+ * `path:<absolute folder>` (an fs provides its mount point), `netns:<rid>` (a container's
+ * network namespace; `netns:host` is the host's, which no resource provides) and `vg:<name>`
+ * (a disk.vg's volume group). A `path:` need is met by the provider of its longest prefix;
+ * any other by the same string.
+ */
+export type Capability = string
+
+/** The resource and capability that met a need, given to a Need's reason. */
+export interface Provision {
+  readonly rid: string
+  readonly capability: Capability
+}
+
+/** What a resource needs from the others: the core makes it start after their providers (and stop before them). */
+export interface Need {
+  readonly capability: Capability
+  /** The edge's reason, as plans print it ("netns owner"); a function gets the provider that matched. Pure. */
+  readonly reason: string | ((provider: Provision) => string)
+  /**
+   * This resource also prepares what it needs for its other users (ServiceView.users): it starts
+   * before them too, with this reason (an ip.netns plumbs its address before the containers
+   * sharing the namespace start).
+   */
+  readonly prepares?: string
 }
 
 /** A start-order edge: `before` starts before `after` (and stops after it). */
@@ -241,6 +285,8 @@ export interface DriverContext<K = Record<string, KeywordValue>> {
   waitFor(what: string, probe: () => Promise<boolean>, options: WaitOptions): Promise<void>
   /** Another resource of the same service, with its driver and a context for it. */
   peer(rid: string): PeerHandle | undefined
+  /** The first of `service.providers(capability)` (this resource left out) as a peer: "is the fs holding /x up". */
+  provider(capability: Capability): PeerHandle | undefined
   /** Shared by all resources during one command (clients, memoized probes). */
   readonly cache: Map<string, unknown>
   /** Host helpers (finding programs, pid checks, device signatures, private files). */
@@ -283,8 +329,12 @@ export interface Driver<K = any> {
   readonly keywords: readonly KeywordSpec[]
   /** Cross-keyword and cross-resource checks done at create/set/validate. Return error sentences, each naming its keyword. */
   validate?(res: Resource<K>, svc: ServiceView): string[]
-  /** Start-order edges this resource takes part in. */
+  /** Start-order edges this resource takes part in (prefer `provides`/`needs`: they name no other driver). */
   dependencies?(res: Resource<K>, svc: ServiceView): Dependency[]
+  /** Capabilities this resource offers the service's other resources ("path:/opt/x"). Pure. */
+  provides?(res: Resource<K>, svc: ServiceView): Capability[]
+  /** Capabilities this resource needs; the core orders it after their providers. Pure. */
+  needs?(res: Resource<K>, svc: ServiceView): Need[]
   /** A short label for status when nothing can be probed (e.g. "docker container svc2.container.1@nginx"). */
   label(res: Resource<K>, svc: ServiceView): string
   /** What `action` will do, as commands or API calls, for --dry-run. Must be pure. */

@@ -120,6 +120,10 @@ function buildContext<E extends object>(shared: ContextShared, resource: Service
       const peer = shared.service.resource(rid)
       return peer ? {resource: peer, driver: peer.driver, context: createDriverContext(shared, peer)} : undefined
     },
+    provider(capability: string): PeerHandle | undefined {
+      const found = shared.service.providers(capability, resource.rid)[0]
+      return found ? {resource: found, driver: found.driver, context: createDriverContext(shared, found)} : undefined
+    },
   }
   return ctx
 }

@@ -1,6 +1,7 @@
 /** The compiled, validated service: what the planner, the executor and status work from. */
-import type {Driver, KeywordValue, Resource, ServiceView} from '../drivers/api.js'
+import type {Capability, Driver, KeywordValue, Need, Resource, ServiceView} from '../drivers/api.js'
 import {formatWords} from '../drivers/command-line.js'
+import {Capabilities} from './capabilities.js'
 
 export interface SubsetConfig {
   readonly group: string
@@ -16,6 +17,8 @@ export interface ServiceResource extends Resource {
 
 export class Service implements ServiceView {
   private readonly byRid: Map<string, ServiceResource>
+  /** What the resources provide and need, matched (see ./capabilities.ts). */
+  readonly capabilities: Capabilities
 
   constructor(
     readonly name: string,
@@ -28,6 +31,23 @@ export class Service implements ServiceView {
     readonly varDir: string,
   ) {
     this.byRid = new Map(resources.map(r => [r.rid, r]))
+    this.capabilities = new Capabilities(this, resources)
+  }
+
+  provided(rid: string): readonly Capability[] {
+    return this.capabilities.provided(rid)
+  }
+
+  needed(rid: string): readonly Need[] {
+    return this.capabilities.needed(rid)
+  }
+
+  providers(capability: Capability, except?: string): ServiceResource[] {
+    return this.capabilities.providers(capability, except)
+  }
+
+  users(capability: Capability, except?: string): ServiceResource[] {
+    return this.capabilities.users(capability, except)
   }
 
   resource(rid: string): ServiceResource | undefined {

@@ -1,7 +1,11 @@
-/** The service's start-order dependency graph, from every driver's declared dependencies. */
+/**
+ * The service's start-order dependency graph: the edges drivers declare (`dependencies()`) and
+ * those the core makes by matching what resources need to what others provide
+ * (`provides()`/`needs()`, src/model/capabilities.ts).
+ */
 import {Graph, alg} from '@dagrejs/graphlib'
 import type {Dependency} from '../drivers/api.js'
-import type {Service} from '../model/service.js'
+import type {Service, ServiceResource} from '../model/service.js'
 import {naturalCompare} from '../model/rid.js'
 import {PlanError} from '../errors.js'
 
@@ -19,7 +23,7 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
   for (const r of active) {
     let deps: Dependency[]
     try {
-      deps = r.driver.dependencies?.(r, service) ?? []
+      deps = declaredEdges(service, r)
     } catch (error) {
       throw new PlanError(`${r.rid}: the ${r.group}.${r.type} driver failed to declare its dependencies: ${(error as Error).message}`)
     }
@@ -39,6 +43,11 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
     throw new PlanError(`dependency cycle between ${described.join('; and between ')}`)
   }
   return {graph, reason: (b, a) => graph.edge(b, a) as string | undefined}
+}
+
+/** The edges one resource takes part in as its driver declares them: its dependencies, then those of its needs. */
+export function declaredEdges(service: Service, r: ServiceResource): Dependency[] {
+  return [...(r.driver.dependencies?.(r, service) ?? []), ...service.capabilities.edges(r)]
 }
 
 /** All rids reachable from `start` following `next` (excluding the start set). */

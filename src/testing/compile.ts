@@ -7,6 +7,8 @@ import {documentToIni, parseDocument} from '../config/document.js'
 import type {DriverRegistration} from '../drivers/api.js'
 import {DriverRegistry} from '../drivers/registry.js'
 import type {Service} from '../model/service.js'
+import {declaredEdges} from '../planner/dependencies.js'
+import type {Dependency} from '../drivers/api.js'
 import {ConfigError} from '../errors.js'
 
 export type Registrations = ReadonlyArray<{plugin: string; registration: DriverRegistration}>
@@ -51,4 +53,11 @@ export function configProblems(config: string | object, registrations: Registrat
 /** The config as `svcmgr print config` shows it once created (keywords in manifest order). */
 export function printedConfig(config: string | object, registrations: Registrations, name = 'svc'): string {
   return documentToIni(normalizeDocument(parseDocument(asText(config), name, 'test config'), registryOf(registrations)))
+}
+
+/** The start-order edges one resource's driver declares: its dependencies() and the core's matches of its needs. */
+export function resourceEdges(service: Service, rid: string): Dependency[] {
+  const r = service.resource(rid)
+  if (!r) throw new Error(`${rid} is not a resource of ${service.name}`)
+  return declaredEdges(service, r)
 }

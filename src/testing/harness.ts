@@ -73,7 +73,7 @@ export function testHostKit(): HostKit {
   return createHostKit(commandRunner({info: silent, warn: silent, error: silent, debug: silent}, () => new AbortController().signal))
 }
 
-export {compileConfig, configProblems, printedConfig, registryOf, type Registrations} from './compile.js'
+export {compileConfig, configProblems, printedConfig, registryOf, resourceEdges, type Registrations} from './compile.js'
 
 // What driver tests use beyond one driver: documents, a registry, plans and their text, a whole
 // plan run, a context of a compiled service's resource, and the kit's host helpers themselves.

@@ -3,11 +3,11 @@ import {executePlan} from '../../src/executor/execute.js'
 import {EventCollector} from '../../src/log/events.js'
 import {buildPlan} from '../../src/planner/plan.js'
 import {FakeHost} from './fixtures/fake-drivers.js'
-import {compileFixture, fakeRegistry, fixture} from './fixtures/services.js'
+import {compileFixture, fixture, realRegistry} from './fixtures/services.js'
 
 function setup() {
   const host = new FakeHost()
-  const registry = fakeRegistry(host)
+  const registry = realRegistry(host)
   const busybox = compileFixture(fixture('busybox.conf'), 'busybox', registry)
   const svc2 = compileFixture(fixture('svc2.json'), 'svc2', registry)
   const run = (svc: typeof svc2, action: Parameters<typeof buildPlan>[1], opts: Parameters<typeof buildPlan>[3] = {}, rids?: string[], signals: {signal?: AbortSignal; rollbackCut?: AbortSignal} = {}) => {
@@ -86,7 +86,7 @@ describe('executor (fake drivers)', () => {
 
   it('an optional resource failure only warns', async () => {
     const {host, run} = setup()
-    const svc = compileFixture(JSON.stringify({'container#1': {type: 'docker', image: 'x', optional: 'true'}, 'container#2': {type: 'docker', image: 'x'}}), 's', fakeRegistry(host))
+    const svc = compileFixture(JSON.stringify({'container#1': {type: 'docker', image: 'x', optional: 'true'}, 'container#2': {type: 'docker', image: 'x'}}), 's', realRegistry(host))
     host.failOn.add('start container#1')
     const r = await run(svc, 'start')
     expect(r.ok).to.equal(true)
@@ -185,7 +185,7 @@ describe('executor (fake drivers)', () => {
 
     it('a task skipped by the plan itself does not fail the action', async () => {
       const {host, run} = setup()
-      const svc = compileFixture(JSON.stringify({'container#1': {type: 'docker', image: 'x', standby: 'true'}, 'container#2': {type: 'docker', image: 'x'}}), 's', fakeRegistry(host))
+      const svc = compileFixture(JSON.stringify({'container#1': {type: 'docker', image: 'x', standby: 'true'}, 'container#2': {type: 'docker', image: 'x'}}), 's', realRegistry(host))
       host.up.add('container#1').add('container#2')
       const r = await run(svc, 'stop')
       expect(r.ok).to.equal(true)

@@ -3,8 +3,13 @@ import {expect} from 'chai'
 import {buildPlan} from '../../src/planner/plan.js'
 import {type ServiceAction} from '../../src/planner/types.js'
 import {formatPlanText} from '../../src/render/plan-text.js'
-import {compileFixture, fixture} from './fixtures/services.js'
+import {DriverRegistry} from '../../src/drivers/registry.js'
+import {realRegistration} from './fixtures/fake-drivers.js'
+import {compileFixture as compileWith, fixture, realRegistry} from './fixtures/services.js'
 import {PlanError} from '../../src/errors.js'
+
+// the real core plugins' drivers decide the orders (what they provide and need), on a fake host
+const compileFixture = (text: string, name: string) => compileWith(text, name, realRegistry())
 
 const golden = (name: string) => fs.readFileSync(new URL(`../fixtures/plans/${name}.txt`, import.meta.url), 'utf8')
 
@@ -66,16 +71,21 @@ describe('planner: golden plans of the seed services', () => {
   })
 
   it('refuses a dependency cycle naming the rids in it', () => {
-    const svc = compileFixture(JSON.stringify({
+    // the planner's own check, behind the docker driver's validation (which refuses netns cycles first)
+    const unvalidated = new DriverRegistry()
+    unvalidated.add('real', {drivers: realRegistration().registration.drivers.map(d => ({...d, validate: undefined}))})
+    const svc = compileWith(JSON.stringify({
       'container#1': {type: 'docker', image: 'x', netns: 'container#2'},
       'container#2': {type: 'docker', image: 'x', netns: 'container#1'},
-    }), 's')
+    }), 's', unvalidated)
     expect(() => buildPlan(svc, 'start')).to.throw(PlanError, /cycle between container#1, container#2/)
   })
 
   it('selects by group.type, tags and subsets; every criterion narrows', () => {
     const plan = buildPlan(busybox, 'start', {rids: ['container.docker'], subsets: ['01appservers']})
-    expect(plan.tasks.map(t => t.rid)).to.deep.equal(['container#2', 'container#3', 'container#4', 'container#5'])
+    expect(plan.selected).to.deep.equal(['container#2', 'container#3', 'container#4', 'container#5'])
+    // with the real drivers, the private daemon's data (docker_data_dir on fs#2) comes along
+    expect(plan.tasks.map(t => t.rid)).to.deep.equal(['vg#1', 'fs#1', 'fs#2', 'container#2', 'container#3', 'container#4', 'container#5'])
   })
 
   it('refuses an unknown rid and an empty selection, naming the flag', () => {

@@ -6,10 +6,10 @@
  */
 import {existsSync} from 'node:fs'
 import type Dockerode from 'dockerode'
-import type {ActionContext, ChangeResult, Dependency, Driver, DriverContext, NetnsInfo, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
+import type {ActionContext, ChangeResult, Driver, DriverContext, NetnsInfo, Need, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
 import {ActionDeadline, CALL_TIMEOUT_MS, EngineError, engineCall, STOP_MARGIN_MS} from '../engine/calls.js'
 import {dockerClient, type Engine, engineInfo, engineReader, serviceEngine, statusCode} from '../engine/client.js'
-import {type DaemonSpec, dataDirFilesystem, dockerdArgs, privateDaemonConfig, serviceDaemonSpec, startDaemon, stopDaemon} from '../engine/daemon.js'
+import {type DaemonSpec, dockerdArgs, privateDaemonConfig, serviceDaemonSpec, startDaemon, stopDaemon} from '../engine/daemon.js'
 import {imagePresent, pullImage} from '../engine/images.js'
 import {engineState, forgetEngineState} from '../engine/state.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
@@ -118,9 +118,9 @@ const stopKey = (spec: DaemonSpec) => `docker:daemon-stop:${spec.socket}`
 async function checkDataDirMounted(ctx: ACtx): Promise<void> {
   const dataDir = privateDaemonConfig(ctx.service)?.dataDir
   if (!dataDir) return
-  const holder = dataDirFilesystem(ctx.service.resources, dataDir)
-  const peer = holder ? ctx.peer(holder.rid) : undefined
-  if (!holder || !peer) return
+  const peer = ctx.provider(`path:${dataDir}`)
+  if (!peer) return
+  const holder = peer.resource
   const st = await peer.driver.status(peer.context)
   if (st.status === 'up' || st.status === 'stdby up') return
   const label = st.label ?? peer.driver.label(holder, ctx.service)
@@ -387,9 +387,22 @@ export const dockerDriver: Driver<DockerKeywords> = {
     return problems
   },
 
-  dependencies(res): Dependency[] {
+  // its network namespace (its own, or the one it joined: another container can join it there);
+  // none with netns = host, which is the host's
+  provides(res) {
+    return res.kw.netns === 'host' ? [] : [`netns:${res.rid}`]
+  },
+
+  needs(res, svc): Need[] {
+    const needs: Need[] = []
     const owner = netnsOwner(res)
-    return owner ? [{before: owner, after: res.rid, reason: 'netns owner'}] : []
+    if (owner) needs.push({capability: `netns:${owner}`, reason: 'netns owner'})
+    // the host's namespace: no resource provides it, but an ip.netns learns it cannot plumb there
+    else if (res.kw.netns === 'host') needs.push({capability: 'netns:host', reason: 'netns owner'})
+    // the private daemon's data folder: the filesystem holding it starts first
+    const dataDir = privateDaemonConfig(svc)?.dataDir
+    if (dataDir?.startsWith('/')) needs.push({capability: `path:${dataDir}`, reason: `holds docker_data_dir ${dataDir}`})
+    return needs
   },
 
   label(res, svc) {

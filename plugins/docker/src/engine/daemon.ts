@@ -9,7 +9,7 @@ import {createHash} from 'node:crypto'
 import {closeSync, existsSync, writeSync} from 'node:fs'
 import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
-import type {HostKit, Resource, ServiceView} from 'svcmgr'
+import type {HostKit, ServiceView} from 'svcmgr'
 import {pingAddress} from './address.js'
 
 /** Flags every private engine gets: it stays off the host's network and firewall. */
@@ -45,29 +45,6 @@ export function privateDaemonConfig(service: Pick<ServiceView, 'kw'>): PrivateDa
   const dataDir = (kw.docker_data_dir as string | undefined)?.trim() || undefined
   if (!dataDir && kw.docker_daemon_private !== true) return undefined
   return {dataDir, args: (kw.docker_daemon_args as readonly string[] | undefined) ?? []}
-}
-
-/** "/opt/x/" → "/opt/x"; "/" stays "/". */
-function normalizePath(p: string): string {
-  const n = path.posix.normalize(p.trim())
-  return n.length > 1 ? n.replace(/\/+$/, '') : n
-}
-
-/**
- * The filesystem resource of the service holding `dataDir`: the fs resource with the deepest
- * mount point that is `dataDir` or one of its parents (trailing-slash safe: /opt/xy is not
- * under /opt/x). Its driver's status says whether the private daemon's data is really there.
- */
-export function dataDirFilesystem<R extends Pick<Resource, 'rid' | 'group' | 'disabled' | 'kw'>>(resources: readonly R[], dataDir: string): R | undefined {
-  const target = normalizePath(dataDir)
-  let best: {r: R; mnt: string} | undefined
-  for (const r of resources) {
-    if (r.group !== 'fs' || r.disabled || typeof r.kw.mnt !== 'string') continue
-    const mnt = normalizePath(r.kw.mnt)
-    const holds = mnt === target || target.startsWith(mnt === '/' ? '/' : `${mnt}/`)
-    if (holds && (!best || mnt.length > best.mnt.length)) best = {r, mnt}
-  }
-  return best?.r
 }
 
 function shortRunDir(seed: string, prefix: string): string {

@@ -4,6 +4,7 @@ import {expect} from 'chai'
 import {compileConfig, configProblems, documentToIni, normalizeDocument, parseDocument, type Registrations, registryOf, type Service} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 import {dockerDriver} from '../../src/drivers/container-docker.js'
+import {resourceEdges} from 'svcmgr/testing'
 import type {DockerKeywords} from '../../src/drivers/container-docker.keywords.js'
 import {cliArgs, containerSpec, createOptions} from '../../src/drivers/spec.js'
 import type {Resource} from 'svcmgr'
@@ -109,8 +110,8 @@ describe('container.docker validate and dependencies', () => {
 
   it('makes the netns owner start first', () => {
     const svc = compile(SVC2)
-    expect(dockerDriver.dependencies!(res(svc, 'container#1'), svc)).to.deep.equal([])
-    expect(dockerDriver.dependencies!(res(svc, 'container#3'), svc)).to.deep.equal([{before: 'container#1', after: 'container#3', reason: 'netns owner'}])
+    expect(resourceEdges(svc, 'container#1')).to.deep.equal([])
+    expect(resourceEdges(svc, 'container#3')).to.deep.equal([{before: 'container#1', after: 'container#3', reason: 'netns owner'}])
   })
 
   it("labels like the seed's status", () => {

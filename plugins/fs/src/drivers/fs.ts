@@ -7,17 +7,18 @@
  * major:minor, so /dev/mapper and /dev/<vg>/<lv> links and loop devices all work) is mounted
  * on its mount point.
  *
- * Ordering (dependencies): a mount point below another fs resource's starts after it
- * (trailing-slash safe: /opt/xy is not below /opt/x); a device /dev/<vg>/<lv> or
- * /dev/mapper/<vg>-<lv> starts after the disk.vg resource of that vgname; the deepest
- * filesystem holding DEFAULT docker_data_dir starts before the docker containers (their
- * private daemon keeps its data there).
+ * Ordering, through capabilities the core matches: an fs provides `path:<mnt>`, so a mount
+ * point below it (trailing-slash safe: /opt/xy is not below /opt/x) and whatever needs a
+ * folder there (a private dockerd's data) start after the deepest fs holding it; a device
+ * /dev/<vg>/<lv> or /dev/mapper/<vg>-<lv> needs `vg:<vg>`, so it starts after what provides
+ * that volume group.
  */
 import {existsSync, statSync} from 'node:fs'
 import {mkdir, rmdir} from 'node:fs/promises'
-import type {ActionContext, ChangeResult, Dependency, Driver, DriverContext, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
+import path from 'node:path'
+import type {ActionContext, Capability, ChangeResult, Driver, DriverContext, Need, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
 import {describeHolders, findHolders, killHolders} from '../mount/holders.js'
-import {canonicalMnt, isUnder, type MountState, mountState, normalizeMnt, readMounts} from '../mount/mountinfo.js'
+import {canonicalMnt, type MountState, mountState, normalizeMnt, readMounts} from '../mount/mountinfo.js'
 import {lastLine, sleep} from '../util/host.js'
 import {type FsKeywords, fsKeywords} from './fs.keywords.js'
 
@@ -66,38 +67,18 @@ export function vgCandidates(dev: string): string[] {
 
 const mntOf = (r: Resource): string | undefined => (r.group === 'fs' && typeof r.kw.mnt === 'string' ? normalizeMnt(r.kw.mnt) : undefined)
 
-/** The fs resource whose mount holds `p` (the deepest one), if any. */
-export function fsHolding(svc: ServiceView, p: string): Resource | undefined {
-  const target = normalizeMnt(p)
-  let best: Resource | undefined
-  for (const r of svc.resources) {
-    const mnt = mntOf(r)
-    if (r.disabled || mnt === undefined || !(mnt === target || isUnder(target, mnt))) continue
-    if (!best || mnt.length > mntOf(best)!.length) best = r
-  }
-  return best
+/** An fs offers its mount point: whatever needs a path below it (a nested mount, a data folder) starts after it. */
+export function fsProvides(res: Res): Capability[] {
+  return [`path:${normalizeMnt(res.kw.mnt)}`]
 }
 
-export function fsDependencies(res: Res, svc: ServiceView): Dependency[] {
-  const deps: Dependency[] = []
+/** The enclosing mount (the nearest, matched by the core) and the volume group of a logical volume. */
+export function fsNeeds(res: Res): Need[] {
   const mnt = normalizeMnt(res.kw.mnt)
-  for (const o of svc.resources) {
-    const other = mntOf(o)
-    if (o.rid === res.rid || other === undefined) continue
-    if (isUnder(mnt, other)) deps.push({before: o.rid, after: res.rid, reason: `mounted below ${o.rid}'s ${other}`})
-  }
-  const vgs = vgCandidates(res.kw.dev)
-  for (const o of svc.resources) {
-    if (o.group === 'disk' && o.type === 'vg' && vgs.includes(String(o.kw.vgname)))
-      deps.push({before: o.rid, after: res.rid, reason: `${res.kw.dev} is a logical volume of ${o.kw.vgname}`})
-  }
-  const dataDir = svc.defaults.docker_data_dir?.trim()
-  if (dataDir && dataDir.startsWith('/') && fsHolding(svc, dataDir)?.rid === res.rid) {
-    for (const o of svc.resources) {
-      if (o.group === 'container' && o.type === 'docker') deps.push({before: res.rid, after: o.rid, reason: `holds docker_data_dir ${dataDir}`})
-    }
-  }
-  return deps
+  const needs: Need[] = []
+  if (mnt !== '/') needs.push({capability: `path:${path.posix.dirname(mnt)}`, reason: p => `mounted below ${p.rid}'s ${p.capability.slice('path:'.length)}`})
+  for (const vg of vgCandidates(res.kw.dev)) needs.push({capability: `vg:${vg}`, reason: `${res.kw.dev} is a logical volume of ${vg}`})
+  return needs
 }
 
 // ---------------------------------------------------------------------------------------
@@ -120,9 +101,10 @@ function isBlockDevice(dev: string): boolean {
 }
 
 function missingDevice(res: Res, svc: ServiceView): Error {
-  const vg = svc.resources.find(o => o.group === 'disk' && o.type === 'vg' && vgCandidates(res.kw.dev).includes(String(o.kw.vgname)))
   if (existsSync(res.kw.dev)) return new Error(`${res.kw.dev} is not a block device`)
-  return new Error(`device ${res.kw.dev} does not exist${vg ? ` (its volume group ${vg.kw.vgname} is ${vg.rid}: is it started?)` : ''}`)
+  const vgname = vgCandidates(res.kw.dev).find(name => svc.providers(`vg:${name}`, res.rid).length > 0)
+  const vg = vgname === undefined ? undefined : svc.providers(`vg:${vgname}`, res.rid)[0]
+  return new Error(`device ${res.kw.dev} does not exist${vg ? ` (its volume group ${vgname} is ${vg.rid}: is it started?)` : ''}`)
 }
 
 async function ensureMountPoint(ctx: Ctx): Promise<boolean> {
@@ -222,7 +204,8 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
       return problems
     },
 
-    dependencies: fsDependencies,
+    provides: fsProvides,
+    needs: fsNeeds,
 
     label(res) {
       return `${res.kw.dev}@${normalizeMnt(res.kw.mnt)}`

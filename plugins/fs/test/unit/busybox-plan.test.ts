@@ -2,7 +2,7 @@
 // real docker, ip, lvm and fs registrations, and its planned start and stop orders.
 import fs from 'node:fs'
 import {expect} from 'chai'
-import {buildPlan, compileService, DriverRegistry, parseDocument, type Service} from 'svcmgr/testing'
+import {buildPlan, compileService, DriverRegistry, parseDocument, resourceEdges, type Service} from 'svcmgr/testing'
 import {registration as fsRegistration} from '../../src/hooks/drivers.js'
 import {registration as lvmRegistration} from '../../../lvm/src/hooks/drivers.js'
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'
@@ -74,7 +74,7 @@ describe("the seed's busybox service with the real drivers", () => {
 
   it('declares the edges: vg before both filesystems, fs#1 before fs#2, fs#2 (docker_data_dir) before every container', () => {
     const svc = compileBusybox()
-    const edges = svc.resources.flatMap(r => r.driver.dependencies?.(r, svc) ?? []).map(d => `${d.before}->${d.after}`)
+    const edges = svc.resources.flatMap(r => resourceEdges(svc, r.rid)).map(d => `${d.before}->${d.after}`)
     expect(edges).to.include.members(['vg#1->fs#1', 'vg#1->fs#2', 'fs#1->fs#2', ...[1, 2, 3, 4, 5, 6, 7].map(i => `fs#2->container#${i}`)])
     expect(edges).to.not.include('fs#1->container#1')
     // a container alone brings what its private daemon's data needs

@@ -5,7 +5,8 @@ import {buildPlan, compileConfig, configProblems, type Registrations, type Servi
 import type {Resource} from 'svcmgr'
 import {registration} from '../../src/hooks/drivers.js'
 import {registration as lvmRegistration} from '../../../lvm/src/hooks/drivers.js'
-import {fsDependencies, vgCandidates} from '../../src/drivers/fs.js'
+import {vgCandidates} from '../../src/drivers/fs.js'
+import {resourceEdges} from 'svcmgr/testing'
 import type {FsKeywords} from '../../src/drivers/fs.keywords.js'
 import {isUnder, majmin, mountState, normalizeMnt, parseMountinfo} from '../../src/mount/mountinfo.js'
 
@@ -90,16 +91,16 @@ describe('fs dependencies', () => {
     })
     expect(buildPlan(svc, 'start').tasks.map(t => t.rid)).to.deep.equal(['fs#2', 'fs#3', 'fs#1', 'fs#4'])
     expect(buildPlan(svc, 'stop').tasks.map(t => t.rid)).to.deep.equal(['fs#4', 'fs#1', 'fs#3', 'fs#2'])
-    expect(fsDependencies(fsRes(svc, 'fs#4'), svc)).to.deep.equal([])
-    expect(fsDependencies(fsRes(svc, 'fs#3'), svc)).to.deep.equal([{before: 'fs#2', after: 'fs#3', reason: "mounted below fs#2's /opt/x"}])
+    expect(resourceEdges(svc, 'fs#4')).to.deep.equal([])
+    expect(resourceEdges(svc, 'fs#3')).to.deep.equal([{before: 'fs#2', after: 'fs#3', reason: "mounted below fs#2's /opt/x"}])
   })
 
   it('puts a filesystem on a logical volume after its volume group', () => {
     const svc = compile(`[vg#1]\nvgname = vg-a\n\n[vg#2]\nvgname = vgb\n\n${SEED_FS}\n[fs#3]\ntype = xfs\ndev = /dev/mapper/vg--a-lv--x\nmnt = /srv/a\n\n[fs#4]\ntype = ext4\ndev = /dev/vgb/lv1\nmnt = /srv/b\n`)
-    expect(fsDependencies(fsRes(svc, 'fs#3'), svc)).to.deep.equal([{before: 'vg#1', after: 'fs#3', reason: '/dev/mapper/vg--a-lv--x is a logical volume of vg-a'}])
-    expect(fsDependencies(fsRes(svc, 'fs#4'), svc)).to.deep.equal([{before: 'vg#2', after: 'fs#4', reason: '/dev/vgb/lv1 is a logical volume of vgb'}])
+    expect(resourceEdges(svc, 'fs#3')).to.deep.equal([{before: 'vg#1', after: 'fs#3', reason: '/dev/mapper/vg--a-lv--x is a logical volume of vg-a'}])
+    expect(resourceEdges(svc, 'fs#4')).to.deep.equal([{before: 'vg#2', after: 'fs#4', reason: '/dev/vgb/lv1 is a logical volume of vgb'}])
     // the seed's volume group is not in this service: no edge
-    expect(fsDependencies(fsRes(svc, 'fs#1'), svc)).to.deep.equal([])
+    expect(resourceEdges(svc, 'fs#1')).to.deep.equal([])
     // starting one filesystem brings its volume group along
     expect(buildPlan(svc, 'start', {rids: ['fs#4']}).added.map(a => a.rid)).to.deep.equal(['vg#2'])
   })

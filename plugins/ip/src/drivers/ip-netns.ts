@@ -5,12 +5,12 @@
  * its holder and before the containers sharing the holder's namespace, so they find the
  * address plumbed.
  */
-import type {ActionContext, ChangeResult, Dependency, Driver, DriverContext, NetnsInfo, Resource, ResourceStatus, ServiceView, StatusLogEntry} from 'svcmgr'
+import type {ActionContext, ChangeResult, Driver, DriverContext, NetnsInfo, Need, Resource, ResourceStatus, ServiceView, StatusLogEntry} from 'svcmgr'
 import {announceArgs, announceOrWarn, DESCRIBED_ARPING, probeArgs} from '../net/arp.js'
 import {ipFamily, networkOf, type ResolvedAddress} from '../net/address.js'
 import {addressText, checkAvailable, checkGone, cidrText, configuredPrefix, prefixFor, resolveFor, validateAddressKeywords, waitIpv6Dad} from '../net/common.js'
 import {defaultRoute, findAddress, findLink, firstFreeEth, hasCarrier, inNetns, ip, ipCommand, isAdminUp, type LinkJson} from '../net/iproute.js'
-import {CONTAINER_RID_RE, NETNS_KEYWORDS, type NetnsKeywords, type NetnsMode} from './ip-netns.keywords.js'
+import {NETNS_KEYWORDS, type NetnsKeywords, type NetnsMode} from './ip-netns.keywords.js'
 
 type Ctx = DriverContext<NetnsKeywords>
 type ACtx = ActionContext<NetnsKeywords>
@@ -40,20 +40,12 @@ function ipvlanMode(mode: NetnsMode): string | undefined {
 /** ipvlan L3 links are NOARP: no gratuitous ARP from them. */
 const announces = (mode: NetnsMode) => mode !== 'ipvlan-l3' && mode !== 'ipvlan-l3s'
 
-/** The containers sharing `holder`'s network namespace, directly or through a chain of netns keywords. */
-function containersSharing(svc: ServiceView, holder: string): string[] {
-  const rootOf = (rid: string): string | undefined => {
-    const seen = new Set<string>()
-    let cur = svc.resource(rid)
-    while (cur && cur.group === 'container' && typeof cur.kw.netns === 'string' && CONTAINER_RID_RE.test(cur.kw.netns)) {
-      if (seen.has(cur.rid)) return undefined
-      seen.add(cur.rid)
-      if (cur.kw.netns === holder) return holder
-      cur = svc.resource(cur.kw.netns)
-    }
-    return undefined
-  }
-  return svc.resources.filter(r => r.group === 'container' && r.rid !== holder && rootOf(r.rid) === holder).map(r => r.rid)
+/** The namespace capability of a holder rid, as a container driver provides it. */
+const netnsOf = (rid: string) => `netns:${rid}`
+
+/** The resources that start in `holder`'s namespace (directly or through a chain of joiners), as the core matches them. */
+function sharing(svc: ServiceView, res: Res): string[] {
+  return svc.users(netnsOf(res.kw.netns), res.rid).map(r => r.rid)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -212,8 +204,8 @@ function describeStart(res: Res, svc: ServiceView): string[] {
   }
   if (!announces(mode)) lines.push(`no gratuitous ARP: ${mode} links do no ARP (the LAN reaches the address through ${ipdev}'s routes)`)
   else if (ipFamily(ipname) !== 6) lines.push(inNetns(ns, DESCRIBED_ARPING[0], [...DESCRIBED_ARPING.slice(1), ...announceArgs(nsdev, address)]).flat().join(' '))
-  const sharing = containersSharing(svc, netns)
-  if (sharing.length) lines.push(`then ${sharing.join(', ')} start${sharing.length === 1 ? 's' : ''} in that namespace`)
+  const users = sharing(svc, res)
+  if (users.length) lines.push(`then ${users.join(', ')} start${users.length === 1 ? 's' : ''} in that namespace`)
   return lines
 }
 
@@ -246,25 +238,27 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
 
   validate(res, svc) {
     const problems = validateAddressKeywords(res, svc)
+    // what the holder's driver declares about namespaces: the one it joined, the host's, or its own
     const holder = svc.resource(res.kw.netns)
+    const joined = holder ? svc.needed(holder.rid).map(n => n.capability).find(c => c.startsWith('netns:')) : undefined
+    const owner = joined?.slice('netns:'.length)
     if (!holder || holder.group !== 'container') {
       problems.push(`${res.rid}.netns: expected a container resource of this service, got ${JSON.stringify(res.kw.netns)}`)
-    } else if (typeof holder.kw.netns === 'string' && CONTAINER_RID_RE.test(holder.kw.netns)) {
-      problems.push(`${res.rid}.netns: ${holder.rid} shares the network namespace of ${holder.kw.netns}: set netns = ${holder.kw.netns}`)
-    } else if (holder.kw.netns === 'host') {
+    } else if (owner !== undefined && owner !== 'host') {
+      problems.push(`${res.rid}.netns: ${holder.rid} shares the network namespace of ${owner}: set netns = ${owner}`)
+    } else if (owner === 'host') {
       problems.push(`${res.rid}.netns: ${holder.rid} runs in the host's network namespace (netns = host): use an ip.host resource, or a container with its own namespace`)
+    } else if (!svc.provided(holder.rid).includes(netnsOf(holder.rid))) {
+      problems.push(`${res.rid}.netns: ${holder.rid} (a ${holder.group}.${holder.type}) has no network namespace to offer`)
     }
     if (res.kw.macaddr && ipvlanMode(res.kw.mode)) problems.push(`${res.rid}.macaddr: not with mode ${res.kw.mode}: ipvlan links share the MAC address of ${res.kw.ipdev}`)
     if (res.kw.nsdev === 'lo') problems.push(`${res.rid}.nsdev: expected an interface name other than lo, got "lo"`)
     return problems
   },
 
-  dependencies(res, svc): Dependency[] {
-    const holder = res.kw.netns
-    return [
-      {before: holder, after: res.rid, reason: 'netns owner'},
-      ...containersSharing(svc, holder).map(rid => ({before: res.rid, after: rid, reason: 'ip plumbed in the netns'})),
-    ]
+  // after the holder, before the resources that start in its namespace (the core finds them)
+  needs(res): Need[] {
+    return [{capability: netnsOf(res.kw.netns), reason: 'netns owner', prepares: 'ip plumbed in the netns'}]
   },
 
   label(res) {

@@ -6,6 +6,7 @@ import {buildPlan, compileConfig, configProblems, createDriverHarness, documentT
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'
 import {registration} from '../../src/hooks/drivers.js'
 import {ipNetnsDriver} from '../../src/drivers/ip-netns.js'
+import {resourceEdges} from 'svcmgr/testing'
 import {ipHostDriver} from '../../src/drivers/ip-host.js'
 import type {NetnsKeywords} from '../../src/drivers/ip-netns.keywords.js'
 import type {HostKeywords} from '../../src/drivers/ip-host.keywords.js'
@@ -97,7 +98,7 @@ describe('ip.netns dependencies, label and plans', () => {
   const svc = compile(SVC2)
 
   it('starts after its container and before the containers sharing its namespace', () => {
-    expect(ipNetnsDriver.dependencies!(netnsRes(svc), svc)).to.deep.equal([
+    expect(resourceEdges(svc, 'ip#1')).to.deep.equal([
       {before: 'container#1', after: 'ip#1', reason: 'netns owner'},
       {before: 'ip#1', after: 'container#2', reason: 'ip plumbed in the netns'},
       {before: 'ip#1', after: 'container#3', reason: 'ip plumbed in the netns'},
@@ -106,7 +107,7 @@ describe('ip.netns dependencies, label and plans', () => {
 
   it('follows netns chains: a container sharing a sharer also starts after the ip', () => {
     const chained = compile({...SVC2, 'container#4': {type: 'docker', image: 'busybox', netns: 'container#3'}})
-    expect(ipNetnsDriver.dependencies!(netnsRes(chained), chained).map(d => d.after)).to.deep.equal(['ip#1', 'container#2', 'container#3', 'container#4'])
+    expect(resourceEdges(chained, 'ip#1').map(d => d.after)).to.deep.equal(['ip#1', 'container#2', 'container#3', 'container#4'])
   })
 
   it("labels like the seed's status", () => {

@@ -107,6 +107,11 @@ export const vgDriver: Driver<VgKeywords> = {
     return problems
   },
 
+  // a filesystem on one of its logical volumes needs vg:<name> and so starts after it
+  provides(res) {
+    return [`vg:${res.kw.vgname}`]
+  },
+
   label(res) {
     return res.kw.vgname
   },

@@ -1,0 +1,155 @@
+/**
+ * Capabilities matched by the core: what each resource's driver says it provides and needs
+ * (Driver.provides / Driver.needs), and which resources meet a need. No driver names
+ * another: an fs provides `path:<mnt>`, a container needing `path:<data dir>` finds it here.
+ */
+import path from 'node:path'
+import type {Capability, Dependency, Need, ServiceView} from '../drivers/api.js'
+import {naturalCompare} from './rid.js'
+import type {ServiceResource} from './service.js'
+
+const kindOf = (c: Capability): string => c.slice(0, Math.max(0, c.indexOf(':')))
+
+/** "/opt/x/" → "/opt/x"; "/" stays "/"; undefined when not an absolute path. */
+function pathOf(c: Capability): string | undefined {
+  const p = c.slice('path:'.length).trim()
+  if (!p.startsWith('/')) return undefined
+  const n = path.posix.normalize(p)
+  return n.length > 1 ? n.replace(/\/+$/, '') : n
+}
+
+/** `outer` is `inner` or one of its parent folders (trailing-slash safe: /opt/x does not hold /opt/xy). */
+const holds = (outer: string, inner: string) => inner === outer || inner.startsWith(outer === '/' ? '/' : `${outer}/`)
+
+interface Match {
+  readonly resource: ServiceResource
+  readonly capability: Capability
+}
+
+export class Capabilities {
+  private readonly byRid: ReadonlyMap<string, ServiceResource>
+  private readonly provides = new Map<string, readonly Capability[]>()
+  private readonly needs = new Map<string, readonly Need[]>()
+  /** Built on first use: exact capability → its enabled providers; the enabled path providers. */
+  private needers?: Map<string, Set<ServiceResource>>
+  private index?: {exact: Map<Capability, ServiceResource[]>; paths: Array<{resource: ServiceResource; capability: Capability; path: string}>}
+
+  constructor(
+    private readonly service: ServiceView,
+    private readonly resources: readonly ServiceResource[],
+  ) {
+    this.byRid = new Map(resources.map(r => [r.rid, r]))
+  }
+
+  provided(rid: string): readonly Capability[] {
+    let found = this.provides.get(rid)
+    if (!found) {
+      const r = this.byRid.get(rid)
+      found = (r && r.driver.provides?.(r, this.service)) ?? []
+      this.provides.set(rid, found)
+    }
+    return found
+  }
+
+  needed(rid: string): readonly Need[] {
+    let found = this.needs.get(rid)
+    if (!found) {
+      const r = this.byRid.get(rid)
+      found = (r && r.driver.needs?.(r, this.service)) ?? []
+      this.needs.set(rid, found)
+    }
+    return found
+  }
+
+  private built(): NonNullable<Capabilities['index']> {
+    if (this.index) return this.index
+    const exact = new Map<Capability, ServiceResource[]>()
+    const paths: NonNullable<Capabilities['index']>['paths'] = []
+    for (const r of this.resources) {
+      if (r.disabled) continue
+      for (const c of new Set(this.provided(r.rid))) {
+        const p = kindOf(c) === 'path' ? pathOf(c) : undefined
+        if (p !== undefined) paths.push({resource: r, capability: c, path: p})
+        else if (kindOf(c) !== 'path') {
+          const list = exact.get(c) ?? []
+          list.push(r)
+          exact.set(c, list)
+        }
+      }
+    }
+    this.index = {exact, paths}
+    return this.index
+  }
+
+  /** The enabled providers, other than `except`, meeting a need of `capability`, each with what it provides that matched. */
+  matches(capability: Capability, except?: string): Match[] {
+    const {exact, paths} = this.built()
+    if (kindOf(capability) !== 'path') return (exact.get(capability) ?? []).filter(r => r.rid !== except).map(resource => ({resource, capability}))
+    const wanted = pathOf(capability)
+    if (wanted === undefined) return []
+    let best: Array<Match & {length: number}> = []
+    for (const {resource, capability: c, path: p} of paths) {
+      if (resource.rid === except || !holds(p, wanted)) continue
+      if (best.length > 0 && p.length < best[0].length) continue
+      if (best.length > 0 && p.length > best[0].length) best = []
+      best.push({resource, capability: c, length: p.length})
+    }
+    return best.map(({resource, capability: c}) => ({resource, capability: c}))
+  }
+
+  providers(capability: Capability, except?: string): ServiceResource[] {
+    return [...new Set(this.matches(capability, except).map(m => m.resource))].sort((a, b) => naturalCompare(a.rid, b.rid))
+  }
+
+  users(capability: Capability, except?: string): ServiceResource[] {
+    const needers = this.needersIndex()
+    const kind = kindOf(capability)
+    const start = this.providers(capability, except)
+    const seen = new Set(start.map(p => p.rid))
+    const found: ServiceResource[] = []
+    const queue = [...start]
+    while (queue.length > 0) {
+      // a user is a provider of the same kind again (a namespace joined through a joiner): its users are too
+      for (const u of needers.get(`${kind}\n${queue.shift()!.rid}`) ?? []) {
+        if (u.rid === except || seen.has(u.rid)) continue
+        seen.add(u.rid)
+        found.push(u)
+        queue.push(u)
+      }
+    }
+    return found.sort((a, b) => naturalCompare(a.rid, b.rid))
+  }
+
+  /** "<kind>\n<provider rid>" → the enabled resources with a need of that kind it meets, without preparing it. Built once. */
+  private needersIndex(): Map<string, Set<ServiceResource>> {
+    if (this.needers) return this.needers
+    const index = new Map<string, Set<ServiceResource>>()
+    for (const r of this.resources) {
+      if (r.disabled) continue
+      for (const n of this.needed(r.rid)) {
+        if (n.prepares !== undefined) continue
+        for (const m of this.matches(n.capability, r.rid)) {
+          const key = `${kindOf(n.capability)}\n${m.resource.rid}`
+          const list = index.get(key) ?? new Set<ServiceResource>()
+          list.add(r)
+          index.set(key, list)
+        }
+      }
+    }
+    this.needers = index
+    return index
+  }
+
+  /** The start-order edges the needs of `r` make: its providers before it, it before the users of what it prepares. */
+  edges(r: ServiceResource): Dependency[] {
+    const deps: Dependency[] = []
+    for (const need of this.needed(r.rid)) {
+      for (const m of this.matches(need.capability, r.rid)) {
+        const reason = typeof need.reason === 'function' ? need.reason({rid: m.resource.rid, capability: m.capability}) : need.reason
+        deps.push({before: m.resource.rid, after: r.rid, reason})
+      }
+      if (need.prepares !== undefined) for (const u of this.users(need.capability, r.rid)) deps.push({before: r.rid, after: u.rid, reason: need.prepares})
+    }
+    return deps
+  }
+}
