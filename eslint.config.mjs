@@ -194,11 +194,4 @@ export default defineConfig(
     files: ['test/**/*.ts', 'plugins/*/test/**/*.ts'],
     rules: {'@typescript-eslint/no-unused-expressions': 'off'},
   },
-
-  // Known findings in files that other issue-10 items are rewriting (the executor's view into src/render):
-  // fixed there; drop each entry then.
-  {
-    files: ['src/executor/execute.ts'],
-    rules: {'@typescript-eslint/await-thenable': 'off', '@typescript-eslint/no-unnecessary-type-assertion': 'off'},
-  },
 )

@@ -2,7 +2,8 @@
 import {Flags} from '@oclif/core'
 import {formatActionSummary} from '../render/action-summary.js'
 import {formatPlanText} from '../render/plan-text.js'
-import {LinePrinterSink, chooseRenderer} from '../render/renderer.js'
+import {createActionView} from '../render/action-view.js'
+import {chooseRenderer} from '../render/renderer.js'
 import {type ActionRequest, runServiceAction} from '../services/actions.js'
 import {SIGNAL_EXIT_CODE} from '../services/interrupts.js'
 import type {Session} from '../services/session.js'
@@ -80,9 +81,9 @@ export abstract class ActionCommand extends ServiceCommand {
  * was not, and what was rolled back (ActionFailedError: exit code 1, or 128 + the signal's number
  * when a signal interrupted it). Shared by the action commands and `create --provision`.
  */
-export async function runAndReport(command: SvcmgrCommand, session: Session, request: Omit<ActionRequest, 'renderer' | 'progress'>, output: {format: 'text' | 'json'; verbose?: boolean; hint?: string}): Promise<void> {
-  const renderer = chooseRenderer(output)
-  const outcome = await runServiceAction(session, {...request, renderer, progress: renderer === 'lines' ? new LinePrinterSink(output.verbose ? 'debug' : session.settings.logLevel) : undefined})
+export async function runAndReport(command: SvcmgrCommand, session: Session, request: Omit<ActionRequest, 'view'>, output: {format: 'text' | 'json'; verbose?: boolean; hint?: string}): Promise<void> {
+  const view = createActionView(chooseRenderer(output), output.verbose ? 'debug' : session.settings.logLevel)
+  const outcome = await runServiceAction(session, {...request, view})
   if (outcome.dryRun) {
     if (output.format === 'json') command.printJson(outcome.plan)
     else process.stdout.write(formatPlanText(outcome.plan))

@@ -1,24 +1,25 @@
 /**
- * Runs a Plan with listr2: stages in order, the members of a parallel stage concurrently,
- * each task after the tasks it depends on. No decisions are left here: what runs and in
- * which order is the plan's; this module only runs it, records undo steps, and rolls back.
+ * Runs a Plan: stages in order, the members of a parallel stage concurrently, each task after
+ * the tasks it depends on; records undo steps and rolls back. Every decision is the plan's (which
+ * driver calls a task makes, what its failure means, what is skipped); this module schedules,
+ * runs, journals and reports to an ExecutionObserver (./observer.ts), which renders nothing here.
  */
 import type {ChangeResult, DriverSettings, StepAction} from '../drivers/api.js'
 import {createActionContext, createLogger, type ContextShared} from '../drivers/context.js'
-import type {EventSink, TaskState} from '../log/events.js'
+import type {ActionEvent, EventLevel, EventSink, TaskState} from '../log/events.js'
 import {secretMasker} from '../log/mask.js'
-import {LinePrinterSink} from '../render/renderer.js'
 import type {Service, ServiceResource} from '../model/service.js'
-import type {Plan, PlanTask} from '../planner/types.js'
+import type {Plan, PlanStage, PlanTask} from '../planner/types.js'
 import {RollbackJournal, type UndoOutcome} from './journal.js'
-
-export type RendererChoice = 'tty' | 'lines' | 'silent'
+import {guardObserver, type ExecutionObserver} from './observer.js'
 
 export interface ExecuteOptions {
   readonly service: Service
   readonly settings: DriverSettings
+  /** Every event of the action: the log file, the JSON result. */
   readonly sink: EventSink
-  readonly renderer: RendererChoice
+  /** The progress view; none is silent. */
+  readonly observer?: ExecutionObserver
   readonly force?: boolean
   /** Aborting it interrupts the action: no new task starts, a start rolls back. Its reason (a string) names why. */
   readonly signal?: AbortSignal
@@ -40,6 +41,8 @@ export interface ExecutionResult {
   readonly tasks: TaskOutcome[]
   /** The tasks that should have run and did not complete: failed or not run. */
   readonly notDone: TaskOutcome[]
+  /** Tasks whose failure the plan tolerates (optional resources): reported 'done' with the failure, counted here. */
+  readonly optionalFailed: TaskOutcome[]
   readonly rollback: UndoOutcome[]
   readonly error?: string
   /** Set when the action was interrupted: why ("interrupted by SIGTERM"). */
@@ -52,24 +55,15 @@ function reasonOf(signal: AbortSignal, fallback: string): string {
   return typeof signal.reason === 'string' ? signal.reason : fallback
 }
 
-async function runOp(r: ServiceResource, op: StepAction, ctx: ReturnType<typeof createActionContext>): Promise<ChangeResult> {
-  const d = r.driver
-  switch (op) {
-    case 'start':
-      return d.start(ctx)
-    case 'stop':
-      return d.stop(ctx)
-    case 'provision': {
-      const p = d.provision ? await d.provision(ctx) : 'unchanged'
-      const s = await d.start(ctx)
-      return p === 'changed' || s === 'changed' ? 'changed' : 'unchanged'
-    }
-    case 'unprovision': {
-      const s = await d.stop(ctx)
-      const u = d.unprovision ? await d.unprovision(ctx) : 'unchanged'
-      return u === 'changed' || s === 'changed' ? 'changed' : 'unchanged'
-    }
+/** The task's calls in the plan's order; the first that throws fails the task. */
+async function runCalls(r: ServiceResource, calls: readonly StepAction[], ctx: ReturnType<typeof createActionContext>): Promise<ChangeResult> {
+  let changed = false
+  for (const call of calls) {
+    const method = r.driver[call]
+    if (!method) throw new Error(`internal: the plan calls ${call} of ${r.group}.${r.type}, which has none`)
+    if ((await method.call(r.driver, ctx)) === 'changed') changed = true
   }
+  return changed ? 'changed' : 'unchanged'
 }
 
 const UNCHANGED: Record<StepAction, string> = {start: 'already up', stop: 'already down', provision: 'already provisioned and up', unprovision: 'already unprovisioned'}
@@ -77,6 +71,7 @@ const UNCHANGED: Record<StepAction, string> = {start: 'already up', stop: 'alrea
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecutionResult> {
   const {service} = options
   const mask = secretMasker(service)
+  const observer = guardObserver(options.observer)
   const controller = new AbortController()
   const rollbackController = new AbortController()
   const follow = (from: AbortSignal | undefined, to: AbortController, fallback: string) => {
@@ -85,17 +80,17 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     if (from.aborted) to.abort(reasonOf(from, fallback))
     else from.addEventListener('abort', () => to.abort(reasonOf(from, fallback)), {once: true})
   }
+  controller.signal.addEventListener('abort', () => observer.interrupted?.(reasonOf(controller.signal, 'interrupted')), {once: true})
   follow(options.signal, controller, 'interrupted')
   follow(options.rollbackCut, rollbackController, 'skipped')
-  // while the TTY renderer owns the terminal, a resource's messages show as its task's output;
-  // once it has ended (the rollback) they show as lines: a finished listr task takes no output
-  const taskOutputs = new Map<string, (message: string) => void>()
-  let afterList: EventSink | undefined
-  const sink: EventSink = options.renderer !== 'tty' ? options.sink : {
+  // an event of a resource whose task runs is that task's output; the others are the action's own
+  const running = new Map<string, PlanTask>()
+  const sink: EventSink = {
     emit(e) {
       options.sink.emit(e)
-      if (afterList) afterList.emit(e)
-      else if (e.rid && e.level !== 'debug') taskOutputs.get(e.rid)?.(e.message)
+      const task = e.rid === undefined ? undefined : running.get(e.rid)
+      if (task) observer.taskOutput?.(task, e)
+      else observer.event?.(e)
     },
   }
   // the tasks run under the action's signal, the undo steps (journaled during the tasks) under the rollback's
@@ -113,109 +108,94 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const svcLog = createLogger(shared)
   const journal = new RollbackJournal()
   const outcomes = new Map<number, TaskOutcome>()
-  const done = new Map<number, Promise<void>>()
+  const optionalFailed: TaskOutcome[] = []
   let firstError: string | undefined
   const interruption = () => (controller.signal.aborted ? reasonOf(controller.signal, 'interrupted') : undefined)
+  const event = (level: EventLevel, fields: Pick<ActionEvent, 'rid' | 'state' | 'message'>): ActionEvent => ({time: new Date().toISOString(), level, node: service.nodename, service: service.name, action: plan.action, ...fields})
 
-  const record = (t: PlanTask, state: TaskState, message?: string) => {
+  const record = (t: PlanTask, state: TaskState, message?: string, level: EventLevel = state === 'failed' ? 'error' : state === 'not-run' ? 'warn' : 'info'): TaskOutcome => {
     const text = message === undefined ? undefined : mask(message)
-    outcomes.set(t.id, {id: t.id, rid: t.rid, op: t.op, state, ...(text ? {message: text} : {})})
-    const level = state === 'failed' ? 'error' : state === 'not-run' ? 'warn' : 'info'
-    sink.emit({time: new Date().toISOString(), level, node: service.nodename, service: service.name, rid: t.rid, action: plan.action, state, message: text ?? state})
+    const outcome: TaskOutcome = {id: t.id, rid: t.rid, op: t.op, state, ...(text ? {message: text} : {})}
+    outcomes.set(t.id, outcome)
+    sink.emit(event(level, {rid: t.rid, state, message: text ?? state}))
+    return outcome
   }
 
-  const runTask = async (t: PlanTask): Promise<void> => {
-    const r = service.resource(t.rid)!
-    await Promise.all(t.after.map(id => done.get(id)))
-    if (t.skip) return record(t, 'skipped', t.skip)
-    const blocked = t.after.map(id => outcomes.get(id)).find(o => o?.state === 'failed')
-    if (blocked) {
-      record(t, 'not-run', `not run: ${blocked.rid} failed`)
-      throw new Error(`${t.rid}: not run because ${blocked.rid} failed`)
-    }
+  /** Runs one task; false when its stage must not go on (a failure the plan does not tolerate). */
+  const runTask = async (t: PlanTask): Promise<boolean> => {
+    const finish = (state: TaskState, message: string) => observer.taskFinished?.(t, record(t, state, message))
+    if (t.skip) return (finish('skipped', t.skip), true)
+    const failed = t.after.map(id => outcomes.get(id)).find(o => o?.state === 'failed')
+    if (failed) return (finish('not-run', `not run: ${failed.rid} failed`), false)
     const stop = interruption()
-    if (stop) return record(t, 'not-run', `not run: ${stop}`)
+    if (stop) return (finish('not-run', `not run: ${stop}`), true)
+    const unmet = t.after.map(id => outcomes.get(id)).find(o => o !== undefined && !COMPLETE.has(o.state))
+    if (unmet) return (finish('not-run', `not run: ${unmet.rid} did not run`), false)
+    const r = service.resource(t.rid)!
     const ctx = createActionContext(shared, r, t.op, options.force ?? false, journal.forResource(t.rid))
+    running.set(t.rid, t)
+    observer.taskStarted?.(t)
+    let outcome: TaskOutcome
     try {
-      const change = await runOp(r, t.op, ctx)
-      record(t, change === 'unchanged' ? 'unchanged' : 'done', change === 'unchanged' ? UNCHANGED[t.op] : undefined)
+      const change = await runCalls(r, t.calls, ctx)
+      outcome = record(t, change === 'unchanged' ? 'unchanged' : 'done', change === 'unchanged' ? UNCHANGED[t.op] : undefined)
     } catch (error) {
       const message = mask((error as Error).message)
-      if (r.optional) {
-        record(t, 'done', `optional resource failed: ${message}`)
-        return
+      if (t.onFailure === 'continue') {
+        outcome = record(t, 'done', `optional resource failed: ${message}`, 'warn')
+        optionalFailed.push(outcome)
+      } else {
+        outcome = record(t, 'failed', message)
+        firstError ??= `${t.rid}: ${message}`
       }
-      record(t, 'failed', message)
-      firstError ??= `${t.rid}: ${message}`
-      throw error
+    } finally {
+      running.delete(t.rid)
     }
+    observer.taskFinished?.(t, outcome)
+    return outcome.state !== 'failed'
+  }
+
+  const runStage = async (stage: PlanStage): Promise<void> => {
+    const tasks = stage.tasks.map(id => plan.tasks[id - 1])
+    if (!stage.parallel) {
+      for (const t of tasks) if (!(await runTask(t))) return
+      return
+    }
+    // a failure in a parallel stage lets its running members finish; what depends on it does not run
+    const done = new Map<number, Promise<unknown>>()
+    for (const t of tasks) done.set(t.id, Promise.all(t.after.map(id => done.get(id) ?? Promise.resolve())).then(() => runTask(t)))
+    await Promise.all(done.values())
   }
 
   for (const a of plan.added) svcLog.info(`add rid ${a.rid} to satisfy dependencies`)
-
-  const {Listr} = await import('listr2')
-  const list = new Listr(
-    plan.stages.map(stage => ({
-      title: `${stage.phase === 'stop' ? 'stop' : plan.action === 'restart' ? 'start' : plan.action} ${stage.group}${stage.subset !== undefined ? `:${stage.subset}` : ''}${stage.parallel ? ' (parallel)' : ''}`,
-      // a failure in a parallel stage does not throw through listr (its siblings finish first): later stages skip
-      skip: () => (firstError !== undefined ? 'not run: an earlier task failed' : (interruption() ?? false)),
-      task: async (_ctx: unknown, stageTask: any) => {
-        if (plan.action === 'restart' && stage.phase === 'start' && stage === plan.stages.find(s => s.phase === 'start')) svcLog.info('instance stopped, ready for restart.')
-        return stageTask.newListr(
-          stage.tasks.map(id => {
-            const t = plan.tasks[id - 1]
-            let resolve!: () => void
-            done.set(t.id, new Promise<void>(res => (resolve = res)))
-            return {
-              title: `${t.rid} ${t.op}`,
-              task: async (_c: unknown, task: any) => {
-                const route = (message: string) => {
-                  // display only: a task listr has let go of may refuse output, the event itself is already delivered
-                  try {
-                    task.output = message
-                  } catch {}
-                }
-                if (options.renderer === 'tty') taskOutputs.set(t.rid, route)
-                try {
-                  await runTask(t)
-                  const o = outcomes.get(t.id)
-                  if (o?.state === 'unchanged' || o?.state === 'skipped' || o?.state === 'not-run') task.title = `${t.rid} ${t.op}: ${o.message}`
-                } finally {
-                  resolve()
-                }
-              },
-            }
-          }),
-          // a parallel stage lets its running members finish before the failure stops the action
-          {concurrent: stage.parallel, exitOnError: !stage.parallel},
-        )
-      },
-    })),
-    {
-      concurrent: false,
-      exitOnError: true,
-      renderer: options.renderer === 'tty' ? 'default' : 'silent',
-      rendererOptions: {collapseSubtasks: false, showErrorMessage: false},
-      collectErrors: false,
-      // listr's own SIGINT handler calls process.exit(127): no rollback, no lock release, no report
-      registerSignalListeners: false,
-    } as any,
-  )
+  observer.actionStarted?.(plan)
   try {
-    await list.run()
+    for (const [i, stage] of plan.stages.entries()) {
+      const skip = firstError !== undefined ? 'not run: an earlier task failed' : interruption()
+      if (skip) {
+        observer.stageFinished?.(stage, {state: 'skipped', reason: skip})
+        continue
+      }
+      observer.stageStarted?.(stage)
+      if (stage.phase === 'start' && plan.stages[i - 1]?.phase === 'stop') svcLog.info('instance stopped, ready for restart.')
+      await runStage(stage)
+      observer.stageFinished?.(stage, {state: 'done'})
+    }
   } catch (error) {
+    // not a task's failure (those are recorded): a defect, reported as the action's error
     firstError ??= mask((error as Error).message)
   }
-  if (options.renderer === 'tty') afterList = new LinePrinterSink()
 
   const stopped = interruption()
-  const tasks = plan.tasks.map(t => outcomes.get(t.id) ?? (t.skip
-    ? {id: t.id, rid: t.rid, op: t.op, state: 'skipped' as TaskState, message: t.skip}
-    : {id: t.id, rid: t.rid, op: t.op, state: 'not-run' as TaskState, message: `not run: ${stopped ?? (firstError !== undefined ? 'an earlier task failed' : 'not reached')}`}))
+  const tasks = plan.tasks.map((t): TaskOutcome => outcomes.get(t.id) ?? (t.skip
+    ? {id: t.id, rid: t.rid, op: t.op, state: 'skipped', message: t.skip}
+    : {id: t.id, rid: t.rid, op: t.op, state: 'not-run', message: `not run: ${stopped ?? (firstError !== undefined ? 'an earlier task failed' : 'not reached')}`}))
   const notDone = tasks.filter(t => !COMPLETE.has(t.state))
   const ok = notDone.length === 0 && firstError === undefined
   // an interruption is the cause of whatever it left undone, even of a task it made fail
   const error = ok ? undefined : (stopped ?? firstError ?? `${notDone.length} task(s) not done`)
+  // a view that owns the terminal lets go of it before the rollback's lines
+  await observer.tasksEnded?.(tasks)
 
   let rollback: UndoOutcome[] = []
   if (!ok && plan.rollback && journal.size > 0) {
@@ -223,8 +203,11 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     if (rollbackController.signal.aborted) svcLog.warn(`rollback ${reasonOf(rollbackController.signal, 'skipped')}: ${journal.size} change(s) made by this ${plan.action} left in place`)
     else svcLog.warn(`rollback: undo ${journal.size} change(s) made by this ${plan.action}, in reverse order`)
     rollback = await journal.rollback((entry, failure, skipped) => {
+      const description = mask(entry.description)
       const message = mask(skipped ? `rollback of ${entry.description} ${skipped}: left in place` : failure ? `rollback ${entry.description} failed: ${failure.message}` : `rolled back: ${entry.description}`)
-      sink.emit({time: new Date().toISOString(), level: failure || skipped ? 'error' : 'info', node: service.nodename, service: service.name, rid: entry.rid, action: plan.action, state: failure ? 'failed' : skipped ? 'not-run' : 'rolled-back', message})
+      sink.emit(event(failure || skipped ? 'error' : 'info', {rid: entry.rid, state: failure ? 'failed' : skipped ? 'not-run' : 'rolled-back', message}))
+      const why = skipped ?? (failure ? mask(failure.message) : undefined)
+      observer.rollbackStep?.({rid: entry.rid, description, ok: !failure && !skipped, ...(why ? {error: why} : {}), ...(skipped ? {skipped: true} : {})})
     }, rollbackController.signal)
     rollback = rollback.map(u => ({...u, description: mask(u.description), ...(u.error ? {error: mask(u.error)} : {})}))
   } else if (!ok && journal.size > 0 && plan.tasks.some(t => t.phase === 'start')) {
@@ -232,5 +215,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   }
   // a signal during the rollback of a failure also counts: it decides the exit code
   const interrupted = interruption()
-  return {ok, tasks, notDone, rollback, ...(error ? {error} : {}), ...(interrupted ? {interrupted} : {})}
+  const result: ExecutionResult = {ok, tasks, notDone, optionalFailed, rollback, ...(error ? {error} : {}), ...(interrupted ? {interrupted} : {})}
+  observer.actionFinished?.(result)
+  return result
 }

@@ -41,17 +41,22 @@ function phasesFor(action: ServiceAction, deps: DependencyGraph, selected: strin
   }
 }
 
-function stepsFor(service: Service, rid: string, op: StepAction): string[] {
-  const r = service.resource(rid)!
-  const d = r.driver
+/** The driver methods a task calls, in order: every composition of steps is decided here. */
+function callsFor(service: Service, rid: string, op: StepAction): StepAction[] {
+  const d = service.resource(rid)!.driver
   switch (op) {
     case 'provision':
-      return [...(d.provision ? d.describe('provision', r, service) : []), ...d.describe('start', r, service)]
+      return [...(d.provision ? (['provision'] as const) : []), 'start']
     case 'unprovision':
-      return [...d.describe('stop', r, service), ...(d.unprovision ? d.describe('unprovision', r, service) : [])]
+      return ['stop', ...(d.unprovision ? (['unprovision'] as const) : [])]
     default:
-      return d.describe(op, r, service)
+      return [op]
   }
+}
+
+function stepsFor(service: Service, rid: string, calls: readonly StepAction[]): string[] {
+  const r = service.resource(rid)!
+  return calls.flatMap(call => r.driver.describe(call, r, service))
 }
 
 /** Stop-like phases run the start order backwards. */
@@ -95,7 +100,9 @@ export function buildPlan(service: Service, action: ServiceAction, selection: Se
         const preds = predsOf.get(rid) ?? []
         const after = preds.map(a => idOf.get(a)!)
         for (const a of preds) graph.setEdge(taskKey(phase, a), key)
-        tasks.push({id, rid, driver: `${r.group}.${r.type}`, op, phase, stage: index, after: after.sort((x, y) => x - y), steps: stepsFor(service, rid, op), ...(skip ? {skip} : {})})
+        const calls = callsFor(service, rid, op)
+        const onFailure = r.optional ? 'continue' : 'fail'
+        tasks.push({id, rid, driver: `${r.group}.${r.type}`, op, phase, stage: index, after: after.sort((x, y) => x - y), calls, onFailure, steps: stepsFor(service, rid, calls), ...(skip ? {skip} : {})})
       }
       const barrier = `stage#${index}`
       graph.setNode(barrier)

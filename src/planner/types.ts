@@ -5,13 +5,27 @@ export const PLAN_FORMAT_VERSION = 1
 
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'provision' | 'unprovision'
 
+/**
+ * What a task's failure means. 'fail': the action fails (later tasks do not run, a start rolls
+ * back). 'continue' (an optional resource): the failure is logged as a warning and counted apart,
+ * and the action goes on as if the task were done.
+ */
+export type FailurePolicy = 'fail' | 'continue'
+
 export interface PlanTask {
   /** 1-based, in execution order */
   readonly id: number
   readonly rid: string
   readonly driver: string
-  /** What the executor calls: provision runs the driver's provision then start; unprovision runs stop then unprovision. */
+  /** The step this task is: what the action asks of the resource (provision, start, ...). */
   readonly op: StepAction
+  /**
+   * The driver methods the executor calls for it, in order (the task fails at the first that
+   * throws): provision is [provision, start], unprovision [stop, unprovision] (a driver without
+   * provision/unprovision has only the other call).
+   */
+  readonly calls: readonly StepAction[]
+  readonly onFailure: FailurePolicy
   readonly phase: 'stop' | 'start'
   readonly stage: number
   /** Tasks of the same stage, or dependencies, that must be done first. Earlier stages are implied. */

@@ -1,6 +1,8 @@
-/** Picks how an action shows progress: a live tree on a TTY, one line per event elsewhere, nothing for JSON. */
-import type {RendererChoice} from '../executor/execute.js'
+/** Picks how an action shows progress (a live tree on a TTY, one line per event elsewhere, nothing for JSON), and the line printer. */
+import type {ExecutionObserver} from '../executor/observer.js'
 import {type ActionEvent, type EventLevel, type EventSink, formatEventLine} from '../log/events.js'
+
+export type RendererChoice = 'tty' | 'lines' | 'silent'
 
 export function chooseRenderer(options: {format: 'text' | 'json'; verbose?: boolean}): RendererChoice {
   if (options.format === 'json') return 'silent'
@@ -21,5 +23,21 @@ export class LinePrinterSink implements EventSink {
     // task state changes are for the JSON result and the log; a line is printed only when it says something
     if (event.state && (event.state === 'running' || event.state === 'done')) return
     this.write(formatEventLine(event))
+  }
+}
+
+/** The "lines" view: every event of the action as a line, a task's output as any other. */
+export class LinesView implements ExecutionObserver {
+  private readonly printer: LinePrinterSink
+  constructor(minLevel?: EventLevel, write?: (line: string) => void) {
+    this.printer = new LinePrinterSink(minLevel, write)
+  }
+
+  taskOutput(_task: unknown, event: ActionEvent): void {
+    this.printer.emit(event)
+  }
+
+  event(event: ActionEvent): void {
+    this.printer.emit(event)
   }
 }

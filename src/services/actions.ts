@@ -1,7 +1,8 @@
 /** Runs a service action: plan, lock, execute, log, result. Commands call this and format the result. */
-import {executePlan, type ExecutionResult, type RendererChoice} from '../executor/execute.js'
+import {executePlan, type ExecutionResult} from '../executor/execute.js'
 import {acquireServiceLock} from '../executor/lock.js'
-import {EventBus, EventCollector, type ActionEvent, type EventSink} from '../log/events.js'
+import {guardObserver, type ExecutionObserver} from '../executor/observer.js'
+import {EventBus, EventCollector, type ActionEvent} from '../log/events.js'
 import {LogFileSink} from '../log/log-file.js'
 import {maskPlan, secretMasker} from '../log/mask.js'
 import {buildPlan} from '../planner/plan.js'
@@ -22,9 +23,8 @@ export interface ActionRequest {
   readonly force?: boolean
   readonly disableRollback?: boolean
   readonly waitlockMs?: number
-  readonly renderer: RendererChoice
-  /** Where progress lines go (the line printer), besides the log file. */
-  readonly progress?: EventSink
+  /** The progress view (src/render/action-view.ts): it sees every event of the action, the log file keeps them. */
+  readonly view?: ExecutionObserver
 }
 
 export interface ActionOutcome {
@@ -49,16 +49,19 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const collector = new EventCollector()
   const logFile = new LogFileSink(session.store.logFile(service.name))
   const bus = new EventBus(collector, logFile)
-  if (request.progress) bus.add(request.progress)
+  const view = guardObserver(request.view)
   const lock = await acquireServiceLock(service.varDir, service.name, request.action, {waitMs: request.waitlockMs ?? 0, onWait: tellWaiting(service.name)})
   // from here to the lock's release a signal interrupts the action instead of ending the process
   const interrupts = enterInterruptScope()
   try {
     assertConfigUnchanged(session, service.name, request.action, doc)
-    const emit = (message: string, level: ActionEvent['level'] = 'info') =>
-      bus.emit({time: new Date().toISOString(), level, node: service.nodename, service: service.name, action: request.action, message})
+    const emit = (message: string, level: ActionEvent['level'] = 'info') => {
+      const e: ActionEvent = {time: new Date().toISOString(), level, node: service.nodename, service: service.name, action: request.action, message}
+      bus.emit(e)
+      view.event?.(e)
+    }
     emit(`${request.action} begins (${plan.tasks.length} task(s)${request.selection.rids?.length ? `, --rid ${request.selection.rids.join(',')}` : ''})`, 'debug')
-    const result = withUnusable(await executePlan(plan, {service, settings: session.driverSettings, sink: bus, renderer: request.renderer, force: request.force, signal: interrupts.abort, rollbackCut: interrupts.cut}), unusable)
+    const result = withUnusable(await executePlan(plan, {service, settings: session.driverSettings, sink: bus, observer: view, force: request.force, signal: interrupts.abort, rollbackCut: interrupts.cut}), unusable)
     if (result.ok && !result.interrupted) emit(`${request.action} done`)
     else emit(formatActionSummary(request.action, service.name, result), result.ok ? 'warn' : 'error')
     const signal = receivedInterrupt()

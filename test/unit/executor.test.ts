@@ -1,9 +1,12 @@
 import {expect} from 'chai'
+import type {ActionContext, Driver} from '../../src/drivers/api.js'
+import {DriverRegistry} from '../../src/drivers/registry.js'
 import {executePlan} from '../../src/executor/execute.js'
 import {EventCollector} from '../../src/log/events.js'
 import {buildPlan} from '../../src/planner/plan.js'
-import {FakeHost} from './fixtures/fake-drivers.js'
-import {compileFixture, fixture, realRegistry} from './fixtures/services.js'
+import type {Plan, PlanTask} from '../../src/planner/types.js'
+import {FakeHost, fakeRegistration} from './fixtures/fake-drivers.js'
+import {compileFixture, fakeRegistry, fixture, realRegistry} from './fixtures/services.js'
 
 function setup() {
   const host = new FakeHost()
@@ -12,7 +15,7 @@ function setup() {
   const svc2 = compileFixture(fixture('svc2.json'), 'svc2', registry)
   const run = (svc: typeof svc2, action: Parameters<typeof buildPlan>[1], opts: Parameters<typeof buildPlan>[3] = {}, rids?: string[], signals: {signal?: AbortSignal; rollbackCut?: AbortSignal} = {}) => {
     const sink = new EventCollector()
-    return executePlan(buildPlan(svc, action, rids ? {rids} : {}, opts), {service: svc, settings: {root: '/x', nodename: 'deb1'}, sink, renderer: 'silent', ...signals}).then(r => ({...r, events: sink.events}))
+    return executePlan(buildPlan(svc, action, rids ? {rids} : {}, opts), {service: svc, settings: {root: '/x', nodename: 'deb1'}, sink, ...signals}).then(r => ({...r, events: sink.events}))
   }
   return {host, busybox, svc2, run}
 }
@@ -91,6 +94,86 @@ describe('executor (fake drivers)', () => {
     const r = await run(svc, 'start')
     expect(r.ok).to.equal(true)
     expect(host.up.has('container#2')).to.equal(true)
+  })
+
+  describe('follows the plan\'s decisions, not the resources\' keywords', () => {
+    const withTask = (plan: Plan, rid: string, change: Partial<PlanTask>): Plan => ({...plan, tasks: plan.tasks.map(t => (t.rid === rid ? {...t, ...change} : t))})
+    const exec = (svc: ReturnType<typeof compileFixture>, plan: Plan) => {
+      const sink = new EventCollector()
+      return executePlan(plan, {service: svc, settings: {root: '/x', nodename: 'deb1'}, sink}).then(r => ({...r, events: sink.events}))
+    }
+
+    it('an optional resource\'s task says so in the plan, and its failure is logged as a warning and counted apart', async () => {
+      const {host, run} = setup()
+      const svc = compileFixture(JSON.stringify({'container#1': {type: 'docker', image: 'x', optional: 'true'}, 'container#2': {type: 'docker', image: 'x'}}), 's', fakeRegistry(host))
+      expect(buildPlan(svc, 'start').tasks.map(t => [t.rid, t.onFailure])).to.deep.equal([['container#1', 'continue'], ['container#2', 'fail']])
+      host.failOn.add('start container#1')
+      const r = await run(svc, 'start')
+      expect(r.ok).to.equal(true)
+      expect(r.notDone).to.deep.equal([])
+      expect(r.optionalFailed).to.deep.equal([{id: 1, rid: 'container#1', op: 'start', state: 'done', message: 'optional resource failed: fake start failure'}])
+      expect(r.events.find(e => e.rid === 'container#1' && e.state === 'done')).to.include({level: 'warn', message: 'optional resource failed: fake start failure'})
+      // a tolerated failure is no change to undo and blocks nothing
+      expect(r.rollback).to.deep.equal([])
+      expect(host.calls).to.deep.equal(['start container#1', 'start container#2'])
+    })
+
+    it('the failure policy is the plan\'s: "continue" on a required resource goes on, "fail" on an optional one fails and rolls back', async () => {
+      const {host, svc2} = setup()
+      host.failOn.add('start container#2')
+      const tolerated = await exec(svc2, withTask(buildPlan(svc2, 'start'), 'container#2', {onFailure: 'continue'}))
+      expect(tolerated.ok).to.equal(true)
+      expect(tolerated.optionalFailed.map(t => t.rid)).to.deep.equal(['container#2'])
+      expect([...host.up].sort()).to.deep.equal(['container#1', 'container#3', 'ip#1'])
+
+      const {host: host2} = setup()
+      const svc = compileFixture(JSON.stringify({'container#1': {type: 'docker', image: 'x'}, 'container#2': {type: 'docker', image: 'x', optional: 'true'}}), 's', fakeRegistry(host2))
+      host2.failOn.add('start container#2')
+      const strict = await exec(svc, withTask(buildPlan(svc, 'start'), 'container#2', {onFailure: 'fail'}))
+      expect(strict.ok).to.equal(false)
+      expect(strict.error).to.equal('container#2: fake start failure')
+      expect(strict.rollback.map(u => u.rid)).to.deep.equal(['container#1'])
+      expect(host2.up.size).to.equal(0)
+    })
+
+    it('runs a task\'s calls as the plan lists them: provision is provision then start, unprovision stop then unprovision', async () => {
+      const host = new FakeHost()
+      const base = fakeRegistration(host).registration.drivers.find(d => d.group === 'container')!
+      const step = (call: string, change: 'changed' | 'unchanged' = 'changed') => async (ctx: ActionContext) => {
+        host.calls.push(`${call} ${ctx.resource.rid}`)
+        return change
+      }
+      const volume: Driver = {...base, group: 'share', type: 'volume', description: 'fake share.volume', keywords: [], describe: (action, r) => [`${action} ${r.rid}`], provision: step('provision'), unprovision: step('unprovision', 'unchanged'), start: step('start', 'unchanged'), stop: step('stop')}
+      const registry = new DriverRegistry()
+      registry.add('fake', {drivers: [volume, base]})
+      const svc = compileFixture(JSON.stringify({'share#1': {type: 'volume'}, 'container#1': {type: 'docker', image: 'x'}}), 's', registry)
+      const provision = buildPlan(svc, 'provision')
+      // a driver without provision (the container here) has only the start call
+      expect(provision.tasks.map(t => [t.rid, t.calls, t.steps])).to.deep.equal([['share#1', ['provision', 'start'], ['provision share#1', 'start share#1']], ['container#1', ['start'], ['start container#1']]])
+      const p = await exec(svc, provision)
+      expect(host.calls).to.deep.equal(['provision share#1', 'start share#1', 'start container#1'])
+      // changed by one of its calls is changed
+      expect(p.tasks.map(t => t.state)).to.deep.equal(['done', 'done'])
+      host.calls.length = 0
+      host.up.add('container#1')
+      const unprovision = buildPlan(svc, 'unprovision')
+      expect(unprovision.tasks.map(t => [t.rid, t.calls])).to.deep.equal([['container#1', ['stop']], ['share#1', ['stop', 'unprovision']]])
+      expect((await exec(svc, unprovision)).ok).to.equal(true)
+      expect(host.calls).to.deep.equal(['stop container#1', 'stop share#1', 'unprovision share#1'])
+      // and nothing but them: a plan that lists other calls gets those
+      host.calls.length = 0
+      await exec(svc, withTask(buildPlan(svc, 'start', {rids: ['share#1']}), 'share#1', {calls: ['stop', 'start']}))
+      expect(host.calls).to.deep.equal(['stop share#1', 'start share#1'])
+    })
+
+    it('a call that fails ends its task there: the later calls are not made', async () => {
+      const {host, svc2} = setup()
+      host.up.add('container#1')
+      host.failOn.add('stop container#1')
+      const r = await exec(svc2, withTask(buildPlan(svc2, 'start', {rids: ['container#1']}), 'container#1', {calls: ['stop', 'start']}))
+      expect(r.ok).to.equal(false)
+      expect(host.calls).to.deep.equal(['stop container#1'])
+    })
   })
 
   describe('interrupted', () => {

@@ -59,9 +59,9 @@ describe('secret keyword masking', () => {
   it('masks what a resource logs, the command lines ctx.run logs, and task failures', async () => {
     const service = setup()
     const sink = new EventCollector()
-    const start = await executePlan(buildPlan(service, 'start'), {service, settings: {root: '/x', nodename: 'n'}, sink, renderer: 'silent'})
+    const start = await executePlan(buildPlan(service, 'start'), {service, settings: {root: '/x', nodename: 'n'}, sink})
     expect(start.ok).to.equal(true)
-    const stop = await executePlan(buildPlan(service, 'stop'), {service, settings: {root: '/x', nodename: 'n'}, sink, renderer: 'silent'})
+    const stop = await executePlan(buildPlan(service, 'stop'), {service, settings: {root: '/x', nodename: 'n'}, sink})
     expect(stop.ok).to.equal(false)
     const text = JSON.stringify({events: sink.events, start, stop})
     for (const s of SECRETS) expect(text, s).to.not.include(s)

@@ -45,7 +45,7 @@ describe('fs on logical volumes of the service\'s volume group', function () {
     })
     const svc = compileService(parseDocument(text, 'lv', 'test'), registry, {name: 'lv', nodename: NODE, varDir: path.join(scratch.dir, 'var')})
     const run = async (action: 'start' | 'stop') => {
-      const r = await executePlan(buildPlan(svc, action), {service: svc, settings: {root: scratch!.dir, nodename: NODE}, sink: new EventCollector(), renderer: 'silent'})
+      const r = await executePlan(buildPlan(svc, action), {service: svc, settings: {root: scratch!.dir, nodename: NODE}, sink: new EventCollector()})
       expect(r.ok, r.error).to.equal(true)
       return r.tasks.map(t => t.rid)
     }

@@ -214,7 +214,7 @@ describe('fs on loop devices', function () {
 
     async function run(svc: ReturnType<typeof service>, action: 'start' | 'stop') {
       const sink = new EventCollector()
-      const result = await executePlan(buildPlan(svc, action), {service: svc, settings: {root: scratch.dir, nodename: NODE}, sink, renderer: 'silent'})
+      const result = await executePlan(buildPlan(svc, action), {service: svc, settings: {root: scratch.dir, nodename: NODE}, sink})
       return {result, events: sink.events}
     }
 
