@@ -138,7 +138,11 @@ export default defineConfig(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        {patterns: [{regex: '^\\.\\./services/', allowTypeImports: true, message: 'render takes only types from src/services'}]},
+        {
+          patterns: [
+            {regex: '^\\.\\./services/', allowTypeImports: true, message: 'render takes only types from src/services'},
+          ],
+        },
       ],
     },
   },
@@ -165,10 +169,7 @@ export default defineConfig(
     rules: {
       // the core only through svcmgr/testing; another plugin's registration (an ip.netns test needs a container
       // driver, an LV test the fs scratch devices) stays a warning until plugins are found through the core
-      'import-x/no-restricted-paths': [
-        'error',
-        {zones: pluginZones('test', {others: false})},
-      ],
+      'import-x/no-restricted-paths': ['error', {zones: pluginZones('test', {others: false})}],
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {

@@ -6,5 +6,8 @@ import {dockerOptions} from './docker-address.mjs'
 
 const docker = new Docker(dockerOptions())
 const service = process.argv[2]
-const list = await docker.listContainers({all: true, ...(service ? {filters: {label: [`com.svcmgr.service=${service}`]}} : {})})
+const list = await docker.listContainers({
+  all: true,
+  ...(service ? {filters: {label: [`com.svcmgr.service=${service}`]}} : {}),
+})
 for (const c of list) console.log(`${c.Names[0]?.replace(/^\//, '')}\t${c.State}\t${c.Image}`)

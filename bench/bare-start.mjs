@@ -32,13 +32,15 @@ async function waitOperational(c) {
   }
 }
 
-await Promise.all(names.map(async name => {
-  const c = docker.getContainer(name)
-  try {
-    if (verb === 'start') await c.start()
-    else await c.stop({t: 10})
-  } catch (e) {
-    if (!notModified(e)) throw e
-  }
-  if (operational) await waitOperational(c)
-}))
+await Promise.all(
+  names.map(async name => {
+    const c = docker.getContainer(name)
+    try {
+      if (verb === 'start') await c.start()
+      else await c.stop({t: 10})
+    } catch (e) {
+      if (!notModified(e)) throw e
+    }
+    if (operational) await waitOperational(c)
+  }),
+)

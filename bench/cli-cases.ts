@@ -37,12 +37,17 @@ class Svcmgr {
 
   /** Runs svcmgr, fails with its output unless it exits 0; returns the wall time. */
   ok(service: string, words: string[], input?: string): number {
-    return timeOk(`svcmgr -s ${service} ${words.join(' ')}`, NODE, this.args(service, words), {env: this.env, input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']})
+    return timeOk(`svcmgr -s ${service} ${words.join(' ')}`, NODE, this.args(service, words), {
+      env: this.env,
+      input,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    })
   }
 
   out(service: string, words: string[]): string {
     const r = timeProcess(NODE, this.args(service, words), {env: this.env, stdio: ['ignore', 'pipe', 'pipe']})
-    if (r.status !== 0) throw new Error(`svcmgr -s ${service} ${words.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`)
+    if (r.status !== 0)
+      throw new Error(`svcmgr -s ${service} ${words.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`)
     return r.stdout
   }
 }
@@ -61,7 +66,9 @@ function interleaved(ctx: Ctx, label: string, fns: Record<string, () => number>)
         round.push(`${n}=${fmtMs(ms)}`)
       }
     }
-    ctx.log(`${label}: ${i < ctx.warmup ? `warm-up ${i + 1}/${ctx.warmup}` : `run ${i + 1 - ctx.warmup}/${ctx.runs}: ${round.join(' ')}`}`)
+    ctx.log(
+      `${label}: ${i < ctx.warmup ? `warm-up ${i + 1}/${ctx.warmup}` : `run ${i + 1 - ctx.warmup}/${ctx.runs}: ${round.join(' ')}`}`,
+    )
   }
   return samples
 }
@@ -71,7 +78,10 @@ function interleaved(ctx: Ctx, label: string, fns: Record<string, () => number>)
 
 /** The seed's svc2 (test/fixtures/svc2.json) without ip#1, as the integration tests run it. */
 function svc2Config(): string {
-  const seed = JSON.parse(fs.readFileSync(path.join(REPO, 'test/fixtures/svc2.json'), 'utf8')) as Record<string, unknown>
+  const seed = JSON.parse(fs.readFileSync(path.join(REPO, 'test/fixtures/svc2.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >
   for (const k of Object.keys(seed)) if (k.startsWith('ip#')) delete seed[k]
   return JSON.stringify(seed)
 }
@@ -82,23 +92,46 @@ function svc2Config(): string {
  */
 function dataDirWithThreePlugins(ctx: Ctx, cli: Svcmgr): NodeJS.ProcessEnv {
   const base = ctx.left.tempDir('plugins')
-  const env = {...cli.env, SVCMGR_DATA_DIR: path.join(base, 'data'), SVCMGR_CACHE_DIR: path.join(base, 'cache'), SVCMGR_CONFIG_DIR: path.join(base, 'config')}
+  const env = {
+    ...cli.env,
+    SVCMGR_DATA_DIR: path.join(base, 'data'),
+    SVCMGR_CACHE_DIR: path.join(base, 'cache'),
+    SVCMGR_CONFIG_DIR: path.join(base, 'config'),
+  }
   const folders = [path.join(REPO, 'plugins/app')]
   for (const n of [1, 2]) {
     const dir = path.join(base, `null${n}`)
     fs.mkdirSync(dir)
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({name: `svcmgr-bench-null${n}`, version: '0.0.1', type: 'module', oclif: {hooks: {'svcmgr:drivers': './hook.js'}}}))
-    fs.writeFileSync(path.join(dir, 'hook.js'), `export default async function () {
+    fs.writeFileSync(
+      path.join(dir, 'package.json'),
+      JSON.stringify({
+        name: `svcmgr-bench-null${n}`,
+        version: '0.0.1',
+        type: 'module',
+        oclif: {hooks: {'svcmgr:drivers': './hook.js'}},
+      }),
+    )
+    fs.writeFileSync(
+      path.join(dir, 'hook.js'),
+      `export default async function () {
   return {drivers: [{group: 'benchnull${n}', type: 'null', description: 'does nothing', keywords: [], label: () => 'null', describe: () => [],
     status: async () => ({status: 'n/a'}), start: async () => 'unchanged', stop: async () => 'unchanged'}]}
 }
-`)
+`,
+    )
     folders.push(dir)
   }
-  for (const dir of folders) timeOk(`svcmgr plugins install ${dir}`, NODE, [BIN, 'plugins', 'install', dir], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  for (const dir of folders)
+    timeOk(`svcmgr plugins install ${dir}`, NODE, [BIN, 'plugins', 'install', dir], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
   const listed = timeProcess(NODE, [BIN, 'drivers'], {env, stdio: ['ignore', 'pipe', 'pipe']})
   for (const type of ['app.forking', 'benchnull1.null', 'benchnull2.null'])
-    if (!listed.stdout.includes(type)) throw new Error(`three plugins: ${type} is not among the drivers after install:\n${listed.stdout}${listed.stderr}`)
+    if (!listed.stdout.includes(type))
+      throw new Error(
+        `three plugins: ${type} is not among the drivers after install:\n${listed.stdout}${listed.stderr}`,
+      )
   return env
 }
 
@@ -108,11 +141,16 @@ export async function printStatusSection(ctx: Ctx): Promise<Section> {
   const cli = new Svcmgr(ctx.left, 'status')
   ctx.log(`print status: creating ${name} (svc2's 3 containers) and starting it`)
   cli.ok(name, ['create', '--config=-', '--provision', '--local'], svc2Config())
-  const status = JSON.parse(cli.out(name, ['print', 'status', '--format', 'json'])) as {avail?: string; resources?: Record<string, {status: string}>}
+  const status = JSON.parse(cli.out(name, ['print', 'status', '--format', 'json'])) as {
+    avail?: string
+    resources?: Record<string, {status: string}>
+  }
   const res = Object.entries(status.resources ?? {})
-  if (res.length !== 3 || res.some(([, r]) => r.status !== 'up')) throw new Error(`print status: expected 3 resources up, got ${JSON.stringify(status)}`)
+  if (res.length !== 3 || res.some(([, r]) => r.status !== 'up'))
+    throw new Error(`print status: expected 3 resources up, got ${JSON.stringify(status)}`)
   const listed = timeProcess(NODE, [BARE_LIST, name], {env: cli.env})
-  if (listed.status !== 0 || listed.stdout.trim().split('\n').length !== 3) throw new Error(`bare-list.mjs: expected 3 containers, got exit ${listed.status}: ${listed.stdout}${listed.stderr}`)
+  if (listed.status !== 0 || listed.stdout.trim().split('\n').length !== 3)
+    throw new Error(`bare-list.mjs: expected 3 containers, got exit ${listed.status}: ${listed.stdout}${listed.stderr}`)
 
   const opts: SpawnSyncOptions = {env: cli.env, stdio: ['ignore', 'pipe', 'pipe']}
   const withPlugins = {...opts, env: dataDirWithThreePlugins(ctx, cli)}
@@ -121,18 +159,53 @@ export async function printStatusSection(ctx: Ctx): Promise<Section> {
     'bare list': () => timeOk('bare-list.mjs', NODE, [BARE_LIST], opts),
     'print config': () => timeOk('print config', NODE, cli.args(name, ['print', 'config']), opts),
     'print status': () => timeOk('print status', NODE, cli.args(name, ['print', 'status']), opts),
-    'print status +3 plugins': () => timeOk('print status (3 extra plugins)', NODE, cli.args(name, ['print', 'status']), withPlugins),
+    'print status +3 plugins': () =>
+      timeOk('print status (3 extra plugins)', NODE, cli.args(name, ['print', 'status']), withPlugins),
   })
   const m = (k: string) => median(s[k])
   const runs = ctx.runs
   return {
     title: 'print status',
     rows: [
-      {case: 'print status cold (svc2)', median: m('print status'), baseline: 'bare dockerode list script', baselineMedian: m('bare list'), maxRatio: 1.5, runs},
-      {case: 'print status cold (svc2)', median: m('print status'), baseline: 'node -e 0', baselineMedian: m('node -e 0'), maxRatio: 2, targetText: '<= 2x (goal, info)', runs},
-      {case: 'print status, 3 extra plugins', median: m('print status +3 plugins'), baseline: 'print status, none', baselineMedian: m('print status'), maxRatio: 1.1, runs},
-      {case: '  bare dockerode list script', median: m('bare list'), baseline: 'node -e 0', baselineMedian: m('node -e 0'), runs},
-      {case: '  print config cold (no engine)', median: m('print config'), baseline: 'node -e 0', baselineMedian: m('node -e 0'), runs},
+      {
+        case: 'print status cold (svc2)',
+        median: m('print status'),
+        baseline: 'bare dockerode list script',
+        baselineMedian: m('bare list'),
+        maxRatio: 1.5,
+        runs,
+      },
+      {
+        case: 'print status cold (svc2)',
+        median: m('print status'),
+        baseline: 'node -e 0',
+        baselineMedian: m('node -e 0'),
+        maxRatio: 2,
+        targetText: '<= 2x (goal, info)',
+        runs,
+      },
+      {
+        case: 'print status, 3 extra plugins',
+        median: m('print status +3 plugins'),
+        baseline: 'print status, none',
+        baselineMedian: m('print status'),
+        maxRatio: 1.1,
+        runs,
+      },
+      {
+        case: '  bare dockerode list script',
+        median: m('bare list'),
+        baseline: 'node -e 0',
+        baselineMedian: m('node -e 0'),
+        runs,
+      },
+      {
+        case: '  print config cold (no engine)',
+        median: m('print config'),
+        baseline: 'node -e 0',
+        baselineMedian: m('node -e 0'),
+        runs,
+      },
     ],
     notes: [
       `wall time of a fresh process, spawn to exit (spawnSync), medians of ${runs} runs after ${ctx.warmup} warm-up(s), the five commands interleaved in rotating order. \`svcmgr -s ${name} print status\` is svc2's config (3 containers up) under a unique name, so other sessions' svc2 on the same engine are not touched; SVCMGR_ROOT is a temp dir.`,
@@ -154,7 +227,16 @@ function parallelConfig(): string {
   return JSON.stringify(sections)
 }
 
-const BARE_KW: DockerKeywords = {image: IMAGE, rm: false, privileged: false, interactive: false, tty: false, start_timeout: 60_000, stop_timeout: 10_000, image_pull_policy: 'once'}
+const BARE_KW: DockerKeywords = {
+  image: IMAGE,
+  rm: false,
+  privileged: false,
+  interactive: false,
+  tty: false,
+  start_timeout: 60_000,
+  stop_timeout: 10_000,
+  image_pull_policy: 'once',
+}
 
 export async function startStopSection(ctx: Ctx, withOpWait: boolean): Promise<Section> {
   const pid = process.pid
@@ -172,26 +254,42 @@ export async function startStopSection(ctx: Ctx, withOpWait: boolean): Promise<S
   const cgroupDriver = ((await docker.info()) as {CgroupDriver?: string}).CgroupDriver
   const bareNames: string[] = []
   for (let i = 1; i <= COUNT; i++) {
-    const spec = containerSpec({rid: `container#${i}`, index: String(i), kw: BARE_KW}, {name: bare, id: '00000000-0000-4000-8000-000000000020'}, cgroupDriver)
+    const spec = containerSpec(
+      {rid: `container#${i}`, index: String(i), kw: BARE_KW},
+      {name: bare, id: '00000000-0000-4000-8000-000000000020'},
+      cgroupDriver,
+    )
     await docker.createContainer(createOptions(spec))
     bareNames.push(spec.name)
   }
 
-  const running = async (service: string) => (await ctx.left.containers(service)).filter(c => c.State === 'running').length
+  const running = async (service: string) =>
+    (await ctx.left.containers(service)).filter(c => c.State === 'running').length
   const expect = async (service: string, n: number, after: string) => {
     const r = await running(service)
-    if (r !== n) throw new Error(`start/stop: after ${after}, ${r} of ${COUNT} containers of ${service} run (expected ${n})`)
+    if (r !== n)
+      throw new Error(`start/stop: after ${after}, ${r} of ${COUNT} containers of ${service} run (expected ${n})`)
   }
-  if ((await ctx.left.containers(name)).length !== COUNT) throw new Error(`start/stop: provision made ${(await ctx.left.containers(name)).length} containers, expected ${COUNT}`)
+  if ((await ctx.left.containers(name)).length !== COUNT)
+    throw new Error(
+      `start/stop: provision made ${(await ctx.left.containers(name)).length} containers, expected ${COUNT}`,
+    )
   await expect(name, 0, 'provision + stop')
 
   const opts: SpawnSyncOptions = {env: cli.env, stdio: ['ignore', 'pipe', 'pipe']}
   const svcStart = () => timeOk('svcmgr start', NODE, cli.args(name, ['start']), opts)
   const svcStop = () => timeOk('svcmgr stop', NODE, cli.args(name, ['stop']), opts)
-  const bareStart = (op: boolean) => timeOk('bare-start.mjs start', NODE, [BARE_START, 'start', ...(op ? ['--operational'] : []), ...bareNames], opts)
+  const bareStart = (op: boolean) =>
+    timeOk('bare-start.mjs start', NODE, [BARE_START, 'start', ...(op ? ['--operational'] : []), ...bareNames], opts)
   const bareStop = () => timeOk('bare-start.mjs stop', NODE, [BARE_START, 'stop', ...bareNames], opts)
 
-  const samples: Record<string, number[]> = {svcStart: [], svcStop: [], bareStart: [], bareStop: [], ...(withOpWait ? {bareOpStart: []} : {})}
+  const samples: Record<string, number[]> = {
+    svcStart: [],
+    svcStop: [],
+    bareStart: [],
+    bareStop: [],
+    ...(withOpWait ? {bareOpStart: []} : {}),
+  }
   // spawnSync blocks the event loop: the state checks run between the timed processes
   for (let i = 0; i < ctx.warmup + ctx.runs; i++) {
     const warm = i < ctx.warmup
@@ -219,18 +317,52 @@ export async function startStopSection(ctx: Ctx, withOpWait: boolean): Promise<S
     }
     const pairs = withOpWait ? [svcPair, barePair, opPair] : [svcPair, barePair]
     for (let k = 0; k < pairs.length; k++) await pairs[(k + i) % pairs.length]()
-    ctx.log(`start/stop: ${warm ? `warm-up ${i + 1}/${ctx.warmup}` : `run ${i + 1 - ctx.warmup}/${ctx.runs}: ${Object.entries(samples).map(([k, v]) => `${k}=${fmtMs(v.at(-1)!)}`).join(' ')}`}`)
+    ctx.log(
+      `start/stop: ${
+        warm
+          ? `warm-up ${i + 1}/${ctx.warmup}`
+          : `run ${i + 1 - ctx.warmup}/${ctx.runs}: ${Object.entries(samples)
+              .map(([k, v]) => `${k}=${fmtMs(v.at(-1)!)}`)
+              .join(' ')}`
+      }`,
+    )
   }
   const m = (k: string) => median(samples[k])
   const runs = ctx.runs
   const rows: Section['rows'] = [
-    {case: `start ${COUNT} parallel (svcmgr start)`, median: m('svcStart'), baseline: `${COUNT} parallel bare start()`, baselineMedian: m('bareStart'), maxRatio: 1.1, runs},
-    {case: `stop ${COUNT} parallel (svcmgr stop)`, median: m('svcStop'), baseline: `${COUNT} parallel bare stop()`, baselineMedian: m('bareStop'), maxRatio: 1.1, runs},
+    {
+      case: `start ${COUNT} parallel (svcmgr start)`,
+      median: m('svcStart'),
+      baseline: `${COUNT} parallel bare start()`,
+      baselineMedian: m('bareStart'),
+      maxRatio: 1.1,
+      runs,
+    },
+    {
+      case: `stop ${COUNT} parallel (svcmgr stop)`,
+      median: m('svcStop'),
+      baseline: `${COUNT} parallel bare stop()`,
+      baselineMedian: m('bareStop'),
+      maxRatio: 1.1,
+      runs,
+    },
   ]
   if (withOpWait) {
     rows.push(
-      {case: `  start ${COUNT} parallel (svcmgr start)`, median: m('svcStart'), baseline: 'bare start() + 300 ms op. wait', baselineMedian: m('bareOpStart'), runs},
-      {case: '  bare start() + 300 ms op. wait', median: m('bareOpStart'), baseline: `${COUNT} parallel bare start()`, baselineMedian: m('bareStart'), runs},
+      {
+        case: `  start ${COUNT} parallel (svcmgr start)`,
+        median: m('svcStart'),
+        baseline: 'bare start() + 300 ms op. wait',
+        baselineMedian: m('bareOpStart'),
+        runs,
+      },
+      {
+        case: '  bare start() + 300 ms op. wait',
+        median: m('bareOpStart'),
+        baseline: `${COUNT} parallel bare start()`,
+        baselineMedian: m('bareStart'),
+        runs,
+      },
     )
   }
   return {

@@ -17,10 +17,18 @@ const prof = JSON.parse(fs.readFileSync(file, 'utf8'))
 const byId = new Map(prof.nodes.map(n => [n.id, n]))
 const selfUs = new Map()
 const deltas = prof.timeDeltas
-for (let i = 0; i < prof.samples.length; i++) selfUs.set(prof.samples[i], (selfUs.get(prof.samples[i]) ?? 0) + (deltas[i] ?? 0))
+for (let i = 0; i < prof.samples.length; i++)
+  selfUs.set(prof.samples[i], (selfUs.get(prof.samples[i]) ?? 0) + (deltas[i] ?? 0))
 
 function packageOf(url, fn) {
-  if (!url) return fn === '(garbage collector)' ? '(gc)' : fn === '(idle)' ? '(idle: waiting for I/O)' : fn === '(program)' ? '(program: V8/native, module loading)' : `(${fn || 'native'})`
+  if (!url)
+    return fn === '(garbage collector)'
+      ? '(gc)'
+      : fn === '(idle)'
+        ? '(idle: waiting for I/O)'
+        : fn === '(program)'
+          ? '(program: V8/native, module loading)'
+          : `(${fn || 'native'})`
   if (url.startsWith('node:')) return 'node: internals'
   const p = url.replace(/^file:\/\//, '')
   const nm = p.lastIndexOf('/node_modules/')
@@ -73,7 +81,8 @@ const ms = us => (us / 1000).toFixed(1).padStart(7)
 const pct = us => `${((100 * us) / total).toFixed(1).padStart(5)}%`
 const top = Number(topArg ?? 15)
 const list = (m, n = top) => {
-  for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) console.log(`${ms(us)} ms ${pct(us)}  ${k.replace(/^file:\/\/\/work\/main\//, '')}`)
+  for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n))
+    console.log(`${ms(us)} ms ${pct(us)}  ${k.replace(/^file:\/\/\/work\/main\//, '')}`)
 }
 console.log(`total sampled ${ms(total)} ms (profile wall ${((prof.endTime - prof.startTime) / 1000).toFixed(1)} ms)`)
 console.log('\n1. charged to the dependency svcmgr called into (incl. what it loads):')

@@ -22,7 +22,10 @@ async function answers(address: string | undefined): Promise<boolean> {
   if (!address) return false
   try {
     const docker = await client(address)
-    await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000))])
+    await Promise.race([
+      docker.ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000)),
+    ])
     return true
   } catch {
     return false
@@ -49,13 +52,17 @@ export async function ensureEngine(log: (s: string) => void): Promise<{address: 
   if (await answers(applyTestenvEnv())) return {address: process.env.DOCKER_HOST!}
   if (process.getuid?.() !== 0) {
     process.env.DOCKER_HOST = saved
-    return {skip: 'engine cases: no engine answers (DOCKER_HOST unset or dead) and `bash scripts/testenv.sh up` needs root'}
+    return {
+      skip: 'engine cases: no engine answers (DOCKER_HOST unset or dead) and `bash scripts/testenv.sh up` needs root',
+    }
   }
   log('engine: starting the test engine: bash scripts/testenv.sh up')
   const up = spawnSync('bash', [path.join(REPO, 'scripts/testenv.sh'), 'up'], {stdio: ['ignore', 'inherit', 'inherit']})
   if (up.status !== 0) return {skip: `engine cases: \`bash scripts/testenv.sh up\` exited ${up.status}`}
   if (await answers(applyTestenvEnv())) return {address: process.env.DOCKER_HOST!}
-  return {skip: `engine cases: the test engine does not answer at ${process.env.DOCKER_HOST} after \`bash scripts/testenv.sh up\``}
+  return {
+    skip: `engine cases: the test engine does not answer at ${process.env.DOCKER_HOST} after \`bash scripts/testenv.sh up\``,
+  }
 }
 
 /** What the bench made: removed by cleanup(), whatever happened. */
@@ -100,7 +107,10 @@ export class Leftovers {
           const docker = await this.docker()
           for (const s of this.services) {
             for (const c of await this.containers(s)) {
-              await docker.getContainer(c.Id).remove({force: true}).catch((e: Error) => problems.push(`rm -f ${c.Names[0]}: ${e.message}`))
+              await docker
+                .getContainer(c.Id)
+                .remove({force: true})
+                .catch((e: Error) => problems.push(`rm -f ${c.Names[0]}: ${e.message}`))
             }
           }
         } catch (e) {

@@ -66,21 +66,37 @@ export function timeProcess(cmd: string, args: readonly string[], options: Spawn
 /** Same, and fails with the process's output when it does not exit 0. */
 export function timeOk(label: string, cmd: string, args: readonly string[], options: SpawnSyncOptions = {}): number {
   const r = timeProcess(cmd, args, options)
-  if (r.status !== 0) throw new Error(`${label}: \`${[cmd, ...args].join(' ')}\` exited ${r.status}\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`)
+  if (r.status !== 0)
+    throw new Error(
+      `${label}: \`${[cmd, ...args].join(' ')}\` exited ${r.status}\nstdout:\n${r.stdout.slice(-3000)}\nstderr:\n${r.stderr.slice(-3000)}`,
+    )
   return r.ms
 }
 
-export const fmtMs = (ms: number) => (Number.isNaN(ms) ? '-' : ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`)
+export const fmtMs = (ms: number) =>
+  Number.isNaN(ms) ? '-' : ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`
 
 function cells(r: Row): string[] {
   const ratio = r.median / r.baselineMedian
   const target = r.targetText ?? (r.maxRatio === undefined ? '(info)' : `<= ${r.maxRatio}x`)
   const verdict = r.maxRatio === undefined ? '(info)' : ratio <= r.maxRatio ? 'met' : 'NOT met'
-  return [r.case, fmtMs(r.median), r.baseline, fmtMs(r.baselineMedian), Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-', target, verdict]
+  return [
+    r.case,
+    fmtMs(r.median),
+    r.baseline,
+    fmtMs(r.baselineMedian),
+    Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-',
+    target,
+    verdict,
+  ]
 }
 
 /** One markdown table of every section's rows, then the numbered footnotes. */
-export function renderTable(sections: readonly Section[], skipped: readonly string[], context: readonly string[] = []): string {
+export function renderTable(
+  sections: readonly Section[],
+  skipped: readonly string[],
+  context: readonly string[] = [],
+): string {
   const head = ['case', 'median', 'baseline', 'baseline median', 'ratio', 'target', 'verdict']
   const body: string[][] = []
   for (const s of sections) for (const r of s.rows) body.push(cells(r))

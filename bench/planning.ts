@@ -21,10 +21,15 @@ export function bigServiceDocument(n: number): ServiceDocument {
   const doc: ServiceDocument = [{name: 'DEFAULT', entries: [['id', '00000000-0000-4000-8000-000000000000']]}]
   const subsets = Math.ceil(n / SUBSET_SIZE)
   const subsetName = (s: number) => `s${String(s).padStart(4, '0')}`
-  for (let s = 0; s < subsets; s++) doc.push({name: `subset#container:${subsetName(s)}`, entries: [['parallel', s % 2 === 0 ? 'true' : 'false']]})
+  for (let s = 0; s < subsets; s++)
+    doc.push({name: `subset#container:${subsetName(s)}`, entries: [['parallel', s % 2 === 0 ? 'true' : 'false']]})
   for (let i = 1; i <= n; i++) {
     const pos = (i - 1) % SUBSET_SIZE
-    const entries: Array<[string, string]> = [['type', 'docker'], ['image', 'google/pause'], ['subset', subsetName(Math.floor((i - 1) / SUBSET_SIZE))]]
+    const entries: Array<[string, string]> = [
+      ['type', 'docker'],
+      ['image', 'google/pause'],
+      ['subset', subsetName(Math.floor((i - 1) / SUBSET_SIZE))],
+    ]
     if (pos % NETNS_GROUP !== 0) entries.push(['netns', `container#${i - (pos % NETNS_GROUP)}`])
     doc.push({name: `container#${i}`, entries})
   }
@@ -75,15 +80,48 @@ export function planningSection(log: (s: string) => void): Section {
   const base = SIZES[0]
   const fmtN = (n: number) => n.toLocaleString('en-US')
   const rows: Section['rows'] = []
-  rows.push({case: `plan ${fmtN(base)} res. (compile+plan)`, median: med(base, 'total'), baseline: 'itself (reference)', baselineMedian: med(base, 'total'), runs})
+  rows.push({
+    case: `plan ${fmtN(base)} res. (compile+plan)`,
+    median: med(base, 'total'),
+    baseline: 'itself (reference)',
+    baselineMedian: med(base, 'total'),
+    runs,
+  })
   for (const n of SIZES.slice(1)) {
     const scale = n / base
-    rows.push({case: `plan ${fmtN(n)} res. (compile+plan)`, median: med(n, 'total'), baseline: `${fmtN(base)}-res. x ${scale}`, baselineMedian: med(base, 'total') * scale, maxRatio: 2, runs})
-    rows.push({case: `  compile only, ${fmtN(n)} res.`, median: med(n, 'compile'), baseline: `${fmtN(base)}-res. compile x ${scale}`, baselineMedian: med(base, 'compile') * scale, runs})
-    rows.push({case: `  buildPlan only, ${fmtN(n)} res.`, median: med(n, 'plan'), baseline: `${fmtN(base)}-res. plan x ${scale}`, baselineMedian: med(base, 'plan') * scale, runs})
+    rows.push({
+      case: `plan ${fmtN(n)} res. (compile+plan)`,
+      median: med(n, 'total'),
+      baseline: `${fmtN(base)}-res. x ${scale}`,
+      baselineMedian: med(base, 'total') * scale,
+      maxRatio: 2,
+      runs,
+    })
+    rows.push({
+      case: `  compile only, ${fmtN(n)} res.`,
+      median: med(n, 'compile'),
+      baseline: `${fmtN(base)}-res. compile x ${scale}`,
+      baselineMedian: med(base, 'compile') * scale,
+      runs,
+    })
+    rows.push({
+      case: `  buildPlan only, ${fmtN(n)} res.`,
+      median: med(n, 'plan'),
+      baseline: `${fmtN(base)}-res. plan x ${scale}`,
+      baselineMedian: med(base, 'plan') * scale,
+      runs,
+    })
   }
   const last = SIZES[SIZES.length - 1]
-  rows.push({case: `plan ${fmtN(last)} res., absolute`, median: med(last, 'total'), baseline: 'budget 1 s', baselineMedian: 1000, maxRatio: 1, targetText: '< 1 s', runs})
+  rows.push({
+    case: `plan ${fmtN(last)} res., absolute`,
+    median: med(last, 'total'),
+    baseline: 'budget 1 s',
+    baselineMedian: 1000,
+    maxRatio: 1,
+    targetText: '< 1 s',
+    runs,
+  })
   return {
     title: 'plan',
     rows,

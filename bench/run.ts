@@ -22,7 +22,12 @@ import {envInt, renderTable, type Section} from './lib.js'
 import {planningSection} from './planning.js'
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`)
-const wanted = new Set((process.env.BENCH_CASES ?? 'plan,status,startstop').split(',').map(s => s.trim()).filter(Boolean))
+const wanted = new Set(
+  (process.env.BENCH_CASES ?? 'plan,status,startstop')
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean),
+)
 const left = new Leftovers()
 const sections: Section[] = []
 const skipped: string[] = []
@@ -49,10 +54,14 @@ async function main(): Promise<number> {
   if (wanted.has('status') || wanted.has('startstop')) {
     const engine = await ensureEngine(log)
     if ('skip' in engine) skipped.push(engine.skip)
-    else if (!fs.existsSync(path.join(REPO, 'dist/cli/argv.js'))) skipped.push('engine cases: dist/ is missing: run `npm run build` first')
+    else if (!fs.existsSync(path.join(REPO, 'dist/cli/argv.js')))
+      skipped.push('engine cases: dist/ is missing: run `npm run build` first')
     else {
       left.useEngine(engine.address)
-      const version = await (await left.docker()).version().then(v => v.Version, () => '?')
+      const version = await (await left.docker()).version().then(
+        v => v.Version,
+        () => '?',
+      )
       machine.push(`engine ${engine.address} (dockerd ${version})`)
       log(`engine: ${engine.address}`)
       const ctx = (runs: number) => ({left, log, runs: envInt('BENCH_RUNS', runs), warmup: envInt('BENCH_WARMUP', 1)})
@@ -66,7 +75,9 @@ async function main(): Promise<number> {
       }
     }
   }
-  machine.unshift(`node ${process.version}, ${os.cpus().length} CPUs, 1-min load average ${loadAtStart} at start, ${load()} at end (a loaded machine slows every row; the ratios, measured interleaved, suffer less)`)
+  machine.unshift(
+    `node ${process.version}, ${os.cpus().length} CPUs, 1-min load average ${loadAtStart} at start, ${load()} at end (a loaded machine slows every row; the ratios, measured interleaved, suffer less)`,
+  )
   console.log(renderTable(sections, skipped, machine))
   log(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
   return 0

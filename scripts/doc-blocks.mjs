@@ -13,10 +13,26 @@ export function shBlocks(file) {
 export function toScript(blocks) {
   // single-quoted: the text is shown, never expanded
   const show = text => `printf '\\n\\033[1m%s\\033[0m\\n' '${text.replace(/'/g, `'\\''`)}'\n`
-  return blocks.map(block => {
-    if (block.includes('<<')) return show(block.trimEnd().split('\n').map(l => `  ${l}`).join('\n').replace(/^ {2}/, '$ ')) + block
-    return block.split('\n').filter(l => l.trim()).map(l => show(`$ ${l}`) + l + '\n').join('')
-  }).join('\n')
+  return blocks
+    .map(block => {
+      if (block.includes('<<'))
+        return (
+          show(
+            block
+              .trimEnd()
+              .split('\n')
+              .map(l => `  ${l}`)
+              .join('\n')
+              .replace(/^ {2}/, '$ '),
+          ) + block
+        )
+      return block
+        .split('\n')
+        .filter(l => l.trim())
+        .map(l => show(`$ ${l}`) + l + '\n')
+        .join('')
+    })
+    .join('\n')
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

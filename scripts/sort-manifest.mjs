@@ -5,5 +5,7 @@ import fs from 'node:fs'
 
 const file = process.argv[2] ?? 'oclif.manifest.json'
 const manifest = JSON.parse(fs.readFileSync(file, 'utf8'))
-manifest.commands = Object.fromEntries(Object.entries(manifest.commands).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+manifest.commands = Object.fromEntries(
+  Object.entries(manifest.commands).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+)
 fs.writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n')

@@ -40,7 +40,11 @@ export class ConfigFormatError extends SvcmgrError {
 export class ConfigError extends SvcmgrError {
   override readonly exitCode: number = EXIT.usage
   constructor(readonly problems: readonly string[]) {
-    super(problems.length === 1 ? problems[0] : `${problems.length} problems in the configuration:\n  ${problems.join('\n  ')}`)
+    super(
+      problems.length === 1
+        ? problems[0]
+        : `${problems.length} problems in the configuration:\n  ${problems.join('\n  ')}`,
+    )
   }
 }
 
@@ -60,7 +64,10 @@ export class ConfigChangedError extends SvcmgrError {}
 
 /** Exit code 1: a command run by a driver (ctx.run) failed, timed out or exited with a code it did not accept. */
 export class CommandError extends SvcmgrError {
-  constructor(message: string, readonly result?: RunResult) {
+  constructor(
+    message: string,
+    readonly result?: RunResult,
+  ) {
     super(message)
   }
 }
@@ -73,7 +80,10 @@ export class WaitTimeoutError extends SvcmgrError {}
  * only carries the exit code, 1 or 128 + the number of the signal that interrupted it.
  */
 export class ActionFailedError extends SvcmgrError {
-  constructor(message: string, override readonly exitCode: number = EXIT.failed) {
+  constructor(
+    message: string,
+    override readonly exitCode: number = EXIT.failed,
+  ) {
     super(message)
   }
 }

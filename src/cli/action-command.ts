@@ -19,7 +19,11 @@ const EXPECTED_ITEMS = {rid: 'rids, groups or group.types', tags: 'tags', subset
  * `--rid "$A,$B"` with A unset) is refused: read as "no selection" it would select the whole
  * service.
  */
-export function parseSelectionList(flag: keyof typeof EXPECTED_ITEMS, value: string | undefined, what: string = EXPECTED_ITEMS[flag]): string[] | undefined {
+export function parseSelectionList(
+  flag: keyof typeof EXPECTED_ITEMS,
+  value: string | undefined,
+  what: string = EXPECTED_ITEMS[flag],
+): string[] | undefined {
   if (value === undefined) return undefined
   const items = value.split(',').map(s => s.trim())
   const expected = `--${flag}: expected a comma list of ${what}`
@@ -29,17 +33,25 @@ export function parseSelectionList(flag: keyof typeof EXPECTED_ITEMS, value: str
 }
 
 export function parseSelection(flags: {rid?: string; tags?: string; subsets?: string}): Selection {
-  return {rids: parseSelectionList('rid', flags.rid), tags: parseSelectionList('tags', flags.tags), subsets: parseSelectionList('subsets', flags.subsets)}
+  return {
+    rids: parseSelectionList('rid', flags.rid),
+    tags: parseSelectionList('tags', flags.tags),
+    subsets: parseSelectionList('subsets', flags.subsets),
+  }
 }
 
 export const selectionFlags = {
-  rid: Flags.string({description: 'Resources to act on: a comma list of rids (container#3), driver groups (container) or group.type (container.docker). Dependencies are added.'}),
+  rid: Flags.string({
+    description:
+      'Resources to act on: a comma list of rids (container#3), driver groups (container) or group.type (container.docker). Dependencies are added.',
+  }),
   tags: Flags.string({description: 'Act on the resources having any of these comma-separated tags.'}),
   subsets: Flags.string({description: 'Act on the resources of these comma-separated subsets.'}),
 }
 
 /** --waitlock of the commands that take the service lock (actions, and config edits waiting for an action). */
-export const waitlockFlag = (what = 'another action on this service') => Flags.string({description: `How long to wait for ${what} to finish (e.g. 30s).`, default: '0'})
+export const waitlockFlag = (what = 'another action on this service') =>
+  Flags.string({description: `How long to wait for ${what} to finish (e.g. 30s).`, default: '0'})
 
 export function parseWaitlock(value: string): number {
   const waitlock = checkDuration(value)
@@ -55,7 +67,9 @@ export abstract class ActionCommand extends ServiceCommand {
     'disable-rollback': Flags.boolean({description: 'On failure, leave what this action started as it is.'}),
     force: Flags.boolean({description: 'Also act on standby resources and allow destructive steps.'}),
     waitlock: waitlockFlag(),
-    local: Flags.boolean({description: 'Act on this node only (the only mode svcmgr has; accepted for OpenSVC compatibility).'}),
+    local: Flags.boolean({
+      description: 'Act on this node only (the only mode svcmgr has; accepted for OpenSVC compatibility).',
+    }),
     verbose: Flags.boolean({char: 'v', description: 'One line per event, with debug messages.'}),
   }
 
@@ -63,15 +77,20 @@ export abstract class ActionCommand extends ServiceCommand {
     const {flags} = await this.parse(this.constructor as typeof ActionCommand)
     const action = (this.constructor as typeof ActionCommand).action
     const waitlockMs = parseWaitlock(flags.waitlock)
-    await runAndReport(this, await this.session(), {
-      service: flags.service,
-      action,
-      selection: parseSelection(flags),
-      dryRun: flags['dry-run'],
-      force: flags.force,
-      disableRollback: flags['disable-rollback'],
-      waitlockMs,
-    }, {format: flags.format as 'text' | 'json', verbose: flags.verbose})
+    await runAndReport(
+      this,
+      await this.session(),
+      {
+        service: flags.service,
+        action,
+        selection: parseSelection(flags),
+        dryRun: flags['dry-run'],
+        force: flags.force,
+        disableRollback: flags['disable-rollback'],
+        waitlockMs,
+      },
+      {format: flags.format as 'text' | 'json', verbose: flags.verbose},
+    )
   }
 }
 
@@ -81,7 +100,12 @@ export abstract class ActionCommand extends ServiceCommand {
  * was not, and what was rolled back (ActionFailedError: exit code 1, or 128 + the signal's number
  * when a signal interrupted it). Shared by the action commands and `create --provision`.
  */
-export async function runAndReport(command: SvcmgrCommand, session: Session, request: Omit<ActionRequest, 'view'>, output: {format: 'text' | 'json'; verbose?: boolean; hint?: string}): Promise<void> {
+export async function runAndReport(
+  command: SvcmgrCommand,
+  session: Session,
+  request: Omit<ActionRequest, 'view'>,
+  output: {format: 'text' | 'json'; verbose?: boolean; hint?: string},
+): Promise<void> {
   const view = createActionView(chooseRenderer(output), output.verbose ? 'debug' : session.settings.logLevel)
   const outcome = await runServiceAction(session, {...request, view})
   if (outcome.dryRun) {
@@ -92,8 +116,23 @@ export async function runAndReport(command: SvcmgrCommand, session: Session, req
   const r = outcome.result!
   const exitCode = outcome.signal ? SIGNAL_EXIT_CODE[outcome.signal] : outcome.ok ? EXIT.ok : EXIT.failed
   if (output.format === 'json')
-    command.printJson({version: outcome.version, service: outcome.service, action: outcome.action, ok: outcome.ok, exitCode, error: r.error, ...(outcome.signal ? {signal: outcome.signal} : {}), tasks: r.tasks, notDone: r.notDone, rollback: r.rollback, events: outcome.events})
+    command.printJson({
+      version: outcome.version,
+      service: outcome.service,
+      action: outcome.action,
+      ok: outcome.ok,
+      exitCode,
+      error: r.error,
+      ...(outcome.signal ? {signal: outcome.signal} : {}),
+      tasks: r.tasks,
+      notDone: r.notDone,
+      rollback: r.rollback,
+      events: outcome.events,
+    })
   if (exitCode === EXIT.ok) return
-  if (output.format !== 'json') command.logToStderr(`svcmgr: ${formatActionSummary(outcome.action, outcome.service, r)}${output.hint && !outcome.ok ? `\n  ${output.hint}` : ''}`)
+  if (output.format !== 'json')
+    command.logToStderr(
+      `svcmgr: ${formatActionSummary(outcome.action, outcome.service, r)}${output.hint && !outcome.ok ? `\n  ${output.hint}` : ''}`,
+    )
   throw new ActionFailedError(r.error ?? r.interrupted ?? 'interrupted', exitCode)
 }

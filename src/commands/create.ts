@@ -4,8 +4,12 @@ import {parseWaitlock, runAndReport, waitlockFlag} from '../cli/action-command.j
 import {createService, readConfigInput} from '../services/config-edit.js'
 
 export default class Create extends ServiceCommand {
-  static description = 'Create a service from a config (INI or JSON; flat sections or {"<svc>": {...}}), optionally provisioning it.'
-  static examples = ['cat svc2.json | <%= config.bin %> -s svc2 create --config=- --provision --local', '<%= config.bin %> -s svc2 create --config svc2.conf']
+  static description =
+    'Create a service from a config (INI or JSON; flat sections or {"<svc>": {...}}), optionally provisioning it.'
+  static examples = [
+    'cat svc2.json | <%= config.bin %> -s svc2 create --config=- --provision --local',
+    '<%= config.bin %> -s svc2 create --config svc2.conf',
+  ]
   static flags = {
     config: Flags.string({description: 'The config file, or - for standard input.', required: true}),
     provision: Flags.boolean({description: 'Provision and start the service once created.'}),
@@ -18,12 +22,19 @@ export default class Create extends ServiceCommand {
     const {flags} = await this.parse(Create)
     const session = await this.session()
     const input = await readConfigInput(flags.config)
-    await createService(session, flags.service, input.text, input.origin, flags.force, {waitlockMs: parseWaitlock(flags.waitlock)})
+    await createService(session, flags.service, input.text, input.origin, flags.force, {
+      waitlockMs: parseWaitlock(flags.waitlock),
+    })
     if (flags.format !== 'json') this.log(`created ${flags.service} (${session.store.configPath(flags.service)})`)
     if (!flags.provision) return
-    await runAndReport(this, session, {service: flags.service, action: 'provision', selection: {}}, {
-      format: flags.format as 'text' | 'json',
-      hint: `(the config is kept: fix the cause and run \`svcmgr -s ${flags.service} provision\`)`,
-    })
+    await runAndReport(
+      this,
+      session,
+      {service: flags.service, action: 'provision', selection: {}},
+      {
+        format: flags.format as 'text' | 'json',
+        hint: `(the config is kept: fix the cause and run \`svcmgr -s ${flags.service} provision\`)`,
+      },
+    )
   }
 }

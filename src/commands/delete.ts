@@ -4,7 +4,8 @@ import {parseSelectionList, parseWaitlock, waitlockFlag} from '../cli/action-com
 import {deleteSections, deleteService} from '../services/config-edit.js'
 
 export default class Delete extends ServiceCommand {
-  static description = "Delete the service's config and state (its resources are left as they are: stop or unprovision first), or with --rid only those sections. Refused while an action runs on the service, unless --waitlock."
+  static description =
+    "Delete the service's config and state (its resources are left as they are: stop or unprovision first), or with --rid only those sections. Refused while an action runs on the service, unless --waitlock."
   static examples = ['<%= config.bin %> -s svc2 delete', '<%= config.bin %> -s svc2 delete --rid container#3']
   static flags = {
     rid: Flags.string({description: 'Comma list of sections to remove from the config.'}),

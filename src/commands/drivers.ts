@@ -4,10 +4,18 @@ import {formatDriverDetail, formatDriverList} from '../render/drivers.js'
 import {GENERIC_KEYWORD_NAMES, driverCatalogue, driverDetail} from '../services/drivers.js'
 
 export default class Drivers extends SvcmgrCommand {
-  static description = 'List the resource driver types the installed plugins provide (group.type, plugin, keywords), or describe the keywords of one.'
-  static examples = ['<%= config.bin %> drivers', '<%= config.bin %> drivers app.forking', '<%= config.bin %> drivers container.docker --format json']
+  static description =
+    'List the resource driver types the installed plugins provide (group.type, plugin, keywords), or describe the keywords of one.'
+  static examples = [
+    '<%= config.bin %> drivers',
+    '<%= config.bin %> drivers app.forking',
+    '<%= config.bin %> drivers container.docker --format json',
+  ]
   static args = {
-    type: Args.string({description: 'A driver type as group.type (e.g. container.docker), or a group whose default type to show (e.g. app).'}),
+    type: Args.string({
+      description:
+        'A driver type as group.type (e.g. container.docker), or a group whose default type to show (e.g. app).',
+    }),
   }
 
   async run(): Promise<void> {

@@ -5,7 +5,10 @@ import {evaluatedKeywordValue, rawKeywordValue} from '../services/keyword-value.
 
 export default class Get extends ServiceCommand {
   static description = 'Print the raw value of a keyword; with --eval, its parsed value with defaults applied.'
-  static examples = ['<%= config.bin %> -s svc2 get --kw container#3.image', '<%= config.bin %> -s svc2 get --kw container#3.stop_timeout --eval']
+  static examples = [
+    '<%= config.bin %> -s svc2 get --kw container#3.image',
+    '<%= config.bin %> -s svc2 get --kw container#3.stop_timeout --eval',
+  ]
   static flags = {
     kw: Flags.string({description: '<section>.<keyword> (no section: DEFAULT).', required: true}),
     eval: Flags.boolean({description: 'The value as the driver sees it: typed, default applied (durations in ms).'}),

@@ -3,5 +3,9 @@ import {ActionCommand} from '../cli/action-command.js'
 export default class Start extends ActionCommand {
   static description = "Start the service's resources, in order, rolling back on failure."
   static action = 'start' as const
-  static examples = ['<%= config.bin %> -s svc2 start', '<%= config.bin %> -s svc2 start --rid container#3', '<%= config.bin %> -s svc2 start --dry-run']
+  static examples = [
+    '<%= config.bin %> -s svc2 start',
+    '<%= config.bin %> -s svc2 start --rid container#3',
+    '<%= config.bin %> -s svc2 start --dry-run',
+  ]
 }

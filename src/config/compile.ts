@@ -29,7 +29,12 @@ interface KeywordCheck {
   readonly fatal: string[]
 }
 
-function checkKeywords(section: string, entries: ReadonlyArray<[string, string]>, specs: readonly KeywordSpec[], fatalIfBad: ReadonlySet<string> = new Set()): KeywordCheck {
+function checkKeywords(
+  section: string,
+  entries: ReadonlyArray<[string, string]>,
+  specs: readonly KeywordSpec[],
+  fatalIfBad: ReadonlySet<string> = new Set(),
+): KeywordCheck {
   const values: Record<string, KeywordValue> = {}
   const given = new Set<string>()
   const ignorable: string[] = []
@@ -43,7 +48,10 @@ function checkKeywords(section: string, entries: ReadonlyArray<[string, string]>
     given.add(spec.name)
     const parsed = parseKeywordValue(spec, raw)
     if (parsed.ok) values[spec.name] = parsed.value
-    else ((spec.required && spec.default === undefined) || fatalIfBad.has(spec.name) ? fatal : ignorable).push(`${section}.${key}: expected ${parsed.expected}, got ${JSON.stringify(raw)}`)
+    else
+      ((spec.required && spec.default === undefined) || fatalIfBad.has(spec.name) ? fatal : ignorable).push(
+        `${section}.${key}: expected ${parsed.expected}, got ${JSON.stringify(raw)}`,
+      )
   }
   for (const spec of specs) {
     if (values[spec.name] !== undefined) continue
@@ -87,7 +95,11 @@ export function compileService(doc: ServiceDocument, registry: DriverRegistry, o
  * (defaults apply), a section that cannot become a resource is returned as unusable; only a
  * DEFAULT section that cannot be understood still throws.
  */
-export function compileServiceLenient(doc: ServiceDocument, registry: DriverRegistry, options: CompileOptions): LenientCompile {
+export function compileServiceLenient(
+  doc: ServiceDocument,
+  registry: DriverRegistry,
+  options: CompileOptions,
+): LenientCompile {
   const r = compile(doc, registry, options, true)
   if (r.fatalDefaults.length > 0) throw new ConfigError(r.fatalDefaults)
   return {service: r.service, warnings: r.warnings, unusable: r.unusable}
@@ -121,12 +133,14 @@ function compile(doc: ServiceDocument, registry: DriverRegistry, options: Compil
     if (subset) {
       const group = registry.canonicalGroup(subset[1])
       const sectionProblems: string[] = []
-      if (!registry.hasGroup(group)) sectionProblems.push(`[${name}]: unknown driver group "${subset[1]}" in a subset section`)
+      if (!registry.hasGroup(group))
+        sectionProblems.push(`[${name}]: unknown driver group "${subset[1]}" in a subset section`)
       const checked = checkKeywords(name, section.entries, SUBSET_KEYWORDS)
       sectionProblems.push(...checked.ignorable, ...checked.fatal)
       const key = `${group}:${subset[3]}`
       const prev = subsets.get(key)
-      if (prev && prev.parallel !== checked.values.parallel) sectionProblems.push(`[${name}]: subset ${key} is declared twice with different parallel values`)
+      if (prev && prev.parallel !== checked.values.parallel)
+        sectionProblems.push(`[${name}]: subset ${key} is declared twice with different parallel values`)
       problems.push(...sectionProblems)
       // a subset section only orders its members: ignoring it keeps them usable
       warnings.push(...sectionProblems)
@@ -135,27 +149,54 @@ function compile(doc: ServiceDocument, registry: DriverRegistry, options: Compil
     }
     const rid = parseRid(name)
     if (!rid) {
-      unusableSection(name, [ridProblem(name) ?? `[${name}]: unknown section (expected DEFAULT, <group>#<n> such as container#1, or subset#<group>:<name>)`], RID_GROUP_RE.exec(name)?.[1])
+      unusableSection(
+        name,
+        [
+          ridProblem(name) ??
+            `[${name}]: unknown section (expected DEFAULT, <group>#<n> such as container#1, or subset#<group>:<name>)`,
+        ],
+        RID_GROUP_RE.exec(name)?.[1],
+      )
       continue
     }
     const type = section.entries.find(([k]) => k === 'type')?.[1]
     const former = registry.find(rid.group, type) ? undefined : registry.formerProvider(rid.group, type)
     if (former) {
-      const what = type === undefined ? `a [${rid.group}#N] section without type (${former.type})` : `type ${former.type}`
-      unusableSection(name, [`[${name}]: ${what} is provided by the plugin ${former.plugin}${former.version ? ` (version ${former.version} was installed)` : ''}, which is no longer installed: install it again (svcmgr plugins install) or change the section`], rid.group, type)
+      const what =
+        type === undefined ? `a [${rid.group}#N] section without type (${former.type})` : `type ${former.type}`
+      unusableSection(
+        name,
+        [
+          `[${name}]: ${what} is provided by the plugin ${former.plugin}${former.version ? ` (version ${former.version} was installed)` : ''}, which is no longer installed: install it again (svcmgr plugins install) or change the section`,
+        ],
+        rid.group,
+        type,
+      )
       continue
     }
     if (!registry.hasGroup(rid.group)) {
       const known = [...new Set(registry.drivers().map(d => d.driver.group))].sort().join(', ')
-      unusableSection(name, [`[${name}]: unknown resource group "${rid.group}" (loaded drivers provide: ${known})`], rid.group, type)
+      unusableSection(
+        name,
+        [`[${name}]: unknown resource group "${rid.group}" (loaded drivers provide: ${known})`],
+        rid.group,
+        type,
+      )
       continue
     }
     const found = registry.find(rid.group, type)
     if (!found) {
       const types = registry.typesOf(rid.group)
-      unusableSection(name, [type === undefined
-        ? `${name}.type: required keyword missing (expected one of: ${types.join(', ')})`
-        : `${name}.type: expected one of ${types.join(', ')}, got "${type}"`], rid.group, type)
+      unusableSection(
+        name,
+        [
+          type === undefined
+            ? `${name}.type: required keyword missing (expected one of: ${types.join(', ')})`
+            : `${name}.type: expected one of ${types.join(', ')}, got "${type}"`,
+        ],
+        rid.group,
+        type,
+      )
       continue
     }
     const checked = checkKeywords(name, section.entries, found.sectionKeywords, ACTED_ON_KEYWORDS)
@@ -184,14 +225,28 @@ function compile(doc: ServiceDocument, registry: DriverRegistry, options: Compil
   for (const r of resources) {
     const clash = groupOf.get(`${r.group}#${r.index}`)
     if (clash) {
-      unusableSection(r.rid, [`[${r.rid}]: resource ${r.group}#${r.index} is also defined as [${clash}]`], r.group, r.type)
+      unusableSection(
+        r.rid,
+        [`[${r.rid}]: resource ${r.group}#${r.index} is also defined as [${clash}]`],
+        r.group,
+        r.type,
+      )
       clashing.add(r.rid)
     }
     groupOf.set(`${r.group}#${r.index}`, r.rid)
   }
   const compiled = resources.filter(r => !clashing.has(r.rid)).sort((a, b) => naturalCompare(a.rid, b.rid))
   const kept = lenient && unusable.length > 0 ? compiled.map(withoutEdgesToMissing) : compiled
-  const service = new Service(options.name, defaults.id ?? '', options.nodename, defaults, defaultValues, kept, subsets, options.varDir)
+  const service = new Service(
+    options.name,
+    defaults.id ?? '',
+    options.nodename,
+    defaults,
+    defaultValues,
+    kept,
+    subsets,
+    options.varDir,
+  )
   // cross-keyword checks assume every section compiled; a lenient compile runs them on what did
   if (problems.length === 0 || lenient) {
     for (const r of kept) {
@@ -218,8 +273,10 @@ function withoutEdgesToMissing(r: ServiceResource): ServiceResource {
   if (!driver.dependencies) return r
   const filtered: typeof driver = Object.create(driver)
   Object.defineProperty(filtered, 'dependencies', {
-    value: (res: Parameters<NonNullable<typeof driver.dependencies>>[0], svc: Parameters<NonNullable<typeof driver.dependencies>>[1]) =>
-      driver.dependencies!.call(driver, res, svc).filter(d => svc.resource(d.before) && svc.resource(d.after)),
+    value: (
+      res: Parameters<NonNullable<typeof driver.dependencies>>[0],
+      svc: Parameters<NonNullable<typeof driver.dependencies>>[1],
+    ) => driver.dependencies!.call(driver, res, svc).filter(d => svc.resource(d.before) && svc.resource(d.after)),
   })
   return {...r, driver: filtered}
 }

@@ -25,18 +25,29 @@ function jsonValueToRaw(section: string, key: string, value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
   if (Array.isArray(value) && value.every(v => typeof v === 'string' || typeof v === 'number'))
     return value.map(v => quoteWord(String(v))).join(' ')
-  throw new ConfigFormatError(`${shownName(section)}.${shownName(key)}: expected a string, number, boolean or list of strings, got ${quoted(value)}`)
+  throw new ConfigFormatError(
+    `${shownName(section)}.${shownName(key)}: expected a string, number, boolean or list of strings, got ${quoted(value)}`,
+  )
 }
 
 /** The sections object of a JSON config and the service name it is wrapped in, if it is. */
 function unwrap(data: unknown, serviceName: string): {sections: Record<string, unknown>; wrapper?: string} {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigFormatError('expected a JSON object of sections')
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new ConfigFormatError('expected a JSON object of sections')
   const sections = data as Record<string, unknown>
   const keys = Object.keys(sections)
   // wrapped form: {"svc2": {"DEFAULT": ..., "container#1": ...}}
-  if (keys.length === 1 && !looksLikeSectionName(keys[0]) && typeof sections[keys[0]] === 'object' && sections[keys[0]] !== null && !Array.isArray(sections[keys[0]])) {
+  if (
+    keys.length === 1 &&
+    !looksLikeSectionName(keys[0]) &&
+    typeof sections[keys[0]] === 'object' &&
+    sections[keys[0]] !== null &&
+    !Array.isArray(sections[keys[0]])
+  ) {
     if (keys[0] !== serviceName && Object.keys(sections[keys[0]] as object).some(looksLikeSectionName))
-      throw new ConfigFormatError(`the JSON wraps a service named ${quoted(keys[0])}, but the command names ${quoted(serviceName)}`)
+      throw new ConfigFormatError(
+        `the JSON wraps a service named ${quoted(keys[0])}, but the command names ${quoted(serviceName)}`,
+      )
     return {sections: sections[keys[0]] as Record<string, unknown>, wrapper: keys[0]}
   }
   return {sections}
@@ -61,8 +72,11 @@ function refuseDuplicateKeys(text: string, data: unknown, serviceName: string, s
   const where = `${source} line ${dup.line}`
   const key = shownName(dup.key)
   if (dup.path.length === depth) throw new ConfigFormatError(`${where}: section [${key}] appears twice`)
-  if (dup.path.length === depth + 1) throw new ConfigFormatError(`${where}: keyword "${key}" appears twice in [${shownName(dup.path[depth])}]`)
-  throw new ConfigFormatError(`${where}: "${key}" appears twice in ${dup.path.length === 0 ? 'the top-level object' : dup.path.map(shownName).join('.')}`)
+  if (dup.path.length === depth + 1)
+    throw new ConfigFormatError(`${where}: keyword "${key}" appears twice in [${shownName(dup.path[depth])}]`)
+  throw new ConfigFormatError(
+    `${where}: "${key}" appears twice in ${dup.path.length === 0 ? 'the top-level object' : dup.path.map(shownName).join('.')}`,
+  )
 }
 
 /**
@@ -89,7 +103,9 @@ export function parseDocument(input: string, serviceName: string, source: string
     doc = parseIni(text, source)
   }
   if (isEmptyDocument(doc))
-    throw new ConfigFormatError(`${source}: the config is empty (no section, or only an empty [DEFAULT]): expected a resource section such as [container#1] or [DEFAULT] keywords`)
+    throw new ConfigFormatError(
+      `${source}: the config is empty (no section, or only an empty [DEFAULT]): expected a resource section such as [container#1] or [DEFAULT] keywords`,
+    )
   return doc
 }
 

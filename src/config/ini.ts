@@ -37,7 +37,10 @@ export function shownName(name: string): string {
 
 /** JSON.stringify for messages: it escapes C0 controls and lone surrogates; this also escapes DEL, C1 controls and U+2028/U+2029. */
 export function quoted(value: unknown): string {
-  return (JSON.stringify(value) ?? String(value)).replace(/[\x7f-\x9f\u2028\u2029]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return (JSON.stringify(value) ?? String(value)).replace(
+    /[\x7f-\x9f\u2028\u2029]/g,
+    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }
 
 function sectionProblem(name: string): string | undefined {
@@ -98,7 +101,9 @@ export function iniProblems(sections: readonly IniSection[]): string[] {
 }
 
 export function problemsMessage(problems: readonly string[]): string {
-  return problems.length === 1 ? problems[0] : `${problems.length} problems in the configuration:\n  ${problems.join('\n  ')}`
+  return problems.length === 1
+    ? problems[0]
+    : `${problems.length} problems in the configuration:\n  ${problems.join('\n  ')}`
 }
 
 export function parseIni(text: string, source = 'config'): IniSection[] {
@@ -131,7 +136,10 @@ export function parseIni(text: string, source = 'config'): IniSection[] {
     const header = /^\[([^\]]+)\]$/.exec(content)
     if (header) {
       const name = header[1]
-      if (name.trim() !== name || name === '') throw new IniSyntaxError(`${where}: a section name cannot be empty or start or end with whitespace, got ${quoted(content)}`)
+      if (name.trim() !== name || name === '')
+        throw new IniSyntaxError(
+          `${where}: a section name cannot be empty or start or end with whitespace, got ${quoted(content)}`,
+        )
       if (sections.some(s => s.name === name)) throw new IniSyntaxError(`${where}: section [${name}] appears twice`)
       current = {name, entries: []}
       sections.push(current)
@@ -140,7 +148,8 @@ export function parseIni(text: string, source = 'config'): IniSection[] {
     const kv = /^([^=:\s[][^=:]*?)\s*[=:]\s*(.*)$/.exec(content)
     if (!kv) throw new IniSyntaxError(`${where}: expected "[section]" or "keyword = value", got ${quoted(content)}`)
     if (!current) throw new IniSyntaxError(`${where}: keyword "${kv[1]}" appears before any [section]`)
-    if (current.entries.some(([k]) => k === kv[1])) throw new IniSyntaxError(`${where}: keyword "${kv[1]}" appears twice in [${current.name}]`)
+    if (current.entries.some(([k]) => k === kv[1]))
+      throw new IniSyntaxError(`${where}: keyword "${kv[1]}" appears twice in [${current.name}]`)
     open = {entry: [kv[1], kv[2]], lines: [kv[2]]}
     current.entries.push(open.entry)
   }
@@ -156,7 +165,13 @@ export function formatIni(sections: readonly IniSection[]): string {
     if (out.length > 0) out.push('')
     out.push(`[${s.name}]`)
     // continuation lines indented, blank ones left empty
-    for (const [k, v] of s.entries) out.push(`${k} = ${v.split('\n').map((l, i) => (i === 0 || l === '' ? l : `\t${l}`)).join('\n')}`)
+    for (const [k, v] of s.entries)
+      out.push(
+        `${k} = ${v
+          .split('\n')
+          .map((l, i) => (i === 0 || l === '' ? l : `\t${l}`))
+          .join('\n')}`,
+      )
   }
   return out.join('\n') + '\n'
 }

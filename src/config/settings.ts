@@ -57,7 +57,8 @@ export async function loadSettings(): Promise<Settings> {
   }
   const root = path.resolve(process.env.SVCMGR_ROOT || file.root || defaultRoot())
   const logLevel = (process.env.SVCMGR_LOG_LEVEL || file.logLevel || 'info') as Settings['logLevel']
-  if (!LOG_LEVELS.includes(logLevel)) throw new SettingsError(`${where}: logLevel: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new SettingsError(`${where}: logLevel: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   return {
     root,
     etcDir: path.join(root, 'etc'),

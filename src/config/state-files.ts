@@ -21,7 +21,8 @@ export function ensureStateDir(dir: string): void {
   if (first === undefined) {
     // a link (an admin's log dir elsewhere, or a planted one) is used as it is: never chmod through it
     const st = fs.lstatSync(dir)
-    if (st.isDirectory() && (st.mode & 0o022) !== 0 && st.uid === process.getuid?.()) fs.chmodSync(dir, st.mode & 0o7755)
+    if (st.isDirectory() && (st.mode & 0o022) !== 0 && st.uid === process.getuid?.())
+      fs.chmodSync(dir, st.mode & 0o7755)
     return
   }
   // mkdir's mode goes through the umask: set it on every level created
@@ -76,7 +77,10 @@ export function openStateLogForAppend(file: string): number {
   try {
     fd = fs.openSync(file, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, STATE_FILE_MODE)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`${file} is a symbolic link: svcmgr does not write through links in its state root (remove it)`, {cause: error})
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new Error(`${file} is a symbolic link: svcmgr does not write through links in its state root (remove it)`, {
+        cause: error,
+      })
     throw error
   }
   if ((fs.fstatSync(fd).mode & 0o077) !== 0) fs.fchmodSync(fd, STATE_FILE_MODE)

@@ -12,7 +12,9 @@ const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,62}$/i
 
 export function checkServiceName(name: string): void {
   if (!NAME_RE.test(name) || name.includes('..'))
-    throw new UsageError(`-s/--service: expected a service name of letters, digits, '.', '_' or '-' (at most 63, starting with a letter or digit), got ${JSON.stringify(name)}`)
+    throw new UsageError(
+      `-s/--service: expected a service name of letters, digits, '.', '_' or '-' (at most 63, starting with a letter or digit), got ${JSON.stringify(name)}`,
+    )
 }
 
 export class ServiceStore {
@@ -36,7 +38,11 @@ export class ServiceStore {
 
   list(): string[] {
     try {
-      return fs.readdirSync(this.settings.etcDir).filter(f => f.endsWith('.conf')).map(f => f.slice(0, -5)).sort()
+      return fs
+        .readdirSync(this.settings.etcDir)
+        .filter(f => f.endsWith('.conf'))
+        .map(f => f.slice(0, -5))
+        .sort()
     } catch {
       return []
     }
@@ -66,7 +72,9 @@ export class ServiceStore {
   }
 
   private noSuchService(name: string): UsageError {
-    return new UsageError(`-s/--service: no service named "${name}" (config ${this.configPath(name)} not found; \`svcmgr ls\` lists them)`)
+    return new UsageError(
+      `-s/--service: no service named "${name}" (config ${this.configPath(name)} not found; \`svcmgr ls\` lists them)`,
+    )
   }
 
   /**
@@ -76,7 +84,10 @@ export class ServiceStore {
    */
   write(name: string, doc: ServiceDocument): void {
     checkServiceName(name)
-    if (isEmptyDocument(doc)) throw new ConfigFormatError(`${name}: refusing to store an empty config (no section, or only an empty [DEFAULT]): \`svcmgr -s ${name} delete\` removes the service`)
+    if (isEmptyDocument(doc))
+      throw new ConfigFormatError(
+        `${name}: refusing to store an empty config (no section, or only an empty [DEFAULT]): \`svcmgr -s ${name} delete\` removes the service`,
+      )
     const text = documentToIni(doc)
     writeStateFileAtomic(this.configPath(name), text)
   }

@@ -111,9 +111,15 @@ const bool: ValueType<boolean> = {
   help: `${BOOL_WORDS.join(', ')} (any letter case)`,
   parse: raw => {
     const v = raw.trim().toLowerCase()
-    return TRUE.has(v) ? {ok: true, value: true} : FALSE.has(v) ? {ok: true, value: false} : {ok: false, expected: 'true or false'}
+    return TRUE.has(v)
+      ? {ok: true, value: true}
+      : FALSE.has(v)
+        ? {ok: true, value: false}
+        : {ok: false, expected: 'true or false'}
   },
-  schema: () => ({anyOf: [{type: 'boolean'}, {type: 'string', pattern: `^\\s*(${BOOL_WORDS.map(anyCase).join('|')})\\s*$`}]}),
+  schema: () => ({
+    anyOf: [{type: 'boolean'}, {type: 'string', pattern: `^\\s*(${BOOL_WORDS.map(anyCase).join('|')})\\s*$`}],
+  }),
 }
 
 const int: ValueType<number> = {
@@ -121,10 +127,16 @@ const int: ValueType<number> = {
   parse: raw => {
     if (!/^-?\d+$/.test(raw.trim())) return {ok: false, expected: 'an integer'}
     const value = Number(raw.trim())
-    if (!Number.isSafeInteger(value)) return {ok: false, expected: `an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`}
+    if (!Number.isSafeInteger(value))
+      return {ok: false, expected: `an integer between ${Number.MIN_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`}
     return {ok: true, value}
   },
-  schema: () => ({anyOf: [{type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER}, {type: 'string', pattern: INT_RE}]}),
+  schema: () => ({
+    anyOf: [
+      {type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER},
+      {type: 'string', pattern: INT_RE},
+    ],
+  }),
 }
 
 const duration: ValueType<number> = {
@@ -132,10 +144,19 @@ const duration: ValueType<number> = {
   parse: raw => {
     const ms = durationMs(raw.trim())
     if (ms === undefined) return {ok: false, expected: 'a duration like 10s, 1m30s or 500ms'}
-    if (ms > MAX_DURATION_MS) return {ok: false, expected: 'a duration of at most 24d20h31m23s647ms (2^31-1 ms, the longest timer Node.js keeps)'}
+    if (ms > MAX_DURATION_MS)
+      return {
+        ok: false,
+        expected: 'a duration of at most 24d20h31m23s647ms (2^31-1 ms, the longest timer Node.js keeps)',
+      }
     return {ok: true, value: ms}
   },
-  schema: () => ({anyOf: [{type: 'number', minimum: 0, maximum: MAX_DURATION_MS / 1000, ...NO_EXPONENT, description: 'seconds'}, {type: 'string', pattern: DURATION_RE}]}),
+  schema: () => ({
+    anyOf: [
+      {type: 'number', minimum: 0, maximum: MAX_DURATION_MS / 1000, ...NO_EXPONENT, description: 'seconds'},
+      {type: 'string', pattern: DURATION_RE},
+    ],
+  }),
 }
 
 const size: ValueType<number> = {
@@ -147,7 +168,12 @@ const size: ValueType<number> = {
     return {ok: true, value: n}
   },
   // a fraction of a byte rounds, as in "1.5k"
-  schema: () => ({anyOf: [{type: 'number', minimum: 0, maximum: MAX_SIZE, ...NO_EXPONENT, description: 'bytes'}, {type: 'string', pattern: SIZE_RE}]}),
+  schema: () => ({
+    anyOf: [
+      {type: 'number', minimum: 0, maximum: MAX_SIZE, ...NO_EXPONENT, description: 'bytes'},
+      {type: 'string', pattern: SIZE_RE},
+    ],
+  }),
 }
 
 const list: ValueType<readonly string[]> = {
@@ -165,4 +191,11 @@ const list: ValueType<readonly string[]> = {
 }
 
 /** Every keyword value type, by the name a manifest's `type` gives. */
-export const VALUE_TYPES: {readonly [T in KeywordType]: ValueType<KeywordValueTypes[T]>} = {string, bool, int, duration, size, list}
+export const VALUE_TYPES: {readonly [T in KeywordType]: ValueType<KeywordValueTypes[T]>} = {
+  string,
+  bool,
+  int,
+  duration,
+  size,
+  list,
+}

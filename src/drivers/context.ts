@@ -1,5 +1,16 @@
 /** Builds the contexts drivers receive: logging, command running, waits, peers, the host kit. */
-import type {ActionContext, DriverContext, DriverSettings, Journal, Logger, PeerHandle, RunOptions, RunResult, StepAction, WaitOptions} from './api.js'
+import type {
+  ActionContext,
+  DriverContext,
+  DriverSettings,
+  Journal,
+  Logger,
+  PeerHandle,
+  RunOptions,
+  RunResult,
+  StepAction,
+  WaitOptions,
+} from './api.js'
 import {createHostKit, formatWords} from './host.js'
 import type {EventLevel, EventSink} from '../log/events.js'
 import {MAX_DURATION_MS} from '../config/keywords.js'
@@ -26,7 +37,15 @@ export interface ContextShared {
 export function createLogger(shared: ContextShared, rid?: string): Logger {
   const mask = secretMasker(shared.service)
   const emit = (level: EventLevel) => (message: string) =>
-    shared.sink.emit({time: new Date().toISOString(), level, node: shared.settings.nodename, service: shared.service.name, rid, action: shared.action, message: mask(message)})
+    shared.sink.emit({
+      time: new Date().toISOString(),
+      level,
+      node: shared.settings.nodename,
+      service: shared.service.name,
+      rid,
+      action: shared.action,
+      message: mask(message),
+    })
   return {debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error')}
 }
 
@@ -72,13 +91,23 @@ export function commandRunner(log: Logger, signal: () => AbortSignal) {
       clearTimeout(timer)
       clearTimeout(grace)
     })
-    const result: RunResult = {exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
-    const output = [result.stdout, result.stderr].filter(s => s.trim()).join('\n').trim()
+    const result: RunResult = {
+      exitCode: r.exitCode ?? -1,
+      stdout: String(r.stdout ?? ''),
+      stderr: String(r.stderr ?? ''),
+    }
+    const output = [result.stdout, result.stderr]
+      .filter(s => s.trim())
+      .join('\n')
+      .trim()
     if (!options.quiet && output) log.info(`output:\n${output}`)
     if (timedOut) throw new CommandError(`${line}: timed out after ${timeout / 1000}s`, result)
     if (r.failed && r.exitCode === undefined) throw new CommandError(`${line}: ${r.shortMessage}`, result)
     if (!(options.okExitCodes ?? [0]).includes(result.exitCode))
-      throw new CommandError(`${line}: exit code ${result.exitCode}${result.stderr.trim() ? `: ${result.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`, result)
+      throw new CommandError(
+        `${line}: exit code ${result.exitCode}${result.stderr.trim() ? `: ${result.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`,
+        result,
+      )
     return result
   }
 }
@@ -112,7 +141,8 @@ function buildContext<E extends object>(shared: ContextShared, resource: Service
       for (;;) {
         if (await probe()) return
         if (shared.signal.aborted) throw new WaitTimeoutError(`wait for ${what}: interrupted`)
-        if (Date.now() + interval > deadline) throw new WaitTimeoutError(`wait for ${what}: timed out after ${options.timeoutMs / 1000}s`)
+        if (Date.now() + interval > deadline)
+          throw new WaitTimeoutError(`wait for ${what}: timed out after ${options.timeoutMs / 1000}s`)
         await new Promise(r => setTimeout(r, timerDelay(interval)))
       }
     },
@@ -128,6 +158,12 @@ function buildContext<E extends object>(shared: ContextShared, resource: Service
   return ctx
 }
 
-export function createActionContext(shared: ContextShared, resource: ServiceResource, action: StepAction, force: boolean, journal: Journal): ActionContext {
+export function createActionContext(
+  shared: ContextShared,
+  resource: ServiceResource,
+  action: StepAction,
+  force: boolean,
+  journal: Journal,
+): ActionContext {
   return buildContext(shared, resource, {action, command: shared.action ?? action, force, journal})
 }

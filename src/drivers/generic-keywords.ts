@@ -19,8 +19,19 @@ export interface GenericKeywordSpec extends KeywordSpec {
 
 // the order is the one `print config` lists them in after a driver's own keywords (type first)
 export const GENERIC_RESOURCE_KEYWORDS = [
-  {name: 'type', field: 'type', help: 'The driver type within the section group (e.g. docker, netns, vg, ext4).', use: 'selects the driver (DriverRegistry.find); Resource.type is the canonical type'},
-  {name: 'tags', type: 'list', field: 'tags', help: 'Words selecting this resource with --tags.', use: '--tags selection (src/planner/select.ts); shown by print status'},
+  {
+    name: 'type',
+    field: 'type',
+    help: 'The driver type within the section group (e.g. docker, netns, vg, ext4).',
+    use: 'selects the driver (DriverRegistry.find); Resource.type is the canonical type',
+  },
+  {
+    name: 'tags',
+    type: 'list',
+    field: 'tags',
+    help: 'Words selecting this resource with --tags.',
+    use: '--tags selection (src/planner/select.ts); shown by print status',
+  },
   {
     name: 'subset',
     field: 'subset',
@@ -59,7 +70,9 @@ export const GENERIC_RESOURCE_KEYWORDS = [
 const GENERIC_NAMES: ReadonlySet<string> = new Set(GENERIC_RESOURCE_KEYWORDS.map(k => k.name))
 
 /** Generic keywords whose bad value the section cannot do without (disable, standby). */
-export const ACTED_ON_KEYWORDS: ReadonlySet<string> = new Set(GENERIC_RESOURCE_KEYWORDS.filter(k => 'actedOn' in k && k.actedOn).map(k => k.name))
+export const ACTED_ON_KEYWORDS: ReadonlySet<string> = new Set(
+  GENERIC_RESOURCE_KEYWORDS.filter(k => 'actedOn' in k && k.actedOn).map(k => k.name),
+)
 
 type GenericSpec = (typeof GENERIC_RESOURCE_KEYWORDS)[number]
 type FieldSpec = Extract<GenericSpec, {field: keyof Resource}>
@@ -72,10 +85,19 @@ export type GenericFields = Pick<Resource, Exclude<FieldSpec['field'], 'type'>>
  * and the driver's keywords (Resource.kw). A generic keyword left out (a bad value a lenient
  * compile ignored) gets its field's neutral value.
  */
-export function splitGenericValues(values: Readonly<Record<string, KeywordValue>>): {generic: GenericFields; kw: Record<string, KeywordValue>} {
+export function splitGenericValues(values: Readonly<Record<string, KeywordValue>>): {
+  generic: GenericFields
+  kw: Record<string, KeywordValue>
+} {
   // each generic value was parsed by its own spec above, so it has that spec's type
   const g = values as Partial<KeywordsOf<typeof GENERIC_RESOURCE_KEYWORDS>>
-  const generic: GenericFields = {subset: g.subset, tags: g.tags ?? [], disabled: g.disable === true, optional: g.optional === true, standby: g.standby === true}
+  const generic: GenericFields = {
+    subset: g.subset,
+    tags: g.tags ?? [],
+    disabled: g.disable === true,
+    optional: g.optional === true,
+    standby: g.standby === true,
+  }
   return {generic, kw: Object.fromEntries(Object.entries(values).filter(([k]) => !GENERIC_NAMES.has(k)))}
 }
 
@@ -89,20 +111,45 @@ export function genericKeywordValue(r: Resource, name: string): {value: unknown}
  * The keywords of a resource section a driver serves: `type`, the driver's own, then the other
  * generic ones it does not redefine. The order `print config` lists a section in.
  */
-export function resourceSectionKeywords(driverKeywords: readonly KeywordSpec[], generic: readonly KeywordSpec[] = GENERIC_RESOURCE_KEYWORDS): KeywordSpec[] {
+export function resourceSectionKeywords(
+  driverKeywords: readonly KeywordSpec[],
+  generic: readonly KeywordSpec[] = GENERIC_RESOURCE_KEYWORDS,
+): KeywordSpec[] {
   const own = new Set(driverKeywords.map(k => k.name))
   const type = generic.filter(k => k.name === 'type')
-  return [...type, ...driverKeywords.filter(k => k.name !== 'type'), ...generic.filter(k => k.name !== 'type' && !own.has(k.name))]
+  return [
+    ...type,
+    ...driverKeywords.filter(k => k.name !== 'type'),
+    ...generic.filter(k => k.name !== 'type' && !own.has(k.name)),
+  ]
 }
 
 export const CORE_DEFAULT_KEYWORDS: KeywordManifest = [
-  {name: 'id', help: 'The service UUID; generated at create when absent.', check: v => (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? undefined : 'a UUID')},
-  {name: 'nodes', type: 'list', help: 'Nodes the service may run on (accepted for OpenSVC compatibility; svcmgr manages the local node).'},
-  {name: 'autostart_node', type: 'list', help: 'Nodes where the service starts at boot (accepted for OpenSVC compatibility).'},
+  {
+    name: 'id',
+    help: 'The service UUID; generated at create when absent.',
+    check: v => (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? undefined : 'a UUID'),
+  },
+  {
+    name: 'nodes',
+    type: 'list',
+    help: 'Nodes the service may run on (accepted for OpenSVC compatibility; svcmgr manages the local node).',
+  },
+  {
+    name: 'autostart_node',
+    type: 'list',
+    help: 'Nodes where the service starts at boot (accepted for OpenSVC compatibility).',
+  },
   {name: 'app', help: 'The application code, for reporting.'},
   {name: 'env', help: 'The environment (DEV, PRD, ...), for reporting.'},
-  {name: 'orchestrate', choices: ['no', 'ha', 'start'], help: 'Accepted for OpenSVC compatibility; svcmgr does not orchestrate across nodes.'},
+  {
+    name: 'orchestrate',
+    choices: ['no', 'ha', 'start'],
+    help: 'Accepted for OpenSVC compatibility; svcmgr does not orchestrate across nodes.',
+  },
   {name: 'comment', help: 'Free text.'},
 ]
 
-export const SUBSET_KEYWORDS: KeywordManifest = [{name: 'parallel', type: 'bool', default: 'false', help: 'Run the members of this subset concurrently.'}]
+export const SUBSET_KEYWORDS: KeywordManifest = [
+  {name: 'parallel', type: 'bool', default: 'false', help: 'Run the members of this subset concurrently.'},
+]

@@ -80,7 +80,13 @@ type Runner = (file: string, args: readonly string[], options?: RunOptions) => P
 export async function deviceSignature(run: Runner, device: string): Promise<string | undefined> {
   const r = await run('blkid', ['-p', '-o', 'export', device], {quiet: true, okExitCodes: [0, 2]})
   if (r.exitCode === 2) return undefined
-  const fields = Object.fromEntries(r.stdout.split('\n').map(l => l.split('=')).filter(p => p.length >= 2).map(([k, ...v]) => [k, v.join('=')]))
+  const fields = Object.fromEntries(
+    r.stdout
+      .split('\n')
+      .map(l => l.split('='))
+      .filter(p => p.length >= 2)
+      .map(([k, ...v]) => [k, v.join('=')]),
+  )
   if (fields.TYPE) return fields.TYPE
   if (fields.PTTYPE) return `a ${fields.PTTYPE} partition table`
   return fields.USAGE ?? 'an unknown signature'

@@ -28,7 +28,13 @@ function precedence(config: Interfaces.Config): (a: Interfaces.Plugin, b: Interf
   const loadOrder = new Map([...config.plugins.keys()].map((name, i) => [name, i]))
   return (a, b) =>
     (TYPE_RANK[a.type] ?? 9) - (TYPE_RANK[b.type] ?? 9) ||
-    (a.type === 'core' ? (loadOrder.get(a.name) ?? 0) - (loadOrder.get(b.name) ?? 0) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    (a.type === 'core'
+      ? (loadOrder.get(a.name) ?? 0) - (loadOrder.get(b.name) ?? 0)
+      : a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : 0)
 }
 
 export async function loadDriverRegistry(config: Interfaces.Config): Promise<DriverRegistry> {
@@ -39,7 +45,12 @@ export async function loadDriverRegistry(config: Interfaces.Config): Promise<Dri
   const keepAlive = setTimeout(() => undefined, DRIVER_HOOK_TIMEOUT_MS + 1000)
   let result: Hook.Result<SvcmgrHooks['svcmgr:drivers']['return']>
   try {
-    result = (await config.runHook('svcmgr:drivers', {apiVersion: DRIVER_API_VERSION}, DRIVER_HOOK_TIMEOUT_MS, true)) as Hook.Result<SvcmgrHooks['svcmgr:drivers']['return']>
+    result = (await config.runHook(
+      'svcmgr:drivers',
+      {apiVersion: DRIVER_API_VERSION},
+      DRIVER_HOOK_TIMEOUT_MS,
+      true,
+    )) as Hook.Result<SvcmgrHooks['svcmgr:drivers']['return']>
   } finally {
     clearTimeout(keepAlive)
   }
@@ -52,7 +63,10 @@ export async function loadDriverRegistry(config: Interfaces.Config): Promise<Dri
   }
   for (const f of [...result.failures].sort((a, b) => order(a.plugin, b.plugin))) {
     const reason = f.error instanceof Error ? f.error.message : String(f.error)
-    registry.problems.push({plugin: f.plugin.name, message: `its svcmgr:drivers hook failed, its drivers are not loaded: ${reason}`})
+    registry.problems.push({
+      plugin: f.plugin.name,
+      message: `its svcmgr:drivers hook failed, its drivers are not loaded: ${reason}`,
+    })
   }
   rememberProviders(registry, path.join(config.dataDir, KNOWN_TYPES_FILE), name => {
     const plugin = config.plugins.get(name)
@@ -78,7 +92,11 @@ export function apiVersionProblem(registration: unknown): string | undefined {
  * so a config using an uninstalled plugin's type is told which plugin to install. A file
  * that cannot be read or written costs nothing but that message.
  */
-export function rememberProviders(registry: DriverRegistry, file: string, installed: (plugin: string) => {version?: string} | undefined): void {
+export function rememberProviders(
+  registry: DriverRegistry,
+  file: string,
+  installed: (plugin: string) => {version?: string} | undefined,
+): void {
   let known: Record<string, KnownProvider> = {}
   let before = ''
   try {
@@ -90,7 +108,8 @@ export function rememberProviders(registry: DriverRegistry, file: string, instal
   }
   const current = new Map(registry.providerKeys())
   for (const [key, provider] of Object.entries(known)) {
-    if (!current.has(key) && typeof provider?.plugin === 'string' && typeof provider?.type === 'string') registry.formerProviders.set(key, provider)
+    if (!current.has(key) && typeof provider?.plugin === 'string' && typeof provider?.type === 'string')
+      registry.formerProviders.set(key, provider)
   }
   const merged: Record<string, KnownProvider> = {...known}
   for (const [key, provider] of current) {

@@ -33,10 +33,18 @@ const NAME_RE = /^[a-z][a-z0-9_]*$/
 function malformedDriver(driver: Driver): string | undefined {
   if (!driver || typeof driver !== 'object') return `a driver is ${JSON.stringify(driver)}, not an object`
   const id = `driver ${String(driver.group)}.${String(driver.type)}`
-  if (typeof driver.group !== 'string' || !NAME_RE.test(driver.group) || typeof driver.type !== 'string' || !NAME_RE.test(driver.type))
+  if (
+    typeof driver.group !== 'string' ||
+    !NAME_RE.test(driver.group) ||
+    typeof driver.type !== 'string' ||
+    !NAME_RE.test(driver.type)
+  )
     return `${id}: group and type must be lowercase words (a-z, 0-9, _)`
-  if (!Array.isArray(driver.keywords) || driver.keywords.some(k => !k || typeof k.name !== 'string')) return `${id}: keywords must be a list of {name, help, ...}`
-  const missing = (['label', 'describe', 'status', 'start', 'stop'] as const).filter(m => typeof driver[m] !== 'function')
+  if (!Array.isArray(driver.keywords) || driver.keywords.some(k => !k || typeof k.name !== 'string'))
+    return `${id}: keywords must be a list of {name, help, ...}`
+  const missing = (['label', 'describe', 'status', 'start', 'stop'] as const).filter(
+    m => typeof driver[m] !== 'function',
+  )
   if (missing.length > 0) return `${id}: missing ${missing.join(', ')}`
   return undefined
 }
@@ -73,7 +81,10 @@ export class DriverRegistry {
       }
       const taken = entry.typeNames.map(t => this.byKey.get(`${driver.group}.${t}`)).find(Boolean)
       if (taken) {
-        this.problems.push({plugin, message: `driver ${driver.group}.${driver.type} is already provided by ${taken.plugin}; ignored`})
+        this.problems.push({
+          plugin,
+          message: `driver ${driver.group}.${driver.type} is already provided by ${taken.plugin}; ignored`,
+        })
         continue
       }
       this.registered.push(entry)

@@ -56,7 +56,11 @@ function reasonOf(signal: AbortSignal, fallback: string): string {
 }
 
 /** The task's calls in the plan's order; the first that throws fails the task. */
-async function runCalls(r: ServiceResource, calls: readonly StepAction[], ctx: ReturnType<typeof createActionContext>): Promise<ChangeResult> {
+async function runCalls(
+  r: ServiceResource,
+  calls: readonly StepAction[],
+  ctx: ReturnType<typeof createActionContext>,
+): Promise<ChangeResult> {
   let changed = false
   for (const call of calls) {
     const method = r.driver[call]
@@ -66,7 +70,12 @@ async function runCalls(r: ServiceResource, calls: readonly StepAction[], ctx: R
   return changed ? 'changed' : 'unchanged'
 }
 
-const UNCHANGED: Record<StepAction, string> = {start: 'already up', stop: 'already down', provision: 'already provisioned and up', unprovision: 'already unprovisioned'}
+const UNCHANGED: Record<StepAction, string> = {
+  start: 'already up',
+  stop: 'already down',
+  provision: 'already provisioned and up',
+  unprovision: 'already unprovisioned',
+}
 
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecutionResult> {
   const {service} = options
@@ -80,7 +89,11 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     if (from.aborted) to.abort(reasonOf(from, fallback))
     else from.addEventListener('abort', () => to.abort(reasonOf(from, fallback)), {once: true})
   }
-  controller.signal.addEventListener('abort', () => observer.interrupted?.(reasonOf(controller.signal, 'interrupted')), {once: true})
+  controller.signal.addEventListener(
+    'abort',
+    () => observer.interrupted?.(reasonOf(controller.signal, 'interrupted')),
+    {once: true},
+  )
   follow(options.signal, controller, 'interrupted')
   follow(options.rollbackCut, rollbackController, 'skipped')
   // an event of a resource whose task runs is that task's output; the others are the action's own
@@ -111,9 +124,21 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const optionalFailed: TaskOutcome[] = []
   let firstError: string | undefined
   const interruption = () => (controller.signal.aborted ? reasonOf(controller.signal, 'interrupted') : undefined)
-  const event = (level: EventLevel, fields: Pick<ActionEvent, 'rid' | 'state' | 'message'>): ActionEvent => ({time: new Date().toISOString(), level, node: service.nodename, service: service.name, action: plan.action, ...fields})
+  const event = (level: EventLevel, fields: Pick<ActionEvent, 'rid' | 'state' | 'message'>): ActionEvent => ({
+    time: new Date().toISOString(),
+    level,
+    node: service.nodename,
+    service: service.name,
+    action: plan.action,
+    ...fields,
+  })
 
-  const record = (t: PlanTask, state: TaskState, message?: string, level: EventLevel = state === 'failed' ? 'error' : state === 'not-run' ? 'warn' : 'info'): TaskOutcome => {
+  const record = (
+    t: PlanTask,
+    state: TaskState,
+    message?: string,
+    level: EventLevel = state === 'failed' ? 'error' : state === 'not-run' ? 'warn' : 'info',
+  ): TaskOutcome => {
     const text = message === undefined ? undefined : mask(message)
     const outcome: TaskOutcome = {id: t.id, rid: t.rid, op: t.op, state, ...(text ? {message: text} : {})}
     outcomes.set(t.id, outcome)
@@ -138,7 +163,11 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     let outcome: TaskOutcome
     try {
       const change = await runCalls(r, t.calls, ctx)
-      outcome = record(t, change === 'unchanged' ? 'unchanged' : 'done', change === 'unchanged' ? UNCHANGED[t.op] : undefined)
+      outcome = record(
+        t,
+        change === 'unchanged' ? 'unchanged' : 'done',
+        change === 'unchanged' ? UNCHANGED[t.op] : undefined,
+      )
     } catch (error) {
       const message = mask((error as Error).message)
       if (t.onFailure === 'continue') {
@@ -163,7 +192,11 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     }
     // a failure in a parallel stage lets its running members finish; what depends on it does not run
     const done = new Map<number, Promise<unknown>>()
-    for (const t of tasks) done.set(t.id, Promise.all(t.after.map(id => done.get(id) ?? Promise.resolve())).then(() => runTask(t)))
+    for (const t of tasks)
+      done.set(
+        t.id,
+        Promise.all(t.after.map(id => done.get(id) ?? Promise.resolve())).then(() => runTask(t)),
+      )
     await Promise.all(done.values())
   }
 
@@ -177,7 +210,8 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         continue
       }
       observer.stageStarted?.(stage)
-      if (stage.phase === 'start' && plan.stages[i - 1]?.phase === 'stop') svcLog.info('instance stopped, ready for restart.')
+      if (stage.phase === 'start' && plan.stages[i - 1]?.phase === 'stop')
+        svcLog.info('instance stopped, ready for restart.')
       await runStage(stage)
       observer.stageFinished?.(stage, {state: 'done'})
     }
@@ -187,9 +221,19 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   }
 
   const stopped = interruption()
-  const tasks = plan.tasks.map((t): TaskOutcome => outcomes.get(t.id) ?? (t.skip
-    ? {id: t.id, rid: t.rid, op: t.op, state: 'skipped', message: t.skip}
-    : {id: t.id, rid: t.rid, op: t.op, state: 'not-run', message: `not run: ${stopped ?? (firstError !== undefined ? 'an earlier task failed' : 'not reached')}`}))
+  const tasks = plan.tasks.map(
+    (t): TaskOutcome =>
+      outcomes.get(t.id) ??
+      (t.skip
+        ? {id: t.id, rid: t.rid, op: t.op, state: 'skipped', message: t.skip}
+        : {
+            id: t.id,
+            rid: t.rid,
+            op: t.op,
+            state: 'not-run',
+            message: `not run: ${stopped ?? (firstError !== undefined ? 'an earlier task failed' : 'not reached')}`,
+          }),
+  )
   const notDone = tasks.filter(t => !COMPLETE.has(t.state))
   const ok = notDone.length === 0 && firstError === undefined
   // an interruption is the cause of whatever it left undone, even of a task it made fail
@@ -200,14 +244,35 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   let rollback: UndoOutcome[] = []
   if (!ok && plan.rollback && journal.size > 0) {
     phaseSignal = rollbackController.signal
-    if (rollbackController.signal.aborted) svcLog.warn(`rollback ${reasonOf(rollbackController.signal, 'skipped')}: ${journal.size} change(s) made by this ${plan.action} left in place`)
+    if (rollbackController.signal.aborted)
+      svcLog.warn(
+        `rollback ${reasonOf(rollbackController.signal, 'skipped')}: ${journal.size} change(s) made by this ${plan.action} left in place`,
+      )
     else svcLog.warn(`rollback: undo ${journal.size} change(s) made by this ${plan.action}, in reverse order`)
     rollback = await journal.rollback((entry, failure, skipped) => {
       const description = mask(entry.description)
-      const message = mask(skipped ? `rollback of ${entry.description} ${skipped}: left in place` : failure ? `rollback ${entry.description} failed: ${failure.message}` : `rolled back: ${entry.description}`)
-      sink.emit(event(failure || skipped ? 'error' : 'info', {rid: entry.rid, state: failure ? 'failed' : skipped ? 'not-run' : 'rolled-back', message}))
+      const message = mask(
+        skipped
+          ? `rollback of ${entry.description} ${skipped}: left in place`
+          : failure
+            ? `rollback ${entry.description} failed: ${failure.message}`
+            : `rolled back: ${entry.description}`,
+      )
+      sink.emit(
+        event(failure || skipped ? 'error' : 'info', {
+          rid: entry.rid,
+          state: failure ? 'failed' : skipped ? 'not-run' : 'rolled-back',
+          message,
+        }),
+      )
       const why = skipped ?? (failure ? mask(failure.message) : undefined)
-      observer.rollbackStep?.({rid: entry.rid, description, ok: !failure && !skipped, ...(why ? {error: why} : {}), ...(skipped ? {skipped: true} : {})})
+      observer.rollbackStep?.({
+        rid: entry.rid,
+        description,
+        ok: !failure && !skipped,
+        ...(why ? {error: why} : {}),
+        ...(skipped ? {skipped: true} : {}),
+      })
     }, rollbackController.signal)
     rollback = rollback.map(u => ({...u, description: mask(u.description), ...(u.error ? {error: mask(u.error)} : {})}))
   } else if (!ok && journal.size > 0 && plan.tasks.some(t => t.phase === 'start')) {
@@ -215,7 +280,15 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   }
   // a signal during the rollback of a failure also counts: it decides the exit code
   const interrupted = interruption()
-  const result: ExecutionResult = {ok, tasks, notDone, optionalFailed, rollback, ...(error ? {error} : {}), ...(interrupted ? {interrupted} : {})}
+  const result: ExecutionResult = {
+    ok,
+    tasks,
+    notDone,
+    optionalFailed,
+    rollback,
+    ...(error ? {error} : {}),
+    ...(interrupted ? {interrupted} : {}),
+  }
   observer.actionFinished?.(result)
   return result
 }

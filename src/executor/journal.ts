@@ -31,7 +31,10 @@ export class RollbackJournal {
    * Runs every undo step, last registered first; a failing step does not stop the others.
    * Once `cut` is aborted the steps not begun are skipped (the running one finishes).
    */
-  async rollback(onStep: (entry: JournalEntry, error?: Error, skipped?: string) => void, cut?: AbortSignal): Promise<UndoOutcome[]> {
+  async rollback(
+    onStep: (entry: JournalEntry, error?: Error, skipped?: string) => void,
+    cut?: AbortSignal,
+  ): Promise<UndoOutcome[]> {
     const outcomes: UndoOutcome[] = []
     while (this.entries.length > 0) {
       const entry = this.entries.pop()!

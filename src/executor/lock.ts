@@ -48,10 +48,13 @@ export function lockState(file: string): LockState {
   const owner = readLockOwner(file)
   if (owner) return isAlive(owner) ? {state: 'held', owner} : {state: 'stale', owner}
   // an unreadable lock older than a second was left half-written by a killed process
-  return Date.now() - st.mtimeMs > 1000 ? {state: 'stale'} : {state: 'held', owner: {pid: 0, starttime: '', action: 'unknown', since: ''}}
+  return Date.now() - st.mtimeMs > 1000
+    ? {state: 'stale'}
+    : {state: 'held', owner: {pid: 0, starttime: '', action: 'unknown', since: ''}}
 }
 
-export const describeLockHolder = (owner: LockOwner) => (owner.pid ? `pid ${owner.pid} (${owner.action}${owner.since ? `, since ${owner.since}` : ''})` : 'another process')
+export const describeLockHolder = (owner: LockOwner) =>
+  owner.pid ? `pid ${owner.pid} (${owner.action}${owner.since ? `, since ${owner.since}` : ''})` : 'another process'
 
 export interface ServiceLock {
   release(): void
@@ -71,12 +74,23 @@ export interface LockOptions {
   readonly onWait?: (owner: LockOwner, waitMs: number) => void
 }
 
-export async function acquireServiceLock(dir: string, service: string, action: string, wait: number | LockOptions): Promise<ServiceLock> {
+export async function acquireServiceLock(
+  dir: string,
+  service: string,
+  action: string,
+  wait: number | LockOptions,
+): Promise<ServiceLock> {
   const options: LockOptions = typeof wait === 'number' ? {waitMs: wait} : wait
   const waitMs = options.waitMs
   ensureStateDir(dir)
   const file = lockFile(dir)
-  const me: LockOwner = {pid: process.pid, starttime: processStartTime(process.pid) ?? '', action, since: new Date().toISOString(), ...(options.edit ? {edit: true} : {})}
+  const me: LockOwner = {
+    pid: process.pid,
+    starttime: processStartTime(process.pid) ?? '',
+    action,
+    since: new Date().toISOString(),
+    ...(options.edit ? {edit: true} : {}),
+  }
   const begun = Date.now()
   let toldWaiting = false
   for (;;) {
@@ -119,7 +133,9 @@ export async function acquireServiceLock(dir: string, service: string, action: s
       options.onWait?.(owner, deadline - begun)
     }
     if (Date.now() >= deadline) {
-      throw new LockError(`service ${service} is locked by ${describeLockHolder(owner)}; waited ${Math.round((deadline - begun) / 1000)}s (--waitlock sets how long to wait)`)
+      throw new LockError(
+        `service ${service} is locked by ${describeLockHolder(owner)}; waited ${Math.round((deadline - begun) / 1000)}s (--waitlock sets how long to wait)`,
+      )
     }
     await new Promise(r => setTimeout(r, Math.min(200, Math.max(10, deadline - Date.now()))))
   }

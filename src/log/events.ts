@@ -29,7 +29,8 @@ export interface EventSink {
  */
 export class EventBus implements EventSink {
   private readonly sinks: EventSink[] = []
-  onSinkError: (sink: EventSink, error: Error) => void = (_sink, error) => process.stderr.write(`svcmgr: warning: an event sink failed: ${error.message}; continuing without it\n`)
+  onSinkError: (sink: EventSink, error: Error) => void = (_sink, error) =>
+    process.stderr.write(`svcmgr: warning: an event sink failed: ${error.message}; continuing without it\n`)
 
   constructor(...sinks: EventSink[]) {
     this.sinks.push(...sinks)

@@ -11,7 +11,10 @@ export class LogFileSink implements EventSink {
   private fd: number | undefined
   private failed = false
 
-  constructor(readonly file: string, private readonly warn: (message: string) => void = m => process.stderr.write(`${m}\n`)) {}
+  constructor(
+    readonly file: string,
+    private readonly warn: (message: string) => void = m => process.stderr.write(`${m}\n`),
+  ) {}
 
   emit(event: ActionEvent): void {
     if (this.failed) return
@@ -22,7 +25,7 @@ export class LogFileSink implements EventSink {
       // the full ISO date in the file: the terminal form only shows the time
       const line = Buffer.from(`${event.time.slice(0, 10)} ${formatEventLine(event)}\n`)
       // a short write (a nearly full disk) is a failure too: the rest would be lost silently
-      for (let off = 0; off < line.length; ) {
+      for (let off = 0; off < line.length;) {
         const n = fs.writeSync(this.fd, line, off)
         if (n <= 0) throw Object.assign(new Error('no space left on device, write'), {code: 'ENOSPC'})
         off += n
@@ -31,7 +34,9 @@ export class LogFileSink implements EventSink {
       this.failed = true
       this.close()
       const e = error as NodeJS.ErrnoException
-      this.warn(`svcmgr: cannot write the log file ${this.file}: ${e.code ?? e.message}${e.code ? ` (${e.message})` : ''}; continuing without it`)
+      this.warn(
+        `svcmgr: cannot write the log file ${this.file}: ${e.code ?? e.message}${e.code ? ` (${e.message})` : ''}; continuing without it`,
+      )
     }
   }
 

@@ -10,7 +10,10 @@ import type {Plan} from '../planner/types.js'
 export type Masker = (text: string) => string
 
 interface SecretSource {
-  readonly resources?: ReadonlyArray<{readonly kw: Readonly<Record<string, KeywordValue>>; readonly driver?: {readonly keywords: readonly KeywordSpec[]}}>
+  readonly resources?: ReadonlyArray<{
+    readonly kw: Readonly<Record<string, KeywordValue>>
+    readonly driver?: {readonly keywords: readonly KeywordSpec[]}
+  }>
 }
 
 const identity: Masker = text => text
@@ -58,12 +61,17 @@ export function secretMasker(service: SecretSource): Masker {
       for (const [word, masked] of secretWords(spec, r.kw[spec.name])) pairs.push(...pairsOf(word, masked))
     }
   }
-  const unique = [...new Map(pairs.filter(([needle]) => needle !== '')).entries()].sort((a, b) => b[0].length - a[0].length)
-  const masker: Masker = unique.length === 0 ? identity : text => {
-    let out = text
-    for (const [needle, masked] of unique) if (out.includes(needle)) out = out.split(needle).join(masked)
-    return out
-  }
+  const unique = [...new Map(pairs.filter(([needle]) => needle !== '')).entries()].sort(
+    (a, b) => b[0].length - a[0].length,
+  )
+  const masker: Masker =
+    unique.length === 0
+      ? identity
+      : text => {
+          let out = text
+          for (const [needle, masked] of unique) if (out.includes(needle)) out = out.split(needle).join(masked)
+          return out
+        }
   cache.set(service, masker)
   return masker
 }

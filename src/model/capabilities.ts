@@ -32,7 +32,10 @@ export class Capabilities {
   private readonly needs = new Map<string, readonly Need[]>()
   /** Built on first use: exact capability → its enabled providers; the enabled path providers. */
   private needers?: Map<string, Set<ServiceResource>>
-  private index?: {exact: Map<Capability, ServiceResource[]>; paths: Array<{resource: ServiceResource; capability: Capability; path: string}>}
+  private index?: {
+    exact: Map<Capability, ServiceResource[]>
+    paths: Array<{resource: ServiceResource; capability: Capability; path: string}>
+  }
 
   constructor(
     private readonly service: ServiceView,
@@ -84,7 +87,8 @@ export class Capabilities {
   /** The enabled providers, other than `except`, meeting a need of `capability`, each with what it provides that matched. */
   matches(capability: Capability, except?: string): Match[] {
     const {exact, paths} = this.built()
-    if (kindOf(capability) !== 'path') return (exact.get(capability) ?? []).filter(r => r.rid !== except).map(resource => ({resource, capability}))
+    if (kindOf(capability) !== 'path')
+      return (exact.get(capability) ?? []).filter(r => r.rid !== except).map(resource => ({resource, capability}))
     const wanted = pathOf(capability)
     if (wanted === undefined) return []
     let best: Array<Match & {length: number}> = []
@@ -98,7 +102,9 @@ export class Capabilities {
   }
 
   providers(capability: Capability, except?: string): ServiceResource[] {
-    return [...new Set(this.matches(capability, except).map(m => m.resource))].sort((a, b) => naturalCompare(a.rid, b.rid))
+    return [...new Set(this.matches(capability, except).map(m => m.resource))].sort((a, b) =>
+      naturalCompare(a.rid, b.rid),
+    )
   }
 
   users(capability: Capability, except?: string): ServiceResource[] {
@@ -145,10 +151,13 @@ export class Capabilities {
     const deps: Dependency[] = []
     for (const need of this.needed(r.rid)) {
       for (const m of this.matches(need.capability, r.rid)) {
-        const reason = typeof need.reason === 'function' ? need.reason({rid: m.resource.rid, capability: m.capability}) : need.reason
+        const reason =
+          typeof need.reason === 'function' ? need.reason({rid: m.resource.rid, capability: m.capability}) : need.reason
         deps.push({before: m.resource.rid, after: r.rid, reason})
       }
-      if (need.prepares !== undefined) for (const u of this.users(need.capability, r.rid)) deps.push({before: r.rid, after: u.rid, reason: need.prepares})
+      if (need.prepares !== undefined)
+        for (const u of this.users(need.capability, r.rid))
+          deps.push({before: r.rid, after: u.rid, reason: need.prepares})
     }
     return deps
   }

@@ -25,11 +25,14 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
     try {
       deps = declaredEdges(service, r)
     } catch (error) {
-      throw new PlanError(`${r.rid}: the ${r.group}.${r.type} driver failed to declare its dependencies: ${(error as Error).message}`)
+      throw new PlanError(
+        `${r.rid}: the ${r.group}.${r.type} driver failed to declare its dependencies: ${(error as Error).message}`,
+      )
     }
     for (const d of deps) {
       for (const end of [d.before, d.after]) {
-        if (!service.resource(end)) problems.push(`${r.rid}: depends on ${end}, which is not a resource of ${service.name}`)
+        if (!service.resource(end))
+          problems.push(`${r.rid}: depends on ${end}, which is not a resource of ${service.name}`)
       }
       // a dependency on a disabled resource is ignored: that resource never runs
       if (graph.hasNode(d.before) && graph.hasNode(d.after)) graph.setEdge(d.before, d.after, d.reason)

@@ -33,7 +33,9 @@ function groupRank(group: string): number {
 }
 
 export function compareStageKeys(a: StageKey, b: StageKey): number {
-  const g = groupRank(a.group) - groupRank(b.group) || (groupRank(a.group) === GROUP_ORDER.length ? naturalCompare(a.group, b.group) : 0)
+  const g =
+    groupRank(a.group) - groupRank(b.group) ||
+    (groupRank(a.group) === GROUP_ORDER.length ? naturalCompare(a.group, b.group) : 0)
   if (g !== 0) return g
   if (a.subset === b.subset) return 0
   if (a.subset === undefined) return -1
@@ -78,7 +80,8 @@ export function orderIntoStages(service: Service, rids: ReadonlySet<string>, dep
     const parallel = service.subset(key.group, key.subset)?.parallel ?? false
     const inStage = new Set(stageRids)
     const depEdges: Array<[string, string]> = []
-    for (const rid of stageRids) for (const p of deps.graph.predecessors(rid) ?? []) if (inStage.has(p)) depEdges.push([p, rid])
+    for (const rid of stageRids)
+      for (const p of deps.graph.predecessors(rid) ?? []) if (inStage.has(p)) depEdges.push([p, rid])
     const ordered = topologicalNatural(stageRids, depEdges)
     const edges = parallel ? depEdges : ordered.slice(1).map((rid, i) => [ordered[i], rid] as [string, string])
     return {key, parallel, rids: ordered, edges}

@@ -9,7 +9,15 @@ import type {Service} from '../model/service.js'
 import {buildDependencyGraph, type DependencyGraph} from './dependencies.js'
 import {type OrderedStage, orderIntoStages} from './order.js'
 import {type Closure, closeOverDependents, closeOverRequirements, selectResources} from './select.js'
-import {type AddedResource, PLAN_FORMAT_VERSION, type Plan, type PlanStage, type PlanTask, type Selection, type ServiceAction} from './types.js'
+import {
+  type AddedResource,
+  PLAN_FORMAT_VERSION,
+  type Plan,
+  type PlanStage,
+  type PlanTask,
+  type Selection,
+  type ServiceAction,
+} from './types.js'
 import {PlanError} from '../errors.js'
 
 export interface PlanOptions {
@@ -62,10 +70,17 @@ function stepsFor(service: Service, rid: string, calls: readonly StepAction[]): 
 /** Stop-like phases run the start order backwards. */
 function directed(stages: OrderedStage[], phase: 'stop' | 'start'): OrderedStage[] {
   if (phase === 'start') return stages
-  return [...stages].reverse().map(s => ({...s, rids: [...s.rids].reverse(), edges: s.edges.map(([a, b]) => [b, a] as [string, string])}))
+  return [...stages]
+    .reverse()
+    .map(s => ({...s, rids: [...s.rids].reverse(), edges: s.edges.map(([a, b]) => [b, a] as [string, string])}))
 }
 
-export function buildPlan(service: Service, action: ServiceAction, selection: Selection = {}, options: PlanOptions = {}): Plan {
+export function buildPlan(
+  service: Service,
+  action: ServiceAction,
+  selection: Selection = {},
+  options: PlanOptions = {},
+): Plan {
   const deps = buildDependencyGraph(service)
   const selected = selectResources(service, selection).map(r => r.rid)
   const phases = phasesFor(action, deps, selected)
@@ -96,26 +111,49 @@ export function buildPlan(service: Service, action: ServiceAction, selection: Se
         graph.setNode(key, id)
         if (previousBarrier && !hasPred.has(rid)) graph.setEdge(previousBarrier, key)
         const r = service.resource(rid)!
-        const skip = phase === 'stop' && r.standby && !options.force ? 'standby resource stays up (use --force to stop it)' : undefined
+        const skip =
+          phase === 'stop' && r.standby && !options.force
+            ? 'standby resource stays up (use --force to stop it)'
+            : undefined
         const preds = predsOf.get(rid) ?? []
         const after = preds.map(a => idOf.get(a)!)
         for (const a of preds) graph.setEdge(taskKey(phase, a), key)
         const calls = callsFor(service, rid, op)
         const onFailure = r.optional ? 'continue' : 'fail'
-        tasks.push({id, rid, driver: `${r.group}.${r.type}`, op, phase, stage: index, after: after.sort((x, y) => x - y), calls, onFailure, steps: stepsFor(service, rid, calls), ...(skip ? {skip} : {})})
+        tasks.push({
+          id,
+          rid,
+          driver: `${r.group}.${r.type}`,
+          op,
+          phase,
+          stage: index,
+          after: after.sort((x, y) => x - y),
+          calls,
+          onFailure,
+          steps: stepsFor(service, rid, calls),
+          ...(skip ? {skip} : {}),
+        })
       }
       const barrier = `stage#${index}`
       graph.setNode(barrier)
       for (const rid of stage.rids) if (!hasSucc.has(rid)) graph.setEdge(taskKey(phase, rid), barrier)
       previousBarrier = barrier
-      stages.push({index, phase, group: stage.key.group, ...(stage.key.subset !== undefined ? {subset: stage.key.subset} : {}), parallel: stage.parallel, tasks: ids})
+      stages.push({
+        index,
+        phase,
+        group: stage.key.group,
+        ...(stage.key.subset !== undefined ? {subset: stage.key.subset} : {}),
+        parallel: stage.parallel,
+        tasks: ids,
+      })
     }
   }
   // the ids are the execution order: every edge must go forward, which also proves the graph acyclic
   for (const e of graph.edges()) {
     const a = graph.node(e.v) as number | undefined
     const b = graph.node(e.w) as number | undefined
-    if (a !== undefined && b !== undefined && a >= b) throw new PlanError(`internal: task ${a} is ordered after task ${b} it must precede`)
+    if (a !== undefined && b !== undefined && a >= b)
+      throw new PlanError(`internal: task ${a} is ordered after task ${b} it must precede`)
   }
   const rollback = phases.some(p => p.phase === 'start') && !options.disableRollback
   return {
@@ -127,6 +165,11 @@ export function buildPlan(service: Service, action: ServiceAction, selection: Se
     stages,
     tasks,
     rollback,
-    rollbackOrder: rollback ? tasks.filter(t => t.phase === 'start').map(t => t.id).reverse() : [],
+    rollbackOrder: rollback
+      ? tasks
+          .filter(t => t.phase === 'start')
+          .map(t => t.id)
+          .reverse()
+      : [],
   }
 }

@@ -19,13 +19,22 @@ export function selectResources(service: Service, selection: Selection): Service
   if (rids && rids.length > 0) {
     const unknown = rids.filter(s => !service.resources.some(r => matchesRidSelector(r, s)))
     if (unknown.length > 0)
-      throw new PlanError(`--rid: ${unknown.join(', ')} matches no resource of ${service.name} (resources: ${service.resources.map(r => r.rid).join(', ')})`)
+      throw new PlanError(
+        `--rid: ${unknown.join(', ')} matches no resource of ${service.name} (resources: ${service.resources.map(r => r.rid).join(', ')})`,
+      )
     candidates = candidates.filter(r => rids.some(s => matchesRidSelector(r, s)))
   }
   if (tags && tags.length > 0) candidates = candidates.filter(r => r.tags.some(t => tags.includes(t)))
-  if (subsets && subsets.length > 0) candidates = candidates.filter(r => r.subset !== undefined && subsets.includes(r.subset))
+  if (subsets && subsets.length > 0)
+    candidates = candidates.filter(r => r.subset !== undefined && subsets.includes(r.subset))
   if (candidates.length === 0) {
-    const what = [rids?.length ? `--rid ${rids.join(',')}` : '', tags?.length ? `--tags ${tags.join(',')}` : '', subsets?.length ? `--subsets ${subsets.join(',')}` : ''].filter(Boolean).join(' ')
+    const what = [
+      rids?.length ? `--rid ${rids.join(',')}` : '',
+      tags?.length ? `--tags ${tags.join(',')}` : '',
+      subsets?.length ? `--subsets ${subsets.join(',')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ')
     throw new PlanError(`the selection ${what || '(all)'} matches no enabled resource of ${service.name}`)
   }
   return candidates
@@ -36,7 +45,12 @@ export interface Closure {
   readonly added: AddedResource[]
 }
 
-function describeAdded(deps: DependencyGraph, rid: string, via: string, direction: 'requires' | 'required-by'): AddedResource {
+function describeAdded(
+  deps: DependencyGraph,
+  rid: string,
+  via: string,
+  direction: 'requires' | 'required-by',
+): AddedResource {
   const [before, after] = direction === 'requires' ? [rid, via] : [via, rid]
   return {rid, reason: `${deps.reason(before, after) ?? 'dependency'}: ${before} starts before ${after}`}
 }

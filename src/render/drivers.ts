@@ -25,24 +25,52 @@ function wrap(text: string, indent: string, width = 100): string[] {
 }
 
 /** One entry per type (plugin, version, how sections name it, description, keyword names), then the generic keywords. */
-export function formatDriverList(infos: readonly DriverInfo[], genericKeywordNames: readonly string[], bin: string): string[] {
+export function formatDriverList(
+  infos: readonly DriverInfo[],
+  genericKeywordNames: readonly string[],
+  bin: string,
+): string[] {
   if (infos.length === 0) return ['No driver installed (install a driver plugin with `svcmgr plugins install`).']
   const lines: string[] = []
   for (const i of infos) {
-    const notes = [i.isDefaultType ? `default type of [${i.group}#N]` : '', i.typeAliases.length ? `also type = ${i.typeAliases.join(', ')}` : '', i.sections.length > 1 ? `sections ${i.sections.slice(1).join(', ')}` : '']
+    const notes = [
+      i.isDefaultType ? `default type of [${i.group}#N]` : '',
+      i.typeAliases.length ? `also type = ${i.typeAliases.join(', ')}` : '',
+      i.sections.length > 1 ? `sections ${i.sections.slice(1).join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join('; ')
-    lines.push(`${i.type.padEnd(20)} ${i.plugin}${i.pluginVersion ? ` ${i.pluginVersion}` : ''}${notes ? `  (${notes})` : ''}`, ...wrap(i.description, '    '), ...wrap(`keywords: ${i.keywords.map(k => k.name).join(', ')}`, '    '))
+    lines.push(
+      `${i.type.padEnd(20)} ${i.plugin}${i.pluginVersion ? ` ${i.pluginVersion}` : ''}${notes ? `  (${notes})` : ''}`,
+      ...wrap(i.description, '    '),
+      ...wrap(`keywords: ${i.keywords.map(k => k.name).join(', ')}`, '    '),
+    )
   }
-  lines.push('', `Every resource section also takes: ${genericKeywordNames.join(', ')}. \`${bin} drivers <group.type>\` describes a type's keywords.`)
+  lines.push(
+    '',
+    `Every resource section also takes: ${genericKeywordNames.join(', ')}. \`${bin} drivers <group.type>\` describes a type's keywords.`,
+  )
   return lines
 }
 
 export function formatDriverDetail(d: DriverDetail): string[] {
   const typeName = d.type.slice(d.group.length + 1)
-  const how = [`sections: ${d.sections.map(s => `[${s}]`).join(', ')}`, `type = ${[typeName, ...d.typeAliases].join(' | ')}`, d.isDefaultType ? `(or no type: the default of ${d.group})` : '']
-  const lines = [`${d.type}: from plugin ${d.plugin}${d.pluginVersion ? ` ${d.pluginVersion}` : ''}`, ...wrap(d.description, '  '), `  ${how.filter(Boolean).join('  ')}`, '', 'Keywords:']
+  const how = [
+    `sections: ${d.sections.map(s => `[${s}]`).join(', ')}`,
+    `type = ${[typeName, ...d.typeAliases].join(' | ')}`,
+    d.isDefaultType ? `(or no type: the default of ${d.group})` : '',
+  ]
+  const lines = [
+    `${d.type}: from plugin ${d.plugin}${d.pluginVersion ? ` ${d.pluginVersion}` : ''}`,
+    ...wrap(d.description, '  '),
+    `  ${how.filter(Boolean).join('  ')}`,
+    '',
+    'Keywords:',
+  ]
   for (const k of d.keywords) lines.push(`  ${k.name}  ${keywordTraits(k)}`, ...wrap(k.help, '      '))
-  lines.push('', `Generic keywords (every resource): ${d.genericKeywords.map(k => `${k.name} ${keywordTraits(k)}`).join(', ')}`)
+  lines.push(
+    '',
+    `Generic keywords (every resource): ${d.genericKeywords.map(k => `${k.name} ${keywordTraits(k)}`).join(', ')}`,
+  )
   return lines
 }

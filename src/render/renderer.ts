@@ -17,7 +17,10 @@ const LEVEL_RANK: Record<EventLevel, number> = {debug: 0, info: 1, warn: 2, erro
  * for quiet scripts), debug with --verbose. The log file keeps every level whatever this says.
  */
 export class LinePrinterSink implements EventSink {
-  constructor(private readonly minLevel: EventLevel = 'info', private readonly write: (line: string) => void = l => process.stdout.write(l + '\n')) {}
+  constructor(
+    private readonly minLevel: EventLevel = 'info',
+    private readonly write: (line: string) => void = l => process.stdout.write(l + '\n'),
+  ) {}
   emit(event: ActionEvent): void {
     if (LEVEL_RANK[event.level] < LEVEL_RANK[this.minLevel]) return
     // task state changes are for the JSON result and the log; a line is printed only when it says something

@@ -15,7 +15,10 @@ import {escapeRe, type JsonSchema, VALUE_TYPES} from '../config/value-types.js'
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema'
 
 export interface SchemaDriver {
-  readonly driver: Pick<Driver, 'group' | 'type' | 'typeAliases' | 'isDefaultType' | 'sectionAliases' | 'description' | 'keywords'>
+  readonly driver: Pick<
+    Driver,
+    'group' | 'type' | 'typeAliases' | 'isDefaultType' | 'sectionAliases' | 'description' | 'keywords'
+  >
   readonly plugin: string
 }
 
@@ -39,13 +42,18 @@ export function keywordValueSchema(spec: KeywordSpec): JsonSchema {
 }
 
 /** An object schema of a section's keywords (aliases accepted, unknown keywords rejected). */
-function sectionObject(specs: readonly KeywordSpec[], description?: string, extraProperties: Record<string, JsonSchema> = {}): JsonSchema {
+function sectionObject(
+  specs: readonly KeywordSpec[],
+  description?: string,
+  extraProperties: Record<string, JsonSchema> = {},
+): JsonSchema {
   const properties: Record<string, JsonSchema> = {}
   const required: string[] = []
   const requiredOneOf: JsonSchema[] = []
   for (const spec of specs) {
     properties[spec.name] = keywordValueSchema(spec)
-    for (const alias of spec.aliases ?? []) properties[alias] = {...keywordValueSchema(spec), description: `Alias of ${spec.name}: ${spec.help}`}
+    for (const alias of spec.aliases ?? [])
+      properties[alias] = {...keywordValueSchema(spec), description: `Alias of ${spec.name}: ${spec.help}`}
     if (spec.required) {
       // a required keyword with aliases is there when any of its names is
       if (spec.aliases?.length) requiredOneOf.push({anyOf: [spec.name, ...spec.aliases].map(n => ({required: [n]}))})
@@ -63,7 +71,10 @@ function sectionObject(specs: readonly KeywordSpec[], description?: string, extr
 }
 
 /** The keywords of a resource section served by `driver`: `type`, the driver's own, then the generic ones. */
-export function resourceKeywords(driverKeywords: readonly KeywordSpec[], generic: readonly KeywordSpec[] = GENERIC_RESOURCE_KEYWORDS): KeywordSpec[] {
+export function resourceKeywords(
+  driverKeywords: readonly KeywordSpec[],
+  generic: readonly KeywordSpec[] = GENERIC_RESOURCE_KEYWORDS,
+): KeywordSpec[] {
   return resourceSectionKeywords(driverKeywords, generic).filter(k => k.name !== 'type')
 }
 
@@ -76,7 +87,10 @@ export function buildConfigSchema(input: SchemaInput): JsonSchema {
   const drivers = [...input.drivers].sort((a, b) => defName(a.driver).localeCompare(defName(b.driver)))
   const $defs: Record<string, JsonSchema> = {}
   $defs.DEFAULT = sectionObject(input.defaultKeywords, 'The service-wide keywords.')
-  $defs.subset = sectionObject(input.subsetKeywords ?? SUBSET_KEYWORDS, 'A subset of a driver group: its members start together (parallel) or in rid order; subsets run in alphanumerical order.')
+  $defs.subset = sectionObject(
+    input.subsetKeywords ?? SUBSET_KEYWORDS,
+    'A subset of a driver group: its members start together (parallel) or in rid order; subsets run in alphanumerical order.',
+  )
 
   const groups = new Map<string, SchemaDriver[]>()
   for (const d of drivers) {
@@ -91,7 +105,11 @@ export function buildConfigSchema(input: SchemaInput): JsonSchema {
     for (const m of members) {
       const names = [m.driver.type, ...(m.driver.typeAliases ?? [])]
       const typeProperty: JsonSchema = {description: typeSpec?.help ?? 'The driver type.', enum: names}
-      $defs[defName(m.driver)] = sectionObject(resourceKeywords(m.driver.keywords, generic), `${defName(m.driver)} (plugin ${m.plugin}): ${m.driver.description}`, {type: typeProperty})
+      $defs[defName(m.driver)] = sectionObject(
+        resourceKeywords(m.driver.keywords, generic),
+        `${defName(m.driver)} (plugin ${m.plugin}): ${m.driver.description}`,
+        {type: typeProperty},
+      )
     }
     const branches: JsonSchema[] = members.map(m => ({
       if: {properties: {type: {enum: [m.driver.type, ...(m.driver.typeAliases ?? [])]}}, required: ['type']},
@@ -106,7 +124,9 @@ export function buildConfigSchema(input: SchemaInput): JsonSchema {
         properties: {type: {description: typeSpec?.help ?? 'The driver type.', enum: typeNames}},
       }
       if (!fallback) schema.required = ['type']
-      schema.allOf = fallback ? [...branches, {if: {not: {required: ['type']}}, then: {$ref: `#/$defs/${defName(fallback.driver)}`}}] : branches
+      schema.allOf = fallback
+        ? [...branches, {if: {not: {required: ['type']}}, then: {$ref: `#/$defs/${defName(fallback.driver)}`}}]
+        : branches
       return schema
     }
     for (const name of [group, ...new Set(members.flatMap(m => m.driver.sectionAliases ?? []))]) {

@@ -23,7 +23,13 @@ export interface ActionService {
 }
 
 function rawList(doc: ServiceDocument, rid: string, keyword: string): string[] {
-  return doc.find(s => s.name === rid)?.entries.find(([k]) => k === keyword)?.[1].split(/[\s,]+/).filter(Boolean) ?? []
+  return (
+    doc
+      .find(s => s.name === rid)
+      ?.entries.find(([k]) => k === keyword)?.[1]
+      .split(/[\s,]+/)
+      .filter(Boolean) ?? []
+  )
 }
 
 function selects(doc: ServiceDocument, u: UnusableSection, selection: Selection): boolean {
@@ -35,7 +41,12 @@ function selects(doc: ServiceDocument, u: UnusableSection, selection: Selection)
   return true
 }
 
-export async function loadForAction(session: Session, name: string, action: ServiceAction, selection: Selection): Promise<ActionService> {
+export async function loadForAction(
+  session: Session,
+  name: string,
+  action: ServiceAction,
+  selection: Selection,
+): Promise<ActionService> {
   if (action !== 'stop') return {...(await session.load(name)), selection, unusable: []}
   const {doc, service, unusable} = await session.loadLenient(name)
   const selected = unusable.filter(u => selects(doc, u, selection))
@@ -43,7 +54,9 @@ export async function loadForAction(session: Session, name: string, action: Serv
   const described = selected.map(u => `${u.rid} (${u.problems.join('; ')})`).join(', ')
   // a selection of unusable sections only must not become "no selection" (the whole service)
   if (selected.length > 0 && (service.resources.length === 0 || (rids && rids.length === 0)))
-    throw new NotUnderstoodError(`${action} ${name} failed: not stopped, state unknown: ${described}: fix the config (svcmgr -s ${name} set/unset, or edit ${session.store.configPath(name)})`)
+    throw new NotUnderstoodError(
+      `${action} ${name} failed: not stopped, state unknown: ${described}: fix the config (svcmgr -s ${name} set/unset, or edit ${session.store.configPath(name)})`,
+    )
   return {service, doc, selection: rids ? {...selection, rids} : selection, unusable: selected}
 }
 
@@ -52,12 +65,20 @@ export async function loadForAction(session: Session, name: string, action: Serv
  * no one once the lock is free) would make the action work on sections no longer configured
  * (a deleted section's container left as an orphan). Refused: nothing has been done yet.
  */
-export function assertConfigUnchanged(session: Session, name: string, action: ServiceAction, loaded: ServiceDocument): void {
+export function assertConfigUnchanged(
+  session: Session,
+  name: string,
+  action: ServiceAction,
+  loaded: ServiceDocument,
+): void {
   let now: string | undefined
   try {
     now = documentToIni(session.store.read(name))
   } catch {}
-  if (now !== documentToIni(loaded)) throw new ConfigChangedError(`${action} ${name}: the config changed while waiting for the lock: nothing was done; run the ${action} again`)
+  if (now !== documentToIni(loaded))
+    throw new ConfigChangedError(
+      `${action} ${name}: the config changed while waiting for the lock: nothing was done; run the ${action} again`,
+    )
 }
 
 /** The result of the action on the understood sections, failed when selected sections could not be acted on. */

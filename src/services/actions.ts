@@ -42,30 +42,81 @@ export interface ActionOutcome {
 }
 
 export async function runServiceAction(session: Session, request: ActionRequest): Promise<ActionOutcome> {
-  const {service, doc, selection, unusable} = await loadForAction(session, request.service, request.action, request.selection)
-  const plan = maskPlan(buildPlan(service, request.action, selection, {force: request.force, disableRollback: request.disableRollback}), secretMasker(service))
-  if (request.dryRun) return {version: ACTION_RESULT_VERSION, service: service.name, action: request.action, dryRun: true, ok: true, plan, events: []}
+  const {service, doc, selection, unusable} = await loadForAction(
+    session,
+    request.service,
+    request.action,
+    request.selection,
+  )
+  const plan = maskPlan(
+    buildPlan(service, request.action, selection, {force: request.force, disableRollback: request.disableRollback}),
+    secretMasker(service),
+  )
+  if (request.dryRun)
+    return {
+      version: ACTION_RESULT_VERSION,
+      service: service.name,
+      action: request.action,
+      dryRun: true,
+      ok: true,
+      plan,
+      events: [],
+    }
 
   const collector = new EventCollector()
   const logFile = new LogFileSink(session.store.logFile(service.name))
   const bus = new EventBus(collector, logFile)
   const view = guardObserver(request.view)
-  const lock = await acquireServiceLock(service.varDir, service.name, request.action, {waitMs: request.waitlockMs ?? 0, onWait: tellWaiting(service.name)})
+  const lock = await acquireServiceLock(service.varDir, service.name, request.action, {
+    waitMs: request.waitlockMs ?? 0,
+    onWait: tellWaiting(service.name),
+  })
   // from here to the lock's release a signal interrupts the action instead of ending the process
   const interrupts = enterInterruptScope()
   try {
     assertConfigUnchanged(session, service.name, request.action, doc)
     const emit = (message: string, level: ActionEvent['level'] = 'info') => {
-      const e: ActionEvent = {time: new Date().toISOString(), level, node: service.nodename, service: service.name, action: request.action, message}
+      const e: ActionEvent = {
+        time: new Date().toISOString(),
+        level,
+        node: service.nodename,
+        service: service.name,
+        action: request.action,
+        message,
+      }
       bus.emit(e)
       view.event?.(e)
     }
-    emit(`${request.action} begins (${plan.tasks.length} task(s)${request.selection.rids?.length ? `, --rid ${request.selection.rids.join(',')}` : ''})`, 'debug')
-    const result = withUnusable(await executePlan(plan, {service, settings: session.driverSettings, sink: bus, observer: view, force: request.force, signal: interrupts.abort, rollbackCut: interrupts.cut}), unusable)
+    emit(
+      `${request.action} begins (${plan.tasks.length} task(s)${request.selection.rids?.length ? `, --rid ${request.selection.rids.join(',')}` : ''})`,
+      'debug',
+    )
+    const result = withUnusable(
+      await executePlan(plan, {
+        service,
+        settings: session.driverSettings,
+        sink: bus,
+        observer: view,
+        force: request.force,
+        signal: interrupts.abort,
+        rollbackCut: interrupts.cut,
+      }),
+      unusable,
+    )
     if (result.ok && !result.interrupted) emit(`${request.action} done`)
     else emit(formatActionSummary(request.action, service.name, result), result.ok ? 'warn' : 'error')
     const signal = receivedInterrupt()
-    return {version: ACTION_RESULT_VERSION, service: service.name, action: request.action, dryRun: false, ok: result.ok, plan, result, ...(signal ? {signal} : {}), events: collector.events}
+    return {
+      version: ACTION_RESULT_VERSION,
+      service: service.name,
+      action: request.action,
+      dryRun: false,
+      ok: result.ok,
+      plan,
+      result,
+      ...(signal ? {signal} : {}),
+      events: collector.events,
+    }
   } finally {
     lock.release()
     interrupts.close()

@@ -18,7 +18,9 @@ export async function readConfigInput(source: string): Promise<{text: string; or
   try {
     return {text: fs.readFileSync(source, 'utf8'), origin: source}
   } catch (error) {
-    throw new UsageError(`--config: cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new UsageError(
+      `--config: cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    )
   }
 }
 
@@ -27,10 +29,20 @@ export async function readConfigInput(source: string): Promise<{text: string; or
  * queue instead of overwriting each other, and an edit during a running action waits for it
  * (up to waitlockMs) or is refused (LockError, exit 1) naming the holder.
  */
-async function withEditLock<T>(session: Session, name: string, what: string, waitlockMs: number, edit: () => Promise<T>): Promise<T> {
+async function withEditLock<T>(
+  session: Session,
+  name: string,
+  what: string,
+  waitlockMs: number,
+  edit: () => Promise<T>,
+): Promise<T> {
   await session.registry()
   // the lock is also released if a signal ends the process during the edit (see executor/lock.ts)
-  const lock = await acquireServiceLock(session.store.varDir(name), name, what, {waitMs: waitlockMs, edit: true, onWait: tellWaiting(name)})
+  const lock = await acquireServiceLock(session.store.varDir(name), name, what, {
+    waitMs: waitlockMs,
+    edit: true,
+    onWait: tellWaiting(name),
+  })
   try {
     return await edit()
   } finally {
@@ -43,10 +55,20 @@ export interface EditOptions {
   readonly waitlockMs?: number
 }
 
-export async function createService(session: Session, name: string, text: string, origin: string, force: boolean, options: EditOptions = {}): Promise<ServiceDocument> {
+export async function createService(
+  session: Session,
+  name: string,
+  text: string,
+  origin: string,
+  force: boolean,
+  options: EditOptions = {},
+): Promise<ServiceDocument> {
   checkServiceName(name)
   const refuseExisting = () => {
-    if (session.store.exists(name) && !force) throw new UsageError(`service ${name} already exists (${session.store.configPath(name)}); use --force to replace its config`)
+    if (session.store.exists(name) && !force)
+      throw new UsageError(
+        `service ${name} already exists (${session.store.configPath(name)}); use --force to replace its config`,
+      )
   }
   refuseExisting()
   const doc = normalizeDocument(ensureServiceId(parseDocument(text, name, origin)), await session.registry())
@@ -59,11 +81,23 @@ export async function createService(session: Session, name: string, text: string
   })
 }
 
-export type KwEdit = {op: 'set'; section: string; keyword: string; value: string} | {op: 'unset'; section: string; keyword: string}
+export type KwEdit =
+  {op: 'set'; section: string; keyword: string; value: string} | {op: 'unset'; section: string; keyword: string}
 
-export async function editService(session: Session, name: string, edits: readonly KwEdit[], options: EditOptions = {}): Promise<ServiceDocument> {
+export async function editService(
+  session: Session,
+  name: string,
+  edits: readonly KwEdit[],
+  options: EditOptions = {},
+): Promise<ServiceDocument> {
   session.store.requireExists(name)
-  return withEditLock(session, name, edits.every(e => e.op === 'unset') ? 'unset' : 'set', options.waitlockMs ?? 0, () => applyEdits(session, name, edits))
+  return withEditLock(
+    session,
+    name,
+    edits.every(e => e.op === 'unset') ? 'unset' : 'set',
+    options.waitlockMs ?? 0,
+    () => applyEdits(session, name, edits),
+  )
 }
 
 async function applyEdits(session: Session, name: string, edits: readonly KwEdit[]): Promise<ServiceDocument> {
@@ -79,7 +113,8 @@ async function applyEdits(session: Session, name: string, edits: readonly KwEdit
     if (!section) {
       const badRid = e.section.startsWith('subset#') ? undefined : ridProblem(e.section)
       if (badRid) throw new UsageError(`--kw ${e.section}.${e.keyword}: ${badRid}`)
-      if (e.section !== 'DEFAULT' && !parseRid(e.section) && !e.section.startsWith('subset#')) throw new UsageError(`--kw ${e.section}.${e.keyword}: unknown section ${e.section}`)
+      if (e.section !== 'DEFAULT' && !parseRid(e.section) && !e.section.startsWith('subset#'))
+        throw new UsageError(`--kw ${e.section}.${e.keyword}: unknown section ${e.section}`)
       section = {name: e.section, entries: []}
       doc.push(section)
     }
@@ -87,13 +122,21 @@ async function applyEdits(session: Session, name: string, edits: readonly KwEdit
     if (existing) existing[1] = e.value
     else section.entries.push([e.keyword, e.value])
   }
-  const normalized = normalizeDocument(doc.filter(s => s.entries.length > 0 || s.name === 'DEFAULT'), await session.registry())
+  const normalized = normalizeDocument(
+    doc.filter(s => s.entries.length > 0 || s.name === 'DEFAULT'),
+    await session.registry(),
+  )
   await session.compile(name, normalized)
   session.store.write(name, normalized)
   return normalized
 }
 
-export async function deleteSections(session: Session, name: string, rids: readonly string[], options: EditOptions = {}): Promise<ServiceDocument> {
+export async function deleteSections(
+  session: Session,
+  name: string,
+  rids: readonly string[],
+  options: EditOptions = {},
+): Promise<ServiceDocument> {
   session.store.requireExists(name)
   return withEditLock(session, name, 'delete', options.waitlockMs ?? 0, async () => {
     const doc = session.store.read(name)

@@ -51,7 +51,9 @@ export const GENERIC_KEYWORD_NAMES: readonly string[] = GENERIC_RESOURCE_KEYWORD
 
 /** Every driver once, sorted by group.type. */
 function sortedDrivers(registry: DriverRegistry): RegisteredDriver[] {
-  return registry.drivers().sort((a, b) => `${a.driver.group}.${a.driver.type}`.localeCompare(`${b.driver.group}.${b.driver.type}`))
+  return registry
+    .drivers()
+    .sort((a, b) => `${a.driver.group}.${a.driver.type}`.localeCompare(`${b.driver.group}.${b.driver.type}`))
 }
 
 function driverInfo(session: Session, d: RegisteredDriver): DriverInfo {
@@ -80,10 +82,15 @@ export async function driverDetail(session: Session, spec: string): Promise<Driv
   const dot = spec.indexOf('.')
   const found = dot === -1 ? registry.find(spec, undefined) : registry.find(spec.slice(0, dot), spec.slice(dot + 1))
   if (!found) {
-    const known = sortedDrivers(registry).map(d => `${d.driver.group}.${d.driver.type}`).join(', ')
+    const known = sortedDrivers(registry)
+      .map(d => `${d.driver.group}.${d.driver.type}`)
+      .join(', ')
     throw new UsageError(`drivers: no driver type "${spec}" is installed (installed: ${known || 'none'})`)
   }
-  return {...driverInfo(session, found), genericKeywords: GENERIC_RESOURCE_KEYWORDS.filter(k => k.name !== 'type').map(keywordInfo)}
+  return {
+    ...driverInfo(session, found),
+    genericKeywords: GENERIC_RESOURCE_KEYWORDS.filter(k => k.name !== 'type').map(keywordInfo),
+  }
 }
 
 /**

@@ -52,7 +52,9 @@ function onSignal(signal: InterruptSignal): void {
     process.exit(SIGNAL_EXIT_CODE[first])
   }
   if (!active.abort.signal.aborted) {
-    write(`svcmgr: ${signal} received: stopping; no new task starts, running ones finish, a start is rolled back (SIGINT or SIGTERM again skips the rollback)`)
+    write(
+      `svcmgr: ${signal} received: stopping; no new task starts, running ones finish, a start is rolled back (SIGINT or SIGTERM again skips the rollback)`,
+    )
     active.abort.abort(`interrupted by ${signal}`)
   } else if (signal !== 'SIGHUP' && !active.cut.signal.aborted) {
     // a second hang-up is the same lost session, not an operator's decision to skip the undo

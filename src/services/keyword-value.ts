@@ -13,7 +13,10 @@ export interface KeywordQuery {
 
 /** The raw string as written; refused (exit 2) when it is not set. */
 export function rawKeywordValue(session: Session, q: KeywordQuery): string {
-  const entry = session.store.read(q.service).find(s => s.name === q.section)?.entries.find(([k]) => k === q.keyword)
+  const entry = session.store
+    .read(q.service)
+    .find(s => s.name === q.section)
+    ?.entries.find(([k]) => k === q.keyword)
   if (!entry) throw new UsageError(`--kw ${q.spec}: not set in ${q.service}`)
   return entry[1]
 }
@@ -26,6 +29,7 @@ export async function evaluatedKeywordValue(session: Session, q: KeywordQuery): 
   const generic = genericKeywordValue(r, q.keyword)
   if (generic) return generic.value
   const value = (r.kw as Record<string, unknown>)[q.keyword]
-  if (value === undefined && !r.driver.keywords.some(k => k.name === q.keyword)) throw new UsageError(`--kw ${q.spec}: ${r.group}.${r.type} has no keyword ${q.keyword}`)
+  if (value === undefined && !r.driver.keywords.some(k => k.name === q.keyword))
+    throw new UsageError(`--kw ${q.spec}: ${r.group}.${r.type} has no keyword ${q.keyword}`)
   return value
 }

@@ -11,7 +11,11 @@ import type {Service} from '../model/service.js'
 export class Session {
   private registryPromise?: Promise<DriverRegistry>
 
-  private constructor(readonly config: Interfaces.Config, readonly settings: Settings, readonly store: ServiceStore) {}
+  private constructor(
+    readonly config: Interfaces.Config,
+    readonly settings: Settings,
+    readonly store: ServiceStore,
+  ) {}
 
   static async open(config: Interfaces.Config): Promise<Session> {
     const settings = await loadSettings()
@@ -28,7 +32,11 @@ export class Session {
   }
 
   async compile(name: string, doc: ServiceDocument): Promise<Service> {
-    return compileService(doc, await this.registry(), {name, nodename: this.settings.nodename, varDir: this.store.varDir(name)})
+    return compileService(doc, await this.registry(), {
+      name,
+      nodename: this.settings.nodename,
+      varDir: this.store.varDir(name),
+    })
   }
 
   async load(name: string): Promise<{doc: ServiceDocument; service: Service}> {
@@ -43,9 +51,19 @@ export class Session {
    */
   async loadLenient(name: string): Promise<{doc: ServiceDocument} & LenientCompile> {
     const doc = this.store.read(name)
-    const compiled = compileServiceLenient(doc, await this.registry(), {name, nodename: this.settings.nodename, varDir: this.store.varDir(name)})
-    for (const w of compiled.warnings) process.stderr.write(`svcmgr: warning: ${name}'s stored config: ${w} (ignored; start and provision refuse until it is fixed)\n`)
-    for (const u of compiled.unusable) process.stderr.write(`svcmgr: warning: ${name}'s stored config: ${u.problems.join('; ')} (section ${u.rid} cannot be used: its state is unknown)\n`)
+    const compiled = compileServiceLenient(doc, await this.registry(), {
+      name,
+      nodename: this.settings.nodename,
+      varDir: this.store.varDir(name),
+    })
+    for (const w of compiled.warnings)
+      process.stderr.write(
+        `svcmgr: warning: ${name}'s stored config: ${w} (ignored; start and provision refuse until it is fixed)\n`,
+      )
+    for (const u of compiled.unusable)
+      process.stderr.write(
+        `svcmgr: warning: ${name}'s stored config: ${u.problems.join('; ')} (section ${u.rid} cannot be used: its state is unknown)\n`,
+      )
     return {doc, ...compiled}
   }
 

@@ -13,13 +13,22 @@ export async function serviceStatus(session: Session, name: string): Promise<Ser
   const {service, warnings, unusable} = await session.loadLenient(name)
   const file = lockFile(service.varDir)
   const lock = lockState(file)
-  if (lock.state === 'stale') process.stderr.write(`svcmgr: warning: ${name}: stale lock ${file}${lock.owner ? ` of dead ${describeLockHolder(lock.owner)}` : ' (unreadable)'}: nothing is in progress; the next action or edit removes it\n`)
-  const report = await gatherServiceStatus(service, session.driverSettings, new EventBus(), {frozen: session.store.isFrozen(name), running: lock.state === 'held' ? lock.owner.action : undefined})
+  if (lock.state === 'stale')
+    process.stderr.write(
+      `svcmgr: warning: ${name}: stale lock ${file}${lock.owner ? ` of dead ${describeLockHolder(lock.owner)}` : ' (unreadable)'}: nothing is in progress; the next action or edit removes it\n`,
+    )
+  const report = await gatherServiceStatus(service, session.driverSettings, new EventBus(), {
+    frozen: session.store.isFrozen(name),
+    running: lock.state === 'held' ? lock.owner.action : undefined,
+  })
   if (warnings.length === 0 && unusable.length === 0) return report
   const resources: Record<string, ResourceStatusReport> = {}
   for (const [rid, r] of Object.entries(report.resources)) {
     const own = warnings.filter(w => w.startsWith(`${rid}.`) || w.startsWith(`[${rid}]`) || w.startsWith(`${rid}:`))
-    resources[rid] = own.length === 0 ? r : {...r, log: [...r.log, ...own.map(w => ({level: 'warn' as const, message: `config: ${w} (ignored)`}))]}
+    resources[rid] =
+      own.length === 0
+        ? r
+        : {...r, log: [...r.log, ...own.map(w => ({level: 'warn' as const, message: `config: ${w} (ignored)`}))]}
   }
   for (const u of unusable) {
     resources[u.rid] = {

@@ -22,7 +22,9 @@ export interface Validated {
 /** Throws ConfigError (exit 2) naming section.keyword; dependency cycles are config problems too. */
 export async function validateConfig(session: Session, request: ValidateRequest): Promise<Validated> {
   // a file is named after itself ("svc2.json" → svc2) in messages
-  const name = request.service ?? (request.config && request.config !== '-' ? path.basename(request.config).replace(/\.[^.]*$/, '') : 'svc')
+  const name =
+    request.service ??
+    (request.config && request.config !== '-' ? path.basename(request.config).replace(/\.[^.]*$/, '') : 'svc')
   const doc = request.config
     ? await (async () => {
         const input = await readConfigInput(request.config!)

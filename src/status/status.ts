@@ -39,7 +39,14 @@ async function probe(shared: ContextShared, service: Service, rid: string): Prom
   const r = service.resource(rid)!
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<ResourceStatus>(resolve => {
-    timer = setTimeout(() => resolve({status: 'warn', log: [{level: 'warn', message: `status probe timed out after ${STATUS_TIMEOUT_MS / 1000}s`}]}), STATUS_TIMEOUT_MS)
+    timer = setTimeout(
+      () =>
+        resolve({
+          status: 'warn',
+          log: [{level: 'warn', message: `status probe timed out after ${STATUS_TIMEOUT_MS / 1000}s`}],
+        }),
+      STATUS_TIMEOUT_MS,
+    )
   })
   try {
     return await Promise.race([r.driver.status(createDriverContext(shared, r)), timeout])
@@ -54,33 +61,44 @@ async function probe(shared: ContextShared, service: Service, rid: string): Prom
 /** Resources in the order they start: groups, then subsets, then natural rid order. */
 export function statusOrder(service: Service): string[] {
   return [...service.resources]
-    .sort((a, b) => compareStageKeys({group: a.group, subset: a.subset}, {group: b.group, subset: b.subset}) || naturalCompare(a.rid, b.rid))
+    .sort(
+      (a, b) =>
+        compareStageKeys({group: a.group, subset: a.subset}, {group: b.group, subset: b.subset}) ||
+        naturalCompare(a.rid, b.rid),
+    )
     .map(r => r.rid)
 }
 
-export async function gatherServiceStatus(service: Service, settings: DriverSettings, sink: EventSink, state: {frozen: boolean; running?: string}): Promise<ServiceStatusReport> {
+export async function gatherServiceStatus(
+  service: Service,
+  settings: DriverSettings,
+  sink: EventSink,
+  state: {frozen: boolean; running?: string},
+): Promise<ServiceStatusReport> {
   const shared: ContextShared = {service, settings, sink, signal: new AbortController().signal, cache: new Map()}
   const order = statusOrder(service)
-  const reports = await Promise.all(order.map(async rid => {
-    const r = service.resource(rid)!
-    const s: ResourceStatus = r.disabled ? {status: 'n/a'} : await probe(shared, service, rid)
-    let status = s.status
-    if (r.standby && (status === 'up' || status === 'down')) status = status === 'up' ? 'stdby up' : 'stdby down'
-    const report: ResourceStatusReport = {
-      rid,
-      type: `${r.group}.${r.type}`,
-      status,
-      label: s.label ?? r.driver.label(r, service),
-      log: s.log ?? [],
-      ...(r.subset !== undefined ? {subset: r.subset} : {}),
-      tags: r.tags,
-      optional: r.optional,
-      disabled: r.disabled,
-      standby: r.standby,
-      ...(s.provisioned !== undefined ? {provisioned: s.provisioned} : {}),
-    }
-    return report
-  }))
+  const reports = await Promise.all(
+    order.map(async rid => {
+      const r = service.resource(rid)!
+      const s: ResourceStatus = r.disabled ? {status: 'n/a'} : await probe(shared, service, rid)
+      let status = s.status
+      if (r.standby && (status === 'up' || status === 'down')) status = status === 'up' ? 'stdby up' : 'stdby down'
+      const report: ResourceStatusReport = {
+        rid,
+        type: `${r.group}.${r.type}`,
+        status,
+        label: s.label ?? r.driver.label(r, service),
+        log: s.log ?? [],
+        ...(r.subset !== undefined ? {subset: r.subset} : {}),
+        tags: r.tags,
+        optional: r.optional,
+        disabled: r.disabled,
+        standby: r.standby,
+        ...(s.provisioned !== undefined ? {provisioned: s.provisioned} : {}),
+      }
+      return report
+    }),
+  )
   const counted = reports.filter(r => !r.optional && !r.disabled)
   const avail = aggregateStatus(counted.map(r => r.status))
   const optionalWarn = reports.some(r => r.optional && r.status === 'warn')

@@ -30,7 +30,11 @@ export function registryOf(registrations: Registrations): DriverRegistry {
 const asText = (config: string | object) => (typeof config === 'string' ? config : JSON.stringify(config))
 
 /** Compiles a config (INI or JSON text, or an object); an invalid one throws ConfigError. */
-export function compileConfig(config: string | object, registrations: Registrations, options: CompileOptions = {}): Service {
+export function compileConfig(
+  config: string | object,
+  registrations: Registrations,
+  options: CompileOptions = {},
+): Service {
   const name = options.name ?? 'svc'
   return compileService(parseDocument(asText(config), name, 'test config'), registryOf(registrations), {
     name,
@@ -40,7 +44,11 @@ export function compileConfig(config: string | object, registrations: Registrati
 }
 
 /** The problems `svcmgr validate config` would report ([] when the config is valid). */
-export function configProblems(config: string | object, registrations: Registrations, options: CompileOptions = {}): string[] {
+export function configProblems(
+  config: string | object,
+  registrations: Registrations,
+  options: CompileOptions = {},
+): string[] {
   try {
     compileConfig(config, registrations, options)
   } catch (error) {

@@ -29,14 +29,22 @@ export interface DriverHarness {
   readonly events: ActionEvent[]
   status(rid: string): Promise<ResourceStatus>
   /** Runs one action; returns its result and the undo steps it registered (run them with undoAll). */
-  act(rid: string, action: StepAction, options?: {force?: boolean}): Promise<{change: ChangeResult; undo: Array<{description: string; fn: () => Promise<void>}>}>
+  act(
+    rid: string,
+    action: StepAction,
+    options?: {force?: boolean},
+  ): Promise<{change: ChangeResult; undo: Array<{description: string; fn: () => Promise<void>}>}>
   messages(rid?: string): string[]
 }
 
 export function createDriverHarness(options: HarnessOptions): DriverHarness {
   const name = options.name ?? 'svc'
   const root = options.root ?? path.join(os.tmpdir(), `svcmgr-harness-${process.pid}`)
-  const service = compileConfig(options.config, options.registrations, {name, nodename: options.nodename ?? os.hostname(), varDir: path.join(root, 'var', name)})
+  const service = compileConfig(options.config, options.registrations, {
+    name,
+    nodename: options.nodename ?? os.hostname(),
+    varDir: path.join(root, 'var', name),
+  })
   const collector = new EventCollector()
   const shared: ContextShared = {
     service,
@@ -57,7 +65,9 @@ export function createDriverHarness(options: HarnessOptions): DriverHarness {
     async act(rid, action, opts = {}) {
       const r = resource(rid)
       const undo: Array<{description: string; fn: () => Promise<void>}> = []
-      const ctx = createActionContext(shared, r, action, opts.force ?? false, {undo: (description, fn) => undo.push({description, fn})})
+      const ctx = createActionContext(shared, r, action, opts.force ?? false, {
+        undo: (description, fn) => undo.push({description, fn}),
+      })
       const op = r.driver[action]
       if (!op) throw new Error(`${r.group}.${r.type} has no ${action}`)
       const change = await op.call(r.driver, ctx)
@@ -70,7 +80,9 @@ export function createDriverHarness(options: HarnessOptions): DriverHarness {
 /** The kit's host helpers as a plugin command gets them (its device probe runs quiet, with no deadline but its own). */
 export function testHostKit(): HostKit {
   const silent = () => undefined
-  return createHostKit(commandRunner({info: silent, warn: silent, error: silent, debug: silent}, () => new AbortController().signal))
+  return createHostKit(
+    commandRunner({info: silent, warn: silent, error: silent, debug: silent}, () => new AbortController().signal),
+  )
 }
 
 export {compileConfig, configProblems, printedConfig, registryOf, resourceEdges, type Registrations} from './compile.js'

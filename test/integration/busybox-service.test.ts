@@ -100,7 +100,8 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
   const vgTags = () => sh('vgs', ['--noheadings', '-o', 'vg_tags', vgName]).trim().split(',').filter(Boolean)
   const ipOnVeth = () => sh('ip', ['-o', '-4', 'addr', 'show', 'dev', VETH]).includes(` ${IP}/24 `)
   const pingFromLan = () => tryRun('ip', ['netns', 'exec', NS, 'busybox', 'ping', '-c', '1', '-W', '2', IP]).code === 0
-  const spec = () => serviceDaemonSpec({name: SVC, kw: {docker_data_dir: `${base}/appdata`}, varDir: path.join(root, 'var', SVC)})!
+  const spec = () =>
+    serviceDaemonSpec({name: SVC, kw: {docker_data_dir: `${base}/appdata`}, varDir: path.join(root, 'var', SVC)})!
   const daemonAlive = () => {
     try {
       const pid = Number(fs.readFileSync(spec().pidfile, 'utf8').trim())
@@ -118,7 +119,8 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
     return i
   }
   const first = (events: Event[], rid: string) => at(events, e => e.rid === rid, `first event of ${rid}`)
-  const finished = (events: Event[], rid: string) => at(events, e => e.rid === rid && (e.state === 'done' || e.state === 'unchanged'), `${rid} finished`)
+  const finished = (events: Event[], rid: string) =>
+    at(events, e => e.rid === rid && (e.state === 'done' || e.state === 'unchanged'), `${rid} finished`)
   const containers = (...n: number[]) => n.map(i => `container#${i}`)
 
   function config(): string {
@@ -134,7 +136,10 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
     swap('ipdev = eth0\nipname = busybox.opensvc.com', `ipdev = ${VETH}\nipname = ${IP}\nnetmask = 24`)
     swap('vgname = vgbusybox', `vgname = ${vgName}\npvs = ${pv}`)
     swap('mnt = /opt/busybox.opensvc.com\ndev = /dev/mapper/vgbusybox-lvbusyboxroot', `mnt = ${base}\ndev = ${dev1}`)
-    swap('mnt = /opt/busybox.opensvc.com/appdata\ndev = /dev/mapper/vgbusybox-lvbusyboxdata', `mnt = ${base}/appdata\ndev = ${dev2}`)
+    swap(
+      'mnt = /opt/busybox.opensvc.com/appdata\ndev = /dev/mapper/vgbusybox-lvbusyboxdata',
+      `mnt = ${base}/appdata\ndev = ${dev2}`,
+    )
     return text
   }
 
@@ -143,10 +148,18 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
       console.log(`      skipped: ${unavailable}`)
       this.skip()
     }
-    for (const p of ['plugins/lvm/dist/hooks/drivers.js', 'plugins/fs/dist/hooks/drivers.js', 'plugins/docker/dist/hooks/drivers.js', 'plugins/ip/dist/hooks/drivers.js', 'dist/index.js'])
+    for (const p of [
+      'plugins/lvm/dist/hooks/drivers.js',
+      'plugins/fs/dist/hooks/drivers.js',
+      'plugins/docker/dist/hooks/drivers.js',
+      'plugins/ip/dist/hooks/drivers.js',
+      'dist/index.js',
+    ])
       if (!fs.existsSync(path.join(ROOT, p))) throw new Error(`${p} is missing: run npm run build first`)
     if (tryRun('docker', ['version', '--format', '{{.Server.Version}}']).code !== 0)
-      throw new Error(`no docker engine answers at DOCKER_HOST=${process.env.DOCKER_HOST ?? '(unset)'}: run bash scripts/testenv.sh up and eval "$(bash scripts/testenv.sh env)"`)
+      throw new Error(
+        `no docker engine answers at DOCKER_HOST=${process.env.DOCKER_HOST ?? '(unset)'}: run bash scripts/testenv.sh up and eval "$(bash scripts/testenv.sh env)"`,
+      )
     scratch = Scratch.create('sve')
     root = path.join(scratch.dir, 'root')
     base = path.join(scratch.dir, 'opt', 'busybox.opensvc.com')
@@ -158,7 +171,8 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
     // image as an archive, loaded into the private daemon later with `svcmgr docker load`
     sh('docker', ['tag', 'opensvc/busybox:date', IMAGE])
     const push = tryRun('docker', ['push', '-q', IMAGE])
-    if (push.code !== 0) throw new Error(`docker push ${IMAGE}: ${push.out}(is the test registry up? bash scripts/testenv.sh up)`)
+    if (push.code !== 0)
+      throw new Error(`docker push ${IMAGE}: ${push.out}(is the test registry up? bash scripts/testenv.sh up)`)
     tryRun('docker', ['rmi', IMAGE])
     failingTar = path.join(scratch.dir, 'failing.tar')
     sh('docker', ['save', '-o', failingTar, FAILING])
@@ -189,7 +203,8 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
     }
     try {
       await stopDaemon(HOST, spec(), {timeoutMs: 20_000})
-      if (path.dirname(spec().socket).startsWith('/run/')) fs.rmSync(path.dirname(spec().socket), {recursive: true, force: true})
+      if (path.dirname(spec().socket).startsWith('/run/'))
+        fs.rmSync(path.dirname(spec().socket), {recursive: true, force: true})
     } catch (error) {
       problems.push(`private daemon: ${(error as Error).message}`)
     }
@@ -215,7 +230,9 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
     const root = docker('info', '--format', '{{.DockerRootDir}}')
     expect(root.stdout.trim(), root.stderr).to.equal(`${base}/appdata`)
     const ps = docker('ps', '--format', '{{.Names}}')
-    expect(ps.stdout.trim().split('\n').sort(), ps.stderr).to.deep.equal([1, 2, 3, 4, 5, 6, 7].map(i => `${SVC}.container.${i}`).sort())
+    expect(ps.stdout.trim().split('\n').sort(), ps.stderr).to.deep.equal(
+      [1, 2, 3, 4, 5, 6, 7].map(i => `${SVC}.container.${i}`).sort(),
+    )
   })
 
   it('stop, then print status: every resource down, the containers saying the docker daemon is not running', () => {
@@ -224,9 +241,13 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
     expect(daemonAlive()).to.equal(false)
     const st = status()
     expect(st.avail).to.equal('down')
-    expect(Object.fromEntries(Object.entries(st.resources).map(([rid, r]) => [rid, r.status]))).to.deep.equal(Object.fromEntries(
-      [...containers(1, 2, 3, 4, 5, 6, 7), 'vg#1', 'fs#1', 'fs#2', 'ip#1'].map(rid => [rid, 'down'])))
-    for (const rid of containers(1, 2, 3, 4, 5, 6, 7)) expect(st.resources[rid].log.map(l => l.message)).to.deep.equal(['docker daemon is not running'])
+    expect(Object.fromEntries(Object.entries(st.resources).map(([rid, r]) => [rid, r.status]))).to.deep.equal(
+      Object.fromEntries(
+        [...containers(1, 2, 3, 4, 5, 6, 7), 'vg#1', 'fs#1', 'fs#2', 'ip#1'].map(rid => [rid, 'down']),
+      ),
+    )
+    for (const rid of containers(1, 2, 3, 4, 5, 6, 7))
+      expect(st.resources[rid].log.map(l => l.message)).to.deep.equal(['docker daemon is not running'])
     expect(st.resources['ip#1'].log.map(l => l.message)).to.deep.equal([`${IP} is not on ${VETH}`])
     expect(st.resources['vg#1'].label).to.equal(vgName)
     expect(st.resources['fs#1'].label).to.equal(`${dev1}@${base}`)
@@ -253,17 +274,24 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
     expect(lastBegin).to.be.lessThan(firstEnd)
     for (const c of containers(2, 3, 4, 5)) expect(finished(ev, c)).to.be.lessThan(first(ev, 'container#6'))
     expect(finished(ev, 'container#6')).to.be.lessThan(first(ev, 'container#7'))
-    expect(ev.filter(e => e.rid?.startsWith('vg#1') && e.message.startsWith('vgchange')).map(e => e.message)).to.deep.equal([`vgchange --addtag @${NODE} ${vgName}`, `vgchange -a y ${vgName}`])
+    expect(
+      ev.filter(e => e.rid?.startsWith('vg#1') && e.message.startsWith('vgchange')).map(e => e.message),
+    ).to.deep.equal([`vgchange --addtag @${NODE} ${vgName}`, `vgchange -a y ${vgName}`])
 
     // the same order as the engine recorded it: container start times
     const names = [1, 2, 3, 4, 5, 6, 7].map(i => `${SVC}.container.${i}`)
     const inspect = docker('inspect', '--format', '{{.State.StartedAt}}', ...names)
     expect(inspect.code, inspect.stderr).to.equal(0)
-    const t = inspect.stdout.trim().split('\n').map(s => Date.parse(s))
+    const t = inspect.stdout
+      .trim()
+      .split('\n')
+      .map(s => Date.parse(s))
     const apps = t.slice(1, 5)
     // in sequence, each start waits for the previous one to be operational (300 ms running),
     // as container#7 waits for container#6: four in parallel spread less than three such gaps
-    expect(Math.max(...apps) - Math.min(...apps), 'appservers start spread vs 3 sequential gaps').to.be.lessThan(3 * (t[6] - t[5]))
+    expect(Math.max(...apps) - Math.min(...apps), 'appservers start spread vs 3 sequential gaps').to.be.lessThan(
+      3 * (t[6] - t[5]),
+    )
     expect(t[0]).to.be.lessThan(Math.min(...apps))
     expect(Math.max(...apps)).to.be.lessThan(t[5])
     expect(t[5]).to.be.lessThan(t[6])
@@ -309,15 +337,25 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
       expect(finished(ev, 'container#6')).to.be.lessThan(first(ev, c))
       expect(finished(ev, c)).to.be.lessThan(first(ev, 'container#1'))
     }
-    const shutdown = at(ev, e => e.message === 'no more container handled by docker daemon. shut it down', 'daemon shutdown')
+    const shutdown = at(
+      ev,
+      e => e.message === 'no more container handled by docker daemon. shut it down',
+      'daemon shutdown',
+    )
     expect(ev[shutdown].rid).to.equal('container#1')
     expect(first(ev, 'container#1')).to.be.lessThan(shutdown)
     expect(shutdown).to.be.lessThan(first(ev, 'fs#2'))
     expect(finished(ev, 'fs#2')).to.be.lessThan(first(ev, 'fs#1'))
     expect(finished(ev, 'fs#1')).to.be.lessThan(first(ev, 'vg#1'))
     expect(finished(ev, 'vg#1')).to.be.lessThan(first(ev, 'ip#1'))
-    expect(ev.filter(e => e.message.startsWith('umount ')).map(e => e.message)).to.deep.equal([`umount ${base}/appdata`, `umount ${base}`])
-    expect(ev.filter(e => e.rid === 'vg#1' && e.message.startsWith('vgchange')).map(e => e.message)).to.deep.equal([`vgchange -a n ${vgName}`, `vgchange --deltag @${NODE} ${vgName}`])
+    expect(ev.filter(e => e.message.startsWith('umount ')).map(e => e.message)).to.deep.equal([
+      `umount ${base}/appdata`,
+      `umount ${base}`,
+    ])
+    expect(ev.filter(e => e.rid === 'vg#1' && e.message.startsWith('vgchange')).map(e => e.message)).to.deep.equal([
+      `vgchange -a n ${vgName}`,
+      `vgchange --deltag @${NODE} ${vgName}`,
+    ])
 
     expect(daemonAlive()).to.equal(false)
     expect(mountsOf(dev1)).to.deep.equal([])
@@ -332,9 +370,14 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
     const r = action('start')
     expect(r.code).to.equal(1)
     expect(r.ok).to.equal(false)
-    expect(r.error).to.match(new RegExp(`^container#7: container ${SVC}\\.container\\.7 exited with code 1 right after start`))
+    expect(r.error).to.match(
+      new RegExp(`^container#7: container ${SVC}\\.container\\.7 exited with code 1 right after start`),
+    )
     expect(r.tasks.find(t => t.rid === 'container#6')?.state).to.equal('done')
-    expect(r.rollback.every(u => u.ok), JSON.stringify(r.rollback, null, 1)).to.equal(true)
+    expect(
+      r.rollback.every(u => u.ok),
+      JSON.stringify(r.rollback, null, 1),
+    ).to.equal(true)
     const undone = r.rollback.map(u => u.rid)
     const pos = (rid: string) => {
       const i = undone.indexOf(rid)
@@ -351,7 +394,10 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
     expect(pos('fs#2')).to.be.lessThan(pos('fs#1'))
     expect(pos('fs#1')).to.be.lessThan(pos('vg#1'))
     expect(undone.lastIndexOf('vg#1')).to.be.lessThan(pos('ip#1'))
-    expect(r.rollback.filter(u => u.rid.startsWith('fs#')).map(u => u.description)).to.deep.equal([`umount ${base}/appdata`, `umount ${base}`])
+    expect(r.rollback.filter(u => u.rid.startsWith('fs#')).map(u => u.description)).to.deep.equal([
+      `umount ${base}/appdata`,
+      `umount ${base}`,
+    ])
     const umounts = r.events.filter(e => e.message.startsWith('umount ')).map(e => e.message)
     expect(umounts).to.deep.equal([`umount ${base}/appdata`, `umount ${base}`])
 
@@ -368,7 +414,9 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
   it('unprovision refuses to destroy the volume group without --force, and with it removes VG and PV; the filesystems keep their data', () => {
     const no = action('unprovision')
     expect(no.ok).to.equal(false)
-    expect(no.error).to.equal(`vg#1: unprovision destroys volume group ${vgName}: run it with --force to confirm (the volume group is left as it is)`)
+    expect(no.error).to.equal(
+      `vg#1: unprovision destroys volume group ${vgName}: run it with --force to confirm (the volume group is left as it is)`,
+    )
     expect(tryRun('vgs', [vgName]).code).to.equal(0)
     const yes = action('unprovision', '--force')
     expect(yes.ok, yes.error).to.equal(true)

@@ -27,7 +27,9 @@ describe('docs/tutorial.md runs as written', function () {
     requireEngine()
     const netns = await execa('ip', ['netns', 'list'])
     if (/\bsvcmgr-demo\b/.test(netns.stdout)) {
-      console.log('      skipped: a namespace svcmgr-demo already exists (left by scripts/tutorial.sh?): the tutorial makes its own')
+      console.log(
+        '      skipped: a namespace svcmgr-demo already exists (left by scripts/tutorial.sh?): the tutorial makes its own',
+      )
       this.skip()
     }
     fs.mkdirSync(bin)
@@ -48,17 +50,25 @@ describe('docs/tutorial.md runs as written', function () {
   })
 
   it('runs every block; the containers, the address and the upgrade are real mid-way', async () => {
-    const env = {...process.env, PATH: `${bin}:${process.env.PATH}`, SVCMGR_ROOT: path.join(root, 'state'), SVCMGR_NODENAME: 'deb1', CI: 'true'}
+    const env = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      SVCMGR_ROOT: path.join(root, 'state'),
+      SVCMGR_NODENAME: 'deb1',
+      CI: 'true',
+    }
     const checked = new Set<string>()
     for (const [i, block] of blocks.entries()) {
       const r = await execa('bash', ['-euo', 'pipefail', '-c', block], {cwd: repo, env, reject: false, all: true})
-      if (r.exitCode !== 0) throw new Error(`block ${i + 1} failed (exit ${r.exitCode}):\n${block}\n--- output:\n${r.all}`)
+      if (r.exitCode !== 0)
+        throw new Error(`block ${i + 1} failed (exit ${r.exitCode}):\n${block}\n--- output:\n${r.all}`)
       if (block.includes('curl -s')) {
         expect(r.all).to.include('svcmgr nginx stand-in')
         checked.add('http')
       }
       if (block.startsWith('svcmgr -s svc2 docker images')) {
-        for (const n of [1, 2, 3]) expect((await inspectContainer(`svc2.container.${n}`))?.running, `svc2.container.${n}`).to.equal(true)
+        for (const n of [1, 2, 3])
+          expect((await inspectContainer(`svc2.container.${n}`))?.running, `svc2.container.${n}`).to.equal(true)
         checked.add('up')
       }
       if (block.includes('container#3.image=redis:3.0')) {

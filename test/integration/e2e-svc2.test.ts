@@ -6,7 +6,15 @@
  */
 import fs from 'node:fs'
 import {expect} from 'chai'
-import {CliSandbox, docker, inspectContainer, removeServiceContainers, requireEngine, seedSvc2Containers, uniqueName} from './support/cli.js'
+import {
+  CliSandbox,
+  docker,
+  inspectContainer,
+  removeServiceContainers,
+  requireEngine,
+  seedSvc2Containers,
+  uniqueName,
+} from './support/cli.js'
 
 const seed = seedSvc2Containers()
 

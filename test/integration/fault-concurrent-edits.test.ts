@@ -11,7 +11,11 @@ import {CliSandbox, uniqueName} from './support/cli.js'
 
 const BIN = new URL('../../bin/run.js', import.meta.url).pathname
 const DIST = new URL('../../dist/', import.meta.url).pathname
-const SIGNALS = [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const
+const SIGNALS = [
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+  ['SIGHUP', 129],
+] as const
 
 /** A real process holding the service lock through svcmgr's own lock code (and, like bin/run.js, its signal handlers): prints "held" once it has it. */
 function lockHolder(varDir: string, svc: string, action: string, edit: boolean): ResultPromise {
@@ -23,7 +27,11 @@ function lockHolder(varDir: string, svc: string, action: string, edit: boolean):
     "process.stdout.write('held\\n')",
     'setInterval(() => undefined, 1000)',
   ].join('\n')
-  return execa(process.execPath, ['--input-type=module', '-e', script], {reject: false, stdin: 'ignore', timeout: 120_000})
+  return execa(process.execPath, ['--input-type=module', '-e', script], {
+    reject: false,
+    stdin: 'ignore',
+    timeout: 120_000,
+  })
 }
 
 /** Resolves once the child's stream has printed something matching `re`. */
@@ -46,8 +54,17 @@ describe('fault: concurrent edits', function () {
   this.timeout(180_000)
   const svc = uniqueName('edits')
   const cli = new CliSandbox('edits')
-  const run = (args: string[]) => execa(process.execPath, [BIN, '-s', svc, ...args], {env: {...cli.env(), CI: 'true'}, reject: false, timeout: 120_000})
-  const stored = async () => JSON.parse((await cli.ok(['-s', svc, 'print', 'config', '--format', 'json'])).stdout) as Record<string, Record<string, string>>
+  const run = (args: string[]) =>
+    execa(process.execPath, [BIN, '-s', svc, ...args], {
+      env: {...cli.env(), CI: 'true'},
+      reject: false,
+      timeout: 120_000,
+    })
+  const stored = async () =>
+    JSON.parse((await cli.ok(['-s', svc, 'print', 'config', '--format', 'json'])).stdout) as Record<
+      string,
+      Record<string, string>
+    >
 
   before(async () => {
     let config = ''
@@ -57,7 +74,9 @@ describe('fault: concurrent edits', function () {
   after(() => cli.cleanup())
 
   it(`${N} concurrent sets on different sections: each is kept or explicitly refused`, async () => {
-    const results = await Promise.all(Array.from({length: N}, (_, k) => run(['set', '--kw', `container#${k + 1}.tags=edit${k + 1}`])))
+    const results = await Promise.all(
+      Array.from({length: N}, (_, k) => run(['set', '--kw', `container#${k + 1}.tags=edit${k + 1}`])),
+    )
     const config = await stored()
     for (let i = 1; i <= N; i++) {
       const r = results[i - 1]
@@ -80,7 +99,10 @@ describe('fault: concurrent edits', function () {
       run(['delete', '--rid', 'container#4,container#5']),
       run(['set', '--kw', 'container#6.tags=again']),
     ])
-    expect(results.map(r => r.exitCode), results.map(r => r.stderr).join('\n')).to.deep.equal([0, 0, 0, 0, 0, 0])
+    expect(
+      results.map(r => r.exitCode),
+      results.map(r => r.stderr).join('\n'),
+    ).to.deep.equal([0, 0, 0, 0, 0, 0])
     const config = await stored()
     expect(config['container#1'].tags).to.equal(undefined)
     expect(config['container#2']).to.equal(undefined)
@@ -102,7 +124,10 @@ describe('fault: concurrent edits', function () {
         const config = fs.readFileSync(`${cli.root}/etc/${svc}.conf`, 'utf8')
         const waiter = run(['set', '--kw', 'container#7.tags=waited', '--waitlock', '30s'])
         // it says it waits (it is in the lock wait, not still loading)
-        await printed(waiter.stderr, new RegExp(`service ${svc} is locked by pid ${holder.pid} \\(start, since [^)]*\\): waiting up to 30s`))
+        await printed(
+          waiter.stderr,
+          new RegExp(`service ${svc} is locked by pid ${holder.pid} \\(start, since [^)]*\\): waiting up to 30s`),
+        )
         waiter.kill(signal)
         const w = await waiter
         expect(w.exitCode, String(w.stderr)).to.equal(code)

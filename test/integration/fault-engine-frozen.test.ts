@@ -47,17 +47,43 @@ async function ownDocker(e: OwnEngine, args: string[], input?: string): Promise<
 
 async function startOwnEngine(): Promise<OwnEngine> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-frz-'))
-  const e: OwnEngine = {dir, socket: path.join(dir, 'docker.sock'), address: `unix://${path.join(dir, 'docker.sock')}`, pidfile: path.join(dir, 'docker.pid'), execRoot: path.join(dir, 'exec')}
+  const e: OwnEngine = {
+    dir,
+    socket: path.join(dir, 'docker.sock'),
+    address: `unix://${path.join(dir, 'docker.sock')}`,
+    pidfile: path.join(dir, 'docker.pid'),
+    execRoot: path.join(dir, 'exec'),
+  }
   const log = fs.openSync(path.join(dir, 'dockerd.log'), 'a')
-  const child = spawn('dockerd', [
-    '--data-root', path.join(dir, 'data'), '--exec-root', e.execRoot, '-H', e.address, '--pidfile', e.pidfile,
-    '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-masq=false', '--userland-proxy=false', '--log-level=warn',
-  ], {detached: true, stdio: ['ignore', log, log]})
+  const child = spawn(
+    'dockerd',
+    [
+      '--data-root',
+      path.join(dir, 'data'),
+      '--exec-root',
+      e.execRoot,
+      '-H',
+      e.address,
+      '--pidfile',
+      e.pidfile,
+      '--bridge=none',
+      '--iptables=false',
+      '--ip6tables=false',
+      '--ip-masq=false',
+      '--userland-proxy=false',
+      '--log-level=warn',
+    ],
+    {detached: true, stdio: ['ignore', log, log]},
+  )
   fs.closeSync(log)
   child.unref()
   e.pid = child.pid
   for (let i = 0; i < 300; i++) {
-    const r = await execa('docker', ['version', '--format', '{{.Server.Version}}'], {env: {DOCKER_HOST: e.address}, reject: false, timeout: 5000})
+    const r = await execa('docker', ['version', '--format', '{{.Server.Version}}'], {
+      env: {DOCKER_HOST: e.address},
+      reject: false,
+      timeout: 5000,
+    })
     if (r.exitCode === 0) return e
     if (!e.pid || !alive(e.pid)) break
     await sleep(200)
@@ -77,7 +103,11 @@ async function destroyOwnEngine(e: OwnEngine): Promise<void> {
     for (let i = 0; i < 150 && alive(e.pid); i++) await sleep(200)
     if (alive(e.pid)) process.kill(e.pid, 'SIGKILL')
   }
-  const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map(l => l.split(' ')[1]).filter(m => m && m.startsWith(e.dir))
+  const mounts = fs
+    .readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map(l => l.split(' ')[1])
+    .filter(m => m && m.startsWith(e.dir))
   for (const m of mounts.sort().reverse()) await execa('umount', ['-l', m], {reject: false})
   fs.rmSync(e.dir, {recursive: true, force: true})
 }
@@ -89,14 +119,23 @@ interface Running {
 }
 
 async function containers1(e: OwnEngine, name: string): Promise<Running> {
-  const [c] = JSON.parse(await ownDocker(e, ['inspect', '--type', 'container', name])) as {Id: string; State: {Running: boolean; StartedAt: string}}[]
+  const [c] = JSON.parse(await ownDocker(e, ['inspect', '--type', 'container', name])) as {
+    Id: string
+    State: {Running: boolean; StartedAt: string}
+  }[]
   return {id: c.Id, running: c.State.Running, startedAt: c.State.StartedAt}
 }
 
 async function containers(e: OwnEngine, svc: string): Promise<Record<string, Running>> {
   const names = [1, 2, 3].map(n => `${svc}.container.${n}`)
-  const out = JSON.parse(await ownDocker(e, ['inspect', '--type', 'container', ...names])) as {Id: string; Name: string; State: {Running: boolean; StartedAt: string}}[]
-  return Object.fromEntries(out.map(c => [c.Name.replace(/^\//, ''), {id: c.Id, running: c.State.Running, startedAt: c.State.StartedAt}]))
+  const out = JSON.parse(await ownDocker(e, ['inspect', '--type', 'container', ...names])) as {
+    Id: string
+    Name: string
+    State: {Running: boolean; StartedAt: string}
+  }[]
+  return Object.fromEntries(
+    out.map(c => [c.Name.replace(/^\//, ''), {id: c.Id, running: c.State.Running, startedAt: c.State.StartedAt}]),
+  )
 }
 
 describe('fault: a frozen engine (SIGSTOP of a test dockerd)', function () {
@@ -116,7 +155,11 @@ describe('fault: a frozen engine (SIGSTOP of a test dockerd)', function () {
     requireEngine()
     engine = await startOwnEngine()
     // the stand-in images of the shared engine (scripts/standin-images.sh), copied over
-    const saved = await execa('bash', ['-c', `docker save ${IMAGES.join(' ')} | DOCKER_HOST=${engine.address} docker load`], {reject: false, timeout: 120_000})
+    const saved = await execa(
+      'bash',
+      ['-c', `docker save ${IMAGES.join(' ')} | DOCKER_HOST=${engine.address} docker load`],
+      {reject: false, timeout: 120_000},
+    )
     if (saved.exitCode !== 0) throw new Error(`copying the stand-in images into the test's engine: ${saved.stderr}`)
     await cli.ok(['-s', svc, 'create', '--config=-', '--local'], {input: JSON.stringify(seed), env: env()})
     await cli.ok(['-s', svc, 'start'], {env: env()})
@@ -143,7 +186,9 @@ describe('fault: a frozen engine (SIGSTOP of a test dockerd)', function () {
       const status = JSON.parse(json.stdout)
       for (const rid of ['container#1', 'container#2', 'container#3']) {
         expect(status.resources[rid].status, rid).to.equal('warn')
-        expect(status.resources[rid].log.map((l: {message: string}) => l.message).join('\n'), rid).to.match(new RegExp(`no answer from the docker daemon at ${engine!.socket} after \\d+(\\.\\d)?s`))
+        expect(status.resources[rid].log.map((l: {message: string}) => l.message).join('\n'), rid).to.match(
+          new RegExp(`no answer from the docker daemon at ${engine!.socket} after \\d+(\\.\\d)?s`),
+        )
       }
       expect(status.avail).to.equal('warn')
       expect(status.overall).to.equal('warn')
@@ -183,8 +228,17 @@ describe('fault: a frozen engine (SIGSTOP of a test dockerd)', function () {
     const slowName = `${slow}.container.1`
 
     /** Runs the CLI, calling onLine once when its output first matches `pattern`. */
-    async function runUntil(args: string[], pattern: RegExp, onMatch: (pid: number) => void): Promise<CliResult & {matched: boolean}> {
-      const child = execa(process.execPath, [BIN, ...args], {env: {...cli.env(env()), CI: 'true'}, reject: false, stdin: 'ignore', timeout: 120_000})
+    async function runUntil(
+      args: string[],
+      pattern: RegExp,
+      onMatch: (pid: number) => void,
+    ): Promise<CliResult & {matched: boolean}> {
+      const child = execa(process.execPath, [BIN, ...args], {
+        env: {...cli.env(env()), CI: 'true'},
+        reject: false,
+        stdin: 'ignore',
+        timeout: 120_000,
+      })
       let out = ''
       let matched = false
       child.stdout?.on('data', (d: Buffer) => {
@@ -200,7 +254,10 @@ describe('fault: a frozen engine (SIGSTOP of a test dockerd)', function () {
 
     before(async () => {
       thaw()
-      await cli.ok(['-s', slow, 'create', '--config=-', '--local'], {input: JSON.stringify({'container#1': {type: 'docker', image: 'svcmgr/slowstop', stop_timeout: '5s'}}), env: env()})
+      await cli.ok(['-s', slow, 'create', '--config=-', '--local'], {
+        input: JSON.stringify({'container#1': {type: 'docker', image: 'svcmgr/slowstop', stop_timeout: '5s'}}),
+        env: env(),
+      })
       await cli.ok(['-s', slow, 'start'], {env: env()})
     })
     afterEach(thaw)
@@ -209,7 +266,9 @@ describe('fault: a frozen engine (SIGSTOP of a test dockerd)', function () {
       const r = await runUntil(['-s', slow, 'stop'], /INFO\s+\S+\s+docker stop [0-9a-f]{64}/, freeze)
       expect(r.matched, r.stdout).to.equal(true)
       expect(r.exitCode, `${r.stdout}${r.stderr}`).to.equal(1)
-      expect(r.stdout + r.stderr).to.include(`docker stop ${slowName}: no answer from the docker daemon at ${engine!.socket} after 15s`)
+      expect(r.stdout + r.stderr).to.include(
+        `docker stop ${slowName}: no answer from the docker daemon at ${engine!.socket} after 15s`,
+      )
       expect(r.stdout).to.not.match(/stop done/)
     })
 
@@ -226,7 +285,9 @@ describe('fault: a frozen engine (SIGSTOP of a test dockerd)', function () {
       expect(r.exitCode, `${r.stdout}${r.stderr}`).to.equal(143)
       expect(r.stderr).to.match(/stop \S+ failed: interrupted by SIGTERM\./)
       // not "interrupted" while the engine may still be stopping it: the request ran to its own deadline
-      expect(r.stdout + r.stderr).to.include(`docker stop ${slowName}: no answer from the docker daemon at ${engine!.socket} after 15s`)
+      expect(r.stdout + r.stderr).to.include(
+        `docker stop ${slowName}: no answer from the docker daemon at ${engine!.socket} after 15s`,
+      )
       expect(r.stdout).to.not.match(/stop done/)
     })
   })

@@ -18,7 +18,14 @@ const BIN = new URL('../../bin/run.js', import.meta.url).pathname
 const NOBODY = 65534
 // the seed's svc2 with its ip#1 on a host interface that does not exist, at a test address
 // (nothing may touch the real eth0): an ip.netns asks its holder container for the namespace
-const IP1 = {type: 'netns', mode: 'macvlan', netns: 'container#1', ipdev: `nx${process.pid}`.slice(0, 15), ipname: '198.51.100.77', netmask: '24'}
+const IP1 = {
+  type: 'netns',
+  mode: 'macvlan',
+  netns: 'container#1',
+  ipdev: `nx${process.pid}`.slice(0, 15),
+  ipname: '198.51.100.77',
+  netmask: '24',
+}
 const seed: Record<string, Record<string, string>> = {...seedSvc2Containers(), 'ip#1': IP1}
 
 interface Case {
@@ -42,7 +49,11 @@ const cases: Case[] = [
     socket: async dir => {
       const sock = path.join(dir, 'refused.sock')
       // bound, never listened on, closed: the file stays and connections are refused
-      execFileSync('python3', ['-c', 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()', sock])
+      execFileSync('python3', [
+        '-c',
+        'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()',
+        sock,
+      ])
       return sock
     },
     reason: sock => `connection refused on ${sock}`,
@@ -80,8 +91,14 @@ describe('fault: an unreachable engine', function () {
 
       /** The CLI with DOCKER_HOST at the broken socket, as root or as nobody. */
       async function run(args: string[]): Promise<CliResult> {
-        const env = {...cli.env({DOCKER_HOST: `unix://${sock}`, HOME: cli.root}), CI: 'true', PATH: process.env.PATH ?? ''}
-        const [file, argv] = c.asNobody ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, BIN, ...args]] : [process.execPath, [BIN, ...args]]
+        const env = {
+          ...cli.env({DOCKER_HOST: `unix://${sock}`, HOME: cli.root}),
+          CI: 'true',
+          PATH: process.env.PATH ?? '',
+        }
+        const [file, argv] = c.asNobody
+          ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, BIN, ...args]]
+          : [process.execPath, [BIN, ...args]]
         const r = await execa(file, argv, {env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000})
         return {exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr)}
       }
@@ -93,7 +110,9 @@ describe('fault: an unreachable engine', function () {
         }
         sock = await c.socket(dir)
         await cli.ok(['-s', svc, 'create', '--config=-', '--local'], {input: JSON.stringify(seed)})
-        await cli.ok(['-s', svcIp, 'create', '--config=-', '--local'], {input: JSON.stringify({'container#1': seed['container#1'], 'ip#1': IP1})})
+        await cli.ok(['-s', svcIp, 'create', '--config=-', '--local'], {
+          input: JSON.stringify({'container#1': seed['container#1'], 'ip#1': IP1}),
+        })
         if (c.asNobody) execFileSync('chown', ['-R', `${NOBODY}:${NOBODY}`, cli.root])
       })
       after(() => cli.cleanup())
@@ -107,7 +126,9 @@ describe('fault: an unreachable engine', function () {
         const status = JSON.parse(r.stdout)
         for (const rid of ['container#1', 'container#2', 'container#3', 'ip#1']) {
           expect(status.resources[rid].status, rid).to.equal('warn')
-          expect(status.resources[rid].log.map((l: {message: string}) => l.message).join('\n'), rid).to.include(c.reason(sock))
+          expect(status.resources[rid].log.map((l: {message: string}) => l.message).join('\n'), rid).to.include(
+            c.reason(sock),
+          )
         }
         expect(status.avail).to.equal('warn')
         expect(status.overall).to.equal('warn')

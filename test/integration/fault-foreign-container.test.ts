@@ -6,7 +6,15 @@
  * after each step: same container id, same StartedAt, still running.
  */
 import {expect} from 'chai'
-import {CliSandbox, docker, inspectContainer, removeServiceContainers, requireEngine, seedSvc2Containers, uniqueName} from './support/cli.js'
+import {
+  CliSandbox,
+  docker,
+  inspectContainer,
+  removeServiceContainers,
+  requireEngine,
+  seedSvc2Containers,
+  uniqueName,
+} from './support/cli.js'
 
 const seed = seedSvc2Containers()
 const OTHER_ID = '5b0c1e9e-0000-4000-8000-00000000f0e1'
@@ -16,7 +24,9 @@ describe('fault: a foreign container under a managed name', function () {
   const svc = uniqueName('foreign')
   const cli = new CliSandbox('foreign')
   const name = (n: number) => `${svc}.container.${n}`
-  const notOurs = new RegExp(`container ${svc.replace(/\./g, '\\.')}\\.container\\.1 exists but was not created by svcmgr for ${svc} container#1`)
+  const notOurs = new RegExp(
+    `container ${svc.replace(/\./g, '\\.')}\\.container\\.1 exists but was not created by svcmgr for ${svc} container#1`,
+  )
 
   const removeForeign = () => docker(['rm', '-f', name(1)]).catch(() => '')
 
@@ -94,7 +104,11 @@ describe('fault: a foreign container under a managed name', function () {
   describe('labelled for this service and rid but another service id', () => {
     let foreign: {id: string; startedAt: string}
     before(async () => {
-      foreign = await plantForeign([`com.svcmgr.service=${svc}`, 'com.svcmgr.rid=container#1', `com.svcmgr.id=${OTHER_ID}`])
+      foreign = await plantForeign([
+        `com.svcmgr.service=${svc}`,
+        'com.svcmgr.rid=container#1',
+        `com.svcmgr.id=${OTHER_ID}`,
+      ])
     })
 
     it('start, stop and unprovision fail naming it; status is warn; it is untouched', async () => {

@@ -26,7 +26,10 @@ describe('fault: a stored config that no longer validates', function () {
 
   before(async () => {
     requireEngine()
-    await cli.ok(['-s', svc, 'create', '--config=-'], {input: '[container#1]\ntype = docker\nimage = google/pause\n\n[container#2]\ntype = docker\nimage = google/pause\nnetns = container#1\n'})
+    await cli.ok(['-s', svc, 'create', '--config=-'], {
+      input:
+        '[container#1]\ntype = docker\nimage = google/pause\n\n[container#2]\ntype = docker\nimage = google/pause\nnetns = container#1\n',
+    })
     valid = fs.readFileSync(configFile(), 'utf8')
   })
   beforeEach(async () => {
@@ -45,7 +48,9 @@ describe('fault: a stored config that no longer validates', function () {
     expect(stderr).to.include('container#2.colour: unknown keyword')
     expect(report.resources['container#1'].status).to.equal('up')
     expect(report.resources['container#2'].status).to.equal('up')
-    expect(report.resources['container#2'].log.map((l: {message: string}) => l.message).join('\n')).to.include('container#2.colour: unknown keyword')
+    expect(report.resources['container#2'].log.map((l: {message: string}) => l.message).join('\n')).to.include(
+      'container#2.colour: unknown keyword',
+    )
     const text = await cli.run(['-s', svc, 'print', 'status'])
     expect(text.exitCode).to.equal(0)
     expect(text.stdout).to.match(/container#2 +\S+ up /)
@@ -62,7 +67,12 @@ describe('fault: a stored config that no longer validates', function () {
   })
 
   it('a bad value: ignored with a warning naming it, stop stops', async () => {
-    handEdit(t => t.replace('[container#1]\ntype = docker\n', '[container#1]\ntype = docker\nstop_timeout = soonish\nrm = perhaps\n'))
+    handEdit(t =>
+      t.replace(
+        '[container#1]\ntype = docker\n',
+        '[container#1]\ntype = docker\nstop_timeout = soonish\nrm = perhaps\n',
+      ),
+    )
     const {report, stderr} = await status()
     expect(stderr).to.include('container#1.stop_timeout: expected a duration')
     expect(stderr).to.include('container#1.rm: expected true or false, got "perhaps"')

@@ -32,7 +32,9 @@ describe('fault: the log file cannot be written, on a real engine', function () 
   before(async function () {
     requireEngine()
     await cli.ok(['-s', svc, 'create', '--config=-'], {input: config})
-    await cli.ok(['-s', failing, 'create', '--config=-'], {input: `${config}\n[container#3]\ntype = docker\nimage = svcmgr/failing\n`})
+    await cli.ok(['-s', failing, 'create', '--config=-'], {
+      input: `${config}\n[container#3]\ntype = docker\nimage = svcmgr/failing\n`,
+    })
     fs.mkdirSync(logDir, {recursive: true})
     const m = await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', logDir], {reject: false})
     if (m.exitCode !== 0) throw new Error(`cannot mount a tmpfs on ${logDir} (the fault needs root): ${m.stderr}`)
@@ -51,7 +53,9 @@ describe('fault: the log file cannot be written, on a real engine', function () 
     const r = await cli.run(['-s', svc, 'start'])
     expect(r.exitCode, r.stderr).to.equal(0)
     expect(warnings(r.stderr), r.stderr).to.have.length(1)
-    expect(warnings(r.stderr)[0]).to.match(new RegExp(`^svcmgr: cannot write the log file ${logDir}/${svc}\\.log: ENOSPC .*; continuing without it$`))
+    expect(warnings(r.stderr)[0]).to.match(
+      new RegExp(`^svcmgr: cannot write the log file ${logDir}/${svc}\\.log: ENOSPC .*; continuing without it$`),
+    )
     expect([await running(svc, 1), await running(svc, 2)]).to.deep.equal([true, true])
     // the progress lines still reach the terminal
     expect(r.stdout).to.match(/docker run .*google\/pause/)
@@ -62,7 +66,11 @@ describe('fault: the log file cannot be written, on a real engine', function () 
     expect(r.exitCode, r.stderr).to.equal(1)
     expect(warnings(r.stderr)).to.have.length(1)
     expect(r.stderr).to.match(/Rolled back: container#3 [\s\S]*container#2 [\s\S]*container#1/)
-    expect([await running(failing, 1), await running(failing, 2), await running(failing, 3)]).to.deep.equal([false, false, false])
+    expect([await running(failing, 1), await running(failing, 2), await running(failing, 3)]).to.deep.equal([
+      false,
+      false,
+      false,
+    ])
   })
 
   it('a log path that cannot be opened: the stop completes, exits 0, one warning', async () => {

@@ -25,10 +25,17 @@ describe('fault: malformed rids', function () {
   for (const rid of BAD_RIDS) {
     it(`refuses [${rid}] at create (INI and JSON), nothing written`, async () => {
       const name = `${svc}x`
-      const ini = await cli.run(['-s', name, 'create', '--config=-'], {input: `${valid}[${rid}]\ntype = docker\nimage = google/pause\n`})
+      const ini = await cli.run(['-s', name, 'create', '--config=-'], {
+        input: `${valid}[${rid}]\ntype = docker\nimage = google/pause\n`,
+      })
       expect(ini.exitCode).to.equal(2)
       expect(ini.stderr).to.include(`[${rid}]: ${EXPECTED}`)
-      const json = await cli.run(['-s', name, 'create', '--config=-'], {input: JSON.stringify({'container#1': {type: 'docker', image: 'google/pause'}, [rid]: {type: 'docker', image: 'google/pause'}})})
+      const json = await cli.run(['-s', name, 'create', '--config=-'], {
+        input: JSON.stringify({
+          'container#1': {type: 'docker', image: 'google/pause'},
+          [rid]: {type: 'docker', image: 'google/pause'},
+        }),
+      })
       expect(json.exitCode).to.equal(2)
       expect(json.stderr).to.include(`[${rid}]: ${EXPECTED}`)
       expect(fs.existsSync(`${cli.root}/etc/${name}.conf`)).to.equal(false)
@@ -39,7 +46,9 @@ describe('fault: malformed rids', function () {
       const set = await cli.run(['-s', svc, 'set', '--kw', `${rid}.type=docker`, '--kw', `${rid}.image=google/pause`])
       expect(set.exitCode).to.equal(2)
       expect(set.stderr).to.include(`[${rid}]: ${EXPECTED}`)
-      const force = await cli.run(['-s', svc, 'create', '--force', '--config=-'], {input: `${valid}[${rid}]\ntype = docker\nimage = google/pause\n`})
+      const force = await cli.run(['-s', svc, 'create', '--force', '--config=-'], {
+        input: `${valid}[${rid}]\ntype = docker\nimage = google/pause\n`,
+      })
       expect(force.exitCode).to.equal(2)
       expect(fs.readFileSync(configFile()).equals(before)).to.equal(true)
     })
@@ -54,7 +63,10 @@ describe('fault: malformed rids', function () {
   }
 
   it('still accepts container#0 and a subset whose name starts with digits', async () => {
-    const r = await cli.run(['validate', 'config', '--config=-'], {input: '[container#0]\ntype = docker\nimage = google/pause\nsubset = 01app\n[subset#container:01app]\nparallel = true\n'})
+    const r = await cli.run(['validate', 'config', '--config=-'], {
+      input:
+        '[container#0]\ntype = docker\nimage = google/pause\nsubset = 01app\n[subset#container:01app]\nparallel = true\n',
+    })
     expect(r.exitCode, r.stderr).to.equal(0)
   })
 })

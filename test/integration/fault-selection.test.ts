@@ -16,7 +16,9 @@ describe('fault: empty selections', function () {
 
   before(async () => {
     requireEngine()
-    await cli.ok(['-s', svc, 'create', '--config=-'], {input: '[container#1]\ntype = docker\nimage = google/pause\ntags = web\n'})
+    await cli.ok(['-s', svc, 'create', '--config=-'], {
+      input: '[container#1]\ntype = docker\nimage = google/pause\ntags = web\n',
+    })
     await cli.ok(['-s', svc, 'start'])
   })
   after(async () => {
@@ -28,7 +30,11 @@ describe('fault: empty selections', function () {
     ['--rid', '', '--rid: expected a comma list of rids, groups or group.types, got an empty value ""'],
     ['--rid', ',', '--rid: expected a comma list of rids, groups or group.types, got an empty value ","'],
     ['--rid', ' , ', '--rid: expected a comma list of rids, groups or group.types, got an empty value'],
-    ['--rid', 'container#1,', '--rid: expected a comma list of rids, groups or group.types, got an empty item in "container#1,"'],
+    [
+      '--rid',
+      'container#1,',
+      '--rid: expected a comma list of rids, groups or group.types, got an empty item in "container#1,"',
+    ],
     ['--tags', '', '--tags: expected a comma list of tags, got an empty value ""'],
     ['--subsets', '', '--subsets: expected a comma list of subset names, got an empty value ""'],
   ]
@@ -37,7 +43,11 @@ describe('fault: empty selections', function () {
     it(`stop ${flag} ${JSON.stringify(value)}: exit 2 naming the flag, the container still runs`, async () => {
       const before = await inspectContainer(container)
       expect(before?.running).to.equal(true)
-      for (const args of [['stop', flag, value], ['stop', `${flag}=${value}`], ['stop', '--dry-run', flag, value]]) {
+      for (const args of [
+        ['stop', flag, value],
+        ['stop', `${flag}=${value}`],
+        ['stop', '--dry-run', flag, value],
+      ]) {
         const r = await cli.run(['-s', svc, ...args])
         expect(r.exitCode, args.join(' ')).to.equal(2)
         expect(r.stderr).to.include(message)

@@ -16,7 +16,10 @@ const N = 5
 // a stop (and a rollback) is slow enough to be interrupted half-way, deterministically
 const config = [
   '[container#1]\ntype = docker\nimage = google/pause\n',
-  ...Array.from({length: N - 1}, (_, i) => `[container#${i + 2}]\ntype = docker\nimage = svcmgr/slowstop\nstop_timeout = 2s\n`),
+  ...Array.from(
+    {length: N - 1},
+    (_, i) => `[container#${i + 2}]\ntype = docker\nimage = svcmgr/slowstop\nstop_timeout = 2s\n`,
+  ),
 ].join('\n')
 
 describe('fault: signals during an action, on a real engine', function () {
@@ -29,7 +32,13 @@ describe('fault: signals during an action, on a real engine', function () {
   const running = async (rid: string) => (await inspectContainer(`${svc}.${rid.replace('#', '.')}`))?.running ?? false
 
   /** Starts an action as a child whose pid is svcmgr itself (no shell, no npm in between). */
-  const spawn = (args: string[]): ResultPromise => execa(process.execPath, [BIN, '-s', svc, ...args], {env: {...cli.env(), CI: 'true'}, reject: false, stdin: 'ignore', timeout: 120_000})
+  const spawn = (args: string[]): ResultPromise =>
+    execa(process.execPath, [BIN, '-s', svc, ...args], {
+      env: {...cli.env(), CI: 'true'},
+      reject: false,
+      stdin: 'ignore',
+      timeout: 120_000,
+    })
 
   /** Waits until the log file (written as events happen) holds a line matching `re`, after `from` bytes. */
   const waitForLog = async (re: RegExp, from: number) => {
@@ -48,11 +57,16 @@ describe('fault: signals during an action, on a real engine', function () {
   const expectStatusAgrees = async () => {
     const status = JSON.parse((await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'])).stdout)
     expect(status.running, 'status still shows an action in progress').to.equal(undefined)
-    for (const rid of rids) expect(`${rid} ${status.resources[rid].status}`).to.equal(`${rid} ${(await running(rid)) ? 'up' : 'down'}`)
+    for (const rid of rids)
+      expect(`${rid} ${status.resources[rid].status}`).to.equal(`${rid} ${(await running(rid)) ? 'up' : 'down'}`)
   }
   const expectNoLock = () => expect(fs.existsSync(lockFile()), 'the lock file was left behind').to.equal(false)
   /** The rids the report lists as not done, with why. */
-  const notDone = (stderr: string) => [...(/Not done: (.*)\.$/m.exec(stderr)?.[1] ?? '').matchAll(/(container#\d+) \w+ \(([^)]*)\)/g)].map(m => ({rid: m[1], why: m[2]}))
+  const notDone = (stderr: string) =>
+    [...(/Not done: (.*)\.$/m.exec(stderr)?.[1] ?? '').matchAll(/(container#\d+) \w+ \(([^)]*)\)/g)].map(m => ({
+      rid: m[1],
+      why: m[2],
+    }))
 
   before(async () => {
     requireEngine()
@@ -116,8 +130,10 @@ describe('fault: signals during an action, on a real engine', function () {
     const listed = notDone(stderr)
     expect(listed.map(t => t.rid)).to.include('container#1')
     // what it did not reach still runs; what it reports done is stopped (the step running at the signal may be either)
-    for (const t of listed.filter(x => x.why.startsWith('not run'))) expect(`${t.rid} running: ${await running(t.rid)}`).to.equal(`${t.rid} running: true`)
-    for (const rid of rids.filter(x => !listed.some(t => t.rid === x))) expect(`${rid} running: ${await running(rid)}`).to.equal(`${rid} running: false`)
+    for (const t of listed.filter(x => x.why.startsWith('not run')))
+      expect(`${t.rid} running: ${await running(t.rid)}`).to.equal(`${t.rid} running: true`)
+    for (const rid of rids.filter(x => !listed.some(t => t.rid === x)))
+      expect(`${rid} running: ${await running(rid)}`).to.equal(`${rid} running: false`)
     // a stop is not rolled back: what it stopped stays stopped
     expect(stderr).to.not.match(/Rolled back/)
     expectNoLock()
@@ -135,7 +151,9 @@ describe('fault: signals during an action, on a real engine', function () {
     expect(String(r.stderr)).to.match(/SIGHUP received/)
     const result = JSON.parse(String(r.stdout))
     expect(result).to.include({ok: false, exitCode: 129, signal: 'SIGHUP', error: 'interrupted by SIGHUP'})
-    const notRun = result.notDone.filter((t: {state: string}) => t.state === 'not-run').map((t: {rid: string; op: string}) => `${t.rid} ${t.op}`)
+    const notRun = result.notDone
+      .filter((t: {state: string}) => t.state === 'not-run')
+      .map((t: {rid: string; op: string}) => `${t.rid} ${t.op}`)
     expect(notRun).to.include.members(['container#1 stop', 'container#1 start'])
     // what the stop phase stopped is started again, in reverse
     expect(result.rollback[result.rollback.length - 1]).to.include({rid: `container#${N}`, ok: true})
@@ -145,7 +163,7 @@ describe('fault: signals during an action, on a real engine', function () {
     await expectStatusAgrees()
   })
 
-  it('a signal outside an action (waiting for the lock) exits 143 at once and leaves the holder\'s lock alone', async () => {
+  it("a signal outside an action (waiting for the lock) exits 143 at once and leaves the holder's lock alone", async () => {
     const stop = spawn(['stop'])
     const deadline = Date.now() + 20_000
     while (!fs.existsSync(lockFile())) {

@@ -7,7 +7,14 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {execa} from 'execa'
 import {expect} from 'chai'
-import {CliSandbox, docker, inspectContainer, removeServiceContainers, requireEngine, uniqueName} from './support/cli.js'
+import {
+  CliSandbox,
+  docker,
+  inspectContainer,
+  removeServiceContainers,
+  requireEngine,
+  uniqueName,
+} from './support/cli.js'
 
 const BIN = new URL('../../bin/run.js', import.meta.url).pathname
 
@@ -18,8 +25,10 @@ describe('fault: stale locks and edits during an action', function () {
   const lockFile = () => path.join(cli.root, 'var', svc, 'lock')
   const configFile = () => path.join(cli.root, 'etc', `${svc}.conf`)
   // container#1 ignores TERM: its stop holds the lock for stop_timeout
-  const config = '[container#1]\ntype = docker\nimage = svcmgr/slowstop\nstop_timeout = 5s\n\n[container#2]\ntype = docker\nimage = google/pause\n'
-  const spawnAction = (action: string) => execa(process.execPath, [BIN, '-s', svc, action], {env: {...cli.env(), CI: 'true'}, reject: false})
+  const config =
+    '[container#1]\ntype = docker\nimage = svcmgr/slowstop\nstop_timeout = 5s\n\n[container#2]\ntype = docker\nimage = google/pause\n'
+  const spawnAction = (action: string) =>
+    execa(process.execPath, [BIN, '-s', svc, action], {env: {...cli.env(), CI: 'true'}, reject: false})
   const waitForLock = async () => {
     const deadline = Date.now() + 20_000
     while (!fs.existsSync(lockFile())) {
@@ -39,7 +48,18 @@ describe('fault: stale locks and edits during an action', function () {
   }
   /** The rids of every container the engine holds for this service, and the config's sections. */
   const orphans = async () => {
-    const rids = (await docker(['ps', '-a', '--filter', `label=com.svcmgr.service=${svc}`, '--format', '{{.Label "com.svcmgr.rid"}}'])).split('\n').filter(Boolean)
+    const rids = (
+      await docker([
+        'ps',
+        '-a',
+        '--filter',
+        `label=com.svcmgr.service=${svc}`,
+        '--format',
+        '{{.Label "com.svcmgr.rid"}}',
+      ])
+    )
+      .split('\n')
+      .filter(Boolean)
     const sections = Object.keys(JSON.parse((await cli.ok(['-s', svc, 'print', 'config', '--format', 'json'])).stdout))
     return rids.filter(r => !sections.includes(r))
   }
@@ -54,7 +74,7 @@ describe('fault: stale locks and edits during an action', function () {
     cli.cleanup()
   })
 
-  it('status reads a dead holder\'s lock as stale: nothing in progress, a warning naming the pid', async () => {
+  it("status reads a dead holder's lock as stale: nothing in progress, a warning naming the pid", async () => {
     const pid = await plantStaleLock()
     const json = await cli.run(['-s', svc, 'print', 'status', '--format', 'json'])
     expect(json.exitCode).to.equal(0)
@@ -77,7 +97,12 @@ describe('fault: stale locks and edits during an action', function () {
     const restart = spawnAction('restart')
     await waitForLock()
     const before = fs.readFileSync(configFile())
-    for (const args of [['delete', '--rid', 'container#2'], ['set', '--kw', 'container#2.tags=during'], ['unset', '--kw', 'container#2.tags'], ['delete']]) {
+    for (const args of [
+      ['delete', '--rid', 'container#2'],
+      ['set', '--kw', 'container#2.tags=during'],
+      ['unset', '--kw', 'container#2.tags'],
+      ['delete'],
+    ]) {
       const r = await cli.run(['-s', svc, ...args])
       expect(r.exitCode, args.join(' ')).to.equal(1)
       expect(r.stderr).to.include(`is locked by pid ${restart.pid} (restart`)
@@ -93,7 +118,10 @@ describe('fault: stale locks and edits during an action', function () {
     const restart = spawnAction('restart')
     await waitForLock()
     // started while the restart holds the lock (without --waitlock it is refused: above)
-    const [set, done] = await Promise.all([cli.run(['-s', svc, 'set', '--waitlock', '60s', '--kw', 'container#2.tags=after']), restart])
+    const [set, done] = await Promise.all([
+      cli.run(['-s', svc, 'set', '--waitlock', '60s', '--kw', 'container#2.tags=after']),
+      restart,
+    ])
     expect(set.exitCode, set.stderr).to.equal(0)
     expect(done.exitCode, String(done.stderr)).to.equal(0)
     expect(fs.readFileSync(configFile(), 'utf8')).to.include('tags = after')

@@ -26,7 +26,11 @@ describe('fault: the state root under umask 000 with planted links', function ()
   /** The real CLI through a shell that sets umask 000 and may plant links first (the shell's $$ becomes svcmgr's pid through exec). */
   const umask000 = (args: string[], options: {before?: string; input?: string; background?: boolean} = {}) => {
     const script = `${options.before ?? ''}\numask 000\nexec "${process.execPath}" "${BIN}" "$@"`
-    return execa('sh', ['-c', script, 'sh', ...args], {env: {...cli.env(), SVCMGR_ROOT: root, CI: 'true', VICTIM: victim, CONF: conf()}, input: options.input, reject: false})
+    return execa('sh', ['-c', script, 'sh', ...args], {
+      env: {...cli.env(), SVCMGR_ROOT: root, CI: 'true', VICTIM: victim, CONF: conf()},
+      input: options.input,
+      reject: false,
+    })
   }
 
   before(() => {
@@ -45,12 +49,15 @@ describe('fault: the state root under umask 000 with planted links', function ()
   })
 
   it('creates and starts with explicit modes: dirs 0700, config and log 0600', async () => {
-    const created = await umask000(['-s', svc, 'create', '--config=-'], {input: '[container#1]\ntype = docker\nimage = svcmgr/slowstop\nstop_timeout = 3s\n'})
+    const created = await umask000(['-s', svc, 'create', '--config=-'], {
+      input: '[container#1]\ntype = docker\nimage = svcmgr/slowstop\nstop_timeout = 3s\n',
+    })
     expect(created.exitCode, created.stderr).to.equal(0)
     const started = await umask000(['-s', svc, 'start'])
     expect(started.exitCode, started.stderr).to.equal(0)
     expect((await inspectContainer(`${svc}.container.1`))?.running).to.equal(true)
-    for (const d of ['', 'etc', 'var', `var/${svc}`, 'log']) expect(mode(path.join(root, d)), `${d || 'root'} mode`).to.equal(0o700)
+    for (const d of ['', 'etc', 'var', `var/${svc}`, 'log'])
+      expect(mode(path.join(root, d)), `${d || 'root'} mode`).to.equal(0o700)
     expect(mode(conf())).to.equal(0o600)
     expect(mode(path.join(root, 'log', `${svc}.log`))).to.equal(0o600)
     // no temporary file left behind
@@ -76,7 +83,9 @@ describe('fault: the state root under umask 000 with planted links', function ()
 
   it('a link planted at the temporary path a set used to write is not followed', async () => {
     // the old temporary name was <conf>.<pid>.tmp: the shell's pid is svcmgr's after exec
-    const r = await umask000(['-s', svc, 'set', '--kw', 'container#1.stop_timeout=2s'], {before: 'ln -s "$VICTIM" "$CONF.$$.tmp"'})
+    const r = await umask000(['-s', svc, 'set', '--kw', 'container#1.stop_timeout=2s'], {
+      before: 'ln -s "$VICTIM" "$CONF.$$.tmp"',
+    })
     expect(r.exitCode, r.stderr).to.equal(0)
     expect(fs.readFileSync(conf(), 'utf8')).to.include('stop_timeout = 2s')
     expect(mode(conf())).to.equal(0o600)

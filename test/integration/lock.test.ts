@@ -15,7 +15,8 @@ describe('service lock across processes, on a real engine', function () {
   // a container that ignores TERM: its stop holds the lock for stop_timeout
   const config = `[container#1]\ntype = docker\nimage = svcmgr/slowstop\nstop_timeout = 4s\n`
 
-  const spawnAction = (action: string) => execa(process.execPath, [BIN, '-s', svc, action], {env: {...cli.env(), CI: 'true'}, reject: false})
+  const spawnAction = (action: string) =>
+    execa(process.execPath, [BIN, '-s', svc, action], {env: {...cli.env(), CI: 'true'}, reject: false})
   const waitForLock = async () => {
     const deadline = Date.now() + 20_000
     while (!fs.existsSync(lockFile())) {

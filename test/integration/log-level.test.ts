@@ -14,7 +14,15 @@ describe('logLevel: the verbosity of the progress lines', function () {
   const cli = new CliSandbox('loglevel')
   const settingsFile = () => path.join(cli.root, 'settings.json')
   const logFile = () => path.join(cli.root, 'log', `${svc}.log`)
-  const levels = (out: string) => [...new Set(out.split('\n').map(l => / (DEBUG|INFO|WARN|ERROR) /.exec(l)?.[1]).filter(Boolean))].sort()
+  const levels = (out: string) =>
+    [
+      ...new Set(
+        out
+          .split('\n')
+          .map(l => / (DEBUG|INFO|WARN|ERROR) /.exec(l)?.[1])
+          .filter(Boolean),
+      ),
+    ].sort()
 
   before(async () => {
     requireEngine()
@@ -49,7 +57,9 @@ describe('logLevel: the verbosity of the progress lines', function () {
     fs.writeFileSync(settingsFile(), JSON.stringify({logLevel: 'loud'}))
     const r = await cli.run(['-s', svc, 'start'], {env: {SVCMGR_CONFIG: settingsFile()}})
     expect(r.exitCode).to.equal(2)
-    expect(r.stderr).to.equal(`svcmgr: ${settingsFile()}: logLevel: expected one of debug, info, warn, error, got "loud"\n`)
+    expect(r.stderr).to.equal(
+      `svcmgr: ${settingsFile()}: logLevel: expected one of debug, info, warn, error, got "loud"\n`,
+    )
     expect((await inspectContainer(`${svc}.container.1`))?.running).to.equal(false)
   })
 })

@@ -4,16 +4,28 @@
  * own event times, not from svcmgr's output.
  */
 import {expect} from 'chai'
-import {CliSandbox, type EngineEvent, engineEvents, inspectContainer, removeServiceContainers, requireEngine, uniqueName} from './support/cli.js'
+import {
+  CliSandbox,
+  type EngineEvent,
+  engineEvents,
+  inspectContainer,
+  removeServiceContainers,
+  requireEngine,
+  uniqueName,
+} from './support/cli.js'
 
 function orchestrationConfig(image: string): string {
   const c = (n: number, subset: string) => `[container#${n}]\ntype = docker\nimage = ${image}\nsubset = ${subset}\n`
   return [
     '[DEFAULT]\napp = OSVCLAB\nenv = DEV\n',
     c(1, '00database'),
-    c(2, '01appservers'), c(3, '01appservers'), c(4, '01appservers'), c(5, '01appservers'),
+    c(2, '01appservers'),
+    c(3, '01appservers'),
+    c(4, '01appservers'),
+    c(5, '01appservers'),
     '[subset#container.docker:01appservers]\nparallel = true\n',
-    c(6, '02webservers'), c(7, '02webservers'),
+    c(6, '02webservers'),
+    c(7, '02webservers'),
     '[subset#container.docker:02webservers]\nparallel = false\n',
   ].join('\n')
 }
@@ -32,7 +44,8 @@ describe('complex orchestration: subsets in order, parallel and sequential, on a
 
   const first = (events: EngineEvent[], action: string, n: number) => {
     const e = events.find(x => x.action === action && x.name === `${svc}.container.${n}`)
-    if (!e) throw new Error(`no ${action} event for container ${n} in ${events.map(x => `${x.action}:${x.name}`).join(', ')}`)
+    if (!e)
+      throw new Error(`no ${action} event for container ${n} in ${events.map(x => `${x.action}:${x.name}`).join(', ')}`)
     return e.timeNano
   }
 
@@ -41,13 +54,17 @@ describe('complex orchestration: subsets in order, parallel and sequential, on a
     const since = new Date(Date.now() - 1000)
     await cli.ok(['-s', svc, 'start'])
     const until = new Date()
-    for (let n = 1; n <= 7; n++) expect((await inspectContainer(`${svc}.container.${n}`))!.running, `container ${n}`).to.equal(true)
+    for (let n = 1; n <= 7; n++)
+      expect((await inspectContainer(`${svc}.container.${n}`))!.running, `container ${n}`).to.equal(true)
     startEvents = await engineEvents(since, until, `${svc}.container.`)
   })
 
   it('starts subsets in order: 00database, then 01appservers, then 02webservers', () => {
     const dbStarted = first(startEvents, 'start', 1)
-    for (const n of [2, 3, 4, 5]) expect(first(startEvents, 'create', n) > dbStarted, `container ${n} created after the database started`).to.equal(true)
+    for (const n of [2, 3, 4, 5])
+      expect(first(startEvents, 'create', n) > dbStarted, `container ${n} created after the database started`).to.equal(
+        true,
+      )
     const appStarted = [2, 3, 4, 5].map(n => first(startEvents, 'start', n)).reduce((a, b) => (a > b ? a : b))
     expect(first(startEvents, 'create', 6) > appStarted).to.equal(true)
   })
@@ -77,7 +94,9 @@ describe('complex orchestration: subsets in order, parallel and sequential, on a
 
   it('--subsets and --rid group.type narrow the selection', async () => {
     await cli.ok(['-s', svc, 'start', '--subsets', '01appservers'])
-    const running = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(async n => (await inspectContainer(`${svc}.container.${n}`))!.running))
+    const running = await Promise.all(
+      [1, 2, 3, 4, 5, 6, 7].map(async n => (await inspectContainer(`${svc}.container.${n}`))!.running),
+    )
     expect(running).to.deep.equal([false, true, true, true, true, false, false])
     await cli.ok(['-s', svc, 'stop', '--rid', 'container.docker'])
   })

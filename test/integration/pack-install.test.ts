@@ -8,7 +8,10 @@ import {expect} from 'chai'
 import {execa} from 'execa'
 
 const REPO = new URL('../..', import.meta.url).pathname
-const PJSON = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {version: string; bundleDependencies: string[]}
+const PJSON = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+  version: string
+  bundleDependencies: string[]
+}
 const CORE_PLUGINS = ['@svcmgr/plugin-docker', '@svcmgr/plugin-fs', '@svcmgr/plugin-ip', '@svcmgr/plugin-lvm']
 
 interface DriverRow {
@@ -19,13 +22,26 @@ interface DriverRow {
 // npm run passes its own settings down as npm_* variables (prefix, local prefix, ...): none of them may steer these.
 // Its PATH starts with node_modules/.bin, where @oclif/plugin-plugins' own npm is: the user's npm is the one after it.
 function npmEnv(): Record<string, string> {
-  const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => !e[0].toLowerCase().startsWith('npm_') && e[1] !== undefined))
-  return {...env, PATH: (process.env.PATH ?? '').split(path.delimiter).filter(d => !d.split(path.sep).includes('node_modules')).join(path.delimiter)}
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => !e[0].toLowerCase().startsWith('npm_') && e[1] !== undefined,
+    ),
+  )
+  return {
+    ...env,
+    PATH: (process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(d => !d.split(path.sep).includes('node_modules'))
+      .join(path.delimiter),
+  }
 }
 
 async function run(file: string, args: string[], options: {cwd: string; env: Record<string, string>}): Promise<string> {
   const r = await execa(file, args, {...options, extendEnv: false, stdin: 'ignore', reject: false, timeout: 150_000})
-  if (r.exitCode !== 0) throw new Error(`${path.basename(file)} ${args.join(' ')} exited ${r.exitCode}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`)
+  if (r.exitCode !== 0)
+    throw new Error(
+      `${path.basename(file)} ${args.join(' ')} exited ${r.exitCode}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
+    )
   return r.stdout
 }
 
@@ -42,11 +58,24 @@ describe('npm pack of the root package, installed with npm install -g', function
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-pack-'))
     prefix = path.join(tmp, 'prefix')
     // the installed svcmgr keeps its state, plugins and caches under tmp too
-    cliEnv = {...npmEnv(), SVCMGR_ROOT: path.join(tmp, 'root'), SVCMGR_DATA_DIR: path.join(tmp, 'data'), SVCMGR_CACHE_DIR: path.join(tmp, 'cache'), SVCMGR_CONFIG_DIR: path.join(tmp, 'config'), CI: 'true'}
+    cliEnv = {
+      ...npmEnv(),
+      SVCMGR_ROOT: path.join(tmp, 'root'),
+      SVCMGR_DATA_DIR: path.join(tmp, 'data'),
+      SVCMGR_CACHE_DIR: path.join(tmp, 'cache'),
+      SVCMGR_CONFIG_DIR: path.join(tmp, 'config'),
+      CI: 'true',
+    }
     // prepack would rebuild dist/ under the tests that run it: the tree is built already
-    const packed = JSON.parse(await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], {cwd: REPO, env: npmEnv()})) as Array<{filename: string}>
+    const packed = JSON.parse(
+      await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], {cwd: REPO, env: npmEnv()}),
+    ) as Array<{filename: string}>
     tarball = path.join(tmp, packed[0].filename)
-    await run('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball], {cwd: tmp, env: npmEnv()})
+    await run(
+      'npm',
+      ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball],
+      {cwd: tmp, env: npmEnv()},
+    )
   })
 
   after(() => {
@@ -80,11 +109,23 @@ describe('npm pack of the root package, installed with npm install -g', function
   })
 
   it('svcmgr drivers lists the same drivers from the same plugins as the built tree', async () => {
-    const rows = (out: string) =>
-      (JSON.parse(out) as DriverRow[]).map(d => `${d.type} ${d.plugin}`).sort()
-    const installed = rows(await run(path.join(prefix, 'bin/svcmgr'), ['drivers', '--format', 'json'], {cwd: tmp, env: cliEnv}))
-    const built = rows(await run(process.execPath, [path.join(REPO, 'bin/run.js'), 'drivers', '--format', 'json'], {cwd: tmp, env: cliEnv}))
-    expect(installed).to.include.members(['container.docker @svcmgr/plugin-docker', 'ip.netns @svcmgr/plugin-ip', 'ip.host @svcmgr/plugin-ip', 'disk.vg @svcmgr/plugin-lvm', 'fs.ext4 @svcmgr/plugin-fs'])
+    const rows = (out: string) => (JSON.parse(out) as DriverRow[]).map(d => `${d.type} ${d.plugin}`).sort()
+    const installed = rows(
+      await run(path.join(prefix, 'bin/svcmgr'), ['drivers', '--format', 'json'], {cwd: tmp, env: cliEnv}),
+    )
+    const built = rows(
+      await run(process.execPath, [path.join(REPO, 'bin/run.js'), 'drivers', '--format', 'json'], {
+        cwd: tmp,
+        env: cliEnv,
+      }),
+    )
+    expect(installed).to.include.members([
+      'container.docker @svcmgr/plugin-docker',
+      'ip.netns @svcmgr/plugin-ip',
+      'ip.host @svcmgr/plugin-ip',
+      'disk.vg @svcmgr/plugin-lvm',
+      'fs.ext4 @svcmgr/plugin-fs',
+    ])
     expect(installed).to.deep.equal(built)
   })
 

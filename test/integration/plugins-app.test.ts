@@ -37,8 +37,18 @@ describe('svcmgr-plugin-app installed from its npm tarball', function () {
   const data = path.join(sb.root, 'data')
   const work = path.join(sb.root, 'work')
   // oclif's dirs for bin svcmgr: SVCMGR_DATA_DIR is where `plugins install` puts plugins
-  const env = {SVCMGR_DATA_DIR: data, SVCMGR_CACHE_DIR: path.join(sb.root, 'cache'), SVCMGR_CONFIG_DIR: path.join(sb.root, 'config'), NO_COLOR: '1', FORCE_COLOR: '0'}
-  const plain = (r: {exitCode: number; stdout: string; stderr: string}) => ({...r, stdout: stripAnsi(r.stdout), stderr: stripAnsi(r.stderr)})
+  const env = {
+    SVCMGR_DATA_DIR: data,
+    SVCMGR_CACHE_DIR: path.join(sb.root, 'cache'),
+    SVCMGR_CONFIG_DIR: path.join(sb.root, 'config'),
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+  }
+  const plain = (r: {exitCode: number; stdout: string; stderr: string}) => ({
+    ...r,
+    stdout: stripAnsi(r.stdout),
+    stderr: stripAnsi(r.stderr),
+  })
   const cli = async (args: string[]) => plain(await sb.run(args, {env}))
   const ok = async (args: string[]) => plain(await sb.ok(args, {env}))
   let tarball: string
@@ -51,7 +61,11 @@ describe('svcmgr-plugin-app installed from its npm tarball', function () {
     const packed = await execa('npm', ['pack', '--json', '--pack-destination', work], {cwd: PLUGIN_DIR})
     const [info] = JSON.parse(String(packed.stdout)) as Array<{filename: string; files: Array<{path: string}>}>
     tarball = path.join(work, info.filename)
-    expect(info.files.map(f => f.path).sort()).to.include.members(['package.json', 'dist/hooks/drivers.js', 'dist/drivers/app.js'])
+    expect(info.files.map(f => f.path).sort()).to.include.members([
+      'package.json',
+      'dist/hooks/drivers.js',
+      'dist/drivers/app.js',
+    ])
     expect(info.files.some(f => f.path.startsWith('src/') || f.path.startsWith('test/'))).to.equal(false)
 
     // the service's apps: a daemon-like script per app (forks a sleeper detached from its output),
@@ -95,7 +109,8 @@ describe('svcmgr-plugin-app installed from its npm tarball', function () {
   })
 
   after(async () => {
-    for (const f of existsSync(work) ? readdirSync(work).filter(n => n.endsWith('.pid')) : []) pids.push(Number(readFileSync(path.join(work, f), 'utf8')))
+    for (const f of existsSync(work) ? readdirSync(work).filter(n => n.endsWith('.pid')) : [])
+      pids.push(Number(readFileSync(path.join(work, f), 'utf8')))
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL')
@@ -120,7 +135,10 @@ describe('svcmgr-plugin-app installed from its npm tarball', function () {
     expect(drivers).to.match(/^app\.simple +svcmgr-plugin-app 0\.1\.0$/m)
     const forking = JSON.parse((await ok(['drivers', 'app.forking', '--format', 'json'])).stdout)
     expect(forking.plugin).to.equal('svcmgr-plugin-app')
-    expect(forking.keywords.find((k: {name: string}) => k.name === 'check_timeout')).to.include({type: 'duration', default: '10s'})
+    expect(forking.keywords.find((k: {name: string}) => k.name === 'check_timeout')).to.include({
+      type: 'duration',
+      default: '10s',
+    })
   })
 
   it('validate config --config checks a config without touching the host', async () => {
@@ -138,7 +156,9 @@ describe('svcmgr-plugin-app installed from its npm tarball', function () {
   it('create, start (natural rid order), print status up, start again is "already up"', async () => {
     await ok(['-s', 'apps', 'create', '--config', path.join(work, 'apps.conf')])
     const dry = await ok(['-s', 'apps', 'start', '--dry-run'])
-    expect(dry.stdout + dry.stderr).to.include(`prlimit --nofile=2048 -- env -C ${path.join(sb.root, 'var', 'apps')} -- ${work}/start.sh db`)
+    expect(dry.stdout + dry.stderr).to.include(
+      `prlimit --nofile=2048 -- env -C ${path.join(sb.root, 'var', 'apps')} -- ${work}/start.sh db`,
+    )
     expect(existsSync(path.join(work, 'events'))).to.equal(false)
 
     await ok(['-s', 'apps', 'start'])
@@ -153,7 +173,9 @@ describe('svcmgr-plugin-app installed from its npm tarball', function () {
     expect(readFileSync(`/proc/${worker}/environ`, 'utf8').split('\0')).to.include('GREETING=hi')
 
     const status = JSON.parse((await ok(['-s', 'apps', 'print', 'status', '--format', 'json'])).stdout)
-    expect(Object.fromEntries(Object.entries(status.resources).map(([rid, r]) => [rid, (r as {status: string}).status]))).to.deep.equal({'app#1': 'up', 'app#2': 'up', 'app#10': 'up'})
+    expect(
+      Object.fromEntries(Object.entries(status.resources).map(([rid, r]) => [rid, (r as {status: string}).status])),
+    ).to.deep.equal({'app#1': 'up', 'app#2': 'up', 'app#10': 'up'})
     expect(status.avail).to.equal('up')
     expect((await ok(['-s', 'apps', 'print', 'status'])).stdout).to.match(/app#1 +\S+ +up +forking: .*start\.sh web/)
 
@@ -169,13 +191,17 @@ describe('svcmgr-plugin-app installed from its npm tarball', function () {
     const config = JSON.parse((await ok(['-s', 'apps', 'print', 'config', '--format', 'json'])).stdout)
     expect(validate(config), JSON.stringify(validate.errors)).to.equal(true)
     expect(validate({...config, 'app#2': {...config['app#2'], start_timout: '1m'}})).to.equal(false)
-    expect(validate.errors?.map(e => `${e.instancePath} ${JSON.stringify(e.params)}`)).to.include('/app#2 {"additionalProperty":"start_timout"}')
+    expect(validate.errors?.map(e => `${e.instancePath} ${JSON.stringify(e.params)}`)).to.include(
+      '/app#2 {"additionalProperty":"start_timout"}',
+    )
   })
 
   it('stop runs in reverse order and the processes are gone', async () => {
     const pidsBefore = pids.slice(-3)
     await ok(['-s', 'apps', 'stop'])
-    expect(readFileSync(path.join(work, 'events'), 'utf8')).to.equal('start web\nstart db\nstart worker\nstop db\nstop web\n')
+    expect(readFileSync(path.join(work, 'events'), 'utf8')).to.equal(
+      'start web\nstart db\nstart worker\nstop db\nstop web\n',
+    )
     await until('the apps to exit', () => pidsBefore.every(pid => !alive(pid)))
     const status = JSON.parse((await ok(['-s', 'apps', 'print', 'status', '--format', 'json'])).stdout)
     expect(status.avail).to.equal('down')
@@ -187,7 +213,9 @@ describe('svcmgr-plugin-app installed from its npm tarball', function () {
     expect((await ok(['plugins'])).stdout).to.not.match(/svcmgr-plugin-app/)
     const r = await cli(['-s', 'apps', 'validate', 'config'])
     expect(r.exitCode).to.equal(2)
-    expect(r.stderr).to.include('[app#1]: a [app#N] section without type (app.forking) is provided by the plugin svcmgr-plugin-app (version 0.1.0 was installed), which is no longer installed')
+    expect(r.stderr).to.include(
+      '[app#1]: a [app#N] section without type (app.forking) is provided by the plugin svcmgr-plugin-app (version 0.1.0 was installed), which is no longer installed',
+    )
     expect(r.stderr).to.include('[app#2]: type app.forking is provided by the plugin svcmgr-plugin-app')
     expect(r.stderr).to.include('[app#10]: type app.simple is provided by the plugin svcmgr-plugin-app')
     // status still answers: the sections it cannot use are warn with why (their state is unknown, not down)

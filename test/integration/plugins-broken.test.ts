@@ -43,8 +43,18 @@ describe('broken driver plugins are reported and contained', function () {
   const sb = new CliSandbox('plugins-broken')
   const data = path.join(sb.root, 'data')
   const dirs = path.join(sb.root, 'plugins')
-  const env = {SVCMGR_DATA_DIR: data, SVCMGR_CACHE_DIR: path.join(sb.root, 'cache'), SVCMGR_CONFIG_DIR: path.join(sb.root, 'config'), NO_COLOR: '1', OCLIF_DISABLE_LINKED_ESM_WARNING: '1'}
-  const plain = (r: {exitCode: number; stdout: string; stderr: string}) => ({...r, stdout: stripAnsi(r.stdout), stderr: stripAnsi(r.stderr)})
+  const env = {
+    SVCMGR_DATA_DIR: data,
+    SVCMGR_CACHE_DIR: path.join(sb.root, 'cache'),
+    SVCMGR_CONFIG_DIR: path.join(sb.root, 'config'),
+    NO_COLOR: '1',
+    OCLIF_DISABLE_LINKED_ESM_WARNING: '1',
+  }
+  const plain = (r: {exitCode: number; stdout: string; stderr: string}) => ({
+    ...r,
+    stdout: stripAnsi(r.stdout),
+    stderr: stripAnsi(r.stderr),
+  })
   const cli = async (args: string[]) => plain(await sb.run(args, {env}))
   const ok = async (args: string[]) => plain(await sb.ok(args, {env}))
   const flag = path.join(sb.root, 'flag')
@@ -52,7 +62,14 @@ describe('broken driver plugins are reported and contained', function () {
   function writePlugin(name: string, hook: string): string {
     const dir = path.join(dirs, name)
     mkdirSync(dir, {recursive: true})
-    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({name, version: '0.0.1', type: 'module', oclif: {hooks: {'svcmgr:drivers': './hook.js'}}}, null, 2))
+    writeFileSync(
+      path.join(dir, 'package.json'),
+      JSON.stringify(
+        {name, version: '0.0.1', type: 'module', oclif: {hooks: {'svcmgr:drivers': './hook.js'}}},
+        null,
+        2,
+      ),
+    )
     writeFileSync(path.join(dir, 'hook.js'), hook + '\n')
     writeFileSync(path.join(dir, 'touch.js'), TOUCH_DRIVER)
     return dir
@@ -63,7 +80,8 @@ describe('broken driver plugins are reported and contained', function () {
     writeFileSync(path.join(sb.root, 'svc.json'), JSON.stringify({'app#1': {start: '/bin/true'}}))
     await ok(['plugins', 'link', '--no-install', path.join(REPO, 'plugins/app')])
     await ok(['-s', 'keep', 'create', '--config', path.join(sb.root, 'svc.json')])
-    for (const [name, hook] of Object.entries(PLUGINS)) await ok(['plugins', 'link', '--no-install', writePlugin(name, hook)])
+    for (const [name, hook] of Object.entries(PLUGINS))
+      await ok(['plugins', 'link', '--no-install', writePlugin(name, hook)])
   })
 
   after(() => sb.cleanup())
@@ -89,12 +107,22 @@ describe('broken driver plugins are reported and contained', function () {
   })
 
   it('the other drivers keep working: validate, create, start, status and stop of a service', async () => {
-    const config = {'app#1': {start: `/usr/bin/touch ${flag}.app`, check: `/usr/bin/test -e ${flag}.app`}, 'demo#1': {type: 'touch', file: flag}}
+    const config = {
+      'app#1': {start: `/usr/bin/touch ${flag}.app`, check: `/usr/bin/test -e ${flag}.app`},
+      'demo#1': {type: 'touch', file: flag},
+    }
     writeFileSync(path.join(sb.root, 'demo.json'), JSON.stringify(config))
-    expect((await ok(['validate', 'config', '--config', path.join(sb.root, 'demo.json')])).stdout).to.match(/config is valid \(2 resources\)/)
-    const containers = {'container#1': {type: 'docker', image: 'busybox'}, 'ip#1': {type: 'netns', netns: 'container#1', ipdev: 'eth0', ipname: '10.9.9.9', netmask: '24'}}
+    expect((await ok(['validate', 'config', '--config', path.join(sb.root, 'demo.json')])).stdout).to.match(
+      /config is valid \(2 resources\)/,
+    )
+    const containers = {
+      'container#1': {type: 'docker', image: 'busybox'},
+      'ip#1': {type: 'netns', netns: 'container#1', ipdev: 'eth0', ipname: '10.9.9.9', netmask: '24'},
+    }
     writeFileSync(path.join(sb.root, 'core.json'), JSON.stringify(containers))
-    expect((await ok(['validate', 'config', '--config', path.join(sb.root, 'core.json')])).stdout).to.match(/config is valid \(2 resources\)/)
+    expect((await ok(['validate', 'config', '--config', path.join(sb.root, 'core.json')])).stdout).to.match(
+      /config is valid \(2 resources\)/,
+    )
     await ok(['-s', 'demo', 'create', '--config', path.join(sb.root, 'demo.json')])
     const start = await ok(['-s', 'demo', 'start'])
     expect(start.stderr).to.include('plugin svcmgr-broken-throws')
@@ -123,7 +151,9 @@ describe('broken driver plugins are reported and contained', function () {
     const r = await cli(['drivers'])
     expect(r.exitCode).to.equal(0)
     expect(Date.now() - t0).to.be.below(30_000)
-    expect(r.stderr).to.include('svcmgr: warning: plugin svcmgr-broken-hang: its svcmgr:drivers hook failed, its drivers are not loaded: Timed out after 10000 ms.')
+    expect(r.stderr).to.include(
+      'svcmgr: warning: plugin svcmgr-broken-hang: its svcmgr:drivers hook failed, its drivers are not loaded: Timed out after 10000 ms.',
+    )
     expect(r.stdout).to.match(/^app\.forking /m)
     await ok(['plugins', 'uninstall', 'svcmgr-broken-hang'])
   })

@@ -27,11 +27,14 @@ export function guideSteps(markdown: string): GuideStep[] {
     if (!marker) continue
     const fence = /^(```+)(\w*)/.exec(lines[i + 1] ?? '')
     if (!fence) throw new Error(`${GUIDE}:${i + 1}: a guide marker must be followed by a fenced block`)
-    if (marker[1] === 'test' && fence[2] !== 'sh') throw new Error(`${GUIDE}:${i + 1}: guide-test marks a sh block, not ${fence[2] || 'an untagged one'}`)
+    if (marker[1] === 'test' && fence[2] !== 'sh')
+      throw new Error(`${GUIDE}:${i + 1}: guide-test marks a sh block, not ${fence[2] || 'an untagged one'}`)
     const end = lines.findIndex((l, j) => j > i + 1 && l.startsWith(fence[1]) && l.trim() === fence[1])
     if (end === -1) throw new Error(`${GUIDE}:${i + 2}: unclosed fence`)
     const text = lines.slice(i + 2, end).join('\n') + '\n'
-    steps.push(marker[1] === 'test' ? {kind: 'sh', line: i + 3, text} : {kind: 'file', line: i + 3, path: marker[2], text})
+    steps.push(
+      marker[1] === 'test' ? {kind: 'sh', line: i + 3, text} : {kind: 'file', line: i + 3, path: marker[2], text},
+    )
     i = end
   }
   return steps
@@ -62,9 +65,27 @@ describe('docs/driver-guide.md runs as written', function () {
 
   it('has its steps in order: the package, the tools, the files, build, test, pack, install, use, uninstall', () => {
     const steps = guideSteps(readFileSync(GUIDE, 'utf8'))
-    expect(steps.filter(s => s.kind === 'file').map(s => s.path)).to.deep.equal(['package.json', 'tsconfig.json', 'src/driver.ts', 'src/hooks/drivers.ts', 'test/driver.test.ts'])
-    const sh = steps.filter(s => s.kind === 'sh').map(s => s.text).join('')
-    for (const cmd of ['npm install --save-dev', 'npm run build', 'npm test', 'npm pack', 'svcmgr plugins install', 'svcmgr -s hello start', 'svcmgr plugins uninstall']) expect(sh).to.include(cmd)
+    expect(steps.filter(s => s.kind === 'file').map(s => s.path)).to.deep.equal([
+      'package.json',
+      'tsconfig.json',
+      'src/driver.ts',
+      'src/hooks/drivers.ts',
+      'test/driver.test.ts',
+    ])
+    const sh = steps
+      .filter(s => s.kind === 'sh')
+      .map(s => s.text)
+      .join('')
+    for (const cmd of [
+      'npm install --save-dev',
+      'npm run build',
+      'npm test',
+      'npm pack',
+      'svcmgr plugins install',
+      'svcmgr -s hello start',
+      'svcmgr plugins uninstall',
+    ])
+      expect(sh).to.include(cmd)
   })
 
   it('goes from an empty folder to an installed, working, then uninstalled plugin', async () => {
@@ -73,7 +94,10 @@ describe('docs/driver-guide.md runs as written', function () {
     mkdirSync(bin)
     mkdirSync(work)
     // svcmgr on PATH, as an installed svcmgr would be
-    writeFileSync(path.join(bin, 'svcmgr'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO, 'bin/run.js')}" "$@"\n`)
+    writeFileSync(
+      path.join(bin, 'svcmgr'),
+      `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO, 'bin/run.js')}" "$@"\n`,
+    )
     chmodSync(path.join(bin, 'svcmgr'), 0o755)
     const script = guideScript(guideSteps(readFileSync(GUIDE, 'utf8')))
     writeFileSync(path.join(dir, 'guide.sh'), script)
@@ -96,13 +120,18 @@ describe('docs/driver-guide.md runs as written', function () {
     })
     const output = String(r.all)
     if (process.env.SVCMGR_GUIDE_VERBOSE) process.stderr.write(output)
-    if (r.exitCode !== 0) throw new Error(`the guide's commands failed (exit ${r.exitCode}); the last output:\n${output.split('\n').slice(-60).join('\n')}`)
+    if (r.exitCode !== 0)
+      throw new Error(
+        `the guide's commands failed (exit ${r.exitCode}); the last output:\n${output.split('\n').slice(-60).join('\n')}`,
+      )
     // what the guide shows happened for real
     expect(output).to.match(/installed v0\.1\.0/)
     expect(output).to.match(/^Driver types:\n {2}svcmgr-plugin-miniapp: app\.mini$/m)
     expect(output).to.match(/app\.mini: from plugin svcmgr-plugin-miniapp 0\.1\.0/)
     expect(output).to.match(/hello: config is valid \(1 resources\)|svc: config is valid \(1 resources\)/)
     expect(output).to.match(/app#1 +\S+ +up +mini: touch /)
-    expect(output).to.include('[app#1]: type app.mini is provided by the plugin svcmgr-plugin-miniapp (version 0.1.0 was installed), which is no longer installed')
+    expect(output).to.include(
+      '[app#1]: type app.mini is provided by the plugin svcmgr-plugin-miniapp (version 0.1.0 was installed), which is no longer installed',
+    )
   })
 })

@@ -66,6 +66,10 @@ describe('rollback on a failing container, on a real engine', function () {
     const result = JSON.parse(r.stdout)
     expect(result).to.include({version: 1, ok: false, action: 'start'})
     expect(result.tasks.find((t: {rid: string}) => t.rid === 'container#3').state).to.equal('failed')
-    expect(result.rollback.map((u: {rid: string}) => u.rid)).to.deep.equal(['container#3', 'container#2', 'container#1'])
+    expect(result.rollback.map((u: {rid: string}) => u.rid)).to.deep.equal([
+      'container#3',
+      'container#2',
+      'container#1',
+    ])
   })
 })

@@ -4,7 +4,15 @@
  */
 import fs from 'node:fs'
 import {expect} from 'chai'
-import {CliSandbox, docker, engineEvents, removeServiceContainers, requireEngine, seedSvc2Containers, uniqueName} from './support/cli.js'
+import {
+  CliSandbox,
+  docker,
+  engineEvents,
+  removeServiceContainers,
+  requireEngine,
+  seedSvc2Containers,
+  uniqueName,
+} from './support/cli.js'
 
 const seed = seedSvc2Containers()
 
@@ -16,13 +24,36 @@ describe('safety: dry runs, bad input, unreachable engine', function () {
   // what this service could touch on the shared engine (other tests run beside it): every container
   // labelled for it or named like its containers, with identity and state times, and the images
   // its config names; all sorted, nothing relative to now
-  const images = [...new Set(Object.values(seed).map(s => s.image).filter(Boolean))].sort()
+  const images = [
+    ...new Set(
+      Object.values(seed)
+        .map(s => s.image)
+        .filter(Boolean),
+    ),
+  ].sort()
   const engineSnapshot = async () => {
-    const labelled = (await docker(['ps', '-aq', '--no-trunc', '--filter', `label=com.svcmgr.service=${svc}`])).split('\n').filter(Boolean)
-    const named = (await docker(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}}'])).split('\n').filter(l => l.split(' ')[1]?.startsWith(`${svc}.`)).map(l => l.split(' ')[0])
+    const labelled = (await docker(['ps', '-aq', '--no-trunc', '--filter', `label=com.svcmgr.service=${svc}`]))
+      .split('\n')
+      .filter(Boolean)
+    const named = (await docker(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}}']))
+      .split('\n')
+      .filter(l => l.split(' ')[1]?.startsWith(`${svc}.`))
+      .map(l => l.split(' ')[0])
     const ids = [...new Set([...labelled, ...named])]
-    const containers = ids.length === 0 ? '' : await docker(['inspect', '--format', '{{.Id}} {{.Name}} {{.State.Status}} {{.State.StartedAt}} {{.State.FinishedAt}} {{.Image}}', ...ids])
-    const imageIds = await Promise.all(images.map(async i => `${i} ${await docker(['image', 'inspect', '--format', '{{.Id}}', i]).catch(() => 'absent')}`))
+    const containers =
+      ids.length === 0
+        ? ''
+        : await docker([
+            'inspect',
+            '--format',
+            '{{.Id}} {{.Name}} {{.State.Status}} {{.State.StartedAt}} {{.State.FinishedAt}} {{.Image}}',
+            ...ids,
+          ])
+    const imageIds = await Promise.all(
+      images.map(
+        async i => `${i} ${await docker(['image', 'inspect', '--format', '{{.Id}}', i]).catch(() => 'absent')}`,
+      ),
+    )
     return {containers: containers.split('\n').filter(Boolean).sort(), images: imageIds}
   }
 
@@ -65,7 +96,15 @@ describe('safety: dry runs, bad input, unreachable engine', function () {
 
   it('refuses a bad set atomically: the config file is byte-identical', async () => {
     const before = fs.readFileSync(configFile())
-    const r = await cli.run(['-s', svc, 'set', '--kw', 'container#3.image=redis:3.0', '--kw', 'container#3.stop_timeout=later'])
+    const r = await cli.run([
+      '-s',
+      svc,
+      'set',
+      '--kw',
+      'container#3.image=redis:3.0',
+      '--kw',
+      'container#3.stop_timeout=later',
+    ])
     expect(r.exitCode).to.equal(2)
     expect(r.stderr).to.match(/container#3.stop_timeout: expected a duration/)
     expect(fs.readFileSync(configFile()).equals(before)).to.equal(true)
@@ -90,7 +129,9 @@ describe('safety: dry runs, bad input, unreachable engine', function () {
     const env = {DOCKER_HOST: 'unix:///nonexistent/docker.sock'}
     const status = JSON.parse((await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'], {env})).stdout)
     expect(status.resources['container#1'].status).to.equal('warn')
-    expect(status.resources['container#1'].log.map((l: {message: string}) => l.message).join(' ')).to.include('docker daemon socket /nonexistent/docker.sock missing')
+    expect(status.resources['container#1'].log.map((l: {message: string}) => l.message).join(' ')).to.include(
+      'docker daemon socket /nonexistent/docker.sock missing',
+    )
     const tree = (await cli.ok(['-s', svc, 'print', 'status'], {env})).stdout
     expect(tree).to.include('# docker daemon socket /nonexistent/docker.sock missing')
     const t = Date.now()

@@ -27,7 +27,13 @@ describe('secret keyword values, on a real engine', function () {
     const log = fs.readFileSync(path.join(cli.root, 'log', `${svc}.log`), 'utf8')
     expect(dry.stdout).to.include('-e DB_PASSWORD=*** -e OPTS=*** -e LANG=***')
     expect(log).to.include('-e DB_PASSWORD=*** -e OPTS=***')
-    for (const [what, out] of Object.entries({dry: dry.stdout, dryJson: dryJson.stdout, start: start.stdout, stop: stop.stdout, log})) {
+    for (const [what, out] of Object.entries({
+      dry: dry.stdout,
+      dryJson: dryJson.stdout,
+      start: start.stdout,
+      stop: stop.stdout,
+      log,
+    })) {
       expect(out, what).to.not.include('hunter2-sig')
       expect(out, what).to.not.include('a b')
     }
@@ -36,6 +42,10 @@ describe('secret keyword values, on a real engine', function () {
 
   it('the container gets them as written', async () => {
     await cli.ok(['-s', svc, 'start'])
-    expect((await inspectContainer(`${svc}.container.1`))!.env).to.include.members(['DB_PASSWORD=hunter2-sig', 'OPTS=a b', 'LANG=C'])
+    expect((await inspectContainer(`${svc}.container.1`))!.env).to.include.members([
+      'DB_PASSWORD=hunter2-sig',
+      'OPTS=a b',
+      'LANG=C',
+    ])
   })
 })

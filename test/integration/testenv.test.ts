@@ -29,7 +29,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   for (;;) {
     if (await check()) return
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await new Promise(resolve => setTimeout(resolve, 100))
   }
 }
 

@@ -13,12 +13,20 @@ import {compileFixture} from './fixtures/services.js'
 /** A third-party container driver: its own keywords, its namespace and its data folder declared as capabilities. */
 function otherContainer(host: FakeHost): Driver {
   return {
-    ...fake('container', 'other', [
-      {name: 'image', required: true, help: 'image'},
-      {name: 'data_dir', help: 'where its data lives'},
-    ], host),
+    ...fake(
+      'container',
+      'other',
+      [
+        {name: 'image', required: true, help: 'image'},
+        {name: 'data_dir', help: 'where its data lives'},
+      ],
+      host,
+    ),
     provides: res => [`netns:${res.rid}`],
-    needs: res => (typeof res.kw.data_dir === 'string' ? [{capability: `path:${res.kw.data_dir}`, reason: `holds the data of ${res.rid}`}] : []),
+    needs: res =>
+      typeof res.kw.data_dir === 'string'
+        ? [{capability: `path:${res.kw.data_dir}`, reason: `holds the data of ${res.rid}`}]
+        : [],
   }
 }
 
@@ -31,8 +39,10 @@ function compile(sections: object, extra: readonly Driver[] = []): Service {
   return compileFixture(JSON.stringify(sections), 's', registry)
 }
 
-const edges = (svc: Service) => svc.resources.flatMap(r => declaredEdges(svc, r)).map(d => `${d.before}->${d.after} (${d.reason})`)
-const order = (svc: Service, action: 'start' | 'stop', rids?: string[]) => buildPlan(svc, action, rids ? {rids} : {}).tasks.map(t => t.rid)
+const edges = (svc: Service) =>
+  svc.resources.flatMap(r => declaredEdges(svc, r)).map(d => `${d.before}->${d.after} (${d.reason})`)
+const order = (svc: Service, action: 'start' | 'stop', rids?: string[]) =>
+  buildPlan(svc, action, rids ? {rids} : {}).tasks.map(t => t.rid)
 
 describe('capabilities: provides and needs matched by the core', () => {
   const OTHER = {
@@ -44,7 +54,10 @@ describe('capabilities: provides and needs matched by the core', () => {
 
   it('a second container driver gets its edges with an ip.netns and an fs holding its data, no plugin changed', () => {
     const svc = compile(OTHER)
-    expect(edges(svc)).to.have.members(['fs#1->container#1 (holds the data of container#1)', 'container#1->ip#1 (netns owner)'])
+    expect(edges(svc)).to.have.members([
+      'fs#1->container#1 (holds the data of container#1)',
+      'container#1->ip#1 (netns owner)',
+    ])
     expect(order(svc, 'start')).to.deep.equal(['fs#1', 'fs#2', 'container#1', 'ip#1'])
     expect(order(svc, 'stop')).to.deep.equal(['ip#1', 'container#1', 'fs#2', 'fs#1'])
     // starting the address alone brings its namespace holder, and that holder's filesystem
@@ -57,7 +70,9 @@ describe('capabilities: provides and needs matched by the core', () => {
   it('an ip.netns in a container that offers no namespace is refused at validation, naming it', () => {
     const host = new FakeHost()
     const bare: Driver = fake('container', 'bare', [{name: 'image', required: true, help: 'image'}], host)
-    expect(() => compile({'container#1': {type: 'bare', image: 'x'}, 'ip#1': OTHER['ip#1']}, [bare])).to.throw(/ip#1\.netns: container#1 \(a container\.bare\) has no network namespace to offer/)
+    expect(() => compile({'container#1': {type: 'bare', image: 'x'}, 'ip#1': OTHER['ip#1']}, [bare])).to.throw(
+      /ip#1\.netns: container#1 \(a container\.bare\) has no network namespace to offer/,
+    )
   })
 
   it('a private dockerd needs the folder of docker_data_dir: the nearest enclosing mount starts first', () => {
@@ -105,7 +120,10 @@ describe('capabilities: provides and needs matched by the core', () => {
     })
     // ip#1 prepares the namespace: it is not one of its users; the disabled container#4 is not either
     expect(svc.users('netns:container#1').map(r => r.rid)).to.deep.equal(['container#2', 'container#3'])
-    expect(edges(svc)).to.include.members(['ip#1->container#2 (ip plumbed in the netns)', 'ip#1->container#3 (ip plumbed in the netns)'])
+    expect(edges(svc)).to.include.members([
+      'ip#1->container#2 (ip plumbed in the netns)',
+      'ip#1->container#3 (ip plumbed in the netns)',
+    ])
     expect(order(svc, 'start')).to.deep.equal(['container#1', 'ip#1', 'container#2', 'container#3'])
   })
 
@@ -113,9 +131,19 @@ describe('capabilities: provides and needs matched by the core', () => {
     const host = new FakeHost()
     const legacy: Driver = {
       ...fake('app', 'legacy', [{name: 'after', help: 'a rid'}], host),
-      dependencies: res => (typeof res.kw.after === 'string' ? [{before: res.kw.after, after: res.rid, reason: 'declared the old way'}] : []),
+      dependencies: res =>
+        typeof res.kw.after === 'string'
+          ? [{before: res.kw.after, after: res.rid, reason: 'declared the old way'}]
+          : [],
     }
-    const svc = compile({'app#1': {type: 'legacy'}, 'app#2': {type: 'legacy', after: 'fs#1'}, 'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/srv/legacy'}}, [legacy])
+    const svc = compile(
+      {
+        'app#1': {type: 'legacy'},
+        'app#2': {type: 'legacy', after: 'fs#1'},
+        'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/srv/legacy'},
+      },
+      [legacy],
+    )
     expect(edges(svc)).to.deep.equal(['fs#1->app#2 (declared the old way)'])
   })
 })

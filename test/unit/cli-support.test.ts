@@ -12,16 +12,49 @@ import {LockError} from '../../src/errors.js'
 describe('argv: the service may come first', () => {
   it('moves leading -s/--service after the command words', () => {
     expect(moveLeadingServiceFlag(['-s', 'svc2', 'print', 'config'])).to.deep.equal(['print', 'config', '-s', 'svc2'])
-    expect(moveLeadingServiceFlag(['--service=svc2', 'start', '--rid', 'container#1'])).to.deep.equal(['start', '--rid', 'container#1', '--service=svc2'])
-    expect(moveLeadingServiceFlag(['-s', 'svc2', 'docker', '--', 'ps', '-s'])).to.deep.equal(['docker', '-s', 'svc2', '--', 'ps', '-s'])
-    expect(moveLeadingServiceFlag(['-s', 'svc2', 'docker', 'ps', '-s'])).to.deep.equal(['docker', '-s', 'svc2', 'ps', '-s'])
-    expect(moveLeadingServiceFlag(['-s', 'svc2', 'print', 'config', '--', 'x'])).to.deep.equal(['print', 'config', '-s', 'svc2', '--', 'x'])
+    expect(moveLeadingServiceFlag(['--service=svc2', 'start', '--rid', 'container#1'])).to.deep.equal([
+      'start',
+      '--rid',
+      'container#1',
+      '--service=svc2',
+    ])
+    expect(moveLeadingServiceFlag(['-s', 'svc2', 'docker', '--', 'ps', '-s'])).to.deep.equal([
+      'docker',
+      '-s',
+      'svc2',
+      '--',
+      'ps',
+      '-s',
+    ])
+    expect(moveLeadingServiceFlag(['-s', 'svc2', 'docker', 'ps', '-s'])).to.deep.equal([
+      'docker',
+      '-s',
+      'svc2',
+      'ps',
+      '-s',
+    ])
+    expect(moveLeadingServiceFlag(['-s', 'svc2', 'print', 'config', '--', 'x'])).to.deep.equal([
+      'print',
+      'config',
+      '-s',
+      'svc2',
+      '--',
+      'x',
+    ])
     expect(moveLeadingServiceFlag(['start', '-s', 'svc2'])).to.deep.equal(['start', '-s', 'svc2'])
   })
 
   it('parses --kw section.keyword=value, sections with dots included', () => {
-    expect(parseKwAssignment('container#3.image=redis:3.0', true)).to.deep.equal({section: 'container#3', keyword: 'image', value: 'redis:3.0'})
-    expect(parseKwAssignment('subset#container.docker:01app.parallel=true', true)).to.deep.equal({section: 'subset#container.docker:01app', keyword: 'parallel', value: 'true'})
+    expect(parseKwAssignment('container#3.image=redis:3.0', true)).to.deep.equal({
+      section: 'container#3',
+      keyword: 'image',
+      value: 'redis:3.0',
+    })
+    expect(parseKwAssignment('subset#container.docker:01app.parallel=true', true)).to.deep.equal({
+      section: 'subset#container.docker:01app',
+      keyword: 'parallel',
+      value: 'true',
+    })
     expect(parseKwAssignment('nodes=a b', true)).to.deep.equal({section: 'DEFAULT', keyword: 'nodes', value: 'a b'})
     expect(() => parseKwAssignment('container#3.image', true)).to.throw(/--kw: expected/)
   })

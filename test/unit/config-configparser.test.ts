@@ -38,7 +38,10 @@ function python3(): string | undefined {
 }
 
 /** As configparser lists them: DEFAULT first (its keywords only), an empty DEFAULT not at all. */
-const asConfigparser = (doc: ServiceDocument) => [...doc.filter(s => s.name === 'DEFAULT' && s.entries.length > 0), ...doc.filter(s => s.name !== 'DEFAULT')]
+const asConfigparser = (doc: ServiceDocument) => [
+  ...doc.filter(s => s.name === 'DEFAULT' && s.entries.length > 0),
+  ...doc.filter(s => s.name !== 'DEFAULT'),
+]
 
 describe("INI as Python's configparser reads it", function () {
   this.timeout(60_000)
@@ -51,7 +54,13 @@ describe("INI as Python's configparser reads it", function () {
   })
 
   const readAll = (texts: string[]): Array<{error?: string; sections?: ServiceDocument}> =>
-    JSON.parse(execFileSync(python!, ['-c', READER], {input: JSON.stringify(texts), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024}))
+    JSON.parse(
+      execFileSync(python!, ['-c', READER], {
+        input: JSON.stringify(texts),
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      }),
+    )
 
   it('reads every document svcmgr prints as svcmgr does', () => {
     const docs = fc.sample(representableDoc, RUNS.numRuns * 2)
@@ -61,7 +70,10 @@ describe("INI as Python's configparser reads it", function () {
 
   it('reads every INI text svcmgr accepts as svcmgr does (svcmgr may only be stricter)', () => {
     // svcmgr skips a byte order mark that starts the file; configparser reads it as text
-    const texts = fc.sample(fc.array(iniLine, {maxLength: 12}), RUNS.numRuns * 4).map(lines => lines.join('\n') + '\n').filter(t => !t.startsWith('\ufeff'))
+    const texts = fc
+      .sample(fc.array(iniLine, {maxLength: 12}), RUNS.numRuns * 4)
+      .map(lines => lines.join('\n') + '\n')
+      .filter(t => !t.startsWith('\ufeff'))
     const accepted = texts.flatMap(text => {
       try {
         return [{text, doc: parseIni(text)}]

@@ -13,10 +13,23 @@ describe('service store', () => {
   let store: ServiceStore
   const etc = () => path.join(root, 'etc')
   const conf = () => path.join(etc(), 'svc.conf')
-  const doc = (value: string): ServiceDocument => [{name: 'container#1', entries: [['type', 'docker'], ['image', value]]}]
+  const doc = (value: string): ServiceDocument => [
+    {
+      name: 'container#1',
+      entries: [
+        ['type', 'docker'],
+        ['image', value],
+      ],
+    },
+  ]
   beforeEach(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-store-'))
-    store = new ServiceStore({root, etcDir: etc(), varDir: path.join(root, 'var'), logDir: path.join(root, 'log')} as Settings)
+    store = new ServiceStore({
+      root,
+      etcDir: etc(),
+      varDir: path.join(root, 'var'),
+      logDir: path.join(root, 'log'),
+    } as Settings)
     store.write('svc', doc('google/pause'))
   })
   afterEach(() => fs.rmSync(root, {recursive: true, force: true}))
@@ -39,7 +52,10 @@ describe('service store', () => {
   it('a stored file that is empty, only comments or an empty [DEFAULT] reads as an error naming the file, not as an empty service', () => {
     for (const text of ['', '\n\n', '# all gone\n; really\n', '[DEFAULT]\n']) {
       fs.writeFileSync(conf(), text)
-      expect(() => store.read('svc'), JSON.stringify(text)).to.throw(ConfigFormatError, `${conf()}: the stored config of svc is empty`)
+      expect(() => store.read('svc'), JSON.stringify(text)).to.throw(
+        ConfigFormatError,
+        `${conf()}: the stored config of svc is empty`,
+      )
     }
     // DEFAULT keywords alone are a service, as in OpenSVC
     fs.writeFileSync(conf(), '[DEFAULT]\nnodes = deb1\n')

@@ -5,7 +5,16 @@ import {CommandError} from '../../src/errors.js'
 
 describe('driver context: ctx.run', () => {
   const service = {name: 's', nodename: 'n', resource: () => undefined} as unknown as Service
-  const ctx = createDriverContext({service, settings: {root: '/', nodename: 'n'}, sink: {emit() {}}, signal: new AbortController().signal, cache: new Map()}, {rid: 'app#1'} as ServiceResource)
+  const ctx = createDriverContext(
+    {
+      service,
+      settings: {root: '/', nodename: 'n'},
+      sink: {emit() {}},
+      signal: new AbortController().signal,
+      cache: new Map(),
+    },
+    {rid: 'app#1'} as ServiceResource,
+  )
 
   it('ends the wait at the timeout even when a background process keeps the output pipes open', async function () {
     this.timeout(20_000)
@@ -19,7 +28,9 @@ describe('driver context: ctx.run', () => {
   })
 
   it("a timeout past Node's longest timer (2^31-1 ms, a bounded duration plus a margin) is kept, not fired at once", async () => {
-    expect((await ctx.run('sh', ['-c', 'sleep 0.3; echo finished'], {timeout: 2 ** 31 - 1 + 10_000})).stdout).to.equal('finished')
+    expect((await ctx.run('sh', ['-c', 'sleep 0.3; echo finished'], {timeout: 2 ** 31 - 1 + 10_000})).stdout).to.equal(
+      'finished',
+    )
   })
 
   it('runs in cwd, as uid/gid, and reports a failing exit code with its stderr', async () => {

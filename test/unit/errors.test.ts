@@ -24,13 +24,18 @@ const EXPECTED: Record<string, number> = {
 type ErrorClass = new (...args: never[]) => SvcmgrError
 
 function errorClasses(): Array<[string, ErrorClass]> {
-  const isErrorClass = (value: unknown): value is ErrorClass => typeof value === 'function' && (value === SvcmgrError || value.prototype instanceof SvcmgrError)
-  return Object.entries(errors as Record<string, unknown>).flatMap(([name, value]): Array<[string, ErrorClass]> => (isErrorClass(value) ? [[name, value]] : []))
+  const isErrorClass = (value: unknown): value is ErrorClass =>
+    typeof value === 'function' && (value === SvcmgrError || value.prototype instanceof SvcmgrError)
+  return Object.entries(errors as Record<string, unknown>).flatMap(([name, value]): Array<[string, ErrorClass]> =>
+    isErrorClass(value) ? [[name, value]] : [],
+  )
 }
 
 function instance(name: string, E: ErrorClass): SvcmgrError {
   // ConfigError takes its list of problems; the others a message
-  return name === 'ConfigError' ? new (E as unknown as typeof errors.ConfigError)(['container#1.image: required']) : new (E as unknown as new (m: string) => SvcmgrError)('boom')
+  return name === 'ConfigError'
+    ? new (E as unknown as typeof errors.ConfigError)(['container#1.image: required'])
+    : new (E as unknown as new (m: string) => SvcmgrError)('boom')
 }
 
 /** A command whose catch can be called in-process: oclif's exit() throws its ExitError carrying the code. */
@@ -66,12 +71,15 @@ describe('errors: each class carries its exit code', () => {
 
   it('ConfigError lists its problems in its message', () => {
     expect(new errors.ConfigError(['a.b: x']).message).to.equal('a.b: x')
-    expect(new errors.ConfigError(['a.b: x', 'c.d: y']).message).to.equal('2 problems in the configuration:\n  a.b: x\n  c.d: y')
+    expect(new errors.ConfigError(['a.b: x', 'c.d: y']).message).to.equal(
+      '2 problems in the configuration:\n  a.b: x\n  c.d: y',
+    )
   })
 
   it('ActionFailedError carries 1 or 128 + the signal number', () => {
     expect(new ActionFailedError('failed').exitCode).to.equal(EXIT.failed)
-    for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODE)) expect(new ActionFailedError(`interrupted by ${signal}`, code).exitCode).to.equal(code)
+    for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODE))
+      expect(new ActionFailedError(`interrupted by ${signal}`, code).exitCode).to.equal(code)
     expect(SIGNAL_EXIT_CODE).to.deep.equal({SIGHUP: 129, SIGINT: 130, SIGTERM: 143})
   })
 
@@ -90,6 +98,9 @@ describe('errors: each class carries its exit code', () => {
       else expect(stderr[0], name).to.match(/^svcmgr: /)
     }
     expect((await caughtExitCode(new ActionFailedError('interrupted by SIGTERM', 143))).code).to.equal(143)
-    expect(await caughtExitCode(Object.assign(new Error('exit code 125'), {exitCode: 125}))).to.deep.equal({code: 1, stderr: ['svcmgr: exit code 125']})
+    expect(await caughtExitCode(Object.assign(new Error('exit code 125'), {exitCode: 125}))).to.deep.equal({
+      code: 1,
+      stderr: ['svcmgr: exit code 125'],
+    })
   })
 })

@@ -26,8 +26,20 @@ describe('generic keywords: one table', () => {
   const [one, two] = [service.resource('container#1')!, service.resource('container#2')!]
 
   it('fills the Resource fields, defaults applied, and keeps them out of kw', () => {
-    expect({subset: one.subset, tags: one.tags, optional: one.optional, disabled: one.disabled, standby: one.standby}).to.deep.equal({subset: '01', tags: ['web', 'front'], optional: true, disabled: false, standby: true})
-    expect({subset: two.subset, tags: two.tags, optional: two.optional, disabled: two.disabled, standby: two.standby}).to.deep.equal({subset: undefined, tags: [], optional: false, disabled: false, standby: false})
+    expect({
+      subset: one.subset,
+      tags: one.tags,
+      optional: one.optional,
+      disabled: one.disabled,
+      standby: one.standby,
+    }).to.deep.equal({subset: '01', tags: ['web', 'front'], optional: true, disabled: false, standby: true})
+    expect({
+      subset: two.subset,
+      tags: two.tags,
+      optional: two.optional,
+      disabled: two.disabled,
+      standby: two.standby,
+    }).to.deep.equal({subset: undefined, tags: [], optional: false, disabled: false, standby: false})
     for (const k of GENERIC_RESOURCE_KEYWORDS) expect(one.kw, k.name).not.to.have.property(k.name)
     expect(one.kw.image).to.equal('nginx')
   })
@@ -43,7 +55,12 @@ describe('generic keywords: one table', () => {
 
   it('makes a bad disable or standby fatal to the section, a bad optional only a warning', () => {
     expect([...ACTED_ON_KEYWORDS].sort()).to.deep.equal(['disable', 'standby'])
-    const bad = (kw: string) => compileServiceLenient(parseDocument(`[container#1]\ntype = docker\nimage = nginx\n${kw} = maybe\n`, 'gk', 'gk'), fakeRegistry(), {name: 'gk', nodename: 'n', varDir: '/nonexistent'})
+    const bad = (kw: string) =>
+      compileServiceLenient(
+        parseDocument(`[container#1]\ntype = docker\nimage = nginx\n${kw} = maybe\n`, 'gk', 'gk'),
+        fakeRegistry(),
+        {name: 'gk', nodename: 'n', varDir: '/nonexistent'},
+      )
     expect(bad('disable').unusable.map(u => u.rid)).to.deep.equal(['container#1'])
     expect(bad('standby').unusable.map(u => u.rid)).to.deep.equal(['container#1'])
     const optional = bad('optional')

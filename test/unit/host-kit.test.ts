@@ -15,14 +15,20 @@ const mode = (p: string) => (fs.statSync(p).mode & 0o777).toString(8)
 
 describe('kit: formatCommandLine (the one quoting)', () => {
   it('leaves plain words bare and single-quotes the rest as a POSIX shell reads them back', () => {
-    expect(formatWords(['docker', 'run', '--name=svc2.container.1', 'a b', '', "it's", '$HOME', 'x;y'])).to.equal(`docker run --name=svc2.container.1 'a b' '' 'it'\\''s' '$HOME' 'x;y'`)
+    expect(formatWords(['docker', 'run', '--name=svc2.container.1', 'a b', '', "it's", '$HOME', 'x;y'])).to.equal(
+      `docker run --name=svc2.container.1 'a b' '' 'it'\\''s' '$HOME' 'x;y'`,
+    )
   })
   it('quotes # only where a shell would start a comment', () => {
-    expect(formatWords(['--label', 'com.svcmgr.rid=container#1', '#1'])).to.equal(`--label com.svcmgr.rid=container#1 '#1'`)
+    expect(formatWords(['--label', 'com.svcmgr.rid=container#1', '#1'])).to.equal(
+      `--label com.svcmgr.rid=container#1 '#1'`,
+    )
   })
   it('round-trips through sh for awkward words', () => {
     const words = ['a b', "q'uote", 'tab\there', '#x', 'back\\slash', '*', '~']
-    const r = spawnSync('sh', ['-c', `for w in ${formatWords(words)}; do printf '%s\\n' "$w"; done`], {encoding: 'utf8'})
+    const r = spawnSync('sh', ['-c', `for w in ${formatWords(words)}; do printf '%s\\n' "$w"; done`], {
+      encoding: 'utf8',
+    })
     expect(r.stdout.split('\n').slice(0, -1)).to.deep.equal(words)
   })
 })
@@ -79,9 +85,12 @@ describe('kit: pidAlive and processStartTime', () => {
     // sh starts a background child and execs a sleep that never waits for it: the child stays a zombie
     const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {stdio: ['ignore', 'pipe', 'ignore']})
     try {
-      const zombie = Number(await new Promise<string>(r => parent.stdout.once('data', (d: Buffer) => r(d.toString().trim()))))
+      const zombie = Number(
+        await new Promise<string>(r => parent.stdout.once('data', (d: Buffer) => r(d.toString().trim()))),
+      )
       const deadline = Date.now() + 10_000
-      while (!/\) Z /.test(fs.readFileSync(`/proc/${zombie}/stat`, 'utf8')) && Date.now() < deadline) await new Promise(r => setTimeout(r, 20))
+      while (!/\) Z /.test(fs.readFileSync(`/proc/${zombie}/stat`, 'utf8')) && Date.now() < deadline)
+        await new Promise(r => setTimeout(r, 20))
       expect(fs.readFileSync(`/proc/${zombie}/stat`, 'utf8')).to.match(/\) Z /)
       expect(pidAlive(zombie)).to.equal(false)
       expect(pidAlive(parent.pid!)).to.equal(true)
@@ -103,7 +112,9 @@ describe('kit: deviceSignature (blkid -p)', () => {
     expect(await host.deviceSignature(image)).to.equal(undefined)
     const mkfs = spawnSync('mkfs.ext4', ['-q', '-F', image])
     if (mkfs.status !== 0) {
-      console.log(`      skipped the ext4 half: mkfs.ext4 failed (${String(mkfs.stderr).trim() || mkfs.error?.message})`)
+      console.log(
+        `      skipped the ext4 half: mkfs.ext4 failed (${String(mkfs.stderr).trim() || mkfs.error?.message})`,
+      )
     } else {
       expect(await host.deviceSignature(image)).to.equal('ext4')
     }
@@ -135,7 +146,11 @@ describe('kit: private files under umask 000', () => {
     fs.symlinkSync(victim, file)
     host.writePrivateFile(file, '42 1\n')
     expect(fs.lstatSync(file).isSymbolicLink()).to.equal(false)
-    expect([fs.readFileSync(file, 'utf8'), mode(file), fs.readFileSync(victim, 'utf8')]).to.deep.equal(['42 1\n', '600', 'precious\n'])
+    expect([fs.readFileSync(file, 'utf8'), mode(file), fs.readFileSync(victim, 'utf8')]).to.deep.equal([
+      '42 1\n',
+      '600',
+      'precious\n',
+    ])
   })
 
   it('openPrivateAppend appends to a 0600 file (a looser one tightened) and refuses a link', () => {
@@ -148,7 +163,9 @@ describe('kit: private files under umask 000', () => {
     expect([fs.readFileSync(log, 'utf8'), mode(log)]).to.deep.equal(['one\ntwo\n', '600'])
     const link = path.join(dir, 'log', 'link.log')
     fs.symlinkSync(log, link)
-    expect(() => host.openPrivateAppend(link)).to.throw(`${link} is a symbolic link: svcmgr does not write through links in its state root (remove it)`)
+    expect(() => host.openPrivateAppend(link)).to.throw(
+      `${link} is a symbolic link: svcmgr does not write through links in its state root (remove it)`,
+    )
   })
 })
 
@@ -156,6 +173,8 @@ describe('kit: the driver API version a plugin declares', () => {
   it('is checked in one place: the current version (or none, read as 1) loads; another is named', () => {
     expect(apiVersionProblem({apiVersion: 1, drivers: []})).to.equal(undefined)
     expect(apiVersionProblem({drivers: []})).to.equal(undefined)
-    expect(apiVersionProblem({apiVersion: 2, drivers: []})).to.equal('it was written for the driver API version 2; this svcmgr speaks version 1: its drivers are not loaded (install a version of the plugin made for this svcmgr)')
+    expect(apiVersionProblem({apiVersion: 2, drivers: []})).to.equal(
+      'it was written for the driver API version 2; this svcmgr speaks version 1: its drivers are not loaded (install a version of the plugin made for this svcmgr)',
+    )
   })
 })

@@ -23,7 +23,13 @@ const MANIFEST = [
   {name: 'mode', choices: MODES, default: 'a', help: 'choices: a union'},
   {name: 'flags', type: 'list', choices: ['x', 'y'], help: 'a list of choices'},
   {name: 'netns', aliases: ['net'], help: 'aliases do not appear'},
-  {name: 'ok', type: 'bool', required: false, help: 'required: false is optional', check: (_raw, parsed) => (parsed === true ? undefined : 'true')},
+  {
+    name: 'ok',
+    type: 'bool',
+    required: false,
+    help: 'required: false is optional',
+    check: (_raw, parsed) => (parsed === true ? undefined : 'true'),
+  },
 ] as const satisfies KeywordManifest
 
 type Expected = {

@@ -14,7 +14,11 @@ import {ConfigError} from '../../src/errors.js'
 
 function problems(registry: DriverRegistry, config: object): string[] {
   try {
-    compileService(parseDocument(JSON.stringify(config), 'svc', 'test'), registry, {name: 'svc', nodename: 'n1', varDir: '/tmp/x'})
+    compileService(parseDocument(JSON.stringify(config), 'svc', 'test'), registry, {
+      name: 'svc',
+      nodename: 'n1',
+      varDir: '/tmp/x',
+    })
     return []
   } catch (error) {
     return [...(error as ConfigError).problems]
@@ -33,14 +37,20 @@ describe('known driver types (the plugin of an uninstalled type)', () => {
     withApp.add('svcmgr-plugin-app', appRegistration)
     rememberProviders(withApp, file, name => (name === 'svcmgr-plugin-app' ? {version: '0.1.0'} : undefined))
     const saved = JSON.parse(readFileSync(file, 'utf8'))
-    expect(saved.types['app.forking']).to.deep.equal({type: 'app.forking', plugin: 'svcmgr-plugin-app', version: '0.1.0'})
+    expect(saved.types['app.forking']).to.deep.equal({
+      type: 'app.forking',
+      plugin: 'svcmgr-plugin-app',
+      version: '0.1.0',
+    })
     expect(saved.types['app.']).to.deep.equal({type: 'app.forking', plugin: 'svcmgr-plugin-app', version: '0.1.0'})
     expect(saved.types['container.docker']).to.equal(undefined)
 
     const without = new DriverRegistry()
     without.add('fake-core', fakeRegistration().registration)
     rememberProviders(without, file, () => undefined)
-    expect(problems(without, {'app#1': {type: 'simple', start: '/bin/true'}, 'app#2': {start: '/bin/true'}})).to.deep.equal([
+    expect(
+      problems(without, {'app#1': {type: 'simple', start: '/bin/true'}, 'app#2': {start: '/bin/true'}}),
+    ).to.deep.equal([
       '[app#1]: type app.simple is provided by the plugin svcmgr-plugin-app (version 0.1.0 was installed), which is no longer installed: install it again (svcmgr plugins install) or change the section',
       '[app#2]: a [app#N] section without type (app.forking) is provided by the plugin svcmgr-plugin-app (version 0.1.0 was installed), which is no longer installed: install it again (svcmgr plugins install) or change the section',
     ])

@@ -6,10 +6,17 @@ import {compileFixture, fakeRegistry} from './fixtures/services.js'
 import {ConfigError} from '../../src/errors.js'
 
 describe('lenient compile of a stored config', () => {
-  const lenient = (text: string) => compileServiceLenient(parseDocument(text, 's', 's'), fakeRegistry(), {name: 's', nodename: 'deb1', varDir: '/nonexistent/s'})
+  const lenient = (text: string) =>
+    compileServiceLenient(parseDocument(text, 's', 's'), fakeRegistry(), {
+      name: 's',
+      nodename: 'deb1',
+      varDir: '/nonexistent/s',
+    })
 
   it('ignores unknown keywords and bad values (defaults apply), warning about each', () => {
-    const r = lenient('[container#1]\ntype = docker\nimage = x\ncolour = red\nrm = perhaps\n[container#2]\ntype = docker\nimage = y\n')
+    const r = lenient(
+      '[container#1]\ntype = docker\nimage = x\ncolour = red\nrm = perhaps\n[container#2]\ntype = docker\nimage = y\n',
+    )
     expect(r.service.resources.map(x => x.rid)).to.deep.equal(['container#1', 'container#2'])
     expect(r.unusable).to.deep.equal([])
     expect(r.warnings).to.have.length(2)
@@ -18,7 +25,9 @@ describe('lenient compile of a stored config', () => {
   })
 
   it('leaves out the sections that cannot become a resource, saying why', () => {
-    const r = lenient('[container#1]\ntype = docker\nimage = x\n[container#2]\ntype = docker\n[container#3]\ntype = podman\nimage = x\n[widget#1]\nx = y\n[container#04]\ntype = docker\nimage = x\n')
+    const r = lenient(
+      '[container#1]\ntype = docker\nimage = x\n[container#2]\ntype = docker\n[container#3]\ntype = podman\nimage = x\n[widget#1]\nx = y\n[container#04]\ntype = docker\nimage = x\n',
+    )
     expect(r.service.resources.map(x => x.rid)).to.deep.equal(['container#1'])
     expect(r.unusable.map(u => u.rid)).to.deep.equal(['container#2', 'container#3', 'widget#1', 'container#04'])
     expect(r.unusable[0].problems[0]).to.match(/^container#2.image: required keyword missing/)
@@ -26,9 +35,14 @@ describe('lenient compile of a stored config', () => {
   })
 
   it('does not guess whether a resource is disabled or standby: such a bad value leaves the section out', () => {
-    const r = lenient('[container#1]\ntype = docker\nimage = x\ndisable = perhaps\n[container#2]\ntype = docker\nimage = x\nstandby = sometimes\n')
+    const r = lenient(
+      '[container#1]\ntype = docker\nimage = x\ndisable = perhaps\n[container#2]\ntype = docker\nimage = x\nstandby = sometimes\n',
+    )
     expect(r.service.resources).to.deep.equal([])
-    expect(r.unusable.map(u => u.problems[0])).to.deep.equal(['container#1.disable: expected true or false, got "perhaps"', 'container#2.standby: expected true or false, got "sometimes"'])
+    expect(r.unusable.map(u => u.problems[0])).to.deep.equal([
+      'container#1.disable: expected true or false, got "perhaps"',
+      'container#2.standby: expected true or false, got "sometimes"',
+    ])
   })
 
   it('ignores an unknown DEFAULT keyword with a warning', () => {

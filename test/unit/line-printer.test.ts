@@ -2,7 +2,15 @@ import {expect} from 'chai'
 import type {ActionEvent, EventLevel} from '../../src/log/events.js'
 import {LinePrinterSink} from '../../src/render/renderer.js'
 
-const event = (level: EventLevel, message: string, extra: Partial<ActionEvent> = {}): ActionEvent => ({time: '2026-12-01T09:00:00.000Z', level, node: 'deb1', service: 's', rid: 'container#1', message, ...extra})
+const event = (level: EventLevel, message: string, extra: Partial<ActionEvent> = {}): ActionEvent => ({
+  time: '2026-12-01T09:00:00.000Z',
+  level,
+  node: 'deb1',
+  service: 's',
+  rid: 'container#1',
+  message,
+  ...extra,
+})
 
 function printed(minLevel?: EventLevel): string[] {
   const lines: string[] = []

@@ -20,7 +20,9 @@ const leaky: Driver = {
     {name: 'label', help: 'not secret'},
   ],
   label: r => `leaky ${r.rid}`,
-  describe: (action, r) => [`run ${(r.kw.environment as string[] ?? []).map(e => `-e ${e}`).join(' ')} --token=${r.kw.token} ${r.kw.label}`],
+  describe: (action, r) => [
+    `run ${((r.kw.environment as string[]) ?? []).map(e => `-e ${e}`).join(' ')} --token=${r.kw.token} ${r.kw.label}`,
+  ],
   status: async () => ({status: 'down'}),
   async start(ctx: ActionContext) {
     const env = ctx.resource.kw.environment as string[]
@@ -34,7 +36,12 @@ const leaky: Driver = {
 }
 
 const config = JSON.stringify({
-  'app#1': {type: 'leaky', environment: `PASSWORD=hunter2 "OPTS=it's -x" EMPTY= LANG=C`, token: 's3cr3t-t0ken', label: 'visible'},
+  'app#1': {
+    type: 'leaky',
+    environment: `PASSWORD=hunter2 "OPTS=it's -x" EMPTY= LANG=C`,
+    token: 's3cr3t-t0ken',
+    label: 'visible',
+  },
 })
 
 function setup() {
@@ -73,9 +80,17 @@ describe('secret keyword masking', () => {
   it('masks a logger made for the service and a context made for a resource', () => {
     const service = setup()
     const sink = new EventCollector()
-    const shared: ContextShared = {service, settings: {root: '/', nodename: 'n'}, sink, signal: new AbortController().signal, cache: new Map()}
+    const shared: ContextShared = {
+      service,
+      settings: {root: '/', nodename: 'n'},
+      sink,
+      signal: new AbortController().signal,
+      cache: new Map(),
+    }
     createLogger(shared).warn('service-level PASSWORD=hunter2')
-    createActionContext(shared, service.resource('app#1')!, 'start', false, {undo: () => undefined}).log.error('s3cr3t-t0ken')
+    createActionContext(shared, service.resource('app#1')!, 'start', false, {undo: () => undefined}).log.error(
+      's3cr3t-t0ken',
+    )
     expect(sink.events.map(e => e.message)).to.deep.equal(['service-level PASSWORD=***', '***'])
   })
 

@@ -46,26 +46,41 @@ describe('planner: golden plans of the seed services', () => {
   })
 
   it('accepts the OpenSVC subset spelling [subset#container:NAME] too', () => {
-    const text = fixture('busybox.conf').replace('[subset#container.docker:01appservers]', '[subset#container:01appservers]')
+    const text = fixture('busybox.conf').replace(
+      '[subset#container.docker:01appservers]',
+      '[subset#container:01appservers]',
+    )
     const plan = buildPlan(compileFixture(text, 'busybox'), 'start')
     expect(plan.stages.find(s => s.subset === '01appservers')!.parallel).to.equal(true)
   })
 
   it('orders rids naturally: container#2 before container#10', () => {
-    const svc = compileFixture(JSON.stringify({'container#10': {type: 'docker', image: 'x'}, 'container#2': {type: 'docker', image: 'x'}}), 's')
+    const svc = compileFixture(
+      JSON.stringify({'container#10': {type: 'docker', image: 'x'}, 'container#2': {type: 'docker', image: 'x'}}),
+      's',
+    )
     expect(buildPlan(svc, 'start').tasks.map(t => t.rid)).to.deep.equal(['container#2', 'container#10'])
   })
 
   it('runs unnamed-subset members before named subsets within a group', () => {
-    const svc = compileFixture(JSON.stringify({'container#1': {type: 'docker', image: 'x', subset: 'a'}, 'container#2': {type: 'docker', image: 'x'}}), 's')
+    const svc = compileFixture(
+      JSON.stringify({
+        'container#1': {type: 'docker', image: 'x', subset: 'a'},
+        'container#2': {type: 'docker', image: 'x'},
+      }),
+      's',
+    )
     expect(buildPlan(svc, 'start').tasks.map(t => t.rid)).to.deep.equal(['container#2', 'container#1'])
   })
 
   it('nested mounts order by path whatever their rids', () => {
-    const svc = compileFixture(JSON.stringify({
-      'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/srv/x/data'},
-      'fs#2': {type: 'ext4', dev: '/dev/loop2', mnt: '/srv/x'},
-    }), 's')
+    const svc = compileFixture(
+      JSON.stringify({
+        'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/srv/x/data'},
+        'fs#2': {type: 'ext4', dev: '/dev/loop2', mnt: '/srv/x'},
+      }),
+      's',
+    )
     expect(buildPlan(svc, 'start').tasks.map(t => t.rid)).to.deep.equal(['fs#2', 'fs#1'])
     expect(buildPlan(svc, 'stop').tasks.map(t => t.rid)).to.deep.equal(['fs#1', 'fs#2'])
   })
@@ -74,10 +89,14 @@ describe('planner: golden plans of the seed services', () => {
     // the planner's own check, behind the docker driver's validation (which refuses netns cycles first)
     const unvalidated = new DriverRegistry()
     unvalidated.add('real', {drivers: realRegistration().registration.drivers.map(d => ({...d, validate: undefined}))})
-    const svc = compileWith(JSON.stringify({
-      'container#1': {type: 'docker', image: 'x', netns: 'container#2'},
-      'container#2': {type: 'docker', image: 'x', netns: 'container#1'},
-    }), 's', unvalidated)
+    const svc = compileWith(
+      JSON.stringify({
+        'container#1': {type: 'docker', image: 'x', netns: 'container#2'},
+        'container#2': {type: 'docker', image: 'x', netns: 'container#1'},
+      }),
+      's',
+      unvalidated,
+    )
     expect(() => buildPlan(svc, 'start')).to.throw(PlanError, /cycle between container#1, container#2/)
   })
 
@@ -85,17 +104,38 @@ describe('planner: golden plans of the seed services', () => {
     const plan = buildPlan(busybox, 'start', {rids: ['container.docker'], subsets: ['01appservers']})
     expect(plan.selected).to.deep.equal(['container#2', 'container#3', 'container#4', 'container#5'])
     // with the real drivers, the private daemon's data (docker_data_dir on fs#2) comes along
-    expect(plan.tasks.map(t => t.rid)).to.deep.equal(['vg#1', 'fs#1', 'fs#2', 'container#2', 'container#3', 'container#4', 'container#5'])
+    expect(plan.tasks.map(t => t.rid)).to.deep.equal([
+      'vg#1',
+      'fs#1',
+      'fs#2',
+      'container#2',
+      'container#3',
+      'container#4',
+      'container#5',
+    ])
   })
 
   it('refuses an unknown rid and an empty selection, naming the flag', () => {
-    expect(() => buildPlan(svc2, 'start', {rids: ['container#9']})).to.throw(PlanError, /--rid: container#9 matches no resource/)
-    expect(() => buildPlan(svc2, 'start', {tags: ['nope']})).to.throw(PlanError, /--tags nope matches no enabled resource/)
+    expect(() => buildPlan(svc2, 'start', {rids: ['container#9']})).to.throw(
+      PlanError,
+      /--rid: container#9 matches no resource/,
+    )
+    expect(() => buildPlan(svc2, 'start', {tags: ['nope']})).to.throw(
+      PlanError,
+      /--tags nope matches no enabled resource/,
+    )
   })
 
   it('adds what a start needs and what a stop would strand', () => {
-    expect(buildPlan(svc2, 'start', {rids: ['container#2']}).added.map(a => a.rid)).to.deep.equal(['container#1', 'ip#1'])
-    expect(buildPlan(svc2, 'stop', {rids: ['container#1']}).added.map(a => a.rid)).to.deep.equal(['container#2', 'container#3', 'ip#1'])
+    expect(buildPlan(svc2, 'start', {rids: ['container#2']}).added.map(a => a.rid)).to.deep.equal([
+      'container#1',
+      'ip#1',
+    ])
+    expect(buildPlan(svc2, 'stop', {rids: ['container#1']}).added.map(a => a.rid)).to.deep.equal([
+      'container#2',
+      'container#3',
+      'ip#1',
+    ])
     expect(buildPlan(svc2, 'stop', {rids: ['container#3']}).added).to.deep.equal([])
   })
 
@@ -106,7 +146,13 @@ describe('planner: golden plans of the seed services', () => {
   })
 
   it('leaves disabled resources out', () => {
-    const svc = compileFixture(JSON.stringify({'container#1': {type: 'docker', image: 'x', disable: 'true'}, 'container#2': {type: 'docker', image: 'x'}}), 's')
+    const svc = compileFixture(
+      JSON.stringify({
+        'container#1': {type: 'docker', image: 'x', disable: 'true'},
+        'container#2': {type: 'docker', image: 'x'},
+      }),
+      's',
+    )
     expect(buildPlan(svc, 'start').tasks.map(t => t.rid)).to.deep.equal(['container#2'])
   })
 
@@ -120,7 +166,8 @@ describe('planner: golden plans of the seed services', () => {
 
   it('plans 10,000 resources', () => {
     const sections: Record<string, object> = {}
-    for (let i = 1; i <= 10000; i++) sections[`container#${i}`] = {type: 'docker', image: 'x', subset: `s${String(i % 100).padStart(3, '0')}`}
+    for (let i = 1; i <= 10000; i++)
+      sections[`container#${i}`] = {type: 'docker', image: 'x', subset: `s${String(i % 100).padStart(3, '0')}`}
     for (let s = 0; s < 100; s += 2) sections[`subset#container:s${String(s).padStart(3, '0')}`] = {parallel: 'true'}
     const plan = buildPlan(compileFixture(JSON.stringify(sections), 'big'), 'start')
     expect(plan.tasks).to.have.length(10000)

@@ -26,7 +26,9 @@ describe('DriverRegistry', () => {
     const names = netns.sectionKeywords.map(k => k.name)
     expect(names[0]).to.equal('type')
     expect(names.slice(1, 1 + netns.driver.keywords.length)).to.deep.equal(netns.driver.keywords.map(k => k.name))
-    expect(names.slice(-GENERIC_RESOURCE_KEYWORDS.length + 1)).to.deep.equal(GENERIC_RESOURCE_KEYWORDS.slice(1).map(k => k.name))
+    expect(names.slice(-GENERIC_RESOURCE_KEYWORDS.length + 1)).to.deep.equal(
+      GENERIC_RESOURCE_KEYWORDS.slice(1).map(k => k.name),
+    )
   })
 
   it('refuses a second driver for a taken type, keeping the first once', () => {

@@ -32,14 +32,24 @@ function validator(registry: DriverRegistry) {
 
 /** The errors as "path: message", the path ending with the offending keyword for unknown ones (Ajv's "must match then" summaries left out). */
 function paths(errors: ErrorObject[]): string[] {
-  return errors.filter(e => e.keyword !== 'if').map(e => (e.keyword === 'additionalProperties' ? `${e.instancePath}/${(e.params as {additionalProperty: string}).additionalProperty}: unknown keyword` : `${e.instancePath}: ${e.message}`))
+  return errors
+    .filter(e => e.keyword !== 'if')
+    .map(e =>
+      e.keyword === 'additionalProperties'
+        ? `${e.instancePath}/${(e.params as {additionalProperty: string}).additionalProperty}: unknown keyword`
+        : `${e.instancePath}: ${e.message}`,
+    )
 }
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v))
 
 function compiles(registry: DriverRegistry, config: object): boolean {
   try {
-    compileService(parseDocument(JSON.stringify(config), 'svc', 'test'), registry, {name: 'svc', nodename: 'n1', varDir: '/tmp/x'})
+    compileService(parseDocument(JSON.stringify(config), 'svc', 'test'), registry, {
+      name: 'svc',
+      nodename: 'n1',
+      varDir: '/tmp/x',
+    })
     return true
   } catch {
     return false
@@ -54,8 +64,23 @@ describe('svcmgr print schema: the JSON Schema of a service config', () => {
     const schema = buildConfigSchema({drivers: registry.drivers(), defaultKeywords: registry.defaultKeywords})
     expect(schema.$schema).to.equal(JSON_SCHEMA_DIALECT)
     const defs = Object.keys(schema.$defs as object)
-    expect(defs).to.include.members(['DEFAULT', 'subset', 'container.docker', 'ip.netns', 'ip.host', 'disk.vg', 'fs.ext4', 'app.forking', 'app.simple'])
-    expect(Object.keys(schema.patternProperties as object)).to.include.members(['^container#[A-Za-z0-9_.-]+$', '^vg#[A-Za-z0-9_.-]+$', '^app#[A-Za-z0-9_.-]+$', '^subset#container(\\.[a-z0-9_]+)?:.+$'])
+    expect(defs).to.include.members([
+      'DEFAULT',
+      'subset',
+      'container.docker',
+      'ip.netns',
+      'ip.host',
+      'disk.vg',
+      'fs.ext4',
+      'app.forking',
+      'app.simple',
+    ])
+    expect(Object.keys(schema.patternProperties as object)).to.include.members([
+      '^container#[A-Za-z0-9_.-]+$',
+      '^vg#[A-Za-z0-9_.-]+$',
+      '^app#[A-Za-z0-9_.-]+$',
+      '^subset#container(\\.[a-z0-9_]+)?:.+$',
+    ])
   })
 
   it("validates the seed's svc2 JSON", () => {
@@ -127,13 +152,19 @@ describe('svcmgr print schema: the JSON Schema of a service config', () => {
   })
 
   it('uses the default type of a group for a section without `type`, and a section alias', () => {
-    expect(paths(check({'app#1': {start: '/usr/bin/app start', check: ['/usr/bin/app', 'status'], timeout: '1m'}}))).to.deep.equal([])
-    expect(paths(check({'app#1': {start: '/bin/true', image: 'nginx'}}))).to.deep.equal(['/app#1/image: unknown keyword'])
+    expect(
+      paths(check({'app#1': {start: '/usr/bin/app start', check: ['/usr/bin/app', 'status'], timeout: '1m'}})),
+    ).to.deep.equal([])
+    expect(paths(check({'app#1': {start: '/bin/true', image: 'nginx'}}))).to.deep.equal([
+      '/app#1/image: unknown keyword',
+    ])
     expect(paths(check({'app#2': {type: 'simple', start: '/bin/sleep 9', limit_nofile: 1024}}))).to.deep.equal([])
     expect(paths(check({'vg#1': {vgname: 'data'}}))).to.deep.equal([])
     expect(paths(check({'vg#1': {name: 'data', bogus: 1}}))).to.deep.equal(['/vg#1/bogus: unknown keyword'])
     // ip has a default type (host) in the fakes; container has none
-    expect(paths(check({'container#1': {image: 'nginx'}}))).to.include("/container#1: must have required property 'type'")
+    expect(paths(check({'container#1': {image: 'nginx'}}))).to.include(
+      "/container#1: must have required property 'type'",
+    )
   })
 
   it('agrees with compile on what is valid', () => {
@@ -162,7 +193,9 @@ describe('svcmgr print schema: the JSON Schema of a service config', () => {
     const checkReal = validator(real)
     const {['ip#1']: _ip, ...containers} = SVC2
     expect(paths(checkReal(containers))).to.deep.equal([])
-    expect(paths(checkReal({...containers, 'container#2': {...SVC2['container#2'], image_pull_policy: 'sometimes'}}))).to.include('/container#2/image_pull_policy: must be equal to one of the allowed values')
+    expect(
+      paths(checkReal({...containers, 'container#2': {...SVC2['container#2'], image_pull_policy: 'sometimes'}})),
+    ).to.include('/container#2/image_pull_policy: must be equal to one of the allowed values')
     expect(paths(checkReal({DEFAULT: {docker_daemon_private: 'yes'}}))).to.deep.equal([])
   })
 })

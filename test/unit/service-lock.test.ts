@@ -16,7 +16,15 @@ describe('lock state', () => {
   it('is free without a file, held by a live process, stale for a dead pid', async () => {
     const file = lockFile(dir)
     expect(lockState(file)).to.deep.equal({state: 'free'})
-    fs.writeFileSync(file, JSON.stringify({pid: process.pid, starttime: fs.readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19], action: 'start', since: 'x'}))
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        pid: process.pid,
+        starttime: fs.readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19],
+        action: 'start',
+        since: 'x',
+      }),
+    )
     expect(lockState(file).state).to.equal('held')
     // a pid that existed and is gone
     const {execa} = await import('execa')

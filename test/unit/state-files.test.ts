@@ -3,7 +3,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
-import {createStateFileExclusive, ensureStateDir, openStateLogForAppend, writeStateFileAtomic} from '../../src/config/state-files.js'
+import {
+  createStateFileExclusive,
+  ensureStateDir,
+  openStateLogForAppend,
+  writeStateFileAtomic,
+} from '../../src/config/state-files.js'
 
 describe('state files', () => {
   let dir: string

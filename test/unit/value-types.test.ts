@@ -29,18 +29,82 @@ const parse = (type: KeywordType, value: unknown) => VALUE_TYPES[type].parse(raw
 /** What only the parser checks in a string (see the file comment): the expected-message of each. */
 const PARSER_ONLY = /^a duration of at most|^an integer between|^a size of at most|^words with balanced quotes/
 
-const pieces = ['0', '1', '7', '9', '42', '.', '.5', '2147483', '647', '9007199254740991', '-', 'ms', 's', 'm', 'h', 'd', 'k', 'M', 'G', 'T', 'i', 'B', 'b', 'KiB', ' ', '\t', '"', "'", '\\', 'true', 'YES', 'Off', 'x', 'é']
+const pieces = [
+  '0',
+  '1',
+  '7',
+  '9',
+  '42',
+  '.',
+  '.5',
+  '2147483',
+  '647',
+  '9007199254740991',
+  '-',
+  'ms',
+  's',
+  'm',
+  'h',
+  'd',
+  'k',
+  'M',
+  'G',
+  'T',
+  'i',
+  'B',
+  'b',
+  'KiB',
+  ' ',
+  '\t',
+  '"',
+  "'",
+  '\\',
+  'true',
+  'YES',
+  'Off',
+  'x',
+  'é',
+]
 const grammarString = fc.array(fc.constantFrom(...pieces), {maxLength: 8}).map(a => a.join(''))
-const anyString = fc.oneof(grammarString, fc.string(), fc.constantFrom('24d20h31m23s647ms', '24d20h31m23s648ms', '2147483.647', '2147483.648', '8191T', '8192T', '9007199254740991', '9007199254740992', '-9007199254740992'))
+const anyString = fc.oneof(
+  grammarString,
+  fc.string(),
+  fc.constantFrom(
+    '24d20h31m23s647ms',
+    '24d20h31m23s648ms',
+    '2147483.647',
+    '2147483.648',
+    '8191T',
+    '8192T',
+    '9007199254740991',
+    '9007199254740992',
+    '-9007199254740992',
+  ),
+)
 const jsonNumber = fc.oneof(
   fc.double({noNaN: true, noDefaultInfinity: true}),
   fc.double({min: 0, max: 3e6, noNaN: true}),
   fc.double({min: 0, max: 1e-5, noNaN: true}),
   fc.integer(),
   fc.maxSafeInteger(),
-  fc.constantFrom(0, -0, 1e-6, 1e-7, MAX_DURATION_MS / 1000, 2147483.648, MAX_SIZE, MAX_SIZE + 1, -MAX_SIZE, -MAX_SIZE - 2, 1e21, 2 ** 53),
+  fc.constantFrom(
+    0,
+    -0,
+    1e-6,
+    1e-7,
+    MAX_DURATION_MS / 1000,
+    2147483.648,
+    MAX_SIZE,
+    MAX_SIZE + 1,
+    -MAX_SIZE,
+    -MAX_SIZE - 2,
+    1e21,
+    2 ** 53,
+  ),
 )
-const jsonArray = fc.array(fc.oneof(anyString, fc.integer(), fc.double({noNaN: true, noDefaultInfinity: true})), {maxLength: 4})
+const jsonArray = fc.array(fc.oneof(anyString, fc.integer(), fc.double({noNaN: true, noDefaultInfinity: true})), {
+  maxLength: 4,
+})
 
 const FORMS: Record<KeywordType, fc.Arbitrary<unknown>> = {
   string: fc.oneof(anyString, jsonNumber, fc.boolean()),
@@ -58,9 +122,16 @@ describe('keyword value types: the JSON Schema agrees with the parser', () => {
         fc.property(FORMS[type], value => {
           const parsed = parse(type, value)
           const valid = schemaOf[type](value)
-          if (parsed.ok) expect(valid, `schema refuses ${JSON.stringify(value)}, parsed as ${JSON.stringify(parsed.value)}`).to.equal(true)
+          if (parsed.ok)
+            expect(
+              valid,
+              `schema refuses ${JSON.stringify(value)}, parsed as ${JSON.stringify(parsed.value)}`,
+            ).to.equal(true)
           else if (valid) {
-            expect(typeof value === 'string' || Array.isArray(value), `schema accepts ${JSON.stringify(value)}, parser expected ${parsed.expected}`).to.equal(true)
+            expect(
+              typeof value === 'string' || Array.isArray(value),
+              `schema accepts ${JSON.stringify(value)}, parser expected ${parsed.expected}`,
+            ).to.equal(true)
             expect(parsed.expected).to.match(PARSER_ONLY)
           }
         }),

@@ -41,7 +41,8 @@ function wrappers(kw: AppKeywords, cwd: string, user: UserInfo | string | undefi
   })
   if (limits.length > 0) words.push('prlimit', ...limits, '--')
   if (user !== undefined) {
-    if (typeof user === 'string') words.push('setpriv', `--reuid=${user}`, `--regid=<${user}'s group>`, '--init-groups', '--')
+    if (typeof user === 'string')
+      words.push('setpriv', `--reuid=${user}`, `--regid=<${user}'s group>`, '--init-groups', '--')
     else words.push('setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--')
   }
   words.push('env', '-C', cwd, '--')
@@ -53,14 +54,24 @@ export function defaultCwd(res: Resource<AppKeywords>, varDir: string): string {
 }
 
 /** The invocation of a command keyword, for a real run. */
-export function invocation(kw: AppKeywords, words: readonly string[], cwd: string, user: UserInfo | undefined): Invocation {
+export function invocation(
+  kw: AppKeywords,
+  words: readonly string[],
+  cwd: string,
+  user: UserInfo | undefined,
+): Invocation {
   const all = [...wrappers(kw, cwd, user), ...words]
   const env = {...(user ? {HOME: user.home, USER: user.name, LOGNAME: user.name} : {}), ...environmentOf(kw)}
   return {file: all[0], args: all.slice(1), env}
 }
 
 /** The command line of a command keyword, for --dry-run (pure: the user stays a name), quoted by the core's `format`. */
-export function describeCommand(kw: AppKeywords, words: readonly string[], cwd: string, format: (words: readonly string[]) => string): string {
+export function describeCommand(
+  kw: AppKeywords,
+  words: readonly string[],
+  cwd: string,
+  format: (words: readonly string[]) => string,
+): string {
   const env = Object.entries(environmentOf(kw)).map(([k, v]) => `${k}=${v}`)
   const shown = [...wrappers(kw, cwd, kw.user), ...words]
   return (env.length > 0 ? `${format(env)} ` : '') + format(shown)
@@ -74,7 +85,8 @@ export async function resolveUser(ctx: DriverContext<AppKeywords>, user: string)
   const p = (async () => {
     const r = await ctx.run('getent', ['passwd', user], {quiet: true, okExitCodes: [0, 2], timeout: 10_000})
     const fields = r.stdout.trim().split('\n')[0]?.split(':') ?? []
-    if (r.exitCode !== 0 || fields.length < 7) throw new Error(`user: no user "${user}" on this node (getent passwd ${user})`)
+    if (r.exitCode !== 0 || fields.length < 7)
+      throw new Error(`user: no user "${user}" on this node (getent passwd ${user})`)
     return {name: fields[0], uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5]}
   })()
   ctx.cache.set(key, p)

@@ -12,7 +12,9 @@ const ENV_ENTRY = /^[A-Za-z_][A-Za-z0-9_]*=/
 
 /** Checks `environment`: each word KEY=VALUE. The core gives the parsed words; a core older than that only the raw text. */
 function checkEnvironment(raw: string, parsed?: unknown): string | undefined {
-  const words = Array.isArray(parsed) ? (parsed as string[]) : (raw.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []).map(w => w.replace(/^["']/, ''))
+  const words = Array.isArray(parsed)
+    ? (parsed as string[])
+    : (raw.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []).map(w => w.replace(/^["']/, ''))
   const bad = words.find(w => !ENV_ENTRY.test(w))
   return bad === undefined ? undefined : `KEY=VALUE words (got ${JSON.stringify(bad)})`
 }
@@ -53,18 +55,42 @@ export function appKeywords(kind: 'forking' | 'simple') {
     commandKeyword(
       'check',
       'The command telling whether the application runs: exit code 0 is up, 1 is down, any other is warn with its output in the status log. start is skipped when it says up, stop when it says down.' +
-        (kind === 'simple' ? ' Without it, the started process being alive is up.' : ' Without it, the status is n/a and start and stop always run their commands.'),
+        (kind === 'simple'
+          ? ' Without it, the started process being alive is up.'
+          : ' Without it, the status is n/a and start and stop always run their commands.'),
     ),
     commandKeyword('info', 'A command whose output lines (KEY: VALUE) are shown in the status log.'),
     {name: 'timeout', type: 'duration', help: 'The default of start_timeout and stop_timeout.'},
     {name: 'start_timeout', type: 'duration', help: 'How long start may take (default: timeout, else 5m).'},
     {name: 'stop_timeout', type: 'duration', help: 'How long stop may take (default: timeout, else 5m).'},
-    {name: 'check_timeout', type: 'duration', default: '10s', help: 'How long check may take; past it the status is warn.'},
+    {
+      name: 'check_timeout',
+      type: 'duration',
+      default: '10s',
+      help: 'How long check may take; past it the status is warn.',
+    },
     {name: 'info_timeout', type: 'duration', default: '10s', help: 'How long info may take.'},
     {name: 'cwd', help: 'The working folder of the commands (default: the service var folder).', check: absolutePath},
-    {name: 'user', help: 'Run the commands as this user (name or uid; svcmgr must run as root), with its primary group, supplementary groups, HOME and USER.', check: v => (USER_NAME.test(v.trim()) ? undefined : 'a user name or uid')},
-    {name: 'environment', type: 'list', secret: 'values', help: 'Variables set for the commands, as KEY=VALUE words (e.g. environment = LANG=C "OPTS=-x -y").', check: checkEnvironment},
-    ...LIMITS.map(l => ({name: l.keyword, type: l.type, help: `The ${l.help} limit of the commands (soft and hard, set with prlimit).`}) satisfies KeywordSpec),
+    {
+      name: 'user',
+      help: 'Run the commands as this user (name or uid; svcmgr must run as root), with its primary group, supplementary groups, HOME and USER.',
+      check: v => (USER_NAME.test(v.trim()) ? undefined : 'a user name or uid'),
+    },
+    {
+      name: 'environment',
+      type: 'list',
+      secret: 'values',
+      help: 'Variables set for the commands, as KEY=VALUE words (e.g. environment = LANG=C "OPTS=-x -y").',
+      check: checkEnvironment,
+    },
+    ...LIMITS.map(
+      l =>
+        ({
+          name: l.keyword,
+          type: l.type,
+          help: `The ${l.help} limit of the commands (soft and hard, set with prlimit).`,
+        }) satisfies KeywordSpec,
+    ),
   ] as const satisfies KeywordManifest
 }
 

@@ -17,11 +17,19 @@ export default class Plugins extends PluginsIndex {
     const types = await driverTypesByPlugin(this.config)
     const typesOf = (name: string) => types.get(name) ?? []
     if (this.jsonEnabled()) return listed.map(p => ({...p, driverTypes: typesOf(p.name)}))
-    const shown = this.config.getPluginsList().filter(p => (flags.core || (p.type !== 'core' && p.type !== 'dev')) && p.root !== this.config.root && typesOf(p.name).length > 0)
+    const shown = this.config
+      .getPluginsList()
+      .filter(
+        p =>
+          (flags.core || (p.type !== 'core' && p.type !== 'dev')) &&
+          p.root !== this.config.root &&
+          typesOf(p.name).length > 0,
+      )
     if (shown.length > 0) {
       this.log('')
       this.log('Driver types:')
-      for (const p of shown.sort((a, b) => a.name.localeCompare(b.name))) this.log(`  ${p.name}: ${typesOf(p.name).join(', ')}`)
+      for (const p of shown.sort((a, b) => a.name.localeCompare(b.name)))
+        this.log(`  ${p.name}: ${typesOf(p.name).join(', ')}`)
     }
     return listed
   }

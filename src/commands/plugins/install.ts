@@ -16,7 +16,10 @@ const PluginsInstall: (typeof commands)['plugins:install'] = commands['plugins:i
 
 function isLocal(arg: string): boolean {
   if (arg.startsWith('-') || arg.includes(':')) return false
-  return (arg.startsWith('.') || arg.startsWith('/') || arg.startsWith('~') || /\.(tgz|tar\.gz)$/.test(arg)) && existsSync(arg)
+  return (
+    (arg.startsWith('.') || arg.startsWith('/') || arg.startsWith('~') || /\.(tgz|tar\.gz)$/.test(arg)) &&
+    existsSync(arg)
+  )
 }
 
 /** A local tarball as a file: URL; anything else (npm names, URLs, flags) as it is. */
@@ -27,13 +30,20 @@ export function localPluginSpec(arg: string): string {
 export default class Install extends PluginsInstall {
   static examples = [
     ...PluginsInstall.examples,
-    {command: '<%= config.bin %> <%= command.id %> ./svcmgr-plugin-app-0.1.0.tgz', description: 'Install a plugin from a local tarball.'},
-    {command: '<%= config.bin %> <%= command.id %> ./plugins/app', description: 'Install a plugin from a local folder (packed with npm pack first).'},
+    {
+      command: '<%= config.bin %> <%= command.id %> ./svcmgr-plugin-app-0.1.0.tgz',
+      description: 'Install a plugin from a local tarball.',
+    },
+    {
+      command: '<%= config.bin %> <%= command.id %> ./plugins/app',
+      description: 'Install a plugin from a local folder (packed with npm pack first).',
+    },
   ]
 
   async run(): Promise<void> {
     const argv: string[] = []
-    for (const arg of this.argv) argv.push(isLocal(arg) && statSync(arg).isDirectory() ? await this.pack(arg) : localPluginSpec(arg))
+    for (const arg of this.argv)
+      argv.push(isLocal(arg) && statSync(arg).isDirectory() ? await this.pack(arg) : localPluginSpec(arg))
     this.argv = argv
     return super.run()
   }
@@ -43,7 +53,10 @@ export default class Install extends PluginsInstall {
     const {execa} = await import('execa')
     const destination = path.join(this.config.dataDir, 'packed')
     mkdirSync(destination, {recursive: true})
-    const r = await execa('npm', ['pack', '--silent', '--pack-destination', destination], {cwd: path.resolve(folder), timeout: 300_000})
+    const r = await execa('npm', ['pack', '--silent', '--pack-destination', destination], {
+      cwd: path.resolve(folder),
+      timeout: 300_000,
+    })
     const tarball = r.stdout.trim().split('\n').pop()!
     return `file:${path.join(destination, tarball)}`
   }

@@ -3,7 +3,8 @@ import {formatStatusTree} from '../../render/status-tree.js'
 import {serviceStatus} from '../../services/status.js'
 
 export default class PrintStatus extends ServiceCommand {
-  static description = "Print the service's status: the service, the instance, and each resource with its flags, status and label."
+  static description =
+    "Print the service's status: the service, the instance, and each resource with its flags, status and label."
   static examples = ['<%= config.bin %> -s svc2 print status', '<%= config.bin %> -s svc2 print status --format json']
 
   async run(): Promise<void> {

@@ -22,7 +22,10 @@ export class CliSandbox {
     return {SVCMGR_ROOT: this.root, SVCMGR_NODENAME: 'deb1', ...extra}
   }
 
-  async run(args: string[], options: {input?: string; env?: Record<string, string>; timeoutMs?: number} = {}): Promise<CliResult> {
+  async run(
+    args: string[],
+    options: {input?: string; env?: Record<string, string>; timeoutMs?: number} = {},
+  ): Promise<CliResult> {
     const r = await execa(process.execPath, [BIN, ...args], {
       input: options.input,
       stdin: options.input === undefined ? 'ignore' : undefined,
@@ -37,7 +40,8 @@ export class CliSandbox {
   /** Runs and fails the test with the CLI's output when the exit code differs. */
   async ok(args: string[], options: {input?: string; env?: Record<string, string>} = {}): Promise<CliResult> {
     const r = await this.run(args, options)
-    if (r.exitCode !== 0) throw new Error(`svcmgr ${args.join(' ')} exited ${r.exitCode}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`)
+    if (r.exitCode !== 0)
+      throw new Error(`svcmgr ${args.join(' ')} exited ${r.exitCode}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`)
     return r
   }
 
@@ -97,14 +101,32 @@ export interface EngineEvent {
 
 /** The engine's own events for these containers between two instants. */
 export async function engineEvents(since: Date, until: Date, namePrefix: string): Promise<EngineEvent[]> {
-  const out = await docker(['events', '--since', String(since.getTime() / 1000), '--until', String(until.getTime() / 1000 + 1), '--filter', 'type=container', '--format', '{{json .}}'])
-  return out.split('\n').filter(Boolean).map(l => JSON.parse(l)).map(e => ({action: e.Action ?? e.status, name: e.Actor?.Attributes?.name ?? '', timeNano: BigInt(e.timeNano)})).filter(e => e.name.startsWith(namePrefix))
+  const out = await docker([
+    'events',
+    '--since',
+    String(since.getTime() / 1000),
+    '--until',
+    String(until.getTime() / 1000 + 1),
+    '--filter',
+    'type=container',
+    '--format',
+    '{{json .}}',
+  ])
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map(l => JSON.parse(l))
+    .map(e => ({action: e.Action ?? e.status, name: e.Actor?.Attributes?.name ?? '', timeNano: BigInt(e.timeNano)}))
+    .filter(e => e.name.startsWith(namePrefix))
 }
 
 export const uniqueName = (tag: string) => `t${process.pid}${tag}`
 
 export function requireEngine(): void {
-  if (!process.env.DOCKER_HOST) throw new Error('DOCKER_HOST is not set: run the integration tests through `npm test` (scripts/test.sh sets up the engine)')
+  if (!process.env.DOCKER_HOST)
+    throw new Error(
+      'DOCKER_HOST is not set: run the integration tests through `npm test` (scripts/test.sh sets up the engine)',
+    )
 }
 
 /** The seed tutorial's svc2 (test/fixtures/svc2.json) without ip#1: the containers only, for tests that need no test LAN. */

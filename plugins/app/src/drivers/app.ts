@@ -13,7 +13,17 @@
 import {spawn} from 'node:child_process'
 import {closeSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
-import type {ActionContext, ChangeResult, Driver, DriverContext, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
+import type {
+  ActionContext,
+  ChangeResult,
+  Driver,
+  DriverContext,
+  Resource,
+  ResourceStatus,
+  ServiceView,
+  StatusLogEntry,
+  StepAction,
+} from 'svcmgr'
 import {describeCommand, invocation, resolveUser, type UserInfo} from '../command.js'
 import {type AppKeywords, appKeywords} from '../keywords.js'
 
@@ -44,9 +54,18 @@ async function userOf(ctx: Ctx): Promise<UserInfo | undefined> {
 /** How long past its timeout a command may keep its output open before svcmgr stops waiting for it. */
 const OUTPUT_GRACE_MS = 2000
 
-async function runKeyword(ctx: Ctx, words: readonly string[], options: {timeout: number; quiet?: boolean; okExitCodes?: readonly number[]}) {
+async function runKeyword(
+  ctx: Ctx,
+  words: readonly string[],
+  options: {timeout: number; quiet?: boolean; okExitCodes?: readonly number[]},
+) {
   const inv = invocation(ctx.resource.kw, words, cwdOf(ctx), await userOf(ctx))
-  const run = ctx.run(inv.file, inv.args, {env: inv.env, timeout: options.timeout, quiet: options.quiet, okExitCodes: options.okExitCodes})
+  const run = ctx.run(inv.file, inv.args, {
+    env: inv.env,
+    timeout: options.timeout,
+    quiet: options.quiet,
+    okExitCodes: options.okExitCodes,
+  })
   // ctx.run waits for the command's output to close: a background process that inherited it
   // (`daemon &` without a redirection) would make it wait for as long as that process lives
   let timer: NodeJS.Timeout | undefined
@@ -74,20 +93,33 @@ const startTimeout = (kw: AppKeywords) => kw.start_timeout ?? kw.timeout ?? DEFA
 const stopTimeout = (kw: AppKeywords) => kw.stop_timeout ?? kw.timeout ?? DEFAULT_ACTION_TIMEOUT
 
 function outputLines(r: {stdout: string; stderr: string}): string[] {
-  return [r.stdout, r.stderr].join('\n').split('\n').map(l => l.trimEnd()).filter(Boolean)
+  return [r.stdout, r.stderr]
+    .join('\n')
+    .split('\n')
+    .map(l => l.trimEnd())
+    .filter(Boolean)
 }
 
 /** Runs `check`: 0 up, 1 down, anything else (or a failure to run) warn with the output. */
 async function runCheck(ctx: Ctx, quiet: boolean): Promise<CheckResult> {
   const words = ctx.resource.kw.check!
   try {
-    const r = await runKeyword(ctx, words, {timeout: ctx.resource.kw.check_timeout ?? 10_000, quiet, okExitCodes: ALL_EXIT_CODES})
+    const r = await runKeyword(ctx, words, {
+      timeout: ctx.resource.kw.check_timeout ?? 10_000,
+      quiet,
+      okExitCodes: ALL_EXIT_CODES,
+    })
     if (r.exitCode === 0) return {state: 'up', log: []}
     if (r.exitCode === 1) return {state: 'down', log: []}
     const lines = outputLines(r).slice(-5)
     return {
       state: 'warn',
-      log: [{level: 'warn', message: `check exited with code ${r.exitCode}${lines.length ? `: ${lines.join(' / ')}` : ' and printed nothing'}`}],
+      log: [
+        {
+          level: 'warn',
+          message: `check exited with code ${r.exitCode}${lines.length ? `: ${lines.join(' / ')}` : ' and printed nothing'}`,
+        },
+      ],
     }
   } catch (error) {
     return {state: 'warn', log: [{level: 'warn', message: `check failed: ${(error as Error).message}`}]}
@@ -96,8 +128,13 @@ async function runCheck(ctx: Ctx, quiet: boolean): Promise<CheckResult> {
 
 async function runInfo(ctx: Ctx): Promise<StatusLogEntry[]> {
   try {
-    const r = await runKeyword(ctx, ctx.resource.kw.info!, {timeout: ctx.resource.kw.info_timeout ?? 10_000, quiet: true})
-    return outputLines(r).slice(0, 20).map(message => ({level: 'info' as const, message}))
+    const r = await runKeyword(ctx, ctx.resource.kw.info!, {
+      timeout: ctx.resource.kw.info_timeout ?? 10_000,
+      quiet: true,
+    })
+    return outputLines(r)
+      .slice(0, 20)
+      .map(message => ({level: 'info' as const, message}))
   } catch (error) {
     return [{level: 'warn', message: `info failed: ${(error as Error).message}`}]
   }
@@ -121,7 +158,10 @@ function recordedPid(ctx: Ctx): number | undefined {
     text = readFileSync(pidFile(ctx), 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new Error(`cannot read the pid file ${pidFile(ctx)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: whether ${ctx.resource.rid} runs is unknown`, {cause: error})
+    throw new Error(
+      `cannot read the pid file ${pidFile(ctx)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}: whether ${ctx.resource.rid} runs is unknown`,
+      {cause: error},
+    )
   }
   const [pid, started] = text.trim().split(/\s+/)
   const n = Number(pid)
@@ -130,7 +170,11 @@ function recordedPid(ctx: Ctx): number | undefined {
 
 function logTail(ctx: Ctx, lines = 8): string[] {
   try {
-    return readFileSync(logFile(ctx), 'utf8').split('\n').map(l => l.trimEnd()).filter(Boolean).slice(-lines)
+    return readFileSync(logFile(ctx), 'utf8')
+      .split('\n')
+      .map(l => l.trimEnd())
+      .filter(Boolean)
+      .slice(-lines)
   } catch {
     return []
   }
@@ -142,7 +186,11 @@ async function spawnDetached(ctx: ACtx): Promise<number> {
   ctx.log.info(ctx.formatCommandLine([inv.file, ...inv.args]))
   const out = ctx.host.openPrivateAppend(logFile(ctx))
   try {
-    const child = spawn(inv.file, inv.args, {detached: true, stdio: ['ignore', out, out], env: {...process.env, ...inv.env}})
+    const child = spawn(inv.file, inv.args, {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: {...process.env, ...inv.env},
+    })
     const exited = new Promise<number | string>(resolve => {
       child.once('exit', (code, signal) => resolve(code ?? signal ?? -1))
       child.once('error', error => resolve(error.message))
@@ -151,7 +199,9 @@ async function spawnDetached(ctx: ACtx): Promise<number> {
     const early = await Promise.race([exited, new Promise<undefined>(resolve => setTimeout(resolve, 300))])
     if (early !== undefined || child.pid === undefined) {
       const tail = logTail(ctx)
-      throw new Error(`${ctx.formatCommandLine(kw.start!)} exited right after start (${early})${tail.length ? `; its last output:\n  ${tail.join('\n  ')}` : ''}`)
+      throw new Error(
+        `${ctx.formatCommandLine(kw.start!)} exited right after start (${early})${tail.length ? `; its last output:\n  ${tail.join('\n  ')}` : ''}`,
+      )
     }
     child.unref()
     ctx.host.writePrivateFile(pidFile(ctx), `${child.pid} ${ctx.host.processStartTime(child.pid) ?? ''}\n`)
@@ -208,10 +258,12 @@ function validate(res: Res): string[] {
   const problems: string[] = []
   for (const k of ['start', 'stop', 'check', 'info'] as const) {
     const words = res.kw[k]
-    if (words !== undefined && words.length === 0) problems.push(`${res.rid}.${k}: expected a command, got an empty value`)
+    if (words !== undefined && words.length === 0)
+      problems.push(`${res.rid}.${k}: expected a command, got an empty value`)
   }
   for (const entry of res.kw.environment ?? []) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(entry)) problems.push(`${res.rid}.environment: expected KEY=VALUE words, got ${JSON.stringify(entry)}`)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(entry))
+      problems.push(`${res.rid}.environment: expected KEY=VALUE words, got ${JSON.stringify(entry)}`)
   }
   for (const k of ['timeout', 'start_timeout', 'stop_timeout', 'check_timeout', 'info_timeout'] as const) {
     if (res.kw[k] === 0) problems.push(`${res.rid}.${k}: expected a duration above 0, got 0`)
@@ -224,11 +276,16 @@ function describe(kind: Kind, action: StepAction, res: Res, svc: ServiceView): s
   const cwd = kw.cwd ?? svc.varDir
   const cmd = (words: readonly string[]) => describeCommand(kw, words, cwd, w => svc.formatCommandLine(w))
   const lines: string[] = []
-  const checkLine = kw.check ? `check: ${cmd(kw.check)}` : kind === 'simple' ? `check: the pid in ${path.join(svc.varDir, 'app', `${res.index}.pid`)} is alive` : undefined
+  const checkLine = kw.check
+    ? `check: ${cmd(kw.check)}`
+    : kind === 'simple'
+      ? `check: the pid in ${path.join(svc.varDir, 'app', `${res.index}.pid`)} is alive`
+      : undefined
   if (action === 'start') {
     if (checkLine) lines.push(`${checkLine} (skip start when up)`)
     if (!kw.start) lines.push('nothing to start (no start command)')
-    else if (kind === 'simple') lines.push(`${cmd(kw.start)} &  (detached, output in ${path.join(svc.varDir, 'app', `${res.index}.log`)})`)
+    else if (kind === 'simple')
+      lines.push(`${cmd(kw.start)} &  (detached, output in ${path.join(svc.varDir, 'app', `${res.index}.log`)})`)
     else lines.push(cmd(kw.start))
   } else if (action === 'stop') {
     if (checkLine) lines.push(`${checkLine} (skip stop when down)`)
@@ -286,9 +343,10 @@ function appDriver(kind: Kind): Driver<AppKeywords> {
         return 'changed'
       }
       await runKeyword(ctx, kw.start, {timeout: startTimeout(kw)})
-      if (kw.stop) ctx.journal.undo(`${ctx.formatCommandLine(kw.stop)}`, async () => {
-        await runKeyword(ctx, kw.stop!, {timeout: stopTimeout(kw)})
-      })
+      if (kw.stop)
+        ctx.journal.undo(`${ctx.formatCommandLine(kw.stop)}`, async () => {
+          await runKeyword(ctx, kw.stop!, {timeout: stopTimeout(kw)})
+        })
       return 'changed'
     },
 

@@ -11,27 +11,45 @@ export default class Docker extends Command {
   static flags = {
     service: Flags.string({char: 's', required: true, description: 'The service whose engine docker talks to.'}),
   }
-  static examples = ['<%= config.bin %> -s svc2 docker ps -a', '<%= config.bin %> -s svc2 docker images', '<%= config.bin %> docker -s svc2 -- ps -s']
+  static examples = [
+    '<%= config.bin %> -s svc2 docker ps -a',
+    '<%= config.bin %> -s svc2 docker images',
+    '<%= config.bin %> docker -s svc2 -- ps -s',
+  ]
 
   async run(): Promise<void> {
     // oclif's parser refuses unknown flags even when not strict (`ps -a`): the arguments are
     // split here instead, and `flags` above only documents -s for --help
     const {service, args: argv} = splitDockerArgv(this.argv)
-    if (!service) this.error('Missing required flag service: svcmgr -s <service> docker ARGS... (or svcmgr docker -s <service> -- ARGS...)', {exit: 2})
+    if (!service)
+      this.error(
+        'Missing required flag service: svcmgr -s <service> docker ARGS... (or svcmgr docker -s <service> -- ARGS...)',
+        {exit: 2},
+      )
     const flags = {service}
     const result = await this.config.runHook<'svcmgr:service', SvcmgrHooks>('svcmgr:service', {service: flags.service})
     const failure = result.failures[0]
     if (failure) this.error(failure.error instanceof Error ? failure.error.message : String(failure.error), {exit: 1})
     const answer = result.successes[0]?.result
-    if (!answer) this.error('no plugin answered the svcmgr:service hook: this svcmgr core cannot load services for plugin commands', {exit: 1})
+    if (!answer)
+      this.error(
+        'no plugin answered the svcmgr:service hook: this svcmgr core cannot load services for plugin commands',
+        {exit: 1},
+      )
     const engine = await resolveEngine(answer.service, answer.settings)
     if (engine.daemon && !(await pingAddress(engine.address)))
-      this.warn(`the private docker daemon of ${flags.service} is not running (it starts with the service's first container): ${engine.address}`)
+      this.warn(
+        `the private docker daemon of ${flags.service} is not running (it starts with the service's first container): ${engine.address}`,
+      )
     const args = ['-H', engine.address, ...argv]
     const code = await new Promise<number>((resolve, reject) => {
       const child = spawn('docker', args, {stdio: 'inherit'})
       child.on('error', e =>
-        reject((e as NodeJS.ErrnoException).code === 'ENOENT' ? new Error('the docker CLI is not installed: apt-get install docker.io') : e),
+        reject(
+          (e as NodeJS.ErrnoException).code === 'ENOENT'
+            ? new Error('the docker CLI is not installed: apt-get install docker.io')
+            : e,
+        ),
       )
       child.on('exit', (c, signal) => resolve(c ?? 128 + (signal ? signalNumber(signal) : 0)))
     }).catch(error => this.error((error as Error).message, {exit: 127}))
@@ -40,7 +58,8 @@ export default class Docker extends Command {
 }
 
 const isServiceFlag = (a: string) => a === '-s' || a === '--service'
-const inlineService = (a: string) => (a.startsWith('--service=') ? a.slice('--service='.length) : /^-s[^-]/.test(a) ? a.slice(2) : undefined)
+const inlineService = (a: string) =>
+  a.startsWith('--service=') ? a.slice('--service='.length) : /^-s[^-]/.test(a) ? a.slice(2) : undefined
 
 /**
  * Splits `docker` command words into the service and docker's own arguments. The service

@@ -48,7 +48,8 @@ export const DOCKER_KEYWORDS = [
     name: 'netns',
     aliases: ['net'],
     help: 'Run in the network namespace of another container resource of this service (container#N), which then starts first; "host" for the host\'s, "none" (the default) for a private namespace with loopback only.',
-    check: v => (NETNS_RE.test(v.trim()) || v.trim() === 'host' || v.trim() === 'none' ? undefined : 'container#<n>, host or none'),
+    check: v =>
+      NETNS_RE.test(v.trim()) || v.trim() === 'host' || v.trim() === 'none' ? undefined : 'container#<n>, host or none',
   },
   {
     name: 'rm',
@@ -73,11 +74,26 @@ export const DOCKER_KEYWORDS = [
     help: 'Mounts as SOURCE:DEST[:ro|rw] words; SOURCE is a host path or a volume name, DEST an absolute path.',
     check: (_raw, words) => eachWord(words, w => MOUNT_RE.test(w), 'SOURCE:/DEST[:ro|rw] words'),
   },
-  {name: 'privileged', type: 'bool', default: 'false', help: 'Give the container all capabilities and devices (docker run --privileged).'},
-  {name: 'interactive', type: 'bool', default: 'false', help: 'Keep the container\'s stdin open (docker run -i).'},
+  {
+    name: 'privileged',
+    type: 'bool',
+    default: 'false',
+    help: 'Give the container all capabilities and devices (docker run --privileged).',
+  },
+  {name: 'interactive', type: 'bool', default: 'false', help: "Keep the container's stdin open (docker run -i)."},
   {name: 'tty', type: 'bool', default: 'false', help: 'Give the container a terminal (docker run -t).'},
-  {name: 'start_timeout', type: 'duration', default: '60s', help: 'How long start waits for the container to run and be operational. An image pull gets this long too, or 5 minutes when that is longer.'},
-  {name: 'stop_timeout', type: 'duration', default: '10s', help: 'How long docker stop waits after SIGTERM before it kills the container.'},
+  {
+    name: 'start_timeout',
+    type: 'duration',
+    default: '60s',
+    help: 'How long start waits for the container to run and be operational. An image pull gets this long too, or 5 minutes when that is longer.',
+  },
+  {
+    name: 'stop_timeout',
+    type: 'duration',
+    default: '10s',
+    help: 'How long docker stop waits after SIGTERM before it kills the container.',
+  },
   {
     name: 'image_pull_policy',
     choices: ['once', 'always'],
@@ -85,7 +101,11 @@ export const DOCKER_KEYWORDS = [
     help: 'once: pull the image only when it is absent; always: pull it before every container creation.',
   },
   {name: 'user', help: 'The user (name, uid or uid:gid) the container runs as (docker run --user).'},
-  {name: 'cwd', help: 'The working folder in the container (docker run --workdir).', check: v => (v.startsWith('/') ? undefined : 'an absolute path')},
+  {
+    name: 'cwd',
+    help: 'The working folder in the container (docker run --workdir).',
+    check: v => (v.startsWith('/') ? undefined : 'an absolute path'),
+  },
 ] as const satisfies KeywordManifest
 
 /** The parsed keywords a container.docker resource carries (Resource.kw), derived from the manifest. */

@@ -6,10 +6,29 @@
  */
 import {existsSync} from 'node:fs'
 import type Dockerode from 'dockerode'
-import type {ActionContext, ChangeResult, Driver, DriverContext, NetnsInfo, Need, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
+import type {
+  ActionContext,
+  ChangeResult,
+  Driver,
+  DriverContext,
+  NetnsInfo,
+  Need,
+  Resource,
+  ResourceStatus,
+  ServiceView,
+  StatusLogEntry,
+  StepAction,
+} from 'svcmgr'
 import {ActionDeadline, CALL_TIMEOUT_MS, EngineError, engineCall, STOP_MARGIN_MS} from '../engine/calls.js'
 import {dockerClient, type Engine, engineInfo, engineReader, serviceEngine, statusCode} from '../engine/client.js'
-import {type DaemonSpec, dockerdArgs, privateDaemonConfig, serviceDaemonSpec, startDaemon, stopDaemon} from '../engine/daemon.js'
+import {
+  type DaemonSpec,
+  dockerdArgs,
+  privateDaemonConfig,
+  serviceDaemonSpec,
+  startDaemon,
+  stopDaemon,
+} from '../engine/daemon.js'
 import {imagePresent, pullImage} from '../engine/images.js'
 import {engineState, forgetEngineState} from '../engine/state.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
@@ -31,18 +50,37 @@ const STATUS_CALL_TIMEOUT_MS = 8_000
 // ---------------------------------------------------------------------------------------
 // engine access: every request under a deadline and the action's signal
 
-function call<T>(ctx: Ctx, engine: Engine, what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+function call<T>(
+  ctx: Ctx,
+  engine: Engine,
+  what: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  timeoutMs = CALL_TIMEOUT_MS,
+): Promise<T> {
   return engineCall(what, engine.address, {timeoutMs, signal: ctx.signal}, fn)
 }
 
 /** A request that changes the engine: not sent after an interruption, finished when already sent. */
-function engineChange<T>(ctx: Ctx, engine: Engine, what: string, fn: (signal: AbortSignal) => Promise<T>, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+function engineChange<T>(
+  ctx: Ctx,
+  engine: Engine,
+  what: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  timeoutMs = CALL_TIMEOUT_MS,
+): Promise<T> {
   return engineCall(what, engine.address, {timeoutMs, signal: ctx.signal, finishOnInterrupt: true}, fn)
 }
 
-async function inspectContainer(ctx: Ctx, engine: Engine, docker: Dockerode, ref: string): Promise<Inspect | undefined> {
+async function inspectContainer(
+  ctx: Ctx,
+  engine: Engine,
+  docker: Dockerode,
+  ref: string,
+): Promise<Inspect | undefined> {
   try {
-    return await call(ctx, engine, `docker inspect ${ref}`, abortSignal => docker.getContainer(ref).inspect({abortSignal}))
+    return await call(ctx, engine, `docker inspect ${ref}`, abortSignal =>
+      docker.getContainer(ref).inspect({abortSignal}),
+    )
   } catch (error) {
     if (statusCode(error) === 404) return undefined
     throw error
@@ -68,15 +106,25 @@ async function findContainer(ctx: Ctx, engine: Engine, docker: Dockerode): Promi
 /** Throws when the engine cannot say what runs: an unknown state is never read as "nothing runs". */
 async function answeringEngine(ctx: Ctx, engine: Engine, doing: string): Promise<'answering' | 'not started'> {
   const st = await engineState(ctx, engine)
-  if (st.kind === 'unknown') throw new EngineError(`${doing}: ${st.reason}: the state of the container is unknown, nothing was done`, undefined, true)
+  if (st.kind === 'unknown')
+    throw new EngineError(
+      `${doing}: ${st.reason}: the state of the container is unknown, nothing was done`,
+      undefined,
+      true,
+    )
   return st.kind
 }
 
 /** The engine of ctx's service, ready: the private daemon started when needed, the engine answering. */
-async function readyEngine(ctx: ACtx, deadline: ActionDeadline, doing: string): Promise<{engine: Engine; docker: Dockerode}> {
+async function readyEngine(
+  ctx: ACtx,
+  deadline: ActionDeadline,
+  doing: string,
+): Promise<{engine: Engine; docker: Dockerode}> {
   const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
   if (engine.daemon) await ensureDaemon(ctx, engine, engine.daemon, deadline)
-  if ((await answeringEngine(ctx, engine, doing)) !== 'answering') throw new Error(`${doing}: ${engine.daemon?.title ?? 'the docker daemon'} is not running (${engine.address})`)
+  if ((await answeringEngine(ctx, engine, doing)) !== 'answering')
+    throw new Error(`${doing}: ${engine.daemon?.title ?? 'the docker daemon'} is not running (${engine.address})`)
   return {engine, docker: await dockerClient(engine.address, ctx.cache)}
 }
 
@@ -84,7 +132,12 @@ async function readyEngine(ctx: ACtx, deadline: ActionDeadline, doing: string): 
  * Runs a driver action under its overall bound (start_timeout / stop_timeout plus margins):
  * the action's calls get a signal that aborts when the bound passes or ctx.signal does.
  */
-async function bounded<T>(ctx: ACtx, what: string, ms: number, fn: (c: ACtx, deadline: ActionDeadline) => Promise<T>): Promise<T> {
+async function bounded<T>(
+  ctx: ACtx,
+  what: string,
+  ms: number,
+  fn: (c: ACtx, deadline: ActionDeadline) => Promise<T>,
+): Promise<T> {
   const deadline = new ActionDeadline(what, ms, ctx.signal)
   try {
     return await fn({...ctx, signal: deadline.signal}, deadline)
@@ -124,7 +177,9 @@ async function checkDataDirMounted(ctx: ACtx): Promise<void> {
   const st = await peer.driver.status(peer.context)
   if (st.status === 'up' || st.status === 'stdby up') return
   const label = st.label ?? peer.driver.label(holder, ctx.service)
-  throw new Error(`docker_data_dir ${dataDir} is on ${holder.rid} (${label}), which is ${st.status}: the docker daemon is not started on its bare mount point (start ${holder.rid} first)`)
+  throw new Error(
+    `docker_data_dir ${dataDir} is on ${holder.rid} (${label}), which is ${st.status}: the docker daemon is not started on its bare mount point (start ${holder.rid} first)`,
+  )
 }
 
 /** Starts the service's private dockerd once per command, however many containers start in parallel. */
@@ -165,7 +220,9 @@ async function ensureDaemon(ctx: ACtx, engine: Engine, spec: DaemonSpec, deadlin
 async function shutdownIdleDaemon(ctx: ACtx, engine: Engine, docker: Dockerode): Promise<void> {
   const spec = engine.daemon
   if (!spec) return
-  const running = await call(ctx, engine, 'docker ps', abortSignal => docker.listContainers({filters: {status: ['running', 'restarting']}, abortSignal}))
+  const running = await call(ctx, engine, 'docker ps', abortSignal =>
+    docker.listContainers({filters: {status: ['running', 'restarting']}, abortSignal}),
+  )
   if (running.length > 0) return
   let p = ctx.cache.get(stopKey(spec)) as Promise<unknown> | undefined
   if (!p) {
@@ -183,19 +240,32 @@ async function shutdownIdleDaemon(ctx: ACtx, engine: Engine, docker: Dockerode):
 // container operations
 
 /** The last lines a container printed (its json-file log), demultiplexed. */
-async function lastLogLines(ctx: Ctx, engine: Engine, docker: Dockerode, id: string, tty: boolean, lines = 8): Promise<string[]> {
+async function lastLogLines(
+  ctx: Ctx,
+  engine: Engine,
+  docker: Dockerode,
+  id: string,
+  tty: boolean,
+  lines = 8,
+): Promise<string[]> {
   try {
-    const raw = await call(ctx, engine, `docker logs ${id}`, abortSignal => docker.getContainer(id).logs({stdout: true, stderr: true, tail: lines, follow: false, abortSignal}))
+    const raw = await call(ctx, engine, `docker logs ${id}`, abortSignal =>
+      docker.getContainer(id).logs({stdout: true, stderr: true, tail: lines, follow: false, abortSignal}),
+    )
     let text = ''
     if (tty) text = raw.toString('utf8')
     else {
-      for (let off = 0; off + 8 <= raw.length; ) {
+      for (let off = 0; off + 8 <= raw.length;) {
         const size = raw.readUInt32BE(off + 4)
         text += raw.subarray(off + 8, off + 8 + size).toString('utf8')
         off += 8 + size
       }
     }
-    return text.split('\n').map(l => l.trimEnd()).filter(Boolean).slice(-lines)
+    return text
+      .split('\n')
+      .map(l => l.trimEnd())
+      .filter(Boolean)
+      .slice(-lines)
   } catch {
     return []
   }
@@ -206,7 +276,9 @@ async function exitedError(ctx: Ctx, engine: Engine, docker: Dockerode, name: st
   const why = s.OOMKilled ? 'was killed for lack of memory' : `exited with code ${s.ExitCode}`
   const lines = await lastLogLines(ctx, engine, docker, info.Id, info.Config.Tty)
   const err = s.Error ? ` (${s.Error})` : ''
-  return new Error(`container ${name} ${why} right after start${err}${lines.length ? `; its last output:\n  ${lines.join('\n  ')}` : '; it printed nothing'}`)
+  return new Error(
+    `container ${name} ${why} right after start${err}${lines.length ? `; its last output:\n  ${lines.join('\n  ')}` : '; it printed nothing'}`,
+  )
 }
 
 function ensureImageTimeout(kw: DockerKeywords): number {
@@ -229,21 +301,35 @@ async function ensureImage(ctx: ACtx, docker: Dockerode, deadline: ActionDeadlin
 }
 
 /** The netns owner's container, which must be ours and run for this one to start. */
-async function runningOwner(ctx: Ctx, engine: Engine, docker: Dockerode): Promise<{rid: string; name: string; info: Inspect} | undefined> {
+async function runningOwner(
+  ctx: Ctx,
+  engine: Engine,
+  docker: Dockerode,
+): Promise<{rid: string; name: string; info: Inspect} | undefined> {
   const rid = netnsOwner(ctx.resource)
   if (!rid) return undefined
   const name = ownerName(ctx.service, rid)
   const found = classify(ctx, name, rid, await inspectContainer(ctx, engine, docker, name))
   if (found.kind === 'foreign') throw new Error(`${ctx.resource.rid}: its netns owner ${rid}: ${found.reason}`)
-  if (found.kind === 'absent' || !isUp(found.info)) throw new Error(`${ctx.resource.rid}: its netns owner ${rid} (container ${name}) is ${found.kind === 'ours' ? 'not running' : 'missing'}: start ${rid} first`)
+  if (found.kind === 'absent' || !isUp(found.info))
+    throw new Error(
+      `${ctx.resource.rid}: its netns owner ${rid} (container ${name}) is ${found.kind === 'ours' ? 'not running' : 'missing'}: start ${rid} first`,
+    )
   return {rid, name, info: found.info}
 }
 
-async function createContainer(ctx: ACtx, engine: Engine, docker: Dockerode, verb: 'run' | 'create'): Promise<Dockerode.Container> {
+async function createContainer(
+  ctx: ACtx,
+  engine: Engine,
+  docker: Dockerode,
+  verb: 'run' | 'create',
+): Promise<Dockerode.Container> {
   const info = await engineInfo(engine.address, ctx.cache, ctx.signal)
   const spec = containerSpec(ctx.resource, ctx.service, info.CgroupDriver)
   ctx.log.info(ctx.formatCommandLine([...engine.cli, ...cliArgs(spec, verb)]))
-  return engineChange(ctx, engine, `docker ${verb} ${spec.name}`, abortSignal => docker.createContainer({...createOptions(spec), abortSignal}))
+  return engineChange(ctx, engine, `docker ${verb} ${spec.name}`, abortSignal =>
+    docker.createContainer({...createOptions(spec), abortSignal}),
+  )
 }
 
 async function startContainer(ctx: ACtx, engine: Engine, docker: Dockerode, id: string, what: string): Promise<void> {
@@ -260,7 +346,13 @@ async function stopContainer(ctx: ACtx, engine: Engine, docker: Dockerode, info:
   const t = Math.ceil(ctx.resource.kw.stop_timeout / 1000)
   try {
     // the engine answers only once the container is down: the grace period plus a margin
-    await engineChange(ctx, engine, `docker stop ${containerName(ctx.service, ctx.resource)}`, abortSignal => docker.getContainer(info.Id).stop({t, abortSignal}), ctx.resource.kw.stop_timeout + STOP_MARGIN_MS)
+    await engineChange(
+      ctx,
+      engine,
+      `docker stop ${containerName(ctx.service, ctx.resource)}`,
+      abortSignal => docker.getContainer(info.Id).stop({t, abortSignal}),
+      ctx.resource.kw.stop_timeout + STOP_MARGIN_MS,
+    )
   } catch (error) {
     // 304: it stopped on its own meanwhile
     if (statusCode(error) !== 304) throw error
@@ -269,18 +361,29 @@ async function stopContainer(ctx: ACtx, engine: Engine, docker: Dockerode, info:
 }
 
 /** Removes our container by its id (never by name: another container may have taken the name meanwhile). */
-async function removeContainer(ctx: ACtx, engine: Engine, docker: Dockerode, info: Pick<Inspect, 'Id' | 'Name'>, force = false): Promise<void> {
+async function removeContainer(
+  ctx: ACtx,
+  engine: Engine,
+  docker: Dockerode,
+  info: Pick<Inspect, 'Id' | 'Name'>,
+  force = false,
+): Promise<void> {
   const name = info.Name.replace(/^\//, '')
   ctx.log.info(ctx.formatCommandLine([...engine.cli, 'rm', ...(force ? ['-f'] : []), name]))
   try {
-    await engineChange(ctx, engine, `docker rm ${name}`, abortSignal => docker.getContainer(info.Id).remove({force, abortSignal}))
+    await engineChange(ctx, engine, `docker rm ${name}`, abortSignal =>
+      docker.getContainer(info.Id).remove({force, abortSignal}),
+    )
   } catch (error) {
     if (statusCode(error) !== 404) throw error
   }
 }
 
 async function waitDown(ctx: ACtx, engine: Engine, docker: Dockerode, id: string): Promise<void> {
-  await ctx.waitFor('down status', async () => !isUp(await inspectContainer(ctx, engine, docker, id)), {timeoutMs: DOWN_WAIT_MS, intervalMs: 100})
+  await ctx.waitFor('down status', async () => !isUp(await inspectContainer(ctx, engine, docker, id)), {
+    timeoutMs: DOWN_WAIT_MS,
+    intervalMs: 100,
+  })
 }
 
 async function waitOperational(ctx: ACtx, engine: Engine, docker: Dockerode, name: string, id: string): Promise<void> {
@@ -289,7 +392,8 @@ async function waitOperational(ctx: ACtx, engine: Engine, docker: Dockerode, nam
   const check = async (): Promise<Inspect> => {
     const i = await inspectContainer(ctx, engine, docker, id)
     if (!i) throw new Error(`container ${name} disappeared right after start`)
-    if (!i.State.Running && !i.State.Restarting && (i.State.Status === 'exited' || i.State.Status === 'dead')) throw await exitedError(ctx, engine, docker, name, i)
+    if (!i.State.Running && !i.State.Restarting && (i.State.Status === 'exited' || i.State.Status === 'dead'))
+      throw await exitedError(ctx, engine, docker, name, i)
     return i
   }
   await ctx.waitFor(
@@ -307,7 +411,8 @@ async function waitOperational(ctx: ACtx, engine: Engine, docker: Dockerode, nam
     'container operational',
     async () => {
       const i = await check()
-      if (!isUp(i) || i.State.StartedAt !== startedAt) throw new Error(`container ${name} restarted right after start (exit code ${i.State.ExitCode})`)
+      if (!isUp(i) || i.State.StartedAt !== startedAt)
+        throw new Error(`container ${name} restarted right after start (exit code ${i.State.ExitCode})`)
       return Date.now() - upSince >= OPERATIONAL_MS
     },
     {timeoutMs: Math.max(ctx.resource.kw.start_timeout, OPERATIONAL_MS * 10), intervalMs: 100},
@@ -328,21 +433,33 @@ function secs(ms: number): string {
 
 function describeDaemonStart(svc: ServiceView): string[] {
   const spec = serviceDaemonSpec(svc)
-  return spec ? [`start the service's docker daemon when it is not running: ${svc.formatCommandLine(['dockerd', ...dockerdArgs(spec)])}`] : []
+  return spec
+    ? [
+        `start the service's docker daemon when it is not running: ${svc.formatCommandLine(['dockerd', ...dockerdArgs(spec)])}`,
+      ]
+    : []
 }
 
 function describeCreate(res: Res, svc: ServiceView, verb: 'run' | 'create'): string[] {
   const cli = describeCli(svc)
   const kw = res.kw
   const spec = containerSpec(res, svc, 'cgroupfs')
-  const pull = kw.image_pull_policy === 'always' ? `${svc.formatCommandLine([...cli, 'pull', kw.image])}  (image_pull_policy always)` : `${svc.formatCommandLine([...cli, 'pull', kw.image])}  (when the image is absent)`
-  return [pull, `${svc.formatCommandLine([...cli, ...cliArgs(spec, verb)])}  (when the container does not exist; --cgroup-parent on cgroupfs engines only)`]
+  const pull =
+    kw.image_pull_policy === 'always'
+      ? `${svc.formatCommandLine([...cli, 'pull', kw.image])}  (image_pull_policy always)`
+      : `${svc.formatCommandLine([...cli, 'pull', kw.image])}  (when the image is absent)`
+  return [
+    pull,
+    `${svc.formatCommandLine([...cli, ...cliArgs(spec, verb)])}  (when the container does not exist; --cgroup-parent on cgroupfs engines only)`,
+  ]
 }
 
 function describeStop(res: Res, svc: ServiceView): string[] {
   const cli = describeCli(svc)
   const name = containerName(svc, res)
-  const lines = [`${svc.formatCommandLine([...cli, 'stop', '-t', String(Math.ceil(res.kw.stop_timeout / 1000)), name])}  (when it runs)`]
+  const lines = [
+    `${svc.formatCommandLine([...cli, 'stop', '-t', String(Math.ceil(res.kw.stop_timeout / 1000)), name])}  (when it runs)`,
+  ]
   if (res.kw.rm) lines.push(svc.formatCommandLine([...cli, 'rm', name]))
   lines.push('wait for down status')
   if (serviceDaemonSpec(svc)) lines.push("stop the service's docker daemon when no container runs in it any more")
@@ -355,7 +472,8 @@ function describeStop(res: Res, svc: ServiceView): string[] {
 export const dockerDriver: Driver<DockerKeywords> = {
   group: 'container',
   type: 'docker',
-  description: 'A Docker container, optionally sharing the network namespace of another container of the service, in the shared engine or a private per-service dockerd.',
+  description:
+    'A Docker container, optionally sharing the network namespace of another container of the service, in the shared engine or a private per-service dockerd.',
   keywords: DOCKER_KEYWORDS,
 
   validate(res, svc) {
@@ -367,14 +485,18 @@ export const dockerDriver: Driver<DockerKeywords> = {
       if (!peer || peer.group !== 'container' || peer.rid === res.rid) {
         problems.push(`${res.rid}.netns: expected a container resource of this service, got ${JSON.stringify(netns)}`)
       } else if (peer.type !== 'docker') {
-        problems.push(`${res.rid}.netns: expected a docker container resource of this service, got ${JSON.stringify(netns)} (a ${peer.type} container)`)
+        problems.push(
+          `${res.rid}.netns: expected a docker container resource of this service, got ${JSON.stringify(netns)} (a ${peer.type} container)`,
+        )
       } else {
         // netns chains must end: container#1 -> container#2 -> container#1 can never start
         const seen = [res.rid]
         let cur: Resource | undefined = peer
         while (cur && cur.type === 'docker') {
           if (seen.includes(cur.rid)) {
-            problems.push(`${res.rid}.netns: the network namespace owners form a cycle (${[...seen, cur.rid].join(' -> ')})`)
+            problems.push(
+              `${res.rid}.netns: the network namespace owners form a cycle (${[...seen, cur.rid].join(' -> ')})`,
+            )
             break
           }
           seen.push(cur.rid)
@@ -382,7 +504,10 @@ export const dockerDriver: Driver<DockerKeywords> = {
           cur = next ? svc.resource(next) : undefined
         }
       }
-      if (res.kw.hostname !== undefined) problems.push(`${res.rid}.hostname: not allowed with netns = ${netns} (the container takes ${netns}'s hostname with its network namespace)`)
+      if (res.kw.hostname !== undefined)
+        problems.push(
+          `${res.rid}.hostname: not allowed with netns = ${netns} (the container takes ${netns}'s hostname with its network namespace)`,
+        )
     }
     return problems
   },
@@ -401,7 +526,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
     else if (res.kw.netns === 'host') needs.push({capability: 'netns:host', reason: 'netns owner'})
     // the private daemon's data folder: the filesystem holding it starts first
     const dataDir = privateDaemonConfig(svc)?.dataDir
-    if (dataDir?.startsWith('/')) needs.push({capability: `path:${dataDir}`, reason: `holds docker_data_dir ${dataDir}`})
+    if (dataDir?.startsWith('/'))
+      needs.push({capability: `path:${dataDir}`, reason: `holds docker_data_dir ${dataDir}`})
     return needs
   },
 
@@ -417,7 +543,11 @@ export const dockerDriver: Driver<DockerKeywords> = {
         return [
           ...describeDaemonStart(svc),
           `check that a container named ${name}, if any, is labelled for this service, its id and ${res.rid} (else fail: it is not ours)`,
-          ...(netnsOwner(res) ? [`check that the netns owner ${netnsOwner(res)} (container ${ownerName(svc, netnsOwner(res)!)}) is ours and runs`] : []),
+          ...(netnsOwner(res)
+            ? [
+                `check that the netns owner ${netnsOwner(res)} (container ${ownerName(svc, netnsOwner(res)!)}) is ours and runs`,
+              ]
+            : []),
           `${svc.formatCommandLine([...cli, 'start', name])}  (when the container exists and is stopped)`,
           ...describeCreate(res, svc, 'run'),
           `wait for up status (at most ${secs(res.kw.start_timeout)}), then for container operational (running ${OPERATIONAL_MS} ms without restarting)`,
@@ -441,9 +571,17 @@ export const dockerDriver: Driver<DockerKeywords> = {
   async status(ctx): Promise<ResourceStatus> {
     const label = dockerDriver.label(ctx.resource, ctx.service)
     const name = containerName(ctx.service, ctx.resource)
-    const down = (level: StatusLogEntry['level'], message: string, extra: Partial<ResourceStatus> = {}): ResourceStatus => ({status: 'down', label, log: [{level, message}], ...extra})
+    const down = (
+      level: StatusLogEntry['level'],
+      message: string,
+      extra: Partial<ResourceStatus> = {},
+    ): ResourceStatus => ({status: 'down', label, log: [{level, message}], ...extra})
     // the engine did not answer: what runs is unknown, which is never "down"
-    const unknown = (reason: string): ResourceStatus => ({status: 'warn', label, log: [{level: 'warn', message: `${reason}: the state of container ${name} is unknown`}]})
+    const unknown = (reason: string): ResourceStatus => ({
+      status: 'warn',
+      label,
+      log: [{level: 'warn', message: `${reason}: the state of container ${name} is unknown`}],
+    })
     let engine: Engine
     try {
       engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
@@ -455,9 +593,16 @@ export const dockerDriver: Driver<DockerKeywords> = {
     if (st.kind === 'not started') return down('warn', 'docker daemon is not running')
     let info: Inspect | undefined
     try {
-      info = await (await engineReader(engine.address, ctx.cache)).get<Inspect>(`docker inspect ${name}`, `/containers/${encodeURIComponent(name)}/json`, {timeoutMs: STATUS_CALL_TIMEOUT_MS, signal: ctx.signal})
+      info = await (
+        await engineReader(engine.address, ctx.cache)
+      ).get<Inspect>(`docker inspect ${name}`, `/containers/${encodeURIComponent(name)}/json`, {
+        timeoutMs: STATUS_CALL_TIMEOUT_MS,
+        signal: ctx.signal,
+      })
     } catch (error) {
-      return error instanceof EngineError && error.unreachable ? unknown(error.message) : {status: 'warn', label, log: [{level: 'warn', message: (error as Error).message}]}
+      return error instanceof EngineError && error.unreachable
+        ? unknown(error.message)
+        : {status: 'warn', label, log: [{level: 'warn', message: (error as Error).message}]}
     }
     const found = classify(ctx, name, ctx.resource.rid, info)
     if (found.kind === 'absent') return down('info', `container ${name} does not exist`, {provisioned: false})
@@ -466,13 +611,25 @@ export const dockerDriver: Driver<DockerKeywords> = {
     const log: StatusLogEntry[] = []
     const image = ctx.resource.kw.image
     if (info.Config.Image !== image)
-      log.push({level: 'info', message: `the container runs image ${info.Config.Image}, the configuration says ${image}: with rm = true a restart recreates it`})
+      log.push({
+        level: 'info',
+        message: `the container runs image ${info.Config.Image}, the configuration says ${image}: with rm = true a restart recreates it`,
+      })
     const s = info.State
-    if (isUp(info) && s.Paused) return {status: 'warn', label, log: [...log, {level: 'warn', message: `container ${name} is paused`}], provisioned: true}
+    if (isUp(info) && s.Paused)
+      return {
+        status: 'warn',
+        label,
+        log: [...log, {level: 'warn', message: `container ${name} is paused`}],
+        provisioned: true,
+      }
     if (isUp(info)) return {status: 'up', label, log, provisioned: true}
-    if (s.Restarting) log.push({level: 'warn', message: `container ${name} is restarting (last exit code ${s.ExitCode})`})
-    else if (s.Status === 'exited' && s.ExitCode !== 0) log.push({level: 'warn', message: `container ${name} exited with code ${s.ExitCode} at ${s.FinishedAt}`})
-    else if (s.Status === 'dead') log.push({level: 'warn', message: `container ${name} is dead${s.Error ? `: ${s.Error}` : ''}`})
+    if (s.Restarting)
+      log.push({level: 'warn', message: `container ${name} is restarting (last exit code ${s.ExitCode})`})
+    else if (s.Status === 'exited' && s.ExitCode !== 0)
+      log.push({level: 'warn', message: `container ${name} exited with code ${s.ExitCode} at ${s.FinishedAt}`})
+    else if (s.Status === 'dead')
+      log.push({level: 'warn', message: `container ${name} is dead${s.Error ? `: ${s.Error}` : ''}`})
     return {status: 'down', label, log, provisioned: true}
   },
 
@@ -490,7 +647,9 @@ export const dockerDriver: Driver<DockerKeywords> = {
         const mode = info.HostConfig.NetworkMode ?? ''
         const target = mode.startsWith('container:') ? mode.slice('container:'.length) : undefined
         if (target !== owner.name && target !== owner.info.Id && `/${target}` !== owner.info.Name) {
-          ctx.log.info(`container ${name} joined the network namespace of ${target ?? mode}, not of ${owner.rid}'s current container: recreate it`)
+          ctx.log.info(
+            `container ${name} joined the network namespace of ${target ?? mode}, not of ${owner.rid}'s current container: recreate it`,
+          )
           await removeContainer(ctx, engine, docker, info, true)
           info = undefined
         }
@@ -509,7 +668,9 @@ export const dockerDriver: Driver<DockerKeywords> = {
         try {
           await startContainer(ctx, engine, docker, id, `docker run ${name}`)
         } catch (error) {
-          await engineChange(undoContext(ctx, 'unprovision'), engine, `docker rm -f ${name}`, abortSignal => c.remove({force: true, abortSignal})).catch(() => undefined)
+          await engineChange(undoContext(ctx, 'unprovision'), engine, `docker rm -f ${name}`, abortSignal =>
+            c.remove({force: true, abortSignal}),
+          ).catch(() => undefined)
           throw error
         }
       }
@@ -590,7 +751,10 @@ export const dockerDriver: Driver<DockerKeywords> = {
         if (!existsSync(engine.daemon.dataRoot)) return 'unchanged'
         await ensureDaemon(ctx, engine, engine.daemon, deadline)
       }
-      if ((await answeringEngine(ctx, engine, `docker rm ${name}`)) !== 'answering') throw new Error(`docker rm ${name}: ${engine.daemon?.title ?? 'the docker daemon'} is not running (${engine.address})`)
+      if ((await answeringEngine(ctx, engine, `docker rm ${name}`)) !== 'answering')
+        throw new Error(
+          `docker rm ${name}: ${engine.daemon?.title ?? 'the docker daemon'} is not running (${engine.address})`,
+        )
       const docker = await dockerClient(engine.address, ctx.cache)
       const found = await findContainer(ctx, engine, docker)
       // not ours: never stopped nor removed, and the name stays taken: unprovision is not done

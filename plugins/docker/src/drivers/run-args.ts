@@ -65,12 +65,33 @@ const BOOL_OPTIONS: Record<string, (s: RunArgsSpec, v: boolean) => void> = {
   detach: () => undefined,
 }
 
-const SHORT: Record<string, string> = {e: 'env', v: 'volume', h: 'hostname', u: 'user', w: 'workdir', l: 'label', i: 'interactive', t: 'tty', d: 'detach'}
+const SHORT: Record<string, string> = {
+  e: 'env',
+  v: 'volume',
+  h: 'hostname',
+  u: 'user',
+  w: 'workdir',
+  l: 'label',
+  i: 'interactive',
+  t: 'tty',
+  d: 'detach',
+}
 
-const NETWORK_OPTIONS = new Set(['net', 'network', 'network-mode', 'ip', 'publish', 'p', 'dns', 'add-host', 'mac-address'])
+const NETWORK_OPTIONS = new Set([
+  'net',
+  'network',
+  'network-mode',
+  'ip',
+  'publish',
+  'p',
+  'dns',
+  'add-host',
+  'mac-address',
+])
 const OWNED_OPTIONS = new Set(['name', 'rm', 'cgroup-parent'])
 
-export const SUPPORTED_RUN_ARGS = '-e/--env, -v/--volume, -h/--hostname, -u/--user, -w/--workdir, -l/--label, --cap-add, --cap-drop, --tmpfs, --entrypoint, --stop-signal, --privileged, -i, -t, --init, --read-only, -d'
+export const SUPPORTED_RUN_ARGS =
+  '-e/--env, -v/--volume, -h/--hostname, -u/--user, -w/--workdir, -l/--label, --cap-add, --cap-drop, --tmpfs, --entrypoint, --stop-signal, --privileged, -i, -t, --init, --read-only, -d'
 
 export function emptyRunArgs(): RunArgsSpec {
   return {env: [], binds: [], labels: {}, capAdd: [], capDrop: [], tmpfs: {}}
@@ -80,8 +101,12 @@ export function emptyRunArgs(): RunArgsSpec {
 export function parseRunArgs(words: readonly string[]): RunArgsSpec | {error: string} {
   const spec = emptyRunArgs()
   const unsupported = (w: string, name: string) => {
-    if (NETWORK_OPTIONS.has(name)) return {error: `docker run options without networking ones (${JSON.stringify(w)}: use the netns keyword)`}
-    if (OWNED_OPTIONS.has(name)) return {error: `docker run options svcmgr does not set itself (${JSON.stringify(w)}: svcmgr names, removes and places containers; see the rm keyword)`}
+    if (NETWORK_OPTIONS.has(name))
+      return {error: `docker run options without networking ones (${JSON.stringify(w)}: use the netns keyword)`}
+    if (OWNED_OPTIONS.has(name))
+      return {
+        error: `docker run options svcmgr does not set itself (${JSON.stringify(w)}: svcmgr names, removes and places containers; see the rm keyword)`,
+      }
     return {error: `docker run options among ${SUPPORTED_RUN_ARGS} (not ${JSON.stringify(w)})`}
   }
   for (let i = 0; i < words.length; i++) {
@@ -96,7 +121,8 @@ export function parseRunArgs(words: readonly string[]): RunArgsSpec | {error: st
         if (err) return {error: err}
       } else if (BOOL_OPTIONS[name]) {
         const raw = eq < 0 ? 'true' : w.slice(eq + 1)
-        if (raw !== 'true' && raw !== 'false') return {error: `true or false after ${name}= (not ${JSON.stringify(raw)})`}
+        if (raw !== 'true' && raw !== 'false')
+          return {error: `true or false after ${name}= (not ${JSON.stringify(raw)})`}
         BOOL_OPTIONS[name](spec, raw === 'true')
       } else {
         return unsupported(w, name)
@@ -116,7 +142,9 @@ export function parseRunArgs(words: readonly string[]): RunArgsSpec | {error: st
         BOOL_OPTIONS[long](spec, true)
       }
     } else {
-      return {error: `docker run options only (${JSON.stringify(w)} is not an option: the image goes in image, its arguments in run_command)`}
+      return {
+        error: `docker run options only (${JSON.stringify(w)} is not an option: the image goes in image, its arguments in run_command)`,
+      }
     }
   }
   return spec

@@ -23,13 +23,23 @@ type Svc = Pick<ServiceView, 'name' | 'id'>
  */
 export type Ownership = {readonly owned: true} | {readonly owned: false; readonly reason: string}
 
-export function ownership(labels: Readonly<Record<string, string>> | null | undefined, name: string, svc: Svc, rid: string): Ownership {
+export function ownership(
+  labels: Readonly<Record<string, string>> | null | undefined,
+  name: string,
+  svc: Svc,
+  rid: string,
+): Ownership {
   const l = labels ?? {}
   const id = l[LABEL_ID]
   if (l[LABEL_SERVICE] === svc.name && l[LABEL_RID] === rid && (id === undefined || id === svc.id)) return {owned: true}
-  const ours = Object.entries(l).filter(([k]) => k.startsWith('com.svcmgr.')).map(([k, v]) => `${k}=${v}`)
+  const ours = Object.entries(l)
+    .filter(([k]) => k.startsWith('com.svcmgr.'))
+    .map(([k, v]) => `${k}=${v}`)
   const labelText = ours.length ? `labels ${ours.join(', ')}` : 'no com.svcmgr labels'
-  return {owned: false, reason: `container ${name} exists but was not created by svcmgr for ${svc.name} ${rid} (id ${svc.id}; it has ${labelText}): remove or rename it`}
+  return {
+    owned: false,
+    reason: `container ${name} exists but was not created by svcmgr for ${svc.name} ${rid} (id ${svc.id}; it has ${labelText}): remove or rename it`,
+  }
 }
 
 /** "<svc>.container.<index>", the seed's svc2.container.3. */
@@ -55,8 +65,14 @@ export function networkMode(res: Pick<Resource<DockerKeywords>, 'kw'>, svc: Pick
 }
 
 /** Only cgroupfs engines take a path; systemd-driven engines get none (docker's own default). */
-export function cgroupParent(svc: Pick<ServiceView, 'name'>, res: Pick<Resource, 'index'>, cgroupDriver: string | undefined): string | undefined {
-  return cgroupDriver === 'cgroupfs' ? `/svcmgr.slice/${svc.name}.slice/container.slice/container.${res.index}.slice` : undefined
+export function cgroupParent(
+  svc: Pick<ServiceView, 'name'>,
+  res: Pick<Resource, 'index'>,
+  cgroupDriver: string | undefined,
+): string | undefined {
+  return cgroupDriver === 'cgroupfs'
+    ? `/svcmgr.slice/${svc.name}.slice/container.slice/container.${res.index}.slice`
+    : undefined
 }
 
 export interface ContainerSpec {

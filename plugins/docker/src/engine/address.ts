@@ -12,17 +12,22 @@ export type ParsedAddress = {kind: 'unix'; socketPath: string} | {kind: 'tcp'; h
 
 /** Accepts unix:///path, a bare /path, tcp://host[:port] and host:port (as DOCKER_HOST does). */
 export function parseAddress(address: string): ParsedAddress {
-  if (address.startsWith('unix://')) return {kind: 'unix', socketPath: address.slice('unix://'.length) || DEFAULT_SOCKET}
+  if (address.startsWith('unix://'))
+    return {kind: 'unix', socketPath: address.slice('unix://'.length) || DEFAULT_SOCKET}
   if (address.startsWith('/')) return {kind: 'unix', socketPath: address}
   const withScheme = address.includes('://') ? address : `tcp://${address}`
   let url: URL
   try {
     url = new URL(withScheme)
   } catch {
-    throw new Error(`unsupported docker engine address "${address}": expected unix:///path/to/docker.sock or tcp://host:port`)
+    throw new Error(
+      `unsupported docker engine address "${address}": expected unix:///path/to/docker.sock or tcp://host:port`,
+    )
   }
   if (url.protocol !== 'tcp:' && url.protocol !== 'http:')
-    throw new Error(`unsupported docker engine address "${address}": expected unix:///path/to/docker.sock or tcp://host:port`)
+    throw new Error(
+      `unsupported docker engine address "${address}": expected unix:///path/to/docker.sock or tcp://host:port`,
+    )
   return {kind: 'tcp', host: url.hostname, port: url.port ? Number(url.port) : 2375}
 }
 
@@ -83,9 +88,18 @@ export const PING_TIMEOUT_MS = 5_000
 
 export type EngineProbe =
   | {readonly answering: true}
-  | {readonly answering: false; readonly kind: 'missing' | 'refused' | 'denied' | 'timeout' | 'other'; readonly reason: string}
+  | {
+      readonly answering: false
+      readonly kind: 'missing' | 'refused' | 'denied' | 'timeout' | 'other'
+      readonly reason: string
+    }
 
-const KINDS: Record<string, 'missing' | 'refused' | 'denied'> = {ENOENT: 'missing', ECONNREFUSED: 'refused', EACCES: 'denied', EPERM: 'denied'}
+const KINDS: Record<string, 'missing' | 'refused' | 'denied'> = {
+  ENOENT: 'missing',
+  ECONNREFUSED: 'refused',
+  EACCES: 'denied',
+  EPERM: 'denied',
+}
 
 /**
  * GET /_ping with a hard deadline. Never throws: says whether the engine answered "OK", and
@@ -119,15 +133,37 @@ export function probeAddress(address: string, timeoutMs = PING_TIMEOUT_MS): Prom
         res.setEncoding('utf8')
         res.on('data', (c: string) => (body += c))
         res.on('end', () =>
-          finish(res.statusCode === 200 && body.trim() === 'OK' ? {answering: true} : {answering: false, kind: 'other', reason: `${addressPlace(address)} answered /_ping with HTTP ${res.statusCode} ${JSON.stringify(body.trim().slice(0, 80))}, not as a docker daemon`}),
+          finish(
+            res.statusCode === 200 && body.trim() === 'OK'
+              ? {answering: true}
+              : {
+                  answering: false,
+                  kind: 'other',
+                  reason: `${addressPlace(address)} answered /_ping with HTTP ${res.statusCode} ${JSON.stringify(body.trim().slice(0, 80))}, not as a docker daemon`,
+                },
+          ),
         )
-        res.on('error', error => finish({answering: false, kind: 'other', reason: unreachableReason(error, address) ?? `reading /_ping from ${addressPlace(address)}: ${error.message}`}))
+        res.on('error', error =>
+          finish({
+            answering: false,
+            kind: 'other',
+            reason:
+              unreachableReason(error, address) ?? `reading /_ping from ${addressPlace(address)}: ${error.message}`,
+          }),
+        )
       },
     )
-    const timer = setTimeout(() => finish({answering: false, kind: 'timeout', reason: noAnswer(address, timeoutMs)}), timerDelay(timeoutMs))
+    const timer = setTimeout(
+      () => finish({answering: false, kind: 'timeout', reason: noAnswer(address, timeoutMs)}),
+      timerDelay(timeoutMs),
+    )
     req.on('error', error => {
       const code = (error as NodeJS.ErrnoException).code ?? ''
-      finish({answering: false, kind: KINDS[code] ?? 'other', reason: unreachableReason(error, address) ?? `${addressPlace(address)}: ${error.message}`})
+      finish({
+        answering: false,
+        kind: KINDS[code] ?? 'other',
+        reason: unreachableReason(error, address) ?? `${addressPlace(address)}: ${error.message}`,
+      })
     })
     req.end()
   })

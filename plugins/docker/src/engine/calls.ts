@@ -16,7 +16,11 @@ export const STOP_MARGIN_MS = 10_000
 
 /** An engine error: statusCode when the engine answered (404, 304, 409...), unreachable when it did not answer. */
 export class EngineError extends Error {
-  constructor(message: string, readonly statusCode?: number, readonly unreachable = false) {
+  constructor(
+    message: string,
+    readonly statusCode?: number,
+    readonly unreachable = false,
+  ) {
     super(message)
   }
 }
@@ -25,7 +29,9 @@ export class EngineError extends Error {
 export class DeadlineError extends Error {}
 
 function httpStatus(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error ? (error as {statusCode?: number}).statusCode : undefined
+  return typeof error === 'object' && error !== null && 'statusCode' in error
+    ? (error as {statusCode?: number}).statusCode
+    : undefined
 }
 
 /** The engine's own sentence of a docker-modem error. */
@@ -56,7 +62,12 @@ export interface CallOptions {
  * (`abortSignal`) or docker-modem: on a timeout or an abort the request is destroyed, not left
  * hanging. Throws an EngineError whose message starts with `what`.
  */
-export async function engineCall<T>(what: string, address: string, options: CallOptions, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function engineCall<T>(
+  what: string,
+  address: string,
+  options: CallOptions,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const parent = options.signal
   const controller = new AbortController()
   let fail!: (e: EngineError) => void
@@ -67,14 +78,21 @@ export async function engineCall<T>(what: string, address: string, options: Call
   }
   const interrupted = () => {
     const reason = parent?.reason
-    return new EngineError(`${what}: ${reason instanceof DeadlineError ? reason.message : 'interrupted'}`, undefined, true)
+    return new EngineError(
+      `${what}: ${reason instanceof DeadlineError ? reason.message : 'interrupted'}`,
+      undefined,
+      true,
+    )
   }
   if (parent?.aborted) throw interrupted()
   const onParent = () => {
     if (!options.finishOnInterrupt || parent?.reason instanceof DeadlineError) abortWith(interrupted())
   }
   parent?.addEventListener('abort', onParent, {once: true})
-  const timer = setTimeout(() => abortWith(new EngineError(`${what}: ${noAnswer(address, options.timeoutMs)}`, undefined, true)), timerDelay(options.timeoutMs))
+  const timer = setTimeout(
+    () => abortWith(new EngineError(`${what}: ${noAnswer(address, options.timeoutMs)}`, undefined, true)),
+    timerDelay(options.timeoutMs),
+  )
   const request = call(controller.signal)
   // once the race is decided, a late rejection of the request is expected, not unhandled
   request.catch(() => undefined)
@@ -103,7 +121,11 @@ export class ActionDeadline {
   private total: number
   private readonly onParent = () => this.controller.abort(this.parent.reason)
 
-  constructor(private readonly what: string, ms: number, private readonly parent: AbortSignal) {
+  constructor(
+    private readonly what: string,
+    ms: number,
+    private readonly parent: AbortSignal,
+  ) {
     this.end = Date.now() + ms
     this.total = ms
     if (parent.aborted) this.controller.abort(parent.reason)
@@ -128,7 +150,10 @@ export class ActionDeadline {
 
   private arm(): void {
     clearTimeout(this.timer)
-    this.timer = setTimeout(() => this.controller.abort(new DeadlineError(`${this.what} not done within ${secs(this.total)}`)), timerDelay(this.end - Date.now()))
+    this.timer = setTimeout(
+      () => this.controller.abort(new DeadlineError(`${this.what} not done within ${secs(this.total)}`)),
+      timerDelay(this.end - Date.now()),
+    )
     this.timer.unref()
   }
 }

@@ -48,7 +48,10 @@ export async function resolveSharedAddress(settings: Pick<DriverSettings, 'root'
   return (await pingAddress(DEFAULT_ADDRESS, 1000)) ? DEFAULT_ADDRESS : `unix://${own}`
 }
 
-export async function resolveEngine(service: Pick<ServiceView, 'name' | 'kw' | 'varDir'>, settings: Pick<DriverSettings, 'root' | 'dockerHost'>): Promise<Engine> {
+export async function resolveEngine(
+  service: Pick<ServiceView, 'name' | 'kw' | 'varDir'>,
+  settings: Pick<DriverSettings, 'root' | 'dockerHost'>,
+): Promise<Engine> {
   const daemon = serviceDaemonSpec(service)
   const address = daemon ? daemon.address : await resolveSharedAddress(settings)
   return {address, daemon, cli: cliFor(address)}
@@ -75,7 +78,9 @@ export function serviceEngine(service: ServiceView, settings: DriverSettings, ca
 export async function createClient(address: string): Promise<Dockerode> {
   const {default: Docker} = await import('dockerode')
   const target = parseAddress(address)
-  return target.kind === 'unix' ? new Docker({socketPath: target.socketPath}) : new Docker({host: target.host, port: target.port, protocol: 'http'})
+  return target.kind === 'unix'
+    ? new Docker({socketPath: target.socketPath})
+    : new Docker({host: target.host, port: target.port, protocol: 'http'})
 }
 
 /**
@@ -91,17 +96,27 @@ export interface EngineReader {
 export async function createReader(address: string): Promise<EngineReader> {
   const {default: Modem} = await import('docker-modem')
   const target = parseAddress(address)
-  const modem = target.kind === 'unix' ? new Modem({socketPath: target.socketPath}) : new Modem({host: target.host, port: target.port, protocol: 'http'})
+  const modem =
+    target.kind === 'unix'
+      ? new Modem({socketPath: target.socketPath})
+      : new Modem({host: target.host, port: target.port, protocol: 'http'})
   return {
     get: <T>(what: string, path: string, options: Partial<CallOptions> = {}) =>
-      engineCall(what, address, {timeoutMs: options.timeoutMs ?? CALL_TIMEOUT_MS, signal: options.signal}, abortSignal =>
-        new Promise<T | undefined>((resolve, reject) => {
-          modem.dial({path, method: 'GET', abortSignal, statusCodes: {200: true, 404: 'not found', 500: 'server error'}}, (error, data) => {
-            if (error && statusCode(error) === 404) resolve(undefined)
-            else if (error) reject(error)
-            else resolve(data as T)
-          })
-        }),
+      engineCall(
+        what,
+        address,
+        {timeoutMs: options.timeoutMs ?? CALL_TIMEOUT_MS, signal: options.signal},
+        abortSignal =>
+          new Promise<T | undefined>((resolve, reject) => {
+            modem.dial(
+              {path, method: 'GET', abortSignal, statusCodes: {200: true, 404: 'not found', 500: 'server error'}},
+              (error, data) => {
+                if (error && statusCode(error) === 404) resolve(undefined)
+                else if (error) reject(error)
+                else resolve(data as T)
+              },
+            )
+          }),
       ),
   }
 }
@@ -117,16 +132,26 @@ export function dockerClient(address: string, cache: Cache): Promise<Dockerode> 
 }
 
 /** Engine facts (CgroupDriver, ...), fetched once per command. */
-export function engineInfo(address: string, cache: Cache, signal?: AbortSignal): Promise<{CgroupDriver?: string; ServerVersion?: string}> {
+export function engineInfo(
+  address: string,
+  cache: Cache,
+  signal?: AbortSignal,
+): Promise<{CgroupDriver?: string; ServerVersion?: string}> {
   return memo(cache, `docker:info:${address}`, async () => {
     const docker = await dockerClient(address, cache)
-    return engineCall('docker info', address, {timeoutMs: CALL_TIMEOUT_MS, signal}, abortSignal => (docker as unknown as {info(o: {abortSignal: AbortSignal}): Promise<{CgroupDriver?: string}>}).info({abortSignal}))
+    return engineCall('docker info', address, {timeoutMs: CALL_TIMEOUT_MS, signal}, abortSignal =>
+      (docker as unknown as {info(o: {abortSignal: AbortSignal}): Promise<{CgroupDriver?: string}>}).info({
+        abortSignal,
+      }),
+    )
   })
 }
 
 /** The engine's HTTP status code of a dockerode error (404 for a missing container or image). */
 export function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error ? (error as {statusCode?: number}).statusCode : undefined
+  return typeof error === 'object' && error !== null && 'statusCode' in error
+    ? (error as {statusCode?: number}).statusCode
+    : undefined
 }
 
 /** A short message of a dockerode error: the engine's own sentence when there is one. */

@@ -9,7 +9,10 @@ import {DEFAULT_ADDRESS, normalizeAddress} from './address.js'
 
 /** The core could not give its settings (a bad settings file: its error's exit code, 2; no answer: 1). */
 export class CoreSettingsError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message)
   }
 }
@@ -19,10 +22,16 @@ export async function coreSettings(config: Config): Promise<SettingsHookResult> 
   const failure = result.failures[0]
   if (failure) {
     const code = (failure.error as {exitCode?: unknown}).exitCode
-    throw new CoreSettingsError(failure.error instanceof Error ? failure.error.message : String(failure.error), typeof code === 'number' ? code : 1)
+    throw new CoreSettingsError(
+      failure.error instanceof Error ? failure.error.message : String(failure.error),
+      typeof code === 'number' ? code : 1,
+    )
   }
   const answer = result.successes[0]?.result
-  if (!answer) throw new CoreSettingsError('no plugin answered the svcmgr:settings hook: this svcmgr core cannot give its settings to plugin commands')
+  if (!answer)
+    throw new CoreSettingsError(
+      'no plugin answered the svcmgr:settings hook: this svcmgr core cannot give its settings to plugin commands',
+    )
   return answer
 }
 

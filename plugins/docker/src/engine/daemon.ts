@@ -82,7 +82,10 @@ export function ownEngineSocket(root: string): string {
 export function ownEngineSpec(root: string): DaemonSpec {
   const base = path.join(root, 'var', 'engine')
   const socket = ownEngineSocket(root)
-  if (socket.length > MAX_SOCKET_PATH) throw new DaemonError(`the engine socket path ${socket} is too long for a unix socket (${socket.length} > ${MAX_SOCKET_PATH} characters): set SVCMGR_ROOT to a shorter folder`)
+  if (socket.length > MAX_SOCKET_PATH)
+    throw new DaemonError(
+      `the engine socket path ${socket} is too long for a unix socket (${socket.length} > ${MAX_SOCKET_PATH} characters): set SVCMGR_ROOT to a shorter folder`,
+    )
   const runDir = base.length <= MAX_RUN_DIR ? base : shortRunDir(base, 'svcmgr-engine')
   return {
     title: "svcmgr's local docker engine",
@@ -99,16 +102,21 @@ export function ownEngineSpec(root: string): DaemonSpec {
 /** The dockerd argument vector for a spec. */
 export function dockerdArgs(spec: DaemonSpec): string[] {
   return [
-    '--data-root', spec.dataRoot,
-    '--exec-root', spec.execRoot,
-    '-H', spec.address,
-    '--pidfile', spec.pidfile,
+    '--data-root',
+    spec.dataRoot,
+    '--exec-root',
+    spec.execRoot,
+    '-H',
+    spec.address,
+    '--pidfile',
+    spec.pidfile,
     ...ISOLATION_FLAGS,
     ...spec.extraArgs,
   ]
 }
 
-export const DOCKERD_MISSING = 'dockerd is not installed (the docker CLI alone is not an engine): apt-get install docker.io'
+export const DOCKERD_MISSING =
+  'dockerd is not installed (the docker CLI alone is not an engine): apt-get install docker.io'
 
 /** The pid in the spec's pid file when that process is alive. */
 export async function daemonPid(host: HostKit, spec: DaemonSpec): Promise<number | undefined> {
@@ -154,7 +162,11 @@ export interface StartDaemonOptions {
  * nothing was started. The daemon runs detached (its own session, output to spec.logFile)
  * and outlives this process.
  */
-export async function startDaemon(host: HostKit, spec: DaemonSpec, options: StartDaemonOptions): Promise<'started' | 'running'> {
+export async function startDaemon(
+  host: HostKit,
+  spec: DaemonSpec,
+  options: StartDaemonOptions,
+): Promise<'started' | 'running'> {
   if (existsSync(spec.socket) && (await pingAddress(spec.address))) return 'running'
   const deadline = Date.now() + options.timeoutMs
   let exited: string | undefined
@@ -166,7 +178,14 @@ export async function startDaemon(host: HostKit, spec: DaemonSpec, options: Star
     const args = dockerdArgs(spec)
     let out: number
     try {
-      for (const d of [spec.dataRoot, spec.execRoot, path.dirname(spec.socket), path.dirname(spec.pidfile), path.dirname(spec.logFile)]) host.ensurePrivateDir(d)
+      for (const d of [
+        spec.dataRoot,
+        spec.execRoot,
+        path.dirname(spec.socket),
+        path.dirname(spec.pidfile),
+        path.dirname(spec.logFile),
+      ])
+        host.ensurePrivateDir(d)
       out = host.openPrivateAppend(spec.logFile)
     } catch (error) {
       throw new DaemonError(`${spec.title}: ${(error as Error).message}`)
@@ -183,23 +202,33 @@ export async function startDaemon(host: HostKit, spec: DaemonSpec, options: Star
     child.unref()
   }
   for (;;) {
-    if (existsSync(spec.socket) && (await pingAddress(spec.address, 1000))) return existing === undefined ? 'started' : 'running'
+    if (existsSync(spec.socket) && (await pingAddress(spec.address, 1000)))
+      return existing === undefined ? 'started' : 'running'
     if (exited !== undefined) {
       const tail = await logTail(spec.logFile)
-      throw new DaemonError(`${spec.title} exited at start (${exited})${tail ? `; last lines of ${spec.logFile}:\n${tail}` : ''}`)
+      throw new DaemonError(
+        `${spec.title} exited at start (${exited})${tail ? `; last lines of ${spec.logFile}:\n${tail}` : ''}`,
+      )
     }
-    if (options.signal?.aborted) throw new DaemonError(`waiting for ${spec.title} to answer at ${spec.address}: interrupted`)
+    if (options.signal?.aborted)
+      throw new DaemonError(`waiting for ${spec.title} to answer at ${spec.address}: interrupted`)
     if (Date.now() >= deadline) {
       if (child?.pid) process.kill(child.pid, 'SIGTERM')
       const tail = await logTail(spec.logFile)
-      throw new DaemonError(`${spec.title} did not answer at ${spec.address} within ${options.timeoutMs / 1000}s${tail ? `; last lines of ${spec.logFile}:\n${tail}` : ''}`)
+      throw new DaemonError(
+        `${spec.title} did not answer at ${spec.address} within ${options.timeoutMs / 1000}s${tail ? `; last lines of ${spec.logFile}:\n${tail}` : ''}`,
+      )
     }
     await sleep(200)
   }
 }
 
 /** TERM, then KILL after timeoutMs. dockerd stops its containers on the way out. */
-export async function stopDaemon(host: HostKit, spec: DaemonSpec, options: {timeoutMs: number}): Promise<'stopped' | 'not running'> {
+export async function stopDaemon(
+  host: HostKit,
+  spec: DaemonSpec,
+  options: {timeoutMs: number},
+): Promise<'stopped' | 'not running'> {
   const pid = await daemonPid(host, spec)
   const alive = (p: number) => host.pidAlive(p)
   if (pid === undefined) return 'not running'

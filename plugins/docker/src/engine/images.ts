@@ -15,10 +15,22 @@ function clientAddress(docker: Dockerode): string {
 /** Whether the engine has the image, under a deadline (dockerode's image inspect takes no abort signal: dial directly). */
 export async function imagePresent(docker: Dockerode, image: string, signal?: AbortSignal): Promise<boolean> {
   try {
-    await engineCall(`docker image inspect ${image}`, clientAddress(docker), {timeoutMs: CALL_TIMEOUT_MS, signal}, abortSignal =>
-      new Promise((resolve, reject) =>
-        docker.modem.dial({path: `/images/${encodeURIComponent(image)}/json`, method: 'GET', abortSignal, statusCodes: {200: true, 404: 'no such image', 500: 'server error'}}, (error, data) => (error ? reject(error) : resolve(data))),
-      ),
+    await engineCall(
+      `docker image inspect ${image}`,
+      clientAddress(docker),
+      {timeoutMs: CALL_TIMEOUT_MS, signal},
+      abortSignal =>
+        new Promise((resolve, reject) =>
+          docker.modem.dial(
+            {
+              path: `/images/${encodeURIComponent(image)}/json`,
+              method: 'GET',
+              abortSignal,
+              statusCodes: {200: true, 404: 'no such image', 500: 'server error'},
+            },
+            (error, data) => (error ? reject(error) : resolve(data)),
+          ),
+        ),
     )
     return true
   } catch (error) {
@@ -56,7 +68,10 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
   let stream: Readable
   let requestTimer: NodeJS.Timeout | undefined
   // the request itself is cancelled on the timeout and on the action's abort, not left hanging
-  const interrupted = () => new Error(`docker pull ${image}: ${options.signal?.reason instanceof DeadlineError ? options.signal.reason.message : 'interrupted'}`)
+  const interrupted = () =>
+    new Error(
+      `docker pull ${image}: ${options.signal?.reason instanceof DeadlineError ? options.signal.reason.message : 'interrupted'}`,
+    )
   if (options.signal?.aborted) throw interrupted()
   const cancel = new AbortController()
   const onAbort = () => cancel.abort()
@@ -65,13 +80,22 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
   try {
     stream = await Promise.race([
       request,
-      new Promise<never>((_, reject) => (requestTimer = setTimeout(() => reject(timedOut()), timerDelay(options.timeoutMs)))),
-      new Promise<never>((_, reject) => cancel.signal.addEventListener('abort', () => reject(options.signal?.aborted ? interrupted() : timedOut()), {once: true})),
+      new Promise<never>(
+        (_, reject) => (requestTimer = setTimeout(() => reject(timedOut()), timerDelay(options.timeoutMs))),
+      ),
+      new Promise<never>((_, reject) =>
+        cancel.signal.addEventListener('abort', () => reject(options.signal?.aborted ? interrupted() : timedOut()), {
+          once: true,
+        }),
+      ),
     ])
   } catch (error) {
     cancel.abort()
     // a stream that arrives after the timeout is closed at once
-    request.then(s => s.destroy(), () => undefined)
+    request.then(
+      s => s.destroy(),
+      () => undefined,
+    )
     if (error instanceof Error && error.message.startsWith(`docker pull ${image}:`)) throw error
     const reason = unreachableReason(error, clientAddress(docker))
     throw new Error(`docker pull ${image}: ${reason ?? engineMessage(error)}`, {cause: error})
@@ -89,7 +113,9 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
     const done = all.filter(l => /^(Pull complete|Already exists|Download complete)/.test(l.status)).length
     const current = all.reduce((s, l) => s + l.current, 0)
     const total = all.reduce((s, l) => s + l.total, 0)
-    options.progress(`pulling docker image ${image}: ${all.length ? `${done}/${all.length} layers` : lastStatus || 'waiting'}${total ? `, ${mb(current)} of ${mb(total)}` : ''}`)
+    options.progress(
+      `pulling docker image ${image}: ${all.length ? `${done}/${all.length} layers` : lastStatus || 'waiting'}${total ? `, ${mb(current)} of ${mb(total)}` : ''}`,
+    )
   }
   await new Promise<void>((resolve, reject) => {
     let buf = ''
@@ -125,7 +151,9 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
         else if (ev.id && ev.status && /^[0-9a-f]{12}$/.test(ev.id)) {
           const prev = layers.get(ev.id) ?? {status: '', current: 0, total: 0}
           const total = ev.progressDetail?.total ?? prev.total
-          const current = /complete|exists/i.test(ev.status) ? total || prev.current : ev.progressDetail?.current ?? prev.current
+          const current = /complete|exists/i.test(ev.status)
+            ? total || prev.current
+            : (ev.progressDetail?.current ?? prev.current)
           layers.set(ev.id, {status: ev.status, current, total})
         } else if (ev.status) lastStatus = ev.status
         if (Date.now() - lastReport >= every) {
@@ -138,5 +166,6 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
     stream.on('end', () => finish(failed ? new Error(`docker pull ${image}: ${failed}`) : undefined))
     stream.on('close', () => finish(failed ? new Error(`docker pull ${image}: ${failed}`) : undefined))
   })
-  if (!(await imagePresent(docker, image, options.signal))) throw new Error(`docker pull ${image}: the engine reported no error, yet the image is not there`)
+  if (!(await imagePresent(docker, image, options.signal)))
+    throw new Error(`docker pull ${image}: the engine reported no error, yet the image is not there`)
 }

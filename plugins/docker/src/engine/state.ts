@@ -10,9 +10,7 @@ import type {Engine} from './client.js'
 import {daemonPid} from './daemon.js'
 
 export type EngineState =
-  | {readonly kind: 'answering'}
-  | {readonly kind: 'not started'}
-  | {readonly kind: 'unknown'; readonly reason: string}
+  {readonly kind: 'answering'} | {readonly kind: 'not started'} | {readonly kind: 'unknown'; readonly reason: string}
 
 type Cache = Map<string, unknown>
 
@@ -48,7 +46,8 @@ export async function engineState(ctx: Pick<DriverContext, 'cache' | 'host'>, en
     const pid = await daemonPid(ctx.host, engine.daemon)
     // no process and no socket (or a stale one refusing): a private daemon not started holds nothing running
     if (pid === undefined && (probe.kind === 'missing' || probe.kind === 'refused')) return {kind: 'not started'}
-    if (pid !== undefined) return {kind: 'unknown', reason: `${engine.daemon.title} (pid ${pid}) does not answer: ${probe.reason}`}
+    if (pid !== undefined)
+      return {kind: 'unknown', reason: `${engine.daemon.title} (pid ${pid}) does not answer: ${probe.reason}`}
   }
   return {kind: 'unknown', reason: probe.reason}
 }

@@ -23,7 +23,11 @@ export const DEFAULT_KEYWORDS: readonly KeywordSpec[] = [
 ]
 
 /** apiVersion: the driver API this plugin was written for; the core checks it (src/drivers/load.ts). */
-export const registration: DriverRegistration = {apiVersion: 1, drivers: [dockerDriver], defaultKeywords: DEFAULT_KEYWORDS}
+export const registration: DriverRegistration = {
+  apiVersion: 1,
+  drivers: [dockerDriver],
+  defaultKeywords: DEFAULT_KEYWORDS,
+}
 
 const hook: Hook<'svcmgr:drivers', SvcmgrHooks> = async function () {
   return registration

@@ -23,7 +23,10 @@ const SVC = `t${process.pid}`
 const ID = '0e8f4a52-6a3c-4f0b-9d51-5b1f2c7d9a10'
 const registrations = [{plugin: '@svcmgr/plugin-docker', registration}]
 
-function harness(sections: Record<string, Record<string, string>>, opts: {name?: string; dockerHost?: string} = {}): DriverHarness {
+function harness(
+  sections: Record<string, Record<string, string>>,
+  opts: {name?: string; dockerHost?: string} = {},
+): DriverHarness {
   return createDriverHarness({
     config: {DEFAULT: {id: ID}, ...sections},
     registrations,
@@ -43,7 +46,14 @@ async function inspect(name: string): Promise<Docker.ContainerInspectInfo | unde
 
 async function removeServiceContainers(service = SVC): Promise<void> {
   const list = await docker.listContainers({all: true, filters: {label: [`com.svcmgr.service=${service}`]}})
-  await Promise.all(list.map(c => docker.getContainer(c.Id).remove({force: true}).catch(() => undefined)))
+  await Promise.all(
+    list.map(c =>
+      docker
+        .getContainer(c.Id)
+        .remove({force: true})
+        .catch(() => undefined),
+    ),
+  )
 }
 
 async function imageExists(image: string): Promise<boolean> {
@@ -62,7 +72,9 @@ describe('container.docker on a real engine', function () {
     try {
       await docker.ping()
     } catch {
-      throw new Error(`no docker engine answers at ${DOCKER_HOST}: run bash scripts/testenv.sh up, then eval "$(bash scripts/testenv.sh env)"`)
+      throw new Error(
+        `no docker engine answers at ${DOCKER_HOST}: run bash scripts/testenv.sh up, then eval "$(bash scripts/testenv.sh env)"`,
+      )
     }
     for (const image of ['google/pause', 'nginx', 'redis', 'svcmgr/failing', 'svcmgr/slowstop'])
       if (!(await imageExists(image))) throw new Error(`image ${image} is missing: run bash scripts/testenv.sh up`)
@@ -78,17 +90,27 @@ describe('container.docker on a real engine', function () {
     expect(undo.map(u => u.description)).to.deep.equal([`stop ${SVC}.container.1`])
     const info = (await inspect(`${SVC}.container.1`))!
     expect(info.State.Running).to.equal(true)
-    expect(info.Config.Labels).to.deep.include({'com.svcmgr.service': SVC, 'com.svcmgr.rid': 'container#1', 'com.svcmgr.id': ID})
+    expect(info.Config.Labels).to.deep.include({
+      'com.svcmgr.service': SVC,
+      'com.svcmgr.rid': 'container#1',
+      'com.svcmgr.id': ID,
+    })
     expect(info.Config.Image).to.equal('google/pause')
     expect(info.Config.Cmd).to.deep.equal(['/bin/sh'])
     expect(info.HostConfig.NetworkMode).to.equal('none')
     const {CgroupDriver} = await docker.info()
-    if (CgroupDriver === 'cgroupfs') expect(info.HostConfig.CgroupParent).to.equal(`/svcmgr.slice/${SVC}.slice/container.slice/container.1.slice`)
+    if (CgroupDriver === 'cgroupfs')
+      expect(info.HostConfig.CgroupParent).to.equal(`/svcmgr.slice/${SVC}.slice/container.slice/container.1.slice`)
     const msgs = h.messages('container#1')
-    expect(msgs).to.include(`docker run -d --name=${SVC}.container.1 --net=none${CgroupDriver === 'cgroupfs' ? ` --cgroup-parent /svcmgr.slice/${SVC}.slice/container.slice/container.1.slice` : ''} --label=com.svcmgr.service=${SVC} --label=com.svcmgr.rid=container#1 --label=com.svcmgr.id=${ID} google/pause /bin/sh`)
+    expect(msgs).to.include(
+      `docker run -d --name=${SVC}.container.1 --net=none${CgroupDriver === 'cgroupfs' ? ` --cgroup-parent /svcmgr.slice/${SVC}.slice/container.slice/container.1.slice` : ''} --label=com.svcmgr.service=${SVC} --label=com.svcmgr.rid=container#1 --label=com.svcmgr.id=${ID} google/pause /bin/sh`,
+    )
     expect(msgs).to.include(`output:\n${info.Id}`)
     expect(msgs.slice(-2)).to.deep.equal(['wait for up status', 'wait for container operational'])
-    expect(await h.status('container#1')).to.deep.include({status: 'up', label: `docker container ${SVC}.container.1@google/pause`})
+    expect(await h.status('container#1')).to.deep.include({
+      status: 'up',
+      label: `docker container ${SVC}.container.1@google/pause`,
+    })
   })
 
   it('start again is unchanged and registers no undo', async () => {
@@ -121,10 +143,15 @@ describe('container.docker on a real engine', function () {
     await h.act('container#2', 'start')
     const [owner, member] = [(await inspect(`${SVC}.container.1`))!, (await inspect(`${SVC}.container.2`))!]
     expect(member.HostConfig.NetworkMode).to.match(new RegExp(`^container:(${SVC}\\.container\\.1|${owner.Id})$`))
-    const [a, b] = await Promise.all([readlink(`/proc/${owner.State.Pid}/ns/net`), readlink(`/proc/${member.State.Pid}/ns/net`)])
+    const [a, b] = await Promise.all([
+      readlink(`/proc/${owner.State.Pid}/ns/net`),
+      readlink(`/proc/${member.State.Pid}/ns/net`),
+    ])
     expect(a).to.match(/^net:\[\d+\]$/)
     expect(b).to.equal(a)
-    expect(h.messages('container#2').find(m => m.startsWith('docker run'))).to.contain(`--net=container:${SVC}.container.1`)
+    expect(h.messages('container#2').find(m => m.startsWith('docker run'))).to.contain(
+      `--net=container:${SVC}.container.1`,
+    )
     const ns = await dockerDriver.capabilities!.netns!(ctxFor(h, 'container#1') as never)
     expect(ns).to.deep.equal({pid: owner.State.Pid, path: `/proc/${owner.State.Pid}/ns/net`})
   })
@@ -136,26 +163,40 @@ describe('container.docker on a real engine', function () {
     })
     let error: Error | undefined
     await h.act('container#2', 'start').catch(e => (error = e))
-    expect(error?.message).to.equal(`container#2: its netns owner container#1 (container ${SVC}.container.1) is missing: start container#1 first`)
+    expect(error?.message).to.equal(
+      `container#2: its netns owner container#1 (container ${SVC}.container.1) is missing: start container#1 first`,
+    )
     expect(await inspect(`${SVC}.container.2`)).to.equal(undefined)
   })
 
-  it('netns: a foreign container under the owner\'s name is not joined; the netns capability refuses it too', async () => {
+  it("netns: a foreign container under the owner's name is not joined; the netns capability refuses it too", async () => {
     const h = harness({
       'container#1': {type: 'docker', image: 'google/pause'},
       'container#2': {type: 'docker', image: 'nginx', netns: 'container#1'},
     })
     // made by hand: no com.svcmgr labels (removed in finally: the afterEach only removes labelled ones)
-    const foreign = await docker.createContainer({name: `${SVC}.container.1`, Image: 'google/pause', HostConfig: {NetworkMode: 'none'}})
+    const foreign = await docker.createContainer({
+      name: `${SVC}.container.1`,
+      Image: 'google/pause',
+      HostConfig: {NetworkMode: 'none'},
+    })
     try {
       await foreign.start()
       let error: Error | undefined
       await h.act('container#2', 'start').catch(e => (error = e))
-      expect(error?.message).to.equal(`container#2: its netns owner container#1: container ${SVC}.container.1 exists but was not created by svcmgr for ${SVC} container#1 (id ${ID}; it has no com.svcmgr labels): remove or rename it`)
+      expect(error?.message).to.equal(
+        `container#2: its netns owner container#1: container ${SVC}.container.1 exists but was not created by svcmgr for ${SVC} container#1 (id ${ID}; it has no com.svcmgr labels): remove or rename it`,
+      )
       expect(await inspect(`${SVC}.container.2`)).to.equal(undefined)
       const netns = dockerDriver.capabilities!.netns!
       error = undefined as Error | undefined // typed: a plain undefined would narrow error to undefined for the checks below
-      const shared = {service: h.service, settings: {root: '/tmp', nodename: 'deb1', dockerHost: DOCKER_HOST}, sink: {emit: () => undefined}, signal: new AbortController().signal, cache: new Map()}
+      const shared = {
+        service: h.service,
+        settings: {root: '/tmp', nodename: 'deb1', dockerHost: DOCKER_HOST},
+        sink: {emit: () => undefined},
+        signal: new AbortController().signal,
+        cache: new Map(),
+      }
       await netns(createDriverContext(shared, h.service.resource('container#1')!) as never).catch(e => (error = e))
       expect(error?.message).to.match(/exists but was not created by svcmgr/)
       expect((await inspect(`${SVC}.container.1`))!.State.Running).to.equal(true)
@@ -180,10 +221,14 @@ describe('container.docker on a real engine', function () {
     await h.act('container#2', 'start')
     const [owner, member] = [(await inspect(`${SVC}.container.1`))!, (await inspect(`${SVC}.container.2`))!]
     expect(member.State.Running).to.equal(true)
-    expect(await readlink(`/proc/${member.State.Pid}/ns/net`)).to.equal(await readlink(`/proc/${owner.State.Pid}/ns/net`))
+    expect(await readlink(`/proc/${member.State.Pid}/ns/net`)).to.equal(
+      await readlink(`/proc/${owner.State.Pid}/ns/net`),
+    )
     // docker pins container:<name> to the owner's id at create: the old member could not start any more
     expect(member.Id).to.not.equal(firstMember)
-    expect(h.messages('container#2')).to.include(`container ${SVC}.container.2 joined the network namespace of ${firstOwner}, not of container#1's current container: recreate it`)
+    expect(h.messages('container#2')).to.include(
+      `container ${SVC}.container.2 joined the network namespace of ${firstOwner}, not of container#1's current container: recreate it`,
+    )
   })
 
   it('stop: docker stop like the seed, then down; stop again is unchanged; undo starts it again', async () => {
@@ -193,7 +238,11 @@ describe('container.docker on a real engine', function () {
     const before = h.messages('container#1').length
     const {change, undo} = await h.act('container#1', 'stop')
     expect(change).to.equal('changed')
-    expect(h.messages('container#1').slice(before)).to.deep.equal([`docker stop ${id}`, `output:\n${id}`, 'wait for down status'])
+    expect(h.messages('container#1').slice(before)).to.deep.equal([
+      `docker stop ${id}`,
+      `output:\n${id}`,
+      'wait for down status',
+    ])
     expect((await inspect(`${SVC}.container.1`))!.State.Running).to.equal(false)
     expect(undo.map(u => u.description)).to.deep.equal([`start ${SVC}.container.1`])
     const again = await h.act('container#1', 'stop')
@@ -212,7 +261,12 @@ describe('container.docker on a real engine', function () {
     const {change, undo} = await h.act('container#1', 'start')
     expect(change).to.equal('changed')
     expect(undo).to.have.length(1)
-    expect(h.messages('container#1').slice(before)).to.deep.equal([`docker start ${id}`, `output:\n${id}`, 'wait for up status', 'wait for container operational'])
+    expect(h.messages('container#1').slice(before)).to.deep.equal([
+      `docker start ${id}`,
+      `output:\n${id}`,
+      'wait for up status',
+      'wait for container operational',
+    ])
   })
 
   it('rm = true: stop removes the container', async () => {
@@ -222,7 +276,12 @@ describe('container.docker on a real engine', function () {
     const before = h.messages('container#1').length
     await h.act('container#1', 'stop')
     expect(await inspect(`${SVC}.container.1`)).to.equal(undefined)
-    expect(h.messages('container#1').slice(before)).to.deep.equal([`docker stop ${id}`, `output:\n${id}`, `docker rm ${SVC}.container.1`, 'wait for down status'])
+    expect(h.messages('container#1').slice(before)).to.deep.equal([
+      `docker stop ${id}`,
+      `output:\n${id}`,
+      `docker rm ${SVC}.container.1`,
+      'wait for down status',
+    ])
   })
 
   it('stop_timeout: a container ignoring TERM is killed after it', async () => {
@@ -246,7 +305,9 @@ describe('container.docker on a real engine', function () {
     const h = harness({'container#1': {type: 'docker', image: 'svcmgr/failing'}})
     let error: Error | undefined
     await h.act('container#1', 'start').catch(e => (error = e))
-    expect(error?.message).to.match(new RegExp(`^container ${SVC}\\.container\\.1 exited with code 1 right after start`))
+    expect(error?.message).to.match(
+      new RegExp(`^container ${SVC}\\.container\\.1 exited with code 1 right after start`),
+    )
     const status = await h.status('container#1')
     expect(status.status).to.equal('down')
     expect(status.log?.[0].message).to.match(/exited with code 1/)
@@ -271,7 +332,10 @@ describe('container.docker on a real engine', function () {
       expect(h.messages('container#1')[0]).to.equal(`pulling docker image ${image}`)
     } finally {
       await removeServiceContainers()
-      await docker.getImage(image).remove({force: true}).catch(() => undefined)
+      await docker
+        .getImage(image)
+        .remove({force: true})
+        .catch(() => undefined)
     }
   })
 
@@ -286,7 +350,10 @@ describe('container.docker on a real engine', function () {
       expect(await imageExists(image)).to.equal(true)
     } finally {
       await removeServiceContainers()
-      await docker.getImage(image).remove({force: true}).catch(() => undefined)
+      await docker
+        .getImage(image)
+        .remove({force: true})
+        .catch(() => undefined)
     }
   })
 
@@ -294,7 +361,9 @@ describe('container.docker on a real engine', function () {
     const h = harness({'container#1': {type: 'docker', image: `${REGISTRY}/nothing-here:1`}})
     let error: Error | undefined
     await h.act('container#1', 'start').catch(e => (error = e))
-    expect(error?.message).to.match(new RegExp(`^docker pull ${REGISTRY.replace(/\./g, '\\.')}/nothing-here:1: .*(not found|unknown|manifest)`, 'i'))
+    expect(error?.message).to.match(
+      new RegExp(`^docker pull ${REGISTRY.replace(/\./g, '\\.')}/nothing-here:1: .*(not found|unknown|manifest)`, 'i'),
+    )
     expect(await inspect(`${SVC}.container.1`)).to.equal(undefined)
   })
 
@@ -341,21 +410,45 @@ describe('container.docker on a real engine', function () {
   })
 
   it('an unreachable engine: status says unknown (warn, never down) with the reason, start and stop fail naming it', async () => {
-    const h = harness({'container#1': {type: 'docker', image: 'google/pause'}}, {dockerHost: 'unix:///nonexistent.sock'})
+    const h = harness(
+      {'container#1': {type: 'docker', image: 'google/pause'}},
+      {dockerHost: 'unix:///nonexistent.sock'},
+    )
     const status = await h.status('container#1')
-    expect(status).to.deep.equal({status: 'warn', label: `docker container ${SVC}.container.1@google/pause`, log: [{level: 'warn', message: `docker daemon socket /nonexistent.sock missing: the state of container ${SVC}.container.1 is unknown`}]})
+    expect(status).to.deep.equal({
+      status: 'warn',
+      label: `docker container ${SVC}.container.1@google/pause`,
+      log: [
+        {
+          level: 'warn',
+          message: `docker daemon socket /nonexistent.sock missing: the state of container ${SVC}.container.1 is unknown`,
+        },
+      ],
+    })
     let error: Error | undefined
     await h.act('container#1', 'start').catch(e => (error = e))
-    expect(error?.message).to.equal(`docker start ${SVC}.container.1: docker daemon socket /nonexistent.sock missing: the state of the container is unknown, nothing was done`)
+    expect(error?.message).to.equal(
+      `docker start ${SVC}.container.1: docker daemon socket /nonexistent.sock missing: the state of the container is unknown, nothing was done`,
+    )
     error = undefined as Error | undefined // typed: a plain undefined would narrow error to undefined for the checks below
     await h.act('container#1', 'stop').catch(e => (error = e))
-    expect(error?.message).to.equal(`docker stop ${SVC}.container.1: docker daemon socket /nonexistent.sock missing: the state of the container is unknown, nothing was done`)
+    expect(error?.message).to.equal(
+      `docker stop ${SVC}.container.1: docker daemon socket /nonexistent.sock missing: the state of the container is unknown, nothing was done`,
+    )
   })
 
   it('docker ps shows the containers (the real CLI agrees with the engine)', async () => {
     const h = harness({'container#1': {type: 'docker', image: 'google/pause'}})
     await h.act('container#1', 'start')
-    const {stdout} = await run('docker', ['-H', DOCKER_HOST, 'ps', '--filter', `label=com.svcmgr.service=${SVC}`, '--format', '{{.Names}} {{.Image}}'])
+    const {stdout} = await run('docker', [
+      '-H',
+      DOCKER_HOST,
+      'ps',
+      '--filter',
+      `label=com.svcmgr.service=${SVC}`,
+      '--format',
+      '{{.Names}} {{.Image}}',
+    ])
     expect(stdout.trim()).to.equal(`${SVC}.container.1 google/pause`)
   })
 })

@@ -22,9 +22,24 @@ describe('svcmgr engine start with a settings file root', function () {
   const svc = `es${process.pid}`
   const spec = ownEngineSpec(root)
   // no SVCMGR_ROOT, DOCKER_HOST or XDG settings: the .svcmgrrc.json in the working folder is all there is
-  const env: Record<string, string> = {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data'), CI: 'true'}
-  const cli = (...args: string[]) => execa(process.execPath, [BIN, ...args], {cwd: dir, env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 150_000})
-  const cliInput = (input: string, ...args: string[]) => execa(process.execPath, [BIN, ...args], {cwd: dir, env, extendEnv: false, reject: false, input, timeout: 60_000})
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    XDG_CONFIG_HOME: path.join(dir, 'config'),
+    XDG_DATA_HOME: path.join(dir, 'data'),
+    CI: 'true',
+  }
+  const cli = (...args: string[]) =>
+    execa(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      env,
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 150_000,
+    })
+  const cliInput = (input: string, ...args: string[]) =>
+    execa(process.execPath, [BIN, ...args], {cwd: dir, env, extendEnv: false, reject: false, input, timeout: 60_000})
 
   before(async function () {
     if (!(await HOST.which('dockerd'))) {
@@ -53,11 +68,22 @@ describe('svcmgr engine start with a settings file root', function () {
     const status = await cli('engine', 'status', '--json')
     expect(status.exitCode, status.stderr).to.equal(0)
     const report = JSON.parse(status.stdout)
-    expect(report.own).to.deep.include({address: spec.address, answering: true, dataRoot: path.join(root, 'var', 'engine', 'data')})
+    expect(report.own).to.deep.include({
+      address: spec.address,
+      answering: true,
+      dataRoot: path.join(root, 'var', 'engine', 'data'),
+    })
     expect(report.used).to.equal(spec.address)
 
     // a service with no engine settings of its own uses the shared engine: svcmgr's own, here
-    const create = await cliInput('[container#1]\ntype = docker\nimage = google/pause\n', '-s', svc, 'create', '--config', '-')
+    const create = await cliInput(
+      '[container#1]\ntype = docker\nimage = google/pause\n',
+      '-s',
+      svc,
+      'create',
+      '--config',
+      '-',
+    )
     expect(create.exitCode, create.stderr).to.equal(0)
     expect(fs.existsSync(path.join(root, 'etc', `${svc}.conf`))).to.equal(true)
     const info = await cli('-s', svc, 'docker', 'info', '--format', '{{.DockerRootDir}}')

@@ -14,7 +14,14 @@ import {createDriverHarness, type DriverHarness, testHostKit} from 'svcmgr/testi
 import {registration} from '../../src/hooks/drivers.js'
 import {pingAddress} from '../../src/engine/address.js'
 import {resolveSharedAddress} from '../../src/engine/client.js'
-import {daemonPid, type DaemonSpec, ownEngineSpec, serviceDaemonSpec, startDaemon, stopDaemon} from '../../src/engine/daemon.js'
+import {
+  daemonPid,
+  type DaemonSpec,
+  ownEngineSpec,
+  serviceDaemonSpec,
+  startDaemon,
+  stopDaemon,
+} from '../../src/engine/daemon.js'
 
 const HOST = testHostKit()
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///run/svcmgr-testenv/docker.sock'
@@ -39,7 +46,8 @@ describe('private docker daemon of a service', function () {
   let h: DriverHarness
 
   before(async function () {
-    if (!(await registryAnswers())) throw new Error(`the test registry does not answer at ${REGISTRY}: run bash scripts/testenv.sh up`)
+    if (!(await registryAnswers()))
+      throw new Error(`the test registry does not answer at ${REGISTRY}: run bash scripts/testenv.sh up`)
     h = createDriverHarness({
       config: {
         DEFAULT: {docker_daemon_private: 'true', docker_daemon_args: '--log-level warn'},
@@ -72,9 +80,16 @@ describe('private docker daemon of a service', function () {
     expect(first.change).to.equal('changed')
     const msgs = h.messages('container#1')
     expect(msgs[0]).to.equal('starting docker daemon')
-    expect(msgs[1]).to.match(new RegExp(`dockerd --data-root ${root}/var/${name}/docker/data --exec-root .* -H ${spec.address} --pidfile .* --iptables=false --ip6tables=false --ip-masq=false --bridge=none --log-level warn$`))
+    expect(msgs[1]).to.match(
+      new RegExp(
+        `dockerd --data-root ${root}/var/${name}/docker/data --exec-root .* -H ${spec.address} --pidfile .* --iptables=false --ip6tables=false --ip-masq=false --bridge=none --log-level warn$`,
+      ),
+    )
     expect(msgs).to.include(`pulling docker image ${IMAGE}`)
-    expect(first.undo.map(u => u.description)).to.deep.equal([`stop the docker daemon of ${name}`, `stop ${name}.container.1`])
+    expect(first.undo.map(u => u.description)).to.deep.equal([
+      `stop the docker daemon of ${name}`,
+      `stop ${name}.container.1`,
+    ])
     const second = await h.act('container#2', 'start')
     expect(h.messages('container#2')).to.not.include('starting docker daemon')
     expect(second.undo.map(u => u.description)).to.deep.equal([`stop ${name}.container.2`])
@@ -95,7 +110,9 @@ describe('private docker daemon of a service', function () {
     expect(h.messages('container#1').at(-1)).to.equal('no more container handled by docker daemon. shut it down')
     expect(await daemonPid(HOST, spec)).to.equal(undefined)
     expect(await pingAddress(spec.address)).to.equal(false)
-    expect((await h.status('container#1')).log).to.deep.equal([{level: 'warn', message: 'docker daemon is not running'}])
+    expect((await h.status('container#1')).log).to.deep.equal([
+      {level: 'warn', message: 'docker daemon is not running'},
+    ])
   })
 
   it('a stop while the daemon is down is unchanged and starts nothing', async () => {
@@ -120,10 +137,18 @@ describe('private docker daemon of a service', function () {
       const s = await h.status('container#1')
       expect(s.status).to.equal('warn')
       // the engine froze after the last probe or before it: either the probe or the inspect gets no answer
-      expect(s.log?.[0].message).to.match(new RegExp(`no answer from the docker daemon at ${spec.socket} after \\d+s: the state of container ${name}.container.1 is unknown$`))
+      expect(s.log?.[0].message).to.match(
+        new RegExp(
+          `no answer from the docker daemon at ${spec.socket} after \\d+s: the state of container ${name}.container.1 is unknown$`,
+        ),
+      )
       let error: Error | undefined
       await h.act('container#1', 'stop').catch(e => (error = e))
-      expect(error?.message).to.match(new RegExp(`^docker (stop|inspect) ${name}.container.1: .*no answer from the docker daemon at ${spec.socket} after \\d+s`))
+      expect(error?.message).to.match(
+        new RegExp(
+          `^docker (stop|inspect) ${name}.container.1: .*no answer from the docker daemon at ${spec.socket} after \\d+s`,
+        ),
+      )
     } finally {
       process.kill(pid, 'SIGCONT')
     }
@@ -164,7 +189,13 @@ describe("svcmgr's own local engine", function () {
   })
 
   it('runs a service container, pulled from the registry', async () => {
-    const h = createDriverHarness({config: {'container#1': {type: 'docker', image: IMAGE}}, registrations, name: `e${process.pid}`, root, dockerHost: spec.address})
+    const h = createDriverHarness({
+      config: {'container#1': {type: 'docker', image: IMAGE}},
+      registrations,
+      name: `e${process.pid}`,
+      root,
+      dockerHost: spec.address,
+    })
     await h.act('container#1', 'start')
     expect((await h.status('container#1')).status).to.equal('up')
     await h.act('container#1', 'unprovision')

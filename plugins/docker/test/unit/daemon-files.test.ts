@@ -25,7 +25,11 @@ describe('private daemon files under umask 000', () => {
 
   it('folders are made 0700 at every level, the log 0600; an older looser log is tightened', async () => {
     HOST.ensurePrivateDir(path.join(dir, 'var', 'svc', 'docker'))
-    expect([mode(path.join(dir, 'var')), mode(path.join(dir, 'var', 'svc')), mode(path.join(dir, 'var', 'svc', 'docker'))]).to.deep.equal(['700', '700', '700'])
+    expect([
+      mode(path.join(dir, 'var')),
+      mode(path.join(dir, 'var', 'svc')),
+      mode(path.join(dir, 'var', 'svc', 'docker')),
+    ]).to.deep.equal(['700', '700', '700'])
     const log = path.join(dir, 'var', 'svc', 'docker', 'dockerd.log')
     fs.closeSync(HOST.openPrivateAppend(log))
     expect(mode(log)).to.equal('600')
@@ -35,7 +39,11 @@ describe('private daemon files under umask 000', () => {
   })
 
   it('startDaemon refuses a link planted at its log before spawning anything; the target is untouched', async () => {
-    const spec = serviceDaemonSpec({name: 'svc', kw: {docker_daemon_private: true}, varDir: path.join(dir, 'var', 'svc')})!
+    const spec = serviceDaemonSpec({
+      name: 'svc',
+      kw: {docker_daemon_private: true},
+      varDir: path.join(dir, 'var', 'svc'),
+    })!
     const victim = path.join(dir, 'victim')
     fs.writeFileSync(victim, 'precious\n')
     fs.mkdirSync(path.dirname(spec.logFile), {recursive: true, mode: 0o700})
@@ -47,13 +55,22 @@ describe('private daemon files under umask 000', () => {
     const PATH = process.env.PATH
     process.env.PATH = `${bin}:${PATH ?? ''}`
     try {
-      const error = await startDaemon(HOST, spec, {timeoutMs: 5000}).then(() => undefined, (e: Error) => e)
+      const error = await startDaemon(HOST, spec, {timeoutMs: 5000}).then(
+        () => undefined,
+        (e: Error) => e,
+      )
       expect(error).to.be.instanceOf(DaemonError)
-      expect(error?.message).to.equal(`docker daemon of service svc: ${spec.logFile} is a symbolic link: svcmgr does not write through links in its state root (remove it)`)
+      expect(error?.message).to.equal(
+        `docker daemon of service svc: ${spec.logFile} is a symbolic link: svcmgr does not write through links in its state root (remove it)`,
+      )
     } finally {
       process.env.PATH = PATH
     }
     expect(fs.readFileSync(victim, 'utf8')).to.equal('precious\n')
-    expect([mode(spec.dataRoot), mode(spec.execRoot), mode(path.dirname(spec.socket))]).to.deep.equal(['700', '700', '700'])
+    expect([mode(spec.dataRoot), mode(spec.execRoot), mode(path.dirname(spec.socket))]).to.deep.equal([
+      '700',
+      '700',
+      '700',
+    ])
   })
 })

@@ -11,10 +11,18 @@ const REGISTRATIONS: Registrations = [
   {plugin: '@svcmgr/plugin-fs', registration: fsRegistration},
 ]
 
-const fsSection = (dev: number, mnt: string, disabled = false) => ({type: 'ext4', dev: `/dev/loop${dev}`, mnt, ...(disabled ? {disable: 'true'} : {})})
+const fsSection = (dev: number, mnt: string, disabled = false) => ({
+  type: 'ext4',
+  dev: `/dev/loop${dev}`,
+  mnt,
+  ...(disabled ? {disable: 'true'} : {}),
+})
 
 function service(dataDir: string, sections: Record<string, object>): Service {
-  return compileConfig({DEFAULT: {docker_data_dir: dataDir}, 'container#1': {type: 'docker', image: 'x'}, ...sections}, REGISTRATIONS)
+  return compileConfig(
+    {DEFAULT: {docker_data_dir: dataDir}, 'container#1': {type: 'docker', image: 'x'}, ...sections},
+    REGISTRATIONS,
+  )
 }
 
 /** The rid the core finds for the data dir, the way the container's start looks it up (ctx.provider). */
@@ -33,7 +41,10 @@ describe('private daemon: the filesystem holding docker_data_dir', () => {
     expect(holder(svc, '/opt/busybox.opensvc.com/appdata/docker/')).to.equal('fs#2')
     expect(holder(svc, '/opt/busybox.opensvc.com/other')).to.equal('fs#1')
     // and the container's need of it is what orders that filesystem first
-    expect(svc.needed('container#1')).to.deep.include({capability: 'path:/opt/busybox.opensvc.com/appdata', reason: 'holds docker_data_dir /opt/busybox.opensvc.com/appdata'})
+    expect(svc.needed('container#1')).to.deep.include({
+      capability: 'path:/opt/busybox.opensvc.com/appdata',
+      reason: 'holds docker_data_dir /opt/busybox.opensvc.com/appdata',
+    })
   })
 
   it('is trailing-slash safe and skips disabled filesystems', () => {

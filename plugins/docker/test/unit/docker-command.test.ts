@@ -12,7 +12,10 @@ describe('svcmgr docker: argument split', () => {
     // docker's own -s stays docker's
     [['ps', '-s', '-s', 'svc2'], {service: 'svc2', args: ['ps', '-s']}],
     [['-s', 'svc2', '--', 'ps', '-s'], {service: 'svc2', args: ['ps', '-s']}],
-    [['-s', 'svc2', 'run', '--rm', 'x', 'sh', '-c', 'echo -s'], {service: 'svc2', args: ['run', '--rm', 'x', 'sh', '-c', 'echo -s']}],
+    [
+      ['-s', 'svc2', 'run', '--rm', 'x', 'sh', '-c', 'echo -s'],
+      {service: 'svc2', args: ['run', '--rm', 'x', 'sh', '-c', 'echo -s']},
+    ],
     [['ps'], {service: undefined, args: ['ps']}],
   ]
   for (const [argv, want] of cases) {

@@ -21,7 +21,8 @@ export function fsKeywords(opts: {checkDefault: boolean; fsck?: string}) {
       name: 'mnt',
       required: true,
       help: 'The mount point. Created at provision and start when missing. Nested mount points start parent first and stop child first.',
-      check: v => absolute('mount point')(v) ?? (v.trim().replace(/\/+$/, '') === '' ? 'a mount point other than /' : undefined),
+      check: v =>
+        absolute('mount point')(v) ?? (v.trim().replace(/\/+$/, '') === '' ? 'a mount point other than /' : undefined),
     },
     {
       name: 'mnt_opt',

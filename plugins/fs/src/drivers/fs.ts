@@ -16,7 +16,19 @@
 import {existsSync, statSync} from 'node:fs'
 import {mkdir, rmdir} from 'node:fs/promises'
 import path from 'node:path'
-import type {ActionContext, Capability, ChangeResult, Driver, DriverContext, Need, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
+import type {
+  ActionContext,
+  Capability,
+  ChangeResult,
+  Driver,
+  DriverContext,
+  Need,
+  Resource,
+  ResourceStatus,
+  ServiceView,
+  StatusLogEntry,
+  StepAction,
+} from 'svcmgr'
 import {describeHolders, findHolders, killHolders} from '../mount/holders.js'
 import {canonicalMnt, type MountState, mountState, normalizeMnt, readMounts} from '../mount/mountinfo.js'
 import {lastLine, sleep} from '../util/host.js'
@@ -65,7 +77,8 @@ export function vgCandidates(dev: string): string[] {
   return []
 }
 
-const mntOf = (r: Resource): string | undefined => (r.group === 'fs' && typeof r.kw.mnt === 'string' ? normalizeMnt(r.kw.mnt) : undefined)
+const mntOf = (r: Resource): string | undefined =>
+  r.group === 'fs' && typeof r.kw.mnt === 'string' ? normalizeMnt(r.kw.mnt) : undefined
 
 /** An fs offers its mount point: whatever needs a path below it (a nested mount, a data folder) starts after it. */
 export function fsProvides(res: Res): Capability[] {
@@ -76,8 +89,13 @@ export function fsProvides(res: Res): Capability[] {
 export function fsNeeds(res: Res): Need[] {
   const mnt = normalizeMnt(res.kw.mnt)
   const needs: Need[] = []
-  if (mnt !== '/') needs.push({capability: `path:${path.posix.dirname(mnt)}`, reason: p => `mounted below ${p.rid}'s ${p.capability.slice('path:'.length)}`})
-  for (const vg of vgCandidates(res.kw.dev)) needs.push({capability: `vg:${vg}`, reason: `${res.kw.dev} is a logical volume of ${vg}`})
+  if (mnt !== '/')
+    needs.push({
+      capability: `path:${path.posix.dirname(mnt)}`,
+      reason: p => `mounted below ${p.rid}'s ${p.capability.slice('path:'.length)}`,
+    })
+  for (const vg of vgCandidates(res.kw.dev))
+    needs.push({capability: `vg:${vg}`, reason: `${res.kw.dev} is a logical volume of ${vg}`})
   return needs
 }
 
@@ -104,7 +122,9 @@ function missingDevice(res: Res, svc: ServiceView): Error {
   if (existsSync(res.kw.dev)) return new Error(`${res.kw.dev} is not a block device`)
   const vgname = vgCandidates(res.kw.dev).find(name => svc.providers(`vg:${name}`, res.rid).length > 0)
   const vg = vgname === undefined ? undefined : svc.providers(`vg:${vgname}`, res.rid)[0]
-  return new Error(`device ${res.kw.dev} does not exist${vg ? ` (its volume group ${vgname} is ${vg.rid}: is it started?)` : ''}`)
+  return new Error(
+    `device ${res.kw.dev} does not exist${vg ? ` (its volume group ${vgname} is ${vg.rid}: is it started?)` : ''}`,
+  )
 }
 
 async function ensureMountPoint(ctx: Ctx): Promise<boolean> {
@@ -122,11 +142,19 @@ async function fsck(ctx: Ctx, spec: FsTypeSpec): Promise<void> {
   if (!spec.fsck) return
   const dev = ctx.resource.kw.dev
   // e2fsck: 0 clean, 1 errors corrected, 2 corrected and a reboot is advised, 4+ errors left or failure
-  const r = await ctx.run(spec.fsck.program, spec.fsck.args(dev), {okExitCodes: [0, 1, 2, 4, 8, 12], timeout: FSCK_TIMEOUT})
+  const r = await ctx.run(spec.fsck.program, spec.fsck.args(dev), {
+    okExitCodes: [0, 1, 2, 4, 8, 12],
+    timeout: FSCK_TIMEOUT,
+  })
   if (r.exitCode === 1) ctx.log.info(`${spec.fsck.program} corrected errors on ${dev}`)
-  else if (r.exitCode === 2) ctx.log.warn(`${spec.fsck.program} corrected errors on ${dev} and advises a reboot (a system filesystem would need one; mounting anyway)`)
+  else if (r.exitCode === 2)
+    ctx.log.warn(
+      `${spec.fsck.program} corrected errors on ${dev} and advises a reboot (a system filesystem would need one; mounting anyway)`,
+    )
   else if (r.exitCode >= 4)
-    throw new Error(`${spec.fsck.program} ${spec.fsck.args(dev).join(' ')}: exit code ${r.exitCode}: errors left uncorrected${lastLine(r.stdout + '\n' + r.stderr) ? ` (${lastLine(r.stdout + '\n' + r.stderr)})` : ''}: check it by hand (e2fsck -f ${dev}) before starting`)
+    throw new Error(
+      `${spec.fsck.program} ${spec.fsck.args(dev).join(' ')}: exit code ${r.exitCode}: errors left uncorrected${lastLine(r.stdout + '\n' + r.stderr) ? ` (${lastLine(r.stdout + '\n' + r.stderr)})` : ''}: check it by hand (e2fsck -f ${dev}) before starting`,
+    )
 }
 
 async function applyOwnership(ctx: Ctx): Promise<void> {
@@ -141,7 +169,8 @@ async function mountIt(ctx: Ctx, spec: FsTypeSpec): Promise<void> {
   const {dev, mnt_opt} = ctx.resource.kw
   const mnt = normalizeMnt(ctx.resource.kw.mnt)
   await ctx.run('mount', ['-t', spec.type, ...(mnt_opt ? ['-o', mnt_opt] : []), dev, mnt])
-  if (!(await currentState(ctx)).mine) throw new Error(`mount ${dev} ${mnt} succeeded but ${dev} does not show on ${mnt} in /proc/self/mountinfo`)
+  if (!(await currentState(ctx)).mine)
+    throw new Error(`mount ${dev} ${mnt} succeeded but ${dev} does not show on ${mnt} in /proc/self/mountinfo`)
 }
 
 /**
@@ -157,7 +186,8 @@ async function unmount(ctx: Ctx, mayKill: boolean): Promise<void> {
     if (!st.mine) return
     if (r.exitCode === 0) {
       // the same device stacked twice on the mount point: unmount that one too
-      if (attempt > 10) throw new Error(`umount ${mnt}: ${ctx.resource.kw.dev} still shows on it after ${attempt} unmounts`)
+      if (attempt > 10)
+        throw new Error(`umount ${mnt}: ${ctx.resource.kw.dev} still shows on it after ${attempt} unmounts`)
       continue
     }
     if (!/busy/i.test(r.stderr)) throw new Error(`umount ${mnt}: exit code ${r.exitCode}: ${lastLine(r.stderr)}`)
@@ -168,12 +198,18 @@ async function unmount(ctx: Ctx, mayKill: boolean): Promise<void> {
     }
     const holders = await findHolders(mnt)
     const below = st.below.map(m => m.mountPoint)
-    const who = [
-      holders.length > 0 ? `used by ${describeHolders(holders)}` : '',
-      below.length > 0 ? `filesystems mounted below it: ${below.join(', ')}` : '',
-    ].filter(Boolean).join('; ') || 'no process holds it (a kernel user: a loop device, swap file, nfs export or a bind mount?)'
+    const who =
+      [
+        holders.length > 0 ? `used by ${describeHolders(holders)}` : '',
+        below.length > 0 ? `filesystems mounted below it: ${below.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ') || 'no process holds it (a kernel user: a loop device, swap file, nfs export or a bind mount?)'
     if (holders.length === 0 || killed) throw new Error(`umount ${mnt}: target is busy, ${who}`)
-    if (!mayKill) throw new Error(`umount ${mnt}: target is busy, ${who}: stop them, or set ${ctx.resource.rid}.kill_on_stop = true or use --force to have them killed`)
+    if (!mayKill)
+      throw new Error(
+        `umount ${mnt}: target is busy, ${who}: stop them, or set ${ctx.resource.rid}.kill_on_stop = true or use --force to have them killed`,
+      )
     ctx.log.warn(`kill the processes using ${mnt}: ${describeHolders(holders)}`)
     const left = await killHolders(ctx.host, holders)
     if (left.length > 0) throw new Error(`umount ${mnt}: processes ${left.join(', ')} survived SIGKILL`)
@@ -190,7 +226,10 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
     group: 'fs',
     type: spec.type,
     description: `A ${spec.type} filesystem on a block device: ${spec.fsck ? 'checked and ' : ''}mounted on start, unmounted on stop (a busy one only with kill_on_stop or --force); made by ${spec.mkfs} at provision when the device holds no filesystem.`,
-    keywords: fsKeywords({checkDefault: spec.fsck !== undefined, fsck: spec.fsck ? `${spec.fsck.program} ${spec.fsck.args('DEV').join(' ')}` : undefined}),
+    keywords: fsKeywords({
+      checkDefault: spec.fsck !== undefined,
+      fsck: spec.fsck ? `${spec.fsck.program} ${spec.fsck.args('DEV').join(' ')}` : undefined,
+    }),
 
     validate(res, svc) {
       const problems: string[] = []
@@ -199,7 +238,8 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
         if (o.rid === res.rid) break // the service's resources come in natural rid order: the later duplicate is named
         if (o.group !== 'fs' || o.disabled || res.disabled) continue
         if (mntOf(o) === mnt) problems.push(`${res.rid}.mnt: ${mnt} is already ${o.rid}'s mount point`)
-        if (typeof o.kw.dev === 'string' && normalizeMnt(o.kw.dev) === normalizeMnt(res.kw.dev)) problems.push(`${res.rid}.dev: ${res.kw.dev} is already ${o.rid}'s device`)
+        if (typeof o.kw.dev === 'string' && normalizeMnt(o.kw.dev) === normalizeMnt(res.kw.dev))
+          problems.push(`${res.rid}.dev: ${res.kw.dev} is already ${o.rid}'s device`)
       }
       return problems
     },
@@ -217,7 +257,9 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
       switch (action) {
         case 'start':
           return [
-            ...(check && spec.fsck ? [`${spec.fsck.program} ${spec.fsck.args(dev).join(' ')}  (exit codes 0 and 1 accepted, 2 warns)`] : []),
+            ...(check && spec.fsck
+              ? [`${spec.fsck.program} ${spec.fsck.args(dev).join(' ')}  (exit codes 0 and 1 accepted, 2 warns)`]
+              : []),
             `mkdir -p ${mnt}  (when missing)`,
             `mount -t ${spec.type}${mnt_opt ? ` -o ${mnt_opt}` : ''} ${dev} ${mnt}  (when not mounted)`,
             ...(mnt_mode ? [`chmod ${mnt_mode} ${mnt}`] : []),
@@ -253,23 +295,44 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
         st = await currentState(ctx)
       } catch (error) {
         // whether it is mounted is unknown, which is never down
-        return {status: 'warn', label, log: [{level: 'warn', message: `cannot read the mount table: ${(error as Error).message}: whether ${mnt} is mounted is unknown`}]}
+        return {
+          status: 'warn',
+          label,
+          log: [
+            {
+              level: 'warn',
+              message: `cannot read the mount table: ${(error as Error).message}: whether ${mnt} is mounted is unknown`,
+            },
+          ],
+        }
       }
       const top = st.atMnt.at(-1)
       if (st.mine) {
-        if (top && top !== st.mine) log.push({level: 'warn', message: `${top.source} (${top.fstype}) is mounted over it`})
-        if (st.mine.fstype !== spec.type) log.push({level: 'warn', message: `mounted as ${st.mine.fstype}, the configuration says ${spec.type}`})
+        if (top && top !== st.mine)
+          log.push({level: 'warn', message: `${top.source} (${top.fstype}) is mounted over it`})
+        if (st.mine.fstype !== spec.type)
+          log.push({level: 'warn', message: `mounted as ${st.mine.fstype}, the configuration says ${spec.type}`})
         return {status: 'up', label, log, provisioned: true}
       }
       let provisioned: boolean | undefined
       if (!st.devExists) {
-        log.push({level: 'info', message: existsSync(res.kw.dev) ? `${res.kw.dev} is not a block device` : `device ${res.kw.dev} does not exist`})
+        log.push({
+          level: 'info',
+          message: existsSync(res.kw.dev)
+            ? `${res.kw.dev} is not a block device`
+            : `device ${res.kw.dev} does not exist`,
+        })
       } else {
-        if (st.devElsewhere.length > 0) log.push({level: 'warn', message: `${res.kw.dev} is mounted on ${st.devElsewhere.map(m => m.mountPoint).join(', ')}, not on ${mnt}`})
+        if (st.devElsewhere.length > 0)
+          log.push({
+            level: 'warn',
+            message: `${res.kw.dev} is mounted on ${st.devElsewhere.map(m => m.mountPoint).join(', ')}, not on ${mnt}`,
+          })
         try {
           const sig = await ctx.host.deviceSignature(res.kw.dev)
           provisioned = sig === spec.type
-          if (sig === undefined) log.push({level: 'info', message: `${res.kw.dev} holds no filesystem (provision makes one)`})
+          if (sig === undefined)
+            log.push({level: 'info', message: `${res.kw.dev} holds no filesystem (provision makes one)`})
           else if (sig !== spec.type) log.push({level: 'warn', message: `${res.kw.dev} holds ${sig}, not ${spec.type}`})
         } catch (error) {
           log.push({level: 'warn', message: `cannot probe ${res.kw.dev}: ${(error as Error).message}`})
@@ -285,7 +348,10 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
       const st = await currentState(ctx)
       if (st.mine) return 'unchanged'
       if (!st.devExists) throw missingDevice(res, ctx.service)
-      if (st.devElsewhere.length > 0) throw new Error(`${res.kw.dev} is already mounted on ${st.devElsewhere.map(m => m.mountPoint).join(', ')}: refusing to mount it on ${mnt} too`)
+      if (st.devElsewhere.length > 0)
+        throw new Error(
+          `${res.kw.dev} is already mounted on ${st.devElsewhere.map(m => m.mountPoint).join(', ')}: refusing to mount it on ${mnt} too`,
+        )
       const top = st.atMnt.at(-1)
       if (top) throw new Error(`${mnt} already has ${top.source} (${top.fstype}) mounted on it`)
       if (res.kw.check) await fsck(ctx, spec)
@@ -301,7 +367,8 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
       const st = await currentState(ctx)
       if (!st.mine) return 'unchanged'
       const top = st.atMnt.at(-1)
-      if (top && top !== st.mine) throw new Error(`${top.source} (${top.fstype}) is mounted over ${normalizeMnt(res.kw.mnt)}: unmount it first`)
+      if (top && top !== st.mine)
+        throw new Error(`${top.source} (${top.fstype}) is mounted over ${normalizeMnt(res.kw.mnt)}: unmount it first`)
       await unmount(ctx, res.kw.kill_on_stop || ctx.force)
       ctx.journal.undo(`mount ${res.kw.dev} on ${normalizeMnt(res.kw.mnt)}`, async () => {
         await driver.start(undoContext(ctx, 'start'))
@@ -317,12 +384,15 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
       if (sig === undefined) {
         await ctx.run(spec.mkfs, [...mkfs_opt, dev], {timeout: MKFS_TIMEOUT})
         const made = await ctx.host.deviceSignature(dev)
-        if (made !== spec.type) throw new Error(`${spec.mkfs} ${dev} ran but blkid finds ${made ?? 'no filesystem'} on it`)
+        if (made !== spec.type)
+          throw new Error(`${spec.mkfs} ${dev} ran but blkid finds ${made ?? 'no filesystem'} on it`)
         change = 'changed'
       } else if (sig === spec.type) {
         ctx.log.info(`${dev} already holds a ${sig} filesystem: not formatted`)
       } else {
-        throw new Error(`refusing to format ${dev} as ${spec.type}: it holds ${/^[a-z0-9_]+$/i.test(sig) ? `a ${sig} signature` : sig} (svcmgr never formats a device holding a signature: wipe it yourself if its data is not needed)`)
+        throw new Error(
+          `refusing to format ${dev} as ${spec.type}: it holds ${/^[a-z0-9_]+$/i.test(sig) ? `a ${sig} signature` : sig} (svcmgr never formats a device holding a signature: wipe it yourself if its data is not needed)`,
+        )
       }
       if ((await currentState(ctx)).mine === undefined && (await ensureMountPoint(ctx))) change = 'changed'
       return change

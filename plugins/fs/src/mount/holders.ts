@@ -51,7 +51,8 @@ async function holderOf(pid: number, dev: bigint, devNum: string): Promise<Holde
   }
   try {
     const maps = await readFile(`${base}/maps`, 'utf8')
-    if (maps.split('\n').some(l => mapsDevice(l.split(/\s+/)[3] ?? '') === devNum && l.split(/\s+/)[4] !== '0')) via.push('mmap')
+    if (maps.split('\n').some(l => mapsDevice(l.split(/\s+/)[3] ?? '') === devNum && l.split(/\s+/)[4] !== '0'))
+      via.push('mmap')
   } catch {
     // gone
   }
@@ -65,17 +66,26 @@ export async function findHolders(mountPoint: string): Promise<Holder[]> {
   const dev = await devOf(mountPoint)
   if (dev === undefined) return []
   const devNum = majmin(dev)
-  const pids = (await readdir('/proc')).filter(n => /^\d+$/.test(n)).map(Number).filter(p => p !== process.pid)
+  const pids = (await readdir('/proc'))
+    .filter(n => /^\d+$/.test(n))
+    .map(Number)
+    .filter(p => p !== process.pid)
   const found = await Promise.all(pids.map(p => holderOf(p, dev, devNum).catch(() => undefined)))
   return found.filter((h): h is Holder => h !== undefined)
 }
 
 export function describeHolders(holders: readonly Holder[]): string {
-  return holders.map(h => `pid ${h.pid} (${h.command}: ${h.via.slice(0, 3).join(', ')}${h.via.length > 3 ? ', ...' : ''})`).join('; ')
+  return holders
+    .map(h => `pid ${h.pid} (${h.command}: ${h.via.slice(0, 3).join(', ')}${h.via.length > 3 ? ', ...' : ''})`)
+    .join('; ')
 }
 
 /** TERM, then KILL the ones still there after `graceMs`. Returns the pids still alive at the end. */
-export async function killHolders(host: Pick<HostKit, 'pidAlive'>, holders: readonly Holder[], graceMs = 2000): Promise<number[]> {
+export async function killHolders(
+  host: Pick<HostKit, 'pidAlive'>,
+  holders: readonly Holder[],
+  graceMs = 2000,
+): Promise<number[]> {
   const pids = holders.map(h => h.pid)
   const send = (sig: NodeJS.Signals, list: number[]) => {
     for (const pid of list) {

@@ -55,7 +55,9 @@ describe('fs + private docker daemon: docker_data_dir on a filesystem resource',
     } catch (e) {
       error = e as Error
     }
-    expect(error?.message).to.equal(`docker_data_dir ${mnt}/docker is on fs#1 (${dev}@${mnt}), which is down: the docker daemon is not started on its bare mount point (start fs#1 first)`)
+    expect(error?.message).to.equal(
+      `docker_data_dir ${mnt}/docker is on fs#1 (${dev}@${mnt}), which is down: the docker daemon is not started on its bare mount point (start fs#1 first)`,
+    )
     expect(h.messages('container#1')).to.not.include('starting docker daemon')
     expect(fs.readdirSync(mnt)).to.deep.equal([])
     const spec = serviceDaemonSpec(h.service)!

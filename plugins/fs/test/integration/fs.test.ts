@@ -7,7 +7,16 @@ import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
-import {buildPlan, compileService, createDriverHarness, DriverRegistry, EventCollector, executePlan, parseDocument, testHostKit} from 'svcmgr/testing'
+import {
+  buildPlan,
+  compileService,
+  createDriverHarness,
+  DriverRegistry,
+  EventCollector,
+  executePlan,
+  parseDocument,
+  testHostKit,
+} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 import {loopUnavailable, mountsOf, Scratch, sh, signature} from '../support/scratch.js'
 
@@ -15,7 +24,12 @@ const NODE = 'node1.svcmgr.test'
 const unavailable = loopUnavailable()
 
 function harness(scratch: Scratch, sections: Record<string, Record<string, string>>) {
-  return createDriverHarness({config: sections, registrations: [{plugin: '@svcmgr/plugin-fs', registration}], nodename: NODE, root: scratch.dir})
+  return createDriverHarness({
+    config: sections,
+    registrations: [{plugin: '@svcmgr/plugin-fs', registration}],
+    nodename: NODE,
+    root: scratch.dir,
+  })
 }
 
 async function failure(p: Promise<unknown>): Promise<Error> {
@@ -74,7 +88,12 @@ describe('fs on loop devices', function () {
     const mnt = path.join(scratch.dir, 'mnt', 'data')
     const h = harness(scratch, {'fs#1': {type: 'ext4', dev, mnt: `${mnt}/`, mnt_opt: 'rw,noatime'}})
     const down = await h.status('fs#1')
-    expect(down).to.deep.equal({status: 'down', label: `${dev}@${mnt}`, log: [{level: 'info', message: `${dev} holds no filesystem (provision makes one)`}], provisioned: false})
+    expect(down).to.deep.equal({
+      status: 'down',
+      label: `${dev}@${mnt}`,
+      log: [{level: 'info', message: `${dev} holds no filesystem (provision makes one)`}],
+      provisioned: false,
+    })
 
     expect((await h.act('fs#1', 'provision')).change).to.equal('changed')
     expect(signature(dev)).to.equal('ext4')
@@ -106,7 +125,9 @@ describe('fs on loop devices', function () {
       'fs#2': {type: 'ext4', dev: extDev, mnt: path.join(scratch.dir, 'b')},
     })
     const error = await failure(h.act('fs#1', 'provision'))
-    expect(error.message).to.equal(`refusing to format ${xfsDev} as ext4: it holds a xfs signature (svcmgr never formats a device holding a signature: wipe it yourself if its data is not needed)`)
+    expect(error.message).to.equal(
+      `refusing to format ${xfsDev} as ext4: it holds a xfs signature (svcmgr never formats a device holding a signature: wipe it yourself if its data is not needed)`,
+    )
     expect(signature(xfsDev)).to.equal('xfs')
     expect(readData(scratch, xfsDev)).to.equal('xfs data')
 
@@ -164,7 +185,9 @@ describe('fs on loop devices', function () {
     await new Promise(r => setTimeout(r, 100))
 
     const error = await failure(h.act('fs#1', 'stop'))
-    expect(error.message).to.equal(`umount ${mnt}: target is busy, used by pid ${holder.pid} (sleep: cwd): stop them, or set fs#1.kill_on_stop = true or use --force to have them killed`)
+    expect(error.message).to.equal(
+      `umount ${mnt}: target is busy, used by pid ${holder.pid} (sleep: cwd): stop them, or set fs#1.kill_on_stop = true or use --force to have them killed`,
+    )
     expect(h.messages('fs#1').filter(m => m === `umount ${mnt}`)).to.have.length(4) // 1 + 3 retries
     expect(mountsOf(dev)).to.have.length(1)
     expect(alive(holder.pid!)).to.equal(true)
@@ -172,7 +195,11 @@ describe('fs on loop devices', function () {
     expect((await h.act('fs#1', 'stop', {force: true})).change).to.equal('changed')
     expect(mountsOf(dev)).to.deep.equal([])
     expect(alive(holder.pid!)).to.equal(false)
-    expect(h.events.some(e => e.level === 'warn' && e.message === `kill the processes using ${mnt}: pid ${holder.pid} (sleep: cwd)`)).to.equal(true)
+    expect(
+      h.events.some(
+        e => e.level === 'warn' && e.message === `kill the processes using ${mnt}: pid ${holder.pid} (sleep: cwd)`,
+      ),
+    ).to.equal(true)
   })
 
   it('kill_on_stop = true kills a process holding an open file on it', async () => {
@@ -182,14 +209,19 @@ describe('fs on loop devices', function () {
     const h = harness(scratch, {'fs#1': {type: 'ext4', dev, mnt, kill_on_stop: 'true'}})
     await h.act('fs#1', 'start')
     // a shell that keeps a file open for writing (fd 3), cwd elsewhere
-    const holder = spawn('sh', ['-c', `exec 3>"$1"; exec sleep 600`, 'sh', path.join(mnt, 'log.txt')], {cwd: '/', stdio: 'ignore'})
+    const holder = spawn('sh', ['-c', `exec 3>"$1"; exec sleep 600`, 'sh', path.join(mnt, 'log.txt')], {
+      cwd: '/',
+      stdio: 'ignore',
+    })
     scratch.track(holder.pid!)
     await new Promise(r => setTimeout(r, 200))
     expect((await h.act('fs#1', 'stop')).change).to.equal('changed')
     expect(mountsOf(dev)).to.deep.equal([])
     expect(alive(holder.pid!)).to.equal(false)
     const warn = h.events.find(e => e.level === 'warn')!.message
-    expect(warn).to.equal(`kill the processes using ${mnt}: pid ${holder.pid} (sleep: fd 3 (${path.join(mnt, 'log.txt')}))`)
+    expect(warn).to.equal(
+      `kill the processes using ${mnt}: pid ${holder.pid} (sleep: fd 3 (${path.join(mnt, 'log.txt')}))`,
+    )
   })
 
   it('xfs: provision (mkfs.xfs), start with no check, stop', async () => {
@@ -209,12 +241,20 @@ describe('fs on loop devices', function () {
     function service(sections: Record<string, Record<string, string>>) {
       const registry = new DriverRegistry()
       registry.add('@svcmgr/plugin-fs', registration)
-      return compileService(parseDocument(JSON.stringify(sections), 'nested', 'test'), registry, {name: 'nested', nodename: NODE, varDir: path.join(scratch.dir, 'var')})
+      return compileService(parseDocument(JSON.stringify(sections), 'nested', 'test'), registry, {
+        name: 'nested',
+        nodename: NODE,
+        varDir: path.join(scratch.dir, 'var'),
+      })
     }
 
     async function run(svc: ReturnType<typeof service>, action: 'start' | 'stop') {
       const sink = new EventCollector()
-      const result = await executePlan(buildPlan(svc, action), {service: svc, settings: {root: scratch.dir, nodename: NODE}, sink})
+      const result = await executePlan(buildPlan(svc, action), {
+        service: svc,
+        settings: {root: scratch.dir, nodename: NODE},
+        sink,
+      })
       return {result, events: sink.events}
     }
 
@@ -238,7 +278,11 @@ describe('fs on loop devices', function () {
       const [d] = mountsOf(deepest)
       expect(i.parent).to.equal(o.id)
       expect(d.parent).to.equal(i.id)
-      expect([o.mountPoint, i.mountPoint, d.mountPoint]).to.deep.equal([base, `${base}/appdata`, `${base}/appdata/logs`])
+      expect([o.mountPoint, i.mountPoint, d.mountPoint]).to.deep.equal([
+        base,
+        `${base}/appdata`,
+        `${base}/appdata/logs`,
+      ])
 
       const stop = await run(svc, 'stop')
       expect(stop.result.ok, stop.result.error).to.equal(true)
@@ -260,9 +304,15 @@ describe('fs on loop devices', function () {
       const {result, events} = await run(svc, 'start')
       expect(result.ok).to.equal(false)
       expect(result.error).to.equal(`fs#3: device ${missing} does not exist`)
-      expect(result.rollback.map(u => `${u.rid}: ${u.description}`)).to.deep.equal([`fs#2: umount ${base}/appdata`, `fs#1: umount ${base}`])
+      expect(result.rollback.map(u => `${u.rid}: ${u.description}`)).to.deep.equal([
+        `fs#2: umount ${base}/appdata`,
+        `fs#1: umount ${base}`,
+      ])
       expect(result.rollback.every(u => u.ok)).to.equal(true)
-      expect(events.filter(e => e.message.startsWith('umount ')).map(e => e.message)).to.deep.equal([`umount ${base}/appdata`, `umount ${base}`])
+      expect(events.filter(e => e.message.startsWith('umount ')).map(e => e.message)).to.deep.equal([
+        `umount ${base}/appdata`,
+        `umount ${base}`,
+      ])
       expect(mountsOf(a)).to.deep.equal([])
       expect(mountsOf(b)).to.deep.equal([])
     })

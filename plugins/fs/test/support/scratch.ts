@@ -24,7 +24,8 @@ export function tryRun(file: string, args: readonly string[]): {code: number; ou
 /** Why loop-device tests cannot run here, or undefined when they can. */
 export function loopUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root: loop devices, mount and LVM need root'
-  for (const p of ['losetup', 'mount', 'mkfs.ext4', 'blkid']) if (tryRun('which', [p]).code !== 0) return `${p} is not installed`
+  for (const p of ['losetup', 'mount', 'mkfs.ext4', 'blkid'])
+    if (tryRun('which', [p]).code !== 0) return `${p} is not installed`
   return undefined
 }
 
@@ -50,12 +51,23 @@ interface MountLine {
 }
 
 export function mounts(): MountLine[] {
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map(l => {
-    const f = l.split(' ')
-    const dash = f.indexOf('-', 6)
-    const un = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
-    return {id: Number(f[0]), parent: Number(f[1]), majmin: f[2], mountPoint: un(f[4]), fstype: f[dash + 1], source: un(f[dash + 2])}
-  })
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(l => {
+      const f = l.split(' ')
+      const dash = f.indexOf('-', 6)
+      const un = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
+      return {
+        id: Number(f[0]),
+        parent: Number(f[1]),
+        majmin: f[2],
+        mountPoint: un(f[4]),
+        fstype: f[dash + 1],
+        source: un(f[dash + 2]),
+      }
+    })
 }
 
 export function majminOf(dev: string): string {
@@ -126,17 +138,20 @@ export class Scratch {
       }
     }
     for (const fn of this.deferred.reverse()) attempt('deferred cleanup', fn)
-    for (const pid of this.pids) attempt(`kill ${pid}`, () => {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // gone
-      }
-    })
+    for (const pid of this.pids)
+      attempt(`kill ${pid}`, () => {
+        try {
+          process.kill(pid, 'SIGKILL')
+        } catch {
+          // gone
+        }
+      })
     // unmount whatever is mounted from our loops or under our folder, deepest first
     const ours = () => {
       const mm = new Set(this.loops.filter(l => fs.existsSync(l)).map(majminOf))
-      return mounts().filter(m => mm.has(m.majmin) || m.mountPoint === this.dir || m.mountPoint.startsWith(`${this.dir}/`)).sort((a, b) => b.mountPoint.length - a.mountPoint.length || b.id - a.id)
+      return mounts()
+        .filter(m => mm.has(m.majmin) || m.mountPoint === this.dir || m.mountPoint.startsWith(`${this.dir}/`))
+        .sort((a, b) => b.mountPoint.length - a.mountPoint.length || b.id - a.id)
     }
     for (let round = 0; round < 5 && ours().length > 0; round++) {
       for (const m of ours()) tryRun('umount', [m.mountPoint])

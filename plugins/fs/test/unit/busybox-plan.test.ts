@@ -8,7 +8,6 @@ import {registration as lvmRegistration} from '../../../lvm/src/hooks/drivers.js
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'
 import {registration as ipRegistration} from '../../../ip/src/hooks/drivers.js'
 
-
 const BUSYBOX = fs.readFileSync(new URL('../../../../test/fixtures/busybox.conf', import.meta.url), 'utf8')
 
 function compileBusybox(text = BUSYBOX): Service {
@@ -18,7 +17,11 @@ function compileBusybox(text = BUSYBOX): Service {
   registry.add('@svcmgr/plugin-lvm', lvmRegistration)
   registry.add('@svcmgr/plugin-fs', fsRegistration)
   expect(registry.problems).to.deep.equal([])
-  return compileService(parseDocument(text, 'busybox.opensvc.com', 'busybox.conf'), registry, {name: 'busybox.opensvc.com', nodename: 'deb1.opensvc.com', varDir: '/var/lib/svcmgr/var/busybox.opensvc.com'})
+  return compileService(parseDocument(text, 'busybox.opensvc.com', 'busybox.conf'), registry, {
+    name: 'busybox.opensvc.com',
+    nodename: 'deb1.opensvc.com',
+    varDir: '/var/lib/svcmgr/var/busybox.opensvc.com',
+  })
 }
 
 /** The plan's task order as stages: rids joined by "|" when the stage runs them in parallel. */
@@ -31,9 +34,17 @@ describe("the seed's busybox service with the real drivers", () => {
   it('compiles: [ip#1] is ip.host, [vg#1] disk.vg, the filesystems ext4, the DEFAULT private-daemon keywords known', () => {
     const svc = compileBusybox()
     expect(svc.resources.map(r => `${r.rid}=${r.group}.${r.type}`)).to.deep.equal([
-      'container#1=container.docker', 'container#2=container.docker', 'container#3=container.docker', 'container#4=container.docker',
-      'container#5=container.docker', 'container#6=container.docker', 'container#7=container.docker',
-      'fs#1=fs.ext4', 'fs#2=fs.ext4', 'ip#1=ip.host', 'vg#1=disk.vg',
+      'container#1=container.docker',
+      'container#2=container.docker',
+      'container#3=container.docker',
+      'container#4=container.docker',
+      'container#5=container.docker',
+      'container#6=container.docker',
+      'container#7=container.docker',
+      'fs#1=fs.ext4',
+      'fs#2=fs.ext4',
+      'ip#1=ip.host',
+      'vg#1=disk.vg',
     ])
     expect(svc.defaults.docker_data_dir).to.equal('/opt/busybox.opensvc.com/appdata')
     const labels = Object.fromEntries(svc.resources.map(r => [r.rid, r.driver.label(r, svc)]))
@@ -75,16 +86,27 @@ describe("the seed's busybox service with the real drivers", () => {
   it('declares the edges: vg before both filesystems, fs#1 before fs#2, fs#2 (docker_data_dir) before every container', () => {
     const svc = compileBusybox()
     const edges = svc.resources.flatMap(r => resourceEdges(svc, r.rid)).map(d => `${d.before}->${d.after}`)
-    expect(edges).to.include.members(['vg#1->fs#1', 'vg#1->fs#2', 'fs#1->fs#2', ...[1, 2, 3, 4, 5, 6, 7].map(i => `fs#2->container#${i}`)])
+    expect(edges).to.include.members([
+      'vg#1->fs#1',
+      'vg#1->fs#2',
+      'fs#1->fs#2',
+      ...[1, 2, 3, 4, 5, 6, 7].map(i => `fs#2->container#${i}`),
+    ])
     expect(edges).to.not.include('fs#1->container#1')
     // a container alone brings what its private daemon's data needs
-    expect(buildPlan(svc, 'start', {rids: ['container#1']}).added.map(a => a.rid)).to.have.members(['fs#1', 'fs#2', 'vg#1'])
+    expect(buildPlan(svc, 'start', {rids: ['container#1']}).added.map(a => a.rid)).to.have.members([
+      'fs#1',
+      'fs#2',
+      'vg#1',
+    ])
   })
 
   it('describes the private daemon in the first container start', () => {
     const svc = compileBusybox()
     const plan = buildPlan(svc, 'start')
     const c1 = plan.tasks.find(t => t.rid === 'container#1')!
-    expect(c1.steps[0]).to.match(/^start the service's docker daemon when it is not running: dockerd --data-root \/opt\/busybox.opensvc.com\/appdata .* --ip 37\.59\.71\.25$/)
+    expect(c1.steps[0]).to.match(
+      /^start the service's docker daemon when it is not running: dockerd --data-root \/opt\/busybox.opensvc.com\/appdata .* --ip 37\.59\.71\.25$/,
+    )
   })
 })

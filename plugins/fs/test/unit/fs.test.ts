@@ -10,10 +10,15 @@ import {resourceEdges} from 'svcmgr/testing'
 import type {FsKeywords} from '../../src/drivers/fs.keywords.js'
 import {isUnder, majmin, mountState, normalizeMnt, parseMountinfo} from '../../src/mount/mountinfo.js'
 
-const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-fs', registration}, {plugin: '@svcmgr/plugin-lvm', registration: lvmRegistration}]
+const REGISTRATIONS: Registrations = [
+  {plugin: '@svcmgr/plugin-fs', registration},
+  {plugin: '@svcmgr/plugin-lvm', registration: lvmRegistration},
+]
 
-const compile = (config: object | string, name = 'busybox') => compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1.opensvc.com'})
-const problems = (config: object | string) => configProblems(config, REGISTRATIONS, {name: 'busybox', nodename: 'deb1.opensvc.com'})
+const compile = (config: object | string, name = 'busybox') =>
+  compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1.opensvc.com'})
+const problems = (config: object | string) =>
+  configProblems(config, REGISTRATIONS, {name: 'busybox', nodename: 'deb1.opensvc.com'})
 
 const fsRes = (svc: Service, rid: string) => svc.resource(rid) as unknown as Resource<FsKeywords>
 const driverOf = (svc: Service, rid: string) => svc.resource(rid)!.driver
@@ -37,25 +42,62 @@ describe('fs keywords', () => {
     const f1 = fsRes(svc, 'fs#1')
     expect(f1.group).to.equal('fs')
     expect(f1.type).to.equal('ext4')
-    expect(f1.kw).to.deep.equal({mnt_opt: 'rw', mnt: '/opt/busybox.opensvc.com', dev: '/dev/mapper/vgbusybox-lvbusyboxroot', check: true, kill_on_stop: false})
-    expect(driverOf(svc, 'fs#1').label(f1, svc)).to.equal('/dev/mapper/vgbusybox-lvbusyboxroot@/opt/busybox.opensvc.com')
-    expect(driverOf(svc, 'fs#2').label(fsRes(svc, 'fs#2'), svc)).to.equal('/dev/mapper/vgbusybox-lvbusyboxdata@/opt/busybox.opensvc.com/appdata')
+    expect(f1.kw).to.deep.equal({
+      mnt_opt: 'rw',
+      mnt: '/opt/busybox.opensvc.com',
+      dev: '/dev/mapper/vgbusybox-lvbusyboxroot',
+      check: true,
+      kill_on_stop: false,
+    })
+    expect(driverOf(svc, 'fs#1').label(f1, svc)).to.equal(
+      '/dev/mapper/vgbusybox-lvbusyboxroot@/opt/busybox.opensvc.com',
+    )
+    expect(driverOf(svc, 'fs#2').label(fsRes(svc, 'fs#2'), svc)).to.equal(
+      '/dev/mapper/vgbusybox-lvbusyboxdata@/opt/busybox.opensvc.com/appdata',
+    )
   })
 
   it('serves ext4, ext3, ext2 and xfs; only ext* check by default', () => {
     const svc = compile({
       'fs#1': {type: 'ext3', dev: '/dev/loop1', mnt: '/a'},
       'fs#2': {type: 'ext2', dev: '/dev/loop2', mnt: '/b'},
-      'fs#3': {type: 'xfs', dev: '/dev/loop3', mnt: '/c', mkfs_opt: '-L data', mnt_mode: '0750', user: 'root', group: '0', kill_on_stop: 'yes'},
+      'fs#3': {
+        type: 'xfs',
+        dev: '/dev/loop3',
+        mnt: '/c',
+        mkfs_opt: '-L data',
+        mnt_mode: '0750',
+        user: 'root',
+        group: '0',
+        kill_on_stop: 'yes',
+      },
     })
     expect(fsRes(svc, 'fs#1').kw.check).to.equal(true)
     expect(fsRes(svc, 'fs#2').kw.check).to.equal(true)
-    expect(fsRes(svc, 'fs#3').kw).to.deep.include({check: false, mnt_mode: '0750', user: 'root', group: '0', kill_on_stop: true})
+    expect(fsRes(svc, 'fs#3').kw).to.deep.include({
+      check: false,
+      mnt_mode: '0750',
+      user: 'root',
+      group: '0',
+      kill_on_stop: true,
+    })
     expect(fsRes(svc, 'fs#3').kw.mkfs_opt).to.deep.equal(['-L', 'data'])
   })
 
   it('refuses bad values naming fs#1.<kw>', () => {
-    const p = problems({'fs#1': {type: 'ext4', dev: 'sdb1', mnt: 'opt/x', mnt_opt: 'rw, noatime', check: 'maybe', mnt_mode: '999', user: 'bad user', group: 'g:x', kill_on_stop: 'sometimes'}})
+    const p = problems({
+      'fs#1': {
+        type: 'ext4',
+        dev: 'sdb1',
+        mnt: 'opt/x',
+        mnt_opt: 'rw, noatime',
+        check: 'maybe',
+        mnt_mode: '999',
+        user: 'bad user',
+        group: 'g:x',
+        kill_on_stop: 'sometimes',
+      },
+    })
     const named = (kw: string) => p.find(x => x.startsWith(`fs#1.${kw}: expected`))
     expect(named('dev')).to.equal('fs#1.dev: expected an absolute device path, got "sdb1"')
     expect(named('mnt')).to.equal('fs#1.mnt: expected an absolute mount point path, got "opt/x"')
@@ -68,16 +110,34 @@ describe('fs keywords', () => {
   })
 
   it('refuses an unknown type, a missing type, / as mount point, and an unknown keyword', () => {
-    expect(problems({'fs#1': {type: 'zfs', dev: '/dev/loop1', mnt: '/a'}})).to.deep.equal(['fs#1.type: expected one of ext4, ext3, ext2, xfs, got "zfs"'])
-    expect(problems({'fs#1': {dev: '/dev/loop1', mnt: '/a'}})).to.deep.equal(['fs#1.type: required keyword missing (expected one of: ext4, ext3, ext2, xfs)'])
+    expect(problems({'fs#1': {type: 'zfs', dev: '/dev/loop1', mnt: '/a'}})).to.deep.equal([
+      'fs#1.type: expected one of ext4, ext3, ext2, xfs, got "zfs"',
+    ])
+    expect(problems({'fs#1': {dev: '/dev/loop1', mnt: '/a'}})).to.deep.equal([
+      'fs#1.type: required keyword missing (expected one of: ext4, ext3, ext2, xfs)',
+    ])
     // (the core then also reports the refused mnt as missing: see the report's core notes)
-    expect(problems({'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/'}})[0]).to.equal('fs#1.mnt: expected a mount point other than /, got "/"')
-    expect(problems({'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/a', mount_opt: 'rw'}})[0]).to.match(/^fs#1\.mount_opt: unknown keyword/)
+    expect(problems({'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/'}})[0]).to.equal(
+      'fs#1.mnt: expected a mount point other than /, got "/"',
+    )
+    expect(problems({'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/a', mount_opt: 'rw'}})[0]).to.match(
+      /^fs#1\.mount_opt: unknown keyword/,
+    )
   })
 
   it('refuses two filesystems on one mount point or one device, trailing slashes and all', () => {
-    expect(problems({'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/a'}, 'fs#2': {type: 'xfs', dev: '/dev/loop2', mnt: '/a/'}})).to.deep.equal(['fs#2.mnt: /a is already fs#1\'s mount point'])
-    expect(problems({'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/a'}, 'fs#2': {type: 'ext4', dev: '/dev/loop1', mnt: '/b'}})).to.deep.equal(['fs#2.dev: /dev/loop1 is already fs#1\'s device'])
+    expect(
+      problems({
+        'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/a'},
+        'fs#2': {type: 'xfs', dev: '/dev/loop2', mnt: '/a/'},
+      }),
+    ).to.deep.equal(["fs#2.mnt: /a is already fs#1's mount point"])
+    expect(
+      problems({
+        'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/a'},
+        'fs#2': {type: 'ext4', dev: '/dev/loop1', mnt: '/b'},
+      }),
+    ).to.deep.equal(["fs#2.dev: /dev/loop1 is already fs#1's device"])
   })
 })
 
@@ -92,13 +152,21 @@ describe('fs dependencies', () => {
     expect(buildPlan(svc, 'start').tasks.map(t => t.rid)).to.deep.equal(['fs#2', 'fs#3', 'fs#1', 'fs#4'])
     expect(buildPlan(svc, 'stop').tasks.map(t => t.rid)).to.deep.equal(['fs#4', 'fs#1', 'fs#3', 'fs#2'])
     expect(resourceEdges(svc, 'fs#4')).to.deep.equal([])
-    expect(resourceEdges(svc, 'fs#3')).to.deep.equal([{before: 'fs#2', after: 'fs#3', reason: "mounted below fs#2's /opt/x"}])
+    expect(resourceEdges(svc, 'fs#3')).to.deep.equal([
+      {before: 'fs#2', after: 'fs#3', reason: "mounted below fs#2's /opt/x"},
+    ])
   })
 
   it('puts a filesystem on a logical volume after its volume group', () => {
-    const svc = compile(`[vg#1]\nvgname = vg-a\n\n[vg#2]\nvgname = vgb\n\n${SEED_FS}\n[fs#3]\ntype = xfs\ndev = /dev/mapper/vg--a-lv--x\nmnt = /srv/a\n\n[fs#4]\ntype = ext4\ndev = /dev/vgb/lv1\nmnt = /srv/b\n`)
-    expect(resourceEdges(svc, 'fs#3')).to.deep.equal([{before: 'vg#1', after: 'fs#3', reason: '/dev/mapper/vg--a-lv--x is a logical volume of vg-a'}])
-    expect(resourceEdges(svc, 'fs#4')).to.deep.equal([{before: 'vg#2', after: 'fs#4', reason: '/dev/vgb/lv1 is a logical volume of vgb'}])
+    const svc = compile(
+      `[vg#1]\nvgname = vg-a\n\n[vg#2]\nvgname = vgb\n\n${SEED_FS}\n[fs#3]\ntype = xfs\ndev = /dev/mapper/vg--a-lv--x\nmnt = /srv/a\n\n[fs#4]\ntype = ext4\ndev = /dev/vgb/lv1\nmnt = /srv/b\n`,
+    )
+    expect(resourceEdges(svc, 'fs#3')).to.deep.equal([
+      {before: 'vg#1', after: 'fs#3', reason: '/dev/mapper/vg--a-lv--x is a logical volume of vg-a'},
+    ])
+    expect(resourceEdges(svc, 'fs#4')).to.deep.equal([
+      {before: 'vg#2', after: 'fs#4', reason: '/dev/vgb/lv1 is a logical volume of vgb'},
+    ])
     // the seed's volume group is not in this service: no edge
     expect(resourceEdges(svc, 'fs#1')).to.deep.equal([])
     // starting one filesystem brings its volume group along
@@ -116,7 +184,18 @@ describe('fs dependencies', () => {
 
 describe('fs describe', () => {
   it('lists the exact commands of each action', () => {
-    const svc = compile({'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/opt/x/', mnt_opt: 'rw,noatime', mkfs_opt: '-L data', mnt_mode: '0750', user: 'daemon', group: 'daemon'}})
+    const svc = compile({
+      'fs#1': {
+        type: 'ext4',
+        dev: '/dev/loop1',
+        mnt: '/opt/x/',
+        mnt_opt: 'rw,noatime',
+        mkfs_opt: '-L data',
+        mnt_mode: '0750',
+        user: 'daemon',
+        group: 'daemon',
+      },
+    })
     const r = fsRes(svc, 'fs#1')
     const d = driverOf(svc, 'fs#1')
     expect(d.describe('start', r, svc)).to.deep.equal([
@@ -135,14 +214,21 @@ describe('fs describe', () => {
       'mkfs.ext4 -L data /dev/loop1  (when /dev/loop1 holds no filesystem)',
       'mkdir -p /opt/x  (when missing)',
     ])
-    expect(d.describe('unprovision', r, svc)).to.deep.equal(['rmdir /opt/x  (when empty; the filesystem and its data are kept)'])
+    expect(d.describe('unprovision', r, svc)).to.deep.equal([
+      'rmdir /opt/x  (when empty; the filesystem and its data are kept)',
+    ])
   })
 
   it('runs no check for xfs and says when it kills holders', () => {
     const svc = compile({'fs#1': {type: 'xfs', dev: '/dev/loop1', mnt: '/x', kill_on_stop: 'true'}})
     const r = fsRes(svc, 'fs#1')
-    expect(driverOf(svc, 'fs#1').describe('start', r, svc)).to.deep.equal(['mkdir -p /x  (when missing)', 'mount -t xfs /dev/loop1 /x  (when not mounted)'])
-    expect(driverOf(svc, 'fs#1').describe('stop', r, svc)[1]).to.equal('then kill the processes using it (TERM, then KILL) and umount again  (kill_on_stop = true)')
+    expect(driverOf(svc, 'fs#1').describe('start', r, svc)).to.deep.equal([
+      'mkdir -p /x  (when missing)',
+      'mount -t xfs /dev/loop1 /x  (when not mounted)',
+    ])
+    expect(driverOf(svc, 'fs#1').describe('stop', r, svc)[1]).to.equal(
+      'then kill the processes using it (TERM, then KILL) and umount again  (kill_on_stop = true)',
+    )
   })
 })
 
@@ -165,7 +251,9 @@ describe('mount table', () => {
     const st = mountState(parseMountinfo(TABLE), '/dev/loop4', '/opt/x/')
     expect(st.mine?.id).to.equal(41)
     expect(st.below.map(e => e.mountPoint)).to.deep.equal(['/opt/x/appdata'])
-    expect(mountState(parseMountinfo(TABLE), '/dev/loop4', '/opt/y').devElsewhere.map(e => e.mountPoint)).to.deep.equal(['/opt/x'])
+    expect(mountState(parseMountinfo(TABLE), '/dev/loop4', '/opt/y').devElsewhere.map(e => e.mountPoint)).to.deep.equal(
+      ['/opt/x'],
+    )
   })
 
   it('path helpers are trailing-slash safe', () => {

@@ -5,7 +5,17 @@
 import type {ActionContext, ChangeResult, Driver, DriverContext, Resource, ResourceStatus, StatusLogEntry} from 'svcmgr'
 import {announceArgs, announceOrWarn, DESCRIBED_ARPING, probeArgs} from '../net/arp.js'
 import {ipFamily, type ResolvedAddress, sameAddress} from '../net/address.js'
-import {addressText, checkAvailable, checkGone, cidrText, configuredPrefix, prefixFor, resolveFor, validateAddressKeywords, waitIpv6Dad} from '../net/common.js'
+import {
+  addressText,
+  checkAvailable,
+  checkGone,
+  cidrText,
+  configuredPrefix,
+  prefixFor,
+  resolveFor,
+  validateAddressKeywords,
+  waitIpv6Dad,
+} from '../net/common.js'
 import {findAddress, findLink, hasCarrier, ip, isAdminUp, type LinkJson, listAddresses} from '../net/iproute.js'
 import {HOST_KEYWORDS, type HostKeywords} from './ip-host.keywords.js'
 
@@ -43,7 +53,15 @@ function describeStart(res: Res): string[] {
     v6
       ? `checking ${address} availability: by the kernel's IPv6 duplicate address detection once added`
       : `checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (an answer refuses the start)`,
-    ['ip', 'addr', 'add', cidrText(ipname, netmask, ipdev), 'dev', ipdev, ...(alias && !v6 ? ['label', `${ipdev}:<first free alias number>`] : [])].join(' '),
+    [
+      'ip',
+      'addr',
+      'add',
+      cidrText(ipname, netmask, ipdev),
+      'dev',
+      ipdev,
+      ...(alias && !v6 ? ['label', `${ipdev}:<first free alias number>`] : []),
+    ].join(' '),
     ...(v6 ? [] : [[...DESCRIBED_ARPING, ...announceArgs(ipdev, address)].join(' ')]),
   ]
 }
@@ -54,7 +72,11 @@ function describeStop(res: Res): string[] {
   return [
     `nothing to do when ${address} is not on ${ipdev}`,
     `ip addr del ${cidrText(ipname, netmask, ipdev)} dev ${ipdev}`,
-    ...(ipFamily(ipname) === 6 ? [] : [`checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (a warning when it still answers)`]),
+    ...(ipFamily(ipname) === 6
+      ? []
+      : [
+          `checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (a warning when it still answers)`,
+        ]),
   ]
 }
 
@@ -88,7 +110,11 @@ export const ipHostDriver: Driver<HostKeywords> = {
   async status(ctx): Promise<ResourceStatus> {
     const label = ipHostDriver.label(ctx.resource, ctx.service)
     const {ipdev} = ctx.resource.kw
-    const result = (status: ResourceStatus['status'], message?: string, level: StatusLogEntry['level'] = 'info'): ResourceStatus => ({status, label, log: message ? [{level, message}] : []})
+    const result = (
+      status: ResourceStatus['status'],
+      message?: string,
+      level: StatusLogEntry['level'] = 'info',
+    ): ResourceStatus => ({status, label, log: message ? [{level, message}] : []})
     try {
       // an ipname that does not resolve leaves the address unknown, so whether it is on ipdev is too
       const addr: ResolvedAddress = await resolveFor(ctx)
@@ -97,14 +123,22 @@ export const ipHostDriver: Driver<HostKeywords> = {
       const here = link.addr_info?.some(a => sameAddress(a.local, addr.ip))
       if (!here) {
         const elsewhere = await findAddress(ctx, undefined, addr.ip)
-        return result('down', elsewhere ? `${addr.ip} is on ${elsewhere.link.ifname}, not on ${ipdev}` : `${addr.ip} is not on ${ipdev}`, elsewhere ? 'warn' : 'info')
+        return result(
+          'down',
+          elsewhere ? `${addr.ip} is on ${elsewhere.link.ifname}, not on ${ipdev}` : `${addr.ip} is not on ${ipdev}`,
+          elsewhere ? 'warn' : 'info',
+        )
       }
       if (!isAdminUp(link)) return result('down', `${ipdev} is down`, 'warn')
       if (!hasCarrier(link)) return result('warn', `no carrier on ${ipdev}`, 'warn')
       return result('up')
     } catch (error) {
       // a probe that failed (ip not answering, an unresolvable name) is unknown, which is never down
-      return result('warn', `${(error as Error).message}: whether ${ctx.resource.kw.ipname} is on ${ipdev} is unknown`, 'warn')
+      return result(
+        'warn',
+        `${(error as Error).message}: whether ${ctx.resource.kw.ipname} is on ${ipdev} is unknown`,
+        'warn',
+      )
     }
   },
 
@@ -114,17 +148,22 @@ export const ipHostDriver: Driver<HostKeywords> = {
     const link = await ipdevLink(ctx)
     const present = await findAddress(ctx, undefined, addr.ip)
     if (present?.link.ifname === ipdev) return 'unchanged'
-    if (present) throw new Error(`${addr.ip} is already on ${present.link.ifname} of this host, not on ${ipdev}: remove it there first`)
+    if (present)
+      throw new Error(
+        `${addr.ip} is already on ${present.link.ifname} of this host, not on ${ipdev}: remove it there first`,
+      )
     const prefix = await prefixFor(ctx, addr, ipdev, undefined, {log: true})
     if (!isAdminUp(link)) await ip(ctx, undefined, ['link', 'set', ipdev, 'up'])
     await checkAvailable(ctx, addr, ipdev)
     // alias labels are an IPv4 notion (eth0:1); IPv6 addresses simply pile up on the interface
     const label = alias && addr.family === 4 ? await aliasLabel(ctx, ipdev) : undefined
-    if (alias && addr.family === 4 && !label) ctx.log.info(`${ipdev}:N does not fit in ${IFNAMSIZ} characters: the address goes without an alias label`)
+    if (alias && addr.family === 4 && !label)
+      ctx.log.info(`${ipdev}:N does not fit in ${IFNAMSIZ} characters: the address goes without an alias label`)
     const cidr = `${addr.ip}/${prefix}`
     await ip(ctx, undefined, ['addr', 'add', cidr, 'dev', ipdev, ...(label ? ['label', label] : [])])
     ctx.journal.undo(`remove ${cidr} from ${ipdev}`, async () => {
-      if ((await findAddress(ctx, undefined, addr.ip))?.link.ifname === ipdev) await ip(ctx, undefined, ['addr', 'del', cidr, 'dev', ipdev])
+      if ((await findAddress(ctx, undefined, addr.ip))?.link.ifname === ipdev)
+        await ip(ctx, undefined, ['addr', 'del', cidr, 'dev', ipdev])
     })
     if (addr.family === 6) {
       try {

@@ -60,7 +60,8 @@ export const NETNS_KEYWORDS = [
     name: 'mtu',
     type: 'int',
     help: "The MTU of the interface inside the namespace. Default: ipdev's.",
-    check: v => (/^\d+$/.test(v.trim()) && Number(v) >= 68 && Number(v) <= 65535 ? undefined : 'an MTU between 68 and 65535'),
+    check: v =>
+      /^\d+$/.test(v.trim()) && Number(v) >= 68 && Number(v) <= 65535 ? undefined : 'an MTU between 68 and 65535',
   },
   {
     name: 'del_net_route',

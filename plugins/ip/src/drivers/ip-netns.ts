@@ -5,11 +5,43 @@
  * its holder and before the containers sharing the holder's namespace, so they find the
  * address plumbed.
  */
-import type {ActionContext, ChangeResult, Driver, DriverContext, NetnsInfo, Need, Resource, ResourceStatus, ServiceView, StatusLogEntry} from 'svcmgr'
+import type {
+  ActionContext,
+  ChangeResult,
+  Driver,
+  DriverContext,
+  NetnsInfo,
+  Need,
+  Resource,
+  ResourceStatus,
+  ServiceView,
+  StatusLogEntry,
+} from 'svcmgr'
 import {announceArgs, announceOrWarn, DESCRIBED_ARPING, probeArgs} from '../net/arp.js'
 import {ipFamily, networkOf, type ResolvedAddress} from '../net/address.js'
-import {addressText, checkAvailable, checkGone, cidrText, configuredPrefix, prefixFor, resolveFor, validateAddressKeywords, waitIpv6Dad} from '../net/common.js'
-import {defaultRoute, findAddress, findLink, firstFreeEth, hasCarrier, inNetns, ip, ipCommand, isAdminUp, type LinkJson} from '../net/iproute.js'
+import {
+  addressText,
+  checkAvailable,
+  checkGone,
+  cidrText,
+  configuredPrefix,
+  prefixFor,
+  resolveFor,
+  validateAddressKeywords,
+  waitIpv6Dad,
+} from '../net/common.js'
+import {
+  defaultRoute,
+  findAddress,
+  findLink,
+  firstFreeEth,
+  hasCarrier,
+  inNetns,
+  ip,
+  ipCommand,
+  isAdminUp,
+  type LinkJson,
+} from '../net/iproute.js'
 import {NETNS_KEYWORDS, type NetnsKeywords, type NetnsMode} from './ip-netns.keywords.js'
 
 type Ctx = DriverContext<NetnsKeywords>
@@ -57,13 +89,19 @@ async function holderNetns(ctx: Ctx): Promise<NetnsInfo | undefined> {
   const peer = ctx.peer(rid)
   if (!peer) throw new Error(`${ctx.resource.rid}.netns: ${rid} is not a resource of ${ctx.service.name}`)
   const netns = peer.driver.capabilities?.netns
-  if (!netns) throw new Error(`${ctx.resource.rid}.netns: ${rid} (a ${peer.resource.group}.${peer.resource.type}) has no network namespace to offer`)
+  if (!netns)
+    throw new Error(
+      `${ctx.resource.rid}.netns: ${rid} (a ${peer.resource.group}.${peer.resource.type}) has no network namespace to offer`,
+    )
   return netns(peer.context)
 }
 
 async function runningHolderNetns(ctx: Ctx): Promise<NetnsInfo> {
   const ns = await holderNetns(ctx)
-  if (!ns) throw new Error(`${ctx.resource.kw.netns}, which holds the network namespace of ${ctx.resource.rid}, is not running: start it first (svcmgr start --rid ${ctx.resource.rid} starts it too)`)
+  if (!ns)
+    throw new Error(
+      `${ctx.resource.kw.netns}, which holds the network namespace of ${ctx.resource.rid}, is not running: start it first (svcmgr start --rid ${ctx.resource.rid} starts it too)`,
+    )
   return ns
 }
 
@@ -81,7 +119,14 @@ async function ensureUp(ctx: Ctx, link: LinkJson): Promise<void> {
 }
 
 /** Creates the link of the mode on the host; returns its name (for dedicated: ipdev itself, nothing created). */
-async function createLink(ctx: ACtx, ns: NetnsInfo, parent: LinkJson, nsdev: string, plumbing: Plumbing, undo: () => void): Promise<void> {
+async function createLink(
+  ctx: ACtx,
+  ns: NetnsInfo,
+  parent: LinkJson,
+  nsdev: string,
+  plumbing: Plumbing,
+  undo: () => void,
+): Promise<void> {
   const {mode, ipdev, mtu, macaddr} = ctx.resource.kw
   const mtuArgs = ['mtu', String(mtu ?? parent.mtu ?? 1500)]
   const macArgs = macaddr ? ['address', macaddr] : []
@@ -92,7 +137,20 @@ async function createLink(ctx: ACtx, ns: NetnsInfo, parent: LinkJson, nsdev: str
   }
   if (mode === 'bridge') {
     const peer = bridgePeerName(ns.pid, nsdev)
-    await ip(ctx, undefined, ['link', 'add', 'name', tmp, ...mtuArgs, ...macArgs, 'type', 'veth', 'peer', 'name', peer, ...mtuArgs])
+    await ip(ctx, undefined, [
+      'link',
+      'add',
+      'name',
+      tmp,
+      ...mtuArgs,
+      ...macArgs,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      peer,
+      ...mtuArgs,
+    ])
     plumbing.name = tmp
     undo()
     await ip(ctx, undefined, ['link', 'set', peer, 'master', ipdev])
@@ -105,7 +163,10 @@ async function createLink(ctx: ACtx, ns: NetnsInfo, parent: LinkJson, nsdev: str
     await ip(ctx, undefined, ['link', 'add', 'link', ipdev, 'name', tmp, ...mtuArgs, ...macArgs, ...kind])
   } catch (error) {
     if (l && /unknown device type|not supported/i.test((error as Error).message))
-      throw new Error(`${(error as Error).message}: this kernel has no ipvlan support (load the ipvlan module, or use mode macvlan or bridge)`, {cause: error})
+      throw new Error(
+        `${(error as Error).message}: this kernel has no ipvlan support (load the ipvlan module, or use mode macvlan or bridge)`,
+        {cause: error},
+      )
     throw error
   }
   plumbing.name = tmp
@@ -116,7 +177,8 @@ async function createLink(ctx: ACtx, ns: NetnsInfo, parent: LinkJson, nsdev: str
 async function unplumb(ctx: Ctx, ns: NetnsInfo, plumbing: Plumbing): Promise<void> {
   const {mode, ipdev} = ctx.resource.kw
   if (plumbing.where === 'host') {
-    if (mode !== 'dedicated' && (await findLink(ctx, undefined, plumbing.name))) await ip(ctx, undefined, ['link', 'del', 'dev', plumbing.name])
+    if (mode !== 'dedicated' && (await findLink(ctx, undefined, plumbing.name)))
+      await ip(ctx, undefined, ['link', 'del', 'dev', plumbing.name])
     return
   }
   if (!(await findLink(ctx, ns, plumbing.name))) return
@@ -135,9 +197,14 @@ async function giveBack(ctx: Ctx, ns: NetnsInfo, dev: string, ipdev: string): Pr
 async function checkParent(ctx: Ctx): Promise<LinkJson> {
   const {mode, ipdev} = ctx.resource.kw
   const parent = await findLink(ctx, undefined, ipdev)
-  if (!parent) throw new Error(`${ctx.resource.rid}.ipdev: no interface ${ipdev} on this host${mode === 'dedicated' ? ' (with mode dedicated, it is moved into the namespace: is it in another one?)' : ''}`)
+  if (!parent)
+    throw new Error(
+      `${ctx.resource.rid}.ipdev: no interface ${ipdev} on this host${mode === 'dedicated' ? ' (with mode dedicated, it is moved into the namespace: is it in another one?)' : ''}`,
+    )
   if (mode === 'bridge' && parent.linkinfo?.info_kind !== 'bridge')
-    throw new Error(`${ctx.resource.rid}.ipdev: ${ipdev} is not a bridge (${parent.linkinfo?.info_kind ?? parent.link_type ?? 'a plain interface'}): mode bridge attaches a veth pair to a bridge; use mode macvlan to plumb on an interface`)
+    throw new Error(
+      `${ctx.resource.rid}.ipdev: ${ipdev} is not a bridge (${parent.linkinfo?.info_kind ?? parent.link_type ?? 'a plain interface'}): mode bridge attaches a veth pair to a bridge; use mode macvlan to plumb on an interface`,
+    )
   return parent
 }
 
@@ -147,7 +214,9 @@ async function setGateway(ctx: Ctx, ns: NetnsInfo, family: 4 | 6): Promise<void>
   const current = await defaultRoute(ctx, ns, family)
   if (current?.gateway === gateway) return
   if (current) {
-    ctx.log.info(`the namespace already has a default route (${current.gateway ? `via ${current.gateway}` : `dev ${current.dev}`}): kept`)
+    ctx.log.info(
+      `the namespace already has a default route (${current.gateway ? `via ${current.gateway}` : `dev ${current.dev}`}): kept`,
+    )
     return
   }
   await ip(ctx, ns, ['route', 'replace', 'default', 'via', gateway])
@@ -173,13 +242,18 @@ function describeStart(res: Res, svc: ServiceView): string[] {
     `nothing to do when ${address} is already on an interface of that namespace`,
     `${line(['link', 'set', ipdev, 'up'])}  (when it is down)`,
     ...(ipFamily(ipname) === 4 || !ipFamily(ipname)
-      ? [`checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (an answer refuses the start)`]
+      ? [
+          `checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (an answer refuses the start)`,
+        ]
       : [`checking ${address} availability: by the kernel's IPv6 duplicate address detection once added`]),
     `${mode} mode`,
   ]
   const l = ipvlanMode(mode)
   if (l) lines.push(line(['link', 'add', 'link', ipdev, 'name', tmp, ...mtuArgs, 'type', 'ipvlan', 'mode', l]))
-  else if (mode === 'macvlan') lines.push(line(['link', 'add', 'link', ipdev, 'name', tmp, ...mtuArgs, ...macArgs, 'type', 'macvlan', 'mode', 'bridge']))
+  else if (mode === 'macvlan')
+    lines.push(
+      line(['link', 'add', 'link', ipdev, 'name', tmp, ...mtuArgs, ...macArgs, 'type', 'macvlan', 'mode', 'bridge']),
+    )
   else if (mode === 'bridge') {
     const peer = bridgePeerName(pid, nsdev, false)
     lines.push(
@@ -189,21 +263,33 @@ function describeStart(res: Res, svc: ServiceView): string[] {
     )
   }
   lines.push(line(['link', 'set', tmp, 'netns', pid]))
-  lines.push(`${line(['link', 'set', tmp, 'name', nsdev], ns)}${mode === 'dedicated' && nsdevKw === ipdev ? '  (skipped: same name)' : ''}`)
+  lines.push(
+    `${line(['link', 'set', tmp, 'name', nsdev], ns)}${mode === 'dedicated' && nsdevKw === ipdev ? '  (skipped: same name)' : ''}`,
+  )
   if (mode === 'dedicated') {
     if (mtu !== undefined) lines.push(line(['link', 'set', nsdev, 'mtu', String(mtu)], ns))
     if (macaddr) lines.push(line(['link', 'set', nsdev, 'address', macaddr], ns))
   }
   lines.push(line(['addr', 'add', cidr, 'dev', nsdev], ns))
   lines.push(line(['link', 'set', nsdev, 'up'], ns))
-  if (gateway) lines.push(`${line(['route', 'replace', 'default', 'via', gateway], ns)}  (when the namespace has no default route)`)
+  if (gateway)
+    lines.push(
+      `${line(['route', 'replace', 'default', 'via', gateway], ns)}  (when the namespace has no default route)`,
+    )
   if (res.kw.del_net_route) {
     const prefix = configuredPrefix(netmask)
-    const net = ipFamily(ipname) && prefix !== undefined ? `${networkOf(ipname, prefix)}/${prefix}` : `<network of ${cidr}>`
+    const net =
+      ipFamily(ipname) && prefix !== undefined ? `${networkOf(ipname, prefix)}/${prefix}` : `<network of ${cidr}>`
     lines.push(line(['route', 'del', net, 'dev', nsdev], ns))
   }
-  if (!announces(mode)) lines.push(`no gratuitous ARP: ${mode} links do no ARP (the LAN reaches the address through ${ipdev}'s routes)`)
-  else if (ipFamily(ipname) !== 6) lines.push(inNetns(ns, DESCRIBED_ARPING[0], [...DESCRIBED_ARPING.slice(1), ...announceArgs(nsdev, address)]).flat().join(' '))
+  if (!announces(mode))
+    lines.push(`no gratuitous ARP: ${mode} links do no ARP (the LAN reaches the address through ${ipdev}'s routes)`)
+  else if (ipFamily(ipname) !== 6)
+    lines.push(
+      inNetns(ns, DESCRIBED_ARPING[0], [...DESCRIBED_ARPING.slice(1), ...announceArgs(nsdev, address)])
+        .flat()
+        .join(' '),
+    )
   const users = sharing(svc, res)
   if (users.length) lines.push(`then ${users.join(', ')} start${users.length === 1 ? 's' : ''} in that namespace`)
   return lines
@@ -220,9 +306,17 @@ function describeStop(res: Res): string[] {
     line(['addr', 'del', cidrText(ipname, netmask, ipdev), 'dev', dev], ns),
   ]
   if (mode === 'dedicated')
-    lines.push(line(['link', 'set', dev, 'down'], ns), line(['link', 'set', dev, 'name', ipdev], ns), line(['link', 'set', ipdev, 'netns', '1'], ns), line(['link', 'set', ipdev, 'up']))
+    lines.push(
+      line(['link', 'set', dev, 'down'], ns),
+      line(['link', 'set', dev, 'name', ipdev], ns),
+      line(['link', 'set', ipdev, 'netns', '1'], ns),
+      line(['link', 'set', ipdev, 'up']),
+    )
   else lines.push(line(['link', 'del', 'dev', dev], ns))
-  if (ipFamily(ipname) !== 6) lines.push(`checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (a warning when it still answers)`)
+  if (ipFamily(ipname) !== 6)
+    lines.push(
+      `checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (a warning when it still answers)`,
+    )
   return lines
 }
 
@@ -233,25 +327,40 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
   group: 'ip',
   type: 'netns',
   typeAliases: ['docker'],
-  description: "An IP address in a container's network namespace, on a macvlan, ipvlan, veth-into-bridge or dedicated link.",
+  description:
+    "An IP address in a container's network namespace, on a macvlan, ipvlan, veth-into-bridge or dedicated link.",
   keywords: NETNS_KEYWORDS,
 
   validate(res, svc) {
     const problems = validateAddressKeywords(res, svc)
     // what the holder's driver declares about namespaces: the one it joined, the host's, or its own
     const holder = svc.resource(res.kw.netns)
-    const joined = holder ? svc.needed(holder.rid).map(n => n.capability).find(c => c.startsWith('netns:')) : undefined
+    const joined = holder
+      ? svc
+          .needed(holder.rid)
+          .map(n => n.capability)
+          .find(c => c.startsWith('netns:'))
+      : undefined
     const owner = joined?.slice('netns:'.length)
     if (!holder || holder.group !== 'container') {
-      problems.push(`${res.rid}.netns: expected a container resource of this service, got ${JSON.stringify(res.kw.netns)}`)
+      problems.push(
+        `${res.rid}.netns: expected a container resource of this service, got ${JSON.stringify(res.kw.netns)}`,
+      )
     } else if (owner !== undefined && owner !== 'host') {
       problems.push(`${res.rid}.netns: ${holder.rid} shares the network namespace of ${owner}: set netns = ${owner}`)
     } else if (owner === 'host') {
-      problems.push(`${res.rid}.netns: ${holder.rid} runs in the host's network namespace (netns = host): use an ip.host resource, or a container with its own namespace`)
+      problems.push(
+        `${res.rid}.netns: ${holder.rid} runs in the host's network namespace (netns = host): use an ip.host resource, or a container with its own namespace`,
+      )
     } else if (!svc.provided(holder.rid).includes(netnsOf(holder.rid))) {
-      problems.push(`${res.rid}.netns: ${holder.rid} (a ${holder.group}.${holder.type}) has no network namespace to offer`)
+      problems.push(
+        `${res.rid}.netns: ${holder.rid} (a ${holder.group}.${holder.type}) has no network namespace to offer`,
+      )
     }
-    if (res.kw.macaddr && ipvlanMode(res.kw.mode)) problems.push(`${res.rid}.macaddr: not with mode ${res.kw.mode}: ipvlan links share the MAC address of ${res.kw.ipdev}`)
+    if (res.kw.macaddr && ipvlanMode(res.kw.mode))
+      problems.push(
+        `${res.rid}.macaddr: not with mode ${res.kw.mode}: ipvlan links share the MAC address of ${res.kw.ipdev}`,
+      )
     if (res.kw.nsdev === 'lo') problems.push(`${res.rid}.nsdev: expected an interface name other than lo, got "lo"`)
     return problems
   },
@@ -280,8 +389,21 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
   async status(ctx): Promise<ResourceStatus> {
     const label = ipNetnsDriver.label(ctx.resource, ctx.service)
     const {mode, ipdev, netns, check_carrier: checkCarrier} = ctx.resource.kw
-    const down = (message: string, level: StatusLogEntry['level'] = 'info'): ResourceStatus => ({status: 'down', label, log: [{level, message}]})
-    const unknown = (reason: string): ResourceStatus => ({status: 'warn', label, log: [{level: 'warn', message: `${reason}: whether ${ctx.resource.kw.ipname} is plumbed in ${netns}'s namespace is unknown`}]})
+    const down = (message: string, level: StatusLogEntry['level'] = 'info'): ResourceStatus => ({
+      status: 'down',
+      label,
+      log: [{level, message}],
+    })
+    const unknown = (reason: string): ResourceStatus => ({
+      status: 'warn',
+      label,
+      log: [
+        {
+          level: 'warn',
+          message: `${reason}: whether ${ctx.resource.kw.ipname} is plumbed in ${netns}'s namespace is unknown`,
+        },
+      ],
+    })
     try {
       const ns = await holderNetns(ctx)
       if (!ns) return down(`${netns} is down: no network namespace to plumb in`)
@@ -294,8 +416,10 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
       }
       const at = await findAddress(ctx, ns, addr.ip)
       if (!at) return down(`${addr.ip} is not plumbed in the network namespace of ${netns}`)
-      if (!isAdminUp(at.link)) return down(`${at.link.ifname}, which holds ${addr.ip} in ${netns}'s namespace, is down`, 'warn')
-      if (checkCarrier && !hasCarrier(at.link)) return down(`no carrier on ${at.link.ifname} in ${netns}'s namespace`, 'warn')
+      if (!isAdminUp(at.link))
+        return down(`${at.link.ifname}, which holds ${addr.ip} in ${netns}'s namespace, is down`, 'warn')
+      if (checkCarrier && !hasCarrier(at.link))
+        return down(`no carrier on ${at.link.ifname} in ${netns}'s namespace`, 'warn')
       if (at.addr.dadfailed) return down(`${addr.ip} failed duplicate address detection`, 'warn')
       return {status: 'up', label, log: []}
     } catch (error) {
@@ -315,14 +439,19 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
     await ensureUp(ctx, parent)
     await checkAvailable(ctx, addr, ipdev)
     const nsdev = nsdevKw ?? (await firstFreeEth(ctx, ns))
-    if (await findLink(ctx, ns, nsdev)) throw new Error(`${ctx.resource.rid}.nsdev: the namespace of ${ctx.resource.kw.netns} already has an interface ${nsdev}`)
+    if (await findLink(ctx, ns, nsdev))
+      throw new Error(
+        `${ctx.resource.rid}.nsdev: the namespace of ${ctx.resource.kw.netns} already has an interface ${nsdev}`,
+      )
     ctx.log.info(`${mode} mode`)
     const plumbing: Plumbing = {where: 'host', name: ipdev}
     let registered = false
     const registerUndo = () => {
       if (registered) return
       registered = true
-      ctx.journal.undo(`remove ${addr.ip} and its link from ${ctx.resource.kw.netns}'s namespace`, () => unplumb(ctx, ns, plumbing))
+      ctx.journal.undo(`remove ${addr.ip} and its link from ${ctx.resource.kw.netns}'s namespace`, () =>
+        unplumb(ctx, ns, plumbing),
+      )
     }
     await createLink(ctx, ns, parent, nsdev, plumbing, registerUndo)
     await ip(ctx, undefined, ['link', 'set', plumbing.name, 'netns', String(ns.pid)])
@@ -352,7 +481,9 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
     const ns = await holderNetns(ctx)
     if (!ns) {
       if (mode === 'dedicated' && !(await findLink(ctx, undefined, ipdev)))
-        ctx.log.warn(`${netns} is not running and ${ipdev} is not on the host: a veth went with the namespace; a physical interface came back to the host under its name in the namespace (rename it back to ${ipdev})`)
+        ctx.log.warn(
+          `${netns} is not running and ${ipdev} is not on the host: a veth went with the namespace; a physical interface came back to the host under its name in the namespace (rename it back to ${ipdev})`,
+        )
       return 'unchanged'
     }
     const addr = await resolveFor(ctx)

@@ -75,7 +75,10 @@ export function parseNetmask(raw: string): Netmask | undefined {
     return n <= 128 ? {prefix: n, dotted: false} : undefined
   }
   if (!isIPv4(v)) return undefined
-  const bits = v.split('.').map(o => Number(o).toString(2).padStart(8, '0')).join('')
+  const bits = v
+    .split('.')
+    .map(o => Number(o).toString(2).padStart(8, '0'))
+    .join('')
   if (!/^1*0*$/.test(bits)) return undefined
   return {prefix: bits.indexOf('0') === -1 ? 32 : bits.indexOf('0'), dotted: true}
 }
@@ -113,7 +116,7 @@ function fromBigInt(n: bigint, family: Family): string {
   const groups = Array.from({length: 8}, (_, i) => ((n >> BigInt((7 - i) * 16)) & 0xffffn).toString(16))
   // compress the longest run of zero groups, as `ip` prints them
   let best = [-1, 0]
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== '0') {
       i++
       continue
@@ -205,15 +208,20 @@ export async function resolveIpname(ipname: string, cache?: Map<string, unknown>
 
 async function lookup(name: string): Promise<ResolvedAddress> {
   if (!isHostname(name)) throw new ResolveError(`${JSON.stringify(name)} is neither an address nor a host name`)
-  if (/(^|\.)invalid\.?$/i.test(name)) throw new ResolveError(`cannot resolve ${name}: names under .invalid never resolve (RFC 6761)`)
-  if (/(^|\.)localhost\.?$/i.test(name)) throw new ResolveError(`${name} is a loopback name (RFC 6761), not a service address`)
+  if (/(^|\.)invalid\.?$/i.test(name))
+    throw new ResolveError(`cannot resolve ${name}: names under .invalid never resolve (RFC 6761)`)
+  if (/(^|\.)localhost\.?$/i.test(name))
+    throw new ResolveError(`${name} is a loopback name (RFC 6761), not a service address`)
   const {lookup: dnsLookup} = await import('node:dns/promises')
   let timer: NodeJS.Timeout | undefined
   try {
     const r = await Promise.race([
       dnsLookup(name, {family: 0}),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ResolveError(`cannot resolve ${name}: no answer within ${RESOLVE_TIMEOUT_MS / 1000}s`)), RESOLVE_TIMEOUT_MS)
+        timer = setTimeout(
+          () => reject(new ResolveError(`cannot resolve ${name}: no answer within ${RESOLVE_TIMEOUT_MS / 1000}s`)),
+          RESOLVE_TIMEOUT_MS,
+        )
       }),
     ])
     const problem = unusableAddress(r.address)

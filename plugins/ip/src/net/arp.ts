@@ -35,10 +35,14 @@ export async function arpingTool(ctx: DriverContext<any>): Promise<string[]> {
         if (list.stdout.split('\n').includes('arping')) return ['busybox', 'arping']
       }
       if (await ctx.host.which('arping')) {
-        const v = await ctx.run('arping', ['-V'], {quiet: true, okExitCodes: [0, 1, 2, 64], timeout: 5000}).catch(() => undefined)
+        const v = await ctx
+          .run('arping', ['-V'], {quiet: true, okExitCodes: [0, 1, 2, 64], timeout: 5000})
+          .catch(() => undefined)
         if (v && /iputils/i.test(`${v.stdout}\n${v.stderr}`)) return ['arping']
       }
-      throw new Error('no usable arping: install busybox (Debian: busybox-static) or iputils-arping (the arping of the Debian "arping" package takes other options)')
+      throw new Error(
+        'no usable arping: install busybox (Debian: busybox-static) or iputils-arping (the arping of the Debian "arping" package takes other options)',
+      )
     })()
     ctx.cache.set(key, p)
     p.catch(() => ctx.cache.delete(key))
@@ -50,7 +54,12 @@ export async function arpingTool(ctx: DriverContext<any>): Promise<string[]> {
  * Duplicate address detection through `dev` of `where`: true when some host answers for
  * `address`. The arping line is logged like every command.
  */
-export async function addressAnswers(ctx: DriverContext<any>, where: Where, dev: string, address: string): Promise<boolean> {
+export async function addressAnswers(
+  ctx: DriverContext<any>,
+  where: Where,
+  dev: string,
+  address: string,
+): Promise<boolean> {
   const [tool, ...pre] = await arpingTool(ctx)
   const [file, argv] = inNetns(where, tool, [...pre, ...probeArgs(dev, address)])
   const r = await ctx.run(file, argv, {okExitCodes: [0, 1], timeout: 10_000})
@@ -65,7 +74,12 @@ export async function announce(ctx: DriverContext<any>, where: Where, dev: strin
 }
 
 /** A failed gratuitous ARP leaves the address working (neighbours learn it at their next ARP): a warning, not a failure. */
-export async function announceOrWarn(ctx: DriverContext<any>, where: Where, dev: string, address: string): Promise<void> {
+export async function announceOrWarn(
+  ctx: DriverContext<any>,
+  where: Where,
+  dev: string,
+  address: string,
+): Promise<void> {
   try {
     await announce(ctx, where, dev, address)
   } catch (error) {

@@ -1,6 +1,17 @@
 /** What ip.host and ip.netns share: validation of the address keywords, netmask defaults, describe placeholders. */
 import type {DriverContext, Resource, ServiceView} from 'svcmgr'
-import {ipFamily, inNetwork, maxPrefix, netmaskProblem, networkOf, parseNetmask, type ResolvedAddress, resolveIpname, sameAddress, unusableAddress} from './address.js'
+import {
+  ipFamily,
+  inNetwork,
+  maxPrefix,
+  netmaskProblem,
+  networkOf,
+  parseNetmask,
+  type ResolvedAddress,
+  resolveIpname,
+  sameAddress,
+  unusableAddress,
+} from './address.js'
 import {addressAnswers} from './arp.js'
 import {findAddress, listAddresses, type Where} from './iproute.js'
 
@@ -17,7 +28,8 @@ export function validateAddressKeywords(res: Resource<AddressKeywords>, svc: Ser
   const family = ipFamily(ipname)
   if (family) {
     const unusable = unusableAddress(ipname)
-    if (unusable) problems.push(`${res.rid}.ipname: expected a unicast address, got ${JSON.stringify(ipname)} (${unusable})`)
+    if (unusable)
+      problems.push(`${res.rid}.ipname: expected a unicast address, got ${JSON.stringify(ipname)} (${unusable})`)
   }
   const mask = netmask === undefined ? undefined : parseNetmask(netmask)
   if (mask && family) {
@@ -27,11 +39,16 @@ export function validateAddressKeywords(res: Resource<AddressKeywords>, svc: Ser
   if (gateway !== undefined) {
     const gf = ipFamily(gateway)
     if (family && gf && gf !== family) {
-      problems.push(`${res.rid}.gateway: expected an IPv${family} address like ipname ${ipname}, got ${JSON.stringify(gateway)}`)
+      problems.push(
+        `${res.rid}.gateway: expected an IPv${family} address like ipname ${ipname}, got ${JSON.stringify(gateway)}`,
+      )
     } else if (family && mask && !netmaskProblem(mask, family)) {
       if (!inNetwork(gateway, ipname, mask.prefix))
-        problems.push(`${res.rid}.gateway: expected an address in ${networkOf(ipname, mask.prefix)}/${mask.prefix} (the network of ${ipname}/${mask.prefix}), got ${JSON.stringify(gateway)}`)
-      else if (sameAddress(gateway, ipname)) problems.push(`${res.rid}.gateway: expected another address than ipname, got ${JSON.stringify(gateway)}`)
+        problems.push(
+          `${res.rid}.gateway: expected an address in ${networkOf(ipname, mask.prefix)}/${mask.prefix} (the network of ${ipname}/${mask.prefix}), got ${JSON.stringify(gateway)}`,
+        )
+      else if (sameAddress(gateway, ipname))
+        problems.push(`${res.rid}.gateway: expected another address than ipname, got ${JSON.stringify(gateway)}`)
     }
   }
   // two ip resources plumbing the same address would fight over it: report it once, on the later one
@@ -39,7 +56,8 @@ export function validateAddressKeywords(res: Resource<AddressKeywords>, svc: Ser
     if (other.rid === res.rid) break
     if (other.group !== 'ip' || typeof other.kw.ipname !== 'string') continue
     const o = other.kw.ipname
-    if (o === ipname || (family && sameAddress(o, ipname))) problems.push(`${res.rid}.ipname: ${ipname} is already the address of ${other.rid}`)
+    if (o === ipname || (family && sameAddress(o, ipname)))
+      problems.push(`${res.rid}.ipname: ${ipname} is already the address of ${other.rid}`)
   }
   return problems
 }
@@ -72,21 +90,35 @@ export async function resolveFor(ctx: DriverContext<AddressKeywords>): Promise<R
  * The prefix length to plumb: netmask when set; else the prefix of an address `ipdev`
  * already holds in `where` whose network contains the address; else a host prefix.
  */
-export async function prefixFor(ctx: DriverContext<AddressKeywords>, addr: ResolvedAddress, ipdev: string, where: Where, opts: {log?: boolean} = {}): Promise<number> {
+export async function prefixFor(
+  ctx: DriverContext<AddressKeywords>,
+  addr: ResolvedAddress,
+  ipdev: string,
+  where: Where,
+  opts: {log?: boolean} = {},
+): Promise<number> {
   const configured = configuredPrefix(ctx.resource.kw.netmask)
   if (configured !== undefined) {
     const p = netmaskProblem(parseNetmask(ctx.resource.kw.netmask!)!, addr.family)
-    if (p) throw new Error(`${ctx.resource.rid}.netmask: expected ${p} (${addr.name} resolves to ${addr.ip}), got ${JSON.stringify(ctx.resource.kw.netmask)}`)
+    if (p)
+      throw new Error(
+        `${ctx.resource.rid}.netmask: expected ${p} (${addr.name} resolves to ${addr.ip}), got ${JSON.stringify(ctx.resource.kw.netmask)}`,
+      )
     return configured
   }
   const dev = (await listAddresses(ctx, where).catch(() => [])).find(l => l.ifname === ipdev)
-  const covering = dev?.addr_info?.find(a => ipFamily(a.local) === addr.family && inNetwork(addr.ip, a.local, a.prefixlen) && !sameAddress(a.local, addr.ip))
+  const covering = dev?.addr_info?.find(
+    a =>
+      ipFamily(a.local) === addr.family && inNetwork(addr.ip, a.local, a.prefixlen) && !sameAddress(a.local, addr.ip),
+  )
   if (covering) {
-    if (opts.log) ctx.log.info(`netmask: /${covering.prefixlen}, from ${covering.local}/${covering.prefixlen} on ${ipdev}`)
+    if (opts.log)
+      ctx.log.info(`netmask: /${covering.prefixlen}, from ${covering.local}/${covering.prefixlen} on ${ipdev}`)
     return covering.prefixlen
   }
   const host = maxPrefix(addr.family)
-  if (opts.log) ctx.log.info(`netmask: not set and ${ipdev} holds no address in the network of ${addr.ip}: using /${host}`)
+  if (opts.log)
+    ctx.log.info(`netmask: not set and ${ipdev} holds no address in the network of ${addr.ip}: using /${host}`)
   return host
 }
 
@@ -94,29 +126,44 @@ export async function prefixFor(ctx: DriverContext<AddressKeywords>, addr: Resol
 export async function checkAvailable(ctx: DriverContext<any>, addr: ResolvedAddress, ipdev: string): Promise<void> {
   ctx.log.info(`checking ${addr.ip} availability`)
   if (addr.family === 6) {
-    ctx.log.info(`${addr.ip} is an IPv6 address: no ARP probe, the kernel's duplicate address detection runs when it is added`)
+    ctx.log.info(
+      `${addr.ip} is an IPv6 address: no ARP probe, the kernel's duplicate address detection runs when it is added`,
+    )
     return
   }
   if (await addressAnswers(ctx, undefined, ipdev, addr.ip))
-    throw new Error(`${addr.ip} is already in use: a host answered an ARP probe for it through ${ipdev}. Refusing to plumb a duplicate address`)
+    throw new Error(
+      `${addr.ip} is already in use: a host answered an ARP probe for it through ${ipdev}. Refusing to plumb a duplicate address`,
+    )
 }
 
 /** After an IPv6 address is added: the kernel's DAD ends within a second or two; a duplicate shows as dadfailed. */
 export async function waitIpv6Dad(ctx: DriverContext<any>, where: Where, address: string): Promise<void> {
-  await ctx.waitFor(`duplicate address detection of ${address}`, async () => {
-    const at = await findAddress(ctx, where, address)
-    if (at?.addr.dadfailed) throw new Error(`${address} is already in use: the kernel's duplicate address detection failed for it`)
-    return at !== undefined && !at.addr.tentative
-  }, {timeoutMs: 5000, intervalMs: 200})
+  await ctx.waitFor(
+    `duplicate address detection of ${address}`,
+    async () => {
+      const at = await findAddress(ctx, where, address)
+      if (at?.addr.dadfailed)
+        throw new Error(`${address} is already in use: the kernel's duplicate address detection failed for it`)
+      return at !== undefined && !at.addr.tentative
+    },
+    {timeoutMs: 5000, intervalMs: 200},
+  )
 }
 
 /** After a stop: warn when the address still answers through ipdev (someone else holds it). */
-export async function checkGone(ctx: DriverContext<any>, addr: ResolvedAddress, ipdev: string, ipdevUp: boolean | undefined): Promise<void> {
+export async function checkGone(
+  ctx: DriverContext<any>,
+  addr: ResolvedAddress,
+  ipdev: string,
+  ipdevUp: boolean | undefined,
+): Promise<void> {
   if (addr.family === 6) return
   if (!ipdevUp) {
     ctx.log.warn(`cannot check that ${addr.ip} is gone: ${ipdev} is ${ipdevUp === undefined ? 'missing' : 'down'}`)
     return
   }
   ctx.log.info(`checking ${addr.ip} availability`)
-  if (await addressAnswers(ctx, undefined, ipdev, addr.ip)) ctx.log.warn(`${addr.ip} still answers ARP through ${ipdev} after its removal: another host holds it`)
+  if (await addressAnswers(ctx, undefined, ipdev, addr.ip))
+    ctx.log.warn(`${addr.ip} still answers ARP through ${ipdev} after its removal: another host holds it`)
 }

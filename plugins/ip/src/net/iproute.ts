@@ -21,7 +21,12 @@ export function inNetns(where: Where, file: string, args: readonly string[]): [s
   return where ? ['nsenter', [`--net=${where.path}`, file, ...args]] : [file, [...args]]
 }
 
-export async function ip(ctx: DriverContext<any>, where: Where, args: readonly string[], options: {quiet?: boolean; okExitCodes?: number[]} = {}): Promise<RunResult> {
+export async function ip(
+  ctx: DriverContext<any>,
+  where: Where,
+  args: readonly string[],
+  options: {quiet?: boolean; okExitCodes?: number[]} = {},
+): Promise<RunResult> {
   const [file, argv] = ipCommand(where, args)
   return ctx.run(file, argv, {timeout: IP_TIMEOUT, ...options})
 }
@@ -78,7 +83,11 @@ export interface AddressLocation {
 }
 
 /** The interface of `where` that holds `address`, if any. */
-export async function findAddress(ctx: DriverContext<any>, where: Where, address: string): Promise<AddressLocation | undefined> {
+export async function findAddress(
+  ctx: DriverContext<any>,
+  where: Where,
+  address: string,
+): Promise<AddressLocation | undefined> {
   for (const link of await listAddresses(ctx, where)) {
     const addr = link.addr_info?.find(a => sameAddress(a.local, address))
     if (addr) return {link, addr}
@@ -96,7 +105,11 @@ export async function firstFreeEth(ctx: DriverContext<any>, where: Where): Promi
 }
 
 /** The default route of `where` for a family, if any ("via" address or the device). */
-export async function defaultRoute(ctx: DriverContext<any>, where: Where, family: 4 | 6): Promise<{gateway?: string; dev?: string} | undefined> {
+export async function defaultRoute(
+  ctx: DriverContext<any>,
+  where: Where,
+  family: 4 | 6,
+): Promise<{gateway?: string; dev?: string} | undefined> {
   const r = await ip(ctx, where, ['-j', `-${family}`, 'route', 'show', 'default'], {quiet: true})
   const routes = parseJson<Array<{gateway?: string; dev?: string}>>(r.stdout, 'ip -j route show default')
   return routes[0]

@@ -46,7 +46,9 @@ export async function requireEnvironment(images: string[]): Promise<void> {
   try {
     await docker.ping()
   } catch {
-    throw new Error(`no docker engine answers at ${DOCKER_HOST}: run bash scripts/testenv.sh up, then eval "$(bash scripts/testenv.sh env)"`)
+    throw new Error(
+      `no docker engine answers at ${DOCKER_HOST}: run bash scripts/testenv.sh up, then eval "$(bash scripts/testenv.sh env)"`,
+    )
   }
   for (const image of images) {
     try {
@@ -74,7 +76,14 @@ export async function pidOf(name: string): Promise<number> {
 
 export async function removeServiceContainers(service: string): Promise<void> {
   const list = await docker.listContainers({all: true, filters: {label: [`com.svcmgr.service=${service}`]}})
-  await Promise.all(list.map(c => docker.getContainer(c.Id).remove({force: true}).catch(() => undefined)))
+  await Promise.all(
+    list.map(c =>
+      docker
+        .getContainer(c.Id)
+        .remove({force: true})
+        .catch(() => undefined),
+    ),
+  )
 }
 
 /** The event lines of an action's output: origin's rid (undefined for the service's own lines) and message. */
@@ -90,7 +99,9 @@ export function events(stdout: string): Array<{rid?: string; level: string; mess
 
 /** The messages of one rid, in order. */
 export function messagesOf(stdout: string, rid: string): string[] {
-  return events(stdout).filter(e => e.rid === rid).map(e => e.message)
+  return events(stdout)
+    .filter(e => e.rid === rid)
+    .map(e => e.message)
 }
 
 /** The rids in the order they first log something. */

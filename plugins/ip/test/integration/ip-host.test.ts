@@ -25,10 +25,14 @@ const registrations = [
 async function requireUnroutedRanges(ctx: Mocha.Context): Promise<void> {
   const clash = (await hostRoutes()).find(r => {
     const [net, len] = r.dst.includes('/') ? r.dst.split('/') : [r.dst, r.dst.includes(':') ? '128' : '32']
-    return net.includes(':') ? inNetwork(`${V6}::40`, net, Math.min(Number(len), 64)) : inNetwork(at(8), net, Math.min(Number(len), 28))
+    return net.includes(':')
+      ? inNetwork(`${V6}::40`, net, Math.min(Number(len), 64))
+      : inNetwork(at(8), net, Math.min(Number(len), 28))
   })
   if (clash) {
-    console.log(`      skipped: the host routes ${clash.dst} (dev ${clash.dev}) itself; a test address there could reach a real network`)
+    console.log(
+      `      skipped: the host routes ${clash.dst} (dev ${clash.dev}) itself; a test address there could reach a real network`,
+    )
     ctx.skip()
   }
 }
@@ -115,14 +119,24 @@ describe('ip.host driver behaviour on a test LAN', function () {
   })
 
   const harness = (ip: Record<string, string>): DriverHarness =>
-    createDriverHarness({config: {'ip#1': {ipdev: lan.ipdev, ...ip}}, registrations, name: SVC, dockerHost: DOCKER_HOST})
+    createDriverHarness({
+      config: {'ip#1': {ipdev: lan.ipdev, ...ip}},
+      registrations,
+      name: SVC,
+      dockerHost: DOCKER_HOST,
+    })
 
   it('an address in use on the LAN refuses the start, adding nothing', async () => {
     await lan.occupy(at(9))
     try {
       const h = harness({ipname: at(9), netmask: '28'})
-      const error = await h.act('ip#1', 'start').then(() => undefined, (e: Error) => e)
-      expect(error?.message).to.equal(`${at(9)} is already in use: a host answered an ARP probe for it through ${lan.ipdev}. Refusing to plumb a duplicate address`)
+      const error = await h.act('ip#1', 'start').then(
+        () => undefined,
+        (e: Error) => e,
+      )
+      expect(error?.message).to.equal(
+        `${at(9)} is already in use: a host answered an ARP probe for it through ${lan.ipdev}. Refusing to plumb a duplicate address`,
+      )
       expect(await lan.ipdevAddresses()).to.deep.equal([])
     } finally {
       await lan.release(at(9))
@@ -149,13 +163,28 @@ describe('ip.host driver behaviour on a test LAN', function () {
   })
 
   it('status: a missing ipdev is down; a name that cannot resolve is a start error naming ip#1.ipname', async () => {
-    const missing = createDriverHarness({config: {'ip#1': {ipdev: `nx${process.pid}`, ipname: at(12), netmask: '28'}}, registrations, name: SVC})
-    expect(await missing.status('ip#1')).to.deep.include({status: 'down', log: [{level: 'warn', message: `ipdev nx${process.pid} is missing on this host`}]})
-    const error = await missing.act('ip#1', 'start').then(() => undefined, (e: Error) => e)
+    const missing = createDriverHarness({
+      config: {'ip#1': {ipdev: `nx${process.pid}`, ipname: at(12), netmask: '28'}},
+      registrations,
+      name: SVC,
+    })
+    expect(await missing.status('ip#1')).to.deep.include({
+      status: 'down',
+      log: [{level: 'warn', message: `ipdev nx${process.pid} is missing on this host`}],
+    })
+    const error = await missing.act('ip#1', 'start').then(
+      () => undefined,
+      (e: Error) => e,
+    )
     expect(error?.message).to.equal(`ip#1.ipdev: no interface nx${process.pid} on this host`)
     const unnamed = harness({ipname: 'busybox.invalid', netmask: '28'})
-    const e2 = await unnamed.act('ip#1', 'start').then(() => undefined, (e: Error) => e)
-    expect(e2?.message).to.equal('ip#1.ipname: cannot resolve busybox.invalid: names under .invalid never resolve (RFC 6761)')
+    const e2 = await unnamed.act('ip#1', 'start').then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    expect(e2?.message).to.equal(
+      'ip#1.ipname: cannot resolve busybox.invalid: names under .invalid never resolve (RFC 6761)',
+    )
     expect(unnamed.messages('ip#1')).to.deep.equal([])
   })
 
@@ -171,8 +200,13 @@ describe('ip.host driver behaviour on a test LAN', function () {
     await lan.occupy(`${V6}::41`)
     try {
       const dup = harness({ipname: `${V6}::41`, netmask: '64'})
-      const error = await dup.act('ip#1', 'start').then(() => undefined, (e: Error) => e)
-      expect(error?.message).to.equal(`${V6}::41 is already in use: the kernel's duplicate address detection failed for it`)
+      const error = await dup.act('ip#1', 'start').then(
+        () => undefined,
+        (e: Error) => e,
+      )
+      expect(error?.message).to.equal(
+        `${V6}::41 is already in use: the kernel's duplicate address detection failed for it`,
+      )
       expect(await lan.ipdevAddresses('inet6')).to.deep.equal([])
     } finally {
       await lan.release(`${V6}::41`)

@@ -18,7 +18,15 @@ function svc2(ipdev: string, mode = 'macvlan'): string {
     'container#1': {image: 'google/pause', run_command: '/bin/sh', type: 'docker'},
     'container#2': {image: 'nginx', netns: 'container#1', type: 'docker'},
     'container#3': {image: 'redis', netns: 'container#1', type: 'docker'},
-    'ip#1': {gateway: LAN_GATEWAY, ipdev, ipname: ADDR, mode, netmask: '255.255.255.0', netns: 'container#1', type: 'netns'},
+    'ip#1': {
+      gateway: LAN_GATEWAY,
+      ipdev,
+      ipname: ADDR,
+      mode,
+      netmask: '255.255.255.0',
+      netns: 'container#1',
+      type: 'netns',
+    },
   })
 }
 
@@ -50,7 +58,11 @@ describe('ip.netns through the CLI: the seed svc2 on a test LAN (macvlan)', func
     const tmp = `ph${pid}${lan.ipdev}`.slice(0, 15)
     const ns = `nsenter --net=/proc/${pid}/ns/net`
     const ipMessages = messagesOf(out, 'ip#1')
-    expect(ipMessages.slice(0, 3)).to.deep.equal([`checking ${ADDR} availability`, `busybox arping -q -D -c 1 -w 1 -I ${lan.ipdev} ${ADDR}`, 'macvlan mode'])
+    expect(ipMessages.slice(0, 3)).to.deep.equal([
+      `checking ${ADDR} availability`,
+      `busybox arping -q -D -c 1 -w 1 -I ${lan.ipdev} ${ADDR}`,
+      'macvlan mode',
+    ])
     expect(commandsOf(out).slice(1)).to.deep.equal([
       `ip link add link ${lan.ipdev} name ${tmp} mtu 1500 type macvlan mode bridge`,
       `ip link set ${tmp} netns ${pid}`,
@@ -69,7 +81,8 @@ describe('ip.netns through the CLI: the seed svc2 on a test LAN (macvlan)', func
   it('print status: ip#1 up with its label; the address answers ping and ARP, nginx answers HTTP on it', async () => {
     const status = await cli.ok(['-s', SVC, 'print', 'status'])
     expect(status).to.match(new RegExp(`\\|- ip#1 +\\S+ up +netns macvlan ${ADDR}/24 ${lan.ipdev}@container#1\\n`))
-    for (const rid of ['container#1', 'container#2', 'container#3']) expect(status).to.match(new RegExp(`- ${rid} +\\S+ up `))
+    for (const rid of ['container#1', 'container#2', 'container#3'])
+      expect(status).to.match(new RegExp(`- ${rid} +\\S+ up `))
     expect(status.split('\n')[0]).to.match(new RegExp(`^${SVC} +up$`))
     expect(await lan.pings(ADDR)).to.equal(true)
     expect(await lan.arpAnswers(ADDR)).to.equal(true)
@@ -106,8 +119,12 @@ describe('ip.netns through the CLI: the seed svc2 on a test LAN (macvlan)', func
   it('restart --rid container#3: only container#3 stops and starts; ip#1 stays plumbed', async () => {
     const pid = await pidOf(`${SVC}.container.1`)
     const out = await cli.ok(['-s', SVC, 'restart', '--rid', 'container#3', '--local'])
-    const stopped = events(out).filter(e => /^docker stop /.test(e.message)).map(e => e.rid)
-    const started = events(out).filter(e => /^docker start /.test(e.message)).map(e => e.rid)
+    const stopped = events(out)
+      .filter(e => /^docker stop /.test(e.message))
+      .map(e => e.rid)
+    const started = events(out)
+      .filter(e => /^docker start /.test(e.message))
+      .map(e => e.rid)
     expect(stopped).to.deep.equal(['container#3'])
     expect(started).to.deep.equal(['container#3'])
     expect(events(out).some(e => e.message === 'instance stopped, ready for restart.')).to.equal(true)
@@ -217,11 +234,17 @@ describe('ip keywords are refused at create and set, naming the keyword (CLI)', 
   it('create refuses a bad netmask; set refuses a bad ipname, mode or netmask and writes nothing', async () => {
     const bad = await cli.run(['-s', SVC, 'create', '--config=-'], svc2('eth9').replace('255.255.255.0', '255.0.255.0'))
     expect(bad.code).to.not.equal(0)
-    expect(bad.stderr).to.contain('ip#1.netmask: expected a netmask: dotted (255.255.255.0) or a prefix length (24), got "255.0.255.0"')
+    expect(bad.stderr).to.contain(
+      'ip#1.netmask: expected a netmask: dotted (255.255.255.0) or a prefix length (24), got "255.0.255.0"',
+    )
     await cli.ok(['-s', SVC, 'create', '--config=-'], svc2('eth9'))
     for (const [kw, value, message] of [
       ['ipname', '192.0.2.300', 'ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "192.0.2.300"'],
-      ['mode', 'vlan', 'ip#1.mode: expected one of bridge, dedicated, macvlan, ipvlan-l2, ipvlan-l3, ipvlan-l3s, got "vlan"'],
+      [
+        'mode',
+        'vlan',
+        'ip#1.mode: expected one of bridge, dedicated, macvlan, ipvlan-l2, ipvlan-l3, ipvlan-l3s, got "vlan"',
+      ],
       ['netmask', '33', 'ip#1.netmask: expected a prefix length of 0-32 for an IPv4 address, got "33"'],
     ]) {
       const r = await cli.run(['-s', SVC, 'set', '--kw', `ip#1.${kw}=${value}`])

@@ -16,7 +16,11 @@ const registrations = [
 const STANDIN = '<h1>svcmgr nginx stand-in</h1>'
 const ID = '5b0c7a7e-9a55-4b7e-8d43-2f0d3e1c6a21'
 
-function harness(service: string, ip: Record<string, string>, extra: Record<string, Record<string, string>> = {}): DriverHarness {
+function harness(
+  service: string,
+  ip: Record<string, string>,
+  extra: Record<string, Record<string, string>> = {},
+): DriverHarness {
   return createDriverHarness({
     config: {
       DEFAULT: {id: ID},
@@ -56,11 +60,15 @@ async function hostLinks(): Promise<LinkJson[]> {
 }
 
 async function netnsLinks(pid: number): Promise<LinkJson[]> {
-  return JSON.parse((await sh('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-j', 'link', 'show'])).stdout) as LinkJson[]
+  return JSON.parse(
+    (await sh('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-j', 'link', 'show'])).stdout,
+  ) as LinkJson[]
 }
 
 async function netnsRoutes(pid: number): Promise<string[]> {
-  const routes = JSON.parse((await sh('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-j', '-4', 'route', 'show'])).stdout) as Array<{dst: string; gateway?: string; dev: string}>
+  const routes = JSON.parse(
+    (await sh('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-j', '-4', 'route', 'show'])).stdout,
+  ) as Array<{dst: string; gateway?: string; dev: string}>
   return routes.map(r => `${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${r.dev}`)
 }
 
@@ -88,10 +96,16 @@ describe('ip.netns modes on real namespaces', function () {
     const pid = await pidOf(`${SVC}.container.1`)
     const peer = `veth0pl${pid}`.length <= 15 ? `veth0pl${pid}` : `vpl${pid}eth0`.slice(0, 15)
     expect(h.messages('ip#1')).to.include(`ip link set ${peer} master ${lan.ipdev}`)
-    const ports = (await hostLinks()).filter(l => l.master === lan.ipdev).map(l => l.ifname).sort()
+    const ports = (await hostLinks())
+      .filter(l => l.master === lan.ipdev)
+      .map(l => l.ifname)
+      .sort()
     expect(ports).to.deep.equal([peer, lan.port!].sort())
     expect(await netnsAddresses(pid)).to.deep.include({eth0: ['192.0.2.11/24']})
-    expect(await h.status('ip#1')).to.deep.include({status: 'up', label: `netns bridge 192.0.2.11/24 ${lan.ipdev}@container#1`})
+    expect(await h.status('ip#1')).to.deep.include({
+      status: 'up',
+      label: `netns bridge 192.0.2.11/24 ${lan.ipdev}@container#1`,
+    })
     expect(await lan.pings('192.0.2.11')).to.equal(true)
     expect(await lan.arpAnswers('192.0.2.11')).to.equal(true)
     expect(await lan.httpGet('192.0.2.11')).to.contain(STANDIN)
@@ -105,7 +119,10 @@ describe('ip.netns modes on real namespaces', function () {
     lans.push(lan)
     const h = harness(SVC, {mode: 'bridge', ipdev: lan.ipdev, ipname: '192.0.2.12'})
     await h.act('container#1', 'start')
-    const error = await h.act('ip#1', 'start').then(() => undefined, (e: Error) => e)
+    const error = await h.act('ip#1', 'start').then(
+      () => undefined,
+      (e: Error) => e,
+    )
     expect(error?.message).to.match(new RegExp(`^ip#1\\.ipdev: ${lan.ipdev} is not a bridge \\(veth\\)`))
     expect(h.messages('ip#1').filter(m => m.startsWith('ip link add'))).to.deep.equal([])
   })
@@ -145,14 +162,19 @@ describe('ip.netns modes on real namespaces', function () {
 
   it('ipvlan-l2 for real (where the kernel has ipvlan)', async function () {
     if (process.env.SVCMGR_TEST_IPVLAN === '0') {
-      console.log('      skipped: the kernel lacks ipvlan (SVCMGR_TEST_IPVLAN=0); its command sequence is checked by the --dry-run test below')
+      console.log(
+        '      skipped: the kernel lacks ipvlan (SVCMGR_TEST_IPVLAN=0); its command sequence is checked by the --dry-run test below',
+      )
       this.skip()
     }
     const lan = await TestLan.create('i')
     lans.push(lan)
     const h = harness(SVC, {mode: 'ipvlan-l2', ipdev: lan.ipdev, ipname: '192.0.2.15'})
     await startAll(h)
-    expect(await h.status('ip#1')).to.deep.include({status: 'up', label: `netns ipvlan-l2 192.0.2.15/24 ${lan.ipdev}@container#1`})
+    expect(await h.status('ip#1')).to.deep.include({
+      status: 'up',
+      label: `netns ipvlan-l2 192.0.2.15/24 ${lan.ipdev}@container#1`,
+    })
     expect(await lan.pings('192.0.2.15')).to.equal(true)
     expect(await lan.httpGet('192.0.2.15')).to.contain(STANDIN)
     await stopAll(h)
@@ -185,8 +207,13 @@ describe('ip.netns driver behaviour on real namespaces (macvlan)', function () {
       label: `netns macvlan 192.0.2.20/24 ${lan.ipdev}@container#1`,
       log: [{level: 'info', message: 'container#1 is down: no network namespace to plumb in'}],
     })
-    const error = await h.act('ip#1', 'start').then(() => undefined, (e: Error) => e)
-    expect(error?.message).to.equal('container#1, which holds the network namespace of ip#1, is not running: start it first (svcmgr start --rid ip#1 starts it too)')
+    const error = await h.act('ip#1', 'start').then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    expect(error?.message).to.equal(
+      'container#1, which holds the network namespace of ip#1, is not running: start it first (svcmgr start --rid ip#1 starts it too)',
+    )
     expect(await h.act('ip#1', 'stop')).to.deep.equal({change: 'unchanged', undo: []})
   })
 
@@ -212,21 +239,38 @@ describe('ip.netns driver behaviour on real namespaces (macvlan)', function () {
     await sh('ip', ['-n', lan.ns, 'link', 'set', 'gw0', 'down']) // the LAN side unplugged
     try {
       await new Promise(r => setTimeout(r, 200))
-      expect(await h.status('ip#1')).to.deep.include({status: 'down', log: [{level: 'warn', message: `no carrier on ipdev ${lan.ipdev}`}]})
+      expect(await h.status('ip#1')).to.deep.include({
+        status: 'down',
+        log: [{level: 'warn', message: `no carrier on ipdev ${lan.ipdev}`}],
+      })
       const lax = harness(SVC, {mode: 'macvlan', ipdev: lan.ipdev, ipname: '192.0.2.22', check_carrier: 'false'})
       expect((await lax.status('ip#1')).status).to.equal('up')
     } finally {
       await sh('ip', ['-n', lan.ns, 'link', 'set', 'gw0', 'up'])
     }
     const missing = harness(SVC, {mode: 'macvlan', ipdev: `nx${process.pid}`, ipname: '192.0.2.22'})
-    expect(await missing.status('ip#1')).to.deep.include({status: 'down', log: [{level: 'warn', message: `ipdev nx${process.pid} is missing on this host`}]})
-    const error = await missing.act('ip#1', 'stop').then(() => undefined, (e: Error) => e)
+    expect(await missing.status('ip#1')).to.deep.include({
+      status: 'down',
+      log: [{level: 'warn', message: `ipdev nx${process.pid} is missing on this host`}],
+    })
+    const error = await missing.act('ip#1', 'stop').then(
+      () => undefined,
+      (e: Error) => e,
+    )
     expect(error).to.equal(undefined) // stop still removes the address from the namespace
     expect(await lan.pings('192.0.2.22')).to.equal(false)
   })
 
   it('nsdev, mtu, macaddr, del_net_route: honoured inside the namespace', async () => {
-    const h = harness(SVC, {mode: 'macvlan', ipdev: lan.ipdev, ipname: '192.0.2.23', nsdev: 'lan0', mtu: '1400', macaddr: '02:00:c0:00:02:17', del_net_route: 'true'})
+    const h = harness(SVC, {
+      mode: 'macvlan',
+      ipdev: lan.ipdev,
+      ipname: '192.0.2.23',
+      nsdev: 'lan0',
+      mtu: '1400',
+      macaddr: '02:00:c0:00:02:17',
+      del_net_route: 'true',
+    })
     await startAll(h)
     const pid = await pidOf(`${SVC}.container.1`)
     const link = (await netnsLinks(pid)).find(l => l.ifname === 'lan0')!
@@ -240,11 +284,25 @@ describe('ip.netns driver behaviour on real namespaces (macvlan)', function () {
   it('a host name that cannot resolve: start refused naming ip#1.ipname, nothing changed; status says why', async () => {
     const h = harness(SVC, {mode: 'macvlan', ipdev: lan.ipdev, ipname: 'nosuchhost.invalid', netmask: '24'})
     await h.act('container#1', 'start')
-    const error = await h.act('ip#1', 'start').then(() => undefined, (e: Error) => e)
-    expect(error?.message).to.equal('ip#1.ipname: cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761)')
+    const error = await h.act('ip#1', 'start').then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    expect(error?.message).to.equal(
+      'ip#1.ipname: cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761)',
+    )
     expect(h.messages('ip#1')).to.deep.equal([])
     // the address is unknown, so whether it is plumbed is too: warn, never down
-    expect(await h.status('ip#1')).to.deep.include({status: 'warn', log: [{level: 'warn', message: "ip#1.ipname: cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761): whether nosuchhost.invalid is plumbed in container#1's namespace is unknown"}]})
+    expect(await h.status('ip#1')).to.deep.include({
+      status: 'warn',
+      log: [
+        {
+          level: 'warn',
+          message:
+            "ip#1.ipname: cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761): whether nosuchhost.invalid is plumbed in container#1's namespace is unknown",
+        },
+      ],
+    })
   })
 
   it('stop after the container is gone: unchanged (the namespace went with it)', async () => {
@@ -269,7 +327,15 @@ describe('ipvlan modes: the command sequence through --dry-run (any kernel)', fu
       DEFAULT: {id: ID},
       'container#1': {image: 'google/pause', run_command: '/bin/sh', type: 'docker'},
       'container#2': {image: 'nginx', netns: 'container#1', type: 'docker'},
-      'ip#1': {gateway: '192.0.2.1', ipdev: 'tl0', ipname: '192.0.2.30', mode: 'ipvlan-l2', netmask: '255.255.255.0', netns: 'container#1', type: 'netns'},
+      'ip#1': {
+        gateway: '192.0.2.1',
+        ipdev: 'tl0',
+        ipname: '192.0.2.30',
+        mode: 'ipvlan-l2',
+        netmask: '255.255.255.0',
+        netns: 'container#1',
+        type: 'netns',
+      },
     }
     await cli.ok(['-s', SVC, 'create', '--config=-'], JSON.stringify(config))
     const ns = 'nsenter --net=/proc/<pid of container#1>/ns/net'
@@ -287,7 +353,9 @@ describe('ipvlan modes: the command sequence through --dry-run (any kernel)', fu
         `${ns} ip link set <first free ethN> up`,
         `${ns} ip route replace default via 192.0.2.1  (when the namespace has no default route)`,
       ])
-      expect(steps).to.include('checking 192.0.2.30 availability: busybox arping -q -D -c 1 -w 1 -I tl0 192.0.2.30  (an answer refuses the start)')
+      expect(steps).to.include(
+        'checking 192.0.2.30 availability: busybox arping -q -D -c 1 -w 1 -I tl0 192.0.2.30  (an answer refuses the start)',
+      )
       // nothing ran: the dry run changes nothing and touches no interface
       expect(out).to.not.match(/^\d\d:\d\d/m)
     }

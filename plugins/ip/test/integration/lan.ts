@@ -23,8 +23,17 @@ export interface RunOut {
 }
 
 /** Runs a command from an argument vector; never throws on a non-zero exit. */
-export async function sh(file: string, args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string} = {}): Promise<RunOut> {
-  const child = exec(file, args, {env: options.env ?? process.env, timeout: options.timeoutMs ?? 120_000, cwd: options.cwd, maxBuffer: 16 * 1024 * 1024})
+export async function sh(
+  file: string,
+  args: string[],
+  options: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string} = {},
+): Promise<RunOut> {
+  const child = exec(file, args, {
+    env: options.env ?? process.env,
+    timeout: options.timeoutMs ?? 120_000,
+    cwd: options.cwd,
+    maxBuffer: 16 * 1024 * 1024,
+  })
   if (options.input !== undefined) {
     child.child.stdin?.end(options.input)
   }
@@ -33,7 +42,11 @@ export async function sh(file: string, args: string[], options: {env?: NodeJS.Pr
     return {code: 0, stdout: String(r.stdout), stderr: String(r.stderr)}
   } catch (error) {
     const e = error as {code?: number | string; stdout?: string; stderr?: string; message: string}
-    return {code: typeof e.code === 'number' ? e.code : -1, stdout: String(e.stdout ?? ''), stderr: String(e.stderr ?? e.message)}
+    return {
+      code: typeof e.code === 'number' ? e.code : -1,
+      stdout: String(e.stdout ?? ''),
+      stderr: String(e.stderr ?? e.message),
+    }
   }
 }
 
@@ -62,7 +75,12 @@ export class TestLan {
   /** For a bridge LAN: the bridge port (veth end) in the root namespace. */
   readonly port?: string
 
-  private constructor(readonly tag: string, readonly kind: 'veth' | 'bridge', readonly gateway: string, readonly prefixlen: number) {
+  private constructor(
+    readonly tag: string,
+    readonly kind: 'veth' | 'bridge',
+    readonly gateway: string,
+    readonly prefixlen: number,
+  ) {
     this.ns = `tlan-${process.pid}${tag}`
     this.ipdev = kind === 'bridge' ? `br${process.pid}${tag}` : `tl${process.pid}${tag}`
     if (kind === 'bridge') this.port = `tb${process.pid}${tag}`
@@ -98,7 +116,8 @@ export class TestLan {
   /** Removes the namespace and the links (a veth goes with its peer's namespace; a bridge does not). */
   async destroy(): Promise<void> {
     await sh('ip', ['netns', 'del', this.ns])
-    for (const dev of [this.ipdev, this.port]) if (dev && (await this.hostHas(dev))) await sh('ip', ['link', 'del', dev])
+    for (const dev of [this.ipdev, this.port])
+      if (dev && (await this.hostHas(dev))) await sh('ip', ['link', 'del', dev])
   }
 
   async hostHas(dev: string): Promise<boolean> {
@@ -109,8 +128,12 @@ export class TestLan {
   async ipdevAddresses(family: 'inet' | 'inet6' = 'inet', dev = this.ipdev): Promise<string[]> {
     const r = await sh('ip', ['-j', 'addr', 'show', 'dev', dev])
     if (r.code !== 0) return []
-    const [link] = JSON.parse(r.stdout || '[]') as Array<{addr_info?: Array<{family: string; local: string; prefixlen: number; scope: string}>}>
-    return (link?.addr_info ?? []).filter(a => a.family === family && a.scope !== 'link').map(a => `${a.local}/${a.prefixlen}`)
+    const [link] = JSON.parse(r.stdout || '[]') as Array<{
+      addr_info?: Array<{family: string; local: string; prefixlen: number; scope: string}>
+    }>
+    return (link?.addr_info ?? [])
+      .filter(a => a.family === family && a.scope !== 'link')
+      .map(a => `${a.local}/${a.prefixlen}`)
   }
 
   /** The alias labels of the root-namespace ipdev's IPv4 addresses. */
@@ -128,24 +151,58 @@ export class TestLan {
 
   /** One ARP request from the LAN namespace: true when the address answers. */
   async arpAnswers(address: string): Promise<boolean> {
-    const r = await sh('ip', ['netns', 'exec', this.ns, 'busybox', 'arping', '-c', '1', '-w', '1', '-I', 'gw0', address])
+    const r = await sh('ip', [
+      'netns',
+      'exec',
+      this.ns,
+      'busybox',
+      'arping',
+      '-c',
+      '1',
+      '-w',
+      '1',
+      '-I',
+      'gw0',
+      address,
+    ])
     return /Received [1-9]/.test(r.stdout) || /reply from/i.test(r.stdout)
   }
 
   /** An HTTP GET from the LAN namespace (busybox wget); undefined when nothing answers. */
   async httpGet(address: string): Promise<string | undefined> {
     // this busybox's wget has no -T: bound it with timeout(1)
-    const r = await sh('ip', ['netns', 'exec', this.ns, 'timeout', '5', 'busybox', 'wget', '-q', '-O', '-', `http://${address}/`], {timeoutMs: 10_000})
+    const r = await sh(
+      'ip',
+      ['netns', 'exec', this.ns, 'timeout', '5', 'busybox', 'wget', '-q', '-O', '-', `http://${address}/`],
+      {timeoutMs: 10_000},
+    )
     return r.code === 0 ? r.stdout : undefined
   }
 
   /** Another host of the LAN holding `address` (for the address-in-use test). */
   async occupy(address: string): Promise<void> {
-    await must('ip', ['-n', this.ns, 'addr', 'add', `${address}/${address.includes(':') ? 64 : this.prefixlen}`, 'dev', 'gw0', ...(address.includes(':') ? ['nodad'] : [])])
+    await must('ip', [
+      '-n',
+      this.ns,
+      'addr',
+      'add',
+      `${address}/${address.includes(':') ? 64 : this.prefixlen}`,
+      'dev',
+      'gw0',
+      ...(address.includes(':') ? ['nodad'] : []),
+    ])
   }
 
   async release(address: string): Promise<void> {
-    await sh('ip', ['-n', this.ns, 'addr', 'del', `${address}/${address.includes(':') ? 64 : this.prefixlen}`, 'dev', 'gw0'])
+    await sh('ip', [
+      '-n',
+      this.ns,
+      'addr',
+      'del',
+      `${address}/${address.includes(':') ? 64 : this.prefixlen}`,
+      'dev',
+      'gw0',
+    ])
   }
 }
 
@@ -157,8 +214,16 @@ export async function netnsId(pid: number): Promise<string> {
 /** The IPv4 addresses (cidr) of the interfaces in a process's network namespace, by interface. */
 export async function netnsAddresses(pid: number): Promise<Record<string, string[]>> {
   const out = await must('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-j', 'addr', 'show'])
-  const links = JSON.parse(out || '[]') as Array<{ifname: string; addr_info?: Array<{family: string; local: string; prefixlen: number}>}>
-  return Object.fromEntries(links.map(l => [l.ifname, (l.addr_info ?? []).filter(a => a.family === 'inet').map(a => `${a.local}/${a.prefixlen}`)]))
+  const links = JSON.parse(out || '[]') as Array<{
+    ifname: string
+    addr_info?: Array<{family: string; local: string; prefixlen: number}>
+  }>
+  return Object.fromEntries(
+    links.map(l => [
+      l.ifname,
+      (l.addr_info ?? []).filter(a => a.family === 'inet').map(a => `${a.local}/${a.prefixlen}`),
+    ]),
+  )
 }
 
 /** The root namespace's IPv4/IPv6 routes other than default ("192.0.2.0/24 dev eth0"). */
@@ -166,7 +231,8 @@ export async function hostRoutes(): Promise<Array<{dst: string; dev: string}>> {
   const out: Array<{dst: string; dev: string}> = []
   for (const family of ['-4', '-6']) {
     const r = await sh('ip', ['-j', family, 'route', 'show'])
-    for (const route of JSON.parse(r.stdout || '[]') as Array<{dst: string; dev: string}>) if (route.dst !== 'default') out.push(route)
+    for (const route of JSON.parse(r.stdout || '[]') as Array<{dst: string; dev: string}>)
+      if (route.dst !== 'default') out.push(route)
   }
   return out
 }
@@ -188,6 +254,7 @@ async function sweepStale(): Promise<void> {
       // gone
     }
     await sh('ip', ['netns', 'del', `tlan-${m[1]}${m[2]}`])
-    if ((await sh('ip', ['link', 'show', 'dev', `br${m[1]}${m[2]}`])).code === 0) await sh('ip', ['link', 'del', `br${m[1]}${m[2]}`])
+    if ((await sh('ip', ['link', 'show', 'dev', `br${m[1]}${m[2]}`])).code === 0)
+      await sh('ip', ['link', 'del', `br${m[1]}${m[2]}`])
   }
 }

@@ -2,7 +2,21 @@
 // resolver answers from /etc/hosts, or that RFC 6761 says never resolve).
 import {readFileSync} from 'node:fs'
 import {expect} from 'chai'
-import {checkInterface, checkIpname, checkMac, checkNetmask, inNetwork, ipFamily, isHostname, netmaskProblem, networkOf, parseNetmask, resolveIpname, sameAddress, unusableAddress} from '../../src/net/address.js'
+import {
+  checkInterface,
+  checkIpname,
+  checkMac,
+  checkNetmask,
+  inNetwork,
+  ipFamily,
+  isHostname,
+  netmaskProblem,
+  networkOf,
+  parseNetmask,
+  resolveIpname,
+  sameAddress,
+  unusableAddress,
+} from '../../src/net/address.js'
 import {bridgePeerName, tempLinkName} from '../../src/drivers/ip-netns.js'
 
 /** A host name /etc/hosts maps (IPv4 only, not localhost), if any: resolving it never reaches DNS. */
@@ -13,11 +27,20 @@ function hostsName(): string | undefined {
   } catch {
     return undefined
   }
-  const rows = text.split('\n').map(l => l.replace(/#.*/, '').trim().split(/\s+/)).filter(w => w.length > 1)
+  const rows = text
+    .split('\n')
+    .map(l => l.replace(/#.*/, '').trim().split(/\s+/))
+    .filter(w => w.length > 1)
   for (const [ip, ...names] of rows) {
     if (ipFamily(ip) !== 4) continue
     // only a name with no IPv6 line: an AF_UNSPEC lookup is then fully answered by the files backend
-    const name = names.find(n => n !== 'localhost' && isHostname(n) && !n.endsWith('.localhost') && !rows.some(([other, ...o]) => ipFamily(other) === 6 && o.includes(n)))
+    const name = names.find(
+      n =>
+        n !== 'localhost' &&
+        isHostname(n) &&
+        !n.endsWith('.localhost') &&
+        !rows.some(([other, ...o]) => ipFamily(other) === 6 && o.includes(n)),
+    )
     if (name) return name
   }
   return undefined
@@ -108,7 +131,10 @@ describe('ip plugin: address helpers', () => {
       console.log('      skipped: /etc/hosts names no host besides localhost (a lookup could send a DNS query)')
       this.skip()
     }
-    const [ip] = readFileSync('/etc/hosts', 'utf8').split('\n').map(l => l.replace(/#.*/, '').trim().split(/\s+/)).find(w => w.slice(1).includes(name))!
+    const [ip] = readFileSync('/etc/hosts', 'utf8')
+      .split('\n')
+      .map(l => l.replace(/#.*/, '').trim().split(/\s+/))
+      .find(w => w.slice(1).includes(name))!
     if (unusableAddress(ip)) {
       let error: Error | undefined
       await resolveIpname(name).catch(e => (error = e))

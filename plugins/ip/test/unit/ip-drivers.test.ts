@@ -2,7 +2,19 @@
 // with the real docker and ip registrations (no engine, no network: pure functions, and status
 // probes that stop before any: an engine socket that does not exist, names that never resolve).
 import {expect} from 'chai'
-import {buildPlan, compileConfig, configProblems, createDriverHarness, documentToIni, formatPlanText, normalizeDocument, parseDocument, type Registrations, registryOf, type Service} from 'svcmgr/testing'
+import {
+  buildPlan,
+  compileConfig,
+  configProblems,
+  createDriverHarness,
+  documentToIni,
+  formatPlanText,
+  normalizeDocument,
+  parseDocument,
+  type Registrations,
+  registryOf,
+  type Service,
+} from 'svcmgr/testing'
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'
 import {registration} from '../../src/hooks/drivers.js'
 import {ipNetnsDriver} from '../../src/drivers/ip-netns.js'
@@ -18,13 +30,25 @@ const SVC2 = {
   'container#1': {image: 'google/pause', run_command: '/bin/sh', type: 'docker'},
   'container#2': {image: 'nginx', netns: 'container#1', type: 'docker'},
   'container#3': {image: 'redis', netns: 'container#1', type: 'docker'},
-  'ip#1': {gateway: '5.196.34.158', ipdev: 'eth0', ipname: '5.196.34.151', mode: 'ipvlan-l2', netmask: '255.255.255.224', netns: 'container#1', type: 'netns'},
+  'ip#1': {
+    gateway: '5.196.34.158',
+    ipdev: 'eth0',
+    ipname: '5.196.34.151',
+    mode: 'ipvlan-l2',
+    netmask: '255.255.255.224',
+    netns: 'container#1',
+    type: 'netns',
+  },
 }
 
-const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-docker', registration: dockerRegistration}, {plugin: '@svcmgr/plugin-ip', registration}]
+const REGISTRATIONS: Registrations = [
+  {plugin: '@svcmgr/plugin-docker', registration: dockerRegistration},
+  {plugin: '@svcmgr/plugin-ip', registration},
+]
 
 const registry = () => registryOf(REGISTRATIONS)
-const compile = (config: object | string, name = 'svc2') => compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1'})
+const compile = (config: object | string, name = 'svc2') =>
+  compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1'})
 const problems = (config: object | string) => configProblems(config, REGISTRATIONS, {name: 'svc2', nodename: 'deb1'})
 
 // a keyword set to undefined is left out (JSON.stringify drops it)
@@ -39,41 +63,80 @@ describe('ip.netns keywords and validation', () => {
     const ip = netnsRes(svc)
     expect(ip.group).to.equal('ip')
     expect(ip.type).to.equal('netns')
-    expect(ip.kw).to.deep.include({mode: 'ipvlan-l2', netns: 'container#1', ipdev: 'eth0', ipname: '5.196.34.151', netmask: '255.255.255.224', gateway: '5.196.34.158', del_net_route: false, check_carrier: true})
+    expect(ip.kw).to.deep.include({
+      mode: 'ipvlan-l2',
+      netns: 'container#1',
+      ipdev: 'eth0',
+      ipname: '5.196.34.151',
+      netmask: '255.255.255.224',
+      gateway: '5.196.34.158',
+      del_net_route: false,
+      check_carrier: true,
+    })
     expect(ip.kw.nsdev).to.equal(undefined)
     expect(ip.kw.mtu).to.equal(undefined)
   })
 
   it('accepts type = docker as an alias, defaults mode to bridge, parses mtu', () => {
-    const svc = compile({...SVC2, 'ip#1': {type: 'docker', netns: 'container#1', ipdev: 'br0', ipname: '192.0.2.10', mtu: '1400'}})
+    const svc = compile({
+      ...SVC2,
+      'ip#1': {type: 'docker', netns: 'container#1', ipdev: 'br0', ipname: '192.0.2.10', mtu: '1400'},
+    })
     expect(netnsRes(svc).type).to.equal('netns')
     expect(netnsRes(svc).kw).to.deep.include({mode: 'bridge', mtu: 1400})
-    expect(compile({...SVC2, 'ip#1': {type: 'netns', container_rid: 'container#1', ipdev: 'br0', ipname: '192.0.2.10'}}).resource('ip#1')!.kw.netns).to.equal('container#1')
+    expect(
+      compile({
+        ...SVC2,
+        'ip#1': {type: 'netns', container_rid: 'container#1', ipdev: 'br0', ipname: '192.0.2.10'},
+      }).resource('ip#1')!.kw.netns,
+    ).to.equal('container#1')
   })
 
   it('prints config in the seed order: type, mode, netns, ipdev, ipname, netmask, gateway', () => {
     const text = documentToIni(normalizeDocument(parseDocument(JSON.stringify(SVC2), 'svc2', 'test'), registry()))
-    expect(text).to.contain('[ip#1]\ntype = netns\nmode = ipvlan-l2\nnetns = container#1\nipdev = eth0\nipname = 5.196.34.151\nnetmask = 255.255.255.224\ngateway = 5.196.34.158\n')
+    expect(text).to.contain(
+      '[ip#1]\ntype = netns\nmode = ipvlan-l2\nnetns = container#1\nipdev = eth0\nipname = 5.196.34.151\nnetmask = 255.255.255.224\ngateway = 5.196.34.158\n',
+    )
     expect(text).to.contain('[container#1]\ntype = docker\nimage = google/pause\nrun_command = /bin/sh\n')
   })
 
   it('refuses a bad ipname, netmask or mode, naming ip#1.<keyword>', () => {
-    expect(problems(withIp({ipname: '5.196.34.300'}))).to.deep.equal(['ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "5.196.34.300"'])
-    expect(problems(withIp({ipname: 'not a name'}))).to.deep.equal(['ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "not a name"'])
-    expect(problems(withIp({netmask: '255.255.0.255'}))).to.deep.equal(['ip#1.netmask: expected a netmask: dotted (255.255.255.0) or a prefix length (24), got "255.255.0.255"'])
-    expect(problems(withIp({mode: 'vlan'}))).to.deep.equal(['ip#1.mode: expected one of bridge, dedicated, macvlan, ipvlan-l2, ipvlan-l3, ipvlan-l3s, got "vlan"'])
-    expect(problems(withIp({netmask: '33'}))).to.deep.equal(['ip#1.netmask: expected a prefix length of 0-32 for an IPv4 address, got "33"'])
+    expect(problems(withIp({ipname: '5.196.34.300'}))).to.deep.equal([
+      'ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "5.196.34.300"',
+    ])
+    expect(problems(withIp({ipname: 'not a name'}))).to.deep.equal([
+      'ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "not a name"',
+    ])
+    expect(problems(withIp({netmask: '255.255.0.255'}))).to.deep.equal([
+      'ip#1.netmask: expected a netmask: dotted (255.255.255.0) or a prefix length (24), got "255.255.0.255"',
+    ])
+    expect(problems(withIp({mode: 'vlan'}))).to.deep.equal([
+      'ip#1.mode: expected one of bridge, dedicated, macvlan, ipvlan-l2, ipvlan-l3, ipvlan-l3s, got "vlan"',
+    ])
+    expect(problems(withIp({netmask: '33'}))).to.deep.equal([
+      'ip#1.netmask: expected a prefix length of 0-32 for an IPv4 address, got "33"',
+    ])
   })
 
   it('refuses bad mtu, macaddr, nsdev, gateway and unusable addresses', () => {
     expect(problems(withIp({mtu: 'big'}))).to.deep.equal(['ip#1.mtu: expected an integer, got "big"'])
     expect(problems(withIp({mtu: '40'}))).to.deep.equal(['ip#1.mtu: expected an MTU between 68 and 65535, got "40"'])
-    expect(problems(withIp({mode: 'macvlan', macaddr: '01:00:5e:00:00:01'}))).to.deep.equal(['ip#1.macaddr: expected a unicast MAC address (the first octet must be even), got "01:00:5e:00:00:01"'])
-    expect(problems(withIp({macaddr: '02:42:c0:00:02:0a'}))).to.deep.equal(['ip#1.macaddr: not with mode ipvlan-l2: ipvlan links share the MAC address of eth0'])
+    expect(problems(withIp({mode: 'macvlan', macaddr: '01:00:5e:00:00:01'}))).to.deep.equal([
+      'ip#1.macaddr: expected a unicast MAC address (the first octet must be even), got "01:00:5e:00:00:01"',
+    ])
+    expect(problems(withIp({macaddr: '02:42:c0:00:02:0a'}))).to.deep.equal([
+      'ip#1.macaddr: not with mode ipvlan-l2: ipvlan links share the MAC address of eth0',
+    ])
     expect(problems(withIp({nsdev: 'eth0:1'}))[0]).to.match(/^ip#1\.nsdev: expected an interface name/)
-    expect(problems(withIp({gateway: '5.196.34.1'}))).to.deep.equal(['ip#1.gateway: expected an address in 5.196.34.128/27 (the network of 5.196.34.151/27), got "5.196.34.1"'])
-    expect(problems(withIp({gateway: 'gw.example'}))).to.deep.equal(['ip#1.gateway: expected an IPv4 or IPv6 address, got "gw.example"'])
-    expect(problems(withIp({ipname: '127.0.0.1', gateway: '127.0.0.2', netmask: '8'}))).to.deep.equal(['ip#1.ipname: expected a unicast address, got "127.0.0.1" (a loopback address)'])
+    expect(problems(withIp({gateway: '5.196.34.1'}))).to.deep.equal([
+      'ip#1.gateway: expected an address in 5.196.34.128/27 (the network of 5.196.34.151/27), got "5.196.34.1"',
+    ])
+    expect(problems(withIp({gateway: 'gw.example'}))).to.deep.equal([
+      'ip#1.gateway: expected an IPv4 or IPv6 address, got "gw.example"',
+    ])
+    expect(problems(withIp({ipname: '127.0.0.1', gateway: '127.0.0.2', netmask: '8'}))).to.deep.equal([
+      'ip#1.ipname: expected a unicast address, got "127.0.0.1" (a loopback address)',
+    ])
   })
 
   it('requires netns, ipdev and ipname', () => {
@@ -83,9 +146,15 @@ describe('ip.netns keywords and validation', () => {
   })
 
   it('netns must be a container resource of this service holding its own namespace', () => {
-    expect(problems(withIp({netns: 'container#9'}))).to.deep.equal(['ip#1.netns: expected a container resource of this service, got "container#9"'])
-    expect(problems(withIp({netns: 'eth0'}))).to.deep.equal(['ip#1.netns: expected a container rid such as container#1, got "eth0"'])
-    expect(problems(withIp({netns: 'container#2'}))).to.deep.equal(['ip#1.netns: container#2 shares the network namespace of container#1: set netns = container#1'])
+    expect(problems(withIp({netns: 'container#9'}))).to.deep.equal([
+      'ip#1.netns: expected a container resource of this service, got "container#9"',
+    ])
+    expect(problems(withIp({netns: 'eth0'}))).to.deep.equal([
+      'ip#1.netns: expected a container rid such as container#1, got "eth0"',
+    ])
+    expect(problems(withIp({netns: 'container#2'}))).to.deep.equal([
+      'ip#1.netns: container#2 shares the network namespace of container#1: set netns = container#1',
+    ])
   })
 
   it('refuses two ip resources with the same address, on the later one', () => {
@@ -107,7 +176,12 @@ describe('ip.netns dependencies, label and plans', () => {
 
   it('follows netns chains: a container sharing a sharer also starts after the ip', () => {
     const chained = compile({...SVC2, 'container#4': {type: 'docker', image: 'busybox', netns: 'container#3'}})
-    expect(resourceEdges(chained, 'ip#1').map(d => d.after)).to.deep.equal(['ip#1', 'container#2', 'container#3', 'container#4'])
+    expect(resourceEdges(chained, 'ip#1').map(d => d.after)).to.deep.equal([
+      'ip#1',
+      'container#2',
+      'container#3',
+      'container#4',
+    ])
   })
 
   it("labels like the seed's status", () => {
@@ -120,7 +194,12 @@ describe('ip.netns dependencies, label and plans', () => {
   }
 
   it("plans the seed's order: start container#1, ip#1, container#2, container#3; stop reversed", () => {
-    expect(order('start').rids).to.deep.equal(['start container#1', 'start ip#1', 'start container#2', 'start container#3'])
+    expect(order('start').rids).to.deep.equal([
+      'start container#1',
+      'start ip#1',
+      'start container#2',
+      'start container#3',
+    ])
     expect(order('stop').rids).to.deep.equal(['stop container#3', 'stop container#2', 'stop ip#1', 'stop container#1'])
   })
 
@@ -141,8 +220,14 @@ describe('ip.netns dependencies, label and plans', () => {
 
   it('restart --rid container#1 re-plumbs: ip#1 stops before it and starts after it', () => {
     expect(order('restart', 'container#1').rids).to.deep.equal([
-      'stop container#3', 'stop container#2', 'stop ip#1', 'stop container#1',
-      'start container#1', 'start ip#1', 'start container#2', 'start container#3',
+      'stop container#3',
+      'stop container#2',
+      'stop ip#1',
+      'stop container#1',
+      'start container#1',
+      'start ip#1',
+      'start container#2',
+      'start container#3',
     ])
   })
 
@@ -183,14 +268,29 @@ describe('ip.netns describe (dry run)', () => {
   it('ipvlan-l3 and ipvlan-l3s: ipvlan mode l3/l3s, no gratuitous ARP (NOARP links)', () => {
     for (const l of ['l3', 'l3s']) {
       const lines = describeStart({mode: `ipvlan-${l}`, nsdev: 'eth0'})
-      expect(lines).to.include(`ip link add link eth0 name ph<pid of container#1>eth0 mtu <mtu of eth0> type ipvlan mode ${l}`)
-      expect(lines).to.include(`no gratuitous ARP: ipvlan-${l} links do no ARP (the LAN reaches the address through eth0's routes)`)
+      expect(lines).to.include(
+        `ip link add link eth0 name ph<pid of container#1>eth0 mtu <mtu of eth0> type ipvlan mode ${l}`,
+      )
+      expect(lines).to.include(
+        `no gratuitous ARP: ipvlan-${l} links do no ARP (the LAN reaches the address through eth0's routes)`,
+      )
       expect(lines.some(x => x.includes('arping -q -U'))).to.equal(false)
     }
   })
 
   it('macvlan: a macvlan link in bridge mode, with mtu, MAC address and nsdev', () => {
-    expect(describeStart({mode: 'macvlan', ipdev: 'tl1', ipname: '192.0.2.10', netmask: '24', gateway: '192.0.2.1', nsdev: 'eth0', mtu: '1400', macaddr: '02:42:c0:00:02:0a'})).to.deep.equal([
+    expect(
+      describeStart({
+        mode: 'macvlan',
+        ipdev: 'tl1',
+        ipname: '192.0.2.10',
+        netmask: '24',
+        gateway: '192.0.2.1',
+        nsdev: 'eth0',
+        mtu: '1400',
+        macaddr: '02:42:c0:00:02:0a',
+      }),
+    ).to.deep.equal([
       ...head('tl1', '192.0.2.10'),
       'macvlan mode',
       'ip link add link tl1 name ph<pid of container#1>tl1 mtu 1400 address 02:42:c0:00:02:0a type macvlan mode bridge',
@@ -205,7 +305,14 @@ describe('ip.netns describe (dry run)', () => {
   })
 
   it('bridge: a veth pair, its host end enslaved to the bridge ipdev', () => {
-    const lines = describeStart({mode: 'bridge', ipdev: 'br0', ipname: '192.0.2.10', netmask: '24', gateway: '192.0.2.1', nsdev: 'eth0'})
+    const lines = describeStart({
+      mode: 'bridge',
+      ipdev: 'br0',
+      ipname: '192.0.2.10',
+      netmask: '24',
+      gateway: '192.0.2.1',
+      nsdev: 'eth0',
+    })
     expect(lines.slice(4, 10)).to.deep.equal([
       'bridge mode',
       'ip link add name ph<pid of container#1>br0 mtu <mtu of br0> type veth peer name veth0pl<pid of container#1> mtu <mtu of br0>',
@@ -217,7 +324,17 @@ describe('ip.netns describe (dry run)', () => {
   })
 
   it('dedicated: ipdev itself moves in; stop gives it back under its own name', () => {
-    const svc = compile(withIp({mode: 'dedicated', ipdev: 'eth1', ipname: '192.0.2.10', netmask: '24', gateway: '192.0.2.1', nsdev: 'eth0', mtu: '1400'}))
+    const svc = compile(
+      withIp({
+        mode: 'dedicated',
+        ipdev: 'eth1',
+        ipname: '192.0.2.10',
+        netmask: '24',
+        gateway: '192.0.2.1',
+        nsdev: 'eth0',
+        mtu: '1400',
+      }),
+    )
     const lines = ipNetnsDriver.describe('start', netnsRes(svc), svc)
     expect(lines.slice(4, 10)).to.deep.equal([
       'dedicated mode',
@@ -278,7 +395,9 @@ ipname = busybox.opensvc.com
     expect(ip.type).to.equal('host')
     expect(ip.kw).to.deep.equal({ipdev: 'eth0', ipname: 'busybox.opensvc.com', alias: true})
     expect(ipHostDriver.label(ip, svc)).to.equal('busybox.opensvc.com@eth0')
-    expect(documentToIni(normalizeDocument(parseDocument(BUSYBOX, 'busybox', 'test'), registry()))).to.contain('[ip#1]\nipdev = eth0\nipname = busybox.opensvc.com\n')
+    expect(documentToIni(normalizeDocument(parseDocument(BUSYBOX, 'busybox', 'test'), registry()))).to.contain(
+      '[ip#1]\nipdev = eth0\nipname = busybox.opensvc.com\n',
+    )
   })
 
   it('starts first (ip group) and stops last', () => {
@@ -305,10 +424,18 @@ ipname = busybox.opensvc.com
   })
 
   it('refuses bad values naming ip#1.<keyword>', () => {
-    expect(problems({'ip#1': {ipdev: 'eth0', ipname: 'bad_name!'}})).to.deep.equal(['ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "bad_name!"'])
-    expect(problems({'ip#1': {ipdev: 'eth0', ipname: '2001:db8::10', netmask: '255.255.255.0'}})).to.deep.equal(['ip#1.netmask: expected a prefix length (0-128) for an IPv6 address, got "255.255.255.0"'])
-    expect(problems({'ip#1': {ipdev: 'eth0', ipname: '192.0.2.10', gateway: '2001:db8::1'}})).to.deep.equal(['ip#1.gateway: expected an IPv4 address like ipname 192.0.2.10, got "2001:db8::1"'])
-    expect(problems({'ip#1': {ipdev: 'eth0', ipname: '192.0.2.10', mode: 'macvlan'}})[0]).to.match(/^ip#1\.mode: unknown keyword/)
+    expect(problems({'ip#1': {ipdev: 'eth0', ipname: 'bad_name!'}})).to.deep.equal([
+      'ip#1.ipname: expected an IPv4 or IPv6 address, or a host name, got "bad_name!"',
+    ])
+    expect(problems({'ip#1': {ipdev: 'eth0', ipname: '2001:db8::10', netmask: '255.255.255.0'}})).to.deep.equal([
+      'ip#1.netmask: expected a prefix length (0-128) for an IPv6 address, got "255.255.255.0"',
+    ])
+    expect(problems({'ip#1': {ipdev: 'eth0', ipname: '192.0.2.10', gateway: '2001:db8::1'}})).to.deep.equal([
+      'ip#1.gateway: expected an IPv4 address like ipname 192.0.2.10, got "2001:db8::1"',
+    ])
+    expect(problems({'ip#1': {ipdev: 'eth0', ipname: '192.0.2.10', mode: 'macvlan'}})[0]).to.match(
+      /^ip#1\.mode: unknown keyword/,
+    )
   })
 })
 
@@ -318,21 +445,40 @@ describe('status of an address whose state is unknown: warn with the reason, nev
   const ipdev = `nx${process.pid}`.slice(0, 15)
 
   it("ip.netns: the holder's engine cannot be reached (the real docker driver's netns capability): status warn naming why; stop and start fail", async () => {
-    const config = {'container#1': SVC2['container#1'], 'ip#1': {type: 'netns', mode: 'macvlan', netns: 'container#1', ipdev, ipname: '198.51.100.77', netmask: '24'}}
-    const h = createDriverHarness({config, registrations: REGISTRATIONS, name: `unk${process.pid}`, dockerHost: `unix://${sock}`})
+    const config = {
+      'container#1': SVC2['container#1'],
+      'ip#1': {type: 'netns', mode: 'macvlan', netns: 'container#1', ipdev, ipname: '198.51.100.77', netmask: '24'},
+    }
+    const h = createDriverHarness({
+      config,
+      registrations: REGISTRATIONS,
+      name: `unk${process.pid}`,
+      dockerHost: `unix://${sock}`,
+    })
     const reason = `docker daemon socket ${sock} missing`
     const st = await h.status('ip#1')
     expect(st.status).to.equal('warn')
-    expect(st.log!.map(l => l.message).join('\n')).to.include(reason).and.include("whether 198.51.100.77 is plumbed in container#1's namespace is unknown")
+    expect(st.log!.map(l => l.message).join('\n'))
+      .to.include(reason)
+      .and.include("whether 198.51.100.77 is plumbed in container#1's namespace is unknown")
     for (const action of ['stop', 'start'] as const) {
-      const error = await h.act('ip#1', action).then(() => undefined, (e: Error) => e)
+      const error = await h.act('ip#1', action).then(
+        () => undefined,
+        (e: Error) => e,
+      )
       expect(error?.message, action).to.include(reason)
     }
   })
 
   it('ip.host: an ipname that does not resolve leaves whether it is on ipdev unknown: warn', async () => {
-    const host = createDriverHarness({config: {'ip#1': {ipdev, ipname: 'nosuchhost.invalid', netmask: '24'}}, registrations: REGISTRATIONS})
+    const host = createDriverHarness({
+      config: {'ip#1': {ipdev, ipname: 'nosuchhost.invalid', netmask: '24'}},
+      registrations: REGISTRATIONS,
+    })
     const cannot = 'ip#1.ipname: cannot resolve nosuchhost.invalid: names under .invalid never resolve (RFC 6761)'
-    expect(await host.status('ip#1')).to.deep.include({status: 'warn', log: [{level: 'warn', message: `${cannot}: whether nosuchhost.invalid is on ${ipdev} is unknown`}]})
+    expect(await host.status('ip#1')).to.deep.include({
+      status: 'warn',
+      log: [{level: 'warn', message: `${cannot}: whether nosuchhost.invalid is on ${ipdev} is unknown`}],
+    })
   })
 })

@@ -18,7 +18,8 @@ export function vgNameProblem(name: string): string | undefined {
 }
 
 /** A list keyword's words: as the core parsed them, or split on blanks for a core that passes only the raw text. */
-const words = (raw: string, parsed: unknown): string[] => (Array.isArray(parsed) ? parsed.map(String) : raw.split(/\s+/).filter(Boolean))
+const words = (raw: string, parsed: unknown): string[] =>
+  Array.isArray(parsed) ? parsed.map(String) : raw.split(/\s+/).filter(Boolean)
 
 export const VG_KEYWORDS = [
   {
@@ -43,7 +44,9 @@ export const VG_KEYWORDS = [
     help: 'Extra vgcreate options used at provision, as shell-like words (e.g. -s 8M).',
     check: (v, parsed) => {
       const first = words(v, parsed)[0]
-      return first === undefined || first.startsWith('-') ? undefined : `vgcreate options starting with "-" (not ${JSON.stringify(first)})`
+      return first === undefined || first.startsWith('-')
+        ? undefined
+        : `vgcreate options starting with "-" (not ${JSON.stringify(first)})`
     },
   },
   {

@@ -15,7 +15,17 @@
  *  - other nodes' tags: the VG's tags naming another node of the service (DEFAULT nodes).
  *    Start drops them (a takeover); other tags are left alone.
  */
-import type {ActionContext, ChangeResult, Driver, DriverContext, Resource, ResourceStatus, ServiceView, StatusLogEntry, StepAction} from 'svcmgr'
+import type {
+  ActionContext,
+  ChangeResult,
+  Driver,
+  DriverContext,
+  Resource,
+  ResourceStatus,
+  ServiceView,
+  StatusLogEntry,
+  StepAction,
+} from 'svcmgr'
 import {type VgState, lastLine, lvm, pvState, vgState} from '../lvm/report.js'
 import {sleep} from '../util/host.js'
 import {type VgKeywords, VG_KEYWORDS} from './disk-vg.keywords.js'
@@ -77,7 +87,9 @@ async function deactivate(ctx: Ctx, st: VgState): Promise<void> {
     if (r.exitCode === 0) return
     const why = lastLine(r.stderr)
     if (!/in use|busy|open/i.test(r.stderr) || attempt > BUSY_RETRIES)
-      throw new Error(`vgchange -a n ${name}: exit code ${r.exitCode}: ${why}${/in use|busy|open/i.test(r.stderr) ? ` (still busy after ${BUSY_RETRIES} retries: a filesystem or process still holds a logical volume)` : ''}`)
+      throw new Error(
+        `vgchange -a n ${name}: exit code ${r.exitCode}: ${why}${/in use|busy|open/i.test(r.stderr) ? ` (still busy after ${BUSY_RETRIES} retries: a filesystem or process still holds a logical volume)` : ''}`,
+      )
     ctx.log.info(`volume group ${name} is busy (${why}): retry in ${BUSY_WAIT_MS / 1000}s`)
     await sleep(BUSY_WAIT_MS)
   }
@@ -93,14 +105,18 @@ export const vgDriver: Driver<VgKeywords> = {
   group: 'disk',
   type: 'vg',
   sectionAliases: ['vg'],
-  description: 'An LVM volume group: tagged for this node and activated on start, deactivated and untagged on stop; created from its physical volumes on provision.',
+  description:
+    'An LVM volume group: tagged for this node and activated on start, deactivated and untagged on stop; created from its physical volumes on provision.',
   keywords: VG_KEYWORDS,
 
   validate(res, svc) {
     const problems: string[] = []
     // the service's resources come in natural rid order: the later of two duplicates is named
-    const first = svc.resources.find(o => o.group === 'disk' && o.type === 'vg' && !o.disabled && o.kw.vgname === res.kw.vgname)
-    if (first && first.rid !== res.rid && !res.disabled) problems.push(`${res.rid}.vgname: volume group ${res.kw.vgname} is already managed by ${first.rid}`)
+    const first = svc.resources.find(
+      o => o.group === 'disk' && o.type === 'vg' && !o.disabled && o.kw.vgname === res.kw.vgname,
+    )
+    if (first && first.rid !== res.rid && !res.disabled)
+      problems.push(`${res.rid}.vgname: volume group ${res.kw.vgname} is already managed by ${first.rid}`)
     const pvs = res.kw.pvs ?? []
     const dup = pvs.find((p, i) => pvs.indexOf(p) !== i)
     if (dup) problems.push(`${res.rid}.pvs: ${dup} is listed twice`)
@@ -122,8 +138,12 @@ export const vgDriver: Driver<VgKeywords> = {
     switch (action) {
       case 'start':
         return [
-          ...(res.kw.scsireserv ? ['warn: scsireserv is not supported (no SCSI persistent reservation is placed)'] : []),
-          ...otherNodes(svc).map(n => `vgchange --deltag @${n} ${vg}  (when tagged for that other node of the service)`),
+          ...(res.kw.scsireserv
+            ? ['warn: scsireserv is not supported (no SCSI persistent reservation is placed)']
+            : []),
+          ...otherNodes(svc).map(
+            n => `vgchange --deltag @${n} ${vg}  (when tagged for that other node of the service)`,
+          ),
           `vgchange --addtag ${tag} ${vg}  (when not tagged for this node)`,
           `vgchange -a y ${vg}  (when not active)`,
         ]
@@ -135,14 +155,18 @@ export const vgDriver: Driver<VgKeywords> = {
         ]
       case 'provision': {
         const pvs = res.kw.pvs ?? []
-        if (pvs.length === 0) return [`nothing to create: no pvs (provision fails when volume group ${vg} does not exist)`]
+        if (pvs.length === 0)
+          return [`nothing to create: no pvs (provision fails when volume group ${vg} does not exist)`]
         return [
           ...pvs.map(pv => `pvcreate ${pv}  (when not a physical volume yet; refused when it holds a signature)`),
           `vgcreate ${[...(res.kw.options ?? []), vg, ...pvs].join(' ')}  (when volume group ${vg} does not exist)`,
         ]
       }
       case 'unprovision':
-        return [`vgremove -f ${vg}  (only with --force: destroys its logical volumes)`, `pvremove <each physical volume of ${vg}>  (only with --force)`]
+        return [
+          `vgremove -f ${vg}  (only with --force: destroys its logical volumes)`,
+          `pvremove <each physical volume of ${vg}>  (only with --force)`,
+        ]
       default:
         return []
     }
@@ -156,29 +180,56 @@ export const vgDriver: Driver<VgKeywords> = {
       st = await vgState(ctx, ctx.resource.kw.vgname)
     } catch (error) {
       // vgs failed: the volume group's state is unknown, which is never down
-      return {status: 'warn', label, log: [{level: 'warn', message: `${(error as Error).message}: the state of volume group ${ctx.resource.kw.vgname} is unknown`}]}
+      return {
+        status: 'warn',
+        label,
+        log: [
+          {
+            level: 'warn',
+            message: `${(error as Error).message}: the state of volume group ${ctx.resource.kw.vgname} is unknown`,
+          },
+        ],
+      }
     }
-    if (!st.exists) return {status: 'down', label, log: [{level: 'info', message: `volume group ${st.name} does not exist`}], provisioned: false}
+    if (!st.exists)
+      return {
+        status: 'down',
+        label,
+        log: [{level: 'info', message: `volume group ${st.name} does not exist`}],
+        provisioned: false,
+      }
     const log: StatusLogEntry[] = []
     const others = otherNodeTags(st.tags, ctx.service)
-    if (others.length > 0) log.push({level: isTagged(st, node) ? 'warn' : 'info', message: `tagged for other node(s): ${others.join(', ')}`})
+    if (others.length > 0)
+      log.push({level: isTagged(st, node) ? 'warn' : 'info', message: `tagged for other node(s): ${others.join(', ')}`})
     const tagged = isTagged(st, node)
     const partly = st.lvCount > 0 && st.activeLvs.length > 0 && st.activeLvs.length < st.lvCount
-    if (partly) log.push({level: 'warn', message: `${st.activeLvs.length} of ${st.lvCount} logical volumes active (inactive: ${st.lvs.filter(l => !st.activeLvs.includes(l)).join(', ')})`})
+    if (partly)
+      log.push({
+        level: 'warn',
+        message: `${st.activeLvs.length} of ${st.lvCount} logical volumes active (inactive: ${st.lvs.filter(l => !st.activeLvs.includes(l)).join(', ')})`,
+      })
     if (tagged && isActive(st, node)) return {status: others.length > 0 ? 'warn' : 'up', label, log, provisioned: true}
     if (!tagged && anyActive(st, node)) {
-      log.push({level: 'warn', message: `logical volume(s) ${st.activeLvs.join(', ')} active but the volume group is not tagged @${node}`})
+      log.push({
+        level: 'warn',
+        message: `logical volume(s) ${st.activeLvs.join(', ')} active but the volume group is not tagged @${node}`,
+      })
       return {status: 'warn', label, log, provisioned: true}
     }
     if (partly) return {status: 'warn', label, log, provisioned: true}
-    if (tagged) log.push({level: 'info', message: `tagged @${node} but none of its ${st.lvCount} logical volumes is active`})
+    if (tagged)
+      log.push({level: 'info', message: `tagged @${node} but none of its ${st.lvCount} logical volumes is active`})
     return {status: 'down', label, log, provisioned: true}
   },
 
   async start(ctx: ACtx): Promise<ChangeResult> {
     const {vgname} = ctx.resource.kw
     const node = ctx.service.nodename
-    if (ctx.resource.kw.scsireserv) ctx.log.warn('scsireserv = true is not supported: no SCSI persistent reservation is placed on the physical volumes')
+    if (ctx.resource.kw.scsireserv)
+      ctx.log.warn(
+        'scsireserv = true is not supported: no SCSI persistent reservation is placed on the physical volumes',
+      )
     const st = await vgState(ctx, vgname)
     existsOrThrow(st, ctx.resource, ctx.service)
     let change: ChangeResult = 'unchanged'
@@ -195,7 +246,9 @@ export const vgDriver: Driver<VgKeywords> = {
     }
     if (!wasActive) {
       await vgchange(ctx, ['-a', 'y', vgname])
-      ctx.journal.undo(`deactivate ${vgname}`, async () => deactivate(undoContext(ctx, 'stop'), await vgState(ctx, vgname)))
+      ctx.journal.undo(`deactivate ${vgname}`, async () =>
+        deactivate(undoContext(ctx, 'stop'), await vgState(ctx, vgname)),
+      )
       change = 'changed'
     }
     return change
@@ -229,10 +282,16 @@ export const vgDriver: Driver<VgKeywords> = {
     const st = await vgState(ctx, vgname)
     if (st.exists) {
       const missing = pvs.filter(p => !st.pvs.includes(p))
-      if (missing.length > 0) ctx.log.info(`volume group ${vgname} exists (on ${st.pvs.join(', ') || 'no visible physical volume'}); pvs also lists ${missing.join(', ')}: not added`)
+      if (missing.length > 0)
+        ctx.log.info(
+          `volume group ${vgname} exists (on ${st.pvs.join(', ') || 'no visible physical volume'}); pvs also lists ${missing.join(', ')}: not added`,
+        )
       return 'unchanged'
     }
-    if (pvs.length === 0) throw new Error(`${rid}.pvs: needed to provision volume group ${vgname}, which does not exist (the block devices to create it on)`)
+    if (pvs.length === 0)
+      throw new Error(
+        `${rid}.pvs: needed to provision volume group ${vgname}, which does not exist (the block devices to create it on)`,
+      )
     // check every device before changing any
     const todo: string[] = []
     for (const pv of pvs) {
@@ -242,7 +301,10 @@ export const vgDriver: Driver<VgKeywords> = {
       const sig = await ctx.host.deviceSignature(pv).catch(error => {
         throw new Error(`${rid}.pvs: cannot probe ${pv}: ${(error as Error).message}`)
       })
-      if (sig) throw new Error(`${rid}.pvs: refusing to pvcreate ${pv}: it holds ${/^[a-z0-9_]+$/i.test(sig) ? `a ${sig} signature` : sig} (wipe it yourself if its data is not needed)`)
+      if (sig)
+        throw new Error(
+          `${rid}.pvs: refusing to pvcreate ${pv}: it holds ${/^[a-z0-9_]+$/i.test(sig) ? `a ${sig} signature` : sig} (wipe it yourself if its data is not needed)`,
+        )
       todo.push(pv)
     }
     for (const pv of todo) await lvm(ctx, 'pvcreate', [pv])
@@ -256,7 +318,9 @@ export const vgDriver: Driver<VgKeywords> = {
     if (!st.exists) return 'unchanged'
     if (!ctx.force) {
       const lvs = st.lvCount > 0 ? ` and its ${st.lvCount} logical volume(s) (${st.lvs.join(', ')})` : ''
-      throw new Error(`unprovision destroys volume group ${vgname}${lvs}: run it with --force to confirm (the volume group is left as it is)`)
+      throw new Error(
+        `unprovision destroys volume group ${vgname}${lvs}: run it with --force to confirm (the volume group is left as it is)`,
+      )
     }
     await lvm(ctx, 'vgremove', ['-f', vgname])
     for (const pv of st.pvs) await lvm(ctx, 'pvremove', [pv])

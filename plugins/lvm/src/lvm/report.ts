@@ -12,7 +12,12 @@ const ECMD_FAILED = 5
 
 type Run = DriverContext['run']
 
-export function lvm(ctx: Pick<DriverContext, 'run'>, file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export function lvm(
+  ctx: Pick<DriverContext, 'run'>,
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   return ctx.run(file, args, {...options, env: {...LVM_ENV, ...options.env}})
 }
 
@@ -32,7 +37,10 @@ export class LvmError extends Error {}
 
 /** The last meaningful stderr line (LVM prefixes lines with spaces). */
 export function lastLine(text: string): string {
-  const lines = text.split('\n').map(l => l.trim()).filter(l => l && !/^File descriptor \d+ .* leaked/.test(l))
+  const lines = text
+    .split('\n')
+    .map(l => l.trim())
+    .filter(l => l && !/^File descriptor \d+ .* leaked/.test(l))
   return lines.at(-1) ?? ''
 }
 
@@ -44,7 +52,11 @@ export function reportRows(stdout: string, kind: 'vg' | 'lv' | 'pv'): Array<Reco
   return (data.report ?? []).flatMap(r => r[kind] ?? [])
 }
 
-export const splitTags = (raw: string | undefined): string[] => (raw ?? '').split(',').map(t => t.trim()).filter(Boolean)
+export const splitTags = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map(t => t.trim())
+    .filter(Boolean)
 
 const notFound = (r: RunResult) => r.exitCode === ECMD_FAILED && /not found/i.test(r.stderr)
 
@@ -54,7 +66,10 @@ export function lvIsActive(row: Record<string, string>): boolean {
 }
 
 export async function vgState(ctx: {run: Run}, name: string): Promise<VgState> {
-  const vgs = await lvm(ctx, 'vgs', ['--reportformat', 'json', '-o', 'vg_name,vg_tags,lv_count,pv_count', name], {quiet: true, okExitCodes: [0, ECMD_FAILED]})
+  const vgs = await lvm(ctx, 'vgs', ['--reportformat', 'json', '-o', 'vg_name,vg_tags,lv_count,pv_count', name], {
+    quiet: true,
+    okExitCodes: [0, ECMD_FAILED],
+  })
   if (notFound(vgs)) return {exists: false, name, tags: [], lvCount: 0, activeLvs: [], lvs: [], pvs: []}
   if (vgs.exitCode !== 0) throw new LvmError(`vgs ${name}: exit code ${vgs.exitCode}: ${lastLine(vgs.stderr)}`)
   const row = reportRows(vgs.stdout, 'vg').find(r => r.vg_name === name)
@@ -62,12 +77,25 @@ export async function vgState(ctx: {run: Run}, name: string): Promise<VgState> {
   const lvCount = Number(row.lv_count) || 0
   let lvRows: Array<Record<string, string>> = []
   if (lvCount > 0) {
-    const lvs = await lvm(ctx, 'lvs', ['--reportformat', 'json', '-o', 'lv_name,lv_attr,lv_active', name], {quiet: true, okExitCodes: [0, ECMD_FAILED]})
+    const lvs = await lvm(ctx, 'lvs', ['--reportformat', 'json', '-o', 'lv_name,lv_attr,lv_active', name], {
+      quiet: true,
+      okExitCodes: [0, ECMD_FAILED],
+    })
     if (lvs.exitCode !== 0) throw new LvmError(`lvs ${name}: exit code ${lvs.exitCode}: ${lastLine(lvs.stderr)}`)
     lvRows = reportRows(lvs.stdout, 'lv')
   }
-  const pvs = await lvm(ctx, 'pvs', ['--reportformat', 'json', '-o', 'pv_name,vg_name', '--select', `vg_name=${name}`], {quiet: true, okExitCodes: [0, ECMD_FAILED]})
-  const pvNames = pvs.exitCode === 0 ? reportRows(pvs.stdout, 'pv').filter(r => r.vg_name === name).map(r => r.pv_name) : []
+  const pvs = await lvm(
+    ctx,
+    'pvs',
+    ['--reportformat', 'json', '-o', 'pv_name,vg_name', '--select', `vg_name=${name}`],
+    {quiet: true, okExitCodes: [0, ECMD_FAILED]},
+  )
+  const pvNames =
+    pvs.exitCode === 0
+      ? reportRows(pvs.stdout, 'pv')
+          .filter(r => r.vg_name === name)
+          .map(r => r.pv_name)
+      : []
   return {
     exists: true,
     name,
@@ -86,7 +114,10 @@ export interface PvState {
 
 /** The PV state of a device, or undefined when the device is not an LVM physical volume. */
 export async function pvState(ctx: {run: Run}, device: string): Promise<PvState | undefined> {
-  const r = await lvm(ctx, 'pvs', ['--reportformat', 'json', '-o', 'pv_name,vg_name', device], {quiet: true, okExitCodes: [0, ECMD_FAILED]})
+  const r = await lvm(ctx, 'pvs', ['--reportformat', 'json', '-o', 'pv_name,vg_name', device], {
+    quiet: true,
+    okExitCodes: [0, ECMD_FAILED],
+  })
   if (r.exitCode !== 0) {
     // "Failed to find physical volume" for a device without a PV label
     if (/failed to find|not found|no physical volume/i.test(r.stderr)) return undefined

@@ -6,7 +6,15 @@
 import {expect} from 'chai'
 import {createDriverHarness} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
-import {hasDeviceMapper, loopUnavailable, NO_DM, Scratch, sh, signature, tryRun} from '../../../fs/test/support/scratch.js'
+import {
+  hasDeviceMapper,
+  loopUnavailable,
+  NO_DM,
+  Scratch,
+  sh,
+  signature,
+  tryRun,
+} from '../../../fs/test/support/scratch.js'
 
 const NODE = 'node1.svcmgr.test'
 const OTHER = 'node2.svcmgr.test'
@@ -62,7 +70,12 @@ describe('disk.vg on loop devices', function () {
     const dev = scratch.loop()
     const name = scratch.vgName('a')
     const h = harness(scratch, {vgname: name, pvs: dev})
-    expect(await h.status('vg#1')).to.deep.equal({status: 'down', label: name, log: [{level: 'info', message: `volume group ${name} does not exist`}], provisioned: false})
+    expect(await h.status('vg#1')).to.deep.equal({
+      status: 'down',
+      label: name,
+      log: [{level: 'info', message: `volume group ${name} does not exist`}],
+      provisioned: false,
+    })
     expect((await h.act('vg#1', 'provision')).change).to.equal('changed')
     expect(h.messages('vg#1')).to.include.members([`pvcreate ${dev}`, `vgcreate ${name} ${dev}`])
     expect(sh('pvs', ['--noheadings', '-o', 'vg_name', dev]).trim()).to.equal(name)
@@ -78,14 +91,16 @@ describe('disk.vg on loop devices', function () {
     const name = scratch.vgName('b')
     const h = harness(scratch, {vgname: name, pvs: `${blank} ${used}`})
     const error = await failure(h.act('vg#1', 'provision'))
-    expect(error.message).to.equal(`vg#1.pvs: refusing to pvcreate ${used}: it holds a ext4 signature (wipe it yourself if its data is not needed)`)
+    expect(error.message).to.equal(
+      `vg#1.pvs: refusing to pvcreate ${used}: it holds a ext4 signature (wipe it yourself if its data is not needed)`,
+    )
     // checked before anything changed: not even the blank device became a PV
     expect(signature(used)).to.equal('ext4')
     expect(signature(blank)).to.equal(undefined)
     expect(vgExists(name)).to.equal(false)
   })
 
-  it('starts: drops other nodes\' tags, tags and activates; status up; a second start changes nothing', async () => {
+  it("starts: drops other nodes' tags, tags and activates; status up; a second start changes nothing", async () => {
     const dev = scratch.loop()
     const name = scratch.vgName('c')
     sh('pvcreate', [dev])
@@ -106,7 +121,12 @@ describe('disk.vg on loop devices', function () {
 
     const n = h.messages('vg#1').length
     expect((await h.act('vg#1', 'start')).change).to.equal('unchanged')
-    expect(h.messages('vg#1').slice(n).filter(m => m.startsWith('vgchange'))).to.deep.equal([])
+    expect(
+      h
+        .messages('vg#1')
+        .slice(n)
+        .filter(m => m.startsWith('vgchange')),
+    ).to.deep.equal([])
   })
 
   it('stops: deactivates then untags; status down; a second stop changes nothing', async () => {
@@ -119,20 +139,29 @@ describe('disk.vg on loop devices', function () {
     expect(vgTags(name)).to.deep.equal([NODE])
     const n = h.messages('vg#1').length
     expect((await h.act('vg#1', 'stop')).change).to.equal('changed')
-    expect(h.messages('vg#1').slice(n).filter(m => m.startsWith('vgchange'))).to.deep.equal([`vgchange -a n ${name}`, `vgchange --deltag @${NODE} ${name}`])
+    expect(
+      h
+        .messages('vg#1')
+        .slice(n)
+        .filter(m => m.startsWith('vgchange')),
+    ).to.deep.equal([`vgchange -a n ${name}`, `vgchange --deltag @${NODE} ${name}`])
     expect(vgTags(name)).to.deep.equal([])
     expect((await h.status('vg#1')).status).to.equal('down')
     expect((await h.act('vg#1', 'stop')).change).to.equal('unchanged')
   })
 
-  it('undoes a start in reverse: untag, and the other node\'s tag given back', async () => {
+  it("undoes a start in reverse: untag, and the other node's tag given back", async () => {
     const dev = scratch.loop()
     const name = scratch.vgName('e')
     sh('pvcreate', [dev])
     sh('vgcreate', ['--addtag', `@${OTHER}`, name, dev])
     const h = harness(scratch, {vgname: name})
     const {undo} = await h.act('vg#1', 'start')
-    expect(undo.map(u => u.description)).to.deep.equal([`give ${name} its tag @${OTHER} back`, `untag ${name} @${NODE}`, `deactivate ${name}`])
+    expect(undo.map(u => u.description)).to.deep.equal([
+      `give ${name} its tag @${OTHER} back`,
+      `untag ${name} @${NODE}`,
+      `deactivate ${name}`,
+    ])
     for (const u of [...undo].reverse()) await u.fn()
     expect(vgTags(name)).to.deep.equal([OTHER])
   })
@@ -144,14 +173,18 @@ describe('disk.vg on loop devices', function () {
     sh('vgcreate', [name, dev])
     const h = harness(scratch, {vgname: name, scsireserv: 'true'})
     await h.act('vg#1', 'start')
-    expect(h.events.find(e => e.level === 'warn')?.message).to.equal('scsireserv = true is not supported: no SCSI persistent reservation is placed on the physical volumes')
+    expect(h.events.find(e => e.level === 'warn')?.message).to.equal(
+      'scsireserv = true is not supported: no SCSI persistent reservation is placed on the physical volumes',
+    )
   })
 
   it('fails to start a volume group that does not exist, saying how to make it', async () => {
     const dev = scratch.loop()
     const name = scratch.vgName('g')
     const h = harness(scratch, {vgname: name, pvs: dev})
-    expect((await failure(h.act('vg#1', 'start'))).message).to.equal(`volume group ${name} does not exist: provision it (svcmgr -s svc provision --rid vg#1)`)
+    expect((await failure(h.act('vg#1', 'start'))).message).to.equal(
+      `volume group ${name} does not exist: provision it (svcmgr -s svc provision --rid vg#1)`,
+    )
   })
 
   it('unprovisions only with --force: vgremove and pvremove', async () => {
@@ -160,7 +193,9 @@ describe('disk.vg on loop devices', function () {
     const h = harness(scratch, {vgname: name, pvs: dev})
     await h.act('vg#1', 'provision')
     const error = await failure(h.act('vg#1', 'unprovision'))
-    expect(error.message).to.equal(`unprovision destroys volume group ${name}: run it with --force to confirm (the volume group is left as it is)`)
+    expect(error.message).to.equal(
+      `unprovision destroys volume group ${name}: run it with --force to confirm (the volume group is left as it is)`,
+    )
     expect(vgExists(name)).to.equal(true)
     expect((await h.act('vg#1', 'unprovision', {force: true})).change).to.equal('changed')
     expect(h.messages('vg#1')).to.include.members([`vgremove -f ${name}`, `pvremove ${dev}`])
@@ -198,7 +233,9 @@ describe('disk.vg on loop devices', function () {
       const h = harness(scratch, {vgname: name})
       const st = await h.status('vg#1')
       expect(st.status).to.equal('warn')
-      expect(st.log?.at(-1)?.message).to.equal(`logical volume(s) lv1 active but the volume group is not tagged @${NODE}`)
+      expect(st.log?.at(-1)?.message).to.equal(
+        `logical volume(s) lv1 active but the volume group is not tagged @${NODE}`,
+      )
     })
   })
 })

@@ -13,12 +13,23 @@ import {lvIsActive, reportRows, type VgState} from '../../src/lvm/report.js'
 
 const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-lvm', registration}]
 
-const compile = (config: object | string, name = 'busybox') => compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1.opensvc.com'})
-const problems = (config: object | string) => configProblems(config, REGISTRATIONS, {name: 'busybox', nodename: 'deb1.opensvc.com'})
+const compile = (config: object | string, name = 'busybox') =>
+  compileConfig(config, REGISTRATIONS, {name, nodename: 'deb1.opensvc.com'})
+const problems = (config: object | string) =>
+  configProblems(config, REGISTRATIONS, {name: 'busybox', nodename: 'deb1.opensvc.com'})
 
 const vg = (svc: Service, rid = 'vg#1') => svc.resource(rid) as unknown as Resource<VgKeywords>
 
-const state = (over: Partial<VgState>): VgState => ({exists: true, name: 'vgbusybox', tags: [], lvCount: 0, activeLvs: [], lvs: [], pvs: [], ...over})
+const state = (over: Partial<VgState>): VgState => ({
+  exists: true,
+  name: 'vgbusybox',
+  tags: [],
+  lvCount: 0,
+  activeLvs: [],
+  lvs: [],
+  pvs: [],
+  ...over,
+})
 
 describe('disk.vg keywords', () => {
   it("compiles the seed's [vg#1] section with no type", () => {
@@ -31,7 +42,9 @@ describe('disk.vg keywords', () => {
   })
 
   it('accepts [disk#1] type = vg, the name alias and the provision keywords', () => {
-    const svc = compile({'disk#1': {type: 'vg', name: 'vgdata', pvs: '/dev/loop3 /dev/loop4', options: '-s 8M', scsireserv: 'yes'}})
+    const svc = compile({
+      'disk#1': {type: 'vg', name: 'vgdata', pvs: '/dev/loop3 /dev/loop4', options: '-s 8M', scsireserv: 'yes'},
+    })
     const r = vg(svc, 'disk#1')
     expect(r.type).to.equal('vg')
     expect(r.kw.vgname).to.equal('vgdata')
@@ -48,7 +61,9 @@ describe('disk.vg keywords', () => {
     expect(p).to.include('vg#1.scsireserv: expected true or false, got "maybe"')
     expect(p).to.include('vg#1.pvs: expected absolute block device paths (not "loop3"), got "loop3"')
     expect(p).to.include('vg#1.options: expected vgcreate options starting with "-" (not "vgdata"), got "vgdata"')
-    expect(problems({'vg#1': {vgname: 'vg busybox'}})[0]).to.equal('vg#1.vgname: expected a volume group name made of letters, digits and + _ . -, got "vg busybox"')
+    expect(problems({'vg#1': {vgname: 'vg busybox'}})[0]).to.equal(
+      'vg#1.vgname: expected a volume group name made of letters, digits and + _ . -, got "vg busybox"',
+    )
   })
 
   it('requires vgname', () => {
@@ -56,8 +71,12 @@ describe('disk.vg keywords', () => {
   })
 
   it('refuses two resources managing the same volume group, and a PV listed twice', () => {
-    expect(problems({'vg#1': {vgname: 'a'}, 'vg#2': {vgname: 'a'}})).to.deep.equal(['vg#2.vgname: volume group a is already managed by vg#1'])
-    expect(problems({'vg#1': {vgname: 'a', pvs: '/dev/loop1 /dev/loop1'}})).to.deep.equal(['vg#1.pvs: /dev/loop1 is listed twice'])
+    expect(problems({'vg#1': {vgname: 'a'}, 'vg#2': {vgname: 'a'}})).to.deep.equal([
+      'vg#2.vgname: volume group a is already managed by vg#1',
+    ])
+    expect(problems({'vg#1': {vgname: 'a', pvs: '/dev/loop1 /dev/loop1'}})).to.deep.equal([
+      'vg#1.pvs: /dev/loop1 is listed twice',
+    ])
   })
 })
 
@@ -68,7 +87,9 @@ describe('disk.vg state rules', () => {
     expect(otherNodeTags(['n2', 'n1', 'backup', 'n3'], svc)).to.deep.equal(['n2', 'n3'])
     expect(otherNodeTags(['n2'], {nodename: 'n1', defaults: {}})).to.deep.equal([])
     // the parsed DEFAULT nodes list, when the core gives it
-    expect(otherNodeTags(['n2', 'n4'], {nodename: 'n1', defaults: {nodes: 'n1 n2'}, kw: {nodes: ['n1', 'n4']}})).to.deep.equal(['n4'])
+    expect(
+      otherNodeTags(['n2', 'n4'], {nodename: 'n1', defaults: {nodes: 'n1 n2'}, kw: {nodes: ['n1', 'n4']}}),
+    ).to.deep.equal(['n4'])
   })
 
   it('a VG without logical volumes is active exactly when tagged for this node', () => {
@@ -83,7 +104,8 @@ describe('disk.vg state rules', () => {
   })
 
   it('reads LVM JSON reports, warnings and all', () => {
-    const out = '  WARNING: something\n  {\n      "report": [\n          {\n              "vg": [\n                  {"vg_name":"vgtry", "vg_tags":"nodeA,nodeB", "lv_count":"0"}\n              ]\n          }\n      ]\n  }\n'
+    const out =
+      '  WARNING: something\n  {\n      "report": [\n          {\n              "vg": [\n                  {"vg_name":"vgtry", "vg_tags":"nodeA,nodeB", "lv_count":"0"}\n              ]\n          }\n      ]\n  }\n'
     expect(reportRows(out, 'vg')).to.deep.equal([{vg_name: 'vgtry', vg_tags: 'nodeA,nodeB', lv_count: '0'}])
     expect(lvIsActive({lv_name: 'a', lv_attr: '-wi-a-----', lv_active: ''})).to.equal(true)
     expect(lvIsActive({lv_name: 'a', lv_attr: '-wi-------', lv_active: ''})).to.equal(false)
@@ -93,7 +115,10 @@ describe('disk.vg state rules', () => {
 
 describe('disk.vg describe', () => {
   it('lists the exact commands of each action', () => {
-    const svc = compile({DEFAULT: {nodes: 'deb1.opensvc.com deb2.opensvc.com'}, 'vg#1': {vgname: 'vgbusybox', pvs: '/dev/loop3 /dev/loop4', options: '-s 8M', scsireserv: 'true'}})
+    const svc = compile({
+      DEFAULT: {nodes: 'deb1.opensvc.com deb2.opensvc.com'},
+      'vg#1': {vgname: 'vgbusybox', pvs: '/dev/loop3 /dev/loop4', options: '-s 8M', scsireserv: 'true'},
+    })
     const r = vg(svc)
     expect(vgDriver.describe('start', r, svc)).to.deep.equal([
       'warn: scsireserv is not supported (no SCSI persistent reservation is placed)',
@@ -119,7 +144,9 @@ describe('disk.vg describe', () => {
 
   it('says provision has nothing to create without pvs', () => {
     const svc = compile({'vg#1': {vgname: 'vgbusybox'}})
-    expect(vgDriver.describe('provision', vg(svc), svc)).to.deep.equal(['nothing to create: no pvs (provision fails when volume group vgbusybox does not exist)'])
+    expect(vgDriver.describe('provision', vg(svc), svc)).to.deep.equal([
+      'nothing to create: no pvs (provision fails when volume group vgbusybox does not exist)',
+    ])
   })
 })
 
@@ -130,13 +157,25 @@ describe('disk.vg status when vgs itself fails', () => {
     const PATH = process.env.PATH
     process.env.PATH = empty
     try {
-      const h = createDriverHarness({config: '[vg#1]\nvgname = vgnosuch\n', registrations: REGISTRATIONS, name: 'busybox', root: empty})
+      const h = createDriverHarness({
+        config: '[vg#1]\nvgname = vgnosuch\n',
+        registrations: REGISTRATIONS,
+        name: 'busybox',
+        root: empty,
+      })
       const st = await h.status('vg#1')
       expect(st.status).to.equal('warn')
       expect(st.log).to.have.length(1)
       expect(st.log![0].level).to.equal('warn')
       expect(st.log![0].message).to.match(/^vgs .*ENOENT.*: the state of volume group vgnosuch is unknown$/s)
-      for (const action of ['start', 'stop'] as const) expect(await h.act('vg#1', action).then(() => 'done', (e: Error) => e.message), action).to.match(/^vgs /)
+      for (const action of ['start', 'stop'] as const)
+        expect(
+          await h.act('vg#1', action).then(
+            () => 'done',
+            (e: Error) => e.message,
+          ),
+          action,
+        ).to.match(/^vgs /)
     } finally {
       process.env.PATH = PATH
       fs.rmSync(empty, {recursive: true, force: true})

@@ -41,9 +41,11 @@ export default class EngineStart extends Command {
           onSpawn: line => this.logToStderr(`starting ${spec.title}: ${kit.formatCommandLine(line)}`),
         })
         const pid = await daemonPid(kit.host, spec)
-        this.logToStderr(outcome === 'started'
-          ? `${spec.title} answers at ${spec.address} (pid ${pid ?? '?'}, data in ${spec.dataRoot}, log ${spec.logFile})`
-          : `${spec.title} already runs at ${spec.address}${pid ? ` (pid ${pid})` : ''}`)
+        this.logToStderr(
+          outcome === 'started'
+            ? `${spec.title} answers at ${spec.address} (pid ${pid ?? '?'}, data in ${spec.dataRoot}, log ${spec.logFile})`
+            : `${spec.title} already runs at ${spec.address}${pid ? ` (pid ${pid})` : ''}`,
+        )
         result = {address: spec.address, started: outcome === 'started', own: true, pid}
       } catch (error) {
         if (error instanceof DaemonError) this.error(error.message, {exit: 1})

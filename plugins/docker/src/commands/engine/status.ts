@@ -14,7 +14,8 @@ export interface EngineStatus {
 
 export default class EngineStatusCommand extends Command {
   static summary = 'Tell which docker engine svcmgr uses and whether it answers.'
-  static description = "Shows the engine at DOCKER_HOST (or the dockerHost setting, or the default socket), svcmgr's own engine (`svcmgr engine start`), and which one services without a private daemon use."
+  static description =
+    "Shows the engine at DOCKER_HOST (or the dockerHost setting, or the default socket), svcmgr's own engine (`svcmgr engine start`), and which one services without a private daemon use."
   static enableJsonFlag = true
   static examples = ['<%= config.bin %> engine status', '<%= config.bin %> engine status --json']
 
@@ -37,9 +38,16 @@ export default class EngineStatusCommand extends Command {
     ])
     const word = (ok: boolean) => (ok ? 'answers' : 'does not answer')
     this.log(`engine at ${address}: ${word(answering)}`)
-    this.log(`svcmgr's own engine at ${spec.address}: ${ownAnswering ? `answers${pid ? ` (pid ${pid})` : ''}` : pid ? `does not answer (dockerd pid ${pid} still running)` : 'not running'}`)
+    this.log(
+      `svcmgr's own engine at ${spec.address}: ${ownAnswering ? `answers${pid ? ` (pid ${pid})` : ''}` : pid ? `does not answer (dockerd pid ${pid} still running)` : 'not running'}`,
+    )
     this.log(`services use: ${used}`)
     if (!dockerd) this.log('dockerd: not installed (apt-get install docker.io)')
-    return {configured: {address, answering}, own: {address: spec.address, answering: ownAnswering, pid, dataRoot: spec.dataRoot, logFile: spec.logFile}, used, dockerd}
+    return {
+      configured: {address, answering},
+      own: {address: spec.address, answering: ownAnswering, pid, dataRoot: spec.dataRoot, logFile: spec.logFile},
+      used,
+      dockerd,
+    }
   }
 }

@@ -4,7 +4,8 @@ import {coreSettings, CoreSettingsError} from '../../engine/core-settings.js'
 
 export default class EngineStop extends Command {
   static summary = "Stop svcmgr's own docker engine."
-  static description = "Stops the dockerd that `svcmgr engine start` started (SIGTERM; dockerd stops its containers on the way out; SIGKILL after --timeout). Engines svcmgr did not start are left alone."
+  static description =
+    'Stops the dockerd that `svcmgr engine start` started (SIGTERM; dockerd stops its containers on the way out; SIGKILL after --timeout). Engines svcmgr did not start are left alone.'
   static enableJsonFlag = true
   static flags = {
     timeout: Flags.integer({description: 'Seconds to wait after SIGTERM before SIGKILL.', default: 30, min: 1}),
