@@ -56,8 +56,9 @@ function call<T>(
   what: string,
   fn: (signal: AbortSignal) => Promise<T>,
   timeoutMs = CALL_TIMEOUT_MS,
+  finishOnInterrupt = false,
 ): Promise<T> {
-  return engineCall(what, engine.address, {timeoutMs, signal: ctx.signal}, fn)
+  return engineCall(what, engine.address, {timeoutMs, signal: ctx.signal, finishOnInterrupt}, fn)
 }
 
 /** A request that changes the engine: not sent after an interruption, finished when already sent. */
@@ -68,7 +69,7 @@ function engineChange<T>(
   fn: (signal: AbortSignal) => Promise<T>,
   timeoutMs = CALL_TIMEOUT_MS,
 ): Promise<T> {
-  return engineCall(what, engine.address, {timeoutMs, signal: ctx.signal, finishOnInterrupt: true}, fn)
+  return call(ctx, engine, what, fn, timeoutMs, true)
 }
 
 async function inspectContainer(
