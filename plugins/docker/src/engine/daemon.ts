@@ -4,6 +4,7 @@
  * stopping and probing them. No dockerode here: a raw /_ping is enough, and the `engine`
  * commands stay cheap.
  */
+import {setTimeout as sleep} from 'node:timers/promises'
 import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {closeSync, existsSync, writeSync} from 'node:fs'
@@ -146,8 +147,6 @@ async function logTail(file: string, lines = 15): Promise<string> {
     return ''
   }
 }
-
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
 export interface StartDaemonOptions {
   readonly timeoutMs: number

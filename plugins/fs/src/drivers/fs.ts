@@ -31,7 +31,8 @@ import type {
 } from 'svcmgr'
 import {describeHolders, findHolders, killHolders} from '../mount/holders.js'
 import {canonicalMnt, type MountState, mountState, normalizeMnt, readMounts} from '../mount/mountinfo.js'
-import {lastLine, sleep} from '../util/host.js'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {lastLine} from '../util/last-line.js'
 import {type FsKeywords, fsKeywords} from './fs.keywords.js'
 
 type Ctx = DriverContext<FsKeywords>

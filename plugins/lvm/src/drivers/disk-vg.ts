@@ -27,7 +27,7 @@ import type {
   StepAction,
 } from 'svcmgr'
 import {type VgState, lastLine, lvm, pvState, vgState} from '../lvm/report.js'
-import {sleep} from '../util/host.js'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {type VgKeywords, VG_KEYWORDS} from './disk-vg.keywords.js'
 
 type Ctx = DriverContext<VgKeywords>
