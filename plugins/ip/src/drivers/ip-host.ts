@@ -3,7 +3,7 @@
  * section), in the ip group: started first, stopped last.
  */
 import type {ActionContext, ChangeResult, Driver, DriverContext, Resource, ResourceStatus, StatusLogEntry} from 'svcmgr'
-import {announceArgs, announceOrWarn, DESCRIBED_ARPING, probeArgs} from '../net/arp.js'
+import {announceArgs, announceOrWarn, DESCRIBED_ARPING, describedProbe} from '../net/arp.js'
 import {ipFamily, type ResolvedAddress, sameAddress} from '../net/address.js'
 import {
   addressText,
@@ -52,7 +52,7 @@ function describeStart(res: Res): string[] {
     `ip link set ${ipdev} up  (when it is down)`,
     v6
       ? `checking ${address} availability: by the kernel's IPv6 duplicate address detection once added`
-      : `checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (an answer refuses the start)`,
+      : `checking ${address} availability: ${describedProbe(ipdev, address)}  (an answer refuses the start)`,
     [
       'ip',
       'addr',
@@ -75,7 +75,7 @@ function describeStop(res: Res): string[] {
     ...(ipFamily(ipname) === 6
       ? []
       : [
-          `checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (a warning when it still answers)`,
+          `checking ${address} availability: ${describedProbe(ipdev, address)}  (a warning when it still answers)`,
         ]),
   ]
 }

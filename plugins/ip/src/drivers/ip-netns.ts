@@ -17,7 +17,7 @@ import type {
   ServiceView,
   StatusLogEntry,
 } from 'svcmgr'
-import {announceArgs, announceOrWarn, DESCRIBED_ARPING, probeArgs} from '../net/arp.js'
+import {announceArgs, announceOrWarn, DESCRIBED_ARPING, describedProbe} from '../net/arp.js'
 import {ipFamily, networkOf, type ResolvedAddress} from '../net/address.js'
 import {
   addressText,
@@ -243,7 +243,7 @@ function describeStart(res: Res, svc: ServiceView): string[] {
     `${line(['link', 'set', ipdev, 'up'])}  (when it is down)`,
     ...(ipFamily(ipname) === 4 || !ipFamily(ipname)
       ? [
-          `checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (an answer refuses the start)`,
+          `checking ${address} availability: ${describedProbe(ipdev, address)}  (an answer refuses the start)`,
         ]
       : [`checking ${address} availability: by the kernel's IPv6 duplicate address detection once added`]),
     `${mode} mode`,
@@ -315,7 +315,7 @@ function describeStop(res: Res): string[] {
   else lines.push(line(['link', 'del', 'dev', dev], ns))
   if (ipFamily(ipname) !== 6)
     lines.push(
-      `checking ${address} availability: ${[...DESCRIBED_ARPING, ...probeArgs(ipdev, address)].join(' ')}  (a warning when it still answers)`,
+      `checking ${address} availability: ${describedProbe(ipdev, address)}  (a warning when it still answers)`,
     )
   return lines
 }

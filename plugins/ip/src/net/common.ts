@@ -122,7 +122,7 @@ export async function prefixFor(
   return host
 }
 
-/** Refuses an address some host of ipdev's LAN answers for (IPv4: one ARP probe; IPv6: left to the kernel's DAD). */
+/** Refuses an address some host of ipdev's LAN answers for (IPv4: one ARP probe answered within 0.2 s; IPv6: left to the kernel's DAD). */
 export async function checkAvailable(ctx: DriverContext<any>, addr: ResolvedAddress, ipdev: string): Promise<void> {
   ctx.log.info(`checking ${addr.ip} availability`)
   if (addr.family === 6) {

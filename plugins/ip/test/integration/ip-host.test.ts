@@ -76,7 +76,7 @@ netmask = ${MASK}
     expect(ridOrder(out)).to.deep.equal(['ip#1', 'container#1'])
     expect(messagesOf(out, 'ip#1')).to.deep.equal([
       `checking ${at(8)} availability`,
-      `busybox arping -q -D -c 1 -w 1 -I ${lan.ipdev} ${at(8)}`,
+      `timeout 0.2 busybox arping -D -c 1 -w 1 -I ${lan.ipdev} ${at(8)}`,
       `ip addr add ${at(8)}/28 dev ${lan.ipdev} label ${lan.ipdev}:1`,
       `busybox arping -q -U -c 1 -I ${lan.ipdev} -s ${at(8)} ${at(8)}`,
     ])
@@ -94,7 +94,7 @@ netmask = ${MASK}
     expect(messagesOf(out, 'ip#1')).to.deep.equal([
       `ip addr del ${at(8)}/28 dev ${lan.ipdev}`,
       `checking ${at(8)} availability`,
-      `busybox arping -q -D -c 1 -w 1 -I ${lan.ipdev} ${at(8)}`,
+      `timeout 0.2 busybox arping -D -c 1 -w 1 -I ${lan.ipdev} ${at(8)}`,
     ])
     expect(await lan.ipdevAddresses()).to.deep.equal([])
     expect(await lan.pings(at(8))).to.equal(false)

@@ -60,7 +60,7 @@ describe('ip.netns through the CLI: the seed svc2 on a test LAN (macvlan)', func
     const ipMessages = messagesOf(out, 'ip#1')
     expect(ipMessages.slice(0, 3)).to.deep.equal([
       `checking ${ADDR} availability`,
-      `busybox arping -q -D -c 1 -w 1 -I ${lan.ipdev} ${ADDR}`,
+      `timeout 0.2 busybox arping -D -c 1 -w 1 -I ${lan.ipdev} ${ADDR}`,
       'macvlan mode',
     ])
     expect(commandsOf(out).slice(1)).to.deep.equal([
@@ -98,7 +98,7 @@ describe('ip.netns through the CLI: the seed svc2 on a test LAN (macvlan)', func
       `nsenter --net=/proc/${pid}/ns/net ip addr del ${ADDR}/24 dev eth0`,
       `nsenter --net=/proc/${pid}/ns/net ip link del dev eth0`,
       `checking ${ADDR} availability`,
-      `busybox arping -q -D -c 1 -w 1 -I ${lan.ipdev} ${ADDR}`,
+      `timeout 0.2 busybox arping -D -c 1 -w 1 -I ${lan.ipdev} ${ADDR}`,
     ])
     expect(await lan.pings(ADDR)).to.equal(false)
     expect(await lan.arpAnswers(ADDR)).to.equal(false)

@@ -360,7 +360,7 @@ describe('ipvlan modes: the command sequence through --dry-run (any kernel)', fu
         `${ns} ip route replace default via 192.0.2.1  (when the namespace has no default route)`,
       ])
       expect(steps).to.include(
-        'checking 192.0.2.30 availability: busybox arping -q -D -c 1 -w 1 -I tl0 192.0.2.30  (an answer refuses the start)',
+        'checking 192.0.2.30 availability: timeout 0.2 busybox arping -D -c 1 -w 1 -I tl0 192.0.2.30  (an answer refuses the start)',
       )
       // nothing ran: the dry run changes nothing and touches no interface
       expect(out).to.not.match(/^\d\d:\d\d/m)

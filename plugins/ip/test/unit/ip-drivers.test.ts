@@ -247,7 +247,7 @@ describe('ip.netns describe (dry run)', () => {
     'find the network namespace of container#1 (refuse the start when container#1 is not running)',
     `nothing to do when ${ip} is already on an interface of that namespace`,
     `ip link set ${ipdev} up  (when it is down)`,
-    `checking ${ip} availability: busybox arping -q -D -c 1 -w 1 -I ${ipdev} ${ip}  (an answer refuses the start)`,
+    `checking ${ip} availability: timeout 0.2 busybox arping -D -c 1 -w 1 -I ${ipdev} ${ip}  (an answer refuses the start)`,
   ]
 
   it("ipvlan-l2: the seed's command sequence", () => {
@@ -351,7 +351,7 @@ describe('ip.netns describe (dry run)', () => {
       `${NS} ip link set <the interface holding it> name eth1`,
       `${NS} ip link set eth1 netns 1`,
       'ip link set eth1 up',
-      'checking 192.0.2.10 availability: busybox arping -q -D -c 1 -w 1 -I eth1 192.0.2.10  (a warning when it still answers)',
+      'checking 192.0.2.10 availability: timeout 0.2 busybox arping -D -c 1 -w 1 -I eth1 192.0.2.10  (a warning when it still answers)',
     ])
   })
 
@@ -361,7 +361,7 @@ describe('ip.netns describe (dry run)', () => {
       'nothing to do when container#1 is not running (its namespace and the links in it are gone) or 5.196.34.151 is not in it',
       `${NS} ip addr del 5.196.34.151/27 dev <the interface holding it>`,
       `${NS} ip link del dev <the interface holding it>`,
-      'checking 5.196.34.151 availability: busybox arping -q -D -c 1 -w 1 -I eth0 5.196.34.151  (a warning when it still answers)',
+      'checking 5.196.34.151 availability: timeout 0.2 busybox arping -D -c 1 -w 1 -I eth0 5.196.34.151  (a warning when it still answers)',
     ])
   })
 
@@ -412,14 +412,14 @@ ipname = busybox.opensvc.com
     expect(ipHostDriver.describe('start', hostRes(svc), svc)).to.deep.equal([
       'nothing to do when 37.59.71.25 is already on eth0 (refuse the start when another interface holds it)',
       'ip link set eth0 up  (when it is down)',
-      'checking 37.59.71.25 availability: busybox arping -q -D -c 1 -w 1 -I eth0 37.59.71.25  (an answer refuses the start)',
+      'checking 37.59.71.25 availability: timeout 0.2 busybox arping -D -c 1 -w 1 -I eth0 37.59.71.25  (an answer refuses the start)',
       'ip addr add 37.59.71.25/27 dev eth0 label eth0:<first free alias number>',
       'busybox arping -q -U -c 1 -I eth0 -s 37.59.71.25 37.59.71.25',
     ])
     expect(ipHostDriver.describe('stop', hostRes(svc), svc)).to.deep.equal([
       'nothing to do when 37.59.71.25 is not on eth0',
       'ip addr del 37.59.71.25/27 dev eth0',
-      'checking 37.59.71.25 availability: busybox arping -q -D -c 1 -w 1 -I eth0 37.59.71.25  (a warning when it still answers)',
+      'checking 37.59.71.25 availability: timeout 0.2 busybox arping -D -c 1 -w 1 -I eth0 37.59.71.25  (a warning when it still answers)',
     ])
   })
 
