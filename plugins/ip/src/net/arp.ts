@@ -112,8 +112,7 @@ export async function addressAnswers(
   dev: string,
   address: string,
 ): Promise<boolean> {
-  const [tool, ...pre] = await arpingTool(ctx)
-  const deadline = await probeDeadline(ctx)
+  const [[tool, ...pre], deadline] = await Promise.all([arpingTool(ctx), probeDeadline(ctx)])
   if (!deadline.length)
     ctx.log.info(`no GNU timeout(1) on this host: the ARP probe waits arping's own 1 s for an answer`)
   const [head, ...rest] = [...deadline, tool, ...pre, ...probeArgs(dev, address)]
