@@ -102,7 +102,9 @@ export async function ipcheckSection(log: (s: string) => void, sections: Section
           round.push(`${n}=${fmtMs(ms)}`)
         }
       }
-      log(`${title}: ${i < warmup ? `warm-up ${i + 1}/${warmup}` : `run ${i + 1 - warmup}/${runs}: ${round.join(' ')}`}`)
+      log(
+        `${title}: ${i < warmup ? `warm-up ${i + 1}/${warmup}` : `run ${i + 1 - warmup}/${runs}: ${round.join(' ')}`}`,
+      )
     }
     const oldFree = median(samples.oldFree)
     sections.push({

@@ -74,9 +74,7 @@ function describeStop(res: Res): string[] {
     `ip addr del ${cidrText(ipname, netmask, ipdev)} dev ${ipdev}`,
     ...(ipFamily(ipname) === 6
       ? []
-      : [
-          `checking ${address} availability: ${describedProbe(ipdev, address)}  (a warning when it still answers)`,
-        ]),
+      : [`checking ${address} availability: ${describedProbe(ipdev, address)}  (a warning when it still answers)`]),
   ]
 }
 

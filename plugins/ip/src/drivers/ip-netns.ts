@@ -242,9 +242,7 @@ function describeStart(res: Res, svc: ServiceView): string[] {
     `nothing to do when ${address} is already on an interface of that namespace`,
     `${line(['link', 'set', ipdev, 'up'])}  (when it is down)`,
     ...(ipFamily(ipname) === 4 || !ipFamily(ipname)
-      ? [
-          `checking ${address} availability: ${describedProbe(ipdev, address)}  (an answer refuses the start)`,
-        ]
+      ? [`checking ${address} availability: ${describedProbe(ipdev, address)}  (an answer refuses the start)`]
       : [`checking ${address} availability: by the kernel's IPv6 duplicate address detection once added`]),
     `${mode} mode`,
   ]
@@ -314,9 +312,7 @@ function describeStop(res: Res): string[] {
     )
   else lines.push(line(['link', 'del', 'dev', dev], ns))
   if (ipFamily(ipname) !== 6)
-    lines.push(
-      `checking ${address} availability: ${describedProbe(ipdev, address)}  (a warning when it still answers)`,
-    )
+    lines.push(`checking ${address} availability: ${describedProbe(ipdev, address)}  (a warning when it still answers)`)
   return lines
 }
 
