@@ -6,10 +6,18 @@ import {deleteSections, deleteService} from '../services/config-edit.js'
 export default class Delete extends ServiceCommand {
   static description =
     "Delete the service's config and state (its resources are left as they are: stop or unprovision first), or with --rid only those sections. Refused while an action runs on the service, unless --waitlock."
-  static examples = ['<%= config.bin %> -s svc2 delete', '<%= config.bin %> -s svc2 delete --rid container#3']
+  static examples = [
+    '<%= config.bin %> -s svc2 delete',
+    '<%= config.bin %> -s svc2 delete --local',
+    '<%= config.bin %> -s svc2 delete --rid container#3',
+  ]
   static flags = {
     rid: Flags.string({description: 'Comma list of sections to remove from the config.'}),
     waitlock: waitlockFlag('an action running on this service'),
+    local: Flags.boolean({
+      description:
+        'Delete the config on this node only (in OpenSVC the other nodes keep theirs): svcmgr has one node, so the same as without it; accepted for OpenSVC compatibility.',
+    }),
   }
 
   async run(): Promise<void> {
