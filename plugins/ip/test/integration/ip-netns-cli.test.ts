@@ -31,7 +31,7 @@ function svc2(ipdev: string, mode = 'macvlan'): string {
 }
 
 /** The commands ip#1 logged (what the seed shows), without the availability/mode lines. */
-const commandsOf = (stdout: string) => messagesOf(stdout, 'ip#1').filter(m => /^(ip|nsenter|busybox) /.test(m))
+const commandsOf = (stdout: string) => messagesOf(stdout, 'ip#1').filter(m => /^(ip|nsenter|busybox|timeout) /.test(m))
 
 describe('ip.netns through the CLI: the seed svc2 on a test LAN (macvlan)', function () {
   this.timeout(180_000)
