@@ -18,8 +18,11 @@ describe('delete --local: the same as delete on this single node', function () {
   const container = {type: 'docker', image: 'google/pause'}
 
   after(async () => {
-    await removeServiceContainers(svc, `${svc}p`, `${svc}r`)
-    cli.cleanup()
+    try {
+      await removeServiceContainers(svc, `${svc}p`, `${svc}r`)
+    } finally {
+      cli.cleanup()
+    }
   })
 
   it('removes the config file and the state folder; ls no longer lists the service', async () => {
