@@ -731,7 +731,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
     } catch (error) {
       if (!(error instanceof EngineError && error.unreachable && error.reason)) return failed(error)
       const st = await unreachableState(ctx, engine, error.kind, error.reason)
-      return st.kind === 'not started' ? down('warn', 'docker daemon is not running') : unknown(error.reason)
+      if (st.kind === 'not started') return down('warn', 'docker daemon is not running')
+      return unknown(st.kind === 'unknown' ? st.reason : error.reason)
     }
     if (found.kind === 'absent') return down('info', `container ${name} does not exist`, {provisioned: false})
     if (found.kind === 'foreign') return {status: 'warn', label, log: [{level: 'warn', message: found.reason}]}
