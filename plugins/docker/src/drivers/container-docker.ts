@@ -171,6 +171,30 @@ async function findListed(ctx: Ctx, engine: Engine, timeoutMs = CALL_TIMEOUT_MS)
 }
 
 /**
+ * The same for an action, the list doubling as the engine's probe (no ping before it): it waits
+ * ACTION_PING_TIMEOUT_MS for a slow engine; 'not started' for a private daemon that is not;
+ * throws when the engine cannot say what runs (an unknown state is never read as "nothing runs").
+ */
+async function findListedForAction(
+  ctx: Ctx,
+  engine: Engine,
+  doing: string,
+): Promise<Found<ContainerSummary> | 'not started'> {
+  try {
+    return await findListed(ctx, engine, ACTION_PING_TIMEOUT_MS)
+  } catch (error) {
+    if (!(error instanceof EngineError && error.unreachable && error.reason)) throw error
+    const st = await unreachableState(ctx, engine, error.kind, error.reason)
+    if (st.kind === 'not started') return 'not started'
+    throw new EngineError(
+      `${doing}: ${st.kind === 'unknown' ? st.reason : error.reason}: the state of the container is unknown, nothing was done`,
+      undefined,
+      true,
+    )
+  }
+}
+
+/**
  * Throws when the engine cannot say what runs: an unknown state is never read as "nothing runs".
  * An action waits ACTION_PING_TIMEOUT_MS (30 s) for a slow engine; a read (the netns
  * capability, asked during status too) PING_TIMEOUT_MS. Socket missing or connection refused fail at once.
@@ -833,11 +857,10 @@ export const dockerDriver: Driver<DockerKeywords> = {
     const name = containerName(actionCtx.service, actionCtx.resource)
     return bounded(actionCtx, `stop ${name}`, stopBound(actionCtx.resource.kw), async ctx => {
       const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
-      // a private daemon not started holds nothing running
-      if ((await answeringEngine(ctx, engine, `docker stop ${name}`, ACTION_PING_TIMEOUT_MS)) === 'not started')
-        return 'unchanged'
-      // one list answers the stops of the whole subset: ownership by the labels it carries
-      const found = await findListed(ctx, engine)
+      // one list answers the stops of the whole subset (ownership by the labels it carries) and
+      // says whether the engine answers; a private daemon not started holds nothing running
+      const found = await findListedForAction(ctx, engine, `docker stop ${name}`)
+      if (found === 'not started') return 'unchanged'
       if (found.kind === 'foreign') {
         // not ours: never stopped; a running one under our name is not "stopped" either
         if (listedUp(found.info)) throw new Error(`docker stop ${name}: ${found.reason}`)
