@@ -30,7 +30,7 @@ import {
   untilAborted,
 } from '../engine/calls.js'
 import {dockerClient, type Engine, engineInfo, serviceEngine, statusCode} from '../engine/client.js'
-import {engineClient, limited, noteEngineChange, serviceContainers} from '../engine/containers.js'
+import {engineClient, findByName, INSPECTS_AT_ONCE, limited, noteEngineChange, type Seen} from '../engine/containers.js'
 import type {ContainerInspect, ContainerSummary, EngineClient} from '../engine/http.js'
 import {
   type DaemonSpec,
@@ -57,8 +57,6 @@ const DOWN_WAIT_MS = 10_000
 const OPERATIONAL_MS = 300
 /** Status's one list request (and its rare targeted inspects): under the core's 15 s status bound, so status names the precise wait. */
 const STATUS_CALL_TIMEOUT_MS = 8_000
-/** Targeted inspects of status (the few containers the list cannot tell about) at once. */
-const STATUS_INSPECTS_AT_ONCE = 16
 
 // ---------------------------------------------------------------------------------------
 // engine access: every request under a deadline and the action's signal
@@ -137,7 +135,7 @@ async function inspectContainer(
 
 const isUp = (i: Pick<Inspect, 'State'> | undefined) => i !== undefined && i.State.Running && !i.State.Restarting
 /** The list's word for the same: running or paused (a paused container still runs: stop stops it). */
-const listedUp = (c: Pick<ContainerSummary, 'State'>) => c.State === 'running' || c.State === 'paused'
+const listedUp = (c: Pick<Seen, 'State'>) => c.State === 'running' || c.State === 'paused'
 
 /** The container by this resource's name: absent, ours, or foreign (same name, not our labels). */
 type Found<T = Inspect> = {kind: 'absent'} | {kind: 'ours'; info: T} | {kind: 'foreign'; info: T; reason: string}
@@ -148,8 +146,8 @@ function classify(ctx: Ctx, name: string, rid: string, info: Inspect | undefined
   return own.owned ? {kind: 'ours', info} : {kind: 'foreign', info, reason: own.reason}
 }
 
-/** The same from the service's container list: the list row carries the labels. */
-function classifyListed(ctx: Ctx, name: string, row: ContainerSummary | undefined): Found<ContainerSummary> {
+/** The same from what findByName saw (a list row carries the labels too). */
+function classifyListed(ctx: Ctx, name: string, row: Seen | undefined): Found<Seen> {
   if (!row) return {kind: 'absent'}
   const own = ownership(row.Labels, name, ctx.service, ctx.resource.rid)
   return own.owned ? {kind: 'ours', info: row} : {kind: 'foreign', info: row, reason: own.reason}
@@ -160,14 +158,23 @@ async function findContainer(ctx: Ctx, engine: Engine, docker: Dockerode): Promi
   return classify(ctx, name, ctx.resource.rid, await inspectContainer(ctx, engine, docker, name))
 }
 
+/** The managed names of the service's docker containers (findByName lists a large service). */
+function serviceNames(svc: ServiceView): string[] {
+  return svc.resources.filter(r => r.group === 'container' && r.type === 'docker').map(r => containerName(svc, r))
+}
+
 /**
- * This resource's container from the service's container list: one request answers every
- * resource of the service asking at the same time (the stops of a parallel subset).
+ * This resource's container over node:http: its own inspect by name in a small service; in a
+ * large one, the service's list, one request answering every resource asking at the same time
+ * (status; the stops of a parallel subset). See engine/containers.ts.
  */
-async function findListed(ctx: Ctx, engine: Engine, timeoutMs = CALL_TIMEOUT_MS): Promise<Found<ContainerSummary>> {
+async function findListed(ctx: Ctx, engine: Engine, timeoutMs = CALL_TIMEOUT_MS): Promise<Found<Seen>> {
   const name = containerName(ctx.service, ctx.resource)
-  const rows = await serviceContainers(ctx.cache, engine.address, ctx.service.name, {timeoutMs, signal: ctx.signal})
-  return classifyListed(ctx, name, rows.get(name))
+  const seen = await findByName(ctx.cache, engine.address, ctx.service.name, serviceNames(ctx.service), name, {
+    timeoutMs,
+    signal: ctx.signal,
+  })
+  return classifyListed(ctx, name, seen)
 }
 
 /**
@@ -175,11 +182,7 @@ async function findListed(ctx: Ctx, engine: Engine, timeoutMs = CALL_TIMEOUT_MS)
  * ACTION_PING_TIMEOUT_MS for a slow engine; 'not started' for a private daemon that is not;
  * throws when the engine cannot say what runs (an unknown state is never read as "nothing runs").
  */
-async function findListedForAction(
-  ctx: Ctx,
-  engine: Engine,
-  doing: string,
-): Promise<Found<ContainerSummary> | 'not started'> {
+async function findListedForAction(ctx: Ctx, engine: Engine, doing: string): Promise<Found<Seen> | 'not started'> {
   try {
     return await findListed(ctx, engine, ACTION_PING_TIMEOUT_MS)
   } catch (error) {
@@ -749,7 +752,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
     }
     // one request for the whole service (every resource's status asks at once): no ping before it,
     // its failure says whether the engine is absent (socket missing, refused) or not answering
-    let found: Found<ContainerSummary>
+    let found: Found<Seen>
     try {
       found = await findListed(ctx, engine, STATUS_CALL_TIMEOUT_MS)
     } catch (error) {
@@ -760,13 +763,14 @@ export const dockerDriver: Driver<DockerKeywords> = {
     }
     if (found.kind === 'absent') return down('info', `container ${name} does not exist`, {provisioned: false})
     if (found.kind === 'foreign') return {status: 'warn', label, log: [{level: 'warn', message: found.reason}]}
-    let state = listedState(found.info, ctx.resource.kw.image)
+    const seen = found.info
+    let state = seen.inspect ? inspectedState(seen.inspect) : seen.row && listedState(seen.row, ctx.resource.kw.image)
     if (!state) {
       // the list cannot tell (another image name, an exit code to date, a dead container's error): inspect it
       let info: ContainerInspect | undefined
       try {
-        info = await limited(ctx.cache, 'docker:status-inspects', STATUS_INSPECTS_AT_ONCE, () =>
-          httpInspect(ctx, engine, found.info.Id, STATUS_CALL_TIMEOUT_MS),
+        info = await limited(ctx.cache, 'docker:status-inspects', INSPECTS_AT_ONCE, () =>
+          httpInspect(ctx, engine, seen.Id, STATUS_CALL_TIMEOUT_MS),
         )
       } catch (error) {
         return failed(error)

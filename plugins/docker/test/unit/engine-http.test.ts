@@ -97,6 +97,7 @@ describe('engine client over node:http: why an engine did not answer', () => {
 })
 
 describe('the service container list: one request for every caller in flight', () => {
+  const NAMES = Array.from({length: 100}, (_, i) => `svc2.container.${i + 1}`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perfa-list-'))
   let silent: Silent
   let address: string
@@ -110,25 +111,27 @@ describe('the service container list: one request for every caller in flight', (
 
   it('concurrent callers share one request, and its failure', async () => {
     const cache = new Map<string, unknown>()
-    const all = Promise.all([1, 2, 3].map(() => caught(serviceContainers(cache, address, 'svc2', {timeoutMs: 300}))))
+    const all = Promise.all(
+      [1, 2, 3].map(() => caught(serviceContainers(cache, address, 'svc2', NAMES, {timeoutMs: 300}))),
+    )
     const errors = await all
     expect(silent.connections).to.equal(1)
     expect(new Set(errors.map(e => e?.message))).to.deep.equal(
       new Set([
-        `docker ps -a --filter name=^/?svc2\\.container\\.[0-9]+$: docker daemon at ${silent.socket} not answering after 0.3s`,
+        `docker ps -a --filter label=com.svcmgr.service=svc2: docker daemon at ${silent.socket} not answering after 0.3s`,
       ]),
     )
     // a failed list is not remembered: the next caller asks again
-    await caught(serviceContainers(cache, address, 'svc2', {timeoutMs: 50}))
+    await caught(serviceContainers(cache, address, 'svc2', NAMES, {timeoutMs: 50}))
     expect(silent.connections).to.equal(2)
   })
 
   it('after a change this process made, a caller gets a new request, not the one in flight', async () => {
     const cache = new Map<string, unknown>()
-    const first = caught(serviceContainers(cache, address, 'svc2', {timeoutMs: 300}))
+    const first = caught(serviceContainers(cache, address, 'svc2', NAMES, {timeoutMs: 300}))
     await silent.until('connections', 1)
     noteEngineChange(cache, address)
-    const second = caught(serviceContainers(cache, address, 'svc2', {timeoutMs: 300}))
+    const second = caught(serviceContainers(cache, address, 'svc2', NAMES, {timeoutMs: 300}))
     await Promise.all([first, second])
     expect(silent.connections).to.equal(2)
   })
@@ -137,8 +140,8 @@ describe('the service container list: one request for every caller in flight', (
     const cache = new Map<string, unknown>()
     const a = new AbortController()
     const b = new AbortController()
-    const pa = caught(serviceContainers(cache, address, 'svc2', {timeoutMs: 60_000, signal: a.signal}))
-    const pb = caught(serviceContainers(cache, address, 'svc2', {timeoutMs: 60_000, signal: b.signal}))
+    const pa = caught(serviceContainers(cache, address, 'svc2', NAMES, {timeoutMs: 60_000, signal: a.signal}))
+    const pb = caught(serviceContainers(cache, address, 'svc2', NAMES, {timeoutMs: 60_000, signal: b.signal}))
     await silent.until('connections', 1)
     a.abort(new DeadlineError('stop svc2.container.1 not done within 45s'))
     expect((await pa)?.message).to.equal('docker ps: stop svc2.container.1 not done within 45s')
