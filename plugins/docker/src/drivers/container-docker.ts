@@ -5,7 +5,6 @@
  * Only a container whose labels say this service, id and rid is managed (see ownership in spec.ts).
  */
 import {existsSync} from 'node:fs'
-import type Dockerode from 'dockerode'
 import type {
   ActionContext,
   ChangeResult,
@@ -25,13 +24,12 @@ import {
   CALL_TIMEOUT_MS,
   type CallOptions,
   EngineError,
-  engineCall,
   STOP_MARGIN_MS,
   untilAborted,
 } from '../engine/calls.js'
-import {dockerClient, type Engine, engineInfo, serviceEngine, statusCode} from '../engine/client.js'
+import {dockerClient, type Engine, engineInfo, serviceEngine} from '../engine/client.js'
 import {engineClient, findByName, INSPECTS_AT_ONCE, limited, noteEngineChange, type Seen} from '../engine/containers.js'
-import type {ContainerInspect, ContainerSummary, EngineClient} from '../engine/http.js'
+import {type ContainerInspect, type ContainerSummary, demultiplex, type EngineClient} from '../engine/http.js'
 import {
   type DaemonSpec,
   dockerdArgs,
@@ -48,7 +46,7 @@ import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerN
 type Ctx = DriverContext<DockerKeywords>
 type ACtx = ActionContext<DockerKeywords>
 type Res = Resource<DockerKeywords>
-type Inspect = Dockerode.ContainerInspectInfo
+type Inspect = ContainerInspect
 
 const PULL_TIMEOUT_FLOOR = 5 * 60_000
 const DAEMON_START_FLOOR = 30_000
@@ -60,36 +58,6 @@ const STATUS_CALL_TIMEOUT_MS = 8_000
 // ---------------------------------------------------------------------------------------
 // engine access: every request under a deadline and the action's signal
 
-function call<T>(
-  ctx: Ctx,
-  engine: Engine,
-  what: string,
-  fn: (signal: AbortSignal) => Promise<T>,
-  timeoutMs = CALL_TIMEOUT_MS,
-  finishOnInterrupt = false,
-): Promise<T> {
-  return engineCall(what, engine.address, {timeoutMs, signal: ctx.signal, finishOnInterrupt}, fn)
-}
-
-/**
- * A request that changes the engine: not sent after an interruption, finished when already
- * sent. Once it is over, a container list of this command is asked again (never reused from
- * before the change).
- */
-async function engineChange<T>(
-  ctx: Ctx,
-  engine: Engine,
-  what: string,
-  fn: (signal: AbortSignal) => Promise<T>,
-  timeoutMs = CALL_TIMEOUT_MS,
-): Promise<T> {
-  try {
-    return await call(ctx, engine, what, fn, timeoutMs, true)
-  } finally {
-    noteEngineChange(ctx.cache, engine.address)
-  }
-}
-
 /** The call options of a request of ctx's action (its signal) under the default deadline. */
 const opts = (ctx: Ctx, timeoutMs = CALL_TIMEOUT_MS, finishOnInterrupt = false) => ({
   timeoutMs,
@@ -97,7 +65,11 @@ const opts = (ctx: Ctx, timeoutMs = CALL_TIMEOUT_MS, finishOnInterrupt = false) 
   finishOnInterrupt,
 })
 
-/** A change sent through the node:http client (see engineChange): later container lists are asked anew. */
+/**
+ * A request that changes the engine, through the node:http client: not sent after an
+ * interruption, finished under its own deadline when already sent (finishOnInterrupt). Once it
+ * is over, a container list of this command is asked again (never reused from before the change).
+ */
 async function clientChange<T>(
   ctx: Ctx,
   engine: Engine,
@@ -114,22 +86,6 @@ async function clientChange<T>(
 /** GET /containers/{id or name}/json over node:http: undefined when it does not exist. */
 function httpInspect(ctx: Ctx, engine: Engine, ref: string, timeoutMs = CALL_TIMEOUT_MS) {
   return engineClient(engine.address, ctx.cache).inspect(`docker inspect ${ref}`, ref, opts(ctx, timeoutMs))
-}
-
-async function inspectContainer(
-  ctx: Ctx,
-  engine: Engine,
-  docker: Dockerode,
-  ref: string,
-): Promise<Inspect | undefined> {
-  try {
-    return await call(ctx, engine, `docker inspect ${ref}`, abortSignal =>
-      docker.getContainer(ref).inspect({abortSignal}),
-    )
-  } catch (error) {
-    if (statusCode(error) === 404) return undefined
-    throw error
-  }
 }
 
 const isUp = (i: Pick<Inspect, 'State'> | undefined) => i !== undefined && i.State.Running && !i.State.Restarting
@@ -152,9 +108,10 @@ function classifyListed(ctx: Ctx, name: string, row: Seen | undefined): Found<Se
   return own.owned ? {kind: 'ours', info: row} : {kind: 'foreign', info: row, reason: own.reason}
 }
 
-async function findContainer(ctx: Ctx, engine: Engine, docker: Dockerode): Promise<Found> {
+/** This resource's container by its name (an action's inspect over node:http). */
+async function findContainer(ctx: Ctx, engine: Engine): Promise<Found> {
   const name = containerName(ctx.service, ctx.resource)
-  return classify(ctx, name, ctx.resource.rid, await inspectContainer(ctx, engine, docker, name))
+  return classify(ctx, name, ctx.resource.rid, await httpInspect(ctx, engine, name))
 }
 
 /** The managed names of the service's docker containers (findByName lists a large service). */
@@ -218,16 +175,12 @@ async function answeringEngine(
 }
 
 /** The engine of ctx's service, ready: the private daemon started when needed, the engine answering. */
-async function readyEngine(
-  ctx: ACtx,
-  deadline: ActionDeadline,
-  doing: string,
-): Promise<{engine: Engine; docker: Dockerode}> {
+async function readyEngine(ctx: ACtx, deadline: ActionDeadline, doing: string): Promise<Engine> {
   const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
   if (engine.daemon) await ensureDaemon(ctx, engine, engine.daemon, deadline)
   if ((await answeringEngine(ctx, engine, doing, ACTION_PING_TIMEOUT_MS)) !== 'answering')
     throw new Error(`${doing}: ${engine.daemon?.title ?? 'the docker daemon'} is not running (${engine.address})`)
-  return {engine, docker: await dockerClient(engine.address, ctx.cache)}
+  return engine
 }
 
 /**
@@ -343,28 +296,11 @@ async function shutdownIdleDaemon(ctx: ACtx, engine: Engine): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // container operations
 
-/** The last lines a container printed (its json-file log), demultiplexed. */
-async function lastLogLines(
-  ctx: Ctx,
-  engine: Engine,
-  docker: Dockerode,
-  id: string,
-  tty: boolean,
-  lines = 8,
-): Promise<string[]> {
+/** The last lines a container printed (its json-file log), demultiplexed unless it has a tty. */
+async function lastLogLines(ctx: Ctx, engine: Engine, id: string, tty: boolean, lines = 8): Promise<string[]> {
   try {
-    const raw = await call(ctx, engine, `docker logs ${id}`, abortSignal =>
-      docker.getContainer(id).logs({stdout: true, stderr: true, tail: lines, follow: false, abortSignal}),
-    )
-    let text = ''
-    if (tty) text = raw.toString('utf8')
-    else {
-      for (let off = 0; off + 8 <= raw.length;) {
-        const size = raw.readUInt32BE(off + 4)
-        text += raw.subarray(off + 8, off + 8 + size).toString('utf8')
-        off += 8 + size
-      }
-    }
+    const raw = await engineClient(engine.address, ctx.cache).logs(`docker logs ${id}`, id, lines, opts(ctx))
+    const text = tty ? raw.toString('utf8') : demultiplex(raw)
     return text
       .split('\n')
       .map(l => l.trimEnd())
@@ -375,10 +311,10 @@ async function lastLogLines(
   }
 }
 
-async function exitedError(ctx: Ctx, engine: Engine, docker: Dockerode, name: string, info: Inspect): Promise<Error> {
+async function exitedError(ctx: Ctx, engine: Engine, name: string, info: Inspect): Promise<Error> {
   const s = info.State
   const why = s.OOMKilled ? 'was killed for lack of memory' : `exited with code ${s.ExitCode}`
-  const lines = await lastLogLines(ctx, engine, docker, info.Id, info.Config.Tty)
+  const lines = await lastLogLines(ctx, engine, info.Id, info.Config.Tty)
   const err = s.Error ? ` (${s.Error})` : ''
   return new Error(
     `container ${name} ${why} right after start${err}${lines.length ? `; its last output:\n  ${lines.join('\n  ')}` : '; it printed nothing'}`,
@@ -389,13 +325,17 @@ function ensureImageTimeout(kw: DockerKeywords): number {
   return Math.max(kw.start_timeout, PULL_TIMEOUT_FLOOR)
 }
 
-/** Pulls the image when the policy asks for it. Returns true when it pulled. A pull has its own bound, added to the action's. */
-async function ensureImage(ctx: ACtx, docker: Dockerode, deadline: ActionDeadline): Promise<boolean> {
+/**
+ * Pulls the image when the policy asks for it. Returns true when it pulled. A pull has its own
+ * bound, added to the action's. The presence check is one node:http request; dockerode (for the
+ * pull's stream) is loaded only when a pull is due.
+ */
+async function ensureImage(ctx: ACtx, engine: Engine, deadline: ActionDeadline): Promise<boolean> {
   const {image, image_pull_policy: policy} = ctx.resource.kw
-  if (policy === 'once' && (await imagePresent(docker, image, ctx.signal))) return false
+  if (policy === 'once' && (await imagePresent(engineClient(engine.address, ctx.cache), image, opts(ctx)))) return false
   ctx.log.info(`pulling docker image ${image}`)
   deadline.extend(ensureImageTimeout(ctx.resource.kw))
-  await pullImage(docker, image, {
+  await pullImage(await dockerClient(engine.address, ctx.cache), image, {
     timeoutMs: ensureImageTimeout(ctx.resource.kw),
     progress: line => ctx.log.info(line),
     progressEveryMs: 5000,
@@ -405,15 +345,11 @@ async function ensureImage(ctx: ACtx, docker: Dockerode, deadline: ActionDeadlin
 }
 
 /** The netns owner's container, which must be ours and run for this one to start. */
-async function runningOwner(
-  ctx: Ctx,
-  engine: Engine,
-  docker: Dockerode,
-): Promise<{rid: string; name: string; info: Inspect} | undefined> {
+async function runningOwner(ctx: Ctx, engine: Engine): Promise<{rid: string; name: string; info: Inspect} | undefined> {
   const rid = netnsOwner(ctx.resource)
   if (!rid) return undefined
   const name = ownerName(ctx.service, rid)
-  const found = classify(ctx, name, rid, await inspectContainer(ctx, engine, docker, name))
+  const found = classify(ctx, name, rid, await httpInspect(ctx, engine, name))
   if (found.kind === 'foreign') throw new Error(`${ctx.resource.rid}: its netns owner ${rid}: ${found.reason}`)
   if (found.kind === 'absent' || !isUp(found.info)) {
     // an owner that exited after its own start was confirmed (see waitStarted) says so here
@@ -426,27 +362,18 @@ async function runningOwner(
   return {rid, name, info: found.info}
 }
 
-async function createContainer(
-  ctx: ACtx,
-  engine: Engine,
-  docker: Dockerode,
-  verb: 'run' | 'create',
-): Promise<Dockerode.Container> {
+/** POST /containers/create: the new container's id. */
+async function createContainer(ctx: ACtx, engine: Engine, verb: 'run' | 'create'): Promise<string> {
   const info = await engineInfo(engine.address, ctx.cache, ctx.signal)
   const spec = containerSpec(ctx.resource, ctx.service, info.CgroupDriver)
   ctx.log.info(ctx.formatCommandLine([...engine.cli, ...cliArgs(spec, verb)]))
-  return engineChange(ctx, engine, `docker ${verb} ${spec.name}`, abortSignal =>
-    docker.createContainer({...createOptions(spec), abortSignal}),
-  )
+  const what = `docker ${verb} ${spec.name}`
+  return (await clientChange(ctx, engine, (client, o) => client.create(what, createOptions(spec), o))).Id
 }
 
-async function startContainer(ctx: ACtx, engine: Engine, docker: Dockerode, id: string, what: string): Promise<void> {
-  try {
-    await engineChange(ctx, engine, what, abortSignal => docker.getContainer(id).start({abortSignal}))
-  } catch (error) {
-    // 304: already started
-    if (statusCode(error) !== 304) throw error
-  }
+/** POST /containers/{id}/start; 304 ('already'): it runs already. */
+async function startContainer(ctx: ACtx, engine: Engine, id: string, what: string): Promise<void> {
+  await clientChange(ctx, engine, (client, o) => client.start(what, id, o))
 }
 
 async function stopContainer(ctx: ACtx, engine: Engine, info: Pick<Inspect, 'Id'>): Promise<void> {
@@ -486,11 +413,11 @@ async function waitDown(ctx: ACtx, engine: Engine, id: string): Promise<void> {
 }
 
 /** The state of a container the driver just started: gone, or exited (its exit code and last output), fail the start. */
-async function startedState(ctx: ACtx, engine: Engine, docker: Dockerode, name: string, id: string): Promise<Inspect> {
-  const i = await inspectContainer(ctx, engine, docker, id)
+async function startedState(ctx: ACtx, engine: Engine, name: string, id: string): Promise<Inspect> {
+  const i = await httpInspect(ctx, engine, id)
   if (!i) throw new Error(`container ${name} disappeared right after start`)
   if (!i.State.Running && !i.State.Restarting && (i.State.Status === 'exited' || i.State.Status === 'dead'))
-    throw await exitedError(ctx, engine, docker, name, i)
+    throw await exitedError(ctx, engine, name, i)
   return i
 }
 
@@ -504,19 +431,19 @@ async function startedState(ctx: ACtx, engine: Engine, docker: Dockerode, name: 
  * caught here: that is a readiness question (a probe of the service itself), and a readiness
  * wait belongs at the end of this function.
  */
-async function waitStarted(ctx: ACtx, engine: Engine, docker: Dockerode, name: string, id: string): Promise<void> {
+async function waitStarted(ctx: ACtx, engine: Engine, name: string, id: string): Promise<void> {
   let run: Inspect | undefined
   await ctx.waitFor(
     'up status',
     async () => {
-      const i = await startedState(ctx, engine, docker, name, id)
+      const i = await startedState(ctx, engine, name, id)
       if (!isUp(i)) return false
       run = i
       return true
     },
     {timeoutMs: ctx.resource.kw.start_timeout, intervalMs: 100},
   )
-  const again = await startedState(ctx, engine, docker, name, id)
+  const again = await startedState(ctx, engine, name, id)
   if (!isUp(again) || again.State.StartedAt !== run!.State.StartedAt || again.RestartCount !== run!.RestartCount)
     throw new Error(`container ${name} restarted right after start (exit code ${again.State.ExitCode})`)
 }
@@ -812,12 +739,12 @@ export const dockerDriver: Driver<DockerKeywords> = {
   start(actionCtx): Promise<ChangeResult> {
     const name = containerName(actionCtx.service, actionCtx.resource)
     return bounded(actionCtx, `start ${name}`, startBound(actionCtx.resource.kw), async (ctx, deadline) => {
-      const {engine, docker} = await readyEngine(ctx, deadline, `docker start ${name}`)
-      const found = await findContainer(ctx, engine, docker)
+      const engine = await readyEngine(ctx, deadline, `docker start ${name}`)
+      const found = await findContainer(ctx, engine)
       if (found.kind === 'foreign') throw new Error(found.reason)
       let info = found.kind === 'ours' ? found.info : undefined
       if (isUp(info)) return 'unchanged'
-      const owner = await runningOwner(ctx, engine, docker)
+      const owner = await runningOwner(ctx, engine)
       if (info && owner) {
         // docker pins container:<name> to the owner's id at create: a recreated owner leaves this one unstartable
         const mode = info.HostConfig.NetworkMode ?? ''
@@ -835,17 +762,17 @@ export const dockerDriver: Driver<DockerKeywords> = {
       if (info) {
         id = info.Id
         ctx.log.info(ctx.formatCommandLine([...engine.cli, 'start', id]))
-        await startContainer(ctx, engine, docker, id, `docker start ${name}`)
+        await startContainer(ctx, engine, id, `docker start ${name}`)
       } else {
-        await ensureImage(ctx, docker, deadline)
-        const c = await createContainer(ctx, engine, docker, 'run')
+        await ensureImage(ctx, engine, deadline)
+        id = await createContainer(ctx, engine, 'run')
         created = true
-        id = c.id
+        const made = id
         try {
-          await startContainer(ctx, engine, docker, id, `docker run ${name}`)
+          await startContainer(ctx, engine, made, `docker run ${name}`)
         } catch (error) {
-          await engineChange(undoContext(ctx, 'unprovision'), engine, `docker rm -f ${name}`, abortSignal =>
-            c.remove({force: true, abortSignal}),
+          await clientChange(undoContext(ctx, 'unprovision'), engine, (client, o) =>
+            client.remove(`docker rm -f ${name}`, made, true, o),
           ).catch(() => undefined)
           throw error
         }
@@ -853,12 +780,12 @@ export const dockerDriver: Driver<DockerKeywords> = {
       ctx.log.info(`output:\n${id}`)
       ctx.journal.undo(`stop ${name}`, async () => {
         const u = undoContext(ctx, 'stop')
-        const now = await inspectContainer(u, engine, docker, id)
+        const now = await httpInspect(u, engine, id)
         if (isUp(now)) await stopContainer(u, engine, now!)
         if (created && now) await removeContainer(u, engine, now, true)
         await shutdownIdleDaemon(u, engine)
       })
-      await waitStarted(ctx, engine, docker, name, id)
+      await waitStarted(ctx, engine, name, id)
       return 'changed'
     })
   },
@@ -903,15 +830,15 @@ export const dockerDriver: Driver<DockerKeywords> = {
   provision(actionCtx): Promise<ChangeResult> {
     const name = containerName(actionCtx.service, actionCtx.resource)
     return bounded(actionCtx, `provision ${name}`, startBound(actionCtx.resource.kw), async (ctx, deadline) => {
-      const {engine, docker} = await readyEngine(ctx, deadline, `docker create ${name}`)
-      const found = await findContainer(ctx, engine, docker)
+      const engine = await readyEngine(ctx, deadline, `docker create ${name}`)
+      const found = await findContainer(ctx, engine)
       if (found.kind === 'foreign') throw new Error(found.reason)
-      const pulled = await ensureImage(ctx, docker, deadline)
+      const pulled = await ensureImage(ctx, engine, deadline)
       if (found.kind === 'ours') return pulled ? 'changed' : 'unchanged'
-      const c = await createContainer(ctx, engine, docker, 'create')
-      ctx.log.info(`output:\n${c.id}`)
+      const id = await createContainer(ctx, engine, 'create')
+      ctx.log.info(`output:\n${id}`)
       ctx.journal.undo(`remove ${name}`, async () => {
-        await removeContainer(undoContext(ctx, 'unprovision'), engine, {Id: c.id, Name: name}, true)
+        await removeContainer(undoContext(ctx, 'unprovision'), engine, {Id: id, Name: name}, true)
       })
       return 'changed'
     })

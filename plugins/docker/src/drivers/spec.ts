@@ -1,9 +1,9 @@
 /**
  * What a container.docker resource asks of the engine, computed once from its keywords and
- * rendered two ways: the engine's create request (dockerode) and the equivalent `docker run`
+ * rendered two ways: the engine's create request (POST /containers/create) and the equivalent `docker run`
  * line that start logs and --dry-run shows. One source, so the log never lies about the call.
  */
-import type {ContainerCreateOptions} from 'dockerode'
+import type {CreateRequest} from '../engine/http.js'
 import type {Resource, ServiceView} from 'svcmgr'
 import type {DockerKeywords} from './container-docker.keywords.js'
 import {emptyRunArgs, parseRunArgs} from './run-args.js'
@@ -133,7 +133,7 @@ export function containerSpec(res: Res, svc: Svc, cgroupDriver: string | undefin
 }
 
 /** The engine's create request. */
-export function createOptions(spec: ContainerSpec): ContainerCreateOptions {
+export function createOptions(spec: ContainerSpec): CreateRequest {
   return {
     name: spec.name,
     Image: spec.image,

@@ -1,5 +1,5 @@
 /**
- * Which engine a service's containers live in, and a dockerode client for it.
+ * Which engine a service's containers live in, and a dockerode client for it (pulls only).
  *
  * Resolution: the service's private daemon when it has one (DEFAULT docker_data_dir or
  * docker_daemon_private); else the dockerHost setting (or DOCKER_HOST); else
@@ -7,9 +7,10 @@
  * `<root>/var/engine/docker.sock` when it exists (`svcmgr engine start`); else the default
  * socket, which then reports "docker daemon is not running".
  *
- * dockerode is imported lazily (ssh2, its crypto and gRPC loading), and only by the paths that
- * still use it (start and provision: image pulls, create): status, stop and unprovision talk to
- * the engine over node:http (./http.ts), one keep-alive agent per process.
+ * dockerode is imported lazily (ssh2, its crypto and gRPC loading), and only for an image pull
+ * (its progress stream): everything else (status, stop, unprovision, and start and provision:
+ * inspect, image inspect, create, start, logs) talks to the engine over node:http (./http.ts),
+ * one keep-alive agent per process.
  */
 import {existsSync} from 'node:fs'
 import type Dockerode from 'dockerode'
@@ -105,13 +106,6 @@ export function engineInfo(
     if (!info) throw new EngineError(`docker info: ${address} has no /info: not a docker engine`)
     return info
   })
-}
-
-/** The engine's HTTP status code of a dockerode error (404 for a missing container or image). */
-export function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error
-    ? (error as {statusCode?: number}).statusCode
-    : undefined
 }
 
 /** A short message of a dockerode error: the engine's own sentence when there is one. */

@@ -1,9 +1,9 @@
 /**
  * The engine's HTTP API over plain node:http: the unix socket or tcp://host:port, through one
  * keep-alive agent per process (a request reuses an idle connection to the same engine). No
- * dockerode, docker-modem nor ssh2: status and the simple calls (list, inspect, create, start,
- * stop, rm, logs, info) cost no module loading beyond node:http. dockerode stays for the
- * streams (pull, build).
+ * dockerode, docker-modem nor ssh2: status, stop and the whole start path (list, inspect,
+ * create, start, stop, rm, logs, info, image inspect) cost no module loading beyond node:http.
+ * dockerode stays for the streams (pull), loaded only when one is needed.
  *
  * Every request goes through engineCall: its own deadline, the action's signal, and a message
  * starting with `what` (socket missing, connection refused, not answering, the engine's own
@@ -18,6 +18,8 @@ import {type CallOptions, engineCall} from './calls.js'
 export type ContainerSummary = Dockerode.ContainerInfo
 /** GET /containers/{id}/json */
 export type ContainerInspect = Dockerode.ContainerInspectInfo
+/** POST /containers/create's body, with the name that goes in its query. */
+export type CreateRequest = Dockerode.ContainerCreateOptions & {readonly name: string}
 
 /** An HTTP answer the engine gave: the fields engineCall reads (statusCode, json.message). */
 export class HttpStatusError extends Error {
@@ -111,12 +113,12 @@ export interface EngineClient {
   ): Promise<ContainerSummary[]>
   inspect(what: string, ref: string, options: CallOptions): Promise<ContainerInspect | undefined>
   /** POST /containers/create?name=...: the new container's id. */
-  create(what: string, body: Record<string, unknown> & {name: string}, options: CallOptions): Promise<{Id: string}>
+  create(what: string, body: CreateRequest, options: CallOptions): Promise<{Id: string}>
   start(what: string, id: string, options: CallOptions): Promise<'started' | 'already'>
   /** POST /containers/{id}/stop?t=...: the engine answers once the container is down. */
   stop(what: string, id: string, graceSec: number, options: CallOptions): Promise<'stopped' | 'already'>
   remove(what: string, id: string, force: boolean, options: CallOptions): Promise<'removed' | 'absent'>
-  /** GET /containers/{id}/logs: the raw bytes (multiplexed unless the container has a tty). */
+  /** GET /containers/{id}/logs: the raw bytes (multiplexed unless the container has a tty: see demultiplex). */
   logs(what: string, id: string, tail: number, options: CallOptions): Promise<Buffer>
 }
 
@@ -162,4 +164,28 @@ export function httpClient(address: string): EngineClient {
         a => expectStatus(a, [200]).body,
       ),
   }
+}
+
+/**
+ * The text of a logs answer of a container without a tty: frames of an 8-byte header (stream
+ * 0 stdin, 1 stdout, 2 stderr; three zero bytes; the payload's length, big-endian) and the
+ * payload, stdout and stderr in the order they were written. A frame cut short keeps what
+ * came; bytes that are not a frame header (an engine that sent raw text after all) are kept
+ * as they are, from there on.
+ */
+export function demultiplex(raw: Buffer): string {
+  const parts: Buffer[] = []
+  let off = 0
+  while (off < raw.length) {
+    const header =
+      off + 8 <= raw.length && raw[off] <= 2 && raw[off + 1] === 0 && raw[off + 2] === 0 && raw[off + 3] === 0
+    if (!header) {
+      parts.push(raw.subarray(off))
+      break
+    }
+    const size = raw.readUInt32BE(off + 4)
+    parts.push(raw.subarray(off + 8, Math.min(raw.length, off + 8 + size)))
+    off += 8 + size
+  }
+  return Buffer.concat(parts).toString('utf8')
 }

@@ -1,9 +1,13 @@
-/** Image presence and pulls with throttled progress and a hard timeout. */
+/**
+ * Image presence (node:http) and pulls (dockerode's stream, loaded by the caller only when a
+ * pull is due) with throttled progress and a hard timeout.
+ */
 import type {Readable} from 'node:stream'
 import type Dockerode from 'dockerode'
-import {CALL_TIMEOUT_MS, DeadlineError, engineCall} from './calls.js'
-import {engineMessage, statusCode} from './client.js'
+import {CALL_TIMEOUT_MS, type CallOptions, DeadlineError} from './calls.js'
+import {engineMessage} from './client.js'
 import {unreachableReason} from './address.js'
+import {type EngineClient, httpClient} from './http.js'
 import {timerDelay} from '../util/timers.js'
 
 /** The engine address a dockerode client talks to, for messages. */
@@ -12,31 +16,13 @@ function clientAddress(docker: Dockerode): string {
   return m.socketPath ? `unix://${m.socketPath}` : `tcp://${m.host}:${m.port}`
 }
 
-/** Whether the engine has the image, under a deadline (dockerode's image inspect takes no abort signal: dial directly). */
-export async function imagePresent(docker: Dockerode, image: string, signal?: AbortSignal): Promise<boolean> {
-  try {
-    await engineCall(
-      `docker image inspect ${image}`,
-      clientAddress(docker),
-      {timeoutMs: CALL_TIMEOUT_MS, signal},
-      abortSignal =>
-        new Promise((resolve, reject) =>
-          docker.modem.dial(
-            {
-              path: `/images/${encodeURIComponent(image)}/json`,
-              method: 'GET',
-              abortSignal,
-              statusCodes: {200: true, 404: 'no such image', 500: 'server error'},
-            },
-            (error, data) => (error ? reject(error) : resolve(data)),
-          ),
-        ),
-    )
-    return true
-  } catch (error) {
-    if (statusCode(error) === 404) return false
-    throw error
-  }
+/**
+ * Whether the engine has the image: GET /images/{name}/json over node:http (no dockerode: a
+ * start whose images are present loads none), under the call's deadline and signal.
+ */
+export async function imagePresent(client: EngineClient, image: string, options: CallOptions): Promise<boolean> {
+  const found = await client.get(`docker image inspect ${image}`, `/images/${encodeURIComponent(image)}/json`, options)
+  return found !== undefined
 }
 
 interface PullEvent {
@@ -166,6 +152,7 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
     stream.on('end', () => finish(failed ? new Error(`docker pull ${image}: ${failed}`) : undefined))
     stream.on('close', () => finish(failed ? new Error(`docker pull ${image}: ${failed}`) : undefined))
   })
-  if (!(await imagePresent(docker, image, options.signal)))
+  const check = {timeoutMs: CALL_TIMEOUT_MS, signal: options.signal}
+  if (!(await imagePresent(httpClient(clientAddress(docker)), image, check)))
     throw new Error(`docker pull ${image}: the engine reported no error, yet the image is not there`)
 }

@@ -323,8 +323,9 @@ describe('container.docker on a real engine', function () {
     holdAfterStart(h)
     let error: Error | undefined
     await h.act('container#1', 'start').catch(e => (error = e))
-    expect(error?.message).to.match(
-      new RegExp(`^container ${SVC}\\.container\\.1 exited with code 1 right after start`),
+    // its last output: the logs endpoint's stderr frame, demultiplexed
+    expect(error?.message).to.equal(
+      `container ${SVC}.container.1 exited with code 1 right after start; its last output:\n  svcmgr/failing stand-in: exiting 1`,
     )
     const status = await h.status('container#1')
     expect(status.status).to.equal('down')

@@ -3,13 +3,15 @@
 // reasons, the kinds (absent vs not answering) and the sharing of one request can be seen.
 import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
+import http from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
 import {DeadlineError, EngineError, untilAborted} from '../../src/engine/calls.js'
 import {noteEngineChange, serviceContainers, serviceNameFilter, summaryName} from '../../src/engine/containers.js'
-import {httpClient} from '../../src/engine/http.js'
+import {demultiplex, httpClient} from '../../src/engine/http.js'
+import {imagePresent} from '../../src/engine/images.js'
 
 /** A socket that accepts connections and never answers; counts them and their closes. */
 class Silent {
@@ -178,5 +180,156 @@ describe('container names in the list', () => {
   it("a container's name is its own, not a link alias", () => {
     expect(summaryName({Names: ['/web/db', '/svc2.container.1']})).to.equal('svc2.container.1')
     expect(summaryName({Names: ['/a/b']})).to.equal(undefined)
+  })
+})
+
+describe('the logs answer of a container without a tty: demultiplexed', () => {
+  const frame = (stream: number, text: string | Buffer) => {
+    const payload = typeof text === 'string' ? Buffer.from(text, 'utf8') : text
+    const header = Buffer.alloc(8)
+    header[0] = stream
+    header.writeUInt32BE(payload.length, 4)
+    return Buffer.concat([header, payload])
+  }
+
+  it('stdout and stderr frames, in the order written', () => {
+    const raw = Buffer.concat([frame(1, 'starting\n'), frame(2, 'error: no config\n'), frame(1, 'bye\n')])
+    expect(demultiplex(raw)).to.equal('starting\nerror: no config\nbye\n')
+  })
+
+  it('a character split across two frames stays whole', () => {
+    const e = Buffer.from('é', 'utf8')
+    const raw = Buffer.concat([
+      frame(1, Buffer.concat([Buffer.from('caf'), e.subarray(0, 1)])),
+      frame(1, e.subarray(1)),
+    ])
+    expect(demultiplex(raw)).to.equal('café')
+  })
+
+  it('a frame cut short keeps what came; bytes that are no frame header are kept as text', () => {
+    expect(demultiplex(frame(1, 'complete line\n').subarray(0, 8 + 8))).to.equal('complete')
+    expect(demultiplex(Buffer.from('plain text, no frames\n'))).to.equal('plain text, no frames\n')
+    expect(demultiplex(Buffer.concat([frame(2, 'framed\n'), Buffer.from('then raw\n')]))).to.equal('framed\nthen raw\n')
+    expect(demultiplex(Buffer.alloc(0))).to.equal('')
+  })
+})
+
+describe('the start path over node:http: create, start, image inspect, against a fake engine', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perfg-fake-'))
+  const sock = path.join(dir, 'engine.sock')
+  const address = `unix://${sock}`
+  const seen: {method?: string; url?: string; type?: string; body: string}[] = []
+  /** Answers held back until release() (an engine busy with a create). */
+  let hold: (() => void)[] = []
+  let holding = false
+  const release = () => {
+    holding = false
+    for (const h of hold) h()
+    hold = []
+  }
+  const server = http.createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')))
+    req.on('end', () => {
+      seen.push({method: req.method, url: req.url, type: req.headers['content-type'], body})
+      const answer = () => {
+        const url = req.url ?? ''
+        const send = (code: number, json?: unknown) => {
+          res.writeHead(code, json === undefined ? {} : {'Content-Type': 'application/json'})
+          res.end(json === undefined ? undefined : JSON.stringify(json))
+        }
+        if (url.startsWith('/containers/create')) send(201, {Id: 'c0ffee', Warnings: []})
+        else if (url === '/containers/c0ffee/start') send(204)
+        else if (url === '/containers/running/start') send(304)
+        else if (url === '/containers/gone/start') send(404, {message: 'No such container: gone'})
+        else if (url === `/images/${encodeURIComponent('registry:5000/app:1')}/json`) send(200, {Id: 'sha256:1'})
+        else if (url.startsWith('/images/broken')) send(500, {message: 'image store corrupt'})
+        else send(404, {message: 'No such image: x'})
+      }
+      if (holding) hold.push(answer)
+      else answer()
+    })
+  })
+  before(() => new Promise<void>(r => server.listen(sock, r)))
+  beforeEach(() => (seen.length = 0))
+  after(() => {
+    release()
+    server.close()
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('create: the name in the query, the rest as the JSON body', async () => {
+    const r = await httpClient(address).create(
+      'docker run svc2.container.1',
+      {name: 'svc2.container.1', Image: 'google/pause', Labels: {'com.svcmgr.rid': 'container#1'}},
+      {timeoutMs: 5000},
+    )
+    expect(r.Id).to.equal('c0ffee')
+    expect(seen).to.deep.equal([
+      {
+        method: 'POST',
+        url: '/containers/create?name=svc2.container.1',
+        type: 'application/json',
+        body: JSON.stringify({Image: 'google/pause', Labels: {'com.svcmgr.rid': 'container#1'}}),
+      },
+    ])
+  })
+
+  it("start: 204 started, 304 already, 404 fails with the engine's sentence", async () => {
+    const c = httpClient(address)
+    expect(await c.start('docker start a', 'c0ffee', {timeoutMs: 5000})).to.equal('started')
+    expect(await c.start('docker start b', 'running', {timeoutMs: 5000})).to.equal('already')
+    const e = await caught(c.start('docker start svc2.container.9', 'gone', {timeoutMs: 5000}))
+    expect([e?.message, e?.statusCode, e?.unreachable]).to.deep.equal([
+      'docker start svc2.container.9: No such container: gone',
+      404,
+      false,
+    ])
+  })
+
+  it('image presence: one GET /images/{name}/json, the name encoded; 404 absent; another error fails', async () => {
+    const c = httpClient(address)
+    expect(await imagePresent(c, 'registry:5000/app:1', {timeoutMs: 5000})).to.equal(true)
+    expect(await imagePresent(c, 'nginx', {timeoutMs: 5000})).to.equal(false)
+    const e = await caught(imagePresent(c, 'broken', {timeoutMs: 5000}))
+    expect(e?.message).to.equal('docker image inspect broken: image store corrupt')
+    expect(seen.map(s => `${s.method} ${s.url}`)).to.deep.equal([
+      `GET /images/${encodeURIComponent('registry:5000/app:1')}/json`,
+      'GET /images/nginx/json',
+      'GET /images/broken/json',
+    ])
+  })
+
+  it('an interruption lets a create already sent finish (finishOnInterrupt), and sends no new one', async () => {
+    const c = httpClient(address)
+    const ctl = new AbortController()
+    holding = true
+    const p = c.create(
+      'docker run x',
+      {name: 'x', Image: 'i'},
+      {timeoutMs: 5000, signal: ctl.signal, finishOnInterrupt: true},
+    )
+    while (hold.length === 0) await new Promise(r => setImmediate(r))
+    ctl.abort()
+    release()
+    expect((await p).Id).to.equal('c0ffee')
+    const e = await caught(
+      c.start('docker start x', 'c0ffee', {timeoutMs: 5000, signal: ctl.signal, finishOnInterrupt: true}),
+    )
+    expect(e?.message).to.equal('docker start x: interrupted')
+    expect(seen.map(s => s.url)).to.deep.equal(['/containers/create?name=x'])
+  })
+
+  it("the action's deadline cancels even a change in flight", async () => {
+    const c = httpClient(address)
+    const ctl = new AbortController()
+    holding = true
+    const p = caught(
+      c.start('docker start a', 'c0ffee', {timeoutMs: 5000, signal: ctl.signal, finishOnInterrupt: true}),
+    )
+    while (hold.length === 0) await new Promise(r => setImmediate(r))
+    ctl.abort(new DeadlineError('start svc2.container.1 not done within 20s'))
+    expect((await p)?.message).to.equal('docker start a: start svc2.container.1 not done within 20s')
+    release()
   })
 })
