@@ -4,17 +4,12 @@
 // dockerode, docker-modem nor ssh2; an image pull (its progress stream) loads dockerode then.
 // A module resolve hook (module.register, in the CLI process through NODE_OPTIONS) notes every
 // module URL under node_modules/dockerode, docker-modem or ssh2 in a file.
-//   npx mocha --timeout 180000 plugins/docker/test/integration/start-modules.test.ts
+//   npx mocha --timeout 180000 test/integration/docker-start-modules.test.ts
 import fs from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {expect} from 'chai'
-import {
-  CliSandbox,
-  docker,
-  inspectContainer,
-  removeServiceContainers,
-} from '../../../../test/integration/support/cli.js'
+import {CliSandbox, docker, inspectContainer, removeServiceContainers} from './support/cli.js'
 
 const ID = '7a0f3c4e-52d1-4b8e-9f6a-2c1d0e9b8a73'
 const REGISTRY = process.env.SVCMGR_TEST_REGISTRY ?? '127.0.0.1:5000'
