@@ -108,6 +108,13 @@ export function engineInfo(
   })
 }
 
+/** The engine's HTTP status code of an engine error (404 for a missing container or image). */
+export function statusCode(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'statusCode' in error
+    ? (error as {statusCode?: number}).statusCode
+    : undefined
+}
+
 /** A short message of a dockerode error: the engine's own sentence when there is one. */
 export function engineMessage(error: unknown): string {
   if (typeof error === 'object' && error !== null) {
