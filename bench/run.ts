@@ -5,7 +5,7 @@
  *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 7,
  *                     start/stop 3: one start of 20 containers takes seconds to tens of seconds)
  *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
- *   BENCH_CASES       comma list of plan,status,startstop (default all)
+ *   BENCH_CASES       comma list of plan,status,startstop,scale (default all)
  *   BENCH_OPWAIT=1    start/stop also measures bare start + svcmgr's 300 ms operational wait
  *
  * The engine cases need a built CLI (`npm run build`) and an engine: DOCKER_HOST, else the
@@ -20,10 +20,11 @@ import {printStatusSection, startStopSection} from './cli-cases.js'
 import {ensureEngine, Leftovers, REPO} from './engine.js'
 import {envInt, renderTable, type Section} from './lib.js'
 import {planningSection} from './planning.js'
+import {scaleSection} from './scale.js'
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`)
 const wanted = new Set(
-  (process.env.BENCH_CASES ?? 'plan,status,startstop')
+  (process.env.BENCH_CASES ?? 'plan,status,startstop,scale')
     .split(',')
     .map(s => s.trim())
     .filter(Boolean),
@@ -51,7 +52,7 @@ async function main(): Promise<number> {
     log('case 1: planning (in process)')
     sections.push(planningSection(log))
   }
-  if (wanted.has('status') || wanted.has('startstop')) {
+  if (wanted.has('status') || wanted.has('startstop') || wanted.has('scale')) {
     const engine = await ensureEngine(log)
     if ('skip' in engine) skipped.push(engine.skip)
     else if (!fs.existsSync(path.join(REPO, 'dist/cli/argv.js')))
@@ -68,6 +69,10 @@ async function main(): Promise<number> {
       if (wanted.has('status')) {
         log('case 2: print status, cold')
         sections.push(await printStatusSection(ctx(7)))
+      }
+      if (wanted.has('scale')) {
+        log('case 4: 1,000 and 10,000 sections end to end, peak RSS of print status')
+        sections.push(await scaleSection(ctx(5)))
       }
       if (wanted.has('startstop')) {
         log('case 3: start/stop of 20 containers in a parallel subset')
