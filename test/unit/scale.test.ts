@@ -11,6 +11,10 @@ import {parseIni} from '../../src/config/ini.js'
 import {naturalCompare} from '../../src/model/rid.js'
 import {buildPlan} from '../../src/planner/plan.js'
 import {warningsByRid} from '../../src/services/status.js'
+import {STATUS_CONCURRENCY, gatherServiceStatus} from '../../src/status/status.js'
+import type {Driver} from '../../src/drivers/api.js'
+import {DriverRegistry} from '../../src/drivers/registry.js'
+import {EventBus} from '../../src/log/events.js'
 import {IniSyntaxError} from '../../src/errors.js'
 import {RUNS, representableDoc} from './fixtures/config-arbitraries.js'
 import {compileFixture, realRegistry} from './fixtures/services.js'
@@ -171,5 +175,44 @@ describe('print status: config warnings go to the rid they name', () => {
     ])
     expect(byRid.get('container#10')).to.deep.equal(['container#10.image: expected a string'])
     expect(byRid.has('no rid here')).to.equal(false)
+  })
+})
+
+describe('print status of many resources', () => {
+  it('probes every resource, a bounded number at a time, and reports them in start order', async () => {
+    let inFlight = 0
+    let most = 0
+    const counted: Driver = {
+      group: 'app',
+      type: 'counted',
+      description: 'counts its probes in flight',
+      keywords: [],
+      label: r => `counted ${r.rid}`,
+      describe: () => [],
+      status: async ctx => {
+        most = Math.max(most, ++inFlight)
+        await new Promise(resolve => setImmediate(resolve))
+        inFlight--
+        return {status: Number(ctx.resource.index) % 2 ? 'up' : 'down'}
+      },
+      start: async () => 'unchanged',
+      stop: async () => 'unchanged',
+    }
+    const registry = new DriverRegistry()
+    registry.add('test', {drivers: [counted]})
+    const sections: Record<string, object> = {}
+    for (let i = 500; i >= 1; i--) sections[`app#${i}`] = {type: 'counted', ...(i === 7 ? {disable: 'true'} : {})}
+    const service = compileFixture(JSON.stringify(sections), 'many', registry)
+    const report = await gatherServiceStatus(service, {root: '/nonexistent', nodename: 'deb1'}, new EventBus(), {
+      frozen: false,
+    })
+    const rids = Object.keys(report.resources)
+    expect(rids).to.have.length(500)
+    expect(rids.slice(0, 3)).to.deep.equal(['app#1', 'app#2', 'app#3'])
+    expect(report.resources['app#7'].status).to.equal('n/a')
+    expect(report.resources['app#9'].status).to.equal('up')
+    expect(report.resources['app#10'].status).to.equal('down')
+    expect(most).to.be.greaterThan(1)
+    expect(most).to.be.at.most(STATUS_CONCURRENCY)
   })
 })
