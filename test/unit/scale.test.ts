@@ -158,6 +158,19 @@ describe('planner: stage order with dependencies', () => {
   })
 })
 
+describe('selection of thousands of rids', () => {
+  it('--rid with 5,000 rids selects exactly them; group and group.type selectors still match', () => {
+    const sections: Record<string, object> = {}
+    for (let i = 1; i <= 10_000; i++) sections[`container#${i}`] = {type: 'docker', image: 'x'}
+    const svc = compileFixture(JSON.stringify(sections), 'sel')
+    const odd = Array.from({length: 5000}, (_, i) => `container#${2 * i + 1}`)
+    const plan = buildPlan(svc, 'start', {rids: odd})
+    expect(plan.tasks.map(t => t.rid)).to.deep.equal(odd)
+    expect(buildPlan(svc, 'start', {rids: ['container.docker']}).tasks).to.have.length(10_000)
+    expect(() => buildPlan(svc, 'start', {rids: [...odd, 'container#20000']})).to.throw('matches no resource of sel')
+  })
+})
+
 describe('print status: config warnings go to the rid they name', () => {
   it('matches "<rid>.", "[<rid>]" and "<rid>:" only, never a longer rid with the same start', () => {
     const byRid = warningsByRid([
