@@ -9,6 +9,9 @@
  *
  *   BENCH_SCALE_SIZES   comma list of section counts (default 1000,10000; the last is the big one)
  *   BENCH_SCALE_PARALLEL  engine requests in flight while creating/removing containers (default 16)
+ *   BENCH_SCALE_BEFORE  bin/run.js of another built checkout (the code before a change): each
+ *                       command also runs with it, interleaved, on the same services, and
+ *                       informational rows show its 10,000 figures against these
  */
 import {spawnSync, type SpawnSyncOptions} from 'node:child_process'
 import fs from 'node:fs'
@@ -141,7 +144,10 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
     counts[n] = containers
     fs.writeFileSync(files[n], text)
   }
-  const cli = (n: number, words: string[], name = svc(n)) => [BIN, '-s', name, ...words]
+  const before = process.env.BENCH_SCALE_BEFORE
+  if (before && !fs.existsSync(before)) throw new Error(`BENCH_SCALE_BEFORE: no ${before}`)
+  const bins: Record<string, string> = {after: BIN, ...(before ? {before} : {})}
+  const cli = (n: number, words: string[], name = svc(n), bin = BIN) => [bin, '-s', name, ...words]
   const run = (label: string, args: string[]) => timeOk(label, NODE, args, opts)
 
   // the services the other commands read, made once
@@ -165,27 +171,32 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
   }
 
   let createRun = 0
-  const commands: Record<string, (n: number) => number> = {
-    create: n => run(`create ${n}`, cli(n, ['create', '--config', files[n]], `bench${pid}scale${n}c${++createRun}`)),
-    'validate config': n => run(`validate ${n}`, cli(n, ['validate', 'config'])),
-    'start --dry-run --format json': n => run(`dry-run ${n}`, cli(n, ['start', '--dry-run', '--format', 'json'])),
-    'print status, containers absent': n => run(`print status ${n}`, cli(n, ['print', 'status'])),
+  type Command = (n: number, bin: string) => number
+  const commands: Record<string, Command> = {
+    create: (n, bin) =>
+      run(`create ${n}`, cli(n, ['create', '--config', files[n]], `bench${pid}scale${n}c${++createRun}`, bin)),
+    'validate config': (n, bin) => run(`validate ${n}`, cli(n, ['validate', 'config'], svc(n), bin)),
+    'start --dry-run --format json': (n, bin) =>
+      run(`dry-run ${n}`, cli(n, ['start', '--dry-run', '--format', 'json'], svc(n), bin)),
+    'print status, containers absent': (n, bin) => run(`print status ${n}`, cli(n, ['print', 'status'], svc(n), bin)),
   }
-  const samples: Record<string, Record<number, number[]>> = {}
+  // samples[which][command][size]: which is "after" (this checkout) or "before" (BENCH_SCALE_BEFORE)
+  const samples: Record<string, Record<string, Record<number, number[]>>> = {after: {}, before: {}}
   const measure = (names: string[]) => {
-    for (const name of names) samples[name] = {[small]: [], [big]: []}
+    for (const which of Object.keys(bins)) for (const name of names) samples[which][name] = {[small]: [], [big]: []}
     for (let i = 0; i < ctx.warmup + ctx.runs; i++) {
       const round: string[] = []
-      // sizes alternate which goes first; commands rotate
+      // sizes alternate which goes first, and so do before/after; commands rotate
       for (let k = 0; k < names.length; k++) {
         const name = names[(k + i) % names.length]
-        for (const n of i % 2 ? [big, small] : [small, big]) {
-          const ms = commands[name](n)
-          if (i >= ctx.warmup) {
-            samples[name][n].push(ms)
-            round.push(`${name}@${n}=${fmtMs(ms)}`)
+        for (const n of i % 2 ? [big, small] : [small, big])
+          for (const which of i % 2 ? Object.keys(bins).reverse() : Object.keys(bins)) {
+            const ms = commands[name](n, bins[which])
+            if (i >= ctx.warmup) {
+              samples[which][name][n].push(ms)
+              round.push(`${name}@${n}${which === 'before' ? ' (before)' : ''}=${fmtMs(ms)}`)
+            }
           }
-        }
       }
       ctx.log(
         `scale: ${i < ctx.warmup ? `warm-up ${i + 1}/${ctx.warmup}` : `run ${i + 1 - ctx.warmup}/${ctx.runs}: ${round.join(' ')}`}`,
@@ -237,9 +248,11 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
         `scale: print status of ${svc(n)} after creating its containers: expected ${counts[n]} resources down and provisioned`,
       )
   }
-  commands['print status, containers present'] = n => run(`print status ${n} (present)`, cli(n, ['print', 'status']))
+  commands['print status, containers present'] = (n, bin) =>
+    run(`print status ${n} (present)`, cli(n, ['print', 'status'], svc(n), bin))
   measure(['print status, containers present'])
   const rss = [1, 2, 3].map(() => peakRssMb(cli(big, ['print', 'status']), opts))
+  const rssBefore = before ? [1, 2, 3].map(() => peakRssMb(cli(big, ['print', 'status'], svc(big), before), opts)) : []
 
   ctx.log(`scale: removing the ${total} containers`)
   const tRemove = performance.now()
@@ -248,7 +261,7 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
 
   const fmtN = (n: number) => n.toLocaleString('en-US')
   const rows: Row[] = []
-  for (const [name, byN] of Object.entries(samples)) {
+  for (const [name, byN] of Object.entries(samples.after)) {
     const m = median(byN[big])
     rows.push(
       {
@@ -268,6 +281,14 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
         runs: ctx.runs,
       },
     )
+    if (before)
+      rows.push({
+        case: `  before: ${name} (${fmtN(big)})`,
+        median: median(samples.before[name][big]),
+        baseline: 'after',
+        baselineMedian: m,
+        runs: ctx.runs,
+      })
   }
   const rssMb = median(rss.map(r => r.mb))
   rows.push({
@@ -279,12 +300,26 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
     runs: rss.length,
     unit: 'MB',
   })
+  if (before)
+    rows.push({
+      case: `  before: print status peak RSS`,
+      median: median(rssBefore.map(r => r.mb)),
+      baseline: 'after',
+      baselineMedian: rssMb,
+      runs: rssBefore.length,
+      unit: 'MB',
+    })
   return {
     title: 'scale',
     rows,
     notes: [
       `${fmtN(small)} and ${fmtN(big)} sections: DEFAULT, two subset sections (one parallel), and container.docker sections (${IMAGE}, run_command = sleep 1000; a third in the parallel subset, a third in a sequential one, a third in none); the INI on disk in a temp SVCMGR_ROOT, a fresh \`node bin/run.js\` per run, wall time spawn to exit; medians of ${ctx.runs} runs after ${ctx.warmup} warm-up(s), sizes alternating and commands rotating. create makes a new service each run (no --provision).`,
       `containers present: ${fmtN(total)} containers created (not started) with the docker driver's create request and labels (spec.ts), ${parallel} requests in flight: ${createSecs.toFixed(0)} s to create, ${removeSecs.toFixed(0)} s to remove; every resource checked down and provisioned before timing. Peak RSS: median of ${rss.length} runs of \`print status\` on the ${fmtN(counts[big])}-container service (${rss[0].how}).`,
+      ...(before
+        ? [
+            `before: the same commands with BENCH_SCALE_BEFORE=${before} on the same services and containers, interleaved with this checkout's runs; its rows are informational (ratio = before / after).`,
+          ]
+        : []),
     ],
   }
 }
