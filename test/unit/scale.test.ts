@@ -8,6 +8,8 @@ import {expect} from 'chai'
 import fc from 'fast-check'
 import {type ServiceDocument, documentToIni} from '../../src/config/document.js'
 import {parseIni} from '../../src/config/ini.js'
+import {findKeyword} from '../../src/config/keywords.js'
+import type {KeywordSpec} from '../../src/drivers/api.js'
 import {naturalCompare} from '../../src/model/rid.js'
 import {buildPlan} from '../../src/planner/plan.js'
 import {warningsByRid} from '../../src/services/status.js'
@@ -155,6 +157,22 @@ describe('planner: stage order with dependencies', () => {
     expect(seq.tasks.every(t => t.after.join() === (t.id === 1 ? '' : String(t.id - 1)))).to.equal(true)
     expect(seq.tasks.slice(0, 3).map(t => t.rid)).to.deep.equal(['container#1', 'container#2', 'container#3'])
     expect(seq.tasks.at(-1)!.rid).to.equal('container#10000')
+  })
+})
+
+describe('keyword lookup', () => {
+  it('finds a name before an alias, the first spec before a later one, and what a grown list adds', () => {
+    const a: KeywordSpec = {name: 'a', aliases: ['b', 'x'], help: ''}
+    const b: KeywordSpec = {name: 'b', help: ''}
+    const a2: KeywordSpec = {name: 'a', help: 'later'}
+    const specs: KeywordSpec[] = [a, b, a2]
+    expect(findKeyword(specs, 'a')).to.equal(a)
+    expect(findKeyword(specs, 'b')).to.equal(b)
+    expect(findKeyword(specs, 'x')).to.equal(a)
+    expect(findKeyword(specs, 'y')).to.equal(undefined)
+    const y: KeywordSpec = {name: 'y', help: ''}
+    specs.push(y)
+    expect(findKeyword(specs, 'y')).to.equal(y)
   })
 })
 
