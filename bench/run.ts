@@ -24,7 +24,8 @@ import {planningSection} from './planning.js'
 import {scaleSection} from './scale.js'
 import {svc2StartSection} from './start-wait.js'
 
-const log = (s: string) => process.stderr.write(`bench: ${s}
+const log = (s: string) =>
+  process.stderr.write(`bench: ${s}
 `)
 const wanted = new Set(
   (process.env.BENCH_CASES ?? 'plan,status,startstop,svc2start,ipcheck,scale')
