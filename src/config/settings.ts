@@ -40,7 +40,10 @@ function defaultRoot(): string {
 
 async function searchSettingsFile(): Promise<{config: SettingsFile; filepath: string} | undefined> {
   // cosmiconfig is loaded only here: a command that never needs settings files pays nothing.
-  const {cosmiconfig} = await import('cosmiconfig')
+  // Through `default` (module.exports of this CommonJS package): the CLI bundle's chunk of it
+  // exports nothing else (scripts/bundle.mjs).
+  const {default: cc} = await import('cosmiconfig')
+  const {cosmiconfig} = cc
   const explorer = cosmiconfig('svcmgr', {searchStrategy: 'global'})
   const explicit = process.env.SVCMGR_CONFIG
   const found = explicit ? await explorer.load(explicit) : await explorer.search()
