@@ -2,10 +2,18 @@
 // svcmgr's entry point. OpenSVC users write the service first (`svcmgr -s svc2 start`):
 // oclif needs the command first, so leading service options move after it (src/main.ts).
 // The signal handlers come before the CLI bundle loads: a signal while it loads exits with 128+n too.
-// A separate file from the bundle: oclif imports the bundle for its commands and hooks, which
-// must not wait on this module's top-level await.
+// A plain `print status` runs without oclif when nothing installed could change it
+// (src/cli/lean-status.ts); everything else goes to oclif. This file is not the bundle: oclif
+// imports the bundle for its commands and hooks, which must not wait on this module's top-level await.
+import module from 'node:module'
 import {installInterruptHandlers} from '../dist/bundle/interrupts.mjs'
 
 installInterruptHandlers()
-const {run} = await import('../dist/bundle/svcmgr.mjs')
-await run(process.argv.slice(2), import.meta.url)
+// V8's code cache on disk (Node >= 22.1; absent on Node 20, where this does nothing)
+module.enableCompileCache?.()
+const argv = process.argv.slice(2)
+const {runLeanStatus} = await import('../dist/bundle/lean.mjs')
+if (!(await runLeanStatus(argv, new URL('..', import.meta.url).pathname))) {
+  const {run} = await import('../dist/bundle/svcmgr.mjs')
+  await run(argv, import.meta.url)
+}

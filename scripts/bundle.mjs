@@ -67,6 +67,7 @@ if (process.argv[2] === 'plugin') {
     root,
     entryPoints: {
       svcmgr: 'src/main.ts',
+      lean: 'src/cli/lean-status.ts',
       'plugins-commands': 'src/plugins-commands.ts',
       interrupts: 'src/services/interrupts.ts',
     },
