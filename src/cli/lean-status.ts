@@ -189,7 +189,7 @@ class LeanConfig {
         }
       }),
     )
-    return result as Interfaces.Hook.Result<unknown>
+    return result
   }
 }
 

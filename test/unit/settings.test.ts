@@ -80,10 +80,10 @@ describe('settings (cosmiconfig + environment)', () => {
 })
 
 describe('settings: the check that a settings file may exist before cosmiconfig loads', () => {
-  it("lists the places cosmiconfig 9 searches, in its order (an upgrade that changes them fails here)", async () => {
+  it('lists the places cosmiconfig 9 searches, in its order (an upgrade that changes them fails here)', async () => {
     const cc = await import('cosmiconfig')
     // metaSearchPlaces is not re-exported by cosmiconfig's index
-    const defaults = (await import('cosmiconfig/dist/defaults.js' as string)) as {metaSearchPlaces: string[]}
+    const defaults = (await import('cosmiconfig/dist/defaults.js')) as {metaSearchPlaces: string[]}
     expect(SEARCH_PLACES).to.deep.equal(cc.getDefaultSearchPlaces('svcmgr'))
     expect(GLOBAL_SEARCH_PLACES).to.deep.equal(cc.globalConfigSearchPlaces)
     expect(META_SEARCH_PLACES).to.deep.equal(defaults.metaSearchPlaces)
