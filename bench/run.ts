@@ -5,7 +5,7 @@
  *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 7,
  *                     start/stop 3: one start of 20 containers takes seconds to tens of seconds)
  *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
- *   BENCH_CASES       comma list of plan,status,startstop (default all)
+ *   BENCH_CASES       comma list of plan,status,cold,startstop (default all)
  *   BENCH_OPWAIT=1    start/stop also measures bare start + svcmgr's 300 ms operational wait
  *
  * The engine cases need a built CLI (`npm run build`) and an engine: DOCKER_HOST, else the
@@ -17,13 +17,14 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {printStatusSection, startStopSection} from './cli-cases.js'
+import {coldStartSection} from './cold-start.js'
 import {ensureEngine, Leftovers, REPO} from './engine.js'
 import {envInt, renderTable, type Section} from './lib.js'
 import {planningSection} from './planning.js'
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`)
 const wanted = new Set(
-  (process.env.BENCH_CASES ?? 'plan,status,startstop')
+  (process.env.BENCH_CASES ?? 'plan,status,cold,startstop')
     .split(',')
     .map(s => s.trim())
     .filter(Boolean),
@@ -51,7 +52,7 @@ async function main(): Promise<number> {
     log('case 1: planning (in process)')
     sections.push(planningSection(log))
   }
-  if (wanted.has('status') || wanted.has('startstop')) {
+  if (wanted.has('status') || wanted.has('cold') || wanted.has('startstop')) {
     const engine = await ensureEngine(log)
     if ('skip' in engine) skipped.push(engine.skip)
     else if (!fs.existsSync(path.join(REPO, 'dist/cli/argv.js')))
@@ -69,6 +70,7 @@ async function main(): Promise<number> {
         log('case 2: print status, cold')
         sections.push(await printStatusSection(ctx(7)))
       }
+      if (wanted.has('cold')) sections.push(await coldStartSection(ctx(11)))
       if (wanted.has('startstop')) {
         log('case 3: start/stop of 20 containers in a parallel subset')
         sections.push(await startStopSection(ctx(3), process.env.BENCH_OPWAIT === '1'))
