@@ -7,14 +7,16 @@
  * - the words are exactly `print status` and the flags -s/--service (once, with a value) and
  *   --format text|json (once); anything else (--help, a typo, a missing or repeated flag, a
  *   value starting with "-") is oclif's to parse and to refuse, with its messages;
- * - no plugin is installed or linked in oclif's data dir (a user plugin may have an init hook,
- *   commands or a driver hook of its own), no dev setting (NODE_ENV development/test, DEBUG,
- *   SVCMGR_DEBUG, OCLIF_*) is set, the root's plugins are plain package names, and
+ * - the plugins in oclif's data dir are installed ones (`svcmgr plugins install`, not links)
+ *   whose only hook is an ES module `svcmgr:drivers`, without commands or a manifest (anything
+ *   else, such as an init hook, is oclif's to run); no dev setting (NODE_ENV development/test,
+ *   DEBUG, SVCMGR_DEBUG, OCLIF_*) is set, the root's plugins are plain package names, and
  *   SVCMGR_LEAN=0 is not set (what the tests comparing both paths use).
  * Errors end the process as the command's catch does (src/cli/base.ts): `svcmgr: <message>`,
  * the error's exit code, or 128+n after a signal.
  */
 import {existsSync, readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -76,6 +78,7 @@ interface PackageJson {
     bin?: string
     plugins?: unknown[]
     hooks?: Record<string, unknown>
+    commands?: unknown
   }
 }
 
@@ -99,16 +102,52 @@ export function oclifDataDir(env: NodeJS.ProcessEnv, dirname: string): string {
   return env.SVCMGR_DATA_DIR || path.join(env.XDG_DATA_HOME || path.join(home, '.local/share'), dirname)
 }
 
-/** True when oclif would load no user or linked plugin from the data dir's package.json. */
-export function noUserPlugins(dataDir: string): boolean {
+/**
+ * The plugins `svcmgr plugins install` put in the data dir, when the lean path can run each as
+ * oclif does (undefined otherwise, and oclif runs): installed ones (a link, which oclif may load
+ * from its TypeScript sources and warns about, is oclif's), found under the data dir's
+ * node_modules, with an ES module hook for `svcmgr:drivers` and nothing else oclif could act on
+ * at start-up (other hooks, commands, a manifest, plugins of their own).
+ */
+export function userPlugins(dataDir: string): LeanPlugin[] | undefined {
   const file = path.join(dataDir, 'package.json')
-  if (!existsSync(file)) return true
+  if (!existsSync(file)) return []
+  let listed: unknown
   try {
-    const plugins = readJson(file).oclif?.plugins
-    return plugins === undefined || (Array.isArray(plugins) && plugins.length === 0)
+    listed = readJson(file).oclif?.plugins ?? []
   } catch {
-    return false
+    return undefined
   }
+  if (!Array.isArray(listed)) return undefined
+  const found: LeanPlugin[] = []
+  for (const entry of listed as Array<{name?: unknown; type?: unknown; root?: unknown}>) {
+    if (typeof entry !== 'object' || entry === null || entry.type !== 'user' || typeof entry.name !== 'string')
+      return undefined
+    if (entry.root !== undefined) return undefined
+    const dir = pluginRoot(entry.name, dataDir)
+    if (!dir) return undefined
+    let p: PackageJson & {type?: string; 'cli-engine'?: unknown}
+    try {
+      p = readJson(path.join(dir, 'package.json'))
+    } catch {
+      return undefined
+    }
+    const o = p.oclif
+    if (!p.name || !o || p['cli-engine'] !== undefined || o.commands !== undefined || o.plugins?.length)
+      return undefined
+    if (['oclif.manifest.json', '.oclif.manifest.json'].some(m => existsSync(path.join(dir, m)))) return undefined
+    const hooks = hookEntries(o.hooks)
+    for (const [event, list] of Object.entries(hooks)) {
+      if (event !== 'svcmgr:drivers') return undefined
+      for (const h of list) {
+        const target = path.join(dir, h.target)
+        const esm = target.endsWith('.mjs') || (target.endsWith('.js') && p.type === 'module')
+        if (!esm || !existsSync(target)) return undefined
+      }
+    }
+    found.push({name: p.name, type: 'user', version: p.version ?? '0.0.0', root: dir, hooks})
+  }
+  return found
 }
 
 /** A core plugin's folder as oclif finds one without a main file: node_modules/<name> from the root up. */
@@ -120,9 +159,9 @@ function pluginRoot(name: string, from: string): string | undefined {
   }
 }
 
-interface LeanPlugin {
+export interface LeanPlugin {
   readonly name: string
-  readonly type: 'core'
+  readonly type: 'core' | 'user'
   readonly version: string
   readonly root: string
   readonly hooks: Record<string, Array<{target: string; identifier: string}>>
@@ -139,6 +178,52 @@ function hookEntries(hooks: Record<string, unknown> | undefined) {
     )
   }
   return out
+}
+
+const requireHere = createRequire(import.meta.url)
+
+/** oclif's module loader for an ES module hook: the resolved file, its load errors named as oclif names them. */
+async function loadHookModule(target: string): Promise<Record<string, unknown>> {
+  let filePath = target
+  try {
+    filePath = requireHere.resolve(target)
+    return (await import(pathToFileURL(filePath).href)) as Record<string, unknown>
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND')
+      throw Object.assign(
+        new Error(`[MODULE_NOT_FOUND] import() failed to load ${filePath}: ${(error as Error).message}`),
+        {code: 'MODULE_NOT_FOUND'},
+      )
+    throw error
+  }
+}
+
+function searchHook(m: Record<string, unknown>): unknown {
+  if (typeof m === 'function') return m
+  if (m.default && typeof m.default === 'function') return m.default
+  return Object.values(m).find(v => typeof v === 'function')
+}
+
+type OclifErrors = {
+  Errors: {error(m: unknown, o?: unknown): never; exit(code?: number): never; warn(m: unknown): void}
+  ux: {stdout(m?: unknown, ...a: unknown[]): void}
+}
+let oclif: OclifErrors | undefined
+/**
+ * The `this` of a hook, as oclif gives it: error, exit, log and warn are oclif's own (required
+ * from node_modules on first use, which only a plugin's hook calling them pays for).
+ */
+function hookContext(config: unknown) {
+  const core = () => (oclif ??= requireHere('@oclif/core') as OclifErrors)
+  return {
+    config,
+    debug: () => undefined,
+    error: (message: unknown, options: unknown = {}) => core().Errors.error(message, options),
+    exit: (code = 0) => core().Errors.exit(code),
+    log: (message?: unknown, ...args: unknown[]) => core().ux.stdout(message, ...args),
+    warn: (message: unknown) => core().Errors.warn(message),
+  }
 }
 
 /**
@@ -165,14 +250,14 @@ class LeanConfig {
       [...this.plugins.values()].map(async p => {
         for (const hook of p.hooks[event] ?? []) {
           try {
-            const module = (await import(pathToFileURL(path.join(p.root, hook.target)).href)) as Record<string, unknown>
-            const fn = (module[hook.identifier] ??
-              (hook.identifier === 'default'
-                ? Object.values(module).find(m => typeof m === 'function')
-                : undefined)) as ((this: unknown, o: object) => unknown) | undefined
-            if (typeof fn !== 'function') continue
-            const context = {config: this, debug: () => undefined}
-            const call = Promise.resolve(fn.call(context, {...opts, config: this, context}))
+            const module = await loadHookModule(path.join(p.root, hook.target))
+            // oclif's lookup: the identifier's export, else for `default` the module's function
+            const hookFn = (module[hook.identifier] ??
+              (hook.identifier === 'default' ? searchHook(module) : undefined)) as
+              ((this: unknown, o: object) => unknown) | undefined
+            if (!hookFn) continue
+            const context = hookContext(this)
+            const call = Promise.resolve(hookFn.call(context, {...opts, config: this, context}))
             let timer: NodeJS.Timeout | undefined
             const value = timeout
               ? await Promise.race([
@@ -205,9 +290,11 @@ export function leanConfig(root: string, env: NodeJS.ProcessEnv): LeanConfig | u
   const dirname = pjson.oclif?.dirname ?? pjson.name
   if (!pjson.name || !dirname || pjson.oclif?.bin !== 'svcmgr') return undefined
   const dataDir = oclifDataDir(env, dirname)
-  if (!noUserPlugins(dataDir)) return undefined
+  const users = userPlugins(dataDir)
+  if (!users) return undefined
   const plugins: LeanPlugin[] = [
     {name: pjson.name, type: 'core', version: pjson.version ?? '0.0.0', root, hooks: hookEntries(pjson.oclif?.hooks)},
+    ...users,
   ]
   for (const name of pjson.oclif?.plugins ?? []) {
     // oclif matches these against the dependencies as glob patterns: only plain names here
@@ -216,6 +303,8 @@ export function leanConfig(root: string, env: NodeJS.ProcessEnv): LeanConfig | u
     if (!dir) return undefined
     const p = readJson(path.join(dir, 'package.json'))
     if (p.oclif?.plugins?.length) return undefined // plugins of a plugin: oclif's business
+    // a user-installed plugin of the same name is the one oclif loads
+    if (plugins.some(u => u.name === (p.name ?? name))) continue
     plugins.push({
       name: p.name ?? name,
       type: 'core',

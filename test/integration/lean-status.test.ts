@@ -95,26 +95,59 @@ describe('print status: the lean path answers as oclif does', function () {
     expect((await same(['print', 'status', '--help'])).exitCode).to.equal(0)
   })
 
-  it('with a plugin installed in the data dir (oclif runs): the same answer', async () => {
-    const plugin = path.join(cli.root, 'nullplugin')
-    fs.mkdirSync(plugin)
+  function writePlugin(name: string, hook: string): string {
+    const dir = path.join(cli.root, 'plugins-src', name)
+    fs.mkdirSync(dir, {recursive: true})
     fs.writeFileSync(
-      path.join(plugin, 'package.json'),
-      JSON.stringify({
-        name: 'svcmgr-lean-null',
-        version: '0.0.1',
-        type: 'module',
-        oclif: {hooks: {'svcmgr:drivers': './hook.js'}},
-      }),
+      path.join(dir, 'package.json'),
+      JSON.stringify({name, version: '0.0.1', type: 'module', oclif: {hooks: {'svcmgr:drivers': './hook.js'}}}),
     )
-    fs.writeFileSync(
-      path.join(plugin, 'hook.js'),
-      "export default async function () { return {drivers: [{group: 'leannull', type: 'null', description: 'does nothing', keywords: [], label: () => 'null', describe: () => [], status: async () => ({status: 'n/a'}), start: async () => 'unchanged', stop: async () => 'unchanged'}]} }\n",
+    fs.writeFileSync(path.join(dir, 'hook.js'), hook + '\n')
+    return dir
+  }
+  const nullDriver = (group: string) =>
+    `{group: '${group}', type: 'null', description: 'does nothing', keywords: [], label: () => 'null', describe: () => [], status: async () => ({status: 'n/a'}), start: async () => 'unchanged', stop: async () => 'unchanged'}`
+
+  it('with a linked plugin (oclif runs): the same answer', async () => {
+    const linked = path.join(cli.root, 'oclif-data-linked')
+    const dir = writePlugin(
+      'svcmgr-lean-linked',
+      `export default async function () { return {drivers: [${nullDriver('leanlinked')}]} }`,
     )
-    await cli.ok(['plugins', 'link', '--no-install', plugin], {env: {SVCMGR_DATA_DIR: data}})
-    const r = await same(['-s', svc, 'print', 'status'])
+    await cli.ok(['plugins', 'link', '--no-install', dir], {env: {SVCMGR_DATA_DIR: linked}})
+    const r = await same(['-s', svc, 'print', 'status'], {SVCMGR_DATA_DIR: linked})
     expect(r.exitCode).to.equal(0)
-    const listed = await cli.ok(['drivers'], {env: {SVCMGR_DATA_DIR: data}})
-    expect(listed.stdout).to.include('leannull.null')
+    expect((await cli.ok(['drivers'], {env: {SVCMGR_DATA_DIR: linked}})).stdout).to.include('leanlinked.null')
+  })
+
+  it('with installed plugins, working and broken (the lean path runs their hooks): the same answers', async () => {
+    const installed = path.join(cli.root, 'oclif-data-installed')
+    const dirs = [
+      writePlugin('svcmgr-lean-ok', `export default async function () { return {drivers: [${nullDriver('leanok')}]} }`),
+      writePlugin(
+        'svcmgr-lean-throws',
+        "export default async function () { throw new Error('cannot load libfoo.so.1') }",
+      ),
+      writePlugin('svcmgr-lean-error', "export default async function () { this.error('this plugin needs svcmgr 2') }"),
+      writePlugin(
+        'svcmgr-lean-warns',
+        `export default async function () { this.warn('careful'); return {drivers: [${nullDriver('leanwarns')}]} }`,
+      ),
+      writePlugin(
+        'svcmgr-lean-import',
+        "import 'svcmgr-no-such-module'\nexport default async function () { return {drivers: []} }",
+      ),
+      writePlugin('svcmgr-lean-empty', 'export default async function () {}'),
+      writePlugin(
+        'svcmgr-lean-api',
+        `export default async function () { return {apiVersion: 99, drivers: [${nullDriver('leanapi')}]} }`,
+      ),
+    ]
+    await cli.ok(['plugins', 'install', ...dirs], {env: {SVCMGR_DATA_DIR: installed}})
+    const r = await same(['-s', svc, 'print', 'status'], {SVCMGR_DATA_DIR: installed})
+    expect(r.exitCode).to.equal(0)
+    for (const name of ['throws', 'error', 'import', 'empty', 'api']) expect(r.stderr).to.include(`svcmgr-lean-${name}`)
+    expect(r.stderr).to.include('careful')
+    await same(['-s', svc, 'print', 'status', '--format', 'json'], {SVCMGR_DATA_DIR: installed})
   })
 })

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
-import {leanConfig, leanStatusRequest, noUserPlugins, oclifDataDir} from '../../src/cli/lean-status.js'
+import {leanConfig, leanStatusRequest, oclifDataDir, userPlugins} from '../../src/cli/lean-status.js'
 
 const REPO = new URL('../..', import.meta.url).pathname
 
@@ -47,17 +47,59 @@ describe('lean print status: which runs it takes', () => {
     expect(oclifDataDir({HOME: '/h'}, 'svcmgr')).to.equal('/h/.local/share/svcmgr')
   })
 
-  it('sees user and linked plugins in the data dir', () => {
+  it('takes the installed plugins it can run as oclif does; declines links and what else oclif would act on', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-lean-'))
+    const pjson = path.join(dir, 'package.json')
+    const list = (plugins: unknown[]) => fs.writeFileSync(pjson, JSON.stringify({private: true, oclif: {plugins}}))
+    const plugin = (name: string, extra: Record<string, unknown> = {}, hook = 'hook.js') => {
+      const root = path.join(dir, 'node_modules', name)
+      fs.mkdirSync(root, {recursive: true})
+      fs.writeFileSync(path.join(root, hook), 'export default async () => ({drivers: []})\n')
+      fs.writeFileSync(
+        path.join(root, 'package.json'),
+        JSON.stringify({
+          name,
+          version: '1.2.3',
+          type: 'module',
+          oclif: {hooks: {'svcmgr:drivers': `./${hook}`}},
+          ...extra,
+        }),
+      )
+    }
     try {
-      expect(noUserPlugins(dir)).to.equal(true)
-      const pjson = path.join(dir, 'package.json')
-      fs.writeFileSync(pjson, JSON.stringify({private: true, oclif: {schema: 1, plugins: []}}))
-      expect(noUserPlugins(dir)).to.equal(true)
-      fs.writeFileSync(pjson, JSON.stringify({oclif: {plugins: [{type: 'link', name: 'x', root: '/x'}]}}))
-      expect(noUserPlugins(dir)).to.equal(false)
+      expect(userPlugins(dir)).to.deep.equal([])
+      list([])
+      expect(userPlugins(dir)).to.deep.equal([])
+      plugin('p1')
+      list([{name: 'p1', type: 'user'}])
+      expect(userPlugins(dir)).to.deep.equal([
+        {
+          name: 'p1',
+          type: 'user',
+          version: '1.2.3',
+          root: path.join(dir, 'node_modules', 'p1'),
+          hooks: {'svcmgr:drivers': [{target: './hook.js', identifier: 'default'}]},
+        },
+      ])
+      list([{type: 'link', name: 'x', root: '/x'}])
+      expect(userPlugins(dir), 'a link').to.equal(undefined)
+      list([{name: 'missing', type: 'user'}])
+      expect(userPlugins(dir), 'not installed').to.equal(undefined)
+      for (const [name, extra] of [
+        ['p2', {oclif: {hooks: {init: './hook.js', 'svcmgr:drivers': './hook.js'}}}],
+        ['p3', {oclif: {commands: './dist/commands', hooks: {}}}],
+        ['p4', {type: 'commonjs'}],
+      ] as const) {
+        plugin(name, extra)
+        list([{name, type: 'user'}])
+        expect(userPlugins(dir), name).to.equal(undefined)
+      }
+      plugin('p5')
+      fs.writeFileSync(path.join(dir, 'node_modules', 'p5', 'oclif.manifest.json'), '{}')
+      list([{name: 'p5', type: 'user'}])
+      expect(userPlugins(dir), 'a manifest').to.equal(undefined)
       fs.writeFileSync(pjson, '{not json')
-      expect(noUserPlugins(dir)).to.equal(false)
+      expect(userPlugins(dir)).to.equal(undefined)
     } finally {
       fs.rmSync(dir, {recursive: true, force: true})
     }
