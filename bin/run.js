@@ -6,11 +6,20 @@
 // (src/cli/lean-status.ts); everything else goes to oclif. This file is not the bundle: oclif
 // imports the bundle for its commands and hooks, which must not wait on this module's top-level await.
 import module from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
 import {installInterruptHandlers} from '../dist/bundle/interrupts.mjs'
 
 installInterruptHandlers()
-// V8's code cache on disk (Node >= 22.1; absent on Node 20, where this does nothing)
-module.enableCompileCache?.()
+// V8's code cache on disk (Node >= 22.1; absent on Node 20, where this does nothing), in the
+// user's own cache folder (oclif's cacheDir), not Node's default under the shared /tmp
+module.enableCompileCache?.(
+  path.join(
+    process.env.SVCMGR_CACHE_DIR ||
+      path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'svcmgr'),
+    'compile-cache',
+  ),
+)
 const argv = process.argv.slice(2)
 const {runLeanStatus} = await import('../dist/bundle/lean.mjs')
 if (!(await runLeanStatus(argv, new URL('..', import.meta.url).pathname))) {
