@@ -16,7 +16,7 @@ export interface Row {
   readonly targetText?: string
   /** runs that made the median, e.g. "7" */
   readonly runs?: number
-  /** The figures are not times (ms) but, e.g., 'MB'. */
+  /** What median and baselineMedian count when not ms (e.g. 'MB', 'files'). */
   readonly unit?: string
 }
 
@@ -80,9 +80,9 @@ export const fmtMs = (ms: number) =>
 
 function cells(r: Row): string[] {
   const ratio = r.median / r.baselineMedian
-  const fmt = r.unit ? (v: number) => `${v.toFixed(0)} ${r.unit}` : fmtMs
   const target = r.targetText ?? (r.maxRatio === undefined ? '(info)' : `<= ${r.maxRatio}x`)
   const verdict = r.maxRatio === undefined ? '(info)' : ratio <= r.maxRatio ? 'met' : 'NOT met'
+  const fmt = (n: number) => (r.unit ? `${Math.round(n)} ${r.unit}` : fmtMs(n))
   return [
     r.case,
     fmt(r.median),
