@@ -19,10 +19,13 @@ import {
   type ServiceAction,
 } from './types.js'
 import {PlanError} from '../errors.js'
+import {readinessGate} from '../readiness/wait.js'
 
 export interface PlanOptions {
   readonly force?: boolean
   readonly disableRollback?: boolean
+  /** start --no-wait: no readiness gate, started is enough. */
+  readonly noWait?: boolean
 }
 
 interface Phase {
@@ -120,6 +123,10 @@ export function buildPlan(
         for (const a of preds) graph.setEdge(taskKey(phase, a), key)
         const calls = callsFor(service, rid, op)
         const onFailure = r.optional ? 'continue' : 'fail'
+        // readiness: the gate after its start, and the predecessors it needs only started (src/readiness)
+        const readiness = phase === 'start' && !options.noWait ? readinessGate(r, service) : undefined
+        const startedOnly =
+          phase === 'start' ? preds.filter(a => deps.gate(a, rid) === 'started').map(a => idOf.get(a)!) : []
         tasks.push({
           id,
           rid,
@@ -132,6 +139,8 @@ export function buildPlan(
           onFailure,
           steps: stepsFor(service, rid, calls),
           ...(skip ? {skip} : {}),
+          ...(readiness ? {readiness} : {}),
+          ...(startedOnly.length > 0 ? {startedOnly: startedOnly.sort((x, y) => x - y)} : {}),
         })
       }
       const barrier = `stage#${index}`

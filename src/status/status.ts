@@ -7,6 +7,7 @@ import type {Service} from '../model/service.js'
 import {compareStageKeys} from '../planner/order.js'
 import {naturalCompare} from '../model/rid.js'
 import {type AggregateStatus, aggregateStatus} from './aggregate.js'
+import {statusReadiness} from '../readiness/status.js'
 
 export const STATUS_FORMAT_VERSION = 1
 
@@ -18,6 +19,8 @@ export interface ResourceStatusReport extends GenericFields {
   readonly label: string
   readonly log: readonly StatusLogEntry[]
   readonly provisioned?: boolean
+  /** Readiness (src/readiness): true or false under its probe, null when it has none. */
+  readonly ready: boolean | null
 }
 
 export interface ServiceStatusReport {
@@ -26,6 +29,8 @@ export interface ServiceStatusReport {
   readonly id: string
   readonly node: string
   readonly avail: AggregateStatus
+  /** The instance is up and none of its counted resources is not ready. */
+  readonly ready: boolean
   readonly overall: AggregateStatus
   readonly frozen: boolean
   /** The action holding the service's lock, if any. */
@@ -81,6 +86,7 @@ export async function gatherServiceStatus(
     order.map(async rid => {
       const r = service.resource(rid)!
       const s: ResourceStatus = r.disabled ? {status: 'n/a'} : await probe(shared, service, rid)
+      const readiness = await statusReadiness(r, s, () => createDriverContext(shared, r))
       let status = s.status
       if (r.standby && (status === 'up' || status === 'down')) status = status === 'up' ? 'stdby up' : 'stdby down'
       const report: ResourceStatusReport = {
@@ -88,13 +94,14 @@ export async function gatherServiceStatus(
         type: `${r.group}.${r.type}`,
         status,
         label: s.label ?? r.driver.label(r, service),
-        log: s.log ?? [],
+        log: [...(s.log ?? []), ...(readiness.log ? [readiness.log] : [])],
         ...(r.subset !== undefined ? {subset: r.subset} : {}),
         tags: r.tags,
         optional: r.optional,
         disabled: r.disabled,
         standby: r.standby,
         ...(s.provisioned !== undefined ? {provisioned: s.provisioned} : {}),
+        ready: readiness.ready,
       }
       return report
     }),
@@ -108,6 +115,7 @@ export async function gatherServiceStatus(
     id: service.id,
     node: service.nodename,
     avail,
+    ready: avail === 'up' && counted.every(r => r.ready !== false),
     overall: optionalWarn && avail === 'up' ? 'warn' : avail,
     frozen: state.frozen,
     ...(state.running ? {running: state.running} : {}),

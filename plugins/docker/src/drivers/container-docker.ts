@@ -32,6 +32,7 @@ import {
 import {imagePresent, pullImage} from '../engine/images.js'
 import {engineState, forgetEngineState} from '../engine/state.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
+import {dockerReadiness, healthReadiness} from './readiness.js'
 import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName, ownership} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
@@ -522,7 +523,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
   needs(res, svc): Need[] {
     const needs: Need[] = []
     const owner = netnsOwner(res)
-    if (owner) needs.push({capability: `netns:${owner}`, reason: 'netns owner'})
+    // joining the owner's namespace needs it started, not ready
+    if (owner) needs.push({capability: `netns:${owner}`, reason: 'netns owner', gate: 'started'})
     // the host's namespace: no resource provides it, but an ip.netns learns it cannot plumb there
     else if (res.kw.netns === 'host') needs.push({capability: 'netns:host', reason: 'netns owner'})
     // the private daemon's data folder: the filesystem holding it starts first
@@ -624,7 +626,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
         log: [...log, {level: 'warn', message: `container ${name} is paused`}],
         provisioned: true,
       }
-    if (isUp(info)) return {status: 'up', label, log, provisioned: true}
+    if (isUp(info)) return {status: 'up', label, log, provisioned: true, readiness: healthReadiness(info)}
     if (s.Restarting)
       log.push({level: 'warn', message: `container ${name} is restarting (last exit code ${s.ExitCode})`})
     else if (s.Status === 'exited' && s.ExitCode !== 0)
@@ -782,5 +784,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
       if (found.kind === 'absent' || !isUp(found.info) || !found.info.State.Pid) return undefined
       return {pid: found.info.State.Pid, path: `/proc/${found.info.State.Pid}/ns/net`}
     },
+    // readiness_probe, readiness_timeout, readiness_interval: see ./readiness.ts
+    readiness: dockerReadiness,
   },
 }

@@ -1,0 +1,158 @@
+/**
+ * container.docker readiness (the driver API's ReadinessCapability): tcp and http probes in the
+ * container's network namespace (through the kit's runners: the namespace's listening sockets
+ * read from /proc/PID/net, then a connect with nsenter), exec inside the container (the engine's
+ * exec API), and health: the engine's own HEALTHCHECK status, the default when the image or the
+ * container config defines a HEALTHCHECK.
+ */
+import type Dockerode from 'dockerode'
+import type {
+  DriverContext,
+  ProbeOptions,
+  ProbeResult,
+  ReadinessCapability,
+  ReadinessProbe,
+  ResourceStatus,
+} from 'svcmgr'
+import {engineCall} from '../engine/calls.js'
+import {dockerClient, serviceEngine, statusCode} from '../engine/client.js'
+import type {DockerKeywords} from './container-docker.keywords.js'
+import {containerName} from './spec.js'
+
+type Ctx = DriverContext<DockerKeywords>
+type Inspect = Dockerode.ContainerInspectInfo
+
+/** What a container's inspect says of its engine health, for status (no extra request): undefined when it has no HEALTHCHECK. */
+export function healthReadiness(info: Inspect): ResourceStatus['readiness'] {
+  const h = info.State.Health
+  if (!h || !hasHealthcheck(info)) return undefined
+  return h.Status === 'healthy' ? {ready: true, detail: 'healthy'} : {ready: false, detail: healthDetail(info)}
+}
+
+function hasHealthcheck(info: Inspect): boolean {
+  const test = info.Config.Healthcheck?.Test
+  return Array.isArray(test) && test.length > 0 && test[0] !== 'NONE'
+}
+
+function healthDetail(info: Inspect): string {
+  const h = info.State.Health
+  if (!h) return 'no health status yet'
+  const last = h.Log?.[h.Log.length - 1]
+  const out = last?.Output?.trim().split('\n').pop()
+  return `${h.Status}${last ? ` (last check exit code ${last.ExitCode}${out ? `: ${out}` : ''})` : ''}`
+}
+
+async function inspect(ctx: Ctx, options: ProbeOptions): Promise<{docker: Dockerode; info?: Inspect}> {
+  const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
+  const docker = await dockerClient(engine.address, ctx.cache)
+  const name = containerName(ctx.service, ctx.resource)
+  try {
+    const info = await engineCall(
+      `docker inspect ${name}`,
+      engine.address,
+      {timeoutMs: options.timeoutMs, signal: options.signal},
+      abortSignal => docker.getContainer(name).inspect({abortSignal}),
+    )
+    return {docker, info}
+  } catch (error) {
+    if (statusCode(error) === 404) return {docker}
+    throw error
+  }
+}
+
+/** The demultiplexed output of a non-tty exec stream. */
+function demux(raw: Buffer): string {
+  let text = ''
+  for (let off = 0; off + 8 <= raw.length;) {
+    const size = raw.readUInt32BE(off + 4)
+    text += raw.subarray(off + 8, off + 8 + size).toString('utf8')
+    off += 8 + size
+  }
+  return text
+}
+
+/** Runs argv inside the container (no shell: the words as given); exit 0 is ready. */
+async function execInside(
+  ctx: Ctx,
+  docker: Dockerode,
+  info: Inspect,
+  argv: readonly string[],
+  options: ProbeOptions,
+): Promise<ProbeResult> {
+  const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
+  const c = docker.getContainer(info.Id)
+  const what = `docker exec ${containerName(ctx.service, ctx.resource)} ${ctx.formatCommandLine(argv)}`
+  return engineCall(what, engine.address, {timeoutMs: options.timeoutMs, signal: options.signal}, async abortSignal => {
+    const exec = await c.exec({Cmd: [...argv], AttachStdout: true, AttachStderr: true, abortSignal})
+    const stream = (await exec.start({hijack: true, stdin: false, abortSignal})) as NodeJS.ReadableStream
+    const chunks: Buffer[] = []
+    await new Promise<void>((resolve, reject) => {
+      stream.on('data', (b: Buffer) => chunks.push(b))
+      stream.once('end', () => resolve())
+      stream.once('close', () => resolve())
+      stream.once('error', reject)
+      abortSignal.addEventListener('abort', () => reject(new Error('aborted')), {once: true})
+    })
+    const r = await exec.inspect({abortSignal})
+    const out = demux(Buffer.concat(chunks)).trim().split('\n').pop() ?? ''
+    const code = r.ExitCode ?? -1
+    return {ready: code === 0, detail: `exit code ${code}${out ? `: ${out}` : ''}`}
+  }).catch((error: Error) => ({ready: false, detail: error.message}))
+}
+
+const netnsWords = (kw: DockerKeywords) =>
+  kw.netns === 'host' ? "the host's network namespace" : "the container's network namespace"
+
+export const dockerReadiness: ReadinessCapability<DockerKeywords> = {
+  kinds: ['tcp', 'http', 'exec', 'health'],
+  defaultHelp: 'health when the image or the container defines a HEALTHCHECK (the engine says healthy), else started',
+
+  describe(probe, res) {
+    switch (probe.kind) {
+      case 'tcp':
+        return `connect to ${probe.host ? `${probe.host}:${probe.port}` : `port ${probe.port} (where it listens)`} in ${netnsWords(res.kw)}`
+      case 'http':
+        return `GET ${probe.path} on ${probe.host ? `${probe.host}:${probe.port}` : `port ${probe.port} (where it listens)`} in ${netnsWords(res.kw)} answers 2xx/3xx`
+      case 'exec':
+        return `${probe.text.slice(5).trim()} exits 0 inside the container (docker exec)`
+      case 'health':
+        return 'the engine says healthy (the HEALTHCHECK)'
+      default:
+        return probe.text
+    }
+  },
+
+  async defaultProbe(ctx): Promise<ReadinessProbe | undefined> {
+    const {info} = await inspect(ctx, {timeoutMs: 15_000, signal: ctx.signal})
+    return info && hasHealthcheck(info) ? {kind: 'health', text: 'health'} : undefined
+  },
+
+  async probe(ctx, probe, options): Promise<ProbeResult> {
+    const name = containerName(ctx.service, ctx.resource)
+    const {docker, info} = await inspect(ctx, options)
+    if (!info) return {ready: false, detail: `container ${name} does not exist`, final: true}
+    const s = info.State
+    if (!s.Running) {
+      const why = s.Restarting ? `is restarting (last exit code ${s.ExitCode})` : `exited with code ${s.ExitCode}`
+      return {ready: false, detail: `container ${name} ${why}`, ...(s.Restarting ? {} : {final: true})}
+    }
+    const host = info.HostConfig.NetworkMode === 'host'
+    const netns = host ? {} : {netns: `/proc/${s.Pid}/ns/net`, listenPid: s.Pid}
+    switch (probe.kind) {
+      case 'tcp':
+        return ctx.probes.tcp({host: probe.host, port: probe.port, ...netns}, options)
+      case 'http':
+        return ctx.probes.http({host: probe.host, port: probe.port, path: probe.path, ...netns}, options)
+      case 'exec':
+        return execInside(ctx, docker, info, probe.argv, options)
+      case 'health':
+        if (!hasHealthcheck(info))
+          return {ready: false, detail: `container ${name} has no HEALTHCHECK (its image defines none)`, final: true}
+        return s.Health?.Status === 'healthy'
+          ? {ready: true, detail: 'healthy'}
+          : {ready: false, detail: healthDetail(info)}
+      default:
+        return {ready: true}
+    }
+  },
+}
