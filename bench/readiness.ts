@@ -71,9 +71,7 @@ function readyEventMs(events: Array<{rid?: string; message: string; time: string
 }
 
 async function logLineMs(docker: Dockerode, container: string, text: string): Promise<number> {
-  const raw = (await docker
-    .getContainer(container)
-    .logs({stdout: true, stderr: true, timestamps: true, follow: false})) as Buffer
+  const raw = await docker.getContainer(container).logs({stdout: true, stderr: true, timestamps: true, follow: false})
   let out = ''
   for (let off = 0; off + 8 <= raw.length;) {
     const size = raw.readUInt32BE(off + 4)

@@ -233,7 +233,9 @@ describe('ip.netns dependencies, label and plans', () => {
 
   it('--dry-run text shows the ip.netns commands in the container stage', () => {
     const text = formatPlanText(buildPlan(svc, 'start'))
-    expect(text).to.contain(`    [2] ip#1  start  after [1 started]\n          find the network namespace of container#1`)
+    expect(text).to.contain(
+      `    [2] ip#1  start  after [1 started]\n          find the network namespace of container#1`,
+    )
     expect(text).to.contain(`          ${NS} ip addr add 5.196.34.151/27 dev <first free ethN>\n`)
   })
 })
