@@ -108,7 +108,7 @@ export function readinessKeywords(kinds: readonly ReadinessProbeKind[], defaultH
       name: 'readiness_interval',
       type: 'duration',
       default: DEFAULT_READINESS_INTERVAL,
-      help: 'The time between two readiness probes while waiting (the first runs right after the start).',
+      help: 'The time from one readiness probe to the next while waiting (the first runs right after the start; a probe never overlaps the next).',
       check: (_raw, ms) => (typeof ms === 'number' && ms > 0 ? undefined : 'a duration longer than 0'),
     },
   ]

@@ -116,8 +116,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Waits for a started resource to be ready: probes at once, then every interval (the last one at
- * the deadline), until ready, the deadline, a probe answering that it never will be (`final`), or
+ * Waits for a started resource to be ready: probes at once, then every interval (from one probe's
+ * start to the next; the last one at the deadline), until ready, the deadline, a probe answering that it never will be (`final`), or
  * the signal. Never throws for a not-ready resource: the outcome says why.
  */
 export async function waitReady(
@@ -141,7 +141,8 @@ export async function waitReady(
   })
   for (;;) {
     if (options.signal.aborted) return outcome(false, {interrupted: reason()})
-    const remaining = deadline - Date.now()
+    const began = Date.now()
+    const remaining = deadline - began
     last = await probeOnce(
       cap,
       ctx,
@@ -156,7 +157,8 @@ export async function waitReady(
     if (last.final) return outcome(false)
     const now = Date.now()
     if (now >= deadline) return outcome(false)
-    await sleep(Math.min(options.intervalMs, deadline - now), options.signal)
+    // the interval is the period, from one probe's start to the next: a slow probe is not followed by a whole interval more
+    await sleep(Math.min(Math.max(0, options.intervalMs - (now - began)), deadline - now), options.signal)
   }
 }
 
