@@ -32,7 +32,7 @@ import {
 import {imagePresent, pullImage} from '../engine/images.js'
 import {engineState, forgetEngineState} from '../engine/state.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
-import {dockerReadiness, healthReadiness} from './readiness.js'
+import {dockerReadiness, healthReadiness, rememberRunning} from './readiness.js'
 import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName, ownership} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
@@ -626,7 +626,10 @@ export const dockerDriver: Driver<DockerKeywords> = {
         log: [...log, {level: 'warn', message: `container ${name} is paused`}],
         provisioned: true,
       }
-    if (isUp(info)) return {status: 'up', label, log, provisioned: true, readiness: healthReadiness(info)}
+    if (isUp(info)) {
+      rememberRunning(ctx, info)
+      return {status: 'up', label, log, provisioned: true, readiness: healthReadiness(info)}
+    }
     if (s.Restarting)
       log.push({level: 'warn', message: `container ${name} is restarting (last exit code ${s.ExitCode})`})
     else if (s.Status === 'exited' && s.ExitCode !== 0)

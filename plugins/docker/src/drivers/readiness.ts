@@ -72,15 +72,9 @@ function demux(raw: Buffer): string {
 }
 
 /** Runs argv inside the container (no shell: the words as given); exit 0 is ready. */
-async function execInside(
-  ctx: Ctx,
-  docker: Dockerode,
-  info: Inspect,
-  argv: readonly string[],
-  options: ProbeOptions,
-): Promise<ProbeResult> {
+async function execInside(ctx: Ctx, id: string, argv: readonly string[], options: ProbeOptions): Promise<ProbeResult> {
   const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
-  const c = docker.getContainer(info.Id)
+  const c = (await dockerClient(engine.address, ctx.cache)).getContainer(id)
   const what = `docker exec ${containerName(ctx.service, ctx.resource)} ${ctx.formatCommandLine(argv)}`
   return engineCall(what, engine.address, {timeoutMs: options.timeoutMs, signal: options.signal}, async abortSignal => {
     const exec = await c.exec({Cmd: [...argv], AttachStdout: true, AttachStderr: true, abortSignal})
@@ -98,6 +92,31 @@ async function execInside(
     const code = r.ExitCode ?? -1
     return {ready: code === 0, detail: `exit code ${code}${out ? `: ${out}` : ''}`}
   }).catch((error: Error) => ({ready: false, detail: error.message}))
+}
+
+/** What a probe needs of a running container, remembered for the command (ctx.cache) once an inspect said it runs. */
+interface Running {
+  readonly id: string
+  readonly pid: number
+  readonly pidStart?: string
+  readonly hostNetwork: boolean
+}
+
+const runningKey = (rid: string) => `docker:readiness:running:${rid}`
+
+/**
+ * Remembers a container an inspect found running (status, a probe): the next probes of this
+ * command check its pid (alive, same start time: not reused) instead of asking the engine
+ * again; a pid gone sends them back to the engine, which says why.
+ */
+export function rememberRunning(ctx: Ctx, info: Inspect): void {
+  if (!info.State.Running || !info.State.Pid) return
+  ctx.cache.set(runningKey(ctx.resource.rid), {
+    id: info.Id,
+    pid: info.State.Pid,
+    pidStart: ctx.host.processStartTime(info.State.Pid),
+    hostNetwork: info.HostConfig.NetworkMode === 'host',
+  } satisfies Running)
 }
 
 const netnsWords = (kw: DockerKeywords) =>
@@ -124,31 +143,39 @@ export const dockerReadiness: ReadinessCapability<DockerKeywords> = {
 
   async defaultProbe(ctx): Promise<ReadinessProbe | undefined> {
     const {info} = await inspect(ctx, {timeoutMs: 15_000, signal: ctx.signal})
+    if (info) rememberRunning(ctx, info)
     return info && hasHealthcheck(info) ? {kind: 'health', text: 'health'} : undefined
   },
 
   async probe(ctx, probe, options): Promise<ProbeResult> {
     const name = containerName(ctx.service, ctx.resource)
-    const {docker, info} = await inspect(ctx, options)
-    if (!info) return {ready: false, detail: `container ${name} does not exist`, final: true}
-    const s = info.State
-    if (!s.Running) {
-      const why = s.Restarting ? `is restarting (last exit code ${s.ExitCode})` : `exited with code ${s.ExitCode}`
-      return {ready: false, detail: `container ${name} ${why}`, ...(s.Restarting ? {} : {final: true})}
+    // a container known to run (its pid alive, not reused) needs no inspect, but for its health
+    let known = ctx.cache.get(runningKey(ctx.resource.rid)) as Running | undefined
+    let info: Inspect | undefined
+    if (probe.kind === 'health' || !known || !ctx.host.pidAlive(known.pid, known.pidStart)) {
+      ctx.cache.delete(runningKey(ctx.resource.rid))
+      info = (await inspect(ctx, options)).info
+      if (!info) return {ready: false, detail: `container ${name} does not exist`, final: true}
+      const s = info.State
+      if (!s.Running) {
+        const why = s.Restarting ? `is restarting (last exit code ${s.ExitCode})` : `exited with code ${s.ExitCode}`
+        return {ready: false, detail: `container ${name} ${why}`, ...(s.Restarting ? {} : {final: true})}
+      }
+      rememberRunning(ctx, info)
+      known = {id: info.Id, pid: s.Pid, hostNetwork: info.HostConfig.NetworkMode === 'host'}
     }
-    const host = info.HostConfig.NetworkMode === 'host'
-    const netns = host ? {} : {netns: `/proc/${s.Pid}/ns/net`, listenPid: s.Pid}
+    const netns = known.hostNetwork ? {} : {netns: `/proc/${known.pid}/ns/net`, listenPid: known.pid}
     switch (probe.kind) {
       case 'tcp':
         return ctx.probes.tcp({host: probe.host, port: probe.port, ...netns}, options)
       case 'http':
         return ctx.probes.http({host: probe.host, port: probe.port, path: probe.path, ...netns}, options)
       case 'exec':
-        return execInside(ctx, docker, info, probe.argv, options)
+        return execInside(ctx, known.id, probe.argv, options)
       case 'health':
-        if (!hasHealthcheck(info))
+        if (!info || !hasHealthcheck(info))
           return {ready: false, detail: `container ${name} has no HEALTHCHECK (its image defines none)`, final: true}
-        return s.Health?.Status === 'healthy'
+        return info.State.Health?.Status === 'healthy'
           ? {ready: true, detail: 'healthy'}
           : {ready: false, detail: healthDetail(info)}
       default:
