@@ -240,6 +240,41 @@ describe('readiness on a real engine', function () {
       expect(await inspectContainer(`${svc}.container.${n}`), `container ${n}`).to.equal(undefined)
   })
 
+  it('SIGINT during a readiness wait: exit 130, the wait reported as interrupted, the start rolled back', async () => {
+    const svc = name('int')
+    services.push(svc)
+    const conf = [
+      '[container#1]\ntype = docker\nimage = opensvc/busybox:date\nsubset = 00\n',
+      shContainer(2, FOREVER, {subset: '01', readiness_probe: 'tcp:6379', readiness_timeout: '5m'}),
+    ].join('\n')
+    await cli.ok(['-s', svc, 'create', '--config=-'], {input: conf})
+    const log = path.join(cli.root, 'log', `${svc}.log`)
+    const child = execa(process.execPath, [new URL('../../bin/run.js', import.meta.url).pathname, '-s', svc, 'start'], {
+      env: {...cli.env(), CI: 'true'},
+      reject: false,
+      stdin: 'ignore',
+      timeout: 120_000,
+    })
+    // the signal once the wait has begun (the log file is written as events happen)
+    for (
+      let i = 0;
+      !/container#2\s+wait for readiness: tcp:6379/.test(fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '');
+      i++
+    ) {
+      if (i > 1200) throw new Error('the readiness wait never began')
+      await new Promise(r => setTimeout(r, 50))
+    }
+    child.kill('SIGINT')
+    const r = await child
+    expect(r.exitCode).to.equal(130)
+    expect(String(r.stderr)).to.match(
+      /container#2 start \(failed: not ready: interrupted by SIGINT after [\d.]+s of its readiness wait \(tcp:6379: nothing listens on port 6379; \d+ probes?\)\)/,
+    )
+    expect(String(r.stderr)).to.match(/Rolled back: container#2 \(stop \S+\), container#1 \(stop \S+\)/)
+    for (const n of [1, 2])
+      expect(await inspectContainer(`${svc}.container.${n}`), `container ${n}`).to.equal(undefined)
+  })
+
   it('bad readiness values are refused at create, naming the keyword, exit 2', async () => {
     for (const [bad, expected] of [
       ['tcp:abc', 'a tcp probe with a port 1-65535'],
