@@ -207,8 +207,10 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     const preds = t.after.map(id => (weak.has(id) ? started.get(id) : gates.get(id)) ?? Promise.resolve(true))
     let tell: (ok: boolean) => void = () => undefined
     started.set(t.id, new Promise<boolean>(resolve => (tell = resolve)))
+    // a task that ends before its calls (skipped, not run) tells its start by its result
     const own = Promise.all(preds)
       .then(oks => runTask(t, tell, oks.every(Boolean)))
+      .then(ok => (tell(ok), ok))
       .finally(() => tell(false))
     const gate = Promise.all([own, ...[...weak].map(id => gates.get(id) ?? Promise.resolve(true))]).then(oks =>
       oks.every(Boolean),
