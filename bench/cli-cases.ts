@@ -238,7 +238,7 @@ const BARE_KW: DockerKeywords = {
   image_pull_policy: 'once',
 }
 
-export async function startStopSection(ctx: Ctx, withOpWait: boolean): Promise<Section> {
+export async function startStopSection(ctx: Ctx, withCheck: boolean): Promise<Section> {
   const pid = process.pid
   const name = ctx.left.service(`bench${pid}p${COUNT}`)
   const bare = ctx.left.service(`bench${pid}bare${COUNT}`)
@@ -280,7 +280,7 @@ export async function startStopSection(ctx: Ctx, withOpWait: boolean): Promise<S
   const svcStart = () => timeOk('svcmgr start', NODE, cli.args(name, ['start']), opts)
   const svcStop = () => timeOk('svcmgr stop', NODE, cli.args(name, ['stop']), opts)
   const bareStart = (op: boolean) =>
-    timeOk('bare-start.mjs start', NODE, [BARE_START, 'start', ...(op ? ['--operational'] : []), ...bareNames], opts)
+    timeOk('bare-start.mjs start', NODE, [BARE_START, 'start', ...(op ? ['--checked'] : []), ...bareNames], opts)
   const bareStop = () => timeOk('bare-start.mjs stop', NODE, [BARE_START, 'stop', ...bareNames], opts)
 
   const samples: Record<string, number[]> = {
@@ -288,7 +288,7 @@ export async function startStopSection(ctx: Ctx, withOpWait: boolean): Promise<S
     svcStop: [],
     bareStart: [],
     bareStop: [],
-    ...(withOpWait ? {bareOpStart: []} : {}),
+    ...(withCheck ? {bareCheckStart: []} : {}),
   }
   // spawnSync blocks the event loop: the state checks run between the timed processes
   for (let i = 0; i < ctx.warmup + ctx.runs; i++) {
@@ -309,13 +309,13 @@ export async function startStopSection(ctx: Ctx, withOpWait: boolean): Promise<S
       rec('bareStop', bareStop())
       await expect(bare, 0, 'bare stop')
     }
-    const opPair = async () => {
-      rec('bareOpStart', bareStart(true))
-      await expect(bare, COUNT, 'bare start --operational')
+    const checkPair = async () => {
+      rec('bareCheckStart', bareStart(true))
+      await expect(bare, COUNT, 'bare start --checked')
       bareStop()
       await expect(bare, 0, 'bare stop')
     }
-    const pairs = withOpWait ? [svcPair, barePair, opPair] : [svcPair, barePair]
+    const pairs = withCheck ? [svcPair, barePair, checkPair] : [svcPair, barePair]
     for (let k = 0; k < pairs.length; k++) await pairs[(k + i) % pairs.length]()
     ctx.log(
       `start/stop: ${
@@ -347,18 +347,18 @@ export async function startStopSection(ctx: Ctx, withOpWait: boolean): Promise<S
       runs,
     },
   ]
-  if (withOpWait) {
+  if (withCheck) {
     rows.push(
       {
         case: `  start ${COUNT} parallel (svcmgr start)`,
         median: m('svcStart'),
-        baseline: 'bare start() + 300 ms op. wait',
-        baselineMedian: m('bareOpStart'),
+        baseline: 'bare start() + 2 inspects',
+        baselineMedian: m('bareCheckStart'),
         runs,
       },
       {
-        case: '  bare start() + 300 ms op. wait',
-        median: m('bareOpStart'),
+        case: '  bare start() + 2 inspects',
+        median: m('bareCheckStart'),
         baseline: `${COUNT} parallel bare start()`,
         baselineMedian: m('bareStart'),
         runs,
@@ -369,7 +369,7 @@ export async function startStopSection(ctx: Ctx, withOpWait: boolean): Promise<S
     title: 'start/stop',
     rows,
     notes: [
-      `both sides are whole processes timed spawn to exit (each pays a node start): \`svcmgr -s ${name} start|stop\` (${COUNT} x ${IMAGE} in one parallel subset, created by \`provision\` then stopped, so start is start only) against \`node bench/bare-start.mjs start|stop\` on ${COUNT} other containers created with the same create request (the docker driver's spec.ts), Promise.all of container.start() / container.stop({t: 10}); medians of ${runs} runs after ${ctx.warmup} warm-up(s), sides in alternating order, the running count checked after every step. svcmgr start also waits, by design, until each container has run 300 ms (${withOpWait ? 'the "op. wait" rows: bare-start.mjs --operational waits the same way' : 'BENCH_OPWAIT=1 adds a bare baseline that waits the same way'}).`,
+      `both sides are whole processes timed spawn to exit (each pays a node start): \`svcmgr -s ${name} start|stop\` (${COUNT} x ${IMAGE} in one parallel subset, created by \`provision\` then stopped, so start is start only) against \`node bench/bare-start.mjs start|stop\` on ${COUNT} other containers created with the same create request (the docker driver's spec.ts), Promise.all of container.start() / container.stop({t: 10}); medians of ${runs} runs after ${ctx.warmup} warm-up(s), sides in alternating order, the running count checked after every step. svcmgr start checks each container after its start: one inspect that shows it running, then the next one must show the same run, no fixed wait (${withCheck ? 'the "2 inspects" rows: bare-start.mjs --checked checks the same way' : 'BENCH_STARTCHECK=1 adds a bare baseline that checks the same way'}).`,
     ],
   }
 }

@@ -5,8 +5,8 @@
  *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 7,
  *                     start/stop 3: one start of 20 containers takes seconds to tens of seconds)
  *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
- *   BENCH_CASES       comma list of plan,status,startstop,ipcheck,readiness (default all)
- *   BENCH_OPWAIT=1    start/stop also measures bare start + svcmgr's 300 ms operational wait
+ *   BENCH_CASES       comma list of plan,status,startstop,svc2start,ipcheck,readiness (default all)
+ *   BENCH_STARTCHECK=1 start/stop also measures bare start + the docker driver's 2 inspects after it
  *
  * The engine cases need a built CLI (`npm run build`) and an engine: DOCKER_HOST, else the
  * test engine of scripts/testenv.sh (started with `up` when we are root), else they are
@@ -22,10 +22,11 @@ import {ipcheckSection} from './ipcheck.js'
 import {envInt, renderTable, type Section} from './lib.js'
 import {planningSection} from './planning.js'
 import {readinessCase} from './readiness.js'
+import {svc2StartSection} from './start-wait.js'
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`)
 const wanted = new Set(
-  (process.env.BENCH_CASES ?? 'plan,status,startstop,ipcheck,readiness')
+  (process.env.BENCH_CASES ?? 'plan,status,startstop,svc2start,ipcheck,readiness')
     .split(',')
     .map(s => s.trim())
     .filter(Boolean),
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
     log('case 1: planning (in process)')
     sections.push(planningSection(log))
   }
-  if (wanted.has('status') || wanted.has('startstop')) {
+  if (wanted.has('status') || wanted.has('startstop') || wanted.has('svc2start')) {
     const engine = await ensureEngine(log)
     if ('skip' in engine) skipped.push(engine.skip)
     else if (!fs.existsSync(path.join(REPO, 'dist/cli/argv.js')))
@@ -73,7 +74,11 @@ async function main(): Promise<number> {
       }
       if (wanted.has('startstop')) {
         log('case 3: start/stop of 20 containers in a parallel subset')
-        sections.push(await startStopSection(ctx(3), process.env.BENCH_OPWAIT === '1'))
+        sections.push(await startStopSection(ctx(3), process.env.BENCH_STARTCHECK === '1'))
+      }
+      if (wanted.has('svc2start')) {
+        log('case 4: svc2 start against the bare docker CLI')
+        sections.push(await svc2StartSection(ctx(5)))
       }
     }
   }

@@ -287,8 +287,9 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
       .split('\n')
       .map(s => Date.parse(s))
     const apps = t.slice(1, 5)
-    // in sequence, each start waits for the previous one to be operational (300 ms running),
-    // as container#7 waits for container#6: four in parallel spread less than three such gaps
+    // in sequence, each start waits for the previous one to be started (its start request and
+    // the state checks after it), as container#7 waits for container#6: four in parallel spread
+    // less than three such gaps
     expect(Math.max(...apps) - Math.min(...apps), 'appservers start spread vs 3 sequential gaps').to.be.lessThan(
       3 * (t[6] - t[5]),
     )

@@ -86,7 +86,7 @@ export const DOCKER_KEYWORDS = [
     name: 'start_timeout',
     type: 'duration',
     default: '60s',
-    help: 'How long start waits for the container to run and be operational. An image pull gets this long too, or 5 minutes when that is longer.',
+    help: 'How long start waits for the container to run (up status; there is no fixed wait after it). An image pull gets this long too, or 5 minutes when that is longer.',
   },
   {
     name: 'stop_timeout',
