@@ -6,11 +6,11 @@
  * in the namespace with `nsenter --net=PATH bash -c SCRIPT probe ARGS...`: a fixed script of
  * bash builtins, the probe's values passed as arguments, never through a shell string.
  */
+import {execFile} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
 import http from 'node:http'
 import net from 'node:net'
 import type {ProbeKit, ProbeOptions, ProbeResult, RunOptions, RunResult} from '../drivers/api.js'
-import {CommandError} from '../errors.js'
 
 type Runner = (file: string, args: readonly string[], options?: RunOptions) => Promise<RunResult>
 
@@ -136,30 +136,54 @@ function bashDetail(r: RunResult): string {
   return last.replace(/^.*?: line \d+: /, '') || `exit code ${r.exitCode}`
 }
 
+/**
+ * A probe's own process: node:child_process with an argument vector (no shell), a timeout and
+ * the signal; not execa, whose loading alone costs a docker-only command 70-120 ms on a busy
+ * machine before its first probe. Its exit code and output, or why it did not run.
+ */
+function spawnProbe(
+  file: string,
+  args: readonly string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<RunResult | string> {
+  return new Promise(resolve => {
+    execFile(
+      file,
+      [...args],
+      {
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 1024 * 1024,
+        encoding: 'utf8',
+        ...(signal ? {signal} : {}),
+      },
+      (error, stdout, stderr) => {
+        if (!error) return resolve({exitCode: 0, stdout, stderr})
+        if (signal?.aborted) return resolve('interrupted')
+        const e = error as NodeJS.ErrnoException & {killed?: boolean; code?: number | string}
+        if (e.killed) return resolve(`timed out after ${timeoutMs / 1000}s`)
+        if (typeof e.code === 'number') return resolve({exitCode: e.code, stdout, stderr})
+        resolve(`${file}: ${e.code ?? e.message}`)
+      },
+    )
+  })
+}
+
 export function createProbeKit(run: Runner): ProbeKit {
   const quiet = (timeoutMs: number): RunOptions => ({
     quiet: true,
     timeout: timeoutMs,
     okExitCodes: [...Array(256).keys()],
   })
-  const inNetns = async (
-    netns: string,
-    script: string,
-    args: string[],
-    timeoutMs: number,
-  ): Promise<RunResult | string> => {
-    try {
-      return await run(
-        'nsenter',
-        [`--net=${netns}`, 'bash', '--norc', '--noprofile', '-c', script, 'probe', ...args],
-        quiet(timeoutMs),
-      )
-    } catch (error) {
-      // the probe's own words, not the nsenter command line
-      const m = (error as Error).message
-      return error instanceof CommandError ? (/(timed out after .*)$/.exec(m)?.[1] ?? m) : m
-    }
-  }
+  /** A fixed bash script run in a network namespace, the probe's values as its arguments. */
+  const inNetns = (netns: string, script: string, args: string[], options: ProbeOptions): Promise<RunResult | string> =>
+    spawnProbe(
+      'nsenter',
+      [`--net=${netns}`, 'bash', '--norc', '--noprofile', '-c', script, 'probe', ...args],
+      options.timeoutMs,
+      options.signal,
+    )
   /** The address to connect to in a namespace: the given host, or where the port listens; or why not ready. */
   const target = async (t: {
     host?: string
@@ -176,7 +200,7 @@ export function createProbeKit(run: Runner): ProbeKit {
       if (!t.netns) return hostConnect(t.host ?? '127.0.0.1', t.port, options)
       const to = await target(t)
       if ('ready' in to) return to
-      const r = await inNetns(t.netns, TCP_SCRIPT, [to.host, String(t.port)], options.timeoutMs)
+      const r = await inNetns(t.netns, TCP_SCRIPT, [to.host, String(t.port)], options)
       if (typeof r === 'string') return {ready: false, detail: r}
       return r.exitCode === 0
         ? {ready: true, detail: `connected to ${to.host}:${t.port}`}
@@ -188,12 +212,7 @@ export function createProbeKit(run: Runner): ProbeKit {
       if ('ready' in to) return to
       const hostHeader = to.host.includes(':') ? `[${to.host}]:${t.port}` : `${to.host}:${t.port}`
       const seconds = String(Math.max(1, Math.ceil(options.timeoutMs / 1000)))
-      const r = await inNetns(
-        t.netns,
-        HTTP_SCRIPT,
-        [to.host, String(t.port), t.path, hostHeader, seconds],
-        options.timeoutMs,
-      )
+      const r = await inNetns(t.netns, HTTP_SCRIPT, [to.host, String(t.port), t.path, hostHeader, seconds], options)
       if (typeof r === 'string') return {ready: false, detail: r}
       if (r.exitCode !== 0) return {ready: false, detail: r.exitCode === 4 ? 'no HTTP answer' : bashDetail(r)}
       const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(r.stdout)
