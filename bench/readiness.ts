@@ -1,6 +1,7 @@
 /**
  * Case readiness (issue 13): the whole svcmgr CLI against the engine.
- *  - detection latency: a container that starts listening 1 s after its start (its log line
+ *  - detection latency: a container that starts listening 1 s + a random part of an interval
+ *    after its start (its log line
  *    "listening", timed by the engine, just before `nc -l`), from that line to svcmgr's
  *    "ready: tcp:6379" event, against the probe interval (readiness_interval, 250 ms default);
  *  - start → ready of a container ready at once (the redis stand-in listens immediately): from
@@ -119,10 +120,11 @@ export async function readinessSection(ctx: Ctx): Promise<Section> {
   run.ok(
     late,
     ['create', '--config=-'],
-    sh(1, `sleep 1; echo listening; nc -ll -p 6379 -e true & while :; do sleep 1 & wait $!; done`, [
-      `readiness_probe = tcp:6379`,
-      `readiness_interval = ${INTERVAL_MS}ms`,
-    ]),
+    sh(
+      1,
+      `sleep 1; usleep $(( (RANDOM % ${INTERVAL_MS}) * 1000 )); echo listening; nc -ll -p 6379 -e true & while :; do sleep 1 & wait $!; done`,
+      [`readiness_probe = tcp:6379`, `readiness_interval = ${INTERVAL_MS}ms`],
+    ),
   )
   // --- ready at once: StartedAt → ready event; and one probe in that container's namespace
   const now = ctx.left.service(`rdyf${pid}now`)
@@ -232,7 +234,7 @@ export async function readinessSection(ctx: Ctx): Promise<Section> {
     title: 'readiness',
     rows,
     notes: [
-      `listening → ready: a busybox container logging "listening" (the engine's log time) 1 s after its start, just before \`nc -l\`, to svcmgr's "ready: tcp:6379" event (svcmgr's clock: the same host's, ms resolution); the probe polls the namespace's listening sockets every ${INTERVAL_MS} ms, so the expected median is about half an interval plus the confirming connect. started → ready: the redis stand-in (listening at once) from the engine's StartedAt to the ready event, against the median of 9 in-process probes of it by the docker driver, each with a fresh context as a command has (an inspect for the pid, the listening-socket lookup, the \`nsenter --net\` bash connect: ${fmtMs(oneProbe)}). ${ctx.runs} runs after ${ctx.warmup} warm-up(s).`,
+      `listening → ready: a busybox container logging "listening" (the engine's log time) 1 s plus a random 0-${INTERVAL_MS} ms after its start (so the listening falls at any phase of the probing), just before \`nc -l\`, to svcmgr's "ready: tcp:6379" event (svcmgr's clock: the same host's, ms resolution); the probe polls the namespace's listening sockets every ${INTERVAL_MS} ms, so the expected median is about half an interval plus the confirming connect. started → ready: the redis stand-in (listening at once) from the engine's StartedAt to the ready event, against the median of 9 in-process probes of it by the docker driver, each with a fresh context as a command has (an inspect for the pid, the listening-socket lookup, the \`nsenter --net\` bash connect: ${fmtMs(oneProbe)}). ${ctx.runs} runs after ${ctx.warmup} warm-up(s).`,
       `start 7: the seed's complex orchestration (00database, 01appservers parallel x4, 02webservers sequential x2) of redis stand-ins, each with readiness_probe = tcp:6379 (ready at once), against the same seven without readiness_probe (the driver still checks for an image HEALTHCHECK: one inspect each); whole processes timed spawn to exit, alternating order, stopped between runs; medians of ${runs7}. (info: the cost of the gates)`,
     ],
   }
