@@ -16,6 +16,8 @@ export interface Row {
   readonly targetText?: string
   /** runs that made the median, e.g. "7" */
   readonly runs?: number
+  /** The figures are not times (ms) but, e.g., 'MB'. */
+  readonly unit?: string
 }
 
 export interface Section {
@@ -78,13 +80,14 @@ export const fmtMs = (ms: number) =>
 
 function cells(r: Row): string[] {
   const ratio = r.median / r.baselineMedian
+  const fmt = r.unit ? (v: number) => `${v.toFixed(0)} ${r.unit}` : fmtMs
   const target = r.targetText ?? (r.maxRatio === undefined ? '(info)' : `<= ${r.maxRatio}x`)
   const verdict = r.maxRatio === undefined ? '(info)' : ratio <= r.maxRatio ? 'met' : 'NOT met'
   return [
     r.case,
-    fmtMs(r.median),
+    fmt(r.median),
     r.baseline,
-    fmtMs(r.baselineMedian),
+    fmt(r.baselineMedian),
     Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-',
     target,
     verdict,

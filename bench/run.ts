@@ -5,7 +5,7 @@
  *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 7,
  *                     start/stop 3: one start of 20 containers takes seconds to tens of seconds)
  *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
- *   BENCH_CASES       comma list of plan,status,startstop,svc2start,ipcheck,readiness (default all)
+ *   BENCH_CASES       comma list of plan,status,startstop,svc2start,ipcheck,scale,readiness (default all)
  *   BENCH_STARTCHECK=1 start/stop also measures bare start + the docker driver's 2 inspects after it
  *
  * The engine cases need a built CLI (`npm run build`) and an engine: DOCKER_HOST, else the
@@ -22,11 +22,14 @@ import {ipcheckSection} from './ipcheck.js'
 import {envInt, renderTable, type Section} from './lib.js'
 import {planningSection} from './planning.js'
 import {readinessCase} from './readiness.js'
+import {scaleSection} from './scale.js'
 import {svc2StartSection} from './start-wait.js'
 
-const log = (s: string) => process.stderr.write(`bench: ${s}\n`)
+const log = (s: string) =>
+  process.stderr.write(`bench: ${s}
+`)
 const wanted = new Set(
-  (process.env.BENCH_CASES ?? 'plan,status,startstop,svc2start,ipcheck,readiness')
+  (process.env.BENCH_CASES ?? 'plan,status,startstop,svc2start,ipcheck,scale,readiness')
     .split(',')
     .map(s => s.trim())
     .filter(Boolean),
@@ -54,7 +57,7 @@ async function main(): Promise<number> {
     log('case 1: planning (in process)')
     sections.push(planningSection(log))
   }
-  if (wanted.has('status') || wanted.has('startstop') || wanted.has('svc2start')) {
+  if (wanted.has('status') || wanted.has('startstop') || wanted.has('svc2start') || wanted.has('scale')) {
     const engine = await ensureEngine(log)
     if ('skip' in engine) skipped.push(engine.skip)
     else if (!fs.existsSync(path.join(REPO, 'dist/cli/argv.js')))
@@ -71,6 +74,10 @@ async function main(): Promise<number> {
       if (wanted.has('status')) {
         log('case 2: print status, cold')
         sections.push(await printStatusSection(ctx(7)))
+      }
+      if (wanted.has('scale')) {
+        log('case 6: 1,000 and 10,000 sections end to end, peak RSS of print status')
+        sections.push(await scaleSection(ctx(5)))
       }
       if (wanted.has('startstop')) {
         log('case 3: start/stop of 20 containers in a parallel subset')

@@ -3,7 +3,8 @@
  * socket that is missing, one that refuses connections, and one the user may not open
  * (the CLI runs as nobody): print status says warn with the precise reason (never down, and
  * the instance does not read as down; an ip.netns in a container's namespace is warn too), stop
- * exits 1 naming the reason (also a stop of the ip.netns alone), start fails.
+ * exits 1 naming the reason (also a stop of the ip.netns alone), start fails. An absent engine
+ * fails at once: never "not answering after ..." (the wait given to a slow one).
  */
 import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
@@ -122,6 +123,7 @@ describe('fault: an unreachable engine', function () {
         expect(tree.exitCode, tree.stderr).to.equal(0)
         expect(tree.stdout).to.not.match(/\bdown\b/)
         expect(tree.stdout).to.include(c.reason(sock))
+        expect(tree.stdout).to.not.include('not answering')
         const r = await run(['-s', svc, 'print', 'status', '--format', 'json'])
         const status = JSON.parse(r.stdout)
         for (const rid of ['container#1', 'container#2', 'container#3', 'ip#1']) {
@@ -138,6 +140,7 @@ describe('fault: an unreachable engine', function () {
         const r = await run(['-s', svc, 'stop'])
         expect(r.exitCode, r.stdout + r.stderr).to.equal(1)
         expect(r.stdout + r.stderr).to.include(c.reason(sock))
+        expect(r.stdout + r.stderr).to.not.include('not answering')
         expect(r.stdout).to.not.match(/stop done|nothing to stop/)
       })
 
@@ -156,6 +159,7 @@ describe('fault: an unreachable engine', function () {
         const r = await run(['-s', svc, 'start'])
         expect(r.exitCode, r.stdout + r.stderr).to.equal(1)
         expect(r.stdout + r.stderr).to.include(c.reason(sock))
+        expect(r.stdout + r.stderr).to.not.include('not answering')
       })
     })
   }

@@ -19,8 +19,19 @@ import type {
   StatusLogEntry,
   StepAction,
 } from 'svcmgr'
-import {ActionDeadline, CALL_TIMEOUT_MS, EngineError, engineCall, STOP_MARGIN_MS} from '../engine/calls.js'
-import {dockerClient, type Engine, engineInfo, engineReader, serviceEngine, statusCode} from '../engine/client.js'
+import {ACTION_PING_TIMEOUT_MS, PING_TIMEOUT_MS} from '../engine/address.js'
+import {
+  ActionDeadline,
+  CALL_TIMEOUT_MS,
+  type CallOptions,
+  EngineError,
+  engineCall,
+  STOP_MARGIN_MS,
+  untilAborted,
+} from '../engine/calls.js'
+import {dockerClient, type Engine, engineInfo, serviceEngine, statusCode} from '../engine/client.js'
+import {engineClient, findByName, INSPECTS_AT_ONCE, limited, noteEngineChange, type Seen} from '../engine/containers.js'
+import type {ContainerInspect, ContainerSummary, EngineClient} from '../engine/http.js'
 import {
   type DaemonSpec,
   dockerdArgs,
@@ -30,9 +41,9 @@ import {
   stopDaemon,
 } from '../engine/daemon.js'
 import {imagePresent, pullImage} from '../engine/images.js'
-import {engineState, forgetEngineState} from '../engine/state.js'
+import {engineState, forgetEngineState, unreachableState} from '../engine/state.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
-import {dockerReadiness, healthReadiness, rememberRunning} from './readiness.js'
+import {dockerReadiness, healthReadiness, listedHealth, rememberRunning} from './readiness.js'
 import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName, ownership} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
@@ -44,7 +55,7 @@ const PULL_TIMEOUT_FLOOR = 5 * 60_000
 const DAEMON_START_FLOOR = 30_000
 const DAEMON_STOP_TIMEOUT = 30_000
 const DOWN_WAIT_MS = 10_000
-/** The ping (5 s) plus this stay under the core's 15 s status bound, so status names the precise wait. */
+/** Status's one list request (and its rare targeted inspects): under the core's 15 s status bound, so status names the precise wait. */
 const STATUS_CALL_TIMEOUT_MS = 8_000
 
 // ---------------------------------------------------------------------------------------
@@ -61,15 +72,49 @@ function call<T>(
   return engineCall(what, engine.address, {timeoutMs, signal: ctx.signal, finishOnInterrupt}, fn)
 }
 
-/** A request that changes the engine: not sent after an interruption, finished when already sent. */
-function engineChange<T>(
+/**
+ * A request that changes the engine: not sent after an interruption, finished when already
+ * sent. Once it is over, a container list of this command is asked again (never reused from
+ * before the change).
+ */
+async function engineChange<T>(
   ctx: Ctx,
   engine: Engine,
   what: string,
   fn: (signal: AbortSignal) => Promise<T>,
   timeoutMs = CALL_TIMEOUT_MS,
 ): Promise<T> {
-  return call(ctx, engine, what, fn, timeoutMs, true)
+  try {
+    return await call(ctx, engine, what, fn, timeoutMs, true)
+  } finally {
+    noteEngineChange(ctx.cache, engine.address)
+  }
+}
+
+/** The call options of a request of ctx's action (its signal) under the default deadline. */
+const opts = (ctx: Ctx, timeoutMs = CALL_TIMEOUT_MS, finishOnInterrupt = false) => ({
+  timeoutMs,
+  signal: ctx.signal,
+  finishOnInterrupt,
+})
+
+/** A change sent through the node:http client (see engineChange): later container lists are asked anew. */
+async function clientChange<T>(
+  ctx: Ctx,
+  engine: Engine,
+  request: (client: EngineClient, options: CallOptions) => Promise<T>,
+  timeoutMs = CALL_TIMEOUT_MS,
+): Promise<T> {
+  try {
+    return await request(engineClient(engine.address, ctx.cache), opts(ctx, timeoutMs, true))
+  } finally {
+    noteEngineChange(ctx.cache, engine.address)
+  }
+}
+
+/** GET /containers/{id or name}/json over node:http: undefined when it does not exist. */
+function httpInspect(ctx: Ctx, engine: Engine, ref: string, timeoutMs = CALL_TIMEOUT_MS) {
+  return engineClient(engine.address, ctx.cache).inspect(`docker inspect ${ref}`, ref, opts(ctx, timeoutMs))
 }
 
 async function inspectContainer(
@@ -88,10 +133,12 @@ async function inspectContainer(
   }
 }
 
-const isUp = (i: Inspect | undefined) => i !== undefined && i.State.Running && !i.State.Restarting
+const isUp = (i: Pick<Inspect, 'State'> | undefined) => i !== undefined && i.State.Running && !i.State.Restarting
+/** The list's word for the same: running or paused (a paused container still runs: stop stops it). */
+const listedUp = (c: Pick<Seen, 'State'>) => c.State === 'running' || c.State === 'paused'
 
 /** The container by this resource's name: absent, ours, or foreign (same name, not our labels). */
-type Found = {kind: 'absent'} | {kind: 'ours'; info: Inspect} | {kind: 'foreign'; info: Inspect; reason: string}
+type Found<T = Inspect> = {kind: 'absent'} | {kind: 'ours'; info: T} | {kind: 'foreign'; info: T; reason: string}
 
 function classify(ctx: Ctx, name: string, rid: string, info: Inspect | undefined): Found {
   if (!info) return {kind: 'absent'}
@@ -99,14 +146,69 @@ function classify(ctx: Ctx, name: string, rid: string, info: Inspect | undefined
   return own.owned ? {kind: 'ours', info} : {kind: 'foreign', info, reason: own.reason}
 }
 
+/** The same from what findByName saw (a list row carries the labels too). */
+function classifyListed(ctx: Ctx, name: string, row: Seen | undefined): Found<Seen> {
+  if (!row) return {kind: 'absent'}
+  const own = ownership(row.Labels, name, ctx.service, ctx.resource.rid)
+  return own.owned ? {kind: 'ours', info: row} : {kind: 'foreign', info: row, reason: own.reason}
+}
+
 async function findContainer(ctx: Ctx, engine: Engine, docker: Dockerode): Promise<Found> {
   const name = containerName(ctx.service, ctx.resource)
   return classify(ctx, name, ctx.resource.rid, await inspectContainer(ctx, engine, docker, name))
 }
 
-/** Throws when the engine cannot say what runs: an unknown state is never read as "nothing runs". */
-async function answeringEngine(ctx: Ctx, engine: Engine, doing: string): Promise<'answering' | 'not started'> {
-  const st = await engineState(ctx, engine)
+/** The managed names of the service's docker containers (findByName lists a large service). */
+function serviceNames(svc: ServiceView): string[] {
+  return svc.resources.filter(r => r.group === 'container' && r.type === 'docker').map(r => containerName(svc, r))
+}
+
+/**
+ * This resource's container over node:http: its own inspect by name in a small service; in a
+ * large one, the service's list, one request answering every resource asking at the same time
+ * (status; the stops of a parallel subset). See engine/containers.ts.
+ */
+async function findListed(ctx: Ctx, engine: Engine, timeoutMs = CALL_TIMEOUT_MS): Promise<Found<Seen>> {
+  const name = containerName(ctx.service, ctx.resource)
+  const seen = await findByName(ctx.cache, engine.address, ctx.service.name, serviceNames(ctx.service), name, {
+    timeoutMs,
+    signal: ctx.signal,
+  })
+  return classifyListed(ctx, name, seen)
+}
+
+/**
+ * The same for an action, the list doubling as the engine's probe (no ping before it): it waits
+ * ACTION_PING_TIMEOUT_MS for a slow engine; 'not started' for a private daemon that is not;
+ * throws when the engine cannot say what runs (an unknown state is never read as "nothing runs").
+ */
+async function findListedForAction(ctx: Ctx, engine: Engine, doing: string): Promise<Found<Seen> | 'not started'> {
+  try {
+    return await findListed(ctx, engine, ACTION_PING_TIMEOUT_MS)
+  } catch (error) {
+    if (!(error instanceof EngineError && error.unreachable && error.reason)) throw error
+    const st = await unreachableState(ctx, engine, error.kind, error.reason)
+    if (st.kind === 'not started') return 'not started'
+    throw new EngineError(
+      `${doing}: ${st.kind === 'unknown' ? st.reason : error.reason}: the state of the container is unknown, nothing was done`,
+      undefined,
+      true,
+    )
+  }
+}
+
+/**
+ * Throws when the engine cannot say what runs: an unknown state is never read as "nothing runs".
+ * An action waits ACTION_PING_TIMEOUT_MS (30 s) for a slow engine; a read (the netns
+ * capability, asked during status too) PING_TIMEOUT_MS. Socket missing or connection refused fail at once.
+ */
+async function answeringEngine(
+  ctx: Ctx,
+  engine: Engine,
+  doing: string,
+  timeoutMs = PING_TIMEOUT_MS,
+): Promise<'answering' | 'not started'> {
+  const st = await untilAborted(doing, engineState(ctx, engine, timeoutMs), ctx.signal)
   if (st.kind === 'unknown')
     throw new EngineError(
       `${doing}: ${st.reason}: the state of the container is unknown, nothing was done`,
@@ -124,7 +226,7 @@ async function readyEngine(
 ): Promise<{engine: Engine; docker: Dockerode}> {
   const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
   if (engine.daemon) await ensureDaemon(ctx, engine, engine.daemon, deadline)
-  if ((await answeringEngine(ctx, engine, doing)) !== 'answering')
+  if ((await answeringEngine(ctx, engine, doing, ACTION_PING_TIMEOUT_MS)) !== 'answering')
     throw new Error(`${doing}: ${engine.daemon?.title ?? 'the docker daemon'} is not running (${engine.address})`)
   return {engine, docker: await dockerClient(engine.address, ctx.cache)}
 }
@@ -218,11 +320,13 @@ async function ensureDaemon(ctx: ACtx, engine: Engine, spec: DaemonSpec, deadlin
 }
 
 /** After a stop: shut the private daemon down when no container runs in it any more. */
-async function shutdownIdleDaemon(ctx: ACtx, engine: Engine, docker: Dockerode): Promise<void> {
+async function shutdownIdleDaemon(ctx: ACtx, engine: Engine): Promise<void> {
   const spec = engine.daemon
   if (!spec) return
-  const running = await call(ctx, engine, 'docker ps', abortSignal =>
-    docker.listContainers({filters: {status: ['running', 'restarting']}, abortSignal}),
+  const running = await engineClient(engine.address, ctx.cache).list(
+    'docker ps',
+    {status: ['running', 'restarting']},
+    opts(ctx),
   )
   if (running.length > 0) return
   let p = ctx.cache.get(stopKey(spec)) as Promise<unknown> | undefined
@@ -346,22 +450,18 @@ async function startContainer(ctx: ACtx, engine: Engine, docker: Dockerode, id: 
   }
 }
 
-async function stopContainer(ctx: ACtx, engine: Engine, docker: Dockerode, info: Inspect): Promise<void> {
+async function stopContainer(ctx: ACtx, engine: Engine, info: Pick<Inspect, 'Id'>): Promise<void> {
   ctx.log.info(ctx.formatCommandLine([...engine.cli, 'stop', info.Id]))
   const t = Math.ceil(ctx.resource.kw.stop_timeout / 1000)
-  try {
-    // the engine answers only once the container is down: the grace period plus a margin
-    await engineChange(
-      ctx,
-      engine,
-      `docker stop ${containerName(ctx.service, ctx.resource)}`,
-      abortSignal => docker.getContainer(info.Id).stop({t, abortSignal}),
-      ctx.resource.kw.stop_timeout + STOP_MARGIN_MS,
-    )
-  } catch (error) {
-    // 304: it stopped on its own meanwhile
-    if (statusCode(error) !== 304) throw error
-  }
+  const what = `docker stop ${containerName(ctx.service, ctx.resource)}`
+  // the engine answers only once the container is down: the grace period plus a margin;
+  // 304 ('already'): it stopped on its own meanwhile
+  await clientChange(
+    ctx,
+    engine,
+    (client, o) => client.stop(what, info.Id, t, o),
+    ctx.resource.kw.stop_timeout + STOP_MARGIN_MS,
+  )
   ctx.log.info(`output:\n${info.Id}`)
 }
 
@@ -369,23 +469,18 @@ async function stopContainer(ctx: ACtx, engine: Engine, docker: Dockerode, info:
 async function removeContainer(
   ctx: ACtx,
   engine: Engine,
-  docker: Dockerode,
   info: Pick<Inspect, 'Id' | 'Name'>,
   force = false,
 ): Promise<void> {
   const name = info.Name.replace(/^\//, '')
   ctx.log.info(ctx.formatCommandLine([...engine.cli, 'rm', ...(force ? ['-f'] : []), name]))
-  try {
-    await engineChange(ctx, engine, `docker rm ${name}`, abortSignal =>
-      docker.getContainer(info.Id).remove({force, abortSignal}),
-    )
-  } catch (error) {
-    if (statusCode(error) !== 404) throw error
-  }
+  // 'absent' (404): gone already
+  await clientChange(ctx, engine, (client, o) => client.remove(`docker rm ${name}`, info.Id, force, o))
 }
 
-async function waitDown(ctx: ACtx, engine: Engine, docker: Dockerode, id: string): Promise<void> {
-  await ctx.waitFor('down status', async () => !isUp(await inspectContainer(ctx, engine, docker, id)), {
+/** After docker stop answered: the engine says it is down (a restart policy or a stop that did not take would show here). */
+async function waitDown(ctx: ACtx, engine: Engine, id: string): Promise<void> {
+  await ctx.waitFor('down status', async () => !isUp(await httpInspect(ctx, engine, id)), {
     timeoutMs: DOWN_WAIT_MS,
     intervalMs: 100,
   })
@@ -474,6 +569,68 @@ function describeStop(res: Res, svc: ServiceView): string[] {
   lines.push('wait for down status')
   if (serviceDaemonSpec(svc)) lines.push("stop the service's docker daemon when no container runs in it any more")
   return lines
+}
+
+// ---------------------------------------------------------------------------------------
+// status from the list (inspect only for what it cannot tell)
+
+/** What status reports of a container, from its inspect or its list row. */
+interface RunState {
+  readonly image: string
+  /** Running and not restarting (a paused container is up and paused). */
+  readonly up: boolean
+  readonly paused: boolean
+  readonly restarting: boolean
+  /** created, running, paused, restarting, removing, exited, dead */
+  readonly status: string
+  readonly exitCode: number
+  readonly finishedAt?: string
+  readonly error?: string
+}
+
+function inspectedState(i: ContainerInspect): RunState {
+  const s = i.State
+  return {
+    image: i.Config.Image,
+    up: isUp(i),
+    paused: s.Paused,
+    restarting: s.Restarting,
+    status: s.Status,
+    exitCode: s.ExitCode,
+    finishedAt: s.FinishedAt,
+    error: s.Error,
+  }
+}
+
+/** "Exited (137) 5 minutes ago", "Restarting (1) 2 seconds ago": the engine's own format. */
+const EXIT_CODE = /^(?:Exited|Restarting) \((-?\d+)\)/
+
+/**
+ * The state from the list row alone, or undefined when the list cannot tell: its Image is not
+ * the configured name (the list shows the image id once the tag moved: the inspect says what
+ * the container was created from), an exit code other than 0 (status dates it), a dead
+ * container (status says its error), a restart count the row does not parse.
+ */
+function listedState(c: ContainerSummary, image: string): RunState | undefined {
+  if (c.Image !== image) return undefined
+  const code = EXIT_CODE.exec(c.Status ?? '')?.[1]
+  const exitCode = code === undefined ? undefined : Number(code)
+  const base = {image: c.Image, status: c.State, exitCode: exitCode ?? 0, paused: false, restarting: false}
+  switch (c.State) {
+    case 'running':
+      return {...base, up: true}
+    case 'paused':
+      return {...base, up: true, paused: true}
+    case 'created':
+    case 'removing':
+      return {...base, up: false}
+    case 'exited':
+      return exitCode === 0 ? {...base, up: false} : undefined
+    case 'restarting':
+      return exitCode === undefined ? undefined : {...base, up: false, restarting: true}
+    default:
+      return undefined
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -593,57 +750,73 @@ export const dockerDriver: Driver<DockerKeywords> = {
       label,
       log: [{level: 'warn', message: `${reason}: the state of container ${name} is unknown`}],
     })
+    const failed = (error: unknown): ResourceStatus =>
+      error instanceof EngineError && error.unreachable
+        ? unknown(error.reason ?? error.message)
+        : {status: 'warn', label, log: [{level: 'warn', message: (error as Error).message}]}
     let engine: Engine
     try {
       engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
     } catch (error) {
       return {status: 'warn', label, log: [{level: 'warn', message: (error as Error).message}]}
     }
-    const st = await engineState(ctx, engine)
-    if (st.kind === 'unknown') return unknown(st.reason)
-    if (st.kind === 'not started') return down('warn', 'docker daemon is not running')
-    let info: Inspect | undefined
+    // one request for the whole service (every resource's status asks at once): no ping before it,
+    // its failure says whether the engine is absent (socket missing, refused) or not answering
+    let found: Found<Seen>
     try {
-      info = await (
-        await engineReader(engine.address, ctx.cache)
-      ).get<Inspect>(`docker inspect ${name}`, `/containers/${encodeURIComponent(name)}/json`, {
-        timeoutMs: STATUS_CALL_TIMEOUT_MS,
-        signal: ctx.signal,
-      })
+      found = await findListed(ctx, engine, STATUS_CALL_TIMEOUT_MS)
     } catch (error) {
-      return error instanceof EngineError && error.unreachable
-        ? unknown(error.message)
-        : {status: 'warn', label, log: [{level: 'warn', message: (error as Error).message}]}
+      if (!(error instanceof EngineError && error.unreachable && error.reason)) return failed(error)
+      const st = await unreachableState(ctx, engine, error.kind, error.reason)
+      if (st.kind === 'not started') return down('warn', 'docker daemon is not running')
+      return unknown(st.kind === 'unknown' ? st.reason : error.reason)
     }
-    const found = classify(ctx, name, ctx.resource.rid, info)
     if (found.kind === 'absent') return down('info', `container ${name} does not exist`, {provisioned: false})
     if (found.kind === 'foreign') return {status: 'warn', label, log: [{level: 'warn', message: found.reason}]}
-    info = found.info
+    const seen = found.info
+    let inspected = seen.inspect
+    let state = seen.inspect ? inspectedState(seen.inspect) : seen.row && listedState(seen.row, ctx.resource.kw.image)
+    if (!state) {
+      // the list cannot tell (another image name, an exit code to date, a dead container's error): inspect it
+      let info: ContainerInspect | undefined
+      try {
+        info = await limited(ctx.cache, 'docker:status-inspects', INSPECTS_AT_ONCE, () =>
+          httpInspect(ctx, engine, seen.Id, STATUS_CALL_TIMEOUT_MS),
+        )
+      } catch (error) {
+        return failed(error)
+      }
+      // removed since the list: the name is free again
+      if (!info) return down('info', `container ${name} does not exist`, {provisioned: false})
+      inspected = info
+      state = inspectedState(info)
+    }
     const log: StatusLogEntry[] = []
     const image = ctx.resource.kw.image
-    if (info.Config.Image !== image)
+    if (state.image !== image)
       log.push({
         level: 'info',
-        message: `the container runs image ${info.Config.Image}, the configuration says ${image}: with rm = true a restart recreates it`,
+        message: `the container runs image ${state.image}, the configuration says ${image}: with rm = true a restart recreates it`,
       })
-    const s = info.State
-    if (isUp(info) && s.Paused)
+    if (state.up && state.paused)
       return {
         status: 'warn',
         label,
         log: [...log, {level: 'warn', message: `container ${name} is paused`}],
         provisioned: true,
       }
-    if (isUp(info)) {
-      rememberRunning(ctx, info)
-      return {status: 'up', label, log, provisioned: true, readiness: healthReadiness(info)}
+    if (state.up) {
+      // readiness for status, from what was read anyway (./readiness.ts): no request more
+      if (inspected) rememberRunning(ctx, inspected)
+      const readiness = inspected ? healthReadiness(inspected) : seen.row && listedHealth(seen.row)
+      return {status: 'up', label, log, provisioned: true, ...(readiness ? {readiness} : {})}
     }
-    if (s.Restarting)
-      log.push({level: 'warn', message: `container ${name} is restarting (last exit code ${s.ExitCode})`})
-    else if (s.Status === 'exited' && s.ExitCode !== 0)
-      log.push({level: 'warn', message: `container ${name} exited with code ${s.ExitCode} at ${s.FinishedAt}`})
-    else if (s.Status === 'dead')
-      log.push({level: 'warn', message: `container ${name} is dead${s.Error ? `: ${s.Error}` : ''}`})
+    if (state.restarting)
+      log.push({level: 'warn', message: `container ${name} is restarting (last exit code ${state.exitCode})`})
+    else if (state.status === 'exited' && state.exitCode !== 0)
+      log.push({level: 'warn', message: `container ${name} exited with code ${state.exitCode} at ${state.finishedAt}`})
+    else if (state.status === 'dead')
+      log.push({level: 'warn', message: `container ${name} is dead${state.error ? `: ${state.error}` : ''}`})
     return {status: 'down', label, log, provisioned: true}
   },
 
@@ -664,7 +837,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
           ctx.log.info(
             `container ${name} joined the network namespace of ${target ?? mode}, not of ${owner.rid}'s current container: recreate it`,
           )
-          await removeContainer(ctx, engine, docker, info, true)
+          await removeContainer(ctx, engine, info, true)
           info = undefined
         }
       }
@@ -692,9 +865,9 @@ export const dockerDriver: Driver<DockerKeywords> = {
       ctx.journal.undo(`stop ${name}`, async () => {
         const u = undoContext(ctx, 'stop')
         const now = await inspectContainer(u, engine, docker, id)
-        if (isUp(now)) await stopContainer(u, engine, docker, now!)
-        if (created && now) await removeContainer(u, engine, docker, now, true)
-        await shutdownIdleDaemon(u, engine, docker)
+        if (isUp(now)) await stopContainer(u, engine, now!)
+        if (created && now) await removeContainer(u, engine, now, true)
+        await shutdownIdleDaemon(u, engine)
       })
       await waitStarted(ctx, engine, docker, name, id)
       return 'changed'
@@ -705,25 +878,25 @@ export const dockerDriver: Driver<DockerKeywords> = {
     const name = containerName(actionCtx.service, actionCtx.resource)
     return bounded(actionCtx, `stop ${name}`, stopBound(actionCtx.resource.kw), async ctx => {
       const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
-      // a private daemon not started holds nothing running
-      if ((await answeringEngine(ctx, engine, `docker stop ${name}`)) === 'not started') return 'unchanged'
-      const docker = await dockerClient(engine.address, ctx.cache)
-      const found = await findContainer(ctx, engine, docker)
+      // one list answers the stops of the whole subset (ownership by the labels it carries) and
+      // says whether the engine answers; a private daemon not started holds nothing running
+      const found = await findListedForAction(ctx, engine, `docker stop ${name}`)
+      if (found === 'not started') return 'unchanged'
       if (found.kind === 'foreign') {
         // not ours: never stopped; a running one under our name is not "stopped" either
-        if (isUp(found.info)) throw new Error(`docker stop ${name}: ${found.reason}`)
+        if (listedUp(found.info)) throw new Error(`docker stop ${name}: ${found.reason}`)
         ctx.log.warn(found.reason)
         return 'unchanged'
       }
-      const info = found.kind === 'ours' ? found.info : undefined
+      const row = found.kind === 'ours' ? found.info : undefined
       let change: ChangeResult = 'unchanged'
-      if (info && isUp(info)) {
-        await stopContainer(ctx, engine, docker, info)
+      if (row && listedUp(row)) {
+        await stopContainer(ctx, engine, row)
         change = 'changed'
       }
       // rm = true: also a container found stopped (exited on its own) goes, so the next start recreates it
-      if (info && ctx.resource.kw.rm) {
-        await removeContainer(ctx, engine, docker, info)
+      if (row && ctx.resource.kw.rm) {
+        await removeContainer(ctx, engine, {Id: row.Id, Name: name})
         change = 'changed'
       }
       if (change === 'changed') {
@@ -731,9 +904,9 @@ export const dockerDriver: Driver<DockerKeywords> = {
         ctx.journal.undo(`start ${name}`, async () => {
           await dockerDriver.start(undoContext(ctx, 'start'))
         })
-        await waitDown(ctx, engine, docker, info!.Id)
+        await waitDown(ctx, engine, row!.Id)
       }
-      await shutdownIdleDaemon(ctx, engine, docker)
+      await shutdownIdleDaemon(ctx, engine)
       return change
     })
   },
@@ -749,7 +922,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
       const c = await createContainer(ctx, engine, docker, 'create')
       ctx.log.info(`output:\n${c.id}`)
       ctx.journal.undo(`remove ${name}`, async () => {
-        await removeContainer(undoContext(ctx, 'unprovision'), engine, docker, {Id: c.id, Name: name}, true)
+        await removeContainer(undoContext(ctx, 'unprovision'), engine, {Id: c.id, Name: name}, true)
       })
       return 'changed'
     })
@@ -759,27 +932,25 @@ export const dockerDriver: Driver<DockerKeywords> = {
     const name = containerName(actionCtx.service, actionCtx.resource)
     return bounded(actionCtx, `unprovision ${name}`, stopBound(actionCtx.resource.kw), async (ctx, deadline) => {
       const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
-      if (engine.daemon && (await answeringEngine(ctx, engine, `docker rm ${name}`)) === 'not started') {
+      const doing = `docker rm ${name}`
+      if (engine.daemon && (await answeringEngine(ctx, engine, doing, ACTION_PING_TIMEOUT_MS)) === 'not started') {
         // a private engine never started holds nothing; one that is down still holds the container:
         // start it to remove the container, then it stops again when idle
         if (!existsSync(engine.daemon.dataRoot)) return 'unchanged'
         await ensureDaemon(ctx, engine, engine.daemon, deadline)
       }
-      if ((await answeringEngine(ctx, engine, `docker rm ${name}`)) !== 'answering')
-        throw new Error(
-          `docker rm ${name}: ${engine.daemon?.title ?? 'the docker daemon'} is not running (${engine.address})`,
-        )
-      const docker = await dockerClient(engine.address, ctx.cache)
-      const found = await findContainer(ctx, engine, docker)
+      if ((await answeringEngine(ctx, engine, doing, ACTION_PING_TIMEOUT_MS)) !== 'answering')
+        throw new Error(`${doing}: ${engine.daemon?.title ?? 'the docker daemon'} is not running (${engine.address})`)
+      const found = await findListed(ctx, engine)
       // not ours: never stopped nor removed, and the name stays taken: unprovision is not done
-      if (found.kind === 'foreign') throw new Error(`docker rm ${name}: ${found.reason}`)
+      if (found.kind === 'foreign') throw new Error(`${doing}: ${found.reason}`)
       let change: ChangeResult = 'unchanged'
       if (found.kind === 'ours') {
-        if (isUp(found.info)) await stopContainer(ctx, engine, docker, found.info)
-        await removeContainer(ctx, engine, docker, found.info, true)
+        if (listedUp(found.info)) await stopContainer(ctx, engine, found.info)
+        await removeContainer(ctx, engine, {Id: found.info.Id, Name: name}, true)
         change = 'changed'
       }
-      await shutdownIdleDaemon(ctx, engine, docker)
+      await shutdownIdleDaemon(ctx, engine)
       return change
     })
   },
@@ -790,7 +961,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
       const name = containerName(ctx.service, ctx.resource)
       // unknown is not "not running": the caller fails naming why instead of acting on a guess
       if ((await answeringEngine(ctx, engine, `the network namespace of ${name}`)) === 'not started') return undefined
-      const found = await findContainer(ctx, engine, await dockerClient(engine.address, ctx.cache))
+      // its pid is not in the list: one inspect by name, over node:http (status of an ip.netns loads no dockerode)
+      const found = classify(ctx, name, ctx.resource.rid, await httpInspect(ctx, engine, name))
       if (found.kind === 'foreign') throw new Error(found.reason)
       if (found.kind === 'absent' || !isUp(found.info) || !found.info.State.Pid) return undefined
       return {pid: found.info.State.Pid, path: `/proc/${found.info.State.Pid}/ns/net`}

@@ -29,6 +29,13 @@ export function healthReadiness(info: Inspect): ResourceStatus['readiness'] {
   return h.Status === 'healthy' ? {ready: true, detail: 'healthy'} : {ready: false, detail: healthDetail(info)}
 }
 
+/** The same from a list row: its Status ends "(healthy)", "(health: starting)" or "(unhealthy)" when the container has a HEALTHCHECK. */
+export function listedHealth(row: {Status?: string}): ResourceStatus['readiness'] {
+  const m = /\((healthy|unhealthy|health: starting)\)$/.exec(row.Status ?? '')
+  if (!m) return undefined
+  return m[1] === 'healthy' ? {ready: true, detail: 'healthy'} : {ready: false, detail: m[1].replace('health: ', '')}
+}
+
 function hasHealthcheck(info: Inspect): boolean {
   const test = info.Config.Healthcheck?.Test
   return Array.isArray(test) && test.length > 0 && test[0] !== 'NONE'

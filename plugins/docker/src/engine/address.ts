@@ -79,18 +79,29 @@ export function unreachableReason(error: unknown, address: string): string | und
   }
 }
 
+/**
+ * The engine accepted the connection (or the connect is still pending) and sent no answer in
+ * time: busy or hung, not absent (an absent one refuses at once or has no socket).
+ */
 export function noAnswer(address: string, ms: number): string {
-  return `no answer from the docker daemon at ${addressPlace(address)} after ${secs(ms)}`
+  return `docker daemon at ${addressPlace(address)} not answering after ${secs(ms)}`
 }
 
-/** The ping that decides whether an engine answers at all. */
+/** The ping of status (which must answer within the core's 15 s status bound). */
 export const PING_TIMEOUT_MS = 5_000
+/**
+ * The ping of an action: a slow engine (a busy machine, a stall) gets this long before the
+ * action gives up; one that is absent (socket missing, connection refused) fails at once.
+ */
+export const ACTION_PING_TIMEOUT_MS = 30_000
+
+export type UnreachableKind = 'missing' | 'refused' | 'denied' | 'timeout' | 'other'
 
 export type EngineProbe =
   | {readonly answering: true}
   | {
       readonly answering: false
-      readonly kind: 'missing' | 'refused' | 'denied' | 'timeout' | 'other'
+      readonly kind: UnreachableKind
       readonly reason: string
     }
 
@@ -99,6 +110,12 @@ const KINDS: Record<string, 'missing' | 'refused' | 'denied'> = {
   ECONNREFUSED: 'refused',
   EACCES: 'denied',
   EPERM: 'denied',
+}
+
+/** What kind of unreachable a socket error is. */
+export function unreachableKind(error: unknown): UnreachableKind {
+  const code = typeof error === 'object' && error !== null ? (error as NodeJS.ErrnoException).code : undefined
+  return (code && KINDS[code]) || 'other'
 }
 
 /**

@@ -7,19 +7,25 @@
  * finish (finishOnInterrupt).
  */
 import {timerDelay} from '../util/timers.js'
-import {noAnswer, secs, unreachableReason} from './address.js'
+import {noAnswer, secs, type UnreachableKind, unreachableKind, unreachableReason} from './address.js'
 
 /** inspect, list, create, start, remove, logs, info */
 export const CALL_TIMEOUT_MS = 15_000
 /** docker stop waits the grace period itself: its request gets stop_timeout plus this. */
 export const STOP_MARGIN_MS = 10_000
 
-/** An engine error: statusCode when the engine answered (404, 304, 409...), unreachable when it did not answer. */
+/**
+ * An engine error: statusCode when the engine answered (404, 304, 409...), unreachable when it
+ * did not answer; then `reason` is why without the call's name (`docker daemon socket /p
+ * missing`), and `kind` whether the engine is absent (missing, refused) or slow (timeout).
+ */
 export class EngineError extends Error {
   constructor(
     message: string,
     readonly statusCode?: number,
     readonly unreachable = false,
+    readonly reason?: string,
+    readonly kind?: UnreachableKind,
   ) {
     super(message)
   }
@@ -89,10 +95,10 @@ export async function engineCall<T>(
     if (!options.finishOnInterrupt || parent?.reason instanceof DeadlineError) abortWith(interrupted())
   }
   parent?.addEventListener('abort', onParent, {once: true})
-  const timer = setTimeout(
-    () => abortWith(new EngineError(`${what}: ${noAnswer(address, options.timeoutMs)}`, undefined, true)),
-    timerDelay(options.timeoutMs),
-  )
+  const timer = setTimeout(() => {
+    const reason = noAnswer(address, options.timeoutMs)
+    abortWith(new EngineError(`${what}: ${reason}`, undefined, true, reason, 'timeout'))
+  }, timerDelay(options.timeoutMs))
   const request = call(controller.signal)
   // once the race is decided, a late rejection of the request is expected, not unhandled
   request.catch(() => undefined)
@@ -101,12 +107,39 @@ export async function engineCall<T>(
   } catch (error) {
     if (error instanceof EngineError) throw error
     const reason = unreachableReason(error, address)
-    if (reason) throw new EngineError(`${what}: ${reason}`, undefined, true)
+    if (reason) throw new EngineError(`${what}: ${reason}`, undefined, true, reason, unreachableKind(error))
     throw new EngineError(`${what}: ${engineSentence(error)}`, httpStatus(error))
   } finally {
     clearTimeout(timer)
     parent?.removeEventListener('abort', onParent)
   }
+}
+
+/**
+ * Waits for `p` unless `signal` aborts first (then an EngineError `what: interrupted`, or the
+ * action's deadline): for a wait that is not a request of its own, such as the shared ping.
+ */
+export function untilAborted<T>(what: string, p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p
+  const stopped = () => {
+    const r: unknown = signal.reason
+    return new EngineError(`${what}: ${r instanceof DeadlineError ? r.message : 'interrupted'}`, undefined, true)
+  }
+  if (signal.aborted) return Promise.reject(stopped())
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(stopped())
+    signal.addEventListener('abort', onAbort, {once: true})
+    p.then(
+      v => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e: Error) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
 }
 
 /**
@@ -116,25 +149,25 @@ export async function engineCall<T>(
  */
 export class ActionDeadline {
   private readonly controller = new AbortController()
+  /**
+   * The parent's or our own abort, whichever comes first. AbortSignal.any adds no listener to
+   * the parent: the 20 actions of a parallel subset would otherwise put 20 on the executor's
+   * signal (and Node warns about a leak past 10).
+   */
+  readonly signal: AbortSignal
   private timer: NodeJS.Timeout | undefined
   private end: number
   private total: number
-  private readonly onParent = () => this.controller.abort(this.parent.reason)
 
   constructor(
     private readonly what: string,
     ms: number,
-    private readonly parent: AbortSignal,
+    parent: AbortSignal,
   ) {
     this.end = Date.now() + ms
     this.total = ms
-    if (parent.aborted) this.controller.abort(parent.reason)
-    else parent.addEventListener('abort', this.onParent, {once: true})
+    this.signal = AbortSignal.any([parent, this.controller.signal])
     this.arm()
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal
   }
 
   extend(ms: number): void {
@@ -145,7 +178,6 @@ export class ActionDeadline {
 
   dispose(): void {
     clearTimeout(this.timer)
-    this.parent.removeEventListener('abort', this.onParent)
   }
 
   private arm(): void {

@@ -7,14 +7,16 @@
  * `<root>/var/engine/docker.sock` when it exists (`svcmgr engine start`); else the default
  * socket, which then reports "docker daemon is not running".
  *
- * dockerode is imported lazily (about 300 ms of ssh2/gRPC loading): commands that never talk
- * to an engine do not pay for it, and neither does status when the engine is down.
+ * dockerode is imported lazily (ssh2, its crypto and gRPC loading), and only by the paths that
+ * still use it (start and provision: image pulls, create): status, stop and unprovision talk to
+ * the engine over node:http (./http.ts), one keep-alive agent per process.
  */
 import {existsSync} from 'node:fs'
 import type Dockerode from 'dockerode'
 import type {DriverSettings, ServiceView} from 'svcmgr'
 import {DEFAULT_ADDRESS, DEFAULT_SOCKET, normalizeAddress, parseAddress, pingAddress} from './address.js'
-import {CALL_TIMEOUT_MS, type CallOptions, engineCall} from './calls.js'
+import {CALL_TIMEOUT_MS, EngineError} from './calls.js'
+import {engineClient} from './containers.js'
 import {type DaemonSpec, ownEngineSocket, serviceDaemonSpec} from './daemon.js'
 
 export interface Engine {
@@ -83,67 +85,25 @@ export async function createClient(address: string): Promise<Dockerode> {
     : new Docker({host: target.host, port: target.port, protocol: 'http'})
 }
 
-/**
- * A read-only view of an engine for status: docker-modem, dockerode's own transport, without
- * dockerode itself, whose gRPC session module (for `docker build` sessions) doubles the import
- * cost of a `print status` that only needs GET requests.
- */
-export interface EngineReader {
-  /** GET <path> under a deadline: the decoded JSON, or undefined on a 404. Throws an EngineError starting with `what`. */
-  get<T>(what: string, path: string, options?: Partial<CallOptions>): Promise<T | undefined>
-}
-
-export async function createReader(address: string): Promise<EngineReader> {
-  const {default: Modem} = await import('docker-modem')
-  const target = parseAddress(address)
-  const modem =
-    target.kind === 'unix'
-      ? new Modem({socketPath: target.socketPath})
-      : new Modem({host: target.host, port: target.port, protocol: 'http'})
-  return {
-    get: <T>(what: string, path: string, options: Partial<CallOptions> = {}) =>
-      engineCall(
-        what,
-        address,
-        {timeoutMs: options.timeoutMs ?? CALL_TIMEOUT_MS, signal: options.signal},
-        abortSignal =>
-          new Promise<T | undefined>((resolve, reject) => {
-            modem.dial(
-              {path, method: 'GET', abortSignal, statusCodes: {200: true, 404: 'not found', 500: 'server error'}},
-              (error, data) => {
-                if (error && statusCode(error) === 404) resolve(undefined)
-                else if (error) reject(error)
-                else resolve(data as T)
-              },
-            )
-          }),
-      ),
-  }
-}
-
-/** One reader per engine address per command. */
-export function engineReader(address: string, cache: Cache): Promise<EngineReader> {
-  return memo(cache, `docker:reader:${address}`, () => createReader(address))
-}
-
 /** One dockerode client per engine address per command. */
 export function dockerClient(address: string, cache: Cache): Promise<Dockerode> {
   return memo(cache, `docker:client:${address}`, () => createClient(address))
 }
 
-/** Engine facts (CgroupDriver, ...), fetched once per command. */
+/** Engine facts (CgroupDriver, ...), fetched once per command (GET /info over node:http). */
 export function engineInfo(
   address: string,
   cache: Cache,
   signal?: AbortSignal,
 ): Promise<{CgroupDriver?: string; ServerVersion?: string}> {
   return memo(cache, `docker:info:${address}`, async () => {
-    const docker = await dockerClient(address, cache)
-    return engineCall('docker info', address, {timeoutMs: CALL_TIMEOUT_MS, signal}, abortSignal =>
-      (docker as unknown as {info(o: {abortSignal: AbortSignal}): Promise<{CgroupDriver?: string}>}).info({
-        abortSignal,
-      }),
+    const info = await engineClient(address, cache).get<{CgroupDriver?: string; ServerVersion?: string}>(
+      'docker info',
+      '/info',
+      {timeoutMs: CALL_TIMEOUT_MS, signal},
     )
+    if (!info) throw new EngineError(`docker info: ${address} has no /info: not a docker engine`)
+    return info
   })
 }
 

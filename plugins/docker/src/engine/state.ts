@@ -5,7 +5,7 @@
  * does not answer). Unknown is never read as "nothing runs".
  */
 import type {DriverContext} from 'svcmgr'
-import {type EngineProbe, PING_TIMEOUT_MS, probeAddress} from './address.js'
+import {type EngineProbe, PING_TIMEOUT_MS, probeAddress, type UnreachableKind} from './address.js'
 import type {Engine} from './client.js'
 import {daemonPid} from './daemon.js'
 
@@ -17,37 +17,69 @@ type Cache = Map<string, unknown>
 const REUSE_MS = 2000
 
 /**
- * One probe per engine address at a time (status of many resources shares it). An answer is
- * reused for 2 s; a failure only while it is pending: the next caller asks again.
+ * One probe per engine address and timeout at a time (status of many resources shares it). An
+ * answer is reused for 2 s; a failure only while it is pending: the next caller asks again.
  */
-function cachedProbe(cache: Cache, address: string): Promise<EngineProbe> {
-  const key = `docker:probe:${address}`
+function cachedProbe(cache: Cache, address: string, timeoutMs: number): Promise<EngineProbe> {
+  const key = `docker:probe:${address}:${timeoutMs}`
   const hit = cache.get(key) as {answeredAt?: number; probe: Promise<EngineProbe>} | undefined
   if (hit && (hit.answeredAt === undefined || Date.now() - hit.answeredAt < REUSE_MS)) return hit.probe
-  const entry: {answeredAt?: number; probe: Promise<EngineProbe>} = {probe: probeAddress(address, PING_TIMEOUT_MS)}
+  const entry: {answeredAt?: number; probe: Promise<EngineProbe>} = {probe: probeAddress(address, timeoutMs)}
   // probeAddress never rejects (an engine that does not answer is an answer)
   void entry.probe.then(p => {
     if (p.answering) entry.answeredAt = Date.now()
     else if (cache.get(key) === entry) cache.delete(key)
   })
   cache.set(key, entry)
+  probeKeys(cache, address).add(key)
   return entry.probe
+}
+
+function probeKeys(cache: Cache, address: string): Set<string> {
+  const k = `docker:probe-keys:${address}`
+  let keys = cache.get(k) as Set<string> | undefined
+  if (!keys) {
+    keys = new Set()
+    cache.set(k, keys)
+  }
+  return keys
 }
 
 /** After starting or stopping a daemon: the next question asks the engine again. */
 export function forgetEngineState(cache: Cache, engine: Engine): void {
-  cache.delete(`docker:probe:${engine.address}`)
+  for (const k of probeKeys(cache, engine.address)) cache.delete(k)
 }
 
-export async function engineState(ctx: Pick<DriverContext, 'cache' | 'host'>, engine: Engine): Promise<EngineState> {
-  const probe = await cachedProbe(ctx.cache, engine.address)
+/**
+ * The engine's state from a ping: status waits PING_TIMEOUT_MS (5 s) for it, an action
+ * ACTION_PING_TIMEOUT_MS (30 s): a slow engine is waited for, an absent one fails at once.
+ */
+export async function engineState(
+  ctx: Pick<DriverContext, 'cache' | 'host'>,
+  engine: Engine,
+  timeoutMs = PING_TIMEOUT_MS,
+): Promise<EngineState> {
+  const probe = await cachedProbe(ctx.cache, engine.address, timeoutMs)
   if (probe.answering) return {kind: 'answering'}
+  return unreachableState(ctx, engine, probe.kind, probe.reason)
+}
+
+/**
+ * What a request the engine did not answer says about it (a ping, or status's list): a private
+ * daemon with no process and no socket (or a stale one refusing) is not started and holds
+ * nothing running; anything else is unknown, with the reason.
+ */
+export async function unreachableState(
+  ctx: Pick<DriverContext, 'host'>,
+  engine: Engine,
+  kind: UnreachableKind | undefined,
+  reason: string,
+): Promise<EngineState> {
   if (engine.daemon) {
     const pid = await daemonPid(ctx.host, engine.daemon)
-    // no process and no socket (or a stale one refusing): a private daemon not started holds nothing running
-    if (pid === undefined && (probe.kind === 'missing' || probe.kind === 'refused')) return {kind: 'not started'}
+    if (pid === undefined && (kind === 'missing' || kind === 'refused')) return {kind: 'not started'}
     if (pid !== undefined)
-      return {kind: 'unknown', reason: `${engine.daemon.title} (pid ${pid}) does not answer: ${probe.reason}`}
+      return {kind: 'unknown', reason: `${engine.daemon.title} (pid ${pid}) does not answer: ${reason}`}
   }
-  return {kind: 'unknown', reason: probe.reason}
+  return {kind: 'unknown', reason}
 }

@@ -53,7 +53,7 @@ describe('engine probe: why an engine did not answer', () => {
     expect(await probeAddress(`unix://${sock}`, 300)).to.deep.equal({
       answering: false,
       kind: 'timeout',
-      reason: `no answer from the docker daemon at ${sock} after 0.3s`,
+      reason: `docker daemon at ${sock} not answering after 0.3s`,
     })
   })
 })
@@ -71,7 +71,7 @@ describe('engineCall: a deadline per request, the action signal, the reason in w
     ).catch(e => e)
     expect(error).to.be.instanceOf(EngineError)
     expect(error.message).to.equal(
-      'docker stop svc2.container.1: no answer from the docker daemon at /x/docker.sock after 0.2s',
+      'docker stop svc2.container.1: docker daemon at /x/docker.sock not answering after 0.2s',
     )
     expect(error.unreachable).to.equal(true)
   })

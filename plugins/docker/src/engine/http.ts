@@ -1,0 +1,165 @@
+/**
+ * The engine's HTTP API over plain node:http: the unix socket or tcp://host:port, through one
+ * keep-alive agent per process (a request reuses an idle connection to the same engine). No
+ * dockerode, docker-modem nor ssh2: status and the simple calls (list, inspect, create, start,
+ * stop, rm, logs, info) cost no module loading beyond node:http. dockerode stays for the
+ * streams (pull, build).
+ *
+ * Every request goes through engineCall: its own deadline, the action's signal, and a message
+ * starting with `what` (socket missing, connection refused, not answering, the engine's own
+ * sentence for an HTTP error).
+ */
+import {Agent, type IncomingMessage, request} from 'node:http'
+import type Dockerode from 'dockerode'
+import {parseAddress, type ParsedAddress} from './address.js'
+import {type CallOptions, engineCall} from './calls.js'
+
+/** GET /containers/json's row of a container. */
+export type ContainerSummary = Dockerode.ContainerInfo
+/** GET /containers/{id}/json */
+export type ContainerInspect = Dockerode.ContainerInspectInfo
+
+/** An HTTP answer the engine gave: the fields engineCall reads (statusCode, json.message). */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly json: {message?: string} | undefined,
+    text: string,
+  ) {
+    super(json?.message ?? (text.trim().slice(0, 200) || `HTTP ${statusCode}`))
+  }
+}
+
+// one per process: idle sockets are unref'd by node, so they never hold the process up
+const agent = new Agent({keepAlive: true})
+
+interface Answer {
+  readonly statusCode: number
+  readonly body: Buffer
+}
+
+interface Req {
+  readonly method: 'GET' | 'POST' | 'DELETE'
+  readonly path: string
+  readonly body?: unknown
+}
+
+function send(target: ParsedAddress, req: Req, signal: AbortSignal, retry = true): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body))
+    const r = request(
+      {
+        ...(target.kind === 'unix' ? {socketPath: target.socketPath} : {host: target.host, port: target.port}),
+        method: req.method,
+        path: req.path,
+        agent,
+        signal,
+        headers: payload ? {'Content-Type': 'application/json', 'Content-Length': payload.length} : {},
+      },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({statusCode: res.statusCode ?? 0, body: Buffer.concat(chunks)}))
+        res.on('error', reject)
+      },
+    )
+    r.on('error', (error: NodeJS.ErrnoException) => {
+      // an idle keep-alive connection the engine closed meanwhile: a read is safely sent again
+      // on a new one; a change is not (it may have been carried out), its failure is reported
+      if (retry && req.method === 'GET' && r.reusedSocket && error.code === 'ECONNRESET' && !signal.aborted)
+        send(target, req, signal, false).then(resolve, reject)
+      else reject(error)
+    })
+    r.end(payload)
+  })
+}
+
+function decode(a: Answer): unknown {
+  if (a.body.length === 0) return undefined
+  const text = a.body.toString('utf8')
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** Throws an HttpStatusError unless the engine answered one of `ok`. */
+function expectStatus(a: Answer, ok: readonly number[]): Answer {
+  if (ok.includes(a.statusCode)) return a
+  const body = decode(a)
+  const json = typeof body === 'object' && body !== null ? (body as {message?: string}) : undefined
+  throw new HttpStatusError(a.statusCode, json, typeof body === 'string' ? body : '')
+}
+
+const q = (s: string) => encodeURIComponent(s)
+
+/**
+ * A small engine client. Every method takes `what` (the start of its error message) and the
+ * call's options (deadline, signal, finishOnInterrupt for changes); a missing container is
+ * `undefined` or 'absent', not an error; 304 (already started/stopped) is 'already'.
+ */
+export interface EngineClient {
+  readonly address: string
+  /** GET <path>: the decoded JSON, or undefined on a 404. */
+  get<T>(what: string, path: string, options: CallOptions): Promise<T | undefined>
+  /** GET /containers/json?all=1&filters=... */
+  list(
+    what: string,
+    filters: Readonly<Record<string, readonly string[]>>,
+    options: CallOptions,
+  ): Promise<ContainerSummary[]>
+  inspect(what: string, ref: string, options: CallOptions): Promise<ContainerInspect | undefined>
+  /** POST /containers/create?name=...: the new container's id. */
+  create(what: string, body: Record<string, unknown> & {name: string}, options: CallOptions): Promise<{Id: string}>
+  start(what: string, id: string, options: CallOptions): Promise<'started' | 'already'>
+  /** POST /containers/{id}/stop?t=...: the engine answers once the container is down. */
+  stop(what: string, id: string, graceSec: number, options: CallOptions): Promise<'stopped' | 'already'>
+  remove(what: string, id: string, force: boolean, options: CallOptions): Promise<'removed' | 'absent'>
+  /** GET /containers/{id}/logs: the raw bytes (multiplexed unless the container has a tty). */
+  logs(what: string, id: string, tail: number, options: CallOptions): Promise<Buffer>
+}
+
+/** The client of an engine address; cheap to make (the agent is shared), no module loaded. */
+export function httpClient(address: string): EngineClient {
+  const target = parseAddress(address)
+  const call = <T>(what: string, options: CallOptions, req: Req, fn: (a: Answer) => T): Promise<T> =>
+    engineCall(what, address, options, async signal => fn(await send(target, req, signal)))
+  const json = <T>(a: Answer, ok: readonly number[]) => decode(expectStatus(a, ok)) as T
+  return {
+    address,
+    get: (what, path, options) =>
+      call(what, options, {method: 'GET', path}, a => (a.statusCode === 404 ? undefined : json(a, [200]))),
+    list: (what, filters, options) =>
+      call(what, options, {method: 'GET', path: `/containers/json?all=1&filters=${q(JSON.stringify(filters))}`}, a =>
+        json<ContainerSummary[]>(a, [200]),
+      ),
+    inspect: (what, ref, options) =>
+      call(what, options, {method: 'GET', path: `/containers/${q(ref)}/json`}, a =>
+        a.statusCode === 404 ? undefined : json<ContainerInspect>(a, [200]),
+      ),
+    create: (what, {name, ...body}, options) =>
+      call(what, options, {method: 'POST', path: `/containers/create?name=${q(name)}`, body}, a =>
+        json<{Id: string}>(a, [201]),
+      ),
+    start: (what, id, options) =>
+      call(what, options, {method: 'POST', path: `/containers/${q(id)}/start`}, a =>
+        expectStatus(a, [204, 304]).statusCode === 304 ? 'already' : 'started',
+      ),
+    stop: (what, id, graceSec, options) =>
+      call(what, options, {method: 'POST', path: `/containers/${q(id)}/stop?t=${graceSec}`}, a =>
+        expectStatus(a, [204, 304]).statusCode === 304 ? 'already' : 'stopped',
+      ),
+    remove: (what, id, force, options) =>
+      call(what, options, {method: 'DELETE', path: `/containers/${q(id)}${force ? '?force=1' : ''}`}, a =>
+        a.statusCode === 404 ? 'absent' : (expectStatus(a, [204]), 'removed'),
+      ),
+    logs: (what, id, tail, options) =>
+      call(
+        what,
+        options,
+        {method: 'GET', path: `/containers/${q(id)}/logs?stdout=1&stderr=1&follow=0&tail=${tail}`},
+        a => expectStatus(a, [200]).body,
+      ),
+  }
+}
