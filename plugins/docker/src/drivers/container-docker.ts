@@ -158,9 +158,21 @@ async function findContainer(ctx: Ctx, engine: Engine, docker: Dockerode): Promi
   return classify(ctx, name, ctx.resource.rid, await inspectContainer(ctx, engine, docker, name))
 }
 
-/** The managed names of the service's docker containers (findByName lists a large service). */
-function serviceNames(svc: ServiceView): string[] {
-  return svc.resources.filter(r => r.group === 'container' && r.type === 'docker').map(r => containerName(svc, r))
+const namesOfService = new WeakMap<ServiceView['resources'], readonly string[]>()
+
+/**
+ * The managed names of the service's docker containers (findByName lists a large service):
+ * once per service view, as every resource asks (10,000 resources asking for 10,000 names each
+ * was most of a large service's status).
+ */
+function serviceNames(svc: ServiceView): readonly string[] {
+  // keyed on the resource list itself: a view given other resources is asked anew
+  let names = namesOfService.get(svc.resources)
+  if (!names) {
+    names = svc.resources.filter(r => r.group === 'container' && r.type === 'docker').map(r => containerName(svc, r))
+    namesOfService.set(svc.resources, names)
+  }
+  return names
 }
 
 /**
@@ -168,11 +180,17 @@ function serviceNames(svc: ServiceView): string[] {
  * large one, the service's list, one request answering every resource asking at the same time
  * (status; the stops of a parallel subset). See engine/containers.ts.
  */
-async function findListed(ctx: Ctx, engine: Engine, timeoutMs = CALL_TIMEOUT_MS): Promise<Found<Seen>> {
+async function findListed(
+  ctx: Ctx,
+  engine: Engine,
+  timeoutMs = CALL_TIMEOUT_MS,
+  snapshot = false,
+): Promise<Found<Seen>> {
   const name = containerName(ctx.service, ctx.resource)
   const seen = await findByName(ctx.cache, engine.address, ctx.service.name, serviceNames(ctx.service), name, {
     timeoutMs,
     signal: ctx.signal,
+    snapshot,
   })
   return classifyListed(ctx, name, seen)
 }
@@ -764,7 +782,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
     // its failure says whether the engine is absent (socket missing, refused) or not answering
     let found: Found<Seen>
     try {
-      found = await findListed(ctx, engine, STATUS_CALL_TIMEOUT_MS)
+      found = await findListed(ctx, engine, STATUS_CALL_TIMEOUT_MS, true)
     } catch (error) {
       if (!(error instanceof EngineError && error.unreachable && error.reason)) return failed(error)
       const st = await unreachableState(ctx, engine, error.kind, error.reason)
