@@ -78,6 +78,8 @@ export interface DependencyGraph {
   /** edges: before → after, with the reason as the edge label */
   readonly graph: RidGraph
   reason(before: string, after: string): string | undefined
+  /** What `after` waits for of `before`: 'started' when every declaration of the edge says so, else 'ready'. */
+  gate(before: string, after: string): 'ready' | 'started'
 }
 
 export function buildDependencyGraph(service: Service): DependencyGraph {
@@ -85,6 +87,9 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
   const active = service.resources.filter(r => !r.disabled)
   for (const r of active) graph.setNode(r.rid)
   const problems: string[] = []
+  // edges every declaration of which needs only a started resource ("before\0after")
+  const startedOnly = new Set<string>()
+  const strong = new Set<string>()
   for (const r of active) {
     let deps: Dependency[]
     try {
@@ -100,7 +105,16 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
           problems.push(`${r.rid}: depends on ${end}, which is not a resource of ${service.name}`)
       }
       // a dependency on a disabled resource is ignored: that resource never runs
-      if (graph.hasNode(d.before) && graph.hasNode(d.after)) graph.setEdge(d.before, d.after, d.reason)
+      if (graph.hasNode(d.before) && graph.hasNode(d.after)) {
+        const key = `${d.before}\0${d.after}`
+        if (d.gate === 'started') {
+          if (!strong.has(key)) startedOnly.add(key)
+        } else {
+          strong.add(key)
+          startedOnly.delete(key)
+        }
+        graph.setEdge(d.before, d.after, d.reason)
+      }
     }
   }
   if (problems.length > 0) throw new PlanError(problems.join('\n'))
@@ -110,7 +124,11 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
     const described = cycles.map(c => [...c].sort(naturalCompare).join(', '))
     throw new PlanError(`dependency cycle between ${described.join('; and between ')}`)
   }
-  return {graph, reason: (b, a) => graph.edge(b, a)}
+  return {
+    graph,
+    reason: (b, a) => graph.edge(b, a),
+    gate: (b, a) => (startedOnly.has(`${b}\0${a}`) ? 'started' : 'ready'),
+  }
 }
 
 /** The edges one resource takes part in as its driver declares them: its dependencies, then those of its needs. */

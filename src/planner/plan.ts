@@ -18,10 +18,13 @@ import {
   type ServiceAction,
 } from './types.js'
 import {PlanError} from '../errors.js'
+import {readinessGate} from '../readiness/wait.js'
 
 export interface PlanOptions {
   readonly force?: boolean
   readonly disableRollback?: boolean
+  /** start --no-wait: no readiness gate, started is enough. */
+  readonly noWait?: boolean
 }
 
 interface Phase {
@@ -122,6 +125,12 @@ export function buildPlan(
         })
         const calls = callsFor(service, rid, op)
         const onFailure = r.optional ? 'continue' : 'fail'
+        // readiness: the gate after its start, and the predecessors it needs only started (src/readiness)
+        const readiness = phase === 'start' && !options.noWait ? readinessGate(r, service) : undefined
+        const startedOnly =
+          phase === 'start'
+            ? (predsOf.get(rid) ?? []).filter(a => deps.gate(a, rid) === 'started').map(a => idOf.get(a)!)
+            : []
         tasks.push({
           id,
           rid,
@@ -134,6 +143,8 @@ export function buildPlan(
           onFailure,
           steps: stepsFor(service, rid, calls),
           ...(skip ? {skip} : {}),
+          ...(readiness ? {readiness} : {}),
+          ...(startedOnly.length > 0 ? {startedOnly: startedOnly.sort((x, y) => x - y)} : {}),
         })
       }
       stages.push({

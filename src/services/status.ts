@@ -42,11 +42,13 @@ export async function serviceStatus(session: Session, name: string): Promise<Ser
       optional: false,
       disabled: false,
       standby: false,
+      ready: null,
     }
   }
   const counted = Object.values(resources).filter(r => !r.optional && !r.disabled)
   const avail = aggregateStatus(counted.map(r => r.status))
-  return {...report, avail, overall: avail === 'up' && report.overall === 'warn' ? 'warn' : avail, resources}
+  const ready = avail === 'up' && counted.every(r => r.ready !== false)
+  return {...report, avail, ready, overall: avail === 'up' && report.overall === 'warn' ? 'warn' : avail, resources}
 }
 
 /**

@@ -8,6 +8,7 @@ import type {Service} from '../model/service.js'
 import {compareStageKeys} from '../planner/order.js'
 import {naturalCompare} from '../model/rid.js'
 import {type AggregateStatus, aggregateStatus} from './aggregate.js'
+import {type StatusReadiness, statusReadiness} from '../readiness/status.js'
 
 export const STATUS_FORMAT_VERSION = 1
 
@@ -19,6 +20,8 @@ export interface ResourceStatusReport extends GenericFields {
   readonly label: string
   readonly log: readonly StatusLogEntry[]
   readonly provisioned?: boolean
+  /** Readiness (src/readiness): true or false under its probe, null when it has none. */
+  readonly ready: boolean | null
 }
 
 export interface ServiceStatusReport {
@@ -27,6 +30,8 @@ export interface ServiceStatusReport {
   readonly id: string
   readonly node: string
   readonly avail: AggregateStatus
+  /** The instance is up and none of its counted resources is not ready. */
+  readonly ready: boolean
   readonly overall: AggregateStatus
   readonly frozen: boolean
   /** The action holding the service's lock, if any. */
@@ -113,19 +118,26 @@ export async function gatherServiceStatus(
   // one deadline for the whole status, as when every probe started at once: what has not
   // answered by then (or not started) is reported as timed out, never waited for
   const deadline = performance.now() + STATUS_TIMEOUT_MS
+  const readiness = new Map<string, StatusReadiness>()
   const statuses = await inPool<string, ResourceStatus>(
     order,
     STATUS_CONCURRENCY,
     rid =>
       service.resource(rid)!.disabled
         ? Promise.resolve<ResourceStatus>({status: 'n/a'})
-        : probe(shared, service, rid, deadline),
+        : probe(shared, service, rid, deadline).then(async st => {
+            // readiness (src/readiness/status.ts): one probe of an up resource that has one
+            const r = service.resource(rid)!
+            readiness.set(rid, await statusReadiness(r, st, () => createDriverContext(shared, r)))
+            return st
+          }),
     () => performance.now() >= deadline,
     (rid): ResourceStatus => (service.resource(rid)!.disabled ? {status: 'n/a'} : timedOut()),
   )
   const reports = order.map((rid, i) => {
     const r = service.resource(rid)!
     const s = statuses[i]
+    const rd = readiness.get(rid) ?? {ready: null}
     let status = s.status
     if (r.standby && (status === 'up' || status === 'down')) status = status === 'up' ? 'stdby up' : 'stdby down'
     const report: ResourceStatusReport = {
@@ -133,13 +145,14 @@ export async function gatherServiceStatus(
       type: `${r.group}.${r.type}`,
       status,
       label: s.label ?? r.driver.label(r, service),
-      log: s.log ?? [],
+      log: [...(s.log ?? []), ...(rd.log ? [rd.log] : [])],
       ...(r.subset !== undefined ? {subset: r.subset} : {}),
       tags: r.tags,
       optional: r.optional,
       disabled: r.disabled,
       standby: r.standby,
       ...(s.provisioned !== undefined ? {provisioned: s.provisioned} : {}),
+      ready: rd.ready,
     }
     return report
   })
@@ -152,6 +165,7 @@ export async function gatherServiceStatus(
     id: service.id,
     node: service.nodename,
     avail,
+    ready: avail === 'up' && counted.every(r => r.ready !== false),
     overall: optionalWarn && avail === 'up' ? 'warn' : avail,
     frozen: state.frozen,
     ...(state.running ? {running: state.running} : {}),

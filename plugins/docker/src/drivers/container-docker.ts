@@ -43,6 +43,7 @@ import {
 import {imagePresent, pullImage} from '../engine/images.js'
 import {engineState, forgetEngineState, unreachableState} from '../engine/state.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
+import {dockerReadiness, healthReadiness, listedHealth, rememberRunning} from './readiness.js'
 import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName, ownership} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
@@ -519,8 +520,9 @@ async function startedState(ctx: ACtx, engine: Engine, docker: Dockerode, name: 
  * still runs the same run: running, not restarting, same StartedAt and RestartCount. One that
  * exited by then fails the start with its exit code and last output; one that restarted, with
  * its last exit code. An exit the engine has not yet seen when that check comes back is not
- * caught here: that is a readiness question (a probe of the service itself), and a readiness
- * wait belongs at the end of this function.
+ * caught here: that is a readiness question (a probe of the service itself): the core's
+ * readiness wait follows the start (the readiness capability, ./readiness.ts), and the run this
+ * check saw is remembered for its first probe.
  */
 async function waitStarted(ctx: ACtx, engine: Engine, docker: Dockerode, name: string, id: string): Promise<void> {
   let run: Inspect | undefined
@@ -537,6 +539,7 @@ async function waitStarted(ctx: ACtx, engine: Engine, docker: Dockerode, name: s
   const again = await startedState(ctx, engine, docker, name, id)
   if (!isUp(again) || again.State.StartedAt !== run!.State.StartedAt || again.RestartCount !== run!.RestartCount)
     throw new Error(`container ${name} restarted right after start (exit code ${again.State.ExitCode})`)
+  rememberRunning(ctx, again)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -703,7 +706,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
   needs(res, svc): Need[] {
     const needs: Need[] = []
     const owner = netnsOwner(res)
-    if (owner) needs.push({capability: `netns:${owner}`, reason: 'netns owner'})
+    // joining the owner's namespace needs it started, not ready
+    if (owner) needs.push({capability: `netns:${owner}`, reason: 'netns owner', gate: 'started'})
     // the host's namespace: no resource provides it, but an ip.netns learns it cannot plumb there
     else if (res.kw.netns === 'host') needs.push({capability: 'netns:host', reason: 'netns owner'})
     // the private daemon's data folder: the filesystem holding it starts first
@@ -788,6 +792,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
     if (found.kind === 'absent') return down('info', `container ${name} does not exist`, {provisioned: false})
     if (found.kind === 'foreign') return {status: 'warn', label, log: [{level: 'warn', message: found.reason}]}
     const seen = found.info
+    let inspected = seen.inspect
     let state = seen.inspect ? inspectedState(seen.inspect) : seen.row && listedState(seen.row, ctx.resource.kw.image)
     if (!state) {
       // the list cannot tell (another image name, an exit code to date, a dead container's error): inspect it
@@ -801,6 +806,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
       }
       // removed since the list: the name is free again
       if (!info) return down('info', `container ${name} does not exist`, {provisioned: false})
+      inspected = info
       state = inspectedState(info)
     }
     const log: StatusLogEntry[] = []
@@ -817,7 +823,12 @@ export const dockerDriver: Driver<DockerKeywords> = {
         log: [...log, {level: 'warn', message: `container ${name} is paused`}],
         provisioned: true,
       }
-    if (state.up) return {status: 'up', label, log, provisioned: true}
+    if (state.up) {
+      // readiness for status, from what was read anyway (./readiness.ts): no request more
+      if (inspected) rememberRunning(ctx, inspected)
+      const readiness = inspected ? healthReadiness(inspected) : seen.row && listedHealth(seen.row)
+      return {status: 'up', label, log, provisioned: true, ...(readiness ? {readiness} : {})}
+    }
     if (state.restarting)
       log.push({level: 'warn', message: `container ${name} is restarting (last exit code ${state.exitCode})`})
     else if (state.status === 'exited' && state.exitCode !== 0)
@@ -974,5 +985,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
       if (found.kind === 'absent' || !isUp(found.info) || !found.info.State.Pid) return undefined
       return {pid: found.info.State.Pid, path: `/proc/${found.info.State.Pid}/ns/net`}
     },
+    // readiness_probe, readiness_timeout, readiness_interval: see ./readiness.ts
+    readiness: dockerReadiness,
   },
 }
