@@ -69,8 +69,21 @@ export async function ensureEngine(log: (s: string) => void): Promise<{address: 
 export class Leftovers {
   private readonly services = new Set<string>()
   private readonly dirs = new Set<string>()
+  private readonly pending = new Set<Promise<unknown>>()
   private address?: string
   private done?: Promise<void>
+
+  /** True once cleanup has begun: a setup loop stops starting engine requests. */
+  get closing(): boolean {
+    return this.done !== undefined
+  }
+
+  /** Work that creates things: cleanup waits for it to settle first, so nothing it makes is left behind. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.pending.add(work)
+    void work.catch(() => undefined).finally(() => this.pending.delete(work))
+    return work
+  }
 
   useEngine(address: string): void {
     this.address = address
@@ -99,20 +112,45 @@ export class Leftovers {
     return docker.listContainers({all: true, filters: {label: [`${LABEL_SERVICE}=${service}`]}})
   }
 
+  /** Removes every container of these services, 16 requests in flight, each with a deadline; throws naming what failed. */
+  async removeServiceContainers(...services: string[]): Promise<void> {
+    const problems = await this.removeAll(services, 16)
+    if (problems.length) throw new Error(`removing the containers of ${services.join(', ')}: ${problems.join('; ')}`)
+  }
+
+  /** The problems of removing every container of these services, `parallel` requests in flight. */
+  private async removeAll(services: Iterable<string>, parallel: number): Promise<string[]> {
+    const problems: string[] = []
+    const docker = await this.docker()
+    for (const s of services) {
+      const left = await this.containers(s)
+      let next = 0
+      const worker = async () => {
+        while (next < left.length) {
+          const c = left[next++]
+          let timer: NodeJS.Timeout | undefined
+          await Promise.race([
+            docker.getContainer(c.Id).remove({force: true}),
+            new Promise((_, reject) => {
+              timer = setTimeout(() => reject(new Error('no answer after 60s')), 60_000)
+            }),
+          ])
+            .catch((e: Error) => problems.push(`rm -f ${c.Names[0]}: ${e.message}`))
+            .finally(() => clearTimeout(timer))
+        }
+      }
+      await Promise.all(Array.from({length: Math.min(parallel, left.length)}, worker))
+    }
+    return problems
+  }
+
   cleanup(): Promise<void> {
     this.done ??= (async () => {
       const problems: string[] = []
+      await Promise.allSettled([...this.pending])
       if (this.address && this.services.size > 0) {
         try {
-          const docker = await this.docker()
-          for (const s of this.services) {
-            for (const c of await this.containers(s)) {
-              await docker
-                .getContainer(c.Id)
-                .remove({force: true})
-                .catch((e: Error) => problems.push(`rm -f ${c.Names[0]}: ${e.message}`))
-            }
-          }
+          problems.push(...(await this.removeAll(this.services, 16)))
         } catch (e) {
           problems.push(`listing the bench's containers: ${(e as Error).message}`)
         }

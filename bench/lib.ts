@@ -16,6 +16,8 @@ export interface Row {
   readonly targetText?: string
   /** runs that made the median, e.g. "7" */
   readonly runs?: number
+  /** What median and baselineMedian count when not ms (e.g. 'MB', 'files'). */
+  readonly unit?: string
 }
 
 export interface Section {
@@ -80,11 +82,12 @@ function cells(r: Row): string[] {
   const ratio = r.median / r.baselineMedian
   const target = r.targetText ?? (r.maxRatio === undefined ? '(info)' : `<= ${r.maxRatio}x`)
   const verdict = r.maxRatio === undefined ? '(info)' : ratio <= r.maxRatio ? 'met' : 'NOT met'
+  const fmt = (n: number) => (r.unit ? `${Math.round(n)} ${r.unit}` : fmtMs(n))
   return [
     r.case,
-    fmtMs(r.median),
+    fmt(r.median),
     r.baseline,
-    fmtMs(r.baselineMedian),
+    fmt(r.baselineMedian),
     Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-',
     target,
     verdict,

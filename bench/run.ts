@@ -5,7 +5,7 @@
  *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 7,
  *                     start/stop 3: one start of 20 containers takes seconds to tens of seconds)
  *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
- *   BENCH_CASES       comma list of plan,status,startstop,svc2start,ipcheck (default all)
+ *   BENCH_CASES       comma list of plan,status,cold,startstop,svc2start,ipcheck,scale,readiness (default all)
  *   BENCH_STARTCHECK=1 start/stop also measures bare start + the docker driver's 2 inspects after it
  *
  * The engine cases need a built CLI (`npm run build`) and an engine: DOCKER_HOST, else the
@@ -17,15 +17,18 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {printStatusSection, startStopSection} from './cli-cases.js'
+import {coldStartSection} from './cold-start.js'
 import {ensureEngine, Leftovers, REPO} from './engine.js'
 import {ipcheckSection} from './ipcheck.js'
 import {envInt, renderTable, type Section} from './lib.js'
 import {planningSection} from './planning.js'
+import {readinessCase} from './readiness.js'
+import {scaleSection} from './scale.js'
 import {svc2StartSection} from './start-wait.js'
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`)
 const wanted = new Set(
-  (process.env.BENCH_CASES ?? 'plan,status,startstop,svc2start,ipcheck')
+  (process.env.BENCH_CASES ?? 'plan,status,cold,startstop,svc2start,ipcheck,scale,readiness')
     .split(',')
     .map(s => s.trim())
     .filter(Boolean),
@@ -53,7 +56,7 @@ async function main(): Promise<number> {
     log('case 1: planning (in process)')
     sections.push(planningSection(log))
   }
-  if (wanted.has('status') || wanted.has('startstop') || wanted.has('svc2start')) {
+  if (['status', 'cold', 'startstop', 'svc2start', 'scale'].some(c => wanted.has(c))) {
     const engine = await ensureEngine(log)
     if ('skip' in engine) skipped.push(engine.skip)
     else if (!fs.existsSync(path.join(REPO, 'dist/cli/argv.js')))
@@ -71,6 +74,11 @@ async function main(): Promise<number> {
         log('case 2: print status, cold')
         sections.push(await printStatusSection(ctx(7)))
       }
+      if (wanted.has('cold')) sections.push(await coldStartSection(ctx(11)))
+      if (wanted.has('scale')) {
+        log('case 6: 1,000 and 10,000 sections end to end, peak RSS of print status')
+        sections.push(await scaleSection(ctx(5)))
+      }
       if (wanted.has('startstop')) {
         log('case 3: start/stop of 20 containers in a parallel subset')
         sections.push(await startStopSection(ctx(3), process.env.BENCH_STARTCHECK === '1'))
@@ -82,6 +90,7 @@ async function main(): Promise<number> {
     }
   }
   if (wanted.has('ipcheck')) await ipcheckSection(log, sections, skipped)
+  if (wanted.has('readiness')) await readinessCase(left, log, sections, skipped)
   machine.unshift(
     `node ${process.version}, ${os.cpus().length} CPUs, 1-min load average ${loadAtStart} at start, ${load()} at end (a loaded machine slows every row; the ratios, measured interleaved, suffer less)`,
   )

@@ -1,10 +1,28 @@
 #!/usr/bin/env node
 // svcmgr's entry point. OpenSVC users write the service first (`svcmgr -s svc2 start`):
-// oclif needs the command first, so leading service options move after it.
-// The signal handlers come before oclif loads: a signal while it loads exits with 128+n too.
-import {installInterruptHandlers} from '../dist/services/interrupts.js'
+// oclif needs the command first, so leading service options move after it (src/main.ts).
+// The signal handlers come before the CLI bundle loads: a signal while it loads exits with 128+n too.
+// A plain `print status` runs without oclif when nothing installed could change it
+// (src/cli/lean-status.ts); everything else goes to oclif. This file is not the bundle: oclif
+// imports the bundle for its commands and hooks, which must not wait on this module's top-level await.
+import module from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import {installInterruptHandlers} from '../dist/bundle/interrupts.mjs'
 
 installInterruptHandlers()
-const {execute} = await import('@oclif/core')
-const {moveLeadingServiceFlag} = await import('../dist/cli/argv.js')
-await execute({dir: import.meta.url, args: moveLeadingServiceFlag(process.argv.slice(2))})
+// V8's code cache on disk (Node >= 22.1; absent on Node 20, where this does nothing), in the
+// user's own cache folder (oclif's cacheDir), not Node's default under the shared /tmp
+module.enableCompileCache?.(
+  path.join(
+    process.env.SVCMGR_CACHE_DIR ||
+      path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'svcmgr'),
+    'compile-cache',
+  ),
+)
+const argv = process.argv.slice(2)
+const {runLeanStatus} = await import('../dist/bundle/lean.mjs')
+if (!(await runLeanStatus(argv, new URL('..', import.meta.url).pathname))) {
+  const {run} = await import('../dist/bundle/svcmgr.mjs')
+  await run(argv, import.meta.url)
+}

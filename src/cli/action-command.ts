@@ -59,6 +59,11 @@ export function parseWaitlock(value: string): number {
   return waitlock.value
 }
 
+/** --no-wait of the actions that start resources: done once started, no readiness wait (src/readiness). */
+export const noWaitFlag = Flags.boolean({
+  description: 'Return once everything is started: no readiness wait (readiness_probe) between the stages.',
+})
+
 export abstract class ActionCommand extends ServiceCommand {
   static action: ServiceAction
   static flags = {
@@ -88,6 +93,7 @@ export abstract class ActionCommand extends ServiceCommand {
         force: flags.force,
         disableRollback: flags['disable-rollback'],
         waitlockMs,
+        noWait: (flags as {'no-wait'?: boolean})['no-wait'],
       },
       {format: flags.format as 'text' | 'json', verbose: flags.verbose},
     )

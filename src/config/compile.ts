@@ -29,6 +29,18 @@ interface KeywordCheck {
   readonly fatal: string[]
 }
 
+const defaults = new WeakMap<KeywordSpec, ReturnType<typeof parseKeywordValue>>()
+
+/** A keyword's default, parsed once per spec rather than once per section (10,000 sections share a few specs). */
+function parsedDefault(spec: KeywordSpec, raw: string): ReturnType<typeof parseKeywordValue> {
+  let parsed = defaults.get(spec)
+  if (!parsed) {
+    parsed = parseKeywordValue(spec, raw)
+    defaults.set(spec, parsed)
+  }
+  return parsed
+}
+
 function checkKeywords(
   section: string,
   entries: ReadonlyArray<[string, string]>,
@@ -57,7 +69,7 @@ function checkKeywords(
     if (values[spec.name] !== undefined) continue
     if (spec.default !== undefined) {
       // also what a lenient compile uses in place of a bad value
-      const parsed = parseKeywordValue(spec, spec.default)
+      const parsed = parsedDefault(spec, spec.default)
       if (parsed.ok) values[spec.name] = parsed.value
     } else if (spec.required && !given.has(spec.name)) {
       // a keyword given with a bad value is reported once, above, not also as missing

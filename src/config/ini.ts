@@ -108,16 +108,25 @@ export function problemsMessage(problems: readonly string[]): string {
 
 export function parseIni(text: string, source = 'config'): IniSection[] {
   const sections: IniSection[] = []
+  // the names seen and the current section's keywords: each check is one lookup, so the parse stays linear
+  const names = new Set<string>()
+  let keys = new Set<string>()
   let current: IniSection | undefined
   // the keyword whose value is being read, its lines, and the indentation of its line
   let open: {entry: [string, string]; lines: string[]} | undefined
   let indent = 0
+  // a value's lines are joined once, when it ends, not again at every continuation line
+  const close = () => {
+    if (open && open.lines.length > 1) open.entry[1] = open.lines.join('\n').replace(/\n+$/, '')
+    open = undefined
+  }
   // a byte order mark starts the file, not its first line
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
+  // made only for a message, not for each of 40,000 lines
+  const lineAt = (i: number) => `${source} line ${i + 1}`
   for (const [i, line] of lines.entries()) {
-    const where = `${source} line ${i + 1}`
     const c = forbiddenChar(line)
-    if (c) throw new IniSyntaxError(`${where}: holds ${c}, which a config file cannot hold`)
+    if (c) throw new IniSyntaxError(`${lineAt(i)}: holds ${c}, which a config file cannot hold`)
     const content = line.trim()
     // configparser: a comment is a line whose first non-blank character is # or ;, and it does not end a value
     if (/^[#;]/.test(content)) continue
@@ -125,34 +134,34 @@ export function parseIni(text: string, source = 'config'): IniSection[] {
     // configparser: a line indented deeper than its keyword's continues the value, blank lines
     // in between included (blank lines at the value's end are dropped)
     if (content === '' || (open && level > indent)) {
-      if (open) {
-        open.lines.push(content)
-        open.entry[1] = open.lines.join('\n').replace(/\n+$/, '')
-      }
+      open?.lines.push(content)
       continue
     }
     indent = level
-    open = undefined
+    close()
     const header = /^\[([^\]]+)\]$/.exec(content)
     if (header) {
       const name = header[1]
       if (name.trim() !== name || name === '')
         throw new IniSyntaxError(
-          `${where}: a section name cannot be empty or start or end with whitespace, got ${quoted(content)}`,
+          `${lineAt(i)}: a section name cannot be empty or start or end with whitespace, got ${quoted(content)}`,
         )
-      if (sections.some(s => s.name === name)) throw new IniSyntaxError(`${where}: section [${name}] appears twice`)
+      if (names.has(name)) throw new IniSyntaxError(`${lineAt(i)}: section [${name}] appears twice`)
+      names.add(name)
+      keys = new Set()
       current = {name, entries: []}
       sections.push(current)
       continue
     }
     const kv = /^([^=:\s[][^=:]*?)\s*[=:]\s*(.*)$/.exec(content)
-    if (!kv) throw new IniSyntaxError(`${where}: expected "[section]" or "keyword = value", got ${quoted(content)}`)
-    if (!current) throw new IniSyntaxError(`${where}: keyword "${kv[1]}" appears before any [section]`)
-    if (current.entries.some(([k]) => k === kv[1]))
-      throw new IniSyntaxError(`${where}: keyword "${kv[1]}" appears twice in [${current.name}]`)
+    if (!kv) throw new IniSyntaxError(`${lineAt(i)}: expected "[section]" or "keyword = value", got ${quoted(content)}`)
+    if (!current) throw new IniSyntaxError(`${lineAt(i)}: keyword "${kv[1]}" appears before any [section]`)
+    if (keys.has(kv[1])) throw new IniSyntaxError(`${lineAt(i)}: keyword "${kv[1]}" appears twice in [${current.name}]`)
+    keys.add(kv[1])
     open = {entry: [kv[1], kv[2]], lines: [kv[2]]}
     current.entries.push(open.entry)
   }
+  close()
   return sections
 }
 

@@ -39,7 +39,19 @@ export function parseKeywordValue(spec: KeywordSpec, raw: string): ParseResult {
   return {ok: true, value}
 }
 
-/** Looks a keyword up by its name or one of its aliases. */
+const byName = new WeakMap<readonly KeywordSpec[], {length: number; index: Map<string, KeywordSpec>}>()
+
+/** Looks a keyword up by its name or one of its aliases (a name wins over an alias, the first spec over a later one). */
 export function findKeyword(specs: readonly KeywordSpec[], name: string): KeywordSpec | undefined {
-  return specs.find(s => s.name === name) ?? specs.find(s => s.aliases?.includes(name))
+  // one map per manifest, built at its first lookup (again if it grew: the registry's DEFAULT
+  // keywords do as plugins are added): compile looks up every keyword of every section
+  let cached = byName.get(specs)
+  if (cached?.length !== specs.length) {
+    const index = new Map<string, KeywordSpec>()
+    for (const s of specs) for (const a of s.aliases ?? []) if (!index.has(a)) index.set(a, s)
+    for (const s of [...specs].reverse()) index.set(s.name, s)
+    cached = {length: specs.length, index}
+    byName.set(specs, cached)
+  }
+  return cached.index.get(name)
 }

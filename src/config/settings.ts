@@ -6,6 +6,7 @@
  * from the working folder up and in the XDG config folder), then SVCMGR_ROOT / DOCKER_HOST /
  * SVCMGR_NODENAME / SVCMGR_LOG_LEVEL.
  */
+import {existsSync, readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {SettingsError} from '../errors.js'
@@ -38,11 +39,67 @@ function defaultRoot(): string {
   return path.join(dataHome, 'svcmgr')
 }
 
+// What cosmiconfig 9 (searchStrategy global) reads, in the order it reads it; test/unit/settings.test.ts
+// checks these lists against cosmiconfig's own, so that an upgrade that adds a place fails there.
+/** Its meta config ("cosmiconfig" settings of the search itself), in the working folder only. */
+export const META_SEARCH_PLACES = [
+  'package.json',
+  'package.yaml',
+  ...['json', 'yaml', 'yml', 'js', 'ts', 'cjs', 'mjs'].map(e => `.config/config.${e}`),
+]
+/** In the working folder and each one above it, up to the home folder (or /). */
+export const SEARCH_PLACES = [
+  'package.json',
+  ...['', '.json', '.yaml', '.yml', '.js', '.ts', '.cjs', '.mjs'].map(e => `.svcmgrrc${e}`),
+  ...['', '.json', '.yaml', '.yml', '.js', '.ts', '.cjs', '.mjs'].map(e => `.config/svcmgrrc${e}`),
+  ...['js', 'ts', 'cjs', 'mjs'].map(e => `svcmgr.config.${e}`),
+]
+/** In the XDG config folder ($XDG_CONFIG_HOME/svcmgr or ~/.config/svcmgr). */
+export const GLOBAL_SEARCH_PLACES = ['', '.json', '.yaml', '.yml', '.js', '.ts', '.cjs', '.mjs'].map(e => `config${e}`)
+
+/** True when a package.json there could hold the key (one that cannot be read or parsed counts: cosmiconfig would say why). */
+function packageHas(file: string, key: string): boolean {
+  try {
+    const pjson = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null
+    return typeof pjson !== 'object' || pjson === null || key in pjson
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT'
+  }
+}
+
+/**
+ * Whether cosmiconfig's search could find anything: false only when none of the files it
+ * would try exists (a package.json only counts with a "svcmgr" key, or "cosmiconfig" for the
+ * meta config). Checking costs a few dozen stat calls; loading cosmiconfig and letting it
+ * try each file costs a cold command several times that, for the usual answer "no file".
+ */
+export function settingsFileMayExist(cwd: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const home = os.homedir()
+  const found = (dir: string, places: readonly string[], key: string) =>
+    places.some(p => {
+      const file = path.join(dir, p)
+      return p === 'package.json' ? packageHas(file, key) : existsSync(file)
+    })
+  if (found(cwd, META_SEARCH_PLACES, 'cosmiconfig')) return true
+  const stop = path.resolve(home)
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (found(dir, SEARCH_PLACES, 'svcmgr')) return true
+    if (dir === stop || path.dirname(dir) === dir) break
+  }
+  const global = path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'svcmgr')
+  return found(global, GLOBAL_SEARCH_PLACES, 'svcmgr')
+}
+
 async function searchSettingsFile(): Promise<{config: SettingsFile; filepath: string} | undefined> {
-  // cosmiconfig is loaded only here: a command that never needs settings files pays nothing.
-  const {cosmiconfig} = await import('cosmiconfig')
-  const explorer = cosmiconfig('svcmgr', {searchStrategy: 'global'})
   const explicit = process.env.SVCMGR_CONFIG
+  if (!explicit && !settingsFileMayExist(process.cwd())) return undefined
+  // cosmiconfig is loaded only here: a command that never needs settings files pays nothing.
+  // A CommonJS package: Node gives its exports by name and as `default`, the CLI bundle's chunk
+  // of it only as `default` (scripts/bundle.mjs), tsx only by name (it marks itself __esModule).
+  type Cosmiconfig = typeof import('cosmiconfig')
+  const mod = (await import('cosmiconfig')) as Cosmiconfig & {default?: Cosmiconfig}
+  const cosmiconfig = mod.cosmiconfig ?? mod.default!.cosmiconfig
+  const explorer = cosmiconfig('svcmgr', {searchStrategy: 'global'})
   const found = explicit ? await explorer.load(explicit) : await explorer.search()
   return found && !found.isEmpty ? {config: found.config as SettingsFile, filepath: found.filepath} : undefined
 }

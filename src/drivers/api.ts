@@ -167,13 +167,24 @@ export interface Need {
    * sharing the namespace start).
    */
   readonly prepares?: string
+  /**
+   * What the need waits for of its provider: 'ready' (the default: started and, when it has a
+   * readiness probe, ready) or 'started' (running is enough: an ip.netns needs its container's
+   * namespace, not its readiness). See ReadinessCapability.
+   */
+  readonly gate?: DependencyGate
 }
+
+/** What a dependent waits for of the resource it depends on: its readiness (the default) or only its start. */
+export type DependencyGate = 'ready' | 'started'
 
 /** A start-order edge: `before` starts before `after` (and stops after it). */
 export interface Dependency {
   readonly before: string
   readonly after: string
   readonly reason: string
+  /** What `after` waits for of `before`: 'ready' by default, 'started' when running is enough. */
+  readonly gate?: DependencyGate
 }
 
 export interface StatusLogEntry {
@@ -187,6 +198,11 @@ export interface ResourceStatus {
   readonly label?: string
   readonly log?: readonly StatusLogEntry[]
   readonly provisioned?: boolean
+  /**
+   * Readiness the status probe learnt on its way, without probing again (a container's engine
+   * health status). The core uses it when the resource has no explicit readiness_probe.
+   */
+  readonly readiness?: ProbeResult
 }
 
 export interface Logger {
@@ -228,10 +244,96 @@ export interface NetnsInfo {
   readonly pid: number
 }
 
-/** Optional capabilities other drivers look up through `ctx.peer(rid)`. */
+// ---------------------------------------------------------------------------------------
+// readiness
+
+/**
+ * A parsed `readiness_probe` value (the core parses and validates it: src/readiness/probe.ts).
+ * tcp: a connect to host:port (host absent: the resource's own address, e.g. 127.0.0.1 in a
+ * container's network namespace); http: a GET, 2xx/3xx is ready; exec: a command, exit 0 is
+ * ready; health: the engine's own health status; none: started is ready.
+ */
+export type ReadinessProbe =
+  | {readonly kind: 'tcp'; readonly text: string; readonly host?: string; readonly port: number}
+  | {
+      readonly kind: 'http'
+      readonly text: string
+      readonly host?: string
+      readonly port: number
+      /** The path and query, "/" at least. */
+      readonly path: string
+    }
+  | {readonly kind: 'exec'; readonly text: string; readonly argv: readonly string[]}
+  | {readonly kind: 'health'; readonly text: 'health'}
+  | {readonly kind: 'none'; readonly text: 'none'}
+
+export type ReadinessProbeKind = ReadinessProbe['kind']
+
+/** One probe's answer. `detail` is its last output or error, for messages and status ("refused", "HTTP 503"). */
+export interface ProbeResult {
+  readonly ready: boolean
+  readonly detail?: string
+  /** Not ready and never will be without a new start (the container exited): the wait ends at once. */
+  readonly final?: boolean
+}
+
+export interface ProbeOptions {
+  /** Milliseconds this one probe may take. */
+  readonly timeoutMs: number
+  readonly signal?: AbortSignal
+}
+
+/**
+ * The engine-agnostic probe runners of the kit (src/readiness/runners.ts), on every context as
+ * `ctx.probes`. `netns`: the path of a network namespace to probe in (/proc/PID/ns/net), the
+ * host's when absent. A probe never throws for a "not ready" answer: it returns the reason.
+ */
+export interface ProbeKit {
+  /** A TCP connect; with `listenPid` (a process in `netns`) and no host, polls that namespace's listening sockets first (no process spawned while nothing listens). */
+  tcp(
+    target: {host?: string; port: number; netns?: string; listenPid?: number},
+    options: ProbeOptions,
+  ): Promise<ProbeResult>
+  /** An HTTP/1.0 GET: 2xx/3xx is ready. */
+  http(
+    target: {host?: string; port: number; path: string; netns?: string; listenPid?: number},
+    options: ProbeOptions,
+  ): Promise<ProbeResult>
+  /** A command on the host from an argument vector (never a shell string): exit 0 is ready. */
+  exec(
+    argv: readonly string[],
+    options: ProbeOptions & Pick<RunOptions, 'env' | 'uid' | 'gid' | 'cwd'>,
+  ): Promise<ProbeResult>
+}
+
+/**
+ * The readiness capability: a driver that has it gets the readiness_probe, readiness_timeout and
+ * readiness_interval keywords (the core adds them to its manifest), and the executor gates the
+ * next stage on its resources' readiness: after `start`, it probes at once, then every interval,
+ * until ready or the timeout (which fails the start: rolled back like any failure).
+ */
+export interface ReadinessCapability<K = any> {
+  /** The probe kinds this driver can run ('none' is always accepted). */
+  readonly kinds: readonly ReadinessProbeKind[]
+  /**
+   * The probe when readiness_probe is not set (a container whose image has a HEALTHCHECK: health);
+   * undefined: started is ready. Called once per start, after it.
+   */
+  defaultProbe?(ctx: DriverContext<K>): Promise<ReadinessProbe | undefined>
+  /** What the default is, for --dry-run ("health when the image has a HEALTHCHECK, else none"). */
+  readonly defaultHelp?: string
+  /** Where and how a probe runs, for --dry-run ("connect to 127.0.0.1:6379 in the container's network namespace"). Pure. */
+  describe?(probe: ReadinessProbe, res: Resource<K>, svc: ServiceView): string
+  /** One probe of a started resource. Not ready is an answer (with its reason), not an exception. */
+  probe(ctx: DriverContext<K>, probe: ReadinessProbe, options: ProbeOptions): Promise<ProbeResult>
+}
+
+/** Optional capabilities other drivers look up through `ctx.peer(rid)`, and the core's. */
 export interface DriverCapabilities<K = any> {
   /** The network namespace a resource holds (a running container's). */
   netns?(ctx: DriverContext<K>): Promise<NetnsInfo | undefined>
+  /** Readiness distinct from running: see ReadinessCapability. */
+  readiness?: ReadinessCapability<K>
 }
 
 export interface PeerHandle {
@@ -291,6 +393,8 @@ export interface DriverContext<K = Record<string, KeywordValue>> {
   readonly cache: Map<string, unknown>
   /** Host helpers (finding programs, pid checks, device signatures, private files). */
   readonly host: HostKit
+  /** Readiness probe runners (tcp, http, exec on the host or in a network namespace). */
+  readonly probes: ProbeKit
   /** Words as a command line an operator could paste, quoted as svcmgr logs every command (display only). */
   formatCommandLine(words: readonly string[]): string
 }

@@ -12,6 +12,7 @@ import type {
   WaitOptions,
 } from './api.js'
 import {createHostKit, formatWords} from './host.js'
+import {createProbeKit} from '../readiness/runners.js'
 import type {EventLevel, EventSink} from '../log/events.js'
 import {MAX_DURATION_MS} from '../config/keywords.js'
 import {secretMasker} from '../log/mask.js'
@@ -132,6 +133,7 @@ function buildContext<E extends object>(shared: ContextShared, resource: Service
     },
     cache: shared.cache,
     host: createHostKit(run),
+    probes: createProbeKit(run),
     formatCommandLine: formatWords,
     run,
     async waitFor(what: string, probe: () => Promise<boolean>, options: WaitOptions): Promise<void> {

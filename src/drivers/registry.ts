@@ -1,6 +1,7 @@
 /** DriverRegistry: the drivers every plugin registered, looked up by section group and type. */
 import type {Driver, DriverRegistration, KeywordSpec} from './api.js'
 import {CORE_DEFAULT_KEYWORDS, resourceSectionKeywords} from './generic-keywords.js'
+import {readinessKeywords} from '../readiness/probe.js'
 
 /** A driver as registered: once per driver, whatever number of names it answers to. */
 export interface RegisteredDriver {
@@ -49,6 +50,17 @@ function malformedDriver(driver: Driver): string | undefined {
   return undefined
 }
 
+/**
+ * A driver with the readiness capability gets the readiness keywords (those it does not define
+ * itself) after its own: a copy of it, its methods unchanged.
+ */
+function withReadinessKeywords(driver: Driver): Driver {
+  const cap = driver.capabilities?.readiness
+  if (!cap || !Array.isArray(cap.kinds)) return driver
+  const extra = readinessKeywords(cap.kinds, cap.defaultHelp).filter(k => !driver.keywords.some(o => o.name === k.name))
+  return extra.length === 0 ? driver : {...driver, keywords: [...driver.keywords, ...extra]}
+}
+
 export class DriverRegistry {
   /** One entry per driver, in the order the plugins registered them. */
   private readonly registered: RegisteredDriver[] = []
@@ -66,12 +78,13 @@ export class DriverRegistry {
       this.problems.push({plugin, message: 'its svcmgr:drivers hook did not return {drivers: [...]}'})
       return
     }
-    for (const driver of registration.drivers) {
-      const malformed = malformedDriver(driver)
+    for (const registered of registration.drivers) {
+      const malformed = malformedDriver(registered)
       if (malformed) {
         this.problems.push({plugin, message: `${malformed}; ignored`})
         continue
       }
+      const driver = withReadinessKeywords(registered)
       const entry: RegisteredDriver = {
         driver,
         plugin,

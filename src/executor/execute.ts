@@ -12,6 +12,7 @@ import type {Service, ServiceResource} from '../model/service.js'
 import type {Plan, PlanStage, PlanTask} from '../planner/types.js'
 import {RollbackJournal, type UndoOutcome} from './journal.js'
 import {guardObserver, type ExecutionObserver} from './observer.js'
+import {awaitReadiness} from '../readiness/gate.js'
 
 export interface ExecuteOptions {
   readonly service: Service
@@ -146,8 +147,18 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     return outcome
   }
 
-  /** Runs one task; false when its stage must not go on (a failure the plan does not tolerate). */
-  const runTask = async (t: PlanTask): Promise<boolean> => {
+  /**
+   * Runs one task; false when its stage must not go on (a failure the plan does not tolerate).
+   * `started` is told once the task's calls are done (true) or that they will not be (false):
+   * a dependent that needs it only started goes on then, before its readiness wait ends.
+   * `predsOk` is false when what the task waits for did not complete (a readiness failure of a
+   * task its predecessor needed only started).
+   */
+  const runTask = async (
+    t: PlanTask,
+    started: (ok: boolean) => void = () => undefined,
+    predsOk = true,
+  ): Promise<boolean> => {
     const finish = (state: TaskState, message: string) => observer.taskFinished?.(t, record(t, state, message))
     if (t.skip) return (finish('skipped', t.skip), true)
     const failed = t.after.map(id => outcomes.get(id)).find(o => o?.state === 'failed')
@@ -156,6 +167,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     if (stop) return (finish('not-run', `not run: ${stop}`), true)
     const unmet = t.after.map(id => outcomes.get(id)).find(o => o !== undefined && !COMPLETE.has(o.state))
     if (unmet) return (finish('not-run', `not run: ${unmet.rid} did not run`), false)
+    if (!predsOk) return (finish('not-run', 'not run: an earlier task failed'), false)
     const r = service.resource(t.rid)!
     const ctx = createActionContext(shared, r, t.op, options.force ?? false, journal.forResource(t.rid))
     running.set(t.rid, t)
@@ -163,6 +175,8 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     let outcome: TaskOutcome
     try {
       const change = await runCalls(r, t.calls, ctx)
+      started(true)
+      if (t.readiness) await awaitReadiness(r, t.readiness, ctx, controller.signal)
       outcome = record(
         t,
         change === 'unchanged' ? 'unchanged' : 'done',
@@ -184,20 +198,43 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     return outcome.state !== 'failed'
   }
 
+  // each task's promises: its start (calls done), and its gate: done and ready, with the
+  // readiness of the tasks it needed only started (what waits for it waits for those too)
+  const started = new Map<number, Promise<boolean>>()
+  const gates = new Map<number, Promise<boolean>>()
+  const launch = (t: PlanTask): Promise<boolean> => {
+    const weak = new Set(t.startedOnly ?? [])
+    const preds = t.after.map(id => (weak.has(id) ? started.get(id) : gates.get(id)) ?? Promise.resolve(true))
+    let tell: (ok: boolean) => void = () => undefined
+    started.set(t.id, new Promise<boolean>(resolve => (tell = resolve)))
+    // a task that ends before its calls (skipped, not run) tells its start by its result
+    const own = Promise.all(preds)
+      .then(oks => runTask(t, tell, oks.every(Boolean)))
+      .then(ok => (tell(ok), ok))
+      .finally(() => tell(false))
+    const gate = Promise.all([own, ...[...weak].map(id => gates.get(id) ?? Promise.resolve(true))]).then(oks =>
+      oks.every(Boolean),
+    )
+    gates.set(t.id, gate)
+    return gate
+  }
+
   const runStage = async (stage: PlanStage): Promise<void> => {
     const tasks = stage.tasks.map(id => plan.tasks[id - 1])
     if (!stage.parallel) {
-      for (const t of tasks) if (!(await runTask(t))) return
+      // each after the previous: its readiness, or only its start when the next needs no more
+      const launched: Promise<boolean>[] = []
+      for (const [i, t] of tasks.entries()) {
+        launched.push(launch(t))
+        const next = tasks[i + 1]
+        const ok = await (next?.startedOnly?.includes(t.id) ? started.get(t.id)! : gates.get(t.id)!)
+        if (!ok) break
+      }
+      await Promise.all(launched)
       return
     }
     // a failure in a parallel stage lets its running members finish; what depends on it does not run
-    const done = new Map<number, Promise<unknown>>()
-    for (const t of tasks)
-      done.set(
-        t.id,
-        Promise.all(t.after.map(id => done.get(id) ?? Promise.resolve())).then(() => runTask(t)),
-      )
-    await Promise.all(done.values())
+    await Promise.all(tasks.map(launch))
   }
 
   for (const a of plan.added) svcLog.info(`add rid ${a.rid} to satisfy dependencies`)

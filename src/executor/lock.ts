@@ -127,8 +127,11 @@ export async function acquireServiceLock(
       continue
     }
     const owner = current.owner
-    const deadline = begun + (owner.edit ? Math.max(waitMs, options.editWaitMs ?? EDIT_WAIT_MS) : waitMs)
-    if (!owner.edit && !toldWaiting && Date.now() < deadline) {
+    // a lock still being written (no owner readable yet, under a second old) is a taker a moment
+    // ahead: waited for like an edit; it is readable, or stale, within the second
+    const brief = owner.edit === true || owner.pid === 0
+    const deadline = begun + (brief ? Math.max(waitMs, options.editWaitMs ?? EDIT_WAIT_MS) : waitMs)
+    if (!brief && !toldWaiting && Date.now() < deadline) {
       toldWaiting = true
       options.onWait?.(owner, deadline - begun)
     }

@@ -153,7 +153,7 @@ export class Capabilities {
       for (const m of this.matches(need.capability, r.rid)) {
         const reason =
           typeof need.reason === 'function' ? need.reason({rid: m.resource.rid, capability: m.capability}) : need.reason
-        deps.push({before: m.resource.rid, after: r.rid, reason})
+        deps.push({before: m.resource.rid, after: r.rid, reason, ...(need.gate === 'started' ? {gate: need.gate} : {})})
       }
       if (need.prepares !== undefined)
         for (const u of this.users(need.capability, r.rid))

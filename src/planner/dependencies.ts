@@ -9,17 +9,87 @@ import type {Service, ServiceResource} from '../model/service.js'
 import {naturalCompare} from '../model/rid.js'
 import {PlanError} from '../errors.js'
 
+/**
+ * A directed graph of rids, edges before → after with their reason: plain maps, each lookup
+ * constant time (graphlib's Graph costs several objects per node and edge, which a
+ * 10,000-resource service pays for at every command). graphlib only describes a cycle.
+ */
+export class RidGraph {
+  private readonly preds = new Map<string, string[]>()
+  private readonly succs = new Map<string, string[]>()
+  private readonly reasons = new Map<string, string>()
+
+  setNode(rid: string): void {
+    if (this.preds.has(rid)) return
+    this.preds.set(rid, [])
+    this.succs.set(rid, [])
+  }
+
+  hasNode(rid: string): boolean {
+    return this.preds.has(rid)
+  }
+
+  nodes(): string[] {
+    return [...this.preds.keys()]
+  }
+
+  nodeCount(): number {
+    return this.preds.size
+  }
+
+  /** Adds the edge (both ends must be nodes); an edge given again keeps its first place and takes the last reason, as graphlib does. */
+  setEdge(before: string, after: string, reason: string): void {
+    const key = `${before}\n${after}`
+    if (!this.reasons.has(key)) {
+      this.succs.get(before)!.push(after)
+      this.preds.get(after)!.push(before)
+    }
+    this.reasons.set(key, reason)
+  }
+
+  edge(before: string, after: string): string | undefined {
+    return this.reasons.get(`${before}\n${after}`)
+  }
+
+  /** What must start before `rid`, undefined when it is not a node. */
+  predecessors(rid: string): readonly string[] | undefined {
+    return this.preds.get(rid)
+  }
+
+  /** What starts after `rid`, undefined when it is not a node. */
+  successors(rid: string): readonly string[] | undefined {
+    return this.succs.get(rid)
+  }
+
+  edgeCount(): number {
+    return this.reasons.size
+  }
+
+  /** The same graph in graphlib's form, for its cycle search. */
+  toGraphlib(): Graph {
+    const g = new Graph({directed: true})
+    for (const n of this.preds.keys()) g.setNode(n)
+    for (const [n, after] of this.succs) for (const a of after) g.setEdge(n, a, this.edge(n, a))
+    return g
+  }
+}
+
 export interface DependencyGraph {
   /** edges: before → after, with the reason as the edge label */
-  readonly graph: Graph
+  readonly graph: RidGraph
   reason(before: string, after: string): string | undefined
+  /** What `after` waits for of `before`: 'started' when every declaration of the edge says so, else 'ready'. */
+  gate(before: string, after: string): 'ready' | 'started'
 }
 
 export function buildDependencyGraph(service: Service): DependencyGraph {
-  const graph = new Graph({directed: true})
+  const graph = new RidGraph()
   const active = service.resources.filter(r => !r.disabled)
   for (const r of active) graph.setNode(r.rid)
   const problems: string[] = []
+  // edges every declaration of which needs only a started resource ("before\0after")
+  const startedOnly = new Set<string>()
+  const strong = new Set<string>()
   for (const r of active) {
     let deps: Dependency[]
     try {
@@ -35,17 +105,30 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
           problems.push(`${r.rid}: depends on ${end}, which is not a resource of ${service.name}`)
       }
       // a dependency on a disabled resource is ignored: that resource never runs
-      if (graph.hasNode(d.before) && graph.hasNode(d.after)) graph.setEdge(d.before, d.after, d.reason)
+      if (graph.hasNode(d.before) && graph.hasNode(d.after)) {
+        const key = `${d.before}\0${d.after}`
+        if (d.gate === 'started') {
+          if (!strong.has(key)) startedOnly.add(key)
+        } else {
+          strong.add(key)
+          startedOnly.delete(key)
+        }
+        graph.setEdge(d.before, d.after, d.reason)
+      }
     }
   }
   if (problems.length > 0) throw new PlanError(problems.join('\n'))
   // Kahn's pass first: graphlib's cycle search recurses and long dependency chains would overflow the stack
-  const cycles = hasCycle(graph) ? alg.findCycles(graph) : []
+  const cycles = hasCycle(graph) ? alg.findCycles(graph.toGraphlib()) : []
   if (cycles.length > 0) {
     const described = cycles.map(c => [...c].sort(naturalCompare).join(', '))
     throw new PlanError(`dependency cycle between ${described.join('; and between ')}`)
   }
-  return {graph, reason: (b, a) => graph.edge(b, a) as string | undefined}
+  return {
+    graph,
+    reason: (b, a) => graph.edge(b, a),
+    gate: (b, a) => (startedOnly.has(`${b}\0${a}`) ? 'started' : 'ready'),
+  }
 }
 
 /** The edges one resource takes part in as its driver declares them: its dependencies, then those of its needs. */
@@ -54,13 +137,16 @@ export function declaredEdges(service: Service, r: ServiceResource): Dependency[
 }
 
 /** All rids reachable from `start` following `next` (excluding the start set). */
-export function reachable(start: Iterable<string>, next: (rid: string) => string[]): Map<string, string> {
+export function reachable(start: Iterable<string>, next: (rid: string) => readonly string[]): Map<string, string> {
   const found = new Map<string, string>()
   const seen = new Set(start)
   const queue = [...seen]
-  while (queue.length > 0) {
-    const rid = queue.shift()!
-    for (const n of next(rid).sort(naturalCompare)) {
+  // an index, not shift(): the queue starts with the whole selection
+  for (let i = 0; i < queue.length; i++) {
+    const rid = queue[i]
+    const after = next(rid)
+    if (after.length === 0) continue
+    for (const n of [...after].sort(naturalCompare)) {
       if (seen.has(n)) continue
       seen.add(n)
       found.set(n, rid)
@@ -70,9 +156,9 @@ export function reachable(start: Iterable<string>, next: (rid: string) => string
   return found
 }
 
-function hasCycle(graph: Graph): boolean {
+function hasCycle(graph: RidGraph): boolean {
   const indegree = new Map<string, number>()
-  for (const n of graph.nodes()) indegree.set(n, graph.inEdges(n)?.length ?? 0)
+  for (const n of graph.nodes()) indegree.set(n, graph.predecessors(n)!.length)
   const ready = [...indegree].filter(([, d]) => d === 0).map(([n]) => n)
   let seen = 0
   while (ready.length > 0) {

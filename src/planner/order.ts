@@ -88,7 +88,11 @@ export function orderIntoStages(service: Service, rids: ReadonlySet<string>, dep
   })
 }
 
-/** Kahn's algorithm, smallest rid (natural order) first among the ready ones: deterministic. */
+/**
+ * Kahn's algorithm, smallest rid (natural order) first among the ready ones: deterministic. The
+ * ready ones are a binary heap: a stage of thousands of resources each freeing one more (an
+ * ip.netns after its container) stays O(n log n), not a sort per step.
+ */
 function topologicalNatural(rids: string[], edges: Array<[string, string]>): string[] {
   const indegree = new Map(rids.map(r => [r, 0]))
   const next = new Map<string, string[]>(rids.map(r => [r, []]))
@@ -96,20 +100,61 @@ function topologicalNatural(rids: string[], edges: Array<[string, string]>): str
     indegree.set(b, indegree.get(b)! + 1)
     next.get(a)!.push(b)
   }
-  const ready = rids.filter(r => indegree.get(r) === 0).sort(naturalCompare)
+  const ready = new RidHeap(rids.filter(r => indegree.get(r) === 0))
   const out: string[] = []
-  while (ready.length > 0) {
-    const rid = ready.shift()!
+  while (ready.size > 0) {
+    const rid = ready.pop()
     out.push(rid)
-    let added = false
     for (const n of next.get(rid)!) {
       indegree.set(n, indegree.get(n)! - 1)
-      if (indegree.get(n) === 0) {
-        ready.push(n)
-        added = true
-      }
+      if (indegree.get(n) === 0) ready.push(n)
     }
-    if (added) ready.sort(naturalCompare)
   }
   return out
+}
+
+/** A min-heap of rids in natural order. */
+class RidHeap {
+  private readonly items: string[]
+  constructor(initial: readonly string[]) {
+    // a sorted array is a valid heap
+    this.items = [...initial].sort(naturalCompare)
+  }
+
+  get size(): number {
+    return this.items.length
+  }
+
+  push(rid: string): void {
+    const a = this.items
+    a.push(rid)
+    let i = a.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (naturalCompare(a[parent], a[i]) <= 0) break
+      ;[a[parent], a[i]] = [a[i], a[parent]]
+      i = parent
+    }
+  }
+
+  pop(): string {
+    const a = this.items
+    const top = a[0]
+    const last = a.pop()!
+    if (a.length > 0) {
+      a[0] = last
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        const r = l + 1
+        let m = i
+        if (l < a.length && naturalCompare(a[l], a[m]) < 0) m = l
+        if (r < a.length && naturalCompare(a[r], a[m]) < 0) m = r
+        if (m === i) break
+        ;[a[m], a[i]] = [a[i], a[m]]
+        i = m
+      }
+    }
+    return top
+  }
 }

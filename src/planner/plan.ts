@@ -1,9 +1,8 @@
 /**
- * buildPlan: a pure function from (service, action, selection) to a Plan.
- * The task graph is a graphlib Graph (tasks, dependency and order edges, one barrier node per
- * stage boundary so large stages stay linear in edges); the Plan is its plain-data form.
+ * buildPlan: a pure function from (service, action, selection) to a Plan: tasks numbered in
+ * execution order, each naming the tasks of its stage it runs after (earlier stages are implied,
+ * so a large stage stays linear in edges). Linear in resources and edges.
  */
-import {Graph} from '@dagrejs/graphlib'
 import type {StepAction} from '../drivers/api.js'
 import type {Service} from '../model/service.js'
 import {buildDependencyGraph, type DependencyGraph} from './dependencies.js'
@@ -19,10 +18,13 @@ import {
   type ServiceAction,
 } from './types.js'
 import {PlanError} from '../errors.js'
+import {readinessGate} from '../readiness/wait.js'
 
 export interface PlanOptions {
   readonly force?: boolean
   readonly disableRollback?: boolean
+  /** start --no-wait: no readiness gate, started is enough. */
+  readonly noWait?: boolean
 }
 
 interface Phase {
@@ -85,41 +87,50 @@ export function buildPlan(
   const selected = selectResources(service, selection).map(r => r.rid)
   const phases = phasesFor(action, deps, selected)
 
-  const graph = new Graph({directed: true})
   const stages: PlanStage[] = []
   const tasks: PlanTask[] = []
   const added: AddedResource[] = []
-  const taskKey = (phase: string, rid: string) => `${phase}:${rid}`
-  let previousBarrier: string | undefined
+  const addedRids = new Set<string>()
   for (const {phase, op, closure} of phases) {
-    for (const a of closure.added) if (!added.some(x => x.rid === a.rid)) added.push(a)
+    for (const a of closure.added)
+      if (!addedRids.has(a.rid)) {
+        addedRids.add(a.rid)
+        added.push(a)
+      }
     const idOf = new Map<string, number>()
     for (const stage of directed(orderIntoStages(service, closure.rids, deps), phase)) {
       const index = stages.length + 1
       const ids: number[] = []
-      // only a stage's sources hang off the previous barrier and only its sinks feed the next:
-      // the other members are ordered through them, which keeps the graph small
-      const hasPred = new Set(stage.edges.map(([, b]) => b))
-      const hasSucc = new Set(stage.edges.map(([a]) => a))
       const predsOf = new Map<string, string[]>()
-      for (const [a, b] of stage.edges) predsOf.set(b, [...(predsOf.get(b) ?? []), a])
+      for (const [a, b] of stage.edges) {
+        const preds = predsOf.get(b)
+        if (preds) preds.push(a)
+        else predsOf.set(b, [a])
+      }
       for (const rid of stage.rids) {
         const id = tasks.length + 1
         idOf.set(rid, id)
         ids.push(id)
-        const key = taskKey(phase, rid)
-        graph.setNode(key, id)
-        if (previousBarrier && !hasPred.has(rid)) graph.setEdge(previousBarrier, key)
         const r = service.resource(rid)!
         const skip =
           phase === 'stop' && r.standby && !options.force
             ? 'standby resource stays up (use --force to stop it)'
             : undefined
-        const preds = predsOf.get(rid) ?? []
-        const after = preds.map(a => idOf.get(a)!)
-        for (const a of preds) graph.setEdge(taskKey(phase, a), key)
+        const after = (predsOf.get(rid) ?? []).map(a => {
+          // the ids are the execution order: every edge must go forward, which also proves the order acyclic
+          const before = idOf.get(a)
+          if (before === undefined)
+            throw new PlanError(`internal: task ${id} (${rid}) is ordered before ${a} it must follow`)
+          return before
+        })
         const calls = callsFor(service, rid, op)
         const onFailure = r.optional ? 'continue' : 'fail'
+        // readiness: the gate after its start, and the predecessors it needs only started (src/readiness)
+        const readiness = phase === 'start' && !options.noWait ? readinessGate(r, service) : undefined
+        const startedOnly =
+          phase === 'start'
+            ? (predsOf.get(rid) ?? []).filter(a => deps.gate(a, rid) === 'started').map(a => idOf.get(a)!)
+            : []
         tasks.push({
           id,
           rid,
@@ -132,12 +143,10 @@ export function buildPlan(
           onFailure,
           steps: stepsFor(service, rid, calls),
           ...(skip ? {skip} : {}),
+          ...(readiness ? {readiness} : {}),
+          ...(startedOnly.length > 0 ? {startedOnly: startedOnly.sort((x, y) => x - y)} : {}),
         })
       }
-      const barrier = `stage#${index}`
-      graph.setNode(barrier)
-      for (const rid of stage.rids) if (!hasSucc.has(rid)) graph.setEdge(taskKey(phase, rid), barrier)
-      previousBarrier = barrier
       stages.push({
         index,
         phase,
@@ -147,13 +156,6 @@ export function buildPlan(
         tasks: ids,
       })
     }
-  }
-  // the ids are the execution order: every edge must go forward, which also proves the graph acyclic
-  for (const e of graph.edges()) {
-    const a = graph.node(e.v) as number | undefined
-    const b = graph.node(e.w) as number | undefined
-    if (a !== undefined && b !== undefined && a >= b)
-      throw new PlanError(`internal: task ${a} is ordered after task ${b} it must precede`)
   }
   const rollback = phases.some(p => p.phase === 'start') && !options.disableRollback
   return {

@@ -5,11 +5,9 @@ import {type DependencyGraph, reachable} from './dependencies.js'
 import {type AddedResource, type Selection} from './types.js'
 import {PlanError} from '../errors.js'
 
-function matchesRidSelector(r: ServiceResource, selector: string): boolean {
-  if (selector === r.rid) return true
-  const sectionGroup = r.rid.slice(0, r.rid.indexOf('#'))
-  if (selector === r.group || selector === sectionGroup) return true
-  return selector === `${r.group}.${r.type}`
+/** What a --rid selector can name a resource by: its rid, its group, its section's group, group.type. */
+function ridSelectorKeys(r: ServiceResource): string[] {
+  return [r.rid, r.group, r.rid.slice(0, r.rid.indexOf('#')), `${r.group}.${r.type}`]
 }
 
 /** The resources a selection names; every given criterion narrows it. Disabled resources are never selected. */
@@ -17,16 +15,24 @@ export function selectResources(service: Service, selection: Selection): Service
   let candidates = service.resources.filter(r => !r.disabled)
   const {rids, tags, subsets} = selection
   if (rids && rids.length > 0) {
-    const unknown = rids.filter(s => !service.resources.some(r => matchesRidSelector(r, s)))
+    // sets, not a scan of every resource per selector: --rid may list thousands
+    const known = new Set(service.resources.flatMap(ridSelectorKeys))
+    const unknown = rids.filter(s => !known.has(s))
     if (unknown.length > 0)
       throw new PlanError(
         `--rid: ${unknown.join(', ')} matches no resource of ${service.name} (resources: ${service.resources.map(r => r.rid).join(', ')})`,
       )
-    candidates = candidates.filter(r => rids.some(s => matchesRidSelector(r, s)))
+    const wanted = new Set(rids)
+    candidates = candidates.filter(r => ridSelectorKeys(r).some(k => wanted.has(k)))
   }
-  if (tags && tags.length > 0) candidates = candidates.filter(r => r.tags.some(t => tags.includes(t)))
-  if (subsets && subsets.length > 0)
-    candidates = candidates.filter(r => r.subset !== undefined && subsets.includes(r.subset))
+  if (tags && tags.length > 0) {
+    const wanted = new Set(tags)
+    candidates = candidates.filter(r => r.tags.some(t => wanted.has(t)))
+  }
+  if (subsets && subsets.length > 0) {
+    const wanted = new Set(subsets)
+    candidates = candidates.filter(r => r.subset !== undefined && wanted.has(r.subset))
+  }
   if (candidates.length === 0) {
     const what = [
       rids?.length ? `--rid ${rids.join(',')}` : '',

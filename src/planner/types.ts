@@ -1,5 +1,6 @@
 /** A plan: plain data, deterministic, what --dry-run prints and the executor runs. */
 import type {StepAction} from '../drivers/api.js'
+import type {ReadinessGate} from '../readiness/wait.js'
 
 export const PLAN_FORMAT_VERSION = 1
 
@@ -34,6 +35,13 @@ export interface PlanTask {
   readonly steps: readonly string[]
   /** Set when the task runs nothing, with the reason (e.g. a standby resource on stop). */
   readonly skip?: string
+  /**
+   * A start's readiness gate (a driver with the readiness capability, no --no-wait): after its
+   * calls the task waits for the resource to be ready; what comes after it waits for that.
+   */
+  readonly readiness?: ReadinessGate
+  /** The tasks of `after` this one needs only started, not ready (a dependency declared gate 'started'). */
+  readonly startedOnly?: readonly number[]
 }
 
 export interface PlanStage {

@@ -14,9 +14,12 @@ export function formatPlanText(plan: Plan): string {
     out.push(`  stage ${stage.index}: ${stage.group}${stage.subset !== undefined ? `:${stage.subset}` : ''} (${mode})`)
     for (const id of stage.tasks) {
       const t = plan.tasks[id - 1]
-      const after = t.after.length > 0 ? `  after [${t.after.join(', ')}]` : ''
+      const weak = new Set(t.startedOnly ?? [])
+      const after =
+        t.after.length > 0 ? `  after [${t.after.map(id => (weak.has(id) ? `${id} started` : id)).join(', ')}]` : ''
       out.push(`    [${t.id}] ${t.rid}  ${t.op}${after}${t.skip ? `  skipped: ${t.skip}` : ''}`)
       for (const s of t.steps) out.push(`          ${s}`)
+      if (t.readiness) out.push(`          ${t.readiness.description}`)
     }
   }
   if (plan.rollback) out.push('  on failure: undo what this action changed, in reverse order')

@@ -25,6 +25,7 @@ export function formatStatusTree(s: ServiceStatusReport): string {
     s.frozen ? 'frozen' : '',
     s.running ? `${s.running} in progress` : 'idle',
     s.avail === 'up' ? 'started' : s.avail === 'down' ? 'stopped' : '',
+    s.avail === 'up' && !s.ready ? 'not ready' : '',
   ].filter(Boolean)
   lines.push(`${`   \`- ${s.node}`.padEnd(STATUS_COL)}${s.avail.padEnd(11)}${notices.join(', ')}`)
   const rids = Object.keys(s.resources)

@@ -23,6 +23,8 @@ export interface ActionRequest {
   readonly force?: boolean
   readonly disableRollback?: boolean
   readonly waitlockMs?: number
+  /** start --no-wait: no readiness gate (src/readiness): done once everything is started. */
+  readonly noWait?: boolean
   /** The progress view (src/render/action-view.ts): it sees every event of the action, the log file keeps them. */
   readonly view?: ExecutionObserver
 }
@@ -49,7 +51,11 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     request.selection,
   )
   const plan = maskPlan(
-    buildPlan(service, request.action, selection, {force: request.force, disableRollback: request.disableRollback}),
+    buildPlan(service, request.action, selection, {
+      force: request.force,
+      disableRollback: request.disableRollback,
+      noWait: request.noWait,
+    }),
     secretMasker(service),
   )
   if (request.dryRun)

@@ -22,9 +22,10 @@ export async function serviceStatus(session: Session, name: string): Promise<Ser
     running: lock.state === 'held' ? lock.owner.action : undefined,
   })
   if (warnings.length === 0 && unusable.length === 0) return report
+  const byRid = warningsByRid(warnings)
   const resources: Record<string, ResourceStatusReport> = {}
   for (const [rid, r] of Object.entries(report.resources)) {
-    const own = warnings.filter(w => w.startsWith(`${rid}.`) || w.startsWith(`[${rid}]`) || w.startsWith(`${rid}:`))
+    const own = byRid.get(rid) ?? []
     resources[rid] =
       own.length === 0
         ? r
@@ -41,9 +42,29 @@ export async function serviceStatus(session: Session, name: string): Promise<Ser
       optional: false,
       disabled: false,
       standby: false,
+      ready: null,
     }
   }
   const counted = Object.values(resources).filter(r => !r.optional && !r.disabled)
   const avail = aggregateStatus(counted.map(r => r.status))
-  return {...report, avail, overall: avail === 'up' && report.overall === 'warn' ? 'warn' : avail, resources}
+  const ready = avail === 'up' && counted.every(r => r.ready !== false)
+  return {...report, avail, ready, overall: avail === 'up' && report.overall === 'warn' ? 'warn' : avail, resources}
+}
+
+/**
+ * The warnings of each rid: those that start with "<rid>.", "[<rid>]" or "<rid>:". A rid holds
+ * no ".", ":" or "]", so the rid a warning names is what comes before the first of them: one
+ * pass, however many resources and warnings there are.
+ */
+export function warningsByRid(warnings: readonly string[]): Map<string, string[]> {
+  const byRid = new Map<string, string[]>()
+  for (const w of warnings) {
+    const m = /^\[([^\]]*)\]|^([^.:]*)[.:]/.exec(w)
+    if (!m) continue
+    const rid = m[1] ?? m[2]
+    const list = byRid.get(rid)
+    if (list) list.push(w)
+    else byRid.set(rid, [w])
+  }
+  return byRid
 }

@@ -1,4 +1,5 @@
-/** Gathers every resource's status concurrently and aggregates the service's. */
+/** Gathers every resource's status concurrently (a bounded number at a time) and aggregates the service's. */
+import {setMaxListeners} from 'node:events'
 import type {DriverSettings, ResourceStatus, StatusLogEntry, StatusValue} from '../drivers/api.js'
 import {createDriverContext, type ContextShared} from '../drivers/context.js'
 import type {GenericFields} from '../drivers/generic-keywords.js'
@@ -7,6 +8,7 @@ import type {Service} from '../model/service.js'
 import {compareStageKeys} from '../planner/order.js'
 import {naturalCompare} from '../model/rid.js'
 import {type AggregateStatus, aggregateStatus} from './aggregate.js'
+import {type StatusReadiness, statusReadiness} from '../readiness/status.js'
 
 export const STATUS_FORMAT_VERSION = 1
 
@@ -18,6 +20,8 @@ export interface ResourceStatusReport extends GenericFields {
   readonly label: string
   readonly log: readonly StatusLogEntry[]
   readonly provisioned?: boolean
+  /** Readiness (src/readiness): true or false under its probe, null when it has none. */
+  readonly ready: boolean | null
 }
 
 export interface ServiceStatusReport {
@@ -26,6 +30,8 @@ export interface ServiceStatusReport {
   readonly id: string
   readonly node: string
   readonly avail: AggregateStatus
+  /** The instance is up and none of its counted resources is not ready. */
+  readonly ready: boolean
   readonly overall: AggregateStatus
   readonly frozen: boolean
   /** The action holding the service's lock, if any. */
@@ -34,19 +40,25 @@ export interface ServiceStatusReport {
 }
 
 const STATUS_TIMEOUT_MS = 15_000
+/**
+ * Probes in flight at once. Each holds a driver context and, for most drivers, a connection or
+ * a child process: 10,000 resources probed all at once held 10,000 of them (and 10,000
+ * listeners on one abort signal, whose removal is linear). A driver that answers for all its
+ * resources with one call (a cached engine list) still makes it once.
+ */
+export const STATUS_CONCURRENCY = 64
 
-async function probe(shared: ContextShared, service: Service, rid: string): Promise<ResourceStatus> {
+const timedOut = (): ResourceStatus => ({
+  status: 'warn',
+  log: [{level: 'warn', message: `status probe timed out after ${STATUS_TIMEOUT_MS / 1000}s`}],
+})
+
+/** Probes one resource, answering timed out at `deadline` (a performance.now() time) at the latest. */
+async function probe(shared: ContextShared, service: Service, rid: string, deadline: number): Promise<ResourceStatus> {
   const r = service.resource(rid)!
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<ResourceStatus>(resolve => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          status: 'warn',
-          log: [{level: 'warn', message: `status probe timed out after ${STATUS_TIMEOUT_MS / 1000}s`}],
-        }),
-      STATUS_TIMEOUT_MS,
-    )
+    timer = setTimeout(() => resolve(timedOut()), Math.max(0, deadline - performance.now()))
   })
   try {
     return await Promise.race([r.driver.status(createDriverContext(shared, r)), timeout])
@@ -56,6 +68,29 @@ async function probe(shared: ContextShared, service: Service, rid: string): Prom
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * `work` for every item, at most `limit` in flight, results in the items' order. After `expired`
+ * turns true, the items not started yet get `late()` instead.
+ */
+async function inPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+  expired: () => boolean,
+  late: (item: T) => R,
+): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = expired() ? late(items[i]) : await work(items[i])
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
+  return out
 }
 
 /** Resources in the order they start: groups, then subsets, then natural rid order. */
@@ -75,30 +110,52 @@ export async function gatherServiceStatus(
   sink: EventSink,
   state: {frozen: boolean; running?: string},
 ): Promise<ServiceStatusReport> {
-  const shared: ContextShared = {service, settings, sink, signal: new AbortController().signal, cache: new Map()}
+  // every probe in flight may follow the signal (a driver's engine call does): not a leak
+  const signal = new AbortController().signal
+  setMaxListeners(4 * STATUS_CONCURRENCY, signal)
+  const shared: ContextShared = {service, settings, sink, signal, cache: new Map()}
   const order = statusOrder(service)
-  const reports = await Promise.all(
-    order.map(async rid => {
-      const r = service.resource(rid)!
-      const s: ResourceStatus = r.disabled ? {status: 'n/a'} : await probe(shared, service, rid)
-      let status = s.status
-      if (r.standby && (status === 'up' || status === 'down')) status = status === 'up' ? 'stdby up' : 'stdby down'
-      const report: ResourceStatusReport = {
-        rid,
-        type: `${r.group}.${r.type}`,
-        status,
-        label: s.label ?? r.driver.label(r, service),
-        log: s.log ?? [],
-        ...(r.subset !== undefined ? {subset: r.subset} : {}),
-        tags: r.tags,
-        optional: r.optional,
-        disabled: r.disabled,
-        standby: r.standby,
-        ...(s.provisioned !== undefined ? {provisioned: s.provisioned} : {}),
-      }
-      return report
-    }),
+  // one deadline for the whole status, as when every probe started at once: what has not
+  // answered by then (or not started) is reported as timed out, never waited for
+  const deadline = performance.now() + STATUS_TIMEOUT_MS
+  const readiness = new Map<string, StatusReadiness>()
+  const statuses = await inPool<string, ResourceStatus>(
+    order,
+    STATUS_CONCURRENCY,
+    rid =>
+      service.resource(rid)!.disabled
+        ? Promise.resolve<ResourceStatus>({status: 'n/a'})
+        : probe(shared, service, rid, deadline).then(async st => {
+            // readiness (src/readiness/status.ts): one probe of an up resource that has one
+            const r = service.resource(rid)!
+            readiness.set(rid, await statusReadiness(r, st, () => createDriverContext(shared, r)))
+            return st
+          }),
+    () => performance.now() >= deadline,
+    (rid): ResourceStatus => (service.resource(rid)!.disabled ? {status: 'n/a'} : timedOut()),
   )
+  const reports = order.map((rid, i) => {
+    const r = service.resource(rid)!
+    const s = statuses[i]
+    const rd = readiness.get(rid) ?? {ready: null}
+    let status = s.status
+    if (r.standby && (status === 'up' || status === 'down')) status = status === 'up' ? 'stdby up' : 'stdby down'
+    const report: ResourceStatusReport = {
+      rid,
+      type: `${r.group}.${r.type}`,
+      status,
+      label: s.label ?? r.driver.label(r, service),
+      log: [...(s.log ?? []), ...(rd.log ? [rd.log] : [])],
+      ...(r.subset !== undefined ? {subset: r.subset} : {}),
+      tags: r.tags,
+      optional: r.optional,
+      disabled: r.disabled,
+      standby: r.standby,
+      ...(s.provisioned !== undefined ? {provisioned: s.provisioned} : {}),
+      ready: rd.ready,
+    }
+    return report
+  })
   const counted = reports.filter(r => !r.optional && !r.disabled)
   const avail = aggregateStatus(counted.map(r => r.status))
   const optionalWarn = reports.some(r => r.optional && r.status === 'warn')
@@ -108,6 +165,7 @@ export async function gatherServiceStatus(
     id: service.id,
     node: service.nodename,
     avail,
+    ready: avail === 'up' && counted.every(r => r.ready !== false),
     overall: optionalWarn && avail === 'up' ? 'warn' : avail,
     frozen: state.frozen,
     ...(state.running ? {running: state.running} : {}),

@@ -35,6 +35,11 @@ export interface DriverHarness {
     options?: {force?: boolean},
   ): Promise<{change: ChangeResult; undo: Array<{description: string; fn: () => Promise<void>}>}>
   messages(rid?: string): string[]
+  /**
+   * What follows is another command: a new per-command cache (ctx.cache), as a new CLI process
+   * has; the calls before shared one, as one command's resources do.
+   */
+  newCommand(): void
 }
 
 export function createDriverHarness(options: HarnessOptions): DriverHarness {
@@ -46,7 +51,7 @@ export function createDriverHarness(options: HarnessOptions): DriverHarness {
     varDir: path.join(root, 'var', name),
   })
   const collector = new EventCollector()
-  const shared: ContextShared = {
+  let shared: ContextShared = {
     service,
     settings: {root, nodename: service.nodename, dockerHost: options.dockerHost ?? process.env.DOCKER_HOST},
     sink: collector,
@@ -74,6 +79,9 @@ export function createDriverHarness(options: HarnessOptions): DriverHarness {
       return {change, undo}
     },
     messages: rid => collector.events.filter(e => rid === undefined || e.rid === rid).map(e => e.message),
+    newCommand() {
+      shared = {...shared, cache: new Map()}
+    },
   }
 }
 

@@ -88,8 +88,13 @@ describe('npm pack of the root package, installed with npm install -g', function
     for (const p of CORE_PLUGINS) {
       expect(files, p).to.include(`package/node_modules/${p}/package.json`)
       expect(files, p).to.include(`package/node_modules/${p}/dist/hooks/drivers.js`)
+      // the bundle oclif and bin/run.js load (scripts/bundle.mjs)
+      expect(files, p).to.include(`package/node_modules/${p}/dist/bundle/drivers.mjs`)
     }
     expect(files).to.include('package/node_modules/@svcmgr/plugin-docker/oclif.manifest.json')
+    expect(files).to.include('package/node_modules/@svcmgr/plugin-docker/dist/bundle/commands.mjs')
+    for (const f of ['svcmgr', 'lean', 'interrupts', 'plugins-commands'])
+      expect(files).to.include(`package/dist/bundle/${f}.mjs`)
     // the plugins' sources and tests stay out, like the root's
     expect(files.filter(f => /^package\/(node_modules\/@svcmgr\/[^/]+\/)?(src|test)\//.test(f))).to.deep.equal([])
   })
@@ -127,6 +132,30 @@ describe('npm pack of the root package, installed with npm install -g', function
       'fs.ext4 @svcmgr/plugin-fs',
     ])
     expect(installed).to.deep.equal(built)
+  })
+
+  it('print status answers the same without oclif (the lean path) as with it, from the installed folders', async () => {
+    const svcmgr = path.join(prefix, 'bin/svcmgr')
+    const svc = `t${process.pid}pack`
+    const config = JSON.stringify({'container#1': {type: 'docker', image: 'google/pause'}})
+    await execa(svcmgr, ['-s', svc, 'create', '--config=-', '--local'], {
+      cwd: tmp,
+      env: cliEnv,
+      extendEnv: false,
+      input: config,
+    })
+    const status = (env: Record<string, string>) =>
+      execa(svcmgr, ['-s', svc, 'print', 'status', '--format', 'json'], {
+        cwd: tmp,
+        env,
+        extendEnv: false,
+        reject: false,
+      })
+    const lean = await status(cliEnv)
+    const oclif = await status({...cliEnv, SVCMGR_LEAN: '0'})
+    expect(lean.exitCode, lean.stderr).to.equal(0)
+    expect(JSON.parse(lean.stdout)).to.include({service: svc})
+    expect([lean.stdout, lean.stderr]).to.deep.equal([oclif.stdout, oclif.stderr])
   })
 
   it("a bundled plugin's commands are there too (svcmgr engine start --help)", async () => {

@@ -15,7 +15,11 @@ subset = 01app
 type = docker
 image = svcmgr/failing
 subset = 02web
+readiness_probe = tcp:9
 `
+// container#3 exits 1 at once. A start is confirmed without a fixed wait (running, and the same
+// run at the next state check), which an exit a few ms later can pass; a readiness probe waits
+// on the service itself and fails at once when the container has exited: the failure is certain.
 
 describe('rollback on a failing container, on a real engine', function () {
   this.timeout(180_000)

@@ -56,6 +56,15 @@ describe('the service lock shared by actions and config edits', () => {
     expect(fs.existsSync(lockFile(dir))).to.equal(false)
   })
 
+  it('a lock still being written (created, its owner not yet readable) is waited for, not refused', async () => {
+    // what another taker's lock looks like between its O_EXCL create and its write
+    fs.writeFileSync(lockFile(dir), '')
+    setTimeout(() => fs.rmSync(lockFile(dir), {force: true}), 100)
+    const lock = await acquireServiceLock(dir, 's', 'set', {waitMs: 0, edit: true})
+    expect(JSON.parse(fs.readFileSync(lockFile(dir), 'utf8')).action).to.equal('set')
+    lock.release()
+  })
+
   it('an action holding the lock refuses an edit at once, naming the holder pid and action', async () => {
     const action = await acquireServiceLock(dir, 's', 'start', 0)
     try {

@@ -2,7 +2,13 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
-import {loadSettings} from '../../src/config/settings.js'
+import {
+  GLOBAL_SEARCH_PLACES,
+  loadSettings,
+  META_SEARCH_PLACES,
+  SEARCH_PLACES,
+  settingsFileMayExist,
+} from '../../src/config/settings.js'
 import {SettingsError} from '../../src/errors.js'
 
 describe('settings (cosmiconfig + environment)', () => {
@@ -70,5 +76,52 @@ describe('settings (cosmiconfig + environment)', () => {
     delete process.env.SVCMGR_LOG_LEVEL
     await loadSettings().catch(e => (error = e))
     expect((error as Error).message).to.equal(`${file}: logLevel: expected one of debug, info, warn, error, got "loud"`)
+  })
+})
+
+describe('settings: the check that a settings file may exist before cosmiconfig loads', () => {
+  it('lists the places cosmiconfig 9 searches, in its order (an upgrade that changes them fails here)', async () => {
+    const cc = await import('cosmiconfig')
+    // metaSearchPlaces is not re-exported by cosmiconfig's index
+    const defaults = (await import('cosmiconfig/dist/defaults.js')) as {metaSearchPlaces: string[]}
+    expect(SEARCH_PLACES).to.deep.equal(cc.getDefaultSearchPlaces('svcmgr'))
+    expect(GLOBAL_SEARCH_PLACES).to.deep.equal(cc.globalConfigSearchPlaces)
+    expect(META_SEARCH_PLACES).to.deep.equal(defaults.metaSearchPlaces)
+  })
+
+  it('answers true for a file in any of them, false when there is none', () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-maybe-'))
+    const cwd = path.join(base, 'a', 'b')
+    const xdg = path.join(base, 'xdg')
+    fs.mkdirSync(cwd, {recursive: true})
+    const env = {XDG_CONFIG_HOME: xdg}
+    try {
+      const may = () => settingsFileMayExist(cwd, env)
+      expect(may()).to.equal(false)
+      // a package.json without the key is no settings file; with it, or unparsable, it may be
+      fs.writeFileSync(path.join(base, 'a', 'package.json'), JSON.stringify({name: 'x'}))
+      expect(may()).to.equal(false)
+      fs.writeFileSync(path.join(base, 'a', 'package.json'), JSON.stringify({name: 'x', svcmgr: {}}))
+      expect(may()).to.equal(true)
+      fs.writeFileSync(path.join(base, 'a', 'package.json'), '{')
+      expect(may()).to.equal(true)
+      fs.rmSync(path.join(base, 'a', 'package.json'))
+      fs.writeFileSync(path.join(cwd, 'package.json'), JSON.stringify({cosmiconfig: {}}))
+      expect(may(), 'a meta config in the working folder').to.equal(true)
+      fs.rmSync(path.join(cwd, 'package.json'))
+      for (const place of ['.svcmgrrc', '.config/svcmgrrc.yaml', 'svcmgr.config.mjs']) {
+        const file = path.join(base, 'a', place)
+        fs.mkdirSync(path.dirname(file), {recursive: true})
+        fs.writeFileSync(file, '')
+        expect(may(), place).to.equal(true)
+        fs.rmSync(file)
+      }
+      fs.mkdirSync(path.join(xdg, 'svcmgr'), {recursive: true})
+      expect(may()).to.equal(false)
+      fs.writeFileSync(path.join(xdg, 'svcmgr', 'config.json'), '{}')
+      expect(may(), 'the XDG config folder').to.equal(true)
+    } finally {
+      fs.rmSync(base, {recursive: true, force: true})
+    }
   })
 })

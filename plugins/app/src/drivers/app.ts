@@ -26,6 +26,7 @@ import type {
 } from 'svcmgr'
 import {describeCommand, invocation, resolveUser, type UserInfo} from '../command.js'
 import {type AppKeywords, appKeywords} from '../keywords.js'
+import {appReadiness} from '../readiness.js'
 
 type Ctx = DriverContext<AppKeywords>
 type ACtx = ActionContext<AppKeywords>
@@ -356,6 +357,9 @@ function appDriver(kind: Kind): Driver<AppKeywords> {
       for (const entry of before?.log ?? []) ctx.log.warn(entry.message)
       return stopNow(ctx, kind)
     },
+
+    // readiness_probe, readiness_timeout, readiness_interval: see ../readiness.ts
+    capabilities: {readiness: appReadiness},
   }
 }
 

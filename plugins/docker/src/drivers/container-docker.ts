@@ -41,6 +41,7 @@ import {
 import {imagePresent, pullImage} from '../engine/images.js'
 import {engineState, forgetEngineState, unreachableState} from '../engine/state.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
+import {dockerReadiness, healthReadiness, listedHealth, rememberRunning} from './readiness.js'
 import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName, ownership} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
@@ -114,9 +115,21 @@ async function findContainer(ctx: Ctx, engine: Engine): Promise<Found> {
   return classify(ctx, name, ctx.resource.rid, await httpInspect(ctx, engine, name))
 }
 
-/** The managed names of the service's docker containers (findByName lists a large service). */
-function serviceNames(svc: ServiceView): string[] {
-  return svc.resources.filter(r => r.group === 'container' && r.type === 'docker').map(r => containerName(svc, r))
+const namesOfService = new WeakMap<ServiceView['resources'], readonly string[]>()
+
+/**
+ * The managed names of the service's docker containers (findByName lists a large service):
+ * once per service view, as every resource asks (10,000 resources asking for 10,000 names each
+ * was most of a large service's status).
+ */
+function serviceNames(svc: ServiceView): readonly string[] {
+  // keyed on the resource list itself: a view given other resources is asked anew
+  let names = namesOfService.get(svc.resources)
+  if (!names) {
+    names = svc.resources.filter(r => r.group === 'container' && r.type === 'docker').map(r => containerName(svc, r))
+    namesOfService.set(svc.resources, names)
+  }
+  return names
 }
 
 /**
@@ -124,11 +137,17 @@ function serviceNames(svc: ServiceView): string[] {
  * large one, the service's list, one request answering every resource asking at the same time
  * (status; the stops of a parallel subset). See engine/containers.ts.
  */
-async function findListed(ctx: Ctx, engine: Engine, timeoutMs = CALL_TIMEOUT_MS): Promise<Found<Seen>> {
+async function findListed(
+  ctx: Ctx,
+  engine: Engine,
+  timeoutMs = CALL_TIMEOUT_MS,
+  snapshot = false,
+): Promise<Found<Seen>> {
   const name = containerName(ctx.service, ctx.resource)
   const seen = await findByName(ctx.cache, engine.address, ctx.service.name, serviceNames(ctx.service), name, {
     timeoutMs,
     signal: ctx.signal,
+    snapshot,
   })
   return classifyListed(ctx, name, seen)
 }
@@ -428,8 +447,9 @@ async function startedState(ctx: ACtx, engine: Engine, name: string, id: string)
  * still runs the same run: running, not restarting, same StartedAt and RestartCount. One that
  * exited by then fails the start with its exit code and last output; one that restarted, with
  * its last exit code. An exit the engine has not yet seen when that check comes back is not
- * caught here: that is a readiness question (a probe of the service itself), and a readiness
- * wait belongs at the end of this function.
+ * caught here: that is a readiness question (a probe of the service itself): the core's
+ * readiness wait follows the start (the readiness capability, ./readiness.ts), and the run this
+ * check saw is remembered for its first probe.
  */
 async function waitStarted(ctx: ACtx, engine: Engine, name: string, id: string): Promise<void> {
   let run: Inspect | undefined
@@ -446,6 +466,7 @@ async function waitStarted(ctx: ACtx, engine: Engine, name: string, id: string):
   const again = await startedState(ctx, engine, name, id)
   if (!isUp(again) || again.State.StartedAt !== run!.State.StartedAt || again.RestartCount !== run!.RestartCount)
     throw new Error(`container ${name} restarted right after start (exit code ${again.State.ExitCode})`)
+  rememberRunning(ctx, again)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -612,7 +633,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
   needs(res, svc): Need[] {
     const needs: Need[] = []
     const owner = netnsOwner(res)
-    if (owner) needs.push({capability: `netns:${owner}`, reason: 'netns owner'})
+    // joining the owner's namespace needs it started, not ready
+    if (owner) needs.push({capability: `netns:${owner}`, reason: 'netns owner', gate: 'started'})
     // the host's namespace: no resource provides it, but an ip.netns learns it cannot plumb there
     else if (res.kw.netns === 'host') needs.push({capability: 'netns:host', reason: 'netns owner'})
     // the private daemon's data folder: the filesystem holding it starts first
@@ -687,7 +709,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
     // its failure says whether the engine is absent (socket missing, refused) or not answering
     let found: Found<Seen>
     try {
-      found = await findListed(ctx, engine, STATUS_CALL_TIMEOUT_MS)
+      found = await findListed(ctx, engine, STATUS_CALL_TIMEOUT_MS, true)
     } catch (error) {
       if (!(error instanceof EngineError && error.unreachable && error.reason)) return failed(error)
       const st = await unreachableState(ctx, engine, error.kind, error.reason)
@@ -697,6 +719,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
     if (found.kind === 'absent') return down('info', `container ${name} does not exist`, {provisioned: false})
     if (found.kind === 'foreign') return {status: 'warn', label, log: [{level: 'warn', message: found.reason}]}
     const seen = found.info
+    let inspected = seen.inspect
     let state = seen.inspect ? inspectedState(seen.inspect) : seen.row && listedState(seen.row, ctx.resource.kw.image)
     if (!state) {
       // the list cannot tell (another image name, an exit code to date, a dead container's error): inspect it
@@ -710,6 +733,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
       }
       // removed since the list: the name is free again
       if (!info) return down('info', `container ${name} does not exist`, {provisioned: false})
+      inspected = info
       state = inspectedState(info)
     }
     const log: StatusLogEntry[] = []
@@ -726,7 +750,12 @@ export const dockerDriver: Driver<DockerKeywords> = {
         log: [...log, {level: 'warn', message: `container ${name} is paused`}],
         provisioned: true,
       }
-    if (state.up) return {status: 'up', label, log, provisioned: true}
+    if (state.up) {
+      // readiness for status, from what was read anyway (./readiness.ts): no request more
+      if (inspected) rememberRunning(ctx, inspected)
+      const readiness = inspected ? healthReadiness(inspected) : seen.row && listedHealth(seen.row)
+      return {status: 'up', label, log, provisioned: true, ...(readiness ? {readiness} : {})}
+    }
     if (state.restarting)
       log.push({level: 'warn', message: `container ${name} is restarting (last exit code ${state.exitCode})`})
     else if (state.status === 'exited' && state.exitCode !== 0)
@@ -883,5 +912,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
       if (found.kind === 'absent' || !isUp(found.info) || !found.info.State.Pid) return undefined
       return {pid: found.info.State.Pid, path: `/proc/${found.info.State.Pid}/ns/net`}
     },
+    // readiness_probe, readiness_timeout, readiness_interval: see ./readiness.ts
+    readiness: dockerReadiness,
   },
 }

@@ -13,10 +13,12 @@
  *   (1,000 inspects would be 1,000 requests); the names it does not show are then inspected
  *   (a few) or listed with a name filter (many), which finds the foreign ones.
  *
- * The list answers every resource that asks while it is in flight (status asks for all
- * resources at once; the stops of a parallel subset start together). A list is never reused
- * once answered, nor joined after this process changed the engine (noteEngineChange): a
- * caller that asks after a change gets a list sent after it.
+ * The list answers every resource that asks while it is in flight (the stops of a parallel
+ * subset start together). An action never reuses a list once answered, nor joins one after
+ * this process changed the engine (noteEngineChange): a caller that asks after a change gets a
+ * list sent after it. Status asks with `snapshot`: it reads one picture of the service, so the
+ * answered list serves every resource of the command (status runs its probes a few dozen at a
+ * time: a list per batch would be hundreds of lists on a large service).
  */
 import {CALL_TIMEOUT_MS, DeadlineError, EngineError} from './calls.js'
 import type {ContainerInspect, ContainerSummary, EngineClient} from './http.js'
@@ -99,6 +101,8 @@ export interface ListOptions {
   readonly timeoutMs?: number
   /** The caller's signal: it stops waiting; the request is cancelled once nobody waits for it. */
   readonly signal?: AbortSignal
+  /** A read-only command's one picture: an answered list (same engine generation) is reused. */
+  readonly snapshot?: boolean
 }
 
 /**
@@ -134,7 +138,7 @@ export async function serviceContainers(
   const key = `docker:ps:${address}:${service}`
   const gen = generation(cache, address)
   let entry = cache.get(key) as Entry | undefined
-  if (!entry || entry.settled || entry.gen !== gen) {
+  if (!entry || (entry.settled && !options.snapshot) || entry.gen !== gen) {
     const controller = new AbortController()
     const promise = listService(cache, engineClient(address, cache), service, names, {
       timeoutMs: options.timeoutMs ?? CALL_TIMEOUT_MS,

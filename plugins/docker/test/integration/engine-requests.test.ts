@@ -143,7 +143,11 @@ describe('engine requests of status and stop (through a counting proxy to the re
     fs.rmSync(dir, {recursive: true, force: true})
   })
 
-  beforeEach(() => proxy.reset())
+  // each test is a command of its own (its own ctx.cache: status reuses one list within a command)
+  beforeEach(() => {
+    proxy.reset()
+    h.newCommand()
+  })
 
   describe('a small service: each container inspected by name, together', () => {
     it('status of three containers: three inspects by name, no ping, no list', async () => {
@@ -186,6 +190,13 @@ describe('engine requests of status and stop (through a counting proxy to the re
       expect(st.map(s => s.status)).to.deep.equal(['up', 'up', 'up', 'down'])
       expect(sorted()).to.deep.equal([labelList, byName(4)].sort())
       expect(proxy.connections()).to.be.at.most(2)
+    })
+
+    it('status asked resource after resource in one command: still one list (the core probes a few dozen at a time)', async () => {
+      const st = []
+      for (const rid of [...rids, 'container#4']) st.push(await h.status(rid))
+      expect(st.map(s => s.status)).to.deep.equal(['up', 'up', 'up', 'down'])
+      expect(sorted()).to.deep.equal([labelList, byName(4)].sort())
     })
 
     it('a foreign container under a managed name is still foreign: the inspect of the name the list did not show finds it', async () => {

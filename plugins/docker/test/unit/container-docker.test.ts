@@ -185,7 +185,8 @@ describe('container.docker validate and dependencies', () => {
     const svc = compile(SVC2)
     expect(resourceEdges(svc, 'container#1')).to.deep.equal([])
     expect(resourceEdges(svc, 'container#3')).to.deep.equal([
-      {before: 'container#1', after: 'container#3', reason: 'netns owner'},
+      // joining a namespace needs its owner started, not ready
+      {before: 'container#1', after: 'container#3', reason: 'netns owner', gate: 'started'},
     ])
   })
 

@@ -363,7 +363,10 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
 
   // after the holder, before the resources that start in its namespace (the core finds them)
   needs(res): Need[] {
-    return [{capability: netnsOf(res.kw.netns), reason: 'netns owner', prepares: 'ip plumbed in the netns'}]
+    // the holder's namespace is enough: its readiness may need this address (gate 'started')
+    return [
+      {capability: netnsOf(res.kw.netns), reason: 'netns owner', prepares: 'ip plumbed in the netns', gate: 'started'},
+    ]
   },
 
   label(res) {

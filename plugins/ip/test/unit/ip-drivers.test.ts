@@ -168,7 +168,7 @@ describe('ip.netns dependencies, label and plans', () => {
 
   it('starts after its container and before the containers sharing its namespace', () => {
     expect(resourceEdges(svc, 'ip#1')).to.deep.equal([
-      {before: 'container#1', after: 'ip#1', reason: 'netns owner'},
+      {before: 'container#1', after: 'ip#1', reason: 'netns owner', gate: 'started'},
       {before: 'ip#1', after: 'container#2', reason: 'ip plumbed in the netns'},
       {before: 'ip#1', after: 'container#3', reason: 'ip plumbed in the netns'},
     ])
@@ -233,7 +233,9 @@ describe('ip.netns dependencies, label and plans', () => {
 
   it('--dry-run text shows the ip.netns commands in the container stage', () => {
     const text = formatPlanText(buildPlan(svc, 'start'))
-    expect(text).to.contain(`    [2] ip#1  start  after [1]\n          find the network namespace of container#1`)
+    expect(text).to.contain(
+      `    [2] ip#1  start  after [1 started]\n          find the network namespace of container#1`,
+    )
     expect(text).to.contain(`          ${NS} ip addr add 5.196.34.151/27 dev <first free ethN>\n`)
   })
 })

@@ -1,0 +1,153 @@
+/**
+ * `print status` without oclif (src/cli/lean-status.ts) answers exactly as the oclif command
+ * does: each case runs the real CLI twice, as it starts by default and with SVCMGR_LEAN=0
+ * (oclif always), and compares exit code, stdout and stderr. The cases cover what the lean
+ * path answers (text, JSON, leading or trailing -s, a config with warnings, a stale lock, a
+ * missing service) and what it must leave to oclif (help, bad flags, a user-installed plugin).
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import {expect} from 'chai'
+import {CliSandbox, removeServiceContainers, requireEngine, uniqueName} from './support/cli.js'
+
+describe('print status: the lean path answers as oclif does', function () {
+  this.timeout(180_000)
+  const svc = uniqueName('lean')
+  const cli = new CliSandbox('lean')
+  const data = path.join(cli.root, 'oclif-data')
+
+  before(async () => {
+    requireEngine()
+    // one container that is never created: its status (down) still asks the engine
+    await cli.ok(['-s', svc, 'create', '--config=-', '--local'], {
+      input: JSON.stringify({'container#1': {type: 'docker', image: 'google/pause'}}),
+    })
+    // a stored config with a problem status warns about (an unknown keyword)
+    fs.writeFileSync(
+      path.join(cli.root, 'etc', `${svc}w.conf`),
+      '[DEFAULT]\nid = 7c7f1c4e-35a5-4c1f-9e53-1b8d3a3c1d11\n\n[container#1]\ntype = docker\nimage = redis\nbogus = 1\n',
+    )
+  })
+  after(async () => {
+    await removeServiceContainers(svc, `${svc}w`)
+    cli.cleanup()
+  })
+
+  async function same(args: string[], env: Record<string, string> = {}) {
+    const lean = await cli.run(args, {env: {SVCMGR_DATA_DIR: data, ...env}})
+    const oclif = await cli.run(args, {env: {SVCMGR_DATA_DIR: data, ...env, SVCMGR_LEAN: '0'}})
+    expect({exitCode: lean.exitCode, stdout: lean.stdout, stderr: lean.stderr}, args.join(' ')).to.deep.equal({
+      exitCode: oclif.exitCode,
+      stdout: oclif.stdout,
+      stderr: oclif.stderr,
+    })
+    return lean
+  }
+
+  it('the status tree, with -s before or after the command', async () => {
+    const r = await same(['-s', svc, 'print', 'status'])
+    expect(r.exitCode).to.equal(0)
+    expect(r.stdout).to.match(new RegExp(`^${svc} +down\n`))
+    await same(['print', 'status', `--service=${svc}`])
+    await same(['print', 'status', `-s${svc}`, '--format', 'text'])
+  })
+
+  it('the JSON report', async () => {
+    const r = await same(['-s', svc, 'print', 'status', '--format', 'json'])
+    expect(JSON.parse(r.stdout)).to.include({service: svc, avail: 'down'})
+    await same(['print', 'status', '--format=json', '--service', svc])
+  })
+
+  it("a stored config's warnings and a stale lock's, on stderr", async () => {
+    const r = await same(['-s', `${svc}w`, 'print', 'status'])
+    expect(r.stderr).to.include('bogus')
+    const lock = path.join(cli.root, 'var', svc, 'lock')
+    fs.mkdirSync(path.dirname(lock), {recursive: true})
+    fs.writeFileSync(
+      lock,
+      JSON.stringify({pid: 2 ** 22 + 1, starttime: '1', action: 'start', since: '2026-01-01T00:00:00Z'}),
+    )
+    try {
+      const s = await same(['-s', svc, 'print', 'status'])
+      expect(s.stderr).to.include('stale lock')
+    } finally {
+      fs.rmSync(lock, {force: true})
+    }
+  })
+
+  it('a service that does not exist: the same message and exit code 2', async () => {
+    const r = await same(['-s', `${svc}none`, 'print', 'status'])
+    expect(r.exitCode).to.equal(2)
+    expect(r.stderr).to.include('no service named')
+  })
+
+  it('what it leaves to oclif: help, a missing, repeated or unknown flag, a bad value', async () => {
+    for (const args of [
+      ['print', 'status'],
+      ['-s', svc, 'print', 'status', '-s', svc],
+      ['-s', svc, 'print', 'status', '--bogus'],
+      ['-s', svc, 'print', 'status', '--format', 'yaml'],
+      ['-s', svc, 'print', 'status', 'extra'],
+    ]) {
+      const r = await same(args)
+      expect(r.exitCode, args.join(' ')).to.not.equal(0, `${args.join(' ')}: ${r.stdout}${r.stderr}`)
+    }
+    expect((await same(['print', 'status', '--help'])).exitCode).to.equal(0)
+  })
+
+  function writePlugin(name: string, hook: string): string {
+    const dir = path.join(cli.root, 'plugins-src', name)
+    fs.mkdirSync(dir, {recursive: true})
+    fs.writeFileSync(
+      path.join(dir, 'package.json'),
+      JSON.stringify({name, version: '0.0.1', type: 'module', oclif: {hooks: {'svcmgr:drivers': './hook.js'}}}),
+    )
+    fs.writeFileSync(path.join(dir, 'hook.js'), hook + '\n')
+    return dir
+  }
+  const nullDriver = (group: string) =>
+    `{group: '${group}', type: 'null', description: 'does nothing', keywords: [], label: () => 'null', describe: () => [], status: async () => ({status: 'n/a'}), start: async () => 'unchanged', stop: async () => 'unchanged'}`
+
+  it('with a linked plugin (oclif runs): the same answer', async () => {
+    const linked = path.join(cli.root, 'oclif-data-linked')
+    const dir = writePlugin(
+      'svcmgr-lean-linked',
+      `export default async function () { return {drivers: [${nullDriver('leanlinked')}]} }`,
+    )
+    await cli.ok(['plugins', 'link', '--no-install', dir], {env: {SVCMGR_DATA_DIR: linked}})
+    const r = await same(['-s', svc, 'print', 'status'], {SVCMGR_DATA_DIR: linked})
+    expect(r.exitCode).to.equal(0)
+    expect((await cli.ok(['drivers'], {env: {SVCMGR_DATA_DIR: linked}})).stdout).to.include('leanlinked.null')
+  })
+
+  it('with installed plugins, working and broken (the lean path runs their hooks): the same answers', async () => {
+    const installed = path.join(cli.root, 'oclif-data-installed')
+    const dirs = [
+      writePlugin('svcmgr-lean-ok', `export default async function () { return {drivers: [${nullDriver('leanok')}]} }`),
+      writePlugin(
+        'svcmgr-lean-throws',
+        "export default async function () { throw new Error('cannot load libfoo.so.1') }",
+      ),
+      writePlugin('svcmgr-lean-error', "export default async function () { this.error('this plugin needs svcmgr 2') }"),
+      writePlugin(
+        'svcmgr-lean-warns',
+        `export default async function () { this.warn('careful'); return {drivers: [${nullDriver('leanwarns')}]} }`,
+      ),
+      writePlugin(
+        'svcmgr-lean-import',
+        "import 'svcmgr-no-such-module'\nexport default async function () { return {drivers: []} }",
+      ),
+      writePlugin('svcmgr-lean-empty', 'export default async function () {}'),
+      writePlugin(
+        'svcmgr-lean-api',
+        `export default async function () { return {apiVersion: 99, drivers: [${nullDriver('leanapi')}]} }`,
+      ),
+    ]
+    await cli.ok(['plugins', 'install', ...dirs], {env: {SVCMGR_DATA_DIR: installed}})
+    const r = await same(['-s', svc, 'print', 'status'], {SVCMGR_DATA_DIR: installed})
+    expect(r.exitCode).to.equal(0)
+    for (const name of ['throws', 'error', 'import', 'empty', 'api']) expect(r.stderr).to.include(`svcmgr-lean-${name}`)
+    expect(r.stderr).to.include('careful')
+    await same(['-s', svc, 'print', 'status', '--format', 'json'], {SVCMGR_DATA_DIR: installed})
+  })
+})
