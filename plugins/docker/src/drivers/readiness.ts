@@ -5,7 +5,6 @@
  * exec API), and health: the engine's own HEALTHCHECK status, the default when the image or the
  * container config defines a HEALTHCHECK.
  */
-import type Dockerode from 'dockerode'
 import type {
   DriverContext,
   ProbeOptions,
@@ -15,12 +14,14 @@ import type {
   ResourceStatus,
 } from 'svcmgr'
 import {engineCall} from '../engine/calls.js'
-import {dockerClient, serviceEngine, statusCode} from '../engine/client.js'
+import {dockerClient, serviceEngine} from '../engine/client.js'
+import {engineClient} from '../engine/containers.js'
+import {type ContainerInspect, demultiplex} from '../engine/http.js'
 import type {DockerKeywords} from './container-docker.keywords.js'
 import {containerName} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
-type Inspect = Dockerode.ContainerInspectInfo
+type Inspect = ContainerInspect
 
 /** What a container's inspect says of its engine health, for status (no extra request): undefined when it has no HEALTHCHECK. */
 export function healthReadiness(info: Inspect): ResourceStatus['readiness'] {
@@ -49,36 +50,18 @@ function healthDetail(info: Inspect): string {
   return `${h.Status}${last ? ` (last check exit code ${last.ExitCode}${out ? `: ${out}` : ''})` : ''}`
 }
 
-async function inspect(ctx: Ctx, options: ProbeOptions): Promise<{docker: Dockerode; info?: Inspect}> {
+/** The container's inspect by name over node:http (no dockerode: the default probe runs after every start); info undefined when it does not exist. */
+async function inspect(ctx: Ctx, options: ProbeOptions): Promise<{info?: Inspect}> {
   const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
-  const docker = await dockerClient(engine.address, ctx.cache)
   const name = containerName(ctx.service, ctx.resource)
-  try {
-    const info = await engineCall(
-      `docker inspect ${name}`,
-      engine.address,
-      {timeoutMs: options.timeoutMs, signal: options.signal},
-      abortSignal => docker.getContainer(name).inspect({abortSignal}),
-    )
-    return {docker, info}
-  } catch (error) {
-    if (statusCode(error) === 404) return {docker}
-    throw error
-  }
+  const info = await engineClient(engine.address, ctx.cache).inspect(`docker inspect ${name}`, name, {
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+  })
+  return {info}
 }
 
-/** The demultiplexed output of a non-tty exec stream. */
-function demux(raw: Buffer): string {
-  let text = ''
-  for (let off = 0; off + 8 <= raw.length;) {
-    const size = raw.readUInt32BE(off + 4)
-    text += raw.subarray(off + 8, off + 8 + size).toString('utf8')
-    off += 8 + size
-  }
-  return text
-}
-
-/** Runs argv inside the container (no shell: the words as given); exit 0 is ready. */
+/** Runs argv inside the container (no shell: the words as given); exit 0 is ready. The exec stream is dockerode's, loaded here. */
 async function execInside(ctx: Ctx, id: string, argv: readonly string[], options: ProbeOptions): Promise<ProbeResult> {
   const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
   const c = (await dockerClient(engine.address, ctx.cache)).getContainer(id)
@@ -95,7 +78,7 @@ async function execInside(ctx: Ctx, id: string, argv: readonly string[], options
       abortSignal.addEventListener('abort', () => reject(new Error('aborted')), {once: true})
     })
     const r = await exec.inspect({abortSignal})
-    const out = demux(Buffer.concat(chunks)).trim().split('\n').pop() ?? ''
+    const out = demultiplex(Buffer.concat(chunks)).trim().split('\n').pop() ?? ''
     const code = r.ExitCode ?? -1
     return {ready: code === 0, detail: `exit code ${code}${out ? `: ${out}` : ''}`}
   }).catch((error: Error) => ({ready: false, detail: error.message}))
