@@ -3,7 +3,7 @@
  * keep-alive agent per process (a request reuses an idle connection to the same engine). No
  * dockerode, docker-modem nor ssh2: status, stop and the whole start path (list, inspect,
  * create, start, stop, rm, logs, info, image inspect) cost no module loading beyond node:http.
- * dockerode stays for the streams (pull), loaded only when one is needed.
+ * dockerode stays for the streams (pull, an exec probe), loaded only when one is needed.
  *
  * Every request goes through engineCall: its own deadline, the action's signal, and a message
  * starting with `what` (socket missing, connection refused, not answering, the engine's own
