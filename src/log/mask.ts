@@ -64,16 +64,153 @@ export function secretMasker(service: SecretSource): Masker {
   const unique = [...new Map(pairs.filter(([needle]) => needle !== '')).entries()].sort(
     (a, b) => b[0].length - a[0].length,
   )
-  const masker: Masker =
-    unique.length === 0
-      ? identity
-      : text => {
-          let out = text
-          for (const [needle, masked] of unique) if (out.includes(needle)) out = out.split(needle).join(masked)
-          return out
-        }
+  if (unique.length === 0) {
+    cache.set(service, identity)
+    return identity
+  }
+  let matcher: NeedleMatcher | undefined
+  const masker: Masker = text => {
+    // the same replacements as trying every needle in turn, longest first (`includes`, then
+    // split/join), but only for the needles the text holds: one scan finds them (it used to
+    // be every needle of every resource for every message: quadratic in a large service)
+    matcher ??= new NeedleMatcher(unique.map(([needle]) => needle))
+    let present = matcher.present(text)
+    let out = text
+    for (let k = 0; k < present.length; k++) {
+      const [needle, masked] = unique[present[k]]
+      if (!out.includes(needle)) continue
+      out = out.split(needle).join(masked)
+      // the replacement changed the text: what it holds of the later needles is found again
+      const after = present[k]
+      present = matcher.present(out).filter(i => i > after)
+      k = -1
+    }
+    return out
+  }
   cache.set(service, masker)
   return masker
+}
+
+/**
+ * Aho-Corasick over the needles: `present(text)` is the sorted indexes of every needle that
+ * occurs in text (overlapping and nested occurrences included), in one pass over the text.
+ * The transitions live in one open-addressing table of typed arrays (a Map keyed by
+ * node * 65536 + code unit boxed its keys past 2^31 and spent the time in the collector).
+ */
+class NeedleMatcher {
+  /** the root's transitions by UTF-16 code unit (0: none; the root is nobody's child) */
+  private readonly rootNext = new Int32Array(0x10000)
+  private readonly slotNode: Int32Array
+  private readonly slotCode: Uint16Array
+  private readonly slotChild: Int32Array
+  private readonly mask: number
+  private readonly fail: Int32Array
+  /** the needle ending at a node, else -1 */
+  private readonly ends: Int32Array
+  /** the nearest node on the fail chain (itself excluded) where a needle ends, else 0 */
+  private readonly endLink: Int32Array
+  private readonly seen: Int32Array
+  private stamp = 0
+
+  constructor(needles: readonly string[]) {
+    let total = 1
+    for (const n of needles) total += n.length
+    let size = 16
+    while (size < 2 * total) size *= 2
+    this.mask = size - 1
+    this.slotNode = new Int32Array(size).fill(-1)
+    this.slotCode = new Uint16Array(size)
+    this.slotChild = new Int32Array(size)
+    const parent = new Int32Array(total)
+    const code = new Uint16Array(total)
+    const depth = new Int32Array(total)
+    this.ends = new Int32Array(total).fill(-1)
+    let nodes = 1
+    needles.forEach((needle, index) => {
+      let node = 0
+      for (let i = 0; i < needle.length; i++) {
+        const c = needle.charCodeAt(i)
+        let child = this.child(node, c)
+        if (child === 0) {
+          child = nodes++
+          parent[child] = node
+          code[child] = c
+          depth[child] = depth[node] + 1
+          if (node === 0) this.rootNext[c] = child
+          else this.insert(node, c, child)
+        }
+        node = child
+      }
+      this.ends[node] = index
+    })
+    this.fail = new Int32Array(nodes)
+    this.endLink = new Int32Array(nodes)
+    this.seen = new Int32Array(nodes)
+    // shallower first (a counting sort by depth): a node's fail link is the longest proper
+    // suffix of its path in the trie, found from its parent's
+    let maxDepth = 0
+    for (let n = 1; n < nodes; n++) if (depth[n] > maxDepth) maxDepth = depth[n]
+    const start = new Int32Array(maxDepth + 2)
+    for (let n = 1; n < nodes; n++) start[depth[n] + 1]++
+    for (let d = 1; d <= maxDepth + 1; d++) start[d] += start[d - 1]
+    const order = new Int32Array(nodes)
+    for (let n = 1; n < nodes; n++) order[start[depth[n]]++] = n
+    for (let k = 0; k < nodes - 1; k++) {
+      const n = order[k]
+      const f = parent[n] === 0 ? 0 : this.step(this.fail[parent[n]], code[n])
+      this.fail[n] = f
+      this.endLink[n] = this.ends[f] >= 0 ? f : this.endLink[f]
+    }
+  }
+
+  private slot(node: number, c: number): number {
+    return (Math.imul(node, 0x9e3779b1) ^ Math.imul(c, 0x85ebca6b)) & this.mask
+  }
+
+  private insert(node: number, c: number, child: number): void {
+    let s = this.slot(node, c)
+    while (this.slotNode[s] !== -1) s = (s + 1) & this.mask
+    this.slotNode[s] = node
+    this.slotCode[s] = c
+    this.slotChild[s] = child
+  }
+
+  /** The child of `node` by code unit `c`, 0 when none. */
+  private child(node: number, c: number): number {
+    if (node === 0) return this.rootNext[c]
+    for (let s = this.slot(node, c); this.slotNode[s] !== -1; s = (s + 1) & this.mask)
+      if (this.slotNode[s] === node && this.slotCode[s] === c) return this.slotChild[s]
+    return 0
+  }
+
+  /** The node after reading code unit `c` in `node`. */
+  private step(node: number, c: number): number {
+    for (;;) {
+      const child = this.child(node, c)
+      if (child !== 0 || node === 0) return child
+      node = this.fail[node]
+    }
+  }
+
+  present(text: string): number[] {
+    const stamp = ++this.stamp
+    const found: number[] = []
+    let node = 0
+    for (let i = 0; i < text.length; i++) {
+      node = this.step(node, text.charCodeAt(i))
+      if (node === 0) continue
+      // every needle ending here: this node and its end chain, each node reported once per text
+      for (
+        let n = this.ends[node] >= 0 ? node : this.endLink[node];
+        n > 0 && this.seen[n] !== stamp;
+        n = this.endLink[n]
+      ) {
+        this.seen[n] = stamp
+        found.push(this.ends[n])
+      }
+    }
+    return found.length > 1 ? found.sort((a, b) => a - b) : found
+  }
 }
 
 /** The plan with its describe() steps masked: what --dry-run prints as text or JSON. */

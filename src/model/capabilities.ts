@@ -18,9 +18,6 @@ function pathOf(c: Capability): string | undefined {
   return n.length > 1 ? n.replace(/\/+$/, '') : n
 }
 
-/** `outer` is `inner` or one of its parent folders (trailing-slash safe: /opt/x does not hold /opt/xy). */
-const holds = (outer: string, inner: string) => inner === outer || inner.startsWith(outer === '/' ? '/' : `${outer}/`)
-
 interface Match {
   readonly resource: ServiceResource
   readonly capability: Capability
@@ -34,7 +31,8 @@ export class Capabilities {
   private needers?: Map<string, Set<ServiceResource>>
   private index?: {
     exact: Map<Capability, ServiceResource[]>
-    paths: Array<{resource: ServiceResource; capability: Capability; path: string}>
+    /** normalized path → its providers, in resource order */
+    paths: Map<string, Array<{resource: ServiceResource; capability: Capability}>>
   }
 
   constructor(
@@ -67,13 +65,16 @@ export class Capabilities {
   private built(): NonNullable<Capabilities['index']> {
     if (this.index) return this.index
     const exact = new Map<Capability, ServiceResource[]>()
-    const paths: NonNullable<Capabilities['index']>['paths'] = []
+    const paths: NonNullable<Capabilities['index']>['paths'] = new Map()
     for (const r of this.resources) {
       if (r.disabled) continue
       for (const c of new Set(this.provided(r.rid))) {
         const p = kindOf(c) === 'path' ? pathOf(c) : undefined
-        if (p !== undefined) paths.push({resource: r, capability: c, path: p})
-        else if (kindOf(c) !== 'path') {
+        if (p !== undefined) {
+          const list = paths.get(p)
+          if (list) list.push({resource: r, capability: c})
+          else paths.set(p, [{resource: r, capability: c}])
+        } else if (kindOf(c) !== 'path') {
           const list = exact.get(c) ?? []
           list.push(r)
           exact.set(c, list)
@@ -91,14 +92,14 @@ export class Capabilities {
       return (exact.get(capability) ?? []).filter(r => r.rid !== except).map(resource => ({resource, capability}))
     const wanted = pathOf(capability)
     if (wanted === undefined) return []
-    let best: Array<Match & {length: number}> = []
-    for (const {resource, capability: c, path: p} of paths) {
-      if (resource.rid === except || !holds(p, wanted)) continue
-      if (best.length > 0 && p.length < best[0].length) continue
-      if (best.length > 0 && p.length > best[0].length) best = []
-      best.push({resource, capability: c, length: p.length})
+    // the longest provided path holding `wanted`: wanted itself, then each parent folder up to /
+    for (let p = wanted; ;) {
+      const here = (paths.get(p) ?? []).filter(({resource}) => resource.rid !== except)
+      if (here.length > 0) return here.map(({resource, capability: c}) => ({resource, capability: c}))
+      if (p === '/') return []
+      const cut = p.lastIndexOf('/')
+      p = cut <= 0 ? '/' : p.slice(0, cut)
     }
-    return best.map(({resource, capability: c}) => ({resource, capability: c}))
   }
 
   providers(capability: Capability, except?: string): ServiceResource[] {

@@ -9,81 +9,16 @@ import type {Service, ServiceResource} from '../model/service.js'
 import {naturalCompare} from '../model/rid.js'
 import {PlanError} from '../errors.js'
 
-/**
- * A directed graph of rids, edges before → after with their reason: plain maps, each lookup
- * constant time (graphlib's Graph costs several objects per node and edge, which a
- * 10,000-resource service pays for at every command). graphlib only describes a cycle.
- */
-export class RidGraph {
-  private readonly preds = new Map<string, string[]>()
-  private readonly succs = new Map<string, string[]>()
-  private readonly reasons = new Map<string, string>()
-
-  setNode(rid: string): void {
-    if (this.preds.has(rid)) return
-    this.preds.set(rid, [])
-    this.succs.set(rid, [])
-  }
-
-  hasNode(rid: string): boolean {
-    return this.preds.has(rid)
-  }
-
-  nodes(): string[] {
-    return [...this.preds.keys()]
-  }
-
-  nodeCount(): number {
-    return this.preds.size
-  }
-
-  /** Adds the edge (both ends must be nodes); an edge given again keeps its first place and takes the last reason, as graphlib does. */
-  setEdge(before: string, after: string, reason: string): void {
-    const key = `${before}\n${after}`
-    if (!this.reasons.has(key)) {
-      this.succs.get(before)!.push(after)
-      this.preds.get(after)!.push(before)
-    }
-    this.reasons.set(key, reason)
-  }
-
-  edge(before: string, after: string): string | undefined {
-    return this.reasons.get(`${before}\n${after}`)
-  }
-
-  /** What must start before `rid`, undefined when it is not a node. */
-  predecessors(rid: string): readonly string[] | undefined {
-    return this.preds.get(rid)
-  }
-
-  /** What starts after `rid`, undefined when it is not a node. */
-  successors(rid: string): readonly string[] | undefined {
-    return this.succs.get(rid)
-  }
-
-  edgeCount(): number {
-    return this.reasons.size
-  }
-
-  /** The same graph in graphlib's form, for its cycle search. */
-  toGraphlib(): Graph {
-    const g = new Graph({directed: true})
-    for (const n of this.preds.keys()) g.setNode(n)
-    for (const [n, after] of this.succs) for (const a of after) g.setEdge(n, a, this.edge(n, a))
-    return g
-  }
-}
-
 export interface DependencyGraph {
-  /** edges: before → after, with the reason as the edge label */
-  readonly graph: RidGraph
+  /** edges: before → after, with the reason as the edge label (predecessors/successors are hash lookups; nodes()/edges() allocate) */
+  readonly graph: Graph
   reason(before: string, after: string): string | undefined
   /** What `after` waits for of `before`: 'started' when every declaration of the edge says so, else 'ready'. */
   gate(before: string, after: string): 'ready' | 'started'
 }
 
 export function buildDependencyGraph(service: Service): DependencyGraph {
-  const graph = new RidGraph()
+  const graph = new Graph({directed: true})
   const active = service.resources.filter(r => !r.disabled)
   for (const r of active) graph.setNode(r.rid)
   const problems: string[] = []
@@ -119,14 +54,14 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
   }
   if (problems.length > 0) throw new PlanError(problems.join('\n'))
   // Kahn's pass first: graphlib's cycle search recurses and long dependency chains would overflow the stack
-  const cycles = hasCycle(graph) ? alg.findCycles(graph.toGraphlib()) : []
+  const cycles = hasCycle(graph) ? alg.findCycles(graph) : []
   if (cycles.length > 0) {
     const described = cycles.map(c => [...c].sort(naturalCompare).join(', '))
     throw new PlanError(`dependency cycle between ${described.join('; and between ')}`)
   }
   return {
     graph,
-    reason: (b, a) => graph.edge(b, a),
+    reason: (b, a) => graph.edge(b, a) as string | undefined,
     gate: (b, a) => (startedOnly.has(`${b}\0${a}`) ? 'started' : 'ready'),
   }
 }
@@ -156,9 +91,9 @@ export function reachable(start: Iterable<string>, next: (rid: string) => readon
   return found
 }
 
-function hasCycle(graph: RidGraph): boolean {
+function hasCycle(graph: Graph): boolean {
   const indegree = new Map<string, number>()
-  for (const n of graph.nodes()) indegree.set(n, graph.predecessors(n)!.length)
+  for (const n of graph.nodes()) indegree.set(n, graph.predecessors(n)?.length ?? 0)
   const ready = [...indegree].filter(([, d]) => d === 0).map(([n]) => n)
   let seen = 0
   while (ready.length > 0) {

@@ -1,8 +1,10 @@
 /**
- * buildPlan: a pure function from (service, action, selection) to a Plan: tasks numbered in
- * execution order, each naming the tasks of its stage it runs after (earlier stages are implied,
- * so a large stage stays linear in edges). Linear in resources and edges.
+ * buildPlan: a pure function from (service, action, selection) to a Plan.
+ * The task graph is a graphlib Graph (tasks, dependency and order edges, one barrier node per
+ * stage boundary so large stages stay linear in edges); the Plan is its plain-data form, tasks
+ * numbered in execution order. Linear in resources and edges.
  */
+import {Graph} from '@dagrejs/graphlib'
 import type {StepAction} from '../drivers/api.js'
 import type {Service} from '../model/service.js'
 import {buildDependencyGraph, type DependencyGraph} from './dependencies.js'
@@ -87,10 +89,13 @@ export function buildPlan(
   const selected = selectResources(service, selection).map(r => r.rid)
   const phases = phasesFor(action, deps, selected)
 
+  const graph = new Graph({directed: true})
   const stages: PlanStage[] = []
   const tasks: PlanTask[] = []
   const added: AddedResource[] = []
   const addedRids = new Set<string>()
+  const taskKey = (phase: string, rid: string) => `${phase}:${rid}`
+  let previousBarrier: string | undefined
   for (const {phase, op, closure} of phases) {
     for (const a of closure.added)
       if (!addedRids.has(a.rid)) {
@@ -101,8 +106,14 @@ export function buildPlan(
     for (const stage of directed(orderIntoStages(service, closure.rids, deps), phase)) {
       const index = stages.length + 1
       const ids: number[] = []
+      // only a stage's sources hang off the previous barrier and only its sinks feed the next:
+      // the other members are ordered through them, which keeps the graph small
+      const hasPred = new Set<string>()
+      const hasSucc = new Set<string>()
       const predsOf = new Map<string, string[]>()
       for (const [a, b] of stage.edges) {
+        hasPred.add(b)
+        hasSucc.add(a)
         const preds = predsOf.get(b)
         if (preds) preds.push(a)
         else predsOf.set(b, [a])
@@ -111,12 +122,17 @@ export function buildPlan(
         const id = tasks.length + 1
         idOf.set(rid, id)
         ids.push(id)
+        const key = taskKey(phase, rid)
+        graph.setNode(key, id)
+        if (previousBarrier && !hasPred.has(rid)) graph.setEdge(previousBarrier, key)
         const r = service.resource(rid)!
         const skip =
           phase === 'stop' && r.standby && !options.force
             ? 'standby resource stays up (use --force to stop it)'
             : undefined
-        const after = (predsOf.get(rid) ?? []).map(a => {
+        const preds = predsOf.get(rid) ?? []
+        for (const a of preds) graph.setEdge(taskKey(phase, a), key)
+        const after = preds.map(a => {
           // the ids are the execution order: every edge must go forward, which also proves the order acyclic
           const before = idOf.get(a)
           if (before === undefined)
@@ -147,6 +163,10 @@ export function buildPlan(
           ...(startedOnly.length > 0 ? {startedOnly: startedOnly.sort((x, y) => x - y)} : {}),
         })
       }
+      const barrier = `stage#${index}`
+      graph.setNode(barrier)
+      for (const rid of stage.rids) if (!hasSucc.has(rid)) graph.setEdge(taskKey(phase, rid), barrier)
+      previousBarrier = barrier
       stages.push({
         index,
         phase,
@@ -156,6 +176,14 @@ export function buildPlan(
         tasks: ids,
       })
     }
+  }
+  // the ids are the execution order: every edge must go forward, which also proves the graph acyclic
+  // (edges() is called once: it allocates the edge list)
+  for (const e of graph.edges()) {
+    const a = graph.node(e.v) as number | undefined
+    const b = graph.node(e.w) as number | undefined
+    if (a !== undefined && b !== undefined && a >= b)
+      throw new PlanError(`internal: task ${a} is ordered after task ${b} it must precede`)
   }
   const rollback = phases.some(p => p.phase === 'start') && !options.disableRollback
   return {

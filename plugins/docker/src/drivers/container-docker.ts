@@ -41,6 +41,7 @@ import {
 import {imagePresent, pullImage} from '../engine/images.js'
 import {engineState, forgetEngineState, unreachableState} from '../engine/state.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
+import {netnsCycle} from './netns-chain.js'
 import {dockerReadiness, healthReadiness, listedHealth, rememberRunning} from './readiness.js'
 import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName, ownership} from './spec.js'
 
@@ -602,19 +603,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
         )
       } else {
         // netns chains must end: container#1 -> container#2 -> container#1 can never start
-        const seen = [res.rid]
-        let cur: Resource | undefined = peer
-        while (cur && cur.type === 'docker') {
-          if (seen.includes(cur.rid)) {
-            problems.push(
-              `${res.rid}.netns: the network namespace owners form a cycle (${[...seen, cur.rid].join(' -> ')})`,
-            )
-            break
-          }
-          seen.push(cur.rid)
-          const next = netnsOwner(cur as unknown as Res)
-          cur = next ? svc.resource(next) : undefined
-        }
+        const cycle = netnsCycle(res, peer, svc)
+        if (cycle) problems.push(`${res.rid}.netns: the network namespace owners form a cycle (${cycle.join(' -> ')})`)
       }
       if (res.kw.hostname !== undefined)
         problems.push(

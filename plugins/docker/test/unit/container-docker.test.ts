@@ -181,6 +181,23 @@ describe('container.docker validate and dependencies', () => {
     )
   })
 
+  it('names the cycle a chain runs into from each container on it or leading to it, and accepts a long chain that ends', () => {
+    const config: Record<string, object> = {'container#1': {type: 'docker', image: 'a'}}
+    // container#2..#3000: each joins the previous one; the chain ends at container#1
+    for (let i = 2; i <= 3000; i++) config[`container#${i}`] = {type: 'docker', image: 'a', netns: `container#${i - 1}`}
+    // container#3001 -> #3002 -> #3003 -> #3002, and #3004 -> #3003 leads into it
+    config['container#3001'] = {type: 'docker', image: 'a', netns: 'container#3002'}
+    config['container#3002'] = {type: 'docker', image: 'a', netns: 'container#3003'}
+    config['container#3003'] = {type: 'docker', image: 'a', netns: 'container#3002'}
+    config['container#3004'] = {type: 'docker', image: 'a', netns: 'container#3003'}
+    expect(problems(config)).to.deep.equal([
+      'container#3001.netns: the network namespace owners form a cycle (container#3001 -> container#3002 -> container#3003 -> container#3002)',
+      'container#3002.netns: the network namespace owners form a cycle (container#3002 -> container#3003 -> container#3002)',
+      'container#3003.netns: the network namespace owners form a cycle (container#3003 -> container#3002 -> container#3003)',
+      'container#3004.netns: the network namespace owners form a cycle (container#3004 -> container#3003 -> container#3002 -> container#3003)',
+    ])
+  })
+
   it('makes the netns owner start first', () => {
     const svc = compile(SVC2)
     expect(resourceEdges(svc, 'container#1')).to.deep.equal([])

@@ -81,6 +81,42 @@ export function vgCandidates(dev: string): string[] {
 const mntOf = (r: Resource): string | undefined =>
   r.group === 'fs' && typeof r.kw.mnt === 'string' ? normalizeMnt(r.kw.mnt) : undefined
 
+interface FsIndex {
+  /** The first position of each rid in the service's resources. */
+  readonly position: Map<string, number>
+  /** The enabled fs resources by normalized mount point, and by normalized device, in the service's order. */
+  readonly byMnt: Map<string, Array<{rid: string; position: number}>>
+  readonly byDev: Map<string, Array<{rid: string; position: number}>>
+}
+
+const fsIndexes = new WeakMap<readonly Resource[], FsIndex>()
+
+function pushTo(map: Map<string, Array<{rid: string; position: number}>>, key: string, rid: string, position: number) {
+  const list = map.get(key)
+  if (list) list.push({rid, position})
+  else map.set(key, [{rid, position}])
+}
+
+/**
+ * The fs resources of a service by mount point and device, made once per resource list: each
+ * resource's validate() looks its clashes up instead of scanning every earlier resource
+ * (10,000 fs sections took 45 s to create).
+ */
+function fsIndex(resources: readonly Resource[]): FsIndex {
+  const cached = fsIndexes.get(resources)
+  if (cached) return cached
+  const index: FsIndex = {position: new Map(), byMnt: new Map(), byDev: new Map()}
+  resources.forEach((o, position) => {
+    if (!index.position.has(o.rid)) index.position.set(o.rid, position)
+    if (o.group !== 'fs' || o.disabled) return
+    const mnt = mntOf(o)
+    if (mnt !== undefined) pushTo(index.byMnt, mnt, o.rid, position)
+    if (typeof o.kw.dev === 'string') pushTo(index.byDev, normalizeMnt(o.kw.dev), o.rid, position)
+  })
+  fsIndexes.set(resources, index)
+  return index
+}
+
 /** An fs offers its mount point: whatever needs a path below it (a nested mount, a data folder) starts after it. */
 export function fsProvides(res: Res): Capability[] {
   return [`path:${normalizeMnt(res.kw.mnt)}`]
@@ -233,14 +269,28 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
     }),
 
     validate(res, svc) {
+      if (res.disabled) return []
       const problems: string[] = []
       const mnt = normalizeMnt(res.kw.mnt)
-      for (const o of svc.resources) {
-        if (o.rid === res.rid) break // the service's resources come in natural rid order: the later duplicate is named
-        if (o.group !== 'fs' || o.disabled || res.disabled) continue
-        if (mntOf(o) === mnt) problems.push(`${res.rid}.mnt: ${mnt} is already ${o.rid}'s mount point`)
-        if (typeof o.kw.dev === 'string' && normalizeMnt(o.kw.dev) === normalizeMnt(res.kw.dev))
-          problems.push(`${res.rid}.dev: ${res.kw.dev} is already ${o.rid}'s device`)
+      const dev = normalizeMnt(res.kw.dev)
+      const index = fsIndex(svc.resources)
+      const before = index.position.get(res.rid) ?? Infinity
+      // the earlier enabled fs resources sharing the mount point or the device, in the service's order
+      const clashes = new Map<number, {rid: string; mnt?: true; dev?: true}>()
+      for (const o of index.byMnt.get(mnt) ?? []) {
+        if (o.position >= before) break
+        clashes.set(o.position, {rid: o.rid, mnt: true})
+      }
+      for (const o of index.byDev.get(dev) ?? []) {
+        if (o.position >= before) break
+        const c = clashes.get(o.position)
+        if (c) c.dev = true
+        else clashes.set(o.position, {rid: o.rid, dev: true})
+      }
+      for (const position of [...clashes.keys()].sort((a, b) => a - b)) {
+        const o = clashes.get(position)!
+        if (o.mnt) problems.push(`${res.rid}.mnt: ${mnt} is already ${o.rid}'s mount point`)
+        if (o.dev) problems.push(`${res.rid}.dev: ${res.kw.dev} is already ${o.rid}'s device`)
       }
       return problems
     },

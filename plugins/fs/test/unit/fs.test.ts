@@ -139,6 +139,31 @@ describe('fs keywords', () => {
       }),
     ).to.deep.equal(["fs#2.dev: /dev/loop1 is already fs#1's device"])
   })
+
+  it('names every earlier enabled holder in rid order, mount point before device, and skips disabled ones', () => {
+    expect(
+      problems({
+        'fs#1': {type: 'ext4', dev: '/dev/loop1', mnt: '/a'},
+        'fs#2': {type: 'ext4', dev: '/dev/loop2', mnt: '/b', disable: 'true'},
+        'fs#3': {type: 'ext4', dev: '/dev/loop2/', mnt: '/a//'},
+        'fs#4': {type: 'ext4', dev: '/dev/loop2', mnt: '/b'},
+        'fs#10': {type: 'ext4', dev: '/dev/loop1', mnt: '/a', disable: 'true'},
+        'fs#11': {type: 'ext4', dev: '/dev/loop1', mnt: '/b'},
+      }),
+    ).to.deep.equal([
+      "fs#3.mnt: /a is already fs#1's mount point",
+      "fs#4.dev: /dev/loop2 is already fs#3's device",
+      "fs#11.dev: /dev/loop1 is already fs#1's device",
+      "fs#11.mnt: /b is already fs#4's mount point",
+    ])
+  })
+
+  it('finds the one clash among 5,000 filesystems', () => {
+    const config: Record<string, object> = {}
+    for (let i = 1; i <= 5000; i++) config[`fs#${i}`] = {type: 'ext4', dev: `/dev/disk/d${i}`, mnt: `/srv/${i}`}
+    config['fs#4999'] = {type: 'ext4', dev: '/dev/disk/d7', mnt: '/srv/4999'}
+    expect(problems(config)).to.deep.equal(["fs#4999.dev: /dev/disk/d7 is already fs#7's device"])
+  })
 })
 
 describe('fs dependencies', () => {

@@ -148,6 +148,15 @@ export function inNetwork(ip: string, network: string, prefix: number): boolean 
   return (toBigInt(ip) & m) === (toBigInt(network) & m)
 }
 
+/**
+ * A key equal for two values exactly when they name the same address as `a === b ||
+ * sameAddress(a, b)` decides it: the family and number of an address, else the text itself.
+ */
+export function addressKey(value: string): string {
+  const f = ipFamily(value)
+  return f === undefined ? `name:${value}` : `${f}:${toBigInt(value).toString(16)}`
+}
+
 export function sameAddress(a: string, b: string): boolean {
   const f = ipFamily(a)
   return f !== undefined && f === ipFamily(b) && toBigInt(a) === toBigInt(b)

@@ -1,6 +1,7 @@
 /** What ip.host and ip.netns share: validation of the address keywords, netmask defaults, describe placeholders. */
 import type {DriverContext, Resource, ServiceView} from 'svcmgr'
 import {
+  addressKey,
   ipFamily,
   inNetwork,
   maxPrefix,
@@ -52,14 +53,43 @@ export function validateAddressKeywords(res: Resource<AddressKeywords>, svc: Ser
     }
   }
   // two ip resources plumbing the same address would fight over it: report it once, on the later one
-  for (const other of svc.resources) {
-    if (other.rid === res.rid) break
-    if (other.group !== 'ip' || typeof other.kw.ipname !== 'string') continue
-    const o = other.kw.ipname
-    if (o === ipname || (family && sameAddress(o, ipname)))
-      problems.push(`${res.rid}.ipname: ${ipname} is already the address of ${other.rid}`)
+  const index = addressIndex(svc.resources)
+  const before = index.position.get(res.rid) ?? Infinity
+  for (const other of index.byAddress.get(addressKey(ipname)) ?? []) {
+    if (other.position >= before) break
+    problems.push(`${res.rid}.ipname: ${ipname} is already the address of ${other.rid}`)
   }
   return problems
+}
+
+interface AddressIndex {
+  /** The first position of each rid in the service's resources. */
+  readonly position: Map<string, number>
+  /** The ip resources by addressKey(ipname), in the order of the service's resources. */
+  readonly byAddress: Map<string, Array<{rid: string; position: number}>>
+}
+
+const addressIndexes = new WeakMap<readonly Resource[], AddressIndex>()
+
+/**
+ * The ip resources of a service by address, made once per resource list: each resource's
+ * validate() looks its clashes up instead of scanning every earlier resource (10,000 ip
+ * sections took 77 s to create).
+ */
+function addressIndex(resources: readonly Resource[]): AddressIndex {
+  const cached = addressIndexes.get(resources)
+  if (cached) return cached
+  const index: AddressIndex = {position: new Map(), byAddress: new Map()}
+  resources.forEach((r, position) => {
+    if (!index.position.has(r.rid)) index.position.set(r.rid, position)
+    if (r.group !== 'ip' || typeof r.kw.ipname !== 'string') return
+    const key = addressKey(r.kw.ipname)
+    const list = index.byAddress.get(key)
+    if (list) list.push({rid: r.rid, position})
+    else index.byAddress.set(key, [{rid: r.rid, position}])
+  })
+  addressIndexes.set(resources, index)
+  return index
 }
 
 /** The configured prefix length, if netmask is set. */

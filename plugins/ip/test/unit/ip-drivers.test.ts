@@ -161,6 +161,37 @@ describe('ip.netns keywords and validation', () => {
     const p = problems({...SVC2, 'ip#2': {ipdev: 'eth1', ipname: '5.196.34.151'}})
     expect(p).to.deep.equal(['ip#2.ipname: 5.196.34.151 is already the address of ip#1'])
   })
+
+  it('names every earlier holder of an address, spelled alike or not, and no later one', () => {
+    const ip = (ipname: string) => ({type: 'netns', netns: 'container#1', ipdev: 'eth0', ipname})
+    const p = problems({
+      ...SVC2,
+      'ip#1': ip('2001:db8::1'),
+      'ip#2': ip('2001:0db8:0:0::1'),
+      'ip#3': ip('busybox.example.com'),
+      'ip#4': ip('2001:db8:0::1'),
+      'ip#5': ip('busybox.example.com'),
+      'ip#6': ip('2001:db8::2'),
+      'ip#10': ip('2001:db8::1'),
+    })
+    expect(p).to.deep.equal([
+      'ip#2.ipname: 2001:0db8:0:0::1 is already the address of ip#1',
+      'ip#4.ipname: 2001:db8:0::1 is already the address of ip#1',
+      'ip#4.ipname: 2001:db8:0::1 is already the address of ip#2',
+      'ip#5.ipname: busybox.example.com is already the address of ip#3',
+      'ip#10.ipname: 2001:db8::1 is already the address of ip#1',
+      'ip#10.ipname: 2001:db8::1 is already the address of ip#2',
+      'ip#10.ipname: 2001:db8::1 is already the address of ip#4',
+    ])
+  })
+
+  it('finds the one clash among 5,000 ip resources', () => {
+    const config: Record<string, object> = {'container#1': SVC2['container#1']}
+    for (let i = 1; i <= 5000; i++)
+      config[`ip#${i}`] = {type: 'netns', netns: 'container#1', ipdev: 'eth0', ipname: `10.0.${i >> 8}.${i & 255}`}
+    config['ip#4999'] = {...config['ip#4999'], ipname: '10.0.0.7'}
+    expect(problems(config)).to.deep.equal(['ip#4999.ipname: 10.0.0.7 is already the address of ip#7'])
+  })
 })
 
 describe('ip.netns dependencies, label and plans', () => {
