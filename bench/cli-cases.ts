@@ -7,8 +7,7 @@ import type {SpawnSyncOptions} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {containerSpec, createOptions} from '../plugins/docker/src/drivers/spec.js'
-import type {DockerKeywords} from '../plugins/docker/src/drivers/container-docker.keywords.js'
-import {type Leftovers, REPO} from './engine.js'
+import {compiledDockerKeywords, type Leftovers, REPO} from './engine.js'
 import {fmtMs, median, type Section, timeOk, timeProcess} from './lib.js'
 
 const BIN = path.join(REPO, 'bin/run.js')
@@ -237,16 +236,7 @@ function parallelConfig(): string {
   return JSON.stringify(sections)
 }
 
-const BARE_KW: DockerKeywords = {
-  image: IMAGE,
-  rm: false,
-  privileged: false,
-  interactive: false,
-  tty: false,
-  start_timeout: 60_000,
-  stop_timeout: 10_000,
-  image_pull_policy: 'once',
-}
+const BARE_KW = compiledDockerKeywords(IMAGE)
 
 export async function startStopSection(ctx: Ctx, withCheck: boolean): Promise<Section> {
   const pid = process.pid

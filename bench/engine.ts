@@ -8,10 +8,26 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type Dockerode from 'dockerode'
+import type {DockerKeywords} from '../plugins/docker/src/drivers/container-docker.keywords.js'
 import {dockerOptions} from './docker-address.mjs'
 
 export const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 export const LABEL_SERVICE = 'com.svcmgr.service'
+
+/** What the docker driver compiles a section with only `image` (and `run_command`) to: its defaults. */
+export function compiledDockerKeywords(image: string, runCommand?: string[]): DockerKeywords {
+  return {
+    image,
+    ...(runCommand ? {run_command: runCommand} : {}),
+    rm: false,
+    privileged: false,
+    interactive: false,
+    tty: false,
+    start_timeout: 60_000,
+    stop_timeout: 10_000,
+    image_pull_policy: 'once',
+  }
+}
 
 async function client(address: string): Promise<Dockerode> {
   const {default: Docker} = await import('dockerode')

@@ -17,9 +17,8 @@ import {spawnSync, type SpawnSyncOptions} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {containerSpec, createOptions} from '../plugins/docker/src/drivers/spec.js'
-import type {DockerKeywords} from '../plugins/docker/src/drivers/container-docker.keywords.js'
 import type {CliCtx} from './cli-cases.js'
-import {REPO} from './engine.js'
+import {compiledDockerKeywords, REPO} from './engine.js'
 import {fmtMs, median, type Row, type Section, timeOk} from './lib.js'
 
 const BIN = path.join(REPO, 'bin/run.js')
@@ -60,18 +59,8 @@ function scaleConfig(n: number): {text: string; containers: number} {
   return {text: out.join('\n'), containers}
 }
 
-/** What the docker driver compiles each section's keywords to (its defaults), as bench/cli-cases.ts does. */
-const KW: DockerKeywords = {
-  image: IMAGE,
-  run_command: ['sleep', '1000'],
-  rm: false,
-  privileged: false,
-  interactive: false,
-  tty: false,
-  start_timeout: 60_000,
-  stop_timeout: 10_000,
-  image_pull_policy: 'once',
-}
+/** What the docker driver compiles each section's keywords to (its defaults). */
+const KW = compiledDockerKeywords(IMAGE, ['sleep', '1000'])
 
 function withDeadline<T>(what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined
