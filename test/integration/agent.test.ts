@@ -178,7 +178,9 @@ describe('node agent: restarts from engine events, the failed state, the lock, o
     // in the log: the agent's restart done, then the user's start, waiting for it, done
     const lines = log(svc).split('\n')
     const agentDone = lines.findIndex(l => / agent deb1\.\S+ +restart done$/.test(l))
-    const userDone = lines.findLastIndex(l => / user  deb1\.\S+ +start done$/.test(l))
+    const userDone = lines
+      .map((l, i) => (/ user  deb1\.\S+ +start done$/.test(l) ? i : -1))
+      .reduce((a, b) => Math.max(a, b))
     expect(agentDone).to.be.greaterThan(-1)
     expect(userDone, "the user's start ends after the agent's restart").to.be.greaterThan(agentDone)
     expect(lines.slice(agentDone).some(l => / user  deb1\.\S+ +start begins/.test(l))).to.equal(true)
