@@ -26,7 +26,7 @@ for arg in "$@"; do
     --unit) MODE=unit ;;
     --e2e) MODE=e2e ;;
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
