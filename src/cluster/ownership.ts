@@ -39,7 +39,12 @@ function parseOwner(value: string, revision: number): Owner | undefined {
 type Client = Pick<EtcdClient, 'txn' | 'get' | 'leaseTimeToLive'>
 
 /** Creates the owner key if absent, bound to `lease`. */
-export async function acquireOwnership(client: Client, service: string, node: string, lease: string): Promise<AcquireResult> {
+export async function acquireOwnership(
+  client: Client,
+  service: string,
+  node: string,
+  lease: string,
+): Promise<AcquireResult> {
   const key = ownerKey(service)
   const r = await client.txn(
     [{key, target: 'CREATE', createRevision: 0}],
@@ -48,7 +53,9 @@ export async function acquireOwnership(client: Client, service: string, node: st
   )
   if (r.succeeded) return {acquired: true, owner: {node, lease, revision: r.revision}}
   const kv = r.ranges[0]?.[0]
-  const owner = kv ? (parseOwner(kv.value, kv.modRevision) ?? {node: '?', lease: kv.lease, revision: kv.modRevision}) : undefined
+  const owner = kv
+    ? (parseOwner(kv.value, kv.modRevision) ?? {node: '?', lease: kv.lease, revision: kv.modRevision})
+    : undefined
   // a retry after a timeout whose first attempt had landed finds our own value
   return {acquired: owner?.node === node && owner.lease === lease, owner}
 }

@@ -49,7 +49,9 @@ export function parseEtcdEndpoints(value: unknown, where: string): string[] | un
   if (value === undefined || value === '') return undefined
   const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined
   if (!items || items.some(i => typeof i !== 'string'))
-    throw new SettingsError(`${where}: etcd: expected a list of endpoints (http://host:port), got ${JSON.stringify(value)}`)
+    throw new SettingsError(
+      `${where}: etcd: expected a list of endpoints (http://host:port), got ${JSON.stringify(value)}`,
+    )
   const endpoints = (items as string[]).map(i => i.trim()).filter(Boolean)
   if (endpoints.length === 0) return undefined
   for (const e of endpoints) {
@@ -68,7 +70,8 @@ export function parseEtcdEndpoints(value: unknown, where: string): string[] | un
 /** The lease TTL: whole seconds, 3 to 3600. */
 export function parseLeaseTtl(value: unknown, where: string): number {
   if (value === undefined || value === '') return DEFAULT_LEASE_TTL
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN
   if (!Number.isInteger(n) || n < LEASE_TTL_MIN || n > LEASE_TTL_MAX)
     throw new SettingsError(
       `${where}: leaseTtl: expected whole seconds from ${LEASE_TTL_MIN} to ${LEASE_TTL_MAX}, got ${JSON.stringify(value)}`,
@@ -153,7 +156,9 @@ export async function loadSettings(): Promise<Settings> {
   const where = found ? found.filepath : 'defaults'
   for (const key of Object.keys(file)) {
     if (!SETTING_NAMES.includes(key))
-      throw new SettingsError(`${where}: unknown setting "${key}": expected ${SETTING_NAMES.slice(0, -1).join(', ')} or leaseTtl`)
+      throw new SettingsError(
+        `${where}: unknown setting "${key}": expected ${SETTING_NAMES.slice(0, -1).join(', ')} or leaseTtl`,
+      )
   }
   const root = path.resolve(process.env.SVCMGR_ROOT || file.root || defaultRoot())
   const logLevel = (process.env.SVCMGR_LOG_LEVEL || file.logLevel || 'info') as Settings['logLevel']

@@ -127,14 +127,14 @@ describe('cluster foundation: etcd client, lease keeper, ownership, presence (re
         await writer.call('put', {key: '/svcmgr/test/w/b', value: '2'})
         await writer.call('put', {key: '/svcmgr/test/w/c', value: '3'})
         await until('the watch sees c', 15000, async () =>
-          w.events.some(e => e.event === 'watch' && JSON.stringify(e.events).includes('/svcmgr/test/w/c')) ? true : undefined,
+          w.events.some(e => e.event === 'watch' && JSON.stringify(e.events).includes('/svcmgr/test/w/c'))
+            ? true
+            : undefined,
         )
       } finally {
         await bed!.etcdStart('e1')
       }
-      const keys = w.events
-        .filter(e => e.event === 'watch')
-        .flatMap(e => (e.events as {kv: Kv}[]).map(x => x.kv.key))
+      const keys = w.events.filter(e => e.event === 'watch').flatMap(e => (e.events as {kv: Kv}[]).map(x => x.kv.key))
       expect(keys).to.deep.equal(['/svcmgr/test/w/a', '/svcmgr/test/w/b', '/svcmgr/test/w/c'])
       expect(w.events.some(e => e.event === 'watch-reconnect')).to.equal(true)
       await bed!.waitHealthy()
@@ -142,7 +142,7 @@ describe('cluster foundation: etcd client, lease keeper, ownership, presence (re
   })
 
   describe('the lease keeper', () => {
-    it("says lost on its local deadline BEFORE etcd expires the lease when its node is cut off", async () => {
+    it('says lost on its local deadline BEFORE etcd expires the lease when its node is cut off', async () => {
       const keeper = await child('n1')
       const observer = await child('n2')
       const {lease} = await keeper.call<{lease: Lease}>('keeperStart', {ttl: 3})
@@ -194,7 +194,10 @@ describe('cluster foundation: etcd client, lease keeper, ownership, presence (re
     it('two contenders create the owner key at once: exactly one wins; only the owner can release it', async () => {
       const a = await child('n1')
       const b = await child('n2')
-      const [la, lb] = await Promise.all([a.call<{id: string}>('grant', {ttl: 10}), b.call<{id: string}>('grant', {ttl: 10})])
+      const [la, lb] = await Promise.all([
+        a.call<{id: string}>('grant', {ttl: 10}),
+        b.call<{id: string}>('grant', {ttl: 10}),
+      ])
       const [ra, rb] = await Promise.all([
         a.call<{acquired: boolean; owner: {node: string}}>('acquire', {service: 'et-own1', node: 'n1', lease: la.id}),
         b.call<{acquired: boolean; owner: {node: string}}>('acquire', {service: 'et-own1', node: 'n2', lease: lb.id}),
@@ -212,9 +215,52 @@ describe('cluster foundation: etcd client, lease keeper, ownership, presence (re
       expect(await l.call('release', {service: 'et-own1', node: loserNode, lease: ll.id})).to.equal(false)
       expect(await l.call('owner', {service: 'et-own1'})).to.deep.include({node: winner})
       // a retried acquire of the owner itself is an acquisition, not a loss
-      expect(await w.call('acquire', {service: 'et-own1', node: winner, lease: wl.id})).to.deep.include({acquired: true})
+      expect(await w.call('acquire', {service: 'et-own1', node: winner, lease: wl.id})).to.deep.include({
+        acquired: true,
+      })
       expect(await w.call('release', {service: 'et-own1', node: winner, lease: wl.id})).to.equal(true)
       expect(await l.call('owner', {service: 'et-own1'})).to.equal(null)
+    })
+
+    it('svcmgr cluster status lists the members (one stopped: unreachable) and the nodes; without etcd it refuses, exit 2', async () => {
+      const n2 = await child('n2')
+      const {id} = await n2.call<{id: string}>('grant', {ttl: 10})
+      await n2.call('announce', {node: 'n2', lease: id})
+      await bed!.etcdStop('e3')
+      try {
+        const cli = (args: string[], env: Record<string, string>) =>
+          execa('nsenter', [`--net=${bed!.nodes.n1.netns}`, process.execPath, 'bin/run.js', ...args], {
+            env: {...env, SVCMGR_ROOT: bed!.nodes.n1.root, SVCMGR_NODENAME: 'n1'},
+            reject: false,
+          })
+        type Report = {
+          members: {endpoint: string; reachable: boolean; isLeader?: boolean; raftTerm?: number}[]
+          nodes: {node: string; alive: boolean}[]
+        }
+        // e3 may have been the leader: the two others elect one within the election timeout
+        const report = await until('a leader among the members left', 15000, async () => {
+          const json = await cli(['cluster', 'status', '--format', 'json'], {SVCMGR_ETCD: bed!.endpoints.join(',')})
+          expect(json.exitCode, json.stderr).to.equal(0)
+          const r = JSON.parse(json.stdout) as Report
+          return r.members.some(m => m.isLeader) ? r : undefined
+        })
+        expect(report.members.map(m => m.reachable)).to.deep.equal([true, true, false])
+        expect(report.members.filter(m => m.isLeader)).to.have.length(1)
+        expect(report.members[0].raftTerm).to.be.above(0)
+        expect(report.nodes.find(n => n.node === 'n2')).to.deep.include({alive: true})
+        const text = await cli(['cluster', 'status'], {SVCMGR_ETCD: bed!.endpoints.join(',')})
+        expect(text.stdout).to.match(/^ {2}n2 +alive /m)
+        expect(text.stdout).to.match(new RegExp(`${bed!.endpoints[2].replace(/\./g, '\\.')} +no \\(`))
+        const none = await cli(['cluster', 'status'], {})
+        expect(none.exitCode).to.equal(2)
+        expect(none.stderr).to.include('no etcd endpoints in the settings')
+        const bad = await cli(['cluster', 'status'], {SVCMGR_ETCD: 'nowhere'})
+        expect(bad.exitCode).to.equal(2)
+        expect(bad.stderr).to.include('SVCMGR_ETCD: etcd: expected endpoints as http://host:port, got "nowhere"')
+      } finally {
+        await bed!.etcdStart('e3')
+      }
+      await bed!.waitHealthy()
     })
 
     it("a crashed node's presence key goes with its lease; the node stays listed with its last-seen time", async () => {

@@ -2,13 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
-import {
-  LeaseKeeper,
-  leaseDeadline,
-  leaseMarginMs,
-  renewIntervalMs,
-  type LeaseClock,
-} from '../../src/cluster/lease.js'
+import {LeaseKeeper, leaseDeadline, leaseMarginMs, renewIntervalMs, type LeaseClock} from '../../src/cluster/lease.js'
 
 /** A clock that moves only when told; timers fire in time order as it moves. */
 class FakeClock implements LeaseClock {
@@ -61,7 +55,9 @@ class FakeEtcd {
   leaseKeepAlive(id: string, options: {timeoutMs?: number} = {}): Promise<number> {
     this.keepalives.push({id, at: this.clock.now()})
     if (this.reachable) return Promise.resolve(this.leases.has(id) ? this.leases.get(id)! : 0)
-    return new Promise((_, reject) => this.clock.setTimer(() => reject(new Error('deadline')), options.timeoutMs ?? 5000))
+    return new Promise((_, reject) =>
+      this.clock.setTimer(() => reject(new Error('deadline')), options.timeoutMs ?? 5000),
+    )
   }
   async leaseRevoke(id: string) {
     this.revoked.push(id)
@@ -77,7 +73,8 @@ describe('cluster lease: the local deadline arithmetic', () => {
     expect(leaseMarginMs(1)).to.equal(500)
     expect(renewIntervalMs(10)).to.equal(3333)
     // the renewal comes well before the deadline: two renewals may fail before it passes
-    for (const ttl of [3, 5, 10, 30, 3600]) expect(2 * renewIntervalMs(ttl)).to.be.below(ttl * 1000 - leaseMarginMs(ttl))
+    for (const ttl of [3, 5, 10, 30, 3600])
+      expect(2 * renewIntervalMs(ttl)).to.be.below(ttl * 1000 - leaseMarginMs(ttl))
   })
 })
 

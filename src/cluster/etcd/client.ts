@@ -259,7 +259,12 @@ export class EtcdClient {
     return num(r.deleted)
   }
 
-  async txn(compare: readonly Compare[], success: readonly TxnOp[], failure: readonly TxnOp[] = [], options: CallOptions = {}): Promise<TxnResult> {
+  async txn(
+    compare: readonly Compare[],
+    success: readonly TxnOp[],
+    failure: readonly TxnOp[] = [],
+    options: CallOptions = {},
+  ): Promise<TxnResult> {
     const cmp = compare.map(c => {
       const base = {key: b64(c.key), target: c.target, result: 'EQUAL'}
       switch (c.target) {
@@ -296,7 +301,11 @@ export class EtcdClient {
 
   /** Grants a lease; returns its id (a decimal string) and the TTL granted. */
   async leaseGrant(ttlSeconds: number, options: CallOptions = {}): Promise<{id: string; ttl: number}> {
-    const r = await this.call<{ID?: string; TTL?: string; error?: string}>('/v3/lease/grant', {TTL: ttlSeconds}, options)
+    const r = await this.call<{ID?: string; TTL?: string; error?: string}>(
+      '/v3/lease/grant',
+      {TTL: ttlSeconds},
+      options,
+    )
     if (!r.ID) throw new EtcdError(`lease grant gave no id${r.error ? `: ${r.error}` : ''}`)
     return {id: r.ID, ttl: num(r.TTL)}
   }

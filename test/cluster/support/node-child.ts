@@ -61,10 +61,12 @@ readline.createInterface({input: process.stdin}).on('line', line => {
   const fn = ops[op]
   if (!fn) return process.stdout.write(JSON.stringify({id, ok: false, error: `no op ${op}`}) + '\n')
   fn(args ?? {}).then(
-    result => process.stdout.write(JSON.stringify({id, ok: true, result: result ?? null, started, ended: mono()}) + '\n'),
+    result =>
+      process.stdout.write(JSON.stringify({id, ok: true, result: result ?? null, started, ended: mono()}) + '\n'),
     (error: Error) =>
       process.stdout.write(
-        JSON.stringify({id, ok: false, error: error.message, name: error.constructor.name, started, ended: mono()}) + '\n',
+        JSON.stringify({id, ok: false, error: error.message, name: error.constructor.name, started, ended: mono()}) +
+          '\n',
       ),
   )
 })

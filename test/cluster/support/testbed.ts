@@ -71,7 +71,11 @@ export class Testbed {
     const prefix = options.prefix ?? 'et'
     const env = {...process.env, CLUSTERENV_PREFIX: prefix, CLUSTERENV_IMAGES: (options.images ?? []).join(' ')}
     const t0 = performance.now()
-    const up = await execa('bash', [SCRIPT, 'up', ...(options.engines ? ['--engines'] : [])], {env, reject: false, all: true})
+    const up = await execa('bash', [SCRIPT, 'up', ...(options.engines ? ['--engines'] : [])], {
+      env,
+      reject: false,
+      all: true,
+    })
     if (up.exitCode !== 0) {
       await execa('bash', [SCRIPT, 'down'], {env, reject: false})
       throw new Error(`clusterenv.sh up failed (exit ${up.exitCode}):\n${up.all}`)
@@ -132,7 +136,15 @@ export class Testbed {
     while (Date.now() < deadline) {
       const r = await execa(
         'nsenter',
-        [`--net=${this.nodes.n1.netns}`, 'etcdctl', '--endpoints', this.endpoints.join(','), '--command-timeout=2s', 'endpoint', 'health'],
+        [
+          `--net=${this.nodes.n1.netns}`,
+          'etcdctl',
+          '--endpoints',
+          this.endpoints.join(','),
+          '--command-timeout=2s',
+          'endpoint',
+          'health',
+        ],
         {env: {...process.env, ETCDCTL_API: '3'}, reject: false, all: true},
       )
       if (r.exitCode === 0) return
@@ -206,7 +218,8 @@ export class NodeChild {
     })
     proc.on('exit', () => {
       this.exited = true
-      for (const [, resolve] of this.pending) resolve({ok: false, error: 'the child exited', result: undefined, started: 0, ended: 0})
+      for (const [, resolve] of this.pending)
+        resolve({ok: false, error: 'the child exited', result: undefined, started: 0, ended: 0})
       this.pending.clear()
       for (const w of this.waiters.splice(0)) w()
     })
@@ -236,7 +249,10 @@ export class NodeChild {
       if (found) return found
       if (this.exited) throw new Error(`the child exited before the event "${name}"`)
       const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`no "${name}" event within ${timeoutMs} ms (events: ${this.events.map(e => e.event).join(', ')})`)
+      if (left <= 0)
+        throw new Error(
+          `no "${name}" event within ${timeoutMs} ms (events: ${this.events.map(e => e.event).join(', ')})`,
+        )
       await new Promise<void>(resolve => {
         const t = setTimeout(resolve, left)
         this.waiters.push(() => {
