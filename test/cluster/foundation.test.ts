@@ -282,6 +282,42 @@ describe('cluster foundation: etcd client, lease keeper, ownership, presence (re
     })
   })
 
+  describe('the cluster config store', () => {
+    it('two concurrent edits from the same revision: one lands, the other is refused and told to retry', async () => {
+      const a = await child('n1')
+      const b = await child('n2')
+      const created = await a.call<{revision: number}>('cfgCreate', {name: 'et-cfg1', text: '[DEFAULT]\nnodes = n1 n2 n3\n'})
+      const again = await b.answer('cfgCreate', {name: 'et-cfg1', text: '[DEFAULT]\nnodes = n2\n'})
+      expect(again.ok).to.equal(false)
+      expect(again.error).to.include('already exists in the cluster')
+      const [ra, rb] = await Promise.all([
+        a.answer<{revision: number}>('cfgUpdate', {name: 'et-cfg1', text: 'A', revision: created.revision}),
+        b.answer<{revision: number}>('cfgUpdate', {name: 'et-cfg1', text: 'B', revision: created.revision}),
+      ])
+      expect([ra.ok, rb.ok].filter(Boolean)).to.have.length(1)
+      const loser = ra.ok ? rb : ra
+      expect(loser.name).to.equal('ClusterConfigConflictError')
+      expect(loser.error).to.match(/changed in the cluster while it was edited .*run the command again/)
+      const stored = await a.call<{text: string; revision: number}>('cfgRead', {name: 'et-cfg1'})
+      expect(stored.text).to.equal(ra.ok ? 'A' : 'B')
+      expect(stored.revision).to.be.above(created.revision)
+      expect(await b.call('cfgList')).to.include('et-cfg1')
+      // the local copy beside its revision; an older revision does not overwrite a newer copy
+      const dirs = {etcDir: path.join(bed!.nodes.n2.root, 'etc'), varDir: path.join(bed!.nodes.n2.root, 'var')}
+      expect(await b.call('cfgLocalCopy', {dirs, config: {name: 'et-cfg1', ...stored}})).to.equal('written')
+      expect(fs.readFileSync(path.join(dirs.etcDir, 'et-cfg1.conf'), 'utf8')).to.equal(stored.text)
+      const old = {name: 'et-cfg1', text: 'old', revision: created.revision}
+      expect(await b.call('cfgLocalCopy', {dirs, config: old})).to.equal('up to date')
+      expect(fs.readFileSync(path.join(dirs.etcDir, 'et-cfg1.conf'), 'utf8')).to.equal(stored.text)
+      // a delete from a stale revision is refused too; from the current one it lands
+      const del = await a.answer('cfgDelete', {name: 'et-cfg1', revision: created.revision})
+      expect(del.name).to.equal('ClusterConfigConflictError')
+      await a.call('cfgDelete', {name: 'et-cfg1', revision: stored.revision})
+      expect(await a.call('cfgRead', {name: 'et-cfg1'})).to.equal(null)
+      expect(await b.call('cfgList')).to.not.include('et-cfg1')
+    })
+  })
+
   describe('the testbed', () => {
     it('tears down every namespace, process and file it made', async () => {
       for (const c of children.splice(0)) c.kill()

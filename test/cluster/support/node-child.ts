@@ -11,6 +11,15 @@ import {EtcdClient, type Watch} from '../../../src/cluster/etcd/client.js'
 import {LeaseKeeper, monotonicClock} from '../../../src/cluster/lease.js'
 import {acquireOwnership, readOwner, releaseOwnership} from '../../../src/cluster/ownership.js'
 import {announcePresence, listNodes} from '../../../src/cluster/presence.js'
+import {
+  createClusterConfig,
+  deleteClusterConfig,
+  listClusterServices,
+  readClusterConfig,
+  updateClusterConfig,
+  writeLocalCopy,
+  type ClusterConfig,
+} from '../../../src/cluster/config-store.js'
 
 const client = new EtcdClient({
   endpoints: (process.env.SVCMGR_ETCD ?? '').split(','),
@@ -52,6 +61,12 @@ const ops: Record<string, (a: Args) => Promise<unknown>> = {
     watches.push(w)
     return true
   },
+  cfgCreate: a => createClusterConfig(client, a.name as string, a.text as string),
+  cfgRead: a => readClusterConfig(client, a.name as string),
+  cfgUpdate: a => updateClusterConfig(client, a.name as string, a.text as string, a.revision as number),
+  cfgDelete: a => deleteClusterConfig(client, a.name as string, a.revision as number),
+  cfgList: () => listClusterServices(client),
+  cfgLocalCopy: async a => writeLocalCopy(a.dirs as {etcDir: string; varDir: string}, a.config as ClusterConfig),
   mono: async () => mono(),
 }
 
