@@ -32,7 +32,11 @@ export async function readClusterConfig(client: Client, name: string): Promise<C
 /** Stores a new service's config; refused when one exists (unless replacing `force` at its revision). */
 export async function createClusterConfig(client: Client, name: string, text: string): Promise<ClusterConfig> {
   const key = configKey(name)
-  const r = await client.txn([{key, target: 'CREATE', createRevision: 0}], [{put: {key, value: text}}], [{range: {key}}])
+  const r = await client.txn(
+    [{key, target: 'CREATE', createRevision: 0}],
+    [{put: {key, value: text}}],
+    [{range: {key}}],
+  )
   if (!r.succeeded) {
     const existing = r.ranges[0]?.[0]
     // a retried create whose first try landed: the same text is there
@@ -121,8 +125,9 @@ export function writeLocalCopy(
 
 export function localCopyRevision(dirs: {varDir: string}, name: string): number | undefined {
   try {
-    const r = (JSON.parse(fs.readFileSync(path.join(dirs.varDir, name, 'cluster-config.json'), 'utf8')) as {revision?: unknown})
-      .revision
+    const r = (
+      JSON.parse(fs.readFileSync(path.join(dirs.varDir, name, 'cluster-config.json'), 'utf8')) as {revision?: unknown}
+    ).revision
     return typeof r === 'number' ? r : undefined
   } catch {
     return undefined

@@ -286,7 +286,10 @@ describe('cluster foundation: etcd client, lease keeper, ownership, presence (re
     it('two concurrent edits from the same revision: one lands, the other is refused and told to retry', async () => {
       const a = await child('n1')
       const b = await child('n2')
-      const created = await a.call<{revision: number}>('cfgCreate', {name: 'et-cfg1', text: '[DEFAULT]\nnodes = n1 n2 n3\n'})
+      const created = await a.call<{revision: number}>('cfgCreate', {
+        name: 'et-cfg1',
+        text: '[DEFAULT]\nnodes = n1 n2 n3\n',
+      })
       const again = await b.answer('cfgCreate', {name: 'et-cfg1', text: '[DEFAULT]\nnodes = n2\n'})
       expect(again.ok).to.equal(false)
       expect(again.error).to.include('already exists in the cluster')
@@ -315,6 +318,66 @@ describe('cluster foundation: etcd client, lease keeper, ownership, presence (re
       await a.call('cfgDelete', {name: 'et-cfg1', revision: stored.revision})
       expect(await a.call('cfgRead', {name: 'et-cfg1'})).to.equal(null)
       expect(await b.call('cfgList')).to.not.include('et-cfg1')
+    })
+  })
+
+  describe('create/set/ls/delete of a cluster service (orchestrate = ha) from two nodes', () => {
+    const cli = (node: 'n1' | 'n2', args: string[]) =>
+      execa('nsenter', [`--net=${bed!.nodes[node].netns}`, process.execPath, 'bin/run.js', ...args], {
+        env: {SVCMGR_ROOT: bed!.nodes[node].root, SVCMGR_NODENAME: node, SVCMGR_ETCD: bed!.endpoints.join(',')},
+        reject: false,
+      })
+    it('stores it in etcd, edits from either node land without losing the other, concurrent ones are refused or land, never lost', async function () {
+      this.timeout(120000)
+      const file = path.join(bed!.nodes.n1.root, 'et-cfg2.conf')
+      fs.writeFileSync(
+        file,
+        '[DEFAULT]\nnodes = n1 n2 n3\norchestrate = ha\n\n[container#1]\ntype = docker\nimage = google/pause:latest\n',
+      )
+      const created = await cli('n1', ['-s', 'et-cfg2', 'create', '--config', file])
+      expect(created.exitCode, created.stderr).to.equal(0)
+      const etcd = await child('n3')
+      const stored = await etcd.call<{text: string; revision: number}>('cfgRead', {name: 'et-cfg2'})
+      expect(stored.text).to.include('orchestrate = ha')
+      const meta = path.join(bed!.nodes.n1.root, 'var', 'et-cfg2', 'cluster-config.json')
+      expect(JSON.parse(fs.readFileSync(meta, 'utf8')).revision).to.equal(stored.revision)
+      expect(fs.readFileSync(path.join(bed!.nodes.n1.root, 'etc', 'et-cfg2.conf'), 'utf8')).to.equal(stored.text)
+      const ls = await cli('n2', ['ls'])
+      expect(ls.exitCode, ls.stderr).to.equal(0)
+      expect(ls.stdout.split('\n')).to.include('et-cfg2')
+      // n2 has no local copy: it takes it from etcd, edits etcd's text
+      const setN2 = await cli('n2', ['-s', 'et-cfg2', 'set', '--kw', 'DEFAULT.comment=from-n2'])
+      expect(setN2.exitCode, setN2.stderr).to.equal(0)
+      // n1's copy is one revision old: its edit starts from etcd's text, keeping n2's
+      const setN1 = await cli('n1', ['-s', 'et-cfg2', 'set', '--kw', 'DEFAULT.app=from-n1'])
+      expect(setN1.exitCode, setN1.stderr).to.equal(0)
+      const both = await etcd.call<{text: string}>('cfgRead', {name: 'et-cfg2'})
+      expect(both.text).to.include('comment = from-n2').and.to.include('app = from-n1')
+      let refused = 0
+      for (let round = 0; round < 3; round++) {
+        const [a, b] = await Promise.all([
+          cli('n1', ['-s', 'et-cfg2', 'set', '--kw', `DEFAULT.app=n1-${round}`]),
+          cli('n2', ['-s', 'et-cfg2', 'set', '--kw', `DEFAULT.comment=n2-${round}`]),
+        ])
+        const text = (await etcd.call<{text: string}>('cfgRead', {name: 'et-cfg2'})).text
+        for (const [r, line] of [
+          [a, `app = n1-${round}`],
+          [b, `comment = n2-${round}`],
+        ] as const) {
+          if (r.exitCode === 0) expect(text, 'an edit that said done is in etcd').to.include(line)
+          else {
+            refused++
+            expect(r.exitCode, r.stderr).to.equal(1)
+            expect(r.stderr).to.match(/changed in the cluster while it was edited .*run the command again/)
+            expect(text).to.not.include(line)
+          }
+        }
+      }
+      console.log(`      concurrent sets: ${refused} of 6 refused (told to retry), the others landed`)
+      const del = await cli('n2', ['-s', 'et-cfg2', 'delete'])
+      expect(del.exitCode, del.stderr).to.equal(0)
+      expect(await etcd.call('cfgRead', {name: 'et-cfg2'})).to.equal(null)
+      expect(fs.existsSync(path.join(bed!.nodes.n2.root, 'etc', 'et-cfg2.conf'))).to.equal(false)
     })
   })
 
