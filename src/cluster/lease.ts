@@ -75,7 +75,8 @@ interface Persisted {
 
 /**
  * Events: 'granted' (LeaseState, resumed: boolean), 'renewed' (LeaseState), 'lost' (reason,
- * lease id). After 'lost' the keeper holds nothing: start() again grants a new lease.
+ * lease id). After 'lost' the keeper holds nothing (it tries to revoke the lost lease in the
+ * background, so that its keys go as soon as etcd hears it): start() again grants a new lease.
  */
 export class LeaseKeeper extends EventEmitter {
   readonly ttl: number
@@ -205,7 +206,12 @@ export class LeaseKeeper extends EventEmitter {
     this.cancelDeadline?.()
     this.stopped = true
     this.forgetPersisted()
-    if (held) this.emit('lost', reason, held.id)
+    if (!held) return
+    this.emit('lost', reason, held.id)
+    // given up: if etcd can be reached again before the lease expires there, its keys go at
+    // once instead of at expiry (best effort; a cut-off node's revoke simply fails)
+    if (reason === 'deadline')
+      this.options.client.leaseRevoke(held.id, {timeoutMs: this.ttl * 1000}).catch(() => undefined)
   }
 
   private readPersisted(): Persisted | undefined {

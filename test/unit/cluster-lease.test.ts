@@ -106,7 +106,7 @@ describe('cluster lease: the keeper (fake clock, fake etcd)', () => {
     const lost: {reason: string; at: number}[] = []
     keeper.on('lost', reason => lost.push({reason, at: clock.now()}))
     const start = clock.now()
-    await keeper.start()
+    const lease = await keeper.start()
     await clock.advance(3000) // acknowledged at +3000: deadline +10200
     etcd.reachable = false
     await clock.advance(7199)
@@ -117,6 +117,8 @@ describe('cluster lease: the keeper (fake clock, fake etcd)', () => {
     expect(keeper.lease).to.equal(undefined)
     // the server would expire it at the last keepalive's arrival + TTL, at +12000 at the earliest
     expect(lost[0].at).to.be.below(start + 3000 + 9000)
+    // given up, it revokes the lease when it can (here the revoke is sent at once)
+    expect(etcd.revoked).to.deep.equal([lease.id])
     // nothing more: no renewal of a lost lease, no second event
     const n = etcd.keepalives.length
     await clock.advance(20000)

@@ -176,8 +176,10 @@ export class EtcdClient {
         if (attempt % n === n - 1) await sleep(Math.min(100, Math.max(0, deadline - Date.now())))
       }
     }
+    // a write sent to a member that lost its quorum may still commit when quorum returns
+    const unknown = /\/(put|txn|deleterange)$/.test(path) ? ' (its outcome is unknown: read before retrying)' : ''
     throw new EtcdUnavailableError(
-      `etcd did not answer ${path} within ${options.timeoutMs ?? this.timeoutMs} ms: ${lastPerEndpoint(errors).join('; ')}`,
+      `etcd did not answer ${path} within ${options.timeoutMs ?? this.timeoutMs} ms${unknown}: ${lastPerEndpoint(errors).join('; ')}`,
     )
   }
 
