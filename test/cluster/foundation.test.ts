@@ -90,7 +90,7 @@ describe('cluster foundation: etcd client, lease keeper, ownership, presence (re
       await bed!.waitHealthy()
     })
 
-    it('with two members down: writes and linearizable reads fail at their deadline (a write's outcome unknown), a serializable read is the only stale answer', async () => {
+    it("with two members down: writes and linearizable reads fail at their deadline (a write's outcome unknown), a serializable read is the only stale answer", async () => {
       const c = await child('n1', {endpoints: bed!.endpoints})
       await c.call('put', {key: '/svcmgr/test/q', value: 'before'})
       await bed!.etcdStop('e2')
@@ -117,7 +117,9 @@ describe('cluster foundation: etcd client, lease keeper, ownership, presence (re
       // left may have logged it as leader, and it commits when quorum returns. Callers re-read.
       const afterwards = (await c.call<Kv>('get', {key: '/svcmgr/test/q'})).value
       expect(afterwards).to.be.oneOf(['before', 'after'])
-      console.log(`      the timed-out put, once quorum returned: ${afterwards === 'after' ? 'applied' : 'not applied'}`)
+      console.log(
+        `      the timed-out put, once quorum returned: ${afterwards === 'after' ? 'applied' : 'not applied'}`,
+      )
     })
 
     it('a watch reconnects to another member from the revision after the last one seen: no event lost, none twice', async () => {
