@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # What `npm test` runs: build, bring up the test environment, run the mocha suites.
 #
-#   bash scripts/test.sh            unit tests, then every integration test
+#   bash scripts/test.sh            unit tests, then every integration test, then the cluster tests
 #   bash scripts/test.sh --unit     unit tests only (no test environment needed)
 #   bash scripts/test.sh --e2e      unit tests, then test/integration/e2e-*.test.ts only
 #   --no-build                      skip `npm run build`
 #
 # Unit:        test/unit/**/*.test.ts  plugins/*/test/unit/**/*.test.ts
 # Integration: test/integration/**/*.test.ts  plugins/*/test/integration/**/*.test.ts
+# Cluster:     test/cluster/**/*.test.ts (real etcd members and node namespaces made by
+#              scripts/clusterenv.sh; testenv.sh up installs etcd; npm run test:cluster alone)
 # A glob that matches no file is left out (mocha fails on one). Mocha's settings are in
 # .mocharc.json (it loads tsx). The last line sums every mocha run:
 #   tests: N passed, N failed, N skipped
@@ -24,7 +26,7 @@ for arg in "$@"; do
     --unit) MODE=unit ;;
     --e2e) MODE=e2e ;;
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -101,6 +103,9 @@ if [ "$MODE" != unit ]; then
     run_mocha integration --timeout 180000 -- "${integration[@]}"
   else
     echo "test.sh: no integration test files (looked for: ${integration[*]})"
+  fi
+  if [ "$MODE" = all ]; then
+    run_mocha cluster --timeout 120000 -- 'test/cluster/**/*.test.ts'
   fi
 fi
 

@@ -33,7 +33,7 @@ REGISTRY_IMAGE=redis:3.0          # pushed as $REGISTRY_ADDR/redis:3.0, then unt
 FEATURES=$RUN/features.env
 ENGINE_FILE=$RUN/docker-host
 TIMEOUT=${TESTENV_TIMEOUT:-30}
-APT_PACKAGES=(docker.io busybox-static docker-registry lvm2 xfsprogs e2fsprogs iproute2 util-linux)
+APT_PACKAGES=(docker.io busybox-static docker-registry lvm2 xfsprogs e2fsprogs iproute2 util-linux etcd-server etcd-client)
 
 PROBE_NS=
 trap '[ -z "$PROBE_NS" ] || ip netns del "$PROBE_NS" 2>/dev/null || true' EXIT
@@ -104,6 +104,19 @@ ensure_packages() {
   if [ "$rc" != 0 ]; then
     tail -n 30 "$LOGS/apt.log" >&2
     die "apt-get install ${missing[*]} failed (log: $LOGS/apt.log)"
+  fi
+}
+
+# Debian's etcd-server enables a system etcd on 127.0.0.1:2379. The cluster tests run their
+# own members inside network namespaces (scripts/clusterenv.sh): keep that one stopped and
+# disabled, so that nothing of etcd listens in the root namespace.
+quiet_system_etcd() {
+  dpkg-query -W -f='${Status}' etcd-server 2>/dev/null | grep -q 'install ok installed' || return 0
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now etcd >/dev/null 2>&1 || true
+  else
+    [ -x /etc/init.d/etcd ] && { /etc/init.d/etcd stop >/dev/null 2>&1 || true; }
+    command -v update-rc.d >/dev/null && { update-rc.d etcd disable >/dev/null 2>&1 || true; }
   fi
 }
 
@@ -273,6 +286,7 @@ cmd_up() {
   local t0=$SECONDS
   mkdir -p "$RUN" "$DATA" "$LOGS"
   ensure_packages
+  quiet_system_etcd
   ensure_engine
   local others=() img
   for img in google/pause:latest nginx:latest redis:latest opensvc/busybox:date \

@@ -12,6 +12,7 @@
 import {createRequire} from 'node:module'
 import {execute} from '@oclif/core'
 import {moveLeadingServiceFlag} from './cli/argv.js'
+import ClusterStatus from './commands/cluster/status.js'
 import Create from './commands/create.js'
 import DaemonRun from './commands/daemon/run.js'
 import Delete from './commands/delete.js'
@@ -50,6 +51,7 @@ function loadPluginsCommands(): PluginsCommands {
 
 /** Every root command by its id: a file under src/commands is `topic:name` (index: the topic); test/unit/main.test.ts checks both lists agree. */
 export const COMMANDS = {
+  'cluster:status': ClusterStatus,
   create: Create,
   'daemon:run': DaemonRun,
   delete: Delete,

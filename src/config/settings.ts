@@ -4,7 +4,7 @@
  * Sources, later wins: defaults (system paths as root, XDG paths otherwise), a cosmiconfig
  * file (`svcmgr` key in package.json, .svcmgrrc[.json|.yaml], svcmgr.config.js, ... searched
  * from the working folder up and in the XDG config folder), then SVCMGR_ROOT / DOCKER_HOST /
- * SVCMGR_NODENAME / SVCMGR_LOG_LEVEL.
+ * SVCMGR_NODENAME / SVCMGR_LOG_LEVEL / SVCMGR_ETCD (comma separated) / SVCMGR_LEASE_TTL.
  */
 import {existsSync, readFileSync} from 'node:fs'
 import os from 'node:os'
@@ -20,6 +20,10 @@ export interface Settings {
   readonly dockerHost?: string
   /** The lowest level of the progress lines printed (off a TTY or with --verbose, which means debug); the service log file keeps every level. */
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error'
+  /** The etcd endpoints of the cluster (http://host:port); none: one node, no cluster code loaded. */
+  readonly etcd?: readonly string[]
+  /** Seconds of the agent's etcd lease (ownership and presence go with it). */
+  readonly leaseTtl: number
   /** Where the settings came from, for `svcmgr settings`. */
   readonly source?: string
 }
@@ -31,6 +35,48 @@ interface SettingsFile {
   nodename?: string
   dockerHost?: string
   logLevel?: string
+  etcd?: unknown
+  leaseTtl?: unknown
+}
+
+const SETTING_NAMES = ['root', 'nodename', 'dockerHost', 'logLevel', 'etcd', 'leaseTtl']
+export const DEFAULT_LEASE_TTL = 10
+const LEASE_TTL_MIN = 3
+const LEASE_TTL_MAX = 3600
+
+/** The etcd endpoints: a list (or a comma separated string) of http://host:port URLs. */
+export function parseEtcdEndpoints(value: unknown, where: string): string[] | undefined {
+  if (value === undefined || value === '') return undefined
+  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined
+  if (!items || items.some(i => typeof i !== 'string'))
+    throw new SettingsError(
+      `${where}: etcd: expected a list of endpoints (http://host:port), got ${JSON.stringify(value)}`,
+    )
+  const endpoints = (items as string[]).map(i => i.trim()).filter(Boolean)
+  if (endpoints.length === 0) return undefined
+  for (const e of endpoints) {
+    let url: URL | undefined
+    try {
+      url = new URL(e)
+    } catch {
+      url = undefined
+    }
+    if (!url || url.protocol !== 'http:' || !url.hostname || !url.port || (url.pathname !== '/' && url.pathname !== ''))
+      throw new SettingsError(`${where}: etcd: expected endpoints as http://host:port, got "${e}"`)
+  }
+  return endpoints.map(e => e.replace(/\/+$/, ''))
+}
+
+/** The lease TTL: whole seconds, 3 to 3600. */
+export function parseLeaseTtl(value: unknown, where: string): number {
+  if (value === undefined || value === '') return DEFAULT_LEASE_TTL
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN
+  if (!Number.isInteger(n) || n < LEASE_TTL_MIN || n > LEASE_TTL_MAX)
+    throw new SettingsError(
+      `${where}: leaseTtl: expected whole seconds from ${LEASE_TTL_MIN} to ${LEASE_TTL_MAX}, got ${JSON.stringify(value)}`,
+    )
+  return n
 }
 
 function defaultRoot(): string {
@@ -109,8 +155,10 @@ export async function loadSettings(): Promise<Settings> {
   const file: SettingsFile = found?.config ?? {}
   const where = found ? found.filepath : 'defaults'
   for (const key of Object.keys(file)) {
-    if (!['root', 'nodename', 'dockerHost', 'logLevel'].includes(key))
-      throw new SettingsError(`${where}: unknown setting "${key}": expected root, nodename, dockerHost or logLevel`)
+    if (!SETTING_NAMES.includes(key))
+      throw new SettingsError(
+        `${where}: unknown setting "${key}": expected ${SETTING_NAMES.slice(0, -1).join(', ')} or leaseTtl`,
+      )
   }
   const root = path.resolve(process.env.SVCMGR_ROOT || file.root || defaultRoot())
   const logLevel = (process.env.SVCMGR_LOG_LEVEL || file.logLevel || 'info') as Settings['logLevel']
@@ -124,6 +172,12 @@ export async function loadSettings(): Promise<Settings> {
     nodename: process.env.SVCMGR_NODENAME || file.nodename || os.hostname(),
     dockerHost: process.env.DOCKER_HOST || file.dockerHost || undefined,
     logLevel,
+    etcd: process.env.SVCMGR_ETCD
+      ? parseEtcdEndpoints(process.env.SVCMGR_ETCD, 'SVCMGR_ETCD')
+      : parseEtcdEndpoints(file.etcd, where),
+    leaseTtl: process.env.SVCMGR_LEASE_TTL
+      ? parseLeaseTtl(process.env.SVCMGR_LEASE_TTL, 'SVCMGR_LEASE_TTL')
+      : parseLeaseTtl(file.leaseTtl, where),
     source: where,
   }
 }

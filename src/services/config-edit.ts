@@ -7,6 +7,14 @@ import {acquireServiceLock} from '../executor/lock.js'
 import {parseRid, ridProblem} from '../model/rid.js'
 import {tellWaiting} from './lock-wait.js'
 import type {Session} from './session.js'
+import {
+  createInCluster,
+  deleteInCluster,
+  editInCluster,
+  isClusterDocument,
+  isClusterService,
+  pullLocalCopy,
+} from './cluster-config.js'
 import {UsageError} from '../errors.js'
 
 export async function readConfigInput(source: string): Promise<{text: string; origin: string}> {
@@ -76,6 +84,11 @@ export async function createService(
   // checked again under the lock: a concurrent create of the same name may have won
   return withEditLock(session, name, 'create', options.waitlockMs ?? 0, async () => {
     refuseExisting()
+    // a cluster service (orchestrate = ha, etcd set): etcd first, then the local copy beside its revision
+    if (session.settings.etcd && isClusterDocument(doc)) {
+      await createInCluster(session, name, doc, force)
+      return doc
+    }
     session.store.write(name, doc)
     return doc
   })
@@ -90,6 +103,7 @@ export async function editService(
   edits: readonly KwEdit[],
   options: EditOptions = {},
 ): Promise<ServiceDocument> {
+  await pullLocalCopy(session, name)
   session.store.requireExists(name)
   return withEditLock(
     session,
@@ -101,7 +115,21 @@ export async function editService(
 }
 
 async function applyEdits(session: Session, name: string, edits: readonly KwEdit[]): Promise<ServiceDocument> {
-  const doc = cloneDocument(session.store.read(name))
+  // a cluster service is edited from etcd's text and written back with a compare-and-swap
+  if (await isClusterService(session, name, session.store.read(name)))
+    return editInCluster(session, name, current => applyEditsTo(session, name, current, edits))
+  const doc = await applyEditsTo(session, name, session.store.read(name), edits)
+  session.store.write(name, doc)
+  return doc
+}
+
+async function applyEditsTo(
+  session: Session,
+  name: string,
+  stored: ServiceDocument,
+  edits: readonly KwEdit[],
+): Promise<ServiceDocument> {
+  const doc = cloneDocument(stored)
   for (const e of edits) {
     let section = doc.find(s => s.name === e.section)
     if (e.op === 'unset') {
@@ -127,7 +155,6 @@ async function applyEdits(session: Session, name: string, edits: readonly KwEdit
     await session.registry(),
   )
   await session.compile(name, normalized)
-  session.store.write(name, normalized)
   return normalized
 }
 
@@ -137,13 +164,18 @@ export async function deleteSections(
   rids: readonly string[],
   options: EditOptions = {},
 ): Promise<ServiceDocument> {
+  await pullLocalCopy(session, name)
   session.store.requireExists(name)
   return withEditLock(session, name, 'delete', options.waitlockMs ?? 0, async () => {
-    const doc = session.store.read(name)
-    const missing = rids.filter(r => !doc.some(s => s.name === r))
-    if (missing.length > 0) throw new UsageError(`--rid: ${missing.join(', ')} is not a section of ${name}`)
-    const kept = doc.filter(s => !rids.includes(s.name))
-    await session.compile(name, kept)
+    const without = async (doc: ServiceDocument) => {
+      const missing = rids.filter(r => !doc.some(s => s.name === r))
+      if (missing.length > 0) throw new UsageError(`--rid: ${missing.join(', ')} is not a section of ${name}`)
+      const kept = doc.filter(s => !rids.includes(s.name))
+      await session.compile(name, kept)
+      return kept
+    }
+    if (await isClusterService(session, name, session.store.read(name))) return editInCluster(session, name, without)
+    const kept = await without(session.store.read(name))
     session.store.write(name, kept)
     return kept
   })
@@ -151,6 +183,10 @@ export async function deleteSections(
 
 /** Removes a service's config and state, holding its lock: refused while an action runs; a stale lock is cleaned with the rest. */
 export async function deleteService(session: Session, name: string, options: EditOptions = {}): Promise<void> {
+  await pullLocalCopy(session, name)
   session.store.requireExists(name)
-  await withEditLock(session, name, 'delete', options.waitlockMs ?? 0, async () => session.store.remove(name))
+  await withEditLock(session, name, 'delete', options.waitlockMs ?? 0, async () => {
+    if (await isClusterService(session, name)) await deleteInCluster(session, name)
+    session.store.remove(name)
+  })
 }

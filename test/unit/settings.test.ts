@@ -16,7 +16,15 @@ describe('settings (cosmiconfig + environment)', () => {
   const saved = {...process.env}
   const file = path.join(dir, '.svcmgrrc.json')
   afterEach(() => {
-    for (const k of ['SVCMGR_CONFIG', 'SVCMGR_ROOT', 'SVCMGR_NODENAME', 'SVCMGR_LOG_LEVEL', 'DOCKER_HOST']) {
+    for (const k of [
+      'SVCMGR_CONFIG',
+      'SVCMGR_ROOT',
+      'SVCMGR_NODENAME',
+      'SVCMGR_LOG_LEVEL',
+      'DOCKER_HOST',
+      'SVCMGR_ETCD',
+      'SVCMGR_LEASE_TTL',
+    ]) {
       if (saved[k] === undefined) delete process.env[k]
       else process.env[k] = saved[k]
     }
@@ -70,12 +78,67 @@ describe('settings (cosmiconfig + environment)', () => {
     await loadSettings().catch(e => (error = e))
     expect(error).to.be.instanceOf(SettingsError)
     expect((error as Error).message).to.equal(
-      `${file}: unknown setting "colour": expected root, nodename, dockerHost or logLevel`,
+      `${file}: unknown setting "colour": expected root, nodename, dockerHost, logLevel, etcd or leaseTtl`,
     )
     fs.writeFileSync(file, JSON.stringify({logLevel: 'loud'}))
     delete process.env.SVCMGR_LOG_LEVEL
     await loadSettings().catch(e => (error = e))
     expect((error as Error).message).to.equal(`${file}: logLevel: expected one of debug, info, warn, error, got "loud"`)
+  })
+})
+
+describe('settings: etcd and leaseTtl (issue 15)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-settings-etcd-'))
+  const file = path.join(dir, '.svcmgrrc.json')
+  const saved = {...process.env}
+  beforeEach(() => {
+    process.env.SVCMGR_CONFIG = file
+    delete process.env.SVCMGR_ETCD
+    delete process.env.SVCMGR_LEASE_TTL
+  })
+  afterEach(() => {
+    for (const k of ['SVCMGR_CONFIG', 'SVCMGR_ETCD', 'SVCMGR_LEASE_TTL']) {
+      if (saved[k] === undefined) delete process.env[k]
+      else process.env[k] = saved[k]
+    }
+  })
+  after(() => fs.rmSync(dir, {recursive: true, force: true}))
+  const failure = async () => {
+    let error: unknown
+    await loadSettings().catch(e => (error = e))
+    expect(error, 'loadSettings should refuse').to.be.instanceOf(SettingsError)
+    expect((error as SettingsError).exitCode).to.equal(2)
+    return (error as Error).message
+  }
+
+  it('has no etcd and a 10 s lease by default', async () => {
+    fs.writeFileSync(file, JSON.stringify({nodename: 'a'}))
+    const s = await loadSettings()
+    expect(s.etcd).to.equal(undefined)
+    expect(s.leaseTtl).to.equal(10)
+  })
+
+  it('reads a list from the file, a comma separated one from SVCMGR_ETCD (which wins)', async () => {
+    fs.writeFileSync(file, JSON.stringify({etcd: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379/'], leaseTtl: 6}))
+    expect(await loadSettings()).to.deep.include({etcd: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'], leaseTtl: 6})
+    process.env.SVCMGR_ETCD = 'http://a:1, http://b:2'
+    process.env.SVCMGR_LEASE_TTL = '4'
+    expect(await loadSettings()).to.deep.include({etcd: ['http://a:1', 'http://b:2'], leaseTtl: 4})
+  })
+
+  it('refuses bad values naming the setting and what was expected', async () => {
+    fs.writeFileSync(file, JSON.stringify({etcd: 'localhost'}))
+    expect(await failure()).to.equal(`${file}: etcd: expected endpoints as http://host:port, got "localhost"`)
+    fs.writeFileSync(file, JSON.stringify({etcd: 12}))
+    expect(await failure()).to.match(/etcd: expected a list of endpoints/)
+    fs.writeFileSync(file, JSON.stringify({leaseTtl: 1}))
+    expect(await failure()).to.equal(`${file}: leaseTtl: expected whole seconds from 3 to 3600, got 1`)
+    fs.writeFileSync(file, JSON.stringify({}))
+    process.env.SVCMGR_LEASE_TTL = '2.5'
+    expect(await failure()).to.equal('SVCMGR_LEASE_TTL: leaseTtl: expected whole seconds from 3 to 3600, got "2.5"')
+    process.env.SVCMGR_LEASE_TTL = '10'
+    process.env.SVCMGR_ETCD = 'https://x:1'
+    expect(await failure()).to.equal('SVCMGR_ETCD: etcd: expected endpoints as http://host:port, got "https://x:1"')
   })
 })
 

@@ -1,0 +1,41 @@
+/**
+ * `svcmgr cluster status`: the nodes (agent alive = its presence key exists, last seen) and
+ * each etcd member's health. The cluster code is imported here only: a command of a node
+ * without `etcd` never loads it.
+ */
+import {loadSettings} from '../config/settings.js'
+import {UsageError} from '../errors.js'
+import type {MemberStatus} from '../cluster/etcd/client.js'
+import type {NodeEntry} from '../cluster/presence.js'
+
+export interface ClusterStatusReport {
+  readonly members: readonly MemberStatus[]
+  /** null: etcd did not answer the linearizable read (unknown, not "no node"). */
+  readonly nodes: readonly NodeEntry[] | null
+  readonly nodesError?: string
+}
+
+export async function clusterStatus(options: {timeoutMs?: number} = {}): Promise<ClusterStatusReport> {
+  const settings = await loadSettings()
+  if (!settings.etcd)
+    throw new UsageError(
+      'this node is not in a cluster: no etcd endpoints in the settings (set "etcd" in the settings file or SVCMGR_ETCD=http://host:2379,...)',
+    )
+  const [{EtcdClient}, {listNodes}] = await Promise.all([
+    import('../cluster/etcd/client.js'),
+    import('../cluster/presence.js'),
+  ])
+  const client = new EtcdClient({endpoints: settings.etcd, timeoutMs: options.timeoutMs ?? 5000})
+  try {
+    const [members, nodes] = await Promise.all([
+      client.memberStatuses(Math.min(2000, options.timeoutMs ?? 2000)),
+      listNodes(client).then(
+        n => ({nodes: n}),
+        (error: Error) => ({nodes: null, nodesError: error.message}),
+      ),
+    ])
+    return {members, ...nodes}
+  } finally {
+    client.close()
+  }
+}
