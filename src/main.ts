@@ -12,7 +12,12 @@
 import {createRequire} from 'node:module'
 import {execute} from '@oclif/core'
 import {moveLeadingServiceFlag} from './cli/argv.js'
+import Clear from './commands/clear.js'
 import Create from './commands/create.js'
+import DaemonInstallUnit from './commands/daemon/install-unit.js'
+import DaemonStart from './commands/daemon/start.js'
+import DaemonStatus from './commands/daemon/status.js'
+import DaemonStop from './commands/daemon/stop.js'
 import Delete from './commands/delete.js'
 import Drivers from './commands/drivers.js'
 import Freeze from './commands/freeze.js'
@@ -49,7 +54,12 @@ function loadPluginsCommands(): PluginsCommands {
 
 /** Every root command by its id: a file under src/commands is `topic:name` (index: the topic); test/unit/main.test.ts checks both lists agree. */
 export const COMMANDS = {
+  clear: Clear,
   create: Create,
+  'daemon:install-unit': DaemonInstallUnit,
+  'daemon:start': DaemonStart,
+  'daemon:status': DaemonStatus,
+  'daemon:stop': DaemonStop,
   delete: Delete,
   drivers: Drivers,
   freeze: Freeze,
