@@ -18,7 +18,7 @@ const repo = new URL('../..', import.meta.url).pathname
 /** The text of the ```ini block that follows the marker line in docs/agent.md. */
 function docsUnit(): string {
   const text = fs.readFileSync(path.join(repo, 'docs/agent.md'), 'utf8')
-  const m = /<!-- unit: systemdUnit\(DOCS_UNIT_EXAMPLE\) -->\n```ini\n([\s\S]*?)```\n/.exec(text)
+  const m = /<!-- unit: systemdUnit\(DOCS_UNIT_EXAMPLE\) -->\n\n?```ini\n([\s\S]*?)```\n/.exec(text)
   expect(m, 'docs/agent.md: the unit block after its marker').to.not.equal(null)
   return m![1]
 }
