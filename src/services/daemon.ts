@@ -22,6 +22,7 @@ export const START_TIMEOUT_MS = 30_000
 export const STOP_TIMEOUT_MS = 60_000
 const POLL_MS = 50
 
+const seconds = (ms: number) => (ms < 1000 ? `${ms}ms` : `${Math.round(ms / 1000)}s`)
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
 /** What a run of the agent is named by in messages. */
@@ -121,7 +122,7 @@ export async function startAgent(settings: Settings, request: StartRequest): Pro
       // not left half-started: stopped, and said so
       const stopped = await terminate(pid, now.startTime, 5000)
       throw new AgentError(
-        `the agent (pid ${pid}) wrote no heartbeat within ${Math.round(timeoutMs / 1000)}s (--timeout); ${stopped ? 'it was stopped' : 'it is still running: `svcmgr daemon stop` stops it'}; the end of its log ${paths.logFile}:\n${logTail(paths.logFile, offset)}`,
+        `the agent (pid ${pid}) wrote no heartbeat within ${seconds(timeoutMs)} (--timeout); ${stopped ? 'it was stopped' : 'it is still running: `svcmgr daemon stop` stops it'}; the end of its log ${paths.logFile}:\n${logTail(paths.logFile, offset)}`,
       )
     }
     await sleep(POLL_MS)
@@ -167,7 +168,7 @@ export async function stopAgent(settings: Settings, timeoutMs = STOP_TIMEOUT_MS)
   const pid = live.pid
   if (!(await terminate(pid, live.startTime, timeoutMs)))
     throw new AgentError(
-      `the agent (pid ${pid}) is still running ${Math.round(timeoutMs / 1000)}s after SIGTERM (an action it runs ends first; its log: ${paths.logFile}); \`svcmgr daemon stop\` again waits longer`,
+      `the agent (pid ${pid}) is still running ${seconds(timeoutMs)} after SIGTERM (an action it runs ends first; its log: ${paths.logFile}); \`svcmgr daemon stop\` again waits longer`,
     )
   // an agent that ended without removing its pid file leaves it to whoever saw it end
   const after = agentLiveness(settings.root)
