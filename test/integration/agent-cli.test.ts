@@ -32,7 +32,7 @@ function holdLock(varDir: string, service: string): Promise<ChildProcess> {
     {cwd: repo, stdio: ['ignore', 'pipe', 'inherit']},
   )
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve(child))
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve(child))
     child.on('exit', code => reject(new Error(`the lock holder exited with ${code}`)))
   })
 }
