@@ -1,5 +1,5 @@
 /** `svcmgr daemon status` as text: one `name  value` line per fact. */
-import type {AgentStatusReport} from '../services/daemon.js'
+import type {AgentStatusReport} from '../services/agent-control.js'
 import {formatAge} from './age.js'
 
 export function formatAgentStatus(r: AgentStatusReport): string {

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import {Flags} from '@oclif/core'
 import {SvcmgrCommand} from '../../cli/base.js'
-import {agentUnitText, installUnit} from '../../services/daemon.js'
+import {agentUnitText, installUnit} from '../../services/agent-control.js'
 
 export default class DaemonInstallUnit extends SvcmgrCommand {
   static description =

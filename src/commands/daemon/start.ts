@@ -2,7 +2,7 @@ import path from 'node:path'
 import {Flags} from '@oclif/core'
 import {SvcmgrCommand} from '../../cli/base.js'
 import {parseDurationFlag} from '../../cli/duration-flag.js'
-import {startAgent} from '../../services/daemon.js'
+import {startAgent} from '../../services/agent-control.js'
 import {UsageError} from '../../errors.js'
 
 export default class DaemonStart extends SvcmgrCommand {

@@ -1,6 +1,6 @@
 import {SvcmgrCommand} from '../../cli/base.js'
 import {formatAgentStatus} from '../../render/agent-status.js'
-import {agentStatus} from '../../services/daemon.js'
+import {agentStatus} from '../../services/agent-control.js'
 
 export default class DaemonStatus extends SvcmgrCommand {
   static description =

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {SvcmgrCommand} from '../../cli/base.js'
 import {parseDurationFlag} from '../../cli/duration-flag.js'
-import {stopAgent} from '../../services/daemon.js'
+import {stopAgent} from '../../services/agent-control.js'
 
 export default class DaemonStop extends SvcmgrCommand {
   static description =
