@@ -15,6 +15,7 @@ import {moveLeadingServiceFlag} from './cli/argv.js'
 import Clear from './commands/clear.js'
 import Create from './commands/create.js'
 import DaemonInstallUnit from './commands/daemon/install-unit.js'
+import DaemonRun from './commands/daemon/run.js'
 import DaemonStart from './commands/daemon/start.js'
 import DaemonStatus from './commands/daemon/status.js'
 import DaemonStop from './commands/daemon/stop.js'
@@ -57,6 +58,7 @@ export const COMMANDS = {
   clear: Clear,
   create: Create,
   'daemon:install-unit': DaemonInstallUnit,
+  'daemon:run': DaemonRun,
   'daemon:start': DaemonStart,
   'daemon:status': DaemonStatus,
   'daemon:stop': DaemonStop,

@@ -105,6 +105,12 @@ export interface Resource<K = Record<string, KeywordValue>> {
   readonly disabled: boolean
   readonly optional: boolean
   readonly standby: boolean
+  /** How many times the node agent restarts it when it goes down while the service should be up (keyword `restart`). */
+  readonly restart: number
+  /** Milliseconds the agent waits before such a restart (keyword `restart_delay`). */
+  readonly restartDelay: number
+  /** Restarts exhausted: the instance is failed (keyword `monitor`). */
+  readonly monitor: boolean
   /** Driver keywords by canonical name, typed, defaults applied. Absent optional keywords are undefined. */
   readonly kw: K
 }
@@ -328,12 +334,32 @@ export interface ReadinessCapability<K = any> {
   probe(ctx: DriverContext<K>, probe: ReadinessProbe, options: ProbeOptions): Promise<ProbeResult>
 }
 
+/**
+ * What a watched resource's driver saw (the node agent's `watch` capability): `event` as the
+ * source names it (docker: die, oom, destroy), or 'resync' when events may have been missed (a
+ * reconnection to the engine): the agent then checks the status of everything it watches there.
+ */
+export interface ResourceChange {
+  readonly rid: string
+  readonly event: string
+  /** For the agent's log ("container svc2.container.1 died (exit code 137)"). */
+  readonly message: string
+}
+
 /** Optional capabilities other drivers look up through `ctx.peer(rid)`, and the core's. */
 export interface DriverCapabilities<K = any> {
   /** The network namespace a resource holds (a running container's). */
   netns?(ctx: DriverContext<K>): Promise<NetnsInfo | undefined>
   /** Readiness distinct from running: see ReadinessCapability. */
   readiness?: ReadinessCapability<K>
+  /**
+   * Changes of the resource as they happen, for the node agent (svcmgr daemon), which otherwise
+   * polls `status` every monitor_interval: `onChange` is called for each (never for changes of
+   * other resources), until `signal` aborts. Returns once subscribed; the driver reconnects by
+   * itself (with backoff) and calls onChange with event 'resync' after a reconnection. A hint
+   * only: the agent always checks `status` before it acts.
+   */
+  watch?(ctx: DriverContext<K>, onChange: (change: ResourceChange) => void, signal: AbortSignal): Promise<void>
 }
 
 export interface PeerHandle {

@@ -64,6 +64,31 @@ export const GENERIC_RESOURCE_KEYWORDS = [
     help: 'Keep the resource up on stop unless --force (status stdby up/down).',
     use: 'skipped by stop unless --force (src/planner/plan.ts); status stdby up/down (src/status/status.ts)',
   },
+  {
+    name: 'restart',
+    type: 'int',
+    default: '0',
+    field: 'restart',
+    check: (_raw, v) => (typeof v === 'number' && v >= 0 ? undefined : 'an integer >= 0'),
+    help: 'How many times the node agent (svcmgr daemon) restarts this resource when it goes down while the service should be up, counted per start of the service.',
+    use: "the agent's restarts (src/agent/decide.ts); print status's monitor view",
+  },
+  {
+    name: 'restart_delay',
+    type: 'duration',
+    default: '500ms',
+    field: 'restartDelay',
+    help: 'How long the node agent waits after it saw this resource go down before it restarts it.',
+    use: "the agent's wait before a restart (src/agent/watcher.ts)",
+  },
+  {
+    name: 'monitor',
+    type: 'bool',
+    default: 'false',
+    field: 'monitor',
+    help: 'When this resource stays down after its restarts, the node agent marks the instance failed and does nothing more for it until `clear` or a start or stop.',
+    use: "the agent's failed state (src/agent/decide.ts)",
+  },
   {name: 'comment', help: 'Free text, shown by print config only.', use: 'none: kept in the config'},
 ] as const satisfies readonly GenericKeywordSpec[]
 
@@ -77,8 +102,11 @@ export const ACTED_ON_KEYWORDS: ReadonlySet<string> = new Set(
 type GenericSpec = (typeof GENERIC_RESOURCE_KEYWORDS)[number]
 type FieldSpec = Extract<GenericSpec, {field: keyof Resource}>
 
-/** The Resource fields the generic keywords fill, `type` aside (the registry's canonical type goes there). */
-export type GenericFields = Pick<Resource, Exclude<FieldSpec['field'], 'type'>>
+/** The Resource fields the node agent reads (restart, restart_delay, monitor): not part of a status report's resource. */
+export type MonitorFields = Pick<Resource, 'restart' | 'restartDelay' | 'monitor'>
+
+/** The Resource fields the generic keywords fill, `type` and the agent's aside (the registry's canonical type goes there). */
+export type GenericFields = Pick<Resource, Exclude<FieldSpec['field'], 'type' | keyof MonitorFields>>
 
 /**
  * A section's parsed values (defaults applied) split into the generic keywords' Resource fields
@@ -86,17 +114,20 @@ export type GenericFields = Pick<Resource, Exclude<FieldSpec['field'], 'type'>>
  * compile ignored) gets its field's neutral value.
  */
 export function splitGenericValues(values: Readonly<Record<string, KeywordValue>>): {
-  generic: GenericFields
+  generic: GenericFields & MonitorFields
   kw: Record<string, KeywordValue>
 } {
   // each generic value was parsed by its own spec above, so it has that spec's type
   const g = values as Partial<KeywordsOf<typeof GENERIC_RESOURCE_KEYWORDS>>
-  const generic: GenericFields = {
+  const generic: GenericFields & MonitorFields = {
     subset: g.subset,
     tags: g.tags ?? [],
     disabled: g.disable === true,
     optional: g.optional === true,
     standby: g.standby === true,
+    restart: g.restart ?? 0,
+    restartDelay: g.restart_delay ?? 500,
+    monitor: g.monitor === true,
   }
   return {generic, kw: Object.fromEntries(Object.entries(values).filter(([k]) => !GENERIC_NAMES.has(k)))}
 }
@@ -145,7 +176,15 @@ export const CORE_DEFAULT_KEYWORDS: KeywordManifest = [
   {
     name: 'orchestrate',
     choices: ['no', 'ha', 'start'],
-    help: 'Accepted for OpenSVC compatibility; svcmgr does not orchestrate across nodes.',
+    default: 'no',
+    help: 'start: the node agent (svcmgr daemon) starts the service when the agent starts (node boot), unless it is frozen or a user stopped it since; no: it does not. ha is accepted for the multi-node failover to come and acts as no for now.',
+  },
+  {
+    name: 'monitor_interval',
+    type: 'duration',
+    default: '10s',
+    check: (_raw, v) => (typeof v === 'number' && v > 0 ? undefined : 'a duration > 0'),
+    help: "How often the node agent polls the status of the service's resources that no event stream reports (a container's death is seen at once).",
   },
   {name: 'comment', help: 'Free text.'},
 ]

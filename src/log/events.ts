@@ -15,6 +15,8 @@ export interface ActionEvent {
   readonly rid?: string
   readonly action?: string
   readonly state?: TaskState
+  /** Who acted: 'user' (a CLI command) or 'agent' (svcmgr daemon). Set on the events of actions. */
+  readonly actor?: 'user' | 'agent'
   readonly message: string
 }
 
@@ -67,11 +69,18 @@ export function eventOrigin(e: Pick<ActionEvent, 'node' | 'service' | 'rid'>): s
   return [e.node, e.service, e.rid].filter(Boolean).join('.')
 }
 
-/** One line per event, timestamp first: the non-TTY and log-file form. */
-export function formatEventLine(e: ActionEvent): string {
+/**
+ * One line per event, timestamp first: the non-TTY and log-file form. The log file also names
+ * who acted (`actor`: user or agent) after the level; the terminal form does not.
+ */
+export function formatEventLine(e: ActionEvent, actor?: string): string {
   const time = e.time.slice(11, 23)
   const origin = eventOrigin(e).padEnd(28)
+  const who = actor === undefined ? '' : `${actor.padEnd(5)} `
   const lines = e.message.split('\n')
-  const first = `${time} ${e.level.toUpperCase().padEnd(5)} ${origin} ${lines[0]}`
-  return [first, ...lines.slice(1).map(l => `${' '.repeat(19)}${' '.repeat(origin.length)}  ${l}`)].join('\n')
+  const first = `${time} ${e.level.toUpperCase().padEnd(5)} ${who}${origin} ${lines[0]}`
+  return [
+    first,
+    ...lines.slice(1).map(l => `${' '.repeat(19)}${' '.repeat(who.length)}${' '.repeat(origin.length)}  ${l}`),
+  ].join('\n')
 }

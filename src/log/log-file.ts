@@ -22,8 +22,8 @@ export class LogFileSink implements EventSink {
       if (this.fd === undefined) {
         this.fd = openStateLogForAppend(this.file)
       }
-      // the full ISO date in the file: the terminal form only shows the time
-      const line = Buffer.from(`${event.time.slice(0, 10)} ${formatEventLine(event)}\n`)
+      // the full ISO date in the file (the terminal form only shows the time), and who acted
+      const line = Buffer.from(`${event.time.slice(0, 10)} ${formatEventLine(event, event.actor ?? 'user')}\n`)
       // a short write (a nearly full disk) is a failure too: the rest would be lost silently
       for (let off = 0; off < line.length;) {
         const n = fs.writeSync(this.fd, line, off)

@@ -1,15 +1,16 @@
 /** Runs a service action: plan, lock, execute, log, result. Commands call this and format the result. */
+import {type Actor, IDLE_MONITOR_STATE, writeIntent, writeMonitorState} from '../agent/state.js'
 import {executePlan, type ExecutionResult} from '../executor/execute.js'
 import {acquireServiceLock} from '../executor/lock.js'
 import {guardObserver, type ExecutionObserver} from '../executor/observer.js'
-import {EventBus, EventCollector, type ActionEvent} from '../log/events.js'
+import {EventBus, EventCollector, type ActionEvent, type EventSink} from '../log/events.js'
 import {LogFileSink} from '../log/log-file.js'
 import {maskPlan, secretMasker} from '../log/mask.js'
 import {buildPlan} from '../planner/plan.js'
 import type {Plan, Selection, ServiceAction} from '../planner/types.js'
 import {assertConfigUnchanged, loadForAction, withUnusable} from './action-config.js'
 import {formatActionSummary} from '../render/action-summary.js'
-import {enterInterruptScope, receivedInterrupt, type InterruptSignal} from './interrupts.js'
+import {enterInterruptScope, type InterruptScope, receivedInterrupt, type InterruptSignal} from './interrupts.js'
 import {tellWaiting} from './lock-wait.js'
 import type {Session} from './session.js'
 
@@ -27,6 +28,36 @@ export interface ActionRequest {
   readonly noWait?: boolean
   /** The progress view (src/render/action-view.ts): it sees every event of the action, the log file keeps them. */
   readonly view?: ExecutionObserver
+  /** Who acts: 'user' (the CLI, the default) or 'agent' (svcmgr daemon); every event and log line carries it. */
+  readonly actor?: Actor
+  /**
+   * What the action's signals are, instead of the process's interrupt scope (./interrupts.ts): the
+   * agent runs actions of several services at once and decides itself what a signal does to them.
+   */
+  readonly signals?: Pick<InterruptScope, 'abort' | 'cut'>
+  /**
+   * Record the intent (src/agent/state.ts intent.json) once the action succeeded, and, for a user,
+   * reset the agent's monitor state. Default: true for a user, false for the agent.
+   */
+  readonly recordIntent?: boolean
+  /** With recordIntent: also reset the monitor state (default: for a user). The agent's start at boot does. */
+  readonly resetMonitor?: boolean
+  /**
+   * Checked once the lock is taken, before anything runs: a sentence says why the action is no
+   * longer wanted (the agent's restart of a resource a user meanwhile stopped or brought back),
+   * and the action ends there, unrun (the outcome's `skipped`).
+   */
+  readonly precondition?: () => Promise<string | undefined>
+}
+
+/** The service's intent after a successful action: started or stopped. */
+export function intentOf(action: ServiceAction): 'started' | 'stopped' {
+  return action === 'stop' || action === 'unprovision' ? 'stopped' : 'started'
+}
+
+/** Every event through `sink` carries the actor. */
+function withActor(sink: EventSink, actor: Actor): EventSink {
+  return {emit: e => sink.emit({...e, actor})}
 }
 
 export interface ActionOutcome {
@@ -41,6 +72,8 @@ export interface ActionOutcome {
   /** The signal that interrupted the action: the exit code is 128 + its number. */
   readonly signal?: InterruptSignal
   readonly events: readonly ActionEvent[]
+  /** The precondition's sentence: the action did not run. */
+  readonly skipped?: string
 }
 
 export async function runServiceAction(session: Session, request: ActionRequest): Promise<ActionOutcome> {
@@ -69,17 +102,30 @@ export async function runServiceAction(session: Session, request: ActionRequest)
       events: [],
     }
 
+  const actor = request.actor ?? 'user'
   const collector = new EventCollector()
   const logFile = new LogFileSink(session.store.logFile(service.name))
-  const bus = new EventBus(collector, logFile)
+  const bus = new EventBus(withActor(collector, actor), withActor(logFile, actor))
   const view = guardObserver(request.view)
   const lock = await acquireServiceLock(service.varDir, service.name, request.action, {
     waitMs: request.waitlockMs ?? 0,
     onWait: tellWaiting(service.name),
   })
   // from here to the lock's release a signal interrupts the action instead of ending the process
-  const interrupts = enterInterruptScope()
+  const interrupts = request.signals ? {...request.signals, close() {}} : enterInterruptScope()
   try {
+    const skipped = await request.precondition?.()
+    if (skipped !== undefined)
+      return {
+        version: ACTION_RESULT_VERSION,
+        service: service.name,
+        action: request.action,
+        dryRun: false,
+        ok: true,
+        plan,
+        events: [],
+        skipped,
+      }
     assertConfigUnchanged(session, service.name, request.action, doc)
     const emit = (message: string, level: ActionEvent['level'] = 'info') => {
       const e: ActionEvent = {
@@ -88,6 +134,7 @@ export async function runServiceAction(session: Session, request: ActionRequest)
         node: service.nodename,
         service: service.name,
         action: request.action,
+        actor,
         message,
       }
       bus.emit(e)
@@ -109,8 +156,11 @@ export async function runServiceAction(session: Session, request: ActionRequest)
       }),
       unusable,
     )
-    if (result.ok && !result.interrupted) emit(`${request.action} done`)
-    else emit(formatActionSummary(request.action, service.name, result), result.ok ? 'warn' : 'error')
+    if (result.ok && !result.interrupted) {
+      if (request.recordIntent ?? actor === 'user')
+        recordIntent(service.varDir, request.action, actor, request.resetMonitor ?? actor === 'user', emit)
+      emit(`${request.action} done`)
+    } else emit(formatActionSummary(request.action, service.name, result), result.ok ? 'warn' : 'error')
     const signal = receivedInterrupt()
     return {
       version: ACTION_RESULT_VERSION,
@@ -127,5 +177,25 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     lock.release()
     interrupts.close()
     logFile.close()
+  }
+}
+
+/**
+ * What the agent reads (src/agent/state.ts): the intent the action leaves, and for a user's
+ * action the monitor state reset (the restarts counted again from zero, a failed state cleared).
+ * A state file that cannot be written is a warning: the action itself is done.
+ */
+function recordIntent(
+  varDir: string,
+  action: ServiceAction,
+  actor: Actor,
+  resetMonitor: boolean,
+  emit: (message: string, level?: ActionEvent['level']) => void,
+): void {
+  try {
+    writeIntent(varDir, {intent: intentOf(action), by: actor})
+    if (resetMonitor) writeMonitorState(varDir, IDLE_MONITOR_STATE)
+  } catch (error) {
+    emit(`cannot record the service's intent for the node agent: ${(error as Error).message}`, 'warn')
   }
 }

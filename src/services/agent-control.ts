@@ -10,6 +10,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {type AgentLiveness, agentLiveness} from '../agent/liveness.js'
 import {type AgentEvent, agentPaths} from '../agent/state.js'
+
+/** Where `daemon start` sends a background agent's stdout and stderr. */
+export const agentLogFile = (root: string) => path.join(agentPaths(root).dir, 'agent.log')
 import {DEFAULT_UNIT_PATH, systemdUnit} from '../agent/unit-file.js'
 import {ensureStateDir, openStateLogForAppend} from '../config/state-files.js'
 import type {Settings} from '../config/settings.js'
@@ -81,7 +84,7 @@ export async function startAgent(settings: Settings, request: StartRequest): Pro
   ensureStateDir(paths.dir)
   // a dead agent's pid file (checked just above: not a live process) is not the new one's
   if (before.stalePidFile) fs.rmSync(paths.pidFile, {force: true})
-  const out = openStateLogForAppend(paths.logFile)
+  const out = openStateLogForAppend(agentLogFile(settings.root))
   const offset = fs.fstatSync(out).size
   const env: NodeJS.ProcessEnv = {...process.env, SVCMGR_ROOT: settings.root}
   if (settings.source && settings.source !== 'defaults' && path.isAbsolute(settings.source))
@@ -113,16 +116,20 @@ export async function startAgent(settings: Settings, request: StartRequest): Pro
     const now = agentLiveness(settings.root)
     const beat = now.info ? Date.parse(now.info.heartbeat) : NaN
     if (now.pid === pid && now.state === 'running' && beat >= spawnedAt - 1000)
-      return {pid, log: paths.logFile, ...(before.stalePidFile && before.pid ? {replacedStale: before.pid} : {})}
+      return {
+        pid,
+        log: agentLogFile(settings.root),
+        ...(before.stalePidFile && before.pid ? {replacedStale: before.pid} : {}),
+      }
     if (exited)
       throw new AgentError(
-        `the agent (pid ${pid}) exited ${exited.signal ? `on ${exited.signal}` : `with code ${exited.code}`} before its first heartbeat; the end of its log ${paths.logFile}:\n${logTail(paths.logFile, offset)}`,
+        `the agent (pid ${pid}) exited ${exited.signal ? `on ${exited.signal}` : `with code ${exited.code}`} before its first heartbeat; the end of its log ${agentLogFile(settings.root)}:\n${logTail(agentLogFile(settings.root), offset)}`,
       )
     if (Date.now() >= deadline) {
       // not left half-started: stopped, and said so
       const stopped = await terminate(pid, now.startTime, 5000)
       throw new AgentError(
-        `the agent (pid ${pid}) wrote no heartbeat within ${seconds(timeoutMs)} (--timeout); ${stopped ? 'it was stopped' : 'it is still running: `svcmgr daemon stop` stops it'}; the end of its log ${paths.logFile}:\n${logTail(paths.logFile, offset)}`,
+        `the agent (pid ${pid}) wrote no heartbeat within ${seconds(timeoutMs)} (--timeout); ${stopped ? 'it was stopped' : 'it is still running: `svcmgr daemon stop` stops it'}; the end of its log ${agentLogFile(settings.root)}:\n${logTail(agentLogFile(settings.root), offset)}`,
       )
     }
     await sleep(POLL_MS)
@@ -168,7 +175,7 @@ export async function stopAgent(settings: Settings, timeoutMs = STOP_TIMEOUT_MS)
   const pid = live.pid
   if (!(await terminate(pid, live.startTime, timeoutMs)))
     throw new AgentError(
-      `the agent (pid ${pid}) is still running ${seconds(timeoutMs)} after SIGTERM (an action it runs ends first; its log: ${paths.logFile}); \`svcmgr daemon stop\` again waits longer`,
+      `the agent (pid ${pid}) is still running ${seconds(timeoutMs)} after SIGTERM (an action it runs ends first; its log: ${agentLogFile(settings.root)}); \`svcmgr daemon stop\` again waits longer`,
     )
   // an agent that ended without removing its pid file leaves it to whoever saw it end
   const after = agentLiveness(settings.root)
@@ -207,10 +214,10 @@ export function agentStatus(settings: Settings, now = Date.now()): AgentStatusRe
     heartbeat_age_s: info && live.heartbeatAgeMs !== undefined ? Math.floor(live.heartbeatAgeMs / 1000) : null,
     watched: info?.watched ?? [],
     // the last event is worth showing after the agent ended too
-    lastEvent: (live.info ?? undefined)?.lastEvent ?? null,
+    lastEvent: live.lastInfo?.lastEvent ?? null,
     stalePidFile: live.stalePidFile,
     pidFile: paths.pidFile,
-    log: paths.logFile,
+    log: agentLogFile(settings.root),
   }
 }
 

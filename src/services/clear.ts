@@ -4,8 +4,13 @@
  * as an edit is (held for a moment): a running action makes it wait (--waitlock) or refuses.
  */
 import fs from 'node:fs'
-import path from 'node:path'
-import {type MonitorState, readMonitorState, writeMonitorState} from '../agent/state.js'
+import {
+  IDLE_MONITOR_STATE,
+  type MonitorState,
+  monitorFile,
+  readMonitorState,
+  writeMonitorState,
+} from '../agent/state.js'
 import {acquireServiceLock} from '../executor/lock.js'
 import {LogFileSink} from '../log/log-file.js'
 import {tellWaiting} from './lock-wait.js'
@@ -29,12 +34,12 @@ export async function clearService(session: Session, name: string, waitlockMs = 
     onWait: tellWaiting(name),
   })
   try {
-    const state = readMonitorState(varDir)
-    const present = fs.existsSync(path.join(varDir, 'monitor.json'))
+    const found = readMonitorState(varDir)
+    // the idle state itself: no file (never monitored), or one that does not read as a monitor state
+    const state = found === IDLE_MONITOR_STATE ? undefined : found
     if (state && state.state !== 'failed') return {service: name, cleared: false, was: state.state}
-    if (!state && !present) return {service: name, cleared: false, was: 'idle'}
+    if (!state && !fs.existsSync(monitorFile(varDir))) return {service: name, cleared: false, was: 'idle'}
     writeMonitorState(varDir, {
-      version: 1,
       state: 'idle',
       restarts: {},
       ...(state?.last_check ? {last_check: state.last_check} : {}),

@@ -25,6 +25,13 @@ export interface InterruptScope {
 interface ActiveScope {
   readonly abort: AbortController
   readonly cut: AbortController
+  readonly says?: ScopeMessages
+}
+
+/** What a scope says on its first and second signal (an action's, by default). */
+export interface ScopeMessages {
+  readonly first: (signal: InterruptSignal) => string
+  readonly second: (signal: InterruptSignal) => string
 }
 
 let installed = false
@@ -53,12 +60,13 @@ function onSignal(signal: InterruptSignal): void {
   }
   if (!active.abort.signal.aborted) {
     write(
-      `svcmgr: ${signal} received: stopping; no new task starts, running ones finish, a start is rolled back (SIGINT or SIGTERM again skips the rollback)`,
+      active.says?.first(signal) ??
+        `svcmgr: ${signal} received: stopping; no new task starts, running ones finish, a start is rolled back (SIGINT or SIGTERM again skips the rollback)`,
     )
     active.abort.abort(`interrupted by ${signal}`)
   } else if (signal !== 'SIGHUP' && !active.cut.signal.aborted) {
     // a second hang-up is the same lost session, not an operator's decision to skip the undo
-    write(`svcmgr: second signal (${signal}): the rest of the rollback is skipped`)
+    write(active.says?.second(signal) ?? `svcmgr: second signal (${signal}): the rest of the rollback is skipped`)
     active.cut.abort(`skipped after a second signal (${signal})`)
   } else {
     write(`svcmgr: ${signal}: already stopping, waiting for the running step to end`)
@@ -73,9 +81,9 @@ export function installInterruptHandlers(): void {
 }
 
 /** Signals abort this scope instead of ending the process, until close(). One scope at a time. */
-export function enterInterruptScope(): InterruptScope {
+export function enterInterruptScope(says?: ScopeMessages): InterruptScope {
   if (active) throw new Error('internal: an interrupt scope is already open')
-  const scope: ActiveScope = {abort: new AbortController(), cut: new AbortController()}
+  const scope: ActiveScope = {abort: new AbortController(), cut: new AbortController(), ...(says ? {says} : {})}
   active = scope
   return {
     abort: scope.abort.signal,

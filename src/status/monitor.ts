@@ -1,42 +1,38 @@
 /**
  * The node agent's view of a service for `print status` (issue 14): whether the agent runs,
  * the monitor's state (idle, restarting, failed with its reason), its last check and the
- * restarts it used per resource. Read from two small files, agent.json and the service's
- * monitor.json: a cold status pays two reads and a /proc lookup, never a call to the agent.
+ * restarts it used per resource. From two small files, agent.json and the service's
+ * monitor.json (and a stat of agent.pid): a cold status never calls the agent.
  */
 import fs from 'node:fs'
-import path from 'node:path'
-import {type AgentState, agentLivenessFromInfo} from '../agent/liveness.js'
-import {readMonitorState} from '../agent/state.js'
+import {type AgentState, agentLivenessForStatus} from '../agent/liveness.js'
+import {IDLE_MONITOR_STATE, monitorFile, readMonitorState} from '../agent/state.js'
 
 export interface MonitorView {
   readonly agent: AgentState
   /** When the monitor last checked this service (ISO), null if it never did. */
   readonly last_check: string | null
-  /** Restarts used per rid since the service's last start (or clear). */
+  /** Restarts used per rid since the service's last start (or clear): only those restarted. */
   readonly restarts: Record<string, number>
-  /** `unknown`: a monitor.json that cannot be read (the view is not guessed). */
+  /** `unknown`: a monitor.json that does not read as one (the view is not guessed). */
   readonly state: 'idle' | 'restarting' | 'failed' | 'unknown'
   readonly reason?: string
 }
 
 /** The monitor view of the service whose state folder is varDir, under the state root `root`. */
 export function monitorView(root: string, varDir: string, now = Date.now()): MonitorView {
-  const agent = agentLivenessFromInfo(root, now).state
-  const state = readMonitorState(varDir)
-  if (!state) {
-    // absent: the agent never judged this service; present but unreadable: unknown, said so
-    const present = fs.existsSync(path.join(varDir, 'monitor.json'))
-    return {agent, last_check: null, restarts: {}, state: present ? 'unknown' : 'idle'}
-  }
+  const agent = agentLivenessForStatus(root, now)
+  const m = readMonitorState(varDir)
+  // the idle state itself comes back for a file that is absent (never monitored) or unreadable
+  if (m === IDLE_MONITOR_STATE)
+    return {agent, last_check: null, restarts: {}, state: fs.existsSync(monitorFile(varDir)) ? 'unknown' : 'idle'}
   const restarts: Record<string, number> = {}
-  for (const [rid, n] of Object.entries(state.restarts ?? {})) if (typeof n === 'number' && n > 0) restarts[rid] = n
-  const known = ['idle', 'restarting', 'failed'].includes(state.state)
+  for (const [rid, n] of Object.entries(m.restarts)) if (n > 0) restarts[rid] = n
   return {
     agent,
-    last_check: typeof state.last_check === 'string' ? state.last_check : null,
+    last_check: m.last_check ?? null,
     restarts,
-    state: known ? state.state : 'unknown',
-    ...(typeof state.reason === 'string' && state.reason ? {reason: state.reason} : {}),
+    state: m.state,
+    ...(m.reason ? {reason: m.reason} : {}),
   }
 }

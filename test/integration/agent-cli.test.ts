@@ -97,7 +97,7 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
   })
 
   describe('a stale pid file', () => {
-    it('status says stopped with a stale pid file; stop reports and removes it', async () => {
+    it('status says stale (its pid file left by a dead agent); stop reports and removes it', async () => {
       const dead = spawn('sleep', ['60'])
       const start = processStartTime(dead.pid!)!
       dead.kill('SIGKILL')
@@ -105,7 +105,7 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
       fs.mkdirSync(agentDir, {recursive: true})
       fs.writeFileSync(pidFile, `${dead.pid} ${start}\n`)
       const status = JSON.parse((await cli.ok(['daemon', 'status', '--format', 'json'])).stdout)
-      expect(status).to.include({agent: 'stopped', pid: null, stalePidFile: true})
+      expect(status).to.include({agent: 'stale', pid: null, stalePidFile: true})
       expect((await cli.ok(['daemon', 'status'])).stdout).to.match(/pid file +.*stale/)
       const r = await cli.ok(['daemon', 'stop'])
       expect(r.stdout).to.include(`removed the stale pid file ${pidFile} (pid ${dead.pid} is gone)`)
@@ -170,7 +170,7 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
   })
 
   describe('print status: the monitor view', () => {
-    it('agent stopped, stale (alive, old heartbeat) or running (alive, fresh heartbeat); failed with its reason', async () => {
+    it('agent stopped (no pid file), stale (an old heartbeat, a dead pid) or running (alive, fresh heartbeat); failed with its reason', async () => {
       fs.mkdirSync(varDir, {recursive: true})
       fs.writeFileSync(
         monitorFile,
@@ -187,6 +187,8 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
       expect(await json()).to.include({agent: 'stopped', state: 'failed'})
       const fake = spawn('sleep', ['120'])
       children.push(fake)
+      fs.mkdirSync(agentDir, {recursive: true})
+      fs.writeFileSync(pidFile, `${fake.pid} ${processStartTime(fake.pid!)}\n`)
       const info = (heartbeat: Date) =>
         fs.writeFileSync(
           path.join(agentDir, 'agent.json'),
@@ -218,6 +220,9 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
       expect(text[3]).to.match(/ down +idle, failed, stopped$/)
       fake.kill('SIGKILL')
       await ended(fake)
+      // its pid file left behind: stale; no pid file: stopped
+      expect((await json()).agent).to.equal('stale')
+      fs.rmSync(pidFile)
       expect((await json()).agent).to.equal('stopped')
       fs.rmSync(path.join(agentDir, 'agent.json'))
       fs.rmSync(monitorFile)

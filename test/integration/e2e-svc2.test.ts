@@ -132,7 +132,9 @@ netns = container#1
 
   it('appends every action to the service log file', () => {
     const log = fs.readFileSync(`${cli.root}/log/${svc}.log`, 'utf8')
-    expect(log).to.match(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\S+ INFO  deb1\\.${svc}\\.container#3 +docker stop`, 'm'))
+    expect(log).to.match(
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\S+ INFO  user  deb1\\.${svc}\\.container#3 +docker stop`, 'm'),
+    )
     expect(log).to.include('provision done')
     expect(log).to.include('restart done')
   })

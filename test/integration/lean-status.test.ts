@@ -95,6 +95,7 @@ describe('print status: the lean path answers as oclif does', function () {
       }),
     )
     const agent = spawn('sleep', ['120'])
+    fs.writeFileSync(path.join(agentDir, 'agent.pid'), `${agent.pid} ${processStartTime(agent.pid!)}\n`)
     fs.writeFileSync(
       path.join(agentDir, 'agent.json'),
       JSON.stringify({
@@ -123,6 +124,7 @@ describe('print status: the lean path answers as oclif does', function () {
       agent.kill('SIGKILL')
       fs.rmSync(path.join(varDir, 'monitor.json'), {force: true})
       fs.rmSync(path.join(agentDir, 'agent.json'), {force: true})
+      fs.rmSync(path.join(agentDir, 'agent.pid'), {force: true})
     }
   })
 

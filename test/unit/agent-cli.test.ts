@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
-import {agentLiveness, agentLivenessFromInfo, readAgentPidFile} from '../../src/agent/liveness.js'
+import {agentLiveness, agentLivenessForStatus} from '../../src/agent/liveness.js'
 import {agentPaths} from '../../src/agent/state.js'
 import {DOCS_UNIT_EXAMPLE, systemdUnit, unitCommandWord, unitEnvironment} from '../../src/agent/unit-file.js'
 import {processStartTime} from '../../src/drivers/host.js'
@@ -99,16 +99,6 @@ describe('agent: liveness from its files', () => {
       }),
     )
 
-  it('reads agent.pid as JSON or as "PID STARTTIME"', () => {
-    const file = agentPaths(root).pidFile
-    fs.writeFileSync(file, '{"pid": 12, "startTime": "345"}\n')
-    expect(readAgentPidFile(file)).to.deep.equal({pid: 12, startTime: '345'})
-    fs.writeFileSync(file, '12 345\n')
-    expect(readAgentPidFile(file)).to.deep.equal({pid: 12, startTime: '345'})
-    fs.writeFileSync(file, 'garbage')
-    expect(readAgentPidFile(file)).to.equal(undefined)
-  })
-
   it('no files: stopped', () => {
     expect(agentLiveness(root)).to.include({state: 'stopped', alive: false, stalePidFile: false})
   })
@@ -118,14 +108,20 @@ describe('agent: liveness from its files', () => {
     fs.writeFileSync(agentPaths(root).pidFile, `${process.pid} ${start}\n`)
     writeInfo(process.pid, start, new Date())
     expect(agentLiveness(root).state).to.equal('running')
-    expect(agentLivenessFromInfo(root).state).to.equal('running')
+    expect(agentLivenessForStatus(root)).to.equal('running')
     writeInfo(process.pid, start, new Date(Date.now() - 60_000))
-    expect(agentLiveness(root)).to.include({state: 'stale', alive: true})
+    expect(agentLiveness(root)).to.include({state: 'stale', alive: true, stalePidFile: false})
+    expect(agentLivenessForStatus(root)).to.equal('stale')
     fs.writeFileSync(agentPaths(root).pidFile, `${process.pid} 1\n`)
-    expect(agentLiveness(root)).to.include({state: 'stopped', stalePidFile: true})
+    expect(agentLiveness(root)).to.include({state: 'stale', alive: false, stalePidFile: true})
+    // no pid file: stopped cleanly, agent.json is the last run's
+    fs.rmSync(agentPaths(root).pidFile)
+    writeInfo(4_194_305, '1', new Date())
+    expect(agentLiveness(root)).to.include({state: 'stopped', alive: false})
+    expect(agentLivenessForStatus(root)).to.equal('stopped')
   })
 
-  it('a pid file of a process that ended: stopped, the pid file stale', async () => {
+  it('a pid file of a process that ended: stale, the pid file stale', async () => {
     const child = spawn('sleep', ['30'])
     const start = processStartTime(child.pid!)!
     await new Promise(r => {
@@ -134,7 +130,8 @@ describe('agent: liveness from its files', () => {
     })
     fs.writeFileSync(agentPaths(root).pidFile, `${child.pid} ${start}\n`)
     writeInfo(child.pid!, start, new Date())
-    expect(agentLiveness(root)).to.include({state: 'stopped', alive: false, stalePidFile: true, pid: child.pid})
+    expect(agentLiveness(root)).to.include({state: 'stale', alive: false, stalePidFile: true, pid: child.pid})
+    expect(agentLivenessForStatus(root)).to.equal('stale')
   })
 
   it('the monitor view: absent monitor.json is idle, an unreadable one unknown, a failed one with its reason', () => {

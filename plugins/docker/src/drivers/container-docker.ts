@@ -29,6 +29,7 @@ import {
 } from '../engine/calls.js'
 import {dockerClient, type Engine, engineInfo, serviceEngine} from '../engine/client.js'
 import {engineClient, findByName, INSPECTS_AT_ONCE, limited, noteEngineChange, type Seen} from '../engine/containers.js'
+import {subscribeEngineEvents} from '../engine/events.js'
 import {type ContainerInspect, type ContainerSummary, demultiplex, type EngineClient} from '../engine/http.js'
 import {
   type DaemonSpec,
@@ -904,5 +905,21 @@ export const dockerDriver: Driver<DockerKeywords> = {
     },
     // readiness_probe, readiness_timeout, readiness_interval: see ./readiness.ts
     readiness: dockerReadiness,
+    // the node agent's: the engine's die/oom/destroy events of this container, at once (../engine/events.ts)
+    async watch(ctx, onChange, signal): Promise<void> {
+      const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
+      const rid = ctx.resource.rid
+      subscribeEngineEvents(
+        engine.address,
+        {
+          service: ctx.service.name,
+          rid,
+          id: ctx.service.id,
+          onEvent: e => onChange({rid, event: e.event, message: e.message}),
+          onTrouble: message => ctx.log.warn(message),
+        },
+        signal,
+      )
+    },
   },
 }
