@@ -100,7 +100,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
   }
 }
 
-/** The first line of the service log at or after `afterMs` that is the agent's restart of `rid`: its time (ms). */
+/** The time (ms) of the first line of the service log at or after `afterMs` where the agent's restart of `rid` begins. */
 function restartBeginMs(logFile: string, rid: string, afterMs: number): number | undefined {
   let text: string
   try {
@@ -114,7 +114,8 @@ function restartBeginMs(logFile: string, rid: string, afterMs: number): number |
     const ms = Date.parse(`${m[1]}T${m[2]}Z`)
     // the log has ms resolution, the engine ns: a line in the same ms as the die counts
     if (ms + 1 < afterMs) continue
-    if (line.includes(rid) && /agent/.test(line) && /restart/i.test(line)) return ms
+    // the agent's action line: "restart begins (N task(s), --rid container#1)"
+    if (/ agent /.test(line) && line.includes('restart begins') && line.includes(`--rid ${rid}`)) return ms
   }
   return undefined
 }
@@ -211,7 +212,7 @@ export async function agentSection(ctx: Ctx): Promise<Section> {
       },
     )
     notes.push(
-      `die → restart: one ${IMAGE} container with restart = 1000, restart_delay = 0s, \`docker kill\`ed while a background agent (\`svcmgr daemon start\`) watches it; from the engine's \`die\` event (its time, ns) to the agent's first restart line in the service log (svcmgr's clock, ms) and to the engine's \`start\` event of the container; against the wall time of \`docker start\` of the same killed container (a fresh docker CLI process; the service frozen meanwhile so the agent leaves it alone). ${ctx.runs} runs after ${ctx.warmup} warm-up(s), interleaved. (info)`,
+      `die → restart: one ${IMAGE} container with restart = 1000, restart_delay = 0s, \`docker kill\`ed while a background agent (\`svcmgr daemon start\`) watches it; from the engine's \`die\` event (its time, ns) to the agent's `restart begins (..., --rid container#1)` line in the service log (svcmgr's clock, ms) and to the engine's \`start\` event of the container; against the wall time of \`docker start\` of the same killed container (a fresh docker CLI process; the service frozen meanwhile so the agent leaves it alone). ${ctx.runs} runs after ${ctx.warmup} warm-up(s), interleaved. (info)`,
     )
   } finally {
     cli.stopAgent()
