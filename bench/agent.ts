@@ -212,7 +212,7 @@ export async function agentSection(ctx: Ctx): Promise<Section> {
       },
     )
     notes.push(
-      `die → restart: one ${IMAGE} container with restart = 1000, restart_delay = 0s, \`docker kill\`ed while a background agent (\`svcmgr daemon start\`) watches it; from the engine's \`die\` event (its time, ns) to the agent's `restart begins (..., --rid container#1)` line in the service log (svcmgr's clock, ms) and to the engine's \`start\` event of the container; against the wall time of \`docker start\` of the same killed container (a fresh docker CLI process; the service frozen meanwhile so the agent leaves it alone). ${ctx.runs} runs after ${ctx.warmup} warm-up(s), interleaved. (info)`,
+      `die → restart: one ${IMAGE} container with restart = 1000, restart_delay = 0s, \`docker kill\`ed while a background agent (\`svcmgr daemon start\`) watches it; from the engine's \`die\` event (its time, ns) to the agent's \`restart begins (..., --rid container#1)\` line in the service log (svcmgr's clock, ms) and to the engine's \`start\` event of the container; against the wall time of \`docker start\` of the same killed container (a fresh docker CLI process; the service frozen meanwhile so the agent leaves it alone). ${ctx.runs} runs after ${ctx.warmup} warm-up(s), interleaved. (info)`,
     )
   } finally {
     cli.stopAgent()
