@@ -17,6 +17,7 @@ import {DEFAULT_UNIT_PATH, systemdUnit} from '../agent/unit-file.js'
 import {ensureStateDir, openStateLogForAppend} from '../config/state-files.js'
 import type {Settings} from '../config/settings.js'
 import {pidAlive} from '../drivers/host.js'
+import {acquireServiceLock} from '../executor/lock.js'
 import {AgentError, UsageError} from '../errors.js'
 
 export const DAEMON_STATUS_VERSION = 1
@@ -75,6 +76,20 @@ export interface StartOutcome {
  * Returns once the agent's heartbeat names the new process. Refused while an agent runs.
  */
 export async function startAgent(settings: Settings, request: StartRequest): Promise<StartOutcome> {
+  const timeoutMs = request.timeoutMs ?? START_TIMEOUT_MS
+  const dir = agentPaths(settings.root).dir
+  ensureStateDir(dir)
+  // one `daemon start` at a time per state root: a second one waits for the first to be done,
+  // then finds its agent running (the lock's holder check, file <root>/agent/lock)
+  const lock = await acquireServiceLock(dir, 'agent', 'daemon start', {waitMs: timeoutMs + 10_000})
+  try {
+    return await startLocked(settings, request, timeoutMs)
+  } finally {
+    lock.release()
+  }
+}
+
+async function startLocked(settings: Settings, request: StartRequest, timeoutMs: number): Promise<StartOutcome> {
   const paths = agentPaths(settings.root)
   const before = agentLiveness(settings.root)
   if (before.alive)
@@ -108,7 +123,6 @@ export async function startAgent(settings: Settings, request: StartRequest): Pro
   child.on('exit', (code, signal) => (exited = {code, signal}))
   child.unref()
   const pid = child.pid
-  const timeoutMs = request.timeoutMs ?? START_TIMEOUT_MS
   const deadline = spawnedAt + timeoutMs
   for (;;) {
     if (spawnError || pid === undefined)

@@ -288,6 +288,31 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
       expect((await inspectContainer(`${svc}.container.1`))?.running).to.equal(true)
     })
 
+    it('two starts at once: one agent, the other start refused', async () => {
+      const both = await Promise.all([cli.run(['daemon', 'start']), cli.run(['daemon', 'start'])])
+      expect(both.map(r => r.exitCode).sort(), both.map(r => r.stderr).join('\n')).to.deep.equal([0, 1])
+      const started = both.find(r => r.exitCode === 0)!
+      const one = Number(/agent started \(pid (\d+)/.exec(started.stdout)![1])
+      expect(both.find(r => r.exitCode === 1)!.stderr).to.include(`the agent already runs (pid ${one}`)
+      // the agents of this state root, from /proc: only that one
+      const agents = fs
+        .readdirSync('/proc')
+        .filter(d => /^\d+$/.test(d))
+        .filter(d => {
+          try {
+            const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
+            const env = fs.readFileSync(`/proc/${d}/environ`, 'utf8').split('\0')
+            return cmd.includes('daemon') && cmd.includes('run') && env.includes(`SVCMGR_ROOT=${cli.root}`)
+          } catch {
+            return false
+          }
+        })
+        .map(Number)
+      expect(agents).to.deep.equal([one])
+      await cli.ok(['daemon', 'stop'])
+      expect(pidAlive(one)).to.equal(false)
+    })
+
     it('a start that fails prints the end of the agent log and exits 1', async () => {
       // the agent cannot write its pid file: a folder is in the way
       fs.mkdirSync(pidFile, {recursive: true})
