@@ -53,6 +53,13 @@ export async function runAgent(session: Session, options: AgentOptions): Promise
     minLevel: session.settings.logLevel,
     logFile: name => session.store.logFile(name),
   })
+  // a stored config's problems and a stale lock would be said at every poll: once is enough
+  const said = new Set<string>()
+  session.warn = line => {
+    if (said.has(line)) return
+    said.add(line)
+    process.stderr.write(line)
+  }
   await session.registry()
   const startTime = processStartTime(process.pid) ?? ''
   const startedAt = new Date().toISOString()

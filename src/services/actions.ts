@@ -156,11 +156,12 @@ export async function runServiceAction(session: Session, request: ActionRequest)
       }),
       unusable,
     )
-    if (result.ok && !result.interrupted) {
-      if (request.recordIntent ?? actor === 'user')
-        recordIntent(service.varDir, request.action, actor, request.resetMonitor ?? actor === 'user', emit)
-      emit(`${request.action} done`)
-    } else emit(formatActionSummary(request.action, service.name, result), result.ok ? 'warn' : 'error')
+    const done = result.ok && !result.interrupted
+    // a stop that failed or was interrupted still says what the user wants: the agent must not undo it
+    if ((done || intentOf(request.action) === 'stopped') && (request.recordIntent ?? actor === 'user'))
+      recordIntent(service.varDir, request.action, actor, request.resetMonitor ?? actor === 'user', emit)
+    if (done) emit(`${request.action} done`)
+    else emit(formatActionSummary(request.action, service.name, result), result.ok ? 'warn' : 'error')
     const signal = receivedInterrupt()
     return {
       version: ACTION_RESULT_VERSION,
@@ -183,6 +184,7 @@ export async function runServiceAction(session: Session, request: ActionRequest)
 /**
  * What the agent reads (src/agent/state.ts): the intent the action leaves, and for a user's
  * action the monitor state reset (the restarts counted again from zero, a failed state cleared).
+ * Written once a start-like action succeeded, and after any stop or unprovision, done or not.
  * A state file that cannot be written is a warning: the action itself is done.
  */
 function recordIntent(

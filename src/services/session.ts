@@ -10,6 +10,8 @@ import type {Service} from '../model/service.js'
 
 export class Session {
   private registryPromise?: Promise<DriverRegistry>
+  /** Where the warnings about stored configs and stale locks go (the agent says each once). */
+  warn: (line: string) => void = line => process.stderr.write(line)
 
   private constructor(
     readonly config: Interfaces.Config,
@@ -57,11 +59,11 @@ export class Session {
       varDir: this.store.varDir(name),
     })
     for (const w of compiled.warnings)
-      process.stderr.write(
+      this.warn(
         `svcmgr: warning: ${name}'s stored config: ${w} (ignored; start and provision refuse until it is fixed)\n`,
       )
     for (const u of compiled.unusable)
-      process.stderr.write(
+      this.warn(
         `svcmgr: warning: ${name}'s stored config: ${u.problems.join('; ')} (section ${u.rid} cannot be used: its state is unknown)\n`,
       )
     return {doc, ...compiled}

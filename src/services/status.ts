@@ -15,7 +15,7 @@ export async function serviceStatus(session: Session, name: string): Promise<Ser
   const file = lockFile(service.varDir)
   const lock = lockState(file)
   if (lock.state === 'stale')
-    process.stderr.write(
+    session.warn(
       `svcmgr: warning: ${name}: stale lock ${file}${lock.owner ? ` of dead ${describeLockHolder(lock.owner)}` : ' (unreadable)'}: nothing is in progress; the next action or edit removes it\n`,
     )
   const report = await gatherServiceStatus(service, session.driverSettings, new EventBus(), {
