@@ -63,7 +63,7 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
     const pid = Number(fs.existsSync(pidFile) ? /\d+/.exec(fs.readFileSync(pidFile, 'utf8'))?.[0] : NaN)
     if (pid > 0 && pidAlive(pid)) await cli.run(['daemon', 'stop', '--timeout', '30s'])
     for (const c of children) c.kill('SIGKILL')
-    await removeServiceContainers(svc)
+    await removeServiceContainers(svc, `${svc}f`)
     cli.cleanup()
   })
 
@@ -277,6 +277,63 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
       expect(r.stderr).to.include(`the agent already runs (pid ${pid}`)
       expect(pidAlive(pid)).to.equal(true)
       expect(JSON.parse((await cli.ok(['daemon', 'status', '--format', 'json'])).stdout).pid).to.equal(pid)
+    })
+
+    it('the real agent fails an instance; print status says so; clear, then start, bring it back', async () => {
+      const svcf = `${svc}f`
+      const c1 = `${svcf}.container.1`
+      await cli.ok(['-s', svcf, 'create', '--config=-'], {
+        input:
+          '[DEFAULT]\nmonitor_interval = 1h\n\n[container#1]\ntype = docker\nimage = google/pause\nrestart = 1\nrestart_delay = 100ms\nmonitor = true\n',
+      })
+      await cli.ok(['-s', svcf, 'start'])
+      const until = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined) => {
+        const deadline = Date.now() + 60_000
+        for (;;) {
+          const v = await probe()
+          if (v !== undefined) return v
+          if (Date.now() > deadline) throw new Error(`${what}: not within 60s`)
+          await sleep(100)
+        }
+      }
+      const monitorOf = async () =>
+        JSON.parse((await cli.ok(['-s', svcf, 'print', 'status', '--format', 'json'])).stdout).monitor
+      await until('watched', async () =>
+        JSON.parse((await cli.ok(['daemon', 'status', '--format', 'json'])).stdout).watched.includes(svcf)
+          ? true
+          : undefined,
+      )
+      const startedAt = (await inspectContainer(c1))!.startedAt
+      await execa('docker', ['kill', c1])
+      await until('restarted once', async () => {
+        const c = await inspectContainer(c1)
+        return c?.running && c.startedAt !== startedAt && (await monitorOf()).restarts['container#1'] === 1
+          ? true
+          : undefined
+      })
+      await until('the lock released', () =>
+        fs.existsSync(path.join(cli.root, 'var', svcf, 'lock')) ? undefined : true,
+      )
+      await execa('docker', ['kill', c1])
+      const failed = await until('failed', async () => {
+        const m = await monitorOf()
+        return m.state === 'failed' ? m : undefined
+      })
+      expect(failed).to.deep.include({agent: 'running', state: 'failed', restarts: {'container#1': 1}})
+      expect(failed.reason).to.equal('container#1 is down after 1 restart (restart = 1)')
+      const text = (await cli.ok(['-s', svcf, 'print', 'status'])).stdout.split('\n')
+      expect(text[1]).to.match(
+        /^\|- monitor +failed +container#1 is down after 1 restart \(restart = 1\); agent running; /,
+      )
+      expect(text[3]).to.match(/ down +idle, failed, stopped$/)
+
+      expect((await cli.ok(['-s', svcf, 'clear'])).stdout).to.include(`${svcf}: failed state cleared`)
+      expect(await monitorOf()).to.deep.include({state: 'idle', restarts: {}})
+      await cli.ok(['-s', svcf, 'start'])
+      expect((await inspectContainer(c1))?.running).to.equal(true)
+      expect(await monitorOf()).to.deep.include({agent: 'running', state: 'idle', restarts: {}})
+      await cli.ok(['-s', svcf, 'stop'])
+      await removeServiceContainers(svcf)
     })
 
     it('stop: SIGTERM, waits for the process to end; the service stays up', async () => {
