@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {SvcmgrCommand} from '../../cli/base.js'
 import {parseDurationFlag} from '../../cli/duration-flag.js'
 import {stopAgent} from '../../services/agent-control.js'
+import {UsageError} from '../../errors.js'
 
 export default class DaemonStop extends SvcmgrCommand {
   static description =
@@ -14,6 +15,8 @@ export default class DaemonStop extends SvcmgrCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(DaemonStop)
     const timeoutMs = parseDurationFlag('timeout', flags.timeout)
+    if (timeoutMs <= 0)
+      throw new UsageError(`--timeout: expected a duration above 0, got ${JSON.stringify(flags.timeout)}`)
     const {settings} = await this.session()
     const r = await stopAgent(settings, timeoutMs)
     if (flags.format === 'json') {
