@@ -96,6 +96,22 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
     })
   })
 
+  describe('bad input', () => {
+    it('a bad --timeout is refused naming the flag (exit 2), nothing started', async () => {
+      for (const args of [
+        ['daemon', 'start', '--timeout', '0'],
+        ['daemon', 'start', '--timeout', 'soon'],
+        ['daemon', 'stop', '--timeout', '0'],
+      ]) {
+        const r = await cli.run(args)
+        expect(r.exitCode, args.join(' ')).to.equal(2)
+        expect(r.stderr).to.include('--timeout: expected a duration')
+      }
+      expect(fs.existsSync(pidFile)).to.equal(false)
+      expect(fs.existsSync(path.join(agentDir, 'agent.log'))).to.equal(false)
+    })
+  })
+
   describe('a stale pid file', () => {
     it('status says stale (its pid file left by a dead agent); stop reports and removes it', async () => {
       const dead = spawn('sleep', ['60'])
