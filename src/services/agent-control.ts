@@ -16,7 +16,7 @@ export const agentLogFile = (root: string) => path.join(agentPaths(root).dir, 'a
 import {DEFAULT_UNIT_PATH, systemdUnit} from '../agent/unit-file.js'
 import {ensureStateDir, openStateLogForAppend} from '../config/state-files.js'
 import type {Settings} from '../config/settings.js'
-import {pidAlive} from '../drivers/host.js'
+import {pidAlive, processStartTime} from '../drivers/host.js'
 import {acquireServiceLock} from '../executor/lock.js'
 import {AgentError, UsageError} from '../errors.js'
 
@@ -123,6 +123,8 @@ async function startLocked(settings: Settings, request: StartRequest, timeoutMs:
   child.on('exit', (code, signal) => (exited = {code, signal}))
   child.unref()
   const pid = child.pid
+  // the child's own start time: what the deadline's SIGTERM checks it against (not the pid file's)
+  const childStart = pid === undefined ? undefined : processStartTime(pid)
   const deadline = spawnedAt + timeoutMs
   for (;;) {
     if (spawnError || pid === undefined)
@@ -141,7 +143,7 @@ async function startLocked(settings: Settings, request: StartRequest, timeoutMs:
       )
     if (Date.now() >= deadline) {
       // not left half-started: stopped, and said so
-      const stopped = await terminate(pid, now.startTime, 5000)
+      const stopped = await terminate(pid, childStart, 5000)
       throw new AgentError(
         `the agent (pid ${pid}) wrote no heartbeat within ${seconds(timeoutMs)} (--timeout); ${stopped ? 'it was stopped' : 'it is still running: `svcmgr daemon stop` stops it'}; the end of its log ${agentLogFile(settings.root)}:\n${logTail(agentLogFile(settings.root), offset)}`,
       )
