@@ -401,6 +401,17 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
       }
     })
 
+    it('a start past its deadline stops the agent it began and says so (exit 1)', async () => {
+      // no agent writes its first heartbeat within a millisecond of its spawn
+      const r = await cli.run(['daemon', 'start', '--timeout', '1ms'])
+      expect(r.exitCode, r.stdout + r.stderr).to.equal(1)
+      const m = /the agent \(pid (\d+)\) wrote no heartbeat within 1ms \(--timeout\); it was stopped/.exec(r.stderr)
+      expect(m, r.stderr).to.not.equal(null)
+      expect(pidAlive(Number(m![1]))).to.equal(false)
+      expect(JSON.parse((await cli.ok(['daemon', 'status', '--format', 'json'])).stdout).pid).to.equal(null)
+      await cli.ok(['daemon', 'stop'])
+    })
+
     it('stop of an agent that does not end in time: says it still runs, exit 1', async () => {
       const r = await cli.ok(['daemon', 'start'])
       pid = Number(/pid (\d+)/.exec(r.stdout)![1])
