@@ -27,7 +27,8 @@ const BELOW_SERVICES = [
 ]
 const LAYER_ZONES = [
   {
-    target: dirs(['services', ...BELOW_SERVICES]),
+    // the node agent (src/agent) calls services as commands do, but is called by src/services/daemon.ts
+    target: dirs(['services', 'agent', ...BELOW_SERVICES]),
     from: dirs(['commands', 'cli', 'hooks']),
     message: 'services and what is below them never import commands, cli or hooks (those call them)',
   },

@@ -112,6 +112,7 @@ export async function runAgent(session: Session, options: AgentOptions): Promise
           void w.stop()
         }
       }
+      for (const w of watchers.values()) w.tick()
       for (const [name, w] of watchers)
         if (!session.store.exists(name)) {
           watchers.delete(name)

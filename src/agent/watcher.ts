@@ -72,6 +72,8 @@ export class ServiceWatcher {
   private said = ''
   /** This watcher has a restart in flight (a monitor state `restarting` not ours is a dead agent's). */
   private acting = false
+  /** The last check found the instance failed. */
+  private failedSeen = false
 
   constructor(
     readonly name: string,
@@ -93,6 +95,17 @@ export class ServiceWatcher {
     clearTimeout(this.pollTimer)
     clearTimeout(this.lockTimer)
     await this.running
+  }
+
+  /**
+   * Called at each agent tick: a failed state that was cleared (`clear` rewrote monitor.json;
+   * a user's start or stop also does) is checked at once, not at the next poll.
+   */
+  tick(): void {
+    if (!this.failedSeen) return
+    if (readMonitorState(this.varDir).state === 'failed') return
+    this.failedSeen = false
+    this.request('failed state cleared')
   }
 
   /** A check, now or after the one running. */
@@ -209,7 +222,8 @@ export class ServiceWatcher {
     if (!isWatched(session, this.name)) return
     const {service, problem} = await this.service()
     let monitor = readMonitorState(this.varDir)
-    if (monitor.state === 'failed') return
+    this.failedSeen = monitor.state === 'failed'
+    if (this.failedSeen) return
     const lock = lockState(lockFile(this.varDir))
     if (lock.state === 'held') {
       log.debug(`locked by pid ${lock.owner.pid} (${lock.owner.action}): checking again once it is free`, {
@@ -296,6 +310,7 @@ export class ServiceWatcher {
     try {
       if (!isWatched(this.deps.session, this.name) || readMonitorState(this.varDir).state === 'failed') return
       this.updateMonitor(m => ({...m, state: 'failed', reason, restarting: []}))
+      this.failedSeen = true
     } finally {
       lock.release()
     }

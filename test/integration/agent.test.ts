@@ -10,6 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 import {execa} from 'execa'
+import {writeMonitorState} from '../../src/agent/state.js'
 import {AgentProcess, readJson, until} from './support/agent.js'
 import {CliSandbox, docker, inspectContainer, removeServiceContainers, requireEngine} from './support/cli.js'
 
@@ -112,10 +113,16 @@ describe('node agent: restarts from engine events, the failed state, the lock, o
     expect(await running(c1), 'left down once failed').to.equal(false)
     expect(JSON.parse((await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'])).stdout).avail).to.equal('down')
 
+    // what `svcmgr -s X clear` does to the state file: the agent takes the service back at once
+    // (its next tick; the poll is an hour away) and restarts what is down, with a fresh budget
+    writeMonitorState(varDir(svc), {state: 'idle', restarts: {}})
+    await until(`${c1} restarted after the clear`, () => running(c1))
+    await until('restarts 1 after the clear', () => monitor(svc)?.restarts?.['container#1'] === 1)
+
     await cli.ok(['-s', svc, 'start'])
     expect(await running(c1)).to.equal(true)
     expect(monitor(svc)).to.deep.equal({version: 1, state: 'idle', restarts: {}})
-    // a fresh budget: the agent restarts it again
+    // a user start resets the budget too: the agent restarts it again
     await killAndWaitRestarted(c1)
     await until('restarts 1 again', () => monitor(svc)?.restarts?.['container#1'] === 1)
   })
