@@ -344,7 +344,12 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
       expect(text[3]).to.match(/ down +idle, failed, stopped$/)
 
       expect((await cli.ok(['-s', svcf, 'clear'])).stdout).to.include(`${svcf}: failed state cleared`)
-      expect(await monitorOf()).to.deep.include({state: 'idle', restarts: {}})
+      // back under the agent's care: it restarts the container (at its next tick) with a fresh count
+      await until('restarted after the clear', async () => ((await inspectContainer(c1))?.running ? true : undefined))
+      expect((await monitorOf()).state).to.not.equal('failed')
+      await until('the lock released', () =>
+        fs.existsSync(path.join(cli.root, 'var', svcf, 'lock')) ? undefined : true,
+      )
       await cli.ok(['-s', svcf, 'start'])
       expect((await inspectContainer(c1))?.running).to.equal(true)
       expect(await monitorOf()).to.deep.include({agent: 'running', state: 'idle', restarts: {}})
