@@ -5,7 +5,8 @@
  *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 7,
  *                     start/stop 3: one start of 20 containers takes seconds to tens of seconds)
  *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
- *   BENCH_CASES       comma list of plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness (default all)
+ *   BENCH_CASES       comma list of plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,agent (default all)
+ *   BENCH_AGENT_IDLE_S seconds the agent case watches 20 idle services (default 60)
  *   BENCH_STARTCHECK=1 start/stop also measures bare start + the docker driver's 2 inspects after it
  *
  * The engine cases need a built CLI (`npm run build`) and an engine: DOCKER_HOST, else the
@@ -16,6 +17,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {agentCase} from './agent.js'
 import {printStatusSection, startStopSection} from './cli-cases.js'
 import {coldStartSection} from './cold-start.js'
 import {ensureEngine, Leftovers, REPO} from './engine.js'
@@ -29,7 +31,7 @@ import {svc2StartSection} from './start-wait.js'
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`)
 const wanted = new Set(
-  (process.env.BENCH_CASES ?? 'plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness')
+  (process.env.BENCH_CASES ?? 'plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,agent')
     .split(',')
     .map(s => s.trim())
     .filter(Boolean),
@@ -94,6 +96,7 @@ async function main(): Promise<number> {
   if (wanted.has('scalemixed'))
     sections.push(scaleMixedSection({left, log, runs: envInt('BENCH_RUNS', 3), warmup: envInt('BENCH_WARMUP', 1)}))
   if (wanted.has('readiness')) await readinessCase(left, log, sections, skipped)
+  if (wanted.has('agent')) await agentCase(left, log, sections, skipped)
   machine.unshift(
     `node ${process.version}, ${os.cpus().length} CPUs, 1-min load average ${loadAtStart} at start, ${load()} at end (a loaded machine slows every row; the ratios, measured interleaved, suffer less)`,
   )

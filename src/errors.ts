@@ -56,6 +56,9 @@ export class PlanError extends SvcmgrError {
 /** Exit code 1: the service lock is held by someone else past the wait. */
 export class LockError extends SvcmgrError {}
 
+/** Exit code 1: the node agent could not be started or stopped as asked (or already runs); its state is said. */
+export class AgentError extends SvcmgrError {}
+
 /** Exit code 1: a stop of sections that cannot be understood: their state is unknown, nothing is claimed stopped. */
 export class NotUnderstoodError extends SvcmgrError {}
 

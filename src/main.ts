@@ -12,9 +12,14 @@
 import {createRequire} from 'node:module'
 import {execute} from '@oclif/core'
 import {moveLeadingServiceFlag} from './cli/argv.js'
+import Clear from './commands/clear.js'
 import ClusterStatus from './commands/cluster/status.js'
 import Create from './commands/create.js'
+import DaemonInstallUnit from './commands/daemon/install-unit.js'
 import DaemonRun from './commands/daemon/run.js'
+import DaemonStart from './commands/daemon/start.js'
+import DaemonStatus from './commands/daemon/status.js'
+import DaemonStop from './commands/daemon/stop.js'
 import Delete from './commands/delete.js'
 import Drivers from './commands/drivers.js'
 import Freeze from './commands/freeze.js'
@@ -51,9 +56,14 @@ function loadPluginsCommands(): PluginsCommands {
 
 /** Every root command by its id: a file under src/commands is `topic:name` (index: the topic); test/unit/main.test.ts checks both lists agree. */
 export const COMMANDS = {
+  clear: Clear,
   'cluster:status': ClusterStatus,
   create: Create,
+  'daemon:install-unit': DaemonInstallUnit,
   'daemon:run': DaemonRun,
+  'daemon:start': DaemonStart,
+  'daemon:status': DaemonStatus,
+  'daemon:stop': DaemonStop,
   delete: Delete,
   drivers: Drivers,
   freeze: Freeze,

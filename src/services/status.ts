@@ -6,6 +6,7 @@
 import {describeLockHolder, lockFile, lockState} from '../executor/lock.js'
 import {EventBus} from '../log/events.js'
 import {aggregateStatus} from '../status/aggregate.js'
+import {monitorView} from '../status/monitor.js'
 import {gatherServiceStatus, type ResourceStatusReport, type ServiceStatusReport} from '../status/status.js'
 import type {Session} from './session.js'
 
@@ -20,6 +21,7 @@ export async function serviceStatus(session: Session, name: string): Promise<Ser
   const report = await gatherServiceStatus(service, session.driverSettings, new EventBus(), {
     frozen: session.store.isFrozen(name),
     running: lock.state === 'held' ? lock.owner.action : undefined,
+    monitor: monitorView(session.settings.root, service.varDir),
   })
   if (warnings.length === 0 && unusable.length === 0) return report
   const byRid = warningsByRid(warnings)

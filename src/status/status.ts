@@ -9,6 +9,7 @@ import {compareStageKeys} from '../planner/order.js'
 import {naturalCompare} from '../model/rid.js'
 import {type AggregateStatus, aggregateStatus} from './aggregate.js'
 import {type StatusReadiness, statusReadiness} from '../readiness/status.js'
+import type {MonitorView} from './monitor.js'
 
 export const STATUS_FORMAT_VERSION = 1
 
@@ -36,6 +37,8 @@ export interface ServiceStatusReport {
   readonly frozen: boolean
   /** The action holding the service's lock, if any. */
   readonly running?: string
+  /** The node agent's view (src/status/monitor.ts): its liveness, the monitor's state, restarts used. */
+  readonly monitor?: MonitorView
   readonly resources: Record<string, ResourceStatusReport>
 }
 
@@ -108,7 +111,7 @@ export async function gatherServiceStatus(
   service: Service,
   settings: DriverSettings,
   sink: EventSink,
-  state: {frozen: boolean; running?: string},
+  state: {frozen: boolean; running?: string; monitor?: MonitorView},
 ): Promise<ServiceStatusReport> {
   // every probe in flight may follow the signal (a driver's engine call does): not a leak
   const signal = new AbortController().signal
@@ -169,6 +172,7 @@ export async function gatherServiceStatus(
     overall: optionalWarn && avail === 'up' ? 'warn' : avail,
     frozen: state.frozen,
     ...(state.running ? {running: state.running} : {}),
+    ...(state.monitor ? {monitor: state.monitor} : {}),
     resources: Object.fromEntries(reports.map(r => [r.rid, r])),
   }
 }

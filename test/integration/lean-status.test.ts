@@ -5,9 +5,11 @@
  * path answers (text, JSON, leading or trailing -s, a config with warnings, a stale lock, a
  * missing service) and what it must leave to oclif (help, bad flags, a user-installed plugin).
  */
+import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
+import {processStartTime} from '../../src/drivers/host.js'
 import {CliSandbox, removeServiceContainers, requireEngine, uniqueName} from './support/cli.js'
 
 describe('print status: the lean path answers as oclif does', function () {
@@ -72,6 +74,57 @@ describe('print status: the lean path answers as oclif does', function () {
       expect(s.stderr).to.include('stale lock')
     } finally {
       fs.rmSync(lock, {force: true})
+    }
+  })
+
+  it("the agent's monitor view (issue 14): a failed instance, a live agent, text and JSON", async () => {
+    const varDir = path.join(cli.root, 'var', svc)
+    const agentDir = path.join(cli.root, 'agent')
+    fs.mkdirSync(varDir, {recursive: true})
+    fs.mkdirSync(agentDir, {recursive: true})
+    // 400 days and 30 minutes ago: its age reads "400d0h" for the next half hour, in both runs
+    const lastCheck = new Date(Date.now() - (400 * 86_400 + 1800) * 1000).toISOString()
+    fs.writeFileSync(
+      path.join(varDir, 'monitor.json'),
+      JSON.stringify({
+        version: 1,
+        state: 'failed',
+        reason: 'container#1 stayed down',
+        restarts: {'container#1': 3},
+        last_check: lastCheck,
+      }),
+    )
+    const agent = spawn('sleep', ['120'])
+    fs.writeFileSync(path.join(agentDir, 'agent.pid'), `${agent.pid} ${processStartTime(agent.pid!)}\n`)
+    fs.writeFileSync(
+      path.join(agentDir, 'agent.json'),
+      JSON.stringify({
+        version: 1,
+        pid: agent.pid,
+        startTime: processStartTime(agent.pid!),
+        startedAt: new Date().toISOString(),
+        heartbeat: new Date().toISOString(),
+        watched: [svc],
+      }),
+    )
+    try {
+      const text = await same(['-s', svc, 'print', 'status'])
+      expect(text.stdout.split('\n')[1]).to.match(
+        /^\|- monitor +failed +container#1 stayed down; agent running; last check 400d0h ago; restarts container#1=3$/,
+      )
+      const json = await same(['-s', svc, 'print', 'status', '--format', 'json'])
+      expect(JSON.parse(json.stdout).monitor).to.deep.equal({
+        agent: 'running',
+        last_check: lastCheck,
+        restarts: {'container#1': 3},
+        state: 'failed',
+        reason: 'container#1 stayed down',
+      })
+    } finally {
+      agent.kill('SIGKILL')
+      fs.rmSync(path.join(varDir, 'monitor.json'), {force: true})
+      fs.rmSync(path.join(agentDir, 'agent.json'), {force: true})
+      fs.rmSync(path.join(agentDir, 'agent.pid'), {force: true})
     }
   })
 

@@ -14,6 +14,7 @@ const EXPECTED: Record<string, number> = {
   ConfigError: 2,
   PlanError: 2,
   LockError: 1,
+  AgentError: 1,
   NotUnderstoodError: 1,
   ConfigChangedError: 1,
   CommandError: 1,
