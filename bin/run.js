@@ -3,7 +3,7 @@
 // oclif needs the command first, so leading service options move after it (src/main.ts).
 // The signal handlers come before the CLI bundle loads: a signal while it loads exits with 128+n too.
 // A plain `print status` runs without oclif when nothing installed could change it
-// (src/cli/lean-status.ts); everything else goes to oclif. This file is not the bundle: oclif
+// (src/cli/lean-status.ts, its own bundle lean.mjs); everything else goes to oclif. This file is not the bundle: oclif
 // imports the bundle for its commands and hooks, which must not wait on this module's top-level await.
 import module from 'node:module'
 import os from 'node:os'
@@ -21,8 +21,11 @@ module.enableCompileCache?.(
   ),
 )
 const argv = process.argv.slice(2)
-const {runLeanStatus} = await import('../dist/bundle/lean.mjs')
-if (!(await runLeanStatus(argv, new URL('..', import.meta.url).pathname))) {
+// lean.mjs is a bundle of its own (no chunk shared with svcmgr.mjs): only a command that may be
+// a plain `print status` loads it
+const maybeStatus = argv.includes('print') && argv.includes('status')
+const lean = maybeStatus ? await import('../dist/bundle/lean.mjs') : undefined
+if (!(await lean?.runLeanStatus(argv, new URL('..', import.meta.url).pathname))) {
   const {run} = await import('../dist/bundle/svcmgr.mjs')
   await run(argv, import.meta.url)
 }

@@ -20,15 +20,15 @@ import {build} from 'esbuild'
 // typescript: oclif's ts-path code requires it only for development (.ts) plugins; 9 MB if bundled
 const ALWAYS_EXTERNAL = ['typescript']
 
-async function bundle({root, entryPoints, external}) {
+async function bundle({root, entryPoints, external, splitting = true, clean = true, plugins = []}) {
   const outdir = path.join(root, 'dist', 'bundle')
-  fs.rmSync(outdir, {recursive: true, force: true})
+  if (clean) fs.rmSync(outdir, {recursive: true, force: true})
   const result = await build({
     absWorkingDir: root,
     entryPoints,
     outdir,
     bundle: true,
-    splitting: true,
+    splitting,
     format: 'esm',
     platform: 'node',
     target: 'node20',
@@ -45,6 +45,7 @@ async function bundle({root, entryPoints, external}) {
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
+    plugins,
   })
   const outputs = Object.keys(result.metafile.outputs)
   const bytes = outputs.reduce((n, f) => n + result.metafile.outputs[f].bytes, 0)
@@ -67,11 +68,31 @@ if (process.argv[2] === 'plugin') {
     root,
     entryPoints: {
       svcmgr: 'src/main.ts',
-      lean: 'src/cli/lean-status.ts',
       'plugins-commands': 'src/plugins-commands.ts',
       interrupts: 'src/services/interrupts.ts',
     },
     // npm's machinery: loaded from node_modules by the `plugins` commands only
     external: ['@oclif/plugin-plugins'],
+  })
+  // print status without oclif: a build of its own, so that lean.mjs is one file (no chunks shared
+  // with svcmgr.mjs: each file the loader opens costs a cold status a few tenths of a ms; its
+  // chunks are its `await import()`s, loaded when reached), but the interrupt state bin/run.js
+  // installs stays the one of interrupts.mjs
+  const interruptsExternal = {
+    name: 'interrupts-external',
+    setup(b) {
+      b.onResolve({filter: /\/interrupts\.js$/}, args =>
+        path.resolve(args.resolveDir, args.path) === path.join(root, 'src/services/interrupts.js')
+          ? {path: './interrupts.mjs', external: true}
+          : undefined,
+      )
+    },
+  }
+  await bundle({
+    root,
+    entryPoints: {lean: 'src/cli/lean-status.ts'},
+    external: ['@oclif/plugin-plugins'],
+    clean: false,
+    plugins: [interruptsExternal],
   })
 }

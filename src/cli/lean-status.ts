@@ -14,6 +14,11 @@
  *   SVCMGR_LEAN=0 is not set (what the tests comparing both paths use).
  * Errors end the process as the command's catch does (src/cli/base.ts): `svcmgr: <message>`,
  * the error's exit code, or 128+n after a signal.
+ * Of the core plugins, only those the service's config can need are loaded (each says what its
+ * drivers serve in its package.json, `svcmgr.serves`: test/unit/core-plugin-serves.test.ts keeps
+ * it true): a section group, subset group or DEFAULT keyword no declaration covers loads them
+ * all, and so does an installed plugin registering a type a skipped one declares (so that its
+ * conflict is reported as oclif reports it).
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
@@ -21,6 +26,9 @@ import os from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import type {Interfaces} from '@oclif/core'
+import type {ServiceDocument} from '../config/document.js'
+import type {DriverRegistration} from '../drivers/api.js'
+import {CORE_DEFAULT_KEYWORDS} from '../drivers/generic-keywords.js'
 import {formatStatusTree} from '../render/status-tree.js'
 import {receivedInterrupt, restoreTerminal, SIGNAL_EXIT_CODE} from '../services/interrupts.js'
 import {Session} from '../services/session.js'
@@ -72,6 +80,7 @@ export function leanStatusRequest(argv: readonly string[]): LeanStatusRequest | 
 interface PackageJson {
   name?: string
   version?: string
+  svcmgr?: {serves?: unknown}
   dependencies?: Record<string, string>
   oclif?: {
     dirname?: string
@@ -165,6 +174,63 @@ export interface LeanPlugin {
   readonly version: string
   readonly root: string
   readonly hooks: Record<string, Array<{target: string; identifier: string}>>
+  /** A core plugin's declaration of what its drivers serve (package.json svcmgr.serves). */
+  readonly serves?: PluginServes
+}
+
+/** What a plugin's drivers serve, as its package.json `svcmgr.serves` declares it (sorted lists). */
+export interface PluginServes {
+  /** Section groups: each driver's group and section aliases. */
+  readonly sectionGroups: readonly string[]
+  /** `<group>.<type name>` of each driver, type aliases included. */
+  readonly types: readonly string[]
+  /** The DEFAULT keywords it adds, names and aliases. */
+  readonly defaultKeywords: readonly string[]
+}
+
+const sortedSet = (xs: readonly string[]) => [...new Set(xs)].sort()
+
+/** The declaration a registration makes true (what test/unit/core-plugin-serves.test.ts compares). */
+export function servesOf(r: DriverRegistration): PluginServes {
+  return {
+    sectionGroups: sortedSet(r.drivers.flatMap(d => [d.group, ...(d.sectionAliases ?? [])])),
+    types: sortedSet(r.drivers.flatMap(d => [d.type, ...(d.typeAliases ?? [])].map(t => `${d.group}.${t}`))),
+    defaultKeywords: sortedSet((r.defaultKeywords ?? []).flatMap(k => [k.name, ...(k.aliases ?? [])])),
+  }
+}
+
+function readServes(value: unknown): PluginServes | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const v = value as Record<string, unknown>
+  const list = (x: unknown) => Array.isArray(x) && x.every(e => typeof e === 'string')
+  return list(v.sectionGroups) && list(v.types) && list(v.defaultKeywords) ? (v as unknown as PluginServes) : undefined
+}
+
+const CORE_DEFAULTS = new Set(CORE_DEFAULT_KEYWORDS.flatMap(k => [k.name, ...(k.aliases ?? [])]))
+
+/**
+ * The core plugins (with a declaration) that nothing in the config can need, or undefined when
+ * something is not covered by any declaration (an unknown group or keyword: its message names
+ * every loaded driver, so all are loaded).
+ */
+export function unneededCorePlugins(doc: ServiceDocument, plugins: readonly LeanPlugin[]): Set<string> | undefined {
+  const declared = plugins.filter(p => p.type === 'core' && p.serves)
+  const needed = new Set<string>()
+  const need = (serves: (s: PluginServes) => boolean) => {
+    const found = declared.filter(p => serves(p.serves!))
+    for (const p of found) needed.add(p.name)
+    return found.length > 0
+  }
+  for (const section of doc) {
+    if (section.name === 'DEFAULT') {
+      for (const [key] of section.entries)
+        if (!CORE_DEFAULTS.has(key) && !need(s => s.defaultKeywords.includes(key))) return undefined
+      continue
+    }
+    const group = /^subset#([a-z][a-z0-9_]*)/.exec(section.name)?.[1] ?? /^([a-z][a-z0-9_]*)#/.exec(section.name)?.[1]
+    if (!group || !need(s => s.sectionGroups.includes(group))) return undefined
+  }
+  return new Set(declared.filter(p => !needed.has(p.name)).map(p => p.name))
 }
 
 /** oclif.hooks as oclif reads them: a target or a list of them, each a path or {target, identifier}. */
@@ -234,6 +300,8 @@ function hookContext(config: unknown) {
  */
 class LeanConfig {
   readonly plugins = new Map<string, LeanPlugin>()
+  /** Core plugins whose svcmgr:drivers hook is not run (see unneededCorePlugins). */
+  private skip = new Set<string>()
   constructor(
     readonly dataDir: string,
     plugins: LeanPlugin[],
@@ -241,13 +309,55 @@ class LeanConfig {
     for (const p of plugins) this.plugins.set(p.name, p)
   }
 
+  /** Leaves out the core plugins the service's config cannot need (nothing when it cannot be read: its error is status's). */
+  skipUnneeded(session: Session, service: string): void {
+    let doc: ServiceDocument
+    try {
+      doc = session.store.read(service)
+    } catch {
+      return
+    }
+    this.skip = unneededCorePlugins(doc, [...this.plugins.values()]) ?? new Set()
+  }
+
   async runHook(event: string, opts: object, timeout?: number): Promise<Interfaces.Hook.Result<unknown>> {
     const result: {successes: Array<{plugin: any; result: unknown}>; failures: Array<{plugin: any; error: Error}>} = {
       successes: [],
       failures: [],
     }
+    const all = [...this.plugins.values()]
+    const skipped = event === 'svcmgr:drivers' ? all.filter(p => this.skip.has(p.name)) : []
+    await this.runHooks(
+      all.filter(p => !skipped.includes(p)),
+      event,
+      opts,
+      timeout,
+      result,
+    )
+    // a type an installed plugin registers that a skipped core plugin declares: oclif's run
+    // reports the conflict, so the skipped plugin runs too
+    const taken = new Set(
+      result.successes
+        .filter(s => s.plugin.type === 'user')
+        .flatMap(s => {
+          const r = s.result as Partial<DriverRegistration> | undefined
+          return Array.isArray(r?.drivers) ? servesOf({drivers: r.drivers}).types : []
+        }),
+    )
+    const clashing = skipped.filter(p => p.serves!.types.some(t => taken.has(t)))
+    if (clashing.length > 0) await this.runHooks(clashing, event, opts, timeout, result)
+    return result
+  }
+
+  private async runHooks(
+    plugins: readonly LeanPlugin[],
+    event: string,
+    opts: object,
+    timeout: number | undefined,
+    result: {successes: Array<{plugin: any; result: unknown}>; failures: Array<{plugin: any; error: Error}>},
+  ): Promise<void> {
     await Promise.all(
-      [...this.plugins.values()].map(async p => {
+      plugins.map(async p => {
         for (const hook of p.hooks[event] ?? []) {
           try {
             const module = await loadHookModule(path.join(p.root, hook.target))
@@ -274,7 +384,6 @@ class LeanConfig {
         }
       }),
     )
-    return result
   }
 }
 
@@ -311,6 +420,7 @@ export function leanConfig(root: string, env: NodeJS.ProcessEnv): LeanConfig | u
       version: p.version ?? '0.0.0',
       root: dir,
       hooks: hookEntries(p.oclif?.hooks),
+      serves: readServes(p.svcmgr?.serves),
     })
   }
   return new LeanConfig(dataDir, plugins)
@@ -326,7 +436,9 @@ export async function runLeanStatus(argv: readonly string[], root: string): Prom
   const config = leanConfig(root, process.env)
   if (!config) return false
   try {
-    const report = await serviceStatus(await Session.open(config as unknown as Interfaces.Config), request.service)
+    const session = await Session.open(config as unknown as Interfaces.Config)
+    config.skipUnneeded(session, request.service)
+    const report = await serviceStatus(session, request.service)
     process.stdout.write(request.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatusTree(report))
   } catch (error) {
     const signal = receivedInterrupt()

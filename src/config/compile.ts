@@ -2,7 +2,6 @@
  * Validates a ServiceDocument against the loaded drivers' keyword manifests and compiles it
  * into a Service. Every problem is collected and named "<section>.<keyword>: expected ..., got ...".
  */
-import {randomUUID} from 'node:crypto'
 import type {KeywordSpec, KeywordValue} from '../drivers/api.js'
 import {ACTED_ON_KEYWORDS, splitGenericValues, SUBSET_KEYWORDS} from '../drivers/generic-keywords.js'
 import type {DriverRegistry} from '../drivers/registry.js'
@@ -314,6 +313,8 @@ export function normalizeDocument(doc: ServiceDocument, registry: DriverRegistry
 export function ensureServiceId(doc: ServiceDocument): ServiceDocument {
   const def = doc.find(s => s.name === 'DEFAULT')
   if (def?.entries.some(([k]) => k === 'id')) return doc
-  if (def) return doc.map(s => (s === def ? {name: s.name, entries: [['id', randomUUID()], ...s.entries]} : s))
-  return [{name: 'DEFAULT', entries: [['id', randomUUID()]]}, ...doc]
+  // node:crypto loaded here, when an id is made: status and the actions never pay for it (a cold status's ms)
+  const id = process.getBuiltinModule('node:crypto').randomUUID()
+  if (def) return doc.map(s => (s === def ? {name: s.name, entries: [['id', id], ...s.entries]} : s))
+  return [{name: 'DEFAULT', entries: [['id', id]]}, ...doc]
 }

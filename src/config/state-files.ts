@@ -3,7 +3,6 @@
  * planted at a path svcmgr writes: private directories (0700), private files (0600),
  * replacement by an exclusively created temporary file renamed over the target.
  */
-import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 
@@ -39,7 +38,8 @@ export function ensureStateDir(dir: string): void {
  */
 export function writeStateFileAtomic(target: string, data: string): void {
   ensureStateDir(path.dirname(target))
-  const tmp = `${target}.${randomBytes(8).toString('hex')}.tmp`
+  // node:crypto loaded when a file is written, not by every command that reads state
+  const tmp = `${target}.${process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex')}.tmp`
   const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, STATE_FILE_MODE)
   try {
     try {

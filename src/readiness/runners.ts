@@ -6,7 +6,6 @@
  * in the namespace with `nsenter --net=PATH bash -c SCRIPT probe ARGS...`: a fixed script of
  * bash builtins, the probe's values passed as arguments, never through a shell string.
  */
-import {execFile} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
 import http from 'node:http'
 import net from 'node:net'
@@ -148,7 +147,8 @@ function spawnProbe(
   signal?: AbortSignal,
 ): Promise<RunResult | string> {
   return new Promise(resolve => {
-    execFile(
+    // node:child_process loaded when an exec probe runs (status of a service without one never does)
+    process.getBuiltinModule('node:child_process').execFile(
       file,
       [...args],
       {

@@ -28,7 +28,16 @@ import {
   untilAborted,
 } from '../engine/calls.js'
 import {dockerClient, type Engine, engineInfo, serviceEngine} from '../engine/client.js'
-import {engineClient, findByName, INSPECTS_AT_ONCE, limited, noteEngineChange, type Seen} from '../engine/containers.js'
+import {
+  commandSnapshot,
+  engineClient,
+  findByName,
+  INSPECTS_AT_ONCE,
+  limited,
+  noteEngineChange,
+  type Seen,
+  seenInspect,
+} from '../engine/containers.js'
 import {subscribeEngineEvents} from '../engine/events.js'
 import {type ContainerInspect, type ContainerSummary, demultiplex, type EngineClient} from '../engine/http.js'
 import {
@@ -155,13 +164,27 @@ async function findListed(
 }
 
 /**
- * The same for an action, the list doubling as the engine's probe (no ping before it): it waits
- * ACTION_PING_TIMEOUT_MS for a slow engine; 'not started' for a private daemon that is not;
- * throws when the engine cannot say what runs (an unknown state is never read as "nothing runs").
+ * A stop's view of its container: ownership (labels and id) from the command's one list
+ * (engine/containers.ts commandSnapshot), the state from it while this process changed nothing
+ * since, else from an inspect by that id. The list doubles as the engine's probe (no ping before
+ * it): it waits ACTION_PING_TIMEOUT_MS for a slow engine; 'not started' for a private daemon
+ * that is not; throws when the engine cannot say what runs (an unknown state is never read as
+ * "nothing runs").
  */
 async function findListedForAction(ctx: Ctx, engine: Engine, doing: string): Promise<Found<Seen> | 'not started'> {
   try {
-    return await findListed(ctx, engine, ACTION_PING_TIMEOUT_MS)
+    const name = containerName(ctx.service, ctx.resource)
+    const {seen, current} = await commandSnapshot(
+      ctx.cache,
+      engine.address,
+      ctx.service.name,
+      serviceNames(ctx.service),
+      name,
+      {timeoutMs: ACTION_PING_TIMEOUT_MS, signal: ctx.signal},
+    )
+    if (!seen || current) return classifyListed(ctx, name, seen)
+    const now = await httpInspect(ctx, engine, seen.Id, ACTION_PING_TIMEOUT_MS)
+    return classifyListed(ctx, name, now && seenInspect(now))
   } catch (error) {
     if (!(error instanceof EngineError && error.unreachable && error.reason)) throw error
     const st = await unreachableState(ctx, engine, error.kind, error.reason)

@@ -158,6 +158,35 @@ export async function serviceContainers(
   return wait(entry, options.signal)
 }
 
+/**
+ * An action's view of the container under `name` for ownership (stop): one list per command,
+ * sent at the first stop's ask (the stops of a parallel subset ask together and share it) and kept
+ * for the whole command, whatever the service's size: a container's id and labels never change,
+ * so ownership read from the list stays true. Its state is `current` only while this process
+ * has changed nothing since the list was sent; else the caller asks for the state again (an
+ * inspect by the id the list gave).
+ */
+export async function commandSnapshot(
+  cache: Cache,
+  address: string,
+  service: string,
+  names: readonly string[],
+  name: string,
+  options: ListOptions = {},
+): Promise<{seen: Seen | undefined; current: boolean}> {
+  const key = `docker:ps-command:${address}:${service}`
+  let held = cache.get(key) as {gen: number; containers: ServiceContainers} | undefined
+  if (!held) {
+    const gen = generation(cache, address)
+    // an answered list of another caller is not taken (an action never reads a list from before it asked)
+    const containers = await serviceContainers(cache, address, service, names, {...options, snapshot: false})
+    // the first answer is the command's (concurrent callers shared its request)
+    held = (cache.get(key) as typeof held) ?? {gen, containers}
+    cache.set(key, held)
+  }
+  return {seen: held.containers.get(name), current: held.gen === generation(cache, address)}
+}
+
 /** The label list, then the names it did not show: inspected when few, listed by name when many. */
 async function listService(
   cache: Cache,

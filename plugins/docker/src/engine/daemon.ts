@@ -5,8 +5,8 @@
  * commands stay cheap.
  */
 import {setTimeout as sleep} from 'node:timers/promises'
-import {spawn} from 'node:child_process'
-import {createHash} from 'node:crypto'
+// node:crypto and node:child_process are taken where used (process.getBuiltinModule): loading
+// them is a few ms of every cold command that loads this plugin, status included
 import {closeSync, existsSync, writeSync} from 'node:fs'
 import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
@@ -49,7 +49,10 @@ export function privateDaemonConfig(service: Pick<ServiceView, 'kw'>): PrivateDa
 }
 
 function shortRunDir(seed: string, prefix: string): string {
-  return path.join('/run', `${prefix}-${createHash('sha256').update(seed).digest('hex').slice(0, 12)}`)
+  return path.join(
+    '/run',
+    `${prefix}-${process.getBuiltinModule('node:crypto').createHash('sha256').update(seed).digest('hex').slice(0, 12)}`,
+  )
 }
 
 /**
@@ -169,7 +172,7 @@ export async function startDaemon(
   if (existsSync(spec.socket) && (await pingAddress(spec.address))) return 'running'
   const deadline = Date.now() + options.timeoutMs
   let exited: string | undefined
-  let child: ReturnType<typeof spawn> | undefined
+  let child: import('node:child_process').ChildProcess | undefined
   const existing = await daemonPid(host, spec)
   if (existing === undefined) {
     const dockerd = await host.which('dockerd')
@@ -192,7 +195,9 @@ export async function startDaemon(
     options.onSpawn?.([dockerd, ...args])
     try {
       writeSync(out, `---- ${new Date().toISOString()} svcmgr starts ${spec.title}\n`)
-      child = spawn(dockerd, args, {detached: true, stdio: ['ignore', out, out]})
+      child = process
+        .getBuiltinModule('node:child_process')
+        .spawn(dockerd, args, {detached: true, stdio: ['ignore', out, out]})
     } finally {
       closeSync(out)
     }

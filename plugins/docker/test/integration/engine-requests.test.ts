@@ -1,7 +1,8 @@
 // How many engine requests status and stop cost, on the real engine of scripts/testenv.sh:
 // the driver talks to it through a counting proxy (a unix socket in a temp folder that passes
 // every byte through unchanged and notes each request line). A small service: one inspect by
-// name per container, no ping, no dockerode's connection per request. A large one (the list's
+// name per container, no ping, no dockerode's connection per request; its stops one list for
+// ownership (the command's, whatever the size). A large one (the list's
 // path, taken here by a service of four with strategy.listAbove lowered): one
 // `GET /containers/json` with the label filter for all its containers, ownership included (a
 // foreign container under a managed name is still foreign, found by inspecting the names the
@@ -169,9 +170,31 @@ describe('engine requests of status and stop (through a counting proxy to the re
       }
     })
 
-    it('parallel stops: per container its inspect by name, the stop, one check by id; no ping', async () => {
+    it('parallel stops: one label-filtered list for all (ownership by labels and id; the name it did not show inspected), per container the stop and one check by id; no ping', async () => {
       await stopAll()
-      expect(sorted()).to.deep.equal([byName(1), byName(2), byName(3), ...stopRequests()].sort())
+      expect(sorted()).to.deep.equal([labelList, byName(4), ...stopRequests()].sort())
+      await startAll()
+    })
+
+    it('sequential stops in one command: the one list, then for each container after the first its state again by id', async () => {
+      const results = []
+      for (const rid of rids) results.push((await h.act(rid, 'stop')).change)
+      expect(results).to.deep.equal(['changed', 'changed', 'changed'])
+      const byId = (i: number) => `GET /containers/${ids[i]}/json`
+      expect(sorted()).to.deep.equal([labelList, byName(4), ...stopRequests(), byId(1), byId(2)].sort())
+      for (const rid of rids) expect((await h.status(rid)).status).to.equal('down')
+      await startAll()
+    })
+
+    it("a container started behind the list: after a change the list's state is not trusted, its state is asked again by id", async () => {
+      await h.act('container#1', 'stop')
+      h.newCommand()
+      // this command's list says container#1 is stopped; container#2's stop is a change by this
+      // process, after which the list's state is stale: container#1's is asked again, by its id
+      expect((await h.act('container#2', 'stop')).change).to.equal('changed')
+      await docker.getContainer(ids[0]).start()
+      expect((await h.act('container#1', 'stop')).change).to.equal('changed')
+      expect((await docker.getContainer(ids[0]).inspect()).State.Running).to.equal(false)
       await startAll()
     })
   })
