@@ -213,15 +213,37 @@ async function startSteps(
   }
 }
 
-function stopPlan(ctx: Ctx, s: Seen2, op: StepAction, d: DriverParts): Omit<ObservedStep, 'observed'> {
+function stopPlan(
+  ctx: Ctx,
+  s: Seen2,
+  op: StepAction,
+  d: DriverParts,
+  privateEngine: boolean,
+): Omit<ObservedStep, 'observed'> {
   const svc = ctx.service
   const res = ctx.resource
   const cli = d.describeCli(svc)
   const name = containerName(svc, res)
   const t = String(Math.ceil(res.kw.stop_timeout / 1000))
-  if (s.found.kind === 'foreign')
-    return {change: 'none', cause: `${s.found.reason} (never stopped nor removed)`, steps: []}
-  if (s.found.kind === 'absent') return {change: 'none', cause: 'absent', steps: []}
+  // not ours: the driver's stop/unprovision runs and refuses (or, stopped already, warns): never stopped nor removed
+  if (s.found.kind === 'foreign') {
+    const fails = op === 'unprovision' || listedUp(s.found.info)
+    return {
+      change: op === 'unprovision' ? 'remove' : 'stop',
+      cause: `${s.found.reason} (${fails ? `the ${op} fails` : 'left alone, with a warning'}: never stopped nor removed)`,
+      steps: d.describe(op, res, svc),
+    }
+  }
+  // a private daemon's stop also shuts it down once idle: the driver's stop still runs for that
+  const idle = (cause: string): Omit<ObservedStep, 'observed'> =>
+    privateEngine && op === 'stop'
+      ? {
+          change: 'stop',
+          cause: `${cause}; the service's docker daemon stops when idle`,
+          steps: d.describeStop(res, svc),
+        }
+      : {change: 'none', cause, steps: []}
+  if (s.found.kind === 'absent') return idle('absent')
   const up = listedUp(s.found.info)
   const stopLine = ctx.formatCommandLine([...cli, 'stop', '-t', t, name])
   const rmLine = ctx.formatCommandLine([...cli, 'rm', name])
@@ -233,7 +255,7 @@ function stopPlan(ctx: Ctx, s: Seen2, op: StepAction, d: DriverParts): Omit<Obse
     }
   if (up) return {change: 'stop', cause: 'running', steps: d.describeStop(res, svc)}
   if (res.kw.rm) return {change: 'remove', cause: `exists, ${s.found.info.State}; rm = true`, steps: [rmLine]}
-  return {change: 'none', cause: 'already down', steps: []}
+  return idle('already down')
 }
 
 export async function observeContainer(ctx: Ctx, op: StepAction, d: DriverParts): Promise<ObservedStep> {
@@ -262,7 +284,7 @@ export async function observeContainer(ctx: Ctx, op: StepAction, d: DriverParts)
     }
   }
   const observed = stateOf(s)
-  if (op === 'stop' || op === 'unprovision') return {...stopPlan(ctx, s, op, d), observed}
+  if (op === 'stop' || op === 'unprovision') return {...stopPlan(ctx, s, op, d, engine.daemon !== undefined), observed}
   const plan = await plannedStart(ctx, engine, d)
   const steps = await startSteps(ctx, engine, plan, op, d)
   return {...plan, steps, observed}
