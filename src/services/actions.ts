@@ -57,10 +57,12 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     noWait: request.noWait,
   })
   // the plan as the drivers see the host now (read-only probes: src/planner/observe.ts)
-  const observe = (sink?: EventSink) =>
-    observePlan(planned, service, {settings: session.driverSettings, ...(sink ? {sink} : {})}).then(p =>
-      maskPlan(p, secretMasker(service)),
-    )
+  const observe = (sink?: EventSink, signal?: AbortSignal) =>
+    observePlan(planned, service, {
+      settings: session.driverSettings,
+      ...(sink ? {sink} : {}),
+      ...(signal ? {signal} : {}),
+    }).then(p => maskPlan(p, secretMasker(service)))
   if (request.dryRun) {
     const plan = await observe()
     return {
@@ -87,7 +89,8 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   try {
     assertConfigUnchanged(session, service.name, request.action, doc)
     // observed under the lock: what the executor runs is what was seen with nobody else acting
-    const plan = await observe(bus)
+    // an interrupt cancels the probes in flight; the executor then reports every task not run
+    const plan = await observe(bus, interrupts.abort)
     const emit = (message: string, level: ActionEvent['level'] = 'info') => {
       const e: ActionEvent = {
         time: new Date().toISOString(),
