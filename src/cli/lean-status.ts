@@ -1,5 +1,5 @@
 /**
- * `svcmgr -s X print status` without oclif (bin/run.js tries this first; dist/bundle/lean.mjs).
+ * `svcmgr -s X print status` (and `<action> --dry-run`: ./lean-dry-run.ts) without oclif (bin/run.js tries this first; dist/bundle/lean.mjs).
  * Loading oclif and every command costs a cold status more than the status itself; this path
  * runs the same service code (Session, serviceStatus, the status tree) with the core plugins'
  * `svcmgr:drivers` hooks called as oclif calls them. It is taken only when nothing could make
@@ -35,6 +35,7 @@ import {Session} from '../services/session.js'
 import {serviceStatus} from '../services/status.js'
 import {exitCodeOf} from '../errors.js'
 import {moveLeadingServiceFlag} from './argv.js'
+import {leanDryRunRequest} from './lean-dry-run.js'
 
 export interface LeanStatusRequest {
   readonly service: string
@@ -432,14 +433,23 @@ export function leanConfig(root: string, env: NodeJS.ProcessEnv): LeanConfig | u
  */
 export async function runLeanStatus(argv: readonly string[], root: string): Promise<boolean> {
   const request = leanStatusRequest(argv)
-  if (!request) return false
+  const dryRun = request ? undefined : leanDryRunRequest(argv)
+  if (!request && !dryRun) return false
   const config = leanConfig(root, process.env)
   if (!config) return false
   try {
     const session = await Session.open(config as unknown as Interfaces.Config)
-    config.skipUnneeded(session, request.service)
-    const report = await serviceStatus(session, request.service)
-    process.stdout.write(request.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatusTree(report))
+    config.skipUnneeded(session, (request ?? dryRun)!.service)
+    if (request) {
+      const report = await serviceStatus(session, request.service)
+      process.stdout.write(
+        request.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatusTree(report),
+      )
+    } else if (dryRun) {
+      // loaded only for a dry-run (a chunk of its own): print status does not pay for the planner
+      const {runLeanDryRun} = await import('./lean-dry-run-run.js')
+      await runLeanDryRun(session, dryRun)
+    }
   } catch (error) {
     const signal = receivedInterrupt()
     process.stderr.write(`svcmgr: ${(error as Error).message}\n`)

@@ -7,6 +7,7 @@ import {EventBus, EventCollector, type ActionEvent, type EventSink} from '../log
 import {LogFileSink} from '../log/log-file.js'
 import {maskPlan, secretMasker} from '../log/mask.js'
 import {buildPlan} from '../planner/plan.js'
+import {observePlan} from '../planner/observe.js'
 import type {Plan, Selection, ServiceAction} from '../planner/types.js'
 import {assertConfigUnchanged, loadForAction, withUnusable} from './action-config.js'
 import {formatActionSummary} from '../render/action-summary.js'
@@ -83,15 +84,20 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     request.action,
     request.selection,
   )
-  const plan = maskPlan(
-    buildPlan(service, request.action, selection, {
-      force: request.force,
-      disableRollback: request.disableRollback,
-      noWait: request.noWait,
-    }),
-    secretMasker(service),
-  )
-  if (request.dryRun)
+  const planned = buildPlan(service, request.action, selection, {
+    force: request.force,
+    disableRollback: request.disableRollback,
+    noWait: request.noWait,
+  })
+  // the plan as the drivers see the host now (read-only probes: src/planner/observe.ts)
+  const observe = (sink?: EventSink, signal?: AbortSignal) =>
+    observePlan(planned, service, {
+      settings: session.driverSettings,
+      ...(sink ? {sink} : {}),
+      ...(signal ? {signal} : {}),
+    }).then(p => maskPlan(p, secretMasker(service)))
+  if (request.dryRun) {
+    const plan = await observe()
     return {
       version: ACTION_RESULT_VERSION,
       service: service.name,
@@ -101,6 +107,7 @@ export async function runServiceAction(session: Session, request: ActionRequest)
       plan,
       events: [],
     }
+  }
 
   const actor = request.actor ?? 'user'
   const collector = new EventCollector()
@@ -127,6 +134,9 @@ export async function runServiceAction(session: Session, request: ActionRequest)
         skipped,
       }
     assertConfigUnchanged(session, service.name, request.action, doc)
+    // observed under the lock: what the executor runs is what was seen with nobody else acting
+    // an interrupt cancels the probes in flight; the executor then reports every task not run
+    const plan = await observe(bus, interrupts.abort)
     const emit = (message: string, level: ActionEvent['level'] = 'info') => {
       const e: ActionEvent = {
         time: new Date().toISOString(),

@@ -53,6 +53,7 @@ import {engineState, forgetEngineState, unreachableState} from '../engine/state.
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
 import {netnsCycle} from './netns-chain.js'
 import {dockerReadiness, healthReadiness, listedHealth, rememberRunning} from './readiness.js'
+import {observeContainer, statusDrift} from './observe.js'
 import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName, ownership} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
@@ -695,6 +696,15 @@ export const dockerDriver: Driver<DockerKeywords> = {
     }
   },
 
+  observe: (ctx, op) =>
+    observeContainer(ctx, op, {
+      findListed: (c, engine) => findListed(c, engine, STATUS_CALL_TIMEOUT_MS, true),
+      describe: (action, res, svc) => dockerDriver.describe(action, res, svc),
+      describeStop,
+      describeCli,
+      secs,
+    }),
+
   async status(ctx): Promise<ResourceStatus> {
     const label = dockerDriver.label(ctx.resource, ctx.service)
     const name = containerName(ctx.service, ctx.resource)
@@ -752,23 +762,30 @@ export const dockerDriver: Driver<DockerKeywords> = {
     }
     const log: StatusLogEntry[] = []
     const image = ctx.resource.kw.image
-    if (state.image !== image)
+    // drift: the fingerprint label against the config (./fingerprint.ts); without one, the image compared live
+    const drift = statusDrift(ctx, seen)
+    if (drift === undefined && state.image !== image)
       log.push({
         level: 'info',
         message: `the container runs image ${state.image}, the configuration says ${image}: with rm = true a restart recreates it`,
       })
+    if (drift === undefined)
+      log.push({level: 'info', message: 'no fingerprint (made before svcmgr recorded one): drift not checked'})
+    else if (drift.length > 0) log.push({level: 'warn', message: `drift: ${drift.join(', ')} (start recreates it)`})
+    const driftField = drift ? {drift} : {}
     if (state.up && state.paused)
       return {
         status: 'warn',
         label,
         log: [...log, {level: 'warn', message: `container ${name} is paused`}],
         provisioned: true,
+        ...driftField,
       }
     if (state.up) {
       // readiness for status, from what was read anyway (./readiness.ts): no request more
       if (inspected) rememberRunning(ctx, inspected)
       const readiness = inspected ? healthReadiness(inspected) : seen.row && listedHealth(seen.row)
-      return {status: 'up', label, log, provisioned: true, ...(readiness ? {readiness} : {})}
+      return {status: 'up', label, log, provisioned: true, ...driftField, ...(readiness ? {readiness} : {})}
     }
     if (state.restarting)
       log.push({level: 'warn', message: `container ${name} is restarting (last exit code ${state.exitCode})`})
@@ -776,7 +793,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
       log.push({level: 'warn', message: `container ${name} exited with code ${state.exitCode} at ${state.finishedAt}`})
     else if (state.status === 'dead')
       log.push({level: 'warn', message: `container ${name} is dead${state.error ? `: ${state.error}` : ''}`})
-    return {status: 'down', label, log, provisioned: true}
+    return {status: 'down', label, log, provisioned: true, ...driftField}
   },
 
   start(actionCtx): Promise<ChangeResult> {
@@ -786,6 +803,12 @@ export const dockerDriver: Driver<DockerKeywords> = {
       const found = await findContainer(ctx, engine)
       if (found.kind === 'foreign') throw new Error(found.reason)
       let info = found.kind === 'ours' ? found.info : undefined
+      // the plan decided it (its cause: drift, or the netns owner recreated): the old container goes
+      if (info && ctx.planned?.change === 'recreate') {
+        ctx.log.info(`recreate container ${name}: ${ctx.planned.cause}`)
+        await removeContainer(ctx, engine, info, true)
+        info = undefined
+      }
       if (isUp(info)) return 'unchanged'
       const owner = await runningOwner(ctx, engine)
       if (info && owner) {
