@@ -20,7 +20,15 @@ import {build} from 'esbuild'
 // typescript: oclif's ts-path code requires it only for development (.ts) plugins; 9 MB if bundled
 const ALWAYS_EXTERNAL = ['typescript']
 
-async function bundle({root, entryPoints, external, splitting = true, clean = true, plugins = []}) {
+async function bundle({
+  root,
+  entryPoints,
+  external,
+  splitting = true,
+  clean = true,
+  plugins = [],
+  chunkNames = 'chunks/[name]-[hash]',
+}) {
   const outdir = path.join(root, 'dist', 'bundle')
   if (clean) fs.rmSync(outdir, {recursive: true, force: true})
   const result = await build({
@@ -34,7 +42,7 @@ async function bundle({root, entryPoints, external, splitting = true, clean = tr
     target: 'node20',
     outExtension: {'.js': '.mjs'},
     entryNames: '[name]',
-    chunkNames: 'chunks/[name]-[hash]',
+    chunkNames,
     external: [...ALWAYS_EXTERNAL, ...external],
     // CommonJS packages inside an ES module bundle call require() (Node built-ins, JSON)
     banner: {
@@ -94,5 +102,7 @@ if (process.argv[2] === 'plugin') {
     external: ['@oclif/plugin-plugins'],
     clean: false,
     plugins: [interruptsExternal],
+    // beside lean.mjs, so that its chunks' `./interrupts.mjs` is the same file as lean.mjs's
+    chunkNames: 'lean-[name]-[hash]',
   })
 }

@@ -129,7 +129,8 @@ export async function runServiceAction(session: Session, request: ActionRequest)
         action: request.action,
         dryRun: false,
         ok: true,
-        plan,
+        // not observed: the precondition stopped the action before any probe
+        plan: maskPlan(planned, secretMasker(service)),
         events: [],
         skipped,
       }
