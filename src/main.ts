@@ -12,6 +12,7 @@
 import {createRequire} from 'node:module'
 import {execute} from '@oclif/core'
 import {moveLeadingServiceFlag} from './cli/argv.js'
+import Apply from './commands/apply.js'
 import Create from './commands/create.js'
 import Delete from './commands/delete.js'
 import Drivers from './commands/drivers.js'
@@ -49,6 +50,7 @@ function loadPluginsCommands(): PluginsCommands {
 
 /** Every root command by its id: a file under src/commands is `topic:name` (index: the topic); test/unit/main.test.ts checks both lists agree. */
 export const COMMANDS = {
+  apply: Apply,
   create: Create,
   delete: Delete,
   drivers: Drivers,

@@ -11,7 +11,13 @@ export type ConfigDiffEntry =
   | {readonly op: 'add'; readonly section: string; readonly keyword: string; readonly to: string}
   /** A new section without keywords. */
   | {readonly op: 'add-section'; readonly section: string}
-  | {readonly op: 'change'; readonly section: string; readonly keyword: string; readonly from: string; readonly to: string}
+  | {
+      readonly op: 'change'
+      readonly section: string
+      readonly keyword: string
+      readonly from: string
+      readonly to: string
+    }
   /** A keyword removed from a section that stays. */
   | {readonly op: 'remove'; readonly section: string; readonly keyword: string; readonly from: string}
   /** A whole section removed: its resource is stopped and removed. */

@@ -2,7 +2,10 @@
 import type {ConfigDiffEntry} from '../config/diff.js'
 
 /** `mask` hides secret values (src/log/mask.ts): the lines go to the terminal and CI logs. */
-export function formatConfigDiffLines(diff: readonly ConfigDiffEntry[], mask: (s: string) => string = s => s): string[] {
+export function formatConfigDiffLines(
+  diff: readonly ConfigDiffEntry[],
+  mask: (s: string) => string = s => s,
+): string[] {
   return diff.map(e => {
     switch (e.op) {
       case 'add':

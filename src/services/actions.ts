@@ -6,7 +6,9 @@ import {EventBus, EventCollector, type ActionEvent} from '../log/events.js'
 import {LogFileSink} from '../log/log-file.js'
 import {maskPlan, secretMasker} from '../log/mask.js'
 import {buildPlan} from '../planner/plan.js'
+import type {Service} from '../model/service.js'
 import type {Plan, Selection, ServiceAction} from '../planner/types.js'
+import type {UnusableSection} from '../config/compile.js'
 import {assertConfigUnchanged, loadForAction, withUnusable} from './action-config.js'
 import {formatActionSummary} from '../render/action-summary.js'
 import {enterInterruptScope, receivedInterrupt, type InterruptSignal} from './interrupts.js'
@@ -27,12 +29,60 @@ export interface ActionRequest {
   readonly noWait?: boolean
   /** The progress view (src/render/action-view.ts): it sees every event of the action, the log file keeps them. */
   readonly view?: ExecutionObserver
+  /** Plans made by the caller (apply: src/services/apply.ts), run instead of the stored config's plan of `action`. */
+  readonly prepared?: PreparedAction
+}
+
+/** One plan of a prepared action, run on its service (apply: the removal on the stored config, then the new config's). */
+export interface PreparedPart {
+  readonly service: Service
+  readonly plan: Plan
+  /** Holding the lock, right before this part runs (apply: store the new config before converging to it). */
+  readonly before?: () => void
+}
+
+/** Plans run in order under one lock; a part that fails ends the action (later parts do not run). */
+export interface PreparedAction {
+  /** What the lock, the log and the result call the action. */
+  readonly name: ServiceAction | 'apply'
+  readonly parts: readonly PreparedPart[]
+  /** Holding the lock, before anything runs: throws when what the plans were made from changed (nothing was done). */
+  readonly verify: () => void | Promise<void>
+}
+
+/** A part not run because an earlier one failed: each of its tasks not done. */
+function notRun(plan: Plan): ExecutionResult {
+  const tasks = plan.tasks.map(t => ({
+    id: t.id,
+    rid: t.rid,
+    op: t.op,
+    state: t.skip ? ('skipped' as const) : ('not-run' as const),
+    message: t.skip ?? 'not run: an earlier task failed',
+  }))
+  return {ok: false, tasks, notDone: tasks.filter(t => t.state === 'not-run'), optionalFailed: [], rollback: []}
+}
+
+/** The results of consecutive plans as one: every task, the first error; ok when all are. */
+export function mergeResults(results: readonly ExecutionResult[]): ExecutionResult {
+  if (results.length === 1) return results[0]
+  const error = results.find(r => r.error)?.error
+  const interrupted = results.find(r => r.interrupted)?.interrupted
+  return {
+    ok: results.every(r => r.ok),
+    tasks: results.flatMap(r => r.tasks),
+    notDone: results.flatMap(r => r.notDone),
+    optionalFailed: results.flatMap(r => r.optionalFailed),
+    rollback: results.flatMap(r => r.rollback),
+    ...(error ? {error} : {}),
+    ...(interrupted ? {interrupted} : {}),
+  }
 }
 
 export interface ActionOutcome {
   readonly version: number
   readonly service: string
-  readonly action: ServiceAction
+  /** The request's action, or the prepared action's name ('apply'). */
+  readonly action: ServiceAction | 'apply'
   readonly dryRun: boolean
   readonly ok: boolean
   /** The plan, secrets masked in its steps. */
@@ -43,7 +93,11 @@ export interface ActionOutcome {
   readonly events: readonly ActionEvent[]
 }
 
-export async function runServiceAction(session: Session, request: ActionRequest): Promise<ActionOutcome> {
+/** The stored config's plan of the request's action, checked again holding the lock. */
+async function plannedFromStore(
+  session: Session,
+  request: ActionRequest,
+): Promise<{prepared: PreparedAction; unusable: readonly UnusableSection[]}> {
   const {service, doc, selection, unusable} = await loadForAction(
     session,
     request.service,
@@ -58,11 +112,26 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     }),
     secretMasker(service),
   )
+  return {
+    prepared: {
+      name: request.action,
+      parts: [{service, plan}],
+      verify: () => assertConfigUnchanged(session, service.name, request.action, doc),
+    },
+    unusable,
+  }
+}
+
+export async function runServiceAction(session: Session, request: ActionRequest): Promise<ActionOutcome> {
+  const {prepared, unusable} = request.prepared
+    ? {prepared: request.prepared, unusable: []}
+    : await plannedFromStore(session, request)
+  const {service, plan} = prepared.parts[prepared.parts.length - 1]
   if (request.dryRun)
     return {
       version: ACTION_RESULT_VERSION,
       service: service.name,
-      action: request.action,
+      action: prepared.name,
       dryRun: true,
       ok: true,
       plan,
@@ -73,14 +142,14 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const logFile = new LogFileSink(session.store.logFile(service.name))
   const bus = new EventBus(collector, logFile)
   const view = guardObserver(request.view)
-  const lock = await acquireServiceLock(service.varDir, service.name, request.action, {
+  const lock = await acquireServiceLock(service.varDir, service.name, prepared.name, {
     waitMs: request.waitlockMs ?? 0,
     onWait: tellWaiting(service.name),
   })
   // from here to the lock's release a signal interrupts the action instead of ending the process
   const interrupts = enterInterruptScope()
   try {
-    assertConfigUnchanged(session, service.name, request.action, doc)
+    await prepared.verify()
     const emit = (message: string, level: ActionEvent['level'] = 'info') => {
       const e: ActionEvent = {
         time: new Date().toISOString(),
@@ -93,29 +162,39 @@ export async function runServiceAction(session: Session, request: ActionRequest)
       bus.emit(e)
       view.event?.(e)
     }
+    const taskCount = prepared.parts.reduce((n, p) => n + p.plan.tasks.length, 0)
     emit(
-      `${request.action} begins (${plan.tasks.length} task(s)${request.selection.rids?.length ? `, --rid ${request.selection.rids.join(',')}` : ''})`,
+      `${prepared.name} begins (${taskCount} task(s)${request.selection.rids?.length ? `, --rid ${request.selection.rids.join(',')}` : ''})`,
       'debug',
     )
-    const result = withUnusable(
-      await executePlan(plan, {
-        service,
-        settings: session.driverSettings,
-        sink: bus,
-        observer: view,
-        force: request.force,
-        signal: interrupts.abort,
-        rollbackCut: interrupts.cut,
-      }),
-      unusable,
-    )
-    if (result.ok && !result.interrupted) emit(`${request.action} done`)
-    else emit(formatActionSummary(request.action, service.name, result), result.ok ? 'warn' : 'error')
+    const results: ExecutionResult[] = []
+    for (const part of prepared.parts) {
+      // a part that failed or was interrupted ends the action: what follows it assumed it done
+      if (results.some(r => !r.ok || r.interrupted)) {
+        results.push(notRun(part.plan))
+        continue
+      }
+      part.before?.()
+      results.push(
+        await executePlan(part.plan, {
+          service: part.service,
+          settings: session.driverSettings,
+          sink: bus,
+          observer: view,
+          force: request.force,
+          signal: interrupts.abort,
+          rollbackCut: interrupts.cut,
+        }),
+      )
+    }
+    const result = withUnusable(mergeResults(results), unusable)
+    if (result.ok && !result.interrupted) emit(`${prepared.name} done`)
+    else emit(formatActionSummary(prepared.name, service.name, result), result.ok ? 'warn' : 'error')
     const signal = receivedInterrupt()
     return {
       version: ACTION_RESULT_VERSION,
       service: service.name,
-      action: request.action,
+      action: prepared.name,
       dryRun: false,
       ok: result.ok,
       plan,
