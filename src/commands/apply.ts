@@ -21,7 +21,12 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> apply plan.json',
   ]
   static args = {
-    plan: Args.string({description: 'A saved plan (apply --dry-run --out FILE) to run as saved.', required: false}),
+    // ignoreStdin: the config may come on standard input (--config=-), never the plan's name
+    plan: Args.string({
+      description: 'A saved plan (apply --dry-run --out FILE) to run as saved.',
+      required: false,
+      ignoreStdin: true,
+    }),
   }
   static flags = {
     service: Flags.string({
