@@ -199,6 +199,11 @@ export interface ResourceStatus {
   readonly log?: readonly StatusLogEntry[]
   readonly provisioned?: boolean
   /**
+   * The keywords whose fingerprint (what the driver recorded when it made the resource) differs
+   * from the config: [] in sync; absent when the driver records none or the resource has none.
+   */
+  readonly drift?: readonly string[]
+  /**
    * Readiness the status probe learnt on its way, without probing again (a container's engine
    * health status). The core uses it when the resource has no explicit readiness_probe.
    */

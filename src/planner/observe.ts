@@ -104,13 +104,31 @@ export async function observePlan(plan: Plan, service: Service, options: Observe
   const stoppedFirst = new Set(
     plan.tasks.filter((t, i) => t.phase === 'stop' && answers[i]?.change === 'stop').map(t => t.rid),
   )
+  // the start-phase changes by rid: a netns made anew takes what was plumbed in the old one with it
+  const made = new Map<string, string>()
   const tasks = plan.tasks.map((t, i): PlanTask => {
     const a = answers[i]
     if (!a) return t
-    const restarted = t.phase === 'start' && stoppedFirst.has(t.rid) && a.change === 'none'
-    const change = restarted ? 'start' : a.change
-    const cause = restarted ? `stopped by this ${plan.action}'s stop phase` : a.cause
-    const steps = restarted ? t.steps : a.steps
+    let change = a.change
+    let cause = a.cause
+    let steps = a.steps
+    if (t.phase === 'start' && change === 'none') {
+      const renewed = service
+        .needed(t.rid)
+        .filter(n => n.capability.startsWith('netns:'))
+        .flatMap(n => service.providers(n.capability, t.rid))
+        .find(p => made.has(p.rid))
+      if (stoppedFirst.has(t.rid)) {
+        change = 'start'
+        cause = `stopped by this ${plan.action}'s stop phase`
+        steps = t.steps
+      } else if (renewed) {
+        change = 'start'
+        cause = `${renewed.rid} is ${made.get(renewed.rid)}d: its network namespace is new`
+        steps = t.steps
+      }
+    }
+    if (t.phase === 'start' && (change === 'create' || change === 'recreate')) made.set(t.rid, change)
     return {...t, change, cause, steps, observed: deterministic(a.observed)}
   })
   return {...plan, tasks, observed: true, summary: summarizeChanges(tasks)}

@@ -2,10 +2,11 @@
 import {executePlan, type ExecutionResult} from '../executor/execute.js'
 import {acquireServiceLock} from '../executor/lock.js'
 import {guardObserver, type ExecutionObserver} from '../executor/observer.js'
-import {EventBus, EventCollector, type ActionEvent} from '../log/events.js'
+import {EventBus, EventCollector, type ActionEvent, type EventSink} from '../log/events.js'
 import {LogFileSink} from '../log/log-file.js'
 import {maskPlan, secretMasker} from '../log/mask.js'
 import {buildPlan} from '../planner/plan.js'
+import {observePlan} from '../planner/observe.js'
 import type {Service} from '../model/service.js'
 import type {Plan, Selection, ServiceAction} from '../planner/types.js'
 import type {UnusableSection} from '../config/compile.js'
@@ -45,7 +46,14 @@ export interface PreparedPart {
 export interface PreparedAction {
   /** What the lock, the log and the result call the action. */
   readonly name: ServiceAction | 'apply'
-  readonly parts: readonly PreparedPart[]
+  /** The service the action locks and reports on. */
+  readonly service: Service
+  /**
+   * The plans, made again holding the lock (observed then: what the executor runs is what was
+   * seen with nobody else acting); `sink` takes the drivers' log lines of that observation.
+   * Without a sink (a dry run): the plans as they are now.
+   */
+  readonly parts: (sink?: EventSink) => Promise<readonly PreparedPart[]>
   /** Holding the lock, before anything runs: throws when what the plans were made from changed (nothing was done). */
   readonly verify: () => void | Promise<void>
 }
@@ -104,18 +112,21 @@ async function plannedFromStore(
     request.action,
     request.selection,
   )
-  const plan = maskPlan(
-    buildPlan(service, request.action, selection, {
-      force: request.force,
-      disableRollback: request.disableRollback,
-      noWait: request.noWait,
-    }),
-    secretMasker(service),
-  )
+  const planned = buildPlan(service, request.action, selection, {
+    force: request.force,
+    disableRollback: request.disableRollback,
+    noWait: request.noWait,
+  })
+  // the plan as the drivers see the host now (read-only probes: src/planner/observe.ts)
+  const observe = (sink?: EventSink) =>
+    observePlan(planned, service, {settings: session.driverSettings, ...(sink ? {sink} : {})}).then(p =>
+      maskPlan(p, secretMasker(service)),
+    )
   return {
     prepared: {
       name: request.action,
-      parts: [{service, plan}],
+      service,
+      parts: async sink => [{service, plan: await observe(sink)}],
       verify: () => assertConfigUnchanged(session, service.name, request.action, doc),
     },
     unusable,
@@ -126,17 +137,19 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const {prepared, unusable} = request.prepared
     ? {prepared: request.prepared, unusable: []}
     : await plannedFromStore(session, request)
-  const {service, plan} = prepared.parts[prepared.parts.length - 1]
-  if (request.dryRun)
+  const {service} = prepared
+  if (request.dryRun) {
+    const parts = await prepared.parts()
     return {
       version: ACTION_RESULT_VERSION,
       service: service.name,
       action: prepared.name,
       dryRun: true,
       ok: true,
-      plan,
+      plan: parts[parts.length - 1].plan,
       events: [],
     }
+  }
 
   const collector = new EventCollector()
   const logFile = new LogFileSink(session.store.logFile(service.name))
@@ -150,6 +163,9 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const interrupts = enterInterruptScope()
   try {
     await prepared.verify()
+    // observed under the lock: what the executor runs is what was seen with nobody else acting
+    const parts = await prepared.parts(bus)
+    const plan = parts[parts.length - 1].plan
     const emit = (message: string, level: ActionEvent['level'] = 'info') => {
       const e: ActionEvent = {
         time: new Date().toISOString(),
@@ -162,13 +178,13 @@ export async function runServiceAction(session: Session, request: ActionRequest)
       bus.emit(e)
       view.event?.(e)
     }
-    const taskCount = prepared.parts.reduce((n, p) => n + p.plan.tasks.length, 0)
+    const taskCount = parts.reduce((n, p) => n + p.plan.tasks.length, 0)
     emit(
       `${prepared.name} begins (${taskCount} task(s)${request.selection.rids?.length ? `, --rid ${request.selection.rids.join(',')}` : ''})`,
       'debug',
     )
     const results: ExecutionResult[] = []
-    for (const part of prepared.parts) {
+    for (const part of parts) {
       // a part that failed or was interrupted ends the action: what follows it assumed it done
       if (results.some(r => !r.ok || r.interrupted)) {
         results.push(notRun(part.plan))

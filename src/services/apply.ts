@@ -24,6 +24,7 @@ import {restrictPlan} from '../planner/restrict.js'
 import type {ObservedState, Plan, PlanTask} from '../planner/types.js'
 import {formatConfigDiffLines} from '../render/config-diff.js'
 import type {ActionRequest, PreparedPart} from './actions.js'
+import type {EventSink} from '../log/events.js'
 import {
   type ApplyPlan,
   type ApplyPlanOptions,
@@ -99,8 +100,9 @@ async function observedPlans(
   services: ApplyServices,
   removed: readonly string[],
   options: ApplyPlanOptions,
+  sink?: EventSink,
 ): Promise<{remove: Plan | null; converge: Plan}> {
-  const observe = {settings: session.driverSettings}
+  const observe = {settings: session.driverSettings, ...(sink ? {sink} : {})}
   const {base, next} = services
   const removal =
     base && removed.length > 0
@@ -265,16 +267,18 @@ export async function applyRequest(
   run: ApplyRun,
 ): Promise<Omit<ActionRequest, 'view'>> {
   const {plan, services} = planned
-  const parts: PreparedPart[] = []
-  if (plan.remove && plan.remove.tasks.length > 0) parts.push({service: services.base!, plan: plan.remove})
   // a new service gets its id when it is stored (not in the plan: a plan of a new service is deterministic)
   const stored = ensureServiceId(plan.config.sections)
   const next = stored === plan.config.sections ? services.next : await session.compile(plan.service, stored)
-  parts.push({
-    service: next,
-    plan: plan.converge,
-    ...(plan.diff.length > 0 || !plan.base ? {before: () => session.store.write(plan.service, stored)} : {}),
-  })
+  const toParts = (remove: Plan | null, converge: Plan): PreparedPart[] => [
+    ...(remove && remove.tasks.length > 0 ? [{service: services.base!, plan: remove}] : []),
+    {
+      service: next,
+      plan: converge,
+      ...(plan.diff.length > 0 || !plan.base ? {before: () => session.store.write(plan.service, stored)} : {}),
+    },
+  ]
+  const removed = [...new Set(planned.plan.remove?.tasks.map(t => t.rid) ?? [])]
   return {
     service: plan.service,
     action: 'provision',
@@ -285,7 +289,14 @@ export async function applyRequest(
     waitlockMs: run.waitlockMs,
     prepared: {
       name: 'apply',
-      parts,
+      service: next,
+      // a saved plan runs as saved (checked against what is observed now by verify); a fresh
+      // one is observed again holding the lock, as every action is
+      parts: async sink => {
+        if (run.saved) return toParts(plan.remove, plan.converge)
+        const now = await observedPlans(session, {base: services.base, next}, removed, plan.options, sink)
+        return toParts(now.remove, now.converge)
+      },
       verify: async () => {
         if (run.saved) return assertPlanCurrent(session, plan, {...services, mask: services.mask ?? (t => t)})
         const now = storedNow(session, plan.service)
