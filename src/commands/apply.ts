@@ -109,14 +109,16 @@ ${EXIT_CODES_HELP}`
       else this.log(`apply ${plan.service}: no changes`)
       return
     }
-    if (format !== 'json') {
+    // printed holding the lock, once the plan is known current: a stale one prints only its refusal
+    const verified = (remove: typeof plan.remove, converge: typeof plan.converge) => {
+      if (format === 'json') return
       process.stdout.write(formatConfigDiff(plan, mask))
-      this.log(`changes: ${formatChangeCounts([plan.remove, plan.converge])} (plan digest ${plan.digest})`)
+      this.log(`changes: ${formatChangeCounts([remove, converge])} (plan digest ${plan.digest})`)
     }
     await runAndReport(
       this,
       session,
-      await applyRequest(session, planned, {saved: args.plan !== undefined, waitlockMs}),
+      await applyRequest(session, planned, {saved: args.plan !== undefined, waitlockMs, verified}),
       {
         format,
         verbose: flags.verbose,

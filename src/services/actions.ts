@@ -56,6 +56,8 @@ export interface PreparedAction {
   readonly parts: (sink?: EventSink) => Promise<readonly PreparedPart[]>
   /** Holding the lock, before anything runs: throws when what the plans were made from changed (nothing was done). */
   readonly verify: () => void | Promise<void>
+  /** Told once verified, with the plans about to run (apply prints its config diff then). */
+  readonly verified?: (parts: readonly PreparedPart[]) => void
 }
 
 /** A part not run because an earlier one failed: each of its tasks not done. */
@@ -166,6 +168,7 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     // observed under the lock: what the executor runs is what was seen with nobody else acting
     const parts = await prepared.parts(bus)
     const plan = parts[parts.length - 1].plan
+    prepared.verified?.(parts)
     const emit = (message: string, level: ActionEvent['level'] = 'info') => {
       const e: ActionEvent = {
         time: new Date().toISOString(),

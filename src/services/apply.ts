@@ -253,6 +253,8 @@ export async function assertPlanCurrent(
 
 export interface ApplyRun {
   readonly waitlockMs?: number
+  /** Told holding the lock, once the plan is known to be current, with the plans about to run. */
+  readonly verified?: (remove: Plan | null, converge: Plan) => void
   /** A saved plan: checked against the stored config and the observed state holding the lock (exit 3 when stale). */
   readonly saved: boolean
 }
@@ -296,6 +298,10 @@ export async function applyRequest(
         if (run.saved) return toParts(plan.remove, plan.converge)
         const now = await observedPlans(session, {base: services.base, next}, removed, plan.options, sink)
         return toParts(now.remove, now.converge)
+      },
+      verified: parts => {
+        const converge = parts[parts.length - 1].plan
+        run.verified?.(parts.length > 1 ? parts[0].plan : null, converge)
       },
       verify: async () => {
         if (run.saved) return assertPlanCurrent(session, plan, {...services, mask: services.mask ?? (t => t)})

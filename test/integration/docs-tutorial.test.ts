@@ -71,6 +71,19 @@ describe('docs/tutorial.md runs as written', function () {
           expect((await inspectContainer(`svc2.container.${n}`))?.running, `svc2.container.${n}`).to.equal(true)
         checked.add('up')
       }
+      if (block.includes('svcmgr apply "$ci/plan.json"') && block.includes('--detailed-exitcode')) {
+        // the saved plan recreated container#3 from the image tagged latest, and apply says in sync
+        const c3 = await inspectContainer('svc2.container.3')
+        expect(c3!.running).to.equal(true)
+        expect(c3!.image).to.equal('redis')
+        expect(r.all).to.include('no changes')
+        checked.add('apply')
+      }
+      if (block.includes('docker rm -f svc2.container.2')) {
+        expect(r.all).to.match(/stale plan: .*container#2/)
+        expect((await inspectContainer('svc2.container.2'))?.running).to.equal(true)
+        checked.add('stale')
+      }
       if (block.includes('container#3.image=redis:3.0')) {
         const c3 = await inspectContainer('svc2.container.3')
         expect(c3!.running).to.equal(true)
@@ -78,7 +91,7 @@ describe('docs/tutorial.md runs as written', function () {
         checked.add('upgrade')
       }
     }
-    expect([...checked].sort()).to.deep.equal(['http', 'up', 'upgrade'])
+    expect([...checked].sort()).to.deep.equal(['apply', 'http', 'stale', 'up', 'upgrade'])
     expect(await inspectContainer('svc2.container.1')).to.equal(undefined)
   })
 })
