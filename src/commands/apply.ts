@@ -85,7 +85,8 @@ ${EXIT_CODES_HELP}`
 
     if (dryRun) {
       if (flags.out !== undefined) writeSavedPlan(flags.out, plan)
-      if (format === 'json') process.stdout.write(serializePlan(plan))
+      // stdout (a CI log) never shows a secret value; the --out file keeps them, 0600, to be applied
+      if (format === 'json') process.stdout.write(mask(serializePlan(plan)))
       else {
         process.stdout.write(formatApplyPlanText(plan, mask))
         if (flags.out !== undefined) this.log(`plan saved to ${flags.out}: svcmgr apply ${flags.out}`)

@@ -162,6 +162,28 @@ describe('svcmgr apply, on a real engine', function () {
     expect((await cli.ok(['-s', f, 'print', 'config'])).stdout).to.include('svcmgr/failing')
   })
 
+  it('secret values: masked in the diff and the JSON plan on stdout, kept in the 0600 plan file', async () => {
+    fs.writeFileSync(file, config('redis', 'environment = TOKEN=ap-s3cr3t-value\n'))
+    for (const format of ['text', 'json']) {
+      const r = await cli.run([
+        '-s',
+        svc,
+        'apply',
+        '--config',
+        file,
+        '--dry-run',
+        '--format',
+        format,
+        '--out',
+        planFile,
+      ])
+      expect(r.exitCode, r.stderr).to.equal(0)
+      expect(r.stdout, format).to.not.include('ap-s3cr3t-value')
+      expect(r.stdout, format).to.include('TOKEN=***')
+      expect(fs.readFileSync(planFile, 'utf8')).to.include('TOKEN=ap-s3cr3t-value')
+    }
+  })
+
   it('usage errors exit 2 and change nothing', async () => {
     const cases: string[][] = [
       ['-s', svc, 'apply'],
