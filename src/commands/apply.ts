@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {SvcmgrCommand} from '../cli/base.js'
-import {noWaitFlag, parseWaitlock, runAndReport, waitlockFlag} from '../cli/action-command.js'
+import {detailedExitcodeFlag, noWaitFlag, parseWaitlock, runAndReport, waitlockFlag} from '../cli/action-command.js'
 import {formatApplyPlanText, formatChangeCounts, formatConfigDiff} from '../render/apply-plan.js'
 import {applyRequest, assertPlanCurrent, planApply, servicesOfPlan} from '../services/apply.js'
 import {readConfigInput} from '../services/config-edit.js'
@@ -37,9 +37,7 @@ ${EXIT_CODES_HELP}`
     config: Flags.string({description: 'The config file (INI or JSON, flat or wrapped), or - for standard input.'}),
     'dry-run': Flags.boolean({description: 'Print the config diff and the plan; change nothing.'}),
     out: Flags.string({description: 'With --dry-run: save the plan to this file (0600: it holds the config).'}),
-    'detailed-exitcode': Flags.boolean({
-      description: 'With --dry-run: exit 0 when there are no changes, 4 when changes are pending.',
-    }),
+    'detailed-exitcode': detailedExitcodeFlag,
     'disable-rollback': Flags.boolean({description: 'On failure, leave what this apply started as it is.'}),
     force: Flags.boolean({description: 'Also act on standby resources and allow destructive steps.'}),
     'no-wait': noWaitFlag,

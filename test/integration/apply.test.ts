@@ -80,6 +80,14 @@ describe('svcmgr apply, on a real engine', function () {
     expect(dry.stdout).to.include('no changes')
   })
 
+  it("an action's --dry-run --detailed-exitcode: 0 when nothing would change, 4 when something would", async () => {
+    const before = await snapshot()
+    expect((await cli.run(['-s', svc, 'start', '--dry-run', '--detailed-exitcode'])).exitCode).to.equal(0)
+    expect((await cli.run(['-s', svc, 'stop', '--dry-run', '--detailed-exitcode'])).exitCode).to.equal(4)
+    expect((await cli.run(['-s', svc, 'stop', '--detailed-exitcode'])).exitCode).to.equal(2)
+    expect(await snapshot()).to.deep.equal(before)
+  })
+
   it('a keyword change: the diff line, one recreate, the others untouched', async () => {
     const before = await snapshot()
     fs.writeFileSync(file, config('ap-redis:3.0'))
