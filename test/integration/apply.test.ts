@@ -201,6 +201,10 @@ describe('svcmgr apply, on a real engine', function () {
       ['-s', svc, 'apply', '--config', path.join(cli.root, 'missing.conf')],
     ]
     for (const args of cases) expect((await cli.run(args)).exitCode, args.join(' ')).to.equal(2)
+    // a saved plan names its service: another -s is refused
+    const other = await cli.run(['-s', `${svc}x`, 'apply', planFile])
+    expect(other.exitCode).to.equal(2)
+    expect(other.stderr).to.include(`the plan ${planFile} is for ${svc}`)
     const bad = await cli.run(['-s', svc, 'apply', '--config=-'], {input: '[container#1]\ntype = docker\n'})
     expect(bad.exitCode).to.equal(2)
     expect(bad.stderr).to.include('container#1.image')
