@@ -31,7 +31,10 @@ import {svc2StartSection} from './start-wait.js'
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`)
 const wanted = new Set(
-  (process.env.BENCH_CASES ?? 'plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,planobserved,apply')
+  (
+    process.env.BENCH_CASES ??
+    'plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,planobserved,apply'
+  )
     .split(',')
     .map(s => s.trim())
     .filter(Boolean),
