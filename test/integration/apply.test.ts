@@ -94,6 +94,9 @@ describe('svcmgr apply, on a real engine', function () {
     const dry = await cli.run(['-s', svc, 'apply', '--config', file, '--dry-run'])
     expect(dry.stdout).to.include('~ container#3.image: redis → ap-redis:3.0')
     expect(dry.stdout).to.match(/1 to recreate/)
+    // the dry run changed nothing: the stored config, the containers
+    expect((await cli.ok(['-s', svc, 'print', 'config'])).stdout).to.include('image = redis\n')
+    expect(await snapshot()).to.deep.equal(before)
     const r = await cli.run(['-s', svc, 'apply', '--config', file])
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     const after = await snapshot()
