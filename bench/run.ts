@@ -5,7 +5,7 @@
  *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 7,
  *                     start/stop 3: one start of 20 containers takes seconds to tens of seconds)
  *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
- *   BENCH_CASES       comma list of plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,planobserved,agent (default all)
+ *   BENCH_CASES       comma list of plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,planobserved,apply,agent (default all)
  *   BENCH_AGENT_IDLE_S seconds the agent case watches 20 idle services (default 60)
  *   BENCH_STARTCHECK=1 start/stop also measures bare start + the docker driver's 2 inspects after it
  *
@@ -18,6 +18,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {agentCase} from './agent.js'
+import {applySection} from './apply.js'
 import {printStatusSection, startStopSection} from './cli-cases.js'
 import {coldStartSection} from './cold-start.js'
 import {ensureEngine, Leftovers, REPO} from './engine.js'
@@ -32,7 +33,10 @@ import {svc2StartSection} from './start-wait.js'
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`)
 const wanted = new Set(
-  (process.env.BENCH_CASES ?? 'plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,planobserved,agent')
+  (
+    process.env.BENCH_CASES ??
+    'plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,planobserved,apply,agent'
+  )
     .split(',')
     .map(s => s.trim())
     .filter(Boolean),
@@ -60,7 +64,7 @@ async function main(): Promise<number> {
     log('case 1: planning (in process)')
     sections.push(planningSection(log))
   }
-  if (['status', 'cold', 'startstop', 'svc2start', 'scale', 'planobserved'].some(c => wanted.has(c))) {
+  if (['status', 'cold', 'startstop', 'svc2start', 'scale', 'planobserved', 'apply'].some(c => wanted.has(c))) {
     const engine = await ensureEngine(log)
     if ('skip' in engine) skipped.push(engine.skip)
     else if (!fs.existsSync(path.join(REPO, 'dist/cli/argv.js')))
@@ -90,6 +94,10 @@ async function main(): Promise<number> {
       if (wanted.has('planobserved')) {
         log('case: the state-aware start --dry-run against print status')
         sections.push(await planObservedSection(ctx(7)))
+      }
+      if (wanted.has('apply')) {
+        log('case apply: apply of an in-sync service against print status')
+        sections.push(await applySection(ctx(7)))
       }
       if (wanted.has('svc2start')) {
         log('case 4: svc2 start against the bare docker CLI')

@@ -2,14 +2,15 @@
  * svcmgr's errors, in one place: each carries the exit code a command ends with when it
  * reaches the command (src/cli/base.ts). Scripts rely on the codes: 0 done, 1 the action
  * failed or the lock could not be taken, 2 bad usage or an invalid config (nothing changed),
- * 128 + n interrupted by a signal (SIGHUP 129, SIGINT 130, SIGTERM 143: ./services/interrupts.ts).
+ * 3 a saved plan that no longer matches the config or the observed state (nothing changed),
+ * 4 (`--detailed-exitcode` on a dry-run only) changes pending, 128 + n interrupted by a signal (SIGHUP 129, SIGINT 130, SIGTERM 143: ./services/interrupts.ts).
  * No imports at run time: any layer may throw these. Plugins do not: src/index.ts stays types
  * only, a driver's throw is its task's failure (exit 1) and its keyword problems are check()
  * sentences that the core turns into a ConfigError (exit 2).
  */
 import type {RunResult} from './drivers/api.js'
 
-export const EXIT = {ok: 0, failed: 1, usage: 2} as const
+export const EXIT = {ok: 0, failed: 1, usage: 2, stale: 3, pending: 4} as const
 
 /** The base of svcmgr's errors; an error of another kind ends a command with EXIT.failed. */
 export class SvcmgrError extends Error {
@@ -51,6 +52,14 @@ export class ConfigError extends SvcmgrError {
 /** Exit code 2: no plan can be made (a dependency cycle, a selection that matches nothing). */
 export class PlanError extends SvcmgrError {
   override readonly exitCode: number = EXIT.usage
+}
+
+/**
+ * Exit code 3: a saved plan (`svcmgr apply plan.json`) made from a config or an observed state
+ * that differs now; the message names the resource and what changed. Nothing was done.
+ */
+export class StalePlanError extends SvcmgrError {
+  override readonly exitCode: number = EXIT.stale
 }
 
 /** Exit code 1: the service lock is held by someone else past the wait. */

@@ -12,6 +12,7 @@
 import {createRequire} from 'node:module'
 import {execute} from '@oclif/core'
 import {moveLeadingServiceFlag} from './cli/argv.js'
+import Apply from './commands/apply.js'
 import Clear from './commands/clear.js'
 import ClusterStatus from './commands/cluster/status.js'
 import Create from './commands/create.js'
@@ -56,6 +57,7 @@ function loadPluginsCommands(): PluginsCommands {
 
 /** Every root command by its id: a file under src/commands is `topic:name` (index: the topic); test/unit/main.test.ts checks both lists agree. */
 export const COMMANDS = {
+  apply: Apply,
   clear: Clear,
   'cluster:status': ClusterStatus,
   create: Create,

@@ -64,11 +64,17 @@ export const noWaitFlag = Flags.boolean({
   description: 'Return once everything is started: no readiness wait (readiness_probe) between the stages.',
 })
 
+/** --detailed-exitcode of the dry-runs (actions and apply): 0 no changes, 4 changes pending. */
+export const detailedExitcodeFlag = Flags.boolean({
+  description: 'With --dry-run: exit 0 when there are no changes, 4 when changes are pending.',
+})
+
 export abstract class ActionCommand extends ServiceCommand {
   static action: ServiceAction
   static flags = {
     ...selectionFlags,
     'dry-run': Flags.boolean({description: 'Print the plan (order, parallel groups, commands) and change nothing.'}),
+    'detailed-exitcode': detailedExitcodeFlag,
     'disable-rollback': Flags.boolean({description: 'On failure, leave what this action started as it is.'}),
     force: Flags.boolean({description: 'Also act on standby resources and allow destructive steps.'}),
     waitlock: waitlockFlag(),
@@ -82,6 +88,8 @@ export abstract class ActionCommand extends ServiceCommand {
     const {flags} = await this.parse(this.constructor as typeof ActionCommand)
     const action = (this.constructor as typeof ActionCommand).action
     const waitlockMs = parseWaitlock(flags.waitlock)
+    if (flags['detailed-exitcode'] && !flags['dry-run'])
+      throw new UsageError('--detailed-exitcode: only with --dry-run')
     await runAndReport(
       this,
       await this.session(),
@@ -95,7 +103,7 @@ export abstract class ActionCommand extends ServiceCommand {
         waitlockMs,
         noWait: (flags as {'no-wait'?: boolean})['no-wait'],
       },
-      {format: flags.format as 'text' | 'json', verbose: flags.verbose},
+      {format: flags.format as 'text' | 'json', verbose: flags.verbose, detailedExitcode: flags['detailed-exitcode']},
     )
   }
 }
@@ -110,13 +118,14 @@ export async function runAndReport(
   command: SvcmgrCommand,
   session: Session,
   request: Omit<ActionRequest, 'view'>,
-  output: {format: 'text' | 'json'; verbose?: boolean; hint?: string},
+  output: {format: 'text' | 'json'; verbose?: boolean; hint?: string; detailedExitcode?: boolean},
 ): Promise<void> {
   const view = createActionView(chooseRenderer(output), output.verbose ? 'debug' : session.settings.logLevel)
   const outcome = await runServiceAction(session, {...request, view})
   if (outcome.dryRun) {
     if (output.format === 'json') command.printJson(outcome.plan)
     else process.stdout.write(formatPlanText(outcome.plan))
+    if (output.detailedExitcode && outcome.plan.tasks.some(t => t.change !== 'none')) command.exit(EXIT.pending)
     return
   }
   const r = outcome.result!

@@ -8,7 +8,9 @@ import {LogFileSink} from '../log/log-file.js'
 import {maskPlan, secretMasker} from '../log/mask.js'
 import {buildPlan} from '../planner/plan.js'
 import {observePlan} from '../planner/observe.js'
+import type {Service} from '../model/service.js'
 import type {Plan, Selection, ServiceAction} from '../planner/types.js'
+import type {UnusableSection} from '../config/compile.js'
 import {assertConfigUnchanged, loadForAction, withUnusable} from './action-config.js'
 import {formatActionSummary} from '../render/action-summary.js'
 import {enterInterruptScope, type InterruptScope, receivedInterrupt, type InterruptSignal} from './interrupts.js'
@@ -49,10 +51,68 @@ export interface ActionRequest {
    * and the action ends there, unrun (the outcome's `skipped`).
    */
   readonly precondition?: () => Promise<string | undefined>
+  /** Plans made by the caller (apply: src/services/apply.ts), run instead of the stored config's plan of `action`. */
+  readonly prepared?: PreparedAction
+}
+
+/** One plan of a prepared action, run on its service (apply: the removal on the stored config, then the new config's). */
+export interface PreparedPart {
+  readonly service: Service
+  readonly plan: Plan
+  /** Holding the lock, right before this part runs (apply: store the new config before converging to it). */
+  readonly before?: () => void
+}
+
+/** Plans run in order under one lock; a part that fails ends the action (later parts do not run). */
+export interface PreparedAction {
+  /** What the lock, the log and the result call the action. */
+  readonly name: ServiceAction | 'apply'
+  /** The service the action locks and reports on. */
+  readonly service: Service
+  /**
+   * The plans, made again holding the lock (observed then: what the executor runs is what was
+   * seen with nobody else acting); `sink` takes the drivers' log lines of that observation.
+   * Without a sink (a dry run): the plans as they are now. `signal` cancels the probes in flight.
+   */
+  readonly parts: (sink?: EventSink, signal?: AbortSignal) => Promise<readonly PreparedPart[]>
+  /** The plan before any probe, when there is one (what a skipped action reports). */
+  readonly planned?: () => Plan
+  /** Holding the lock, before anything runs: throws when what the plans were made from changed (nothing was done). */
+  readonly verify: () => void | Promise<void>
+  /** Told once verified, with the plans about to run (apply prints its config diff then). */
+  readonly verified?: (parts: readonly PreparedPart[]) => void
+}
+
+/** A part not run because an earlier one failed: each of its tasks not done. */
+function notRun(plan: Plan): ExecutionResult {
+  const tasks = plan.tasks.map(t => ({
+    id: t.id,
+    rid: t.rid,
+    op: t.op,
+    state: t.skip ? ('skipped' as const) : ('not-run' as const),
+    message: t.skip ?? 'not run: an earlier task failed',
+  }))
+  return {ok: false, tasks, notDone: tasks.filter(t => t.state === 'not-run'), optionalFailed: [], rollback: []}
+}
+
+/** The results of consecutive plans as one: every task, the first error; ok when all are. */
+export function mergeResults(results: readonly ExecutionResult[]): ExecutionResult {
+  if (results.length === 1) return results[0]
+  const error = results.find(r => r.error)?.error
+  const interrupted = results.find(r => r.interrupted)?.interrupted
+  return {
+    ok: results.every(r => r.ok),
+    tasks: results.flatMap(r => r.tasks),
+    notDone: results.flatMap(r => r.notDone),
+    optionalFailed: results.flatMap(r => r.optionalFailed),
+    rollback: results.flatMap(r => r.rollback),
+    ...(error ? {error} : {}),
+    ...(interrupted ? {interrupted} : {}),
+  }
 }
 
 /** The service's intent after a successful action: started or stopped. */
-export function intentOf(action: ServiceAction): 'started' | 'stopped' {
+export function intentOf(action: ServiceAction | 'apply'): 'started' | 'stopped' {
   return action === 'stop' || action === 'unprovision' ? 'stopped' : 'started'
 }
 
@@ -64,7 +124,8 @@ function withActor(sink: EventSink, actor: Actor): EventSink {
 export interface ActionOutcome {
   readonly version: number
   readonly service: string
-  readonly action: ServiceAction
+  /** The request's action, or the prepared action's name ('apply'). */
+  readonly action: ServiceAction | 'apply'
   readonly dryRun: boolean
   readonly ok: boolean
   /** The plan, secrets masked in its steps. */
@@ -77,7 +138,11 @@ export interface ActionOutcome {
   readonly skipped?: string
 }
 
-export async function runServiceAction(session: Session, request: ActionRequest): Promise<ActionOutcome> {
+/** The stored config's plan of the request's action, checked again holding the lock. */
+async function plannedFromStore(
+  session: Session,
+  request: ActionRequest,
+): Promise<{prepared: PreparedAction; unusable: readonly UnusableSection[]}> {
   const {service, doc, selection, unusable} = await loadForAction(
     session,
     request.service,
@@ -96,15 +161,32 @@ export async function runServiceAction(session: Session, request: ActionRequest)
       ...(sink ? {sink} : {}),
       ...(signal ? {signal} : {}),
     }).then(p => maskPlan(p, secretMasker(service)))
+  return {
+    prepared: {
+      name: request.action,
+      service,
+      planned: () => maskPlan(planned, secretMasker(service)),
+      parts: async (sink, signal) => [{service, plan: await observe(sink, signal)}],
+      verify: () => assertConfigUnchanged(session, service.name, request.action, doc),
+    },
+    unusable,
+  }
+}
+
+export async function runServiceAction(session: Session, request: ActionRequest): Promise<ActionOutcome> {
+  const {prepared, unusable} = request.prepared
+    ? {prepared: request.prepared, unusable: []}
+    : await plannedFromStore(session, request)
+  const {service} = prepared
   if (request.dryRun) {
-    const plan = await observe()
+    const parts = await prepared.parts()
     return {
       version: ACTION_RESULT_VERSION,
       service: service.name,
-      action: request.action,
+      action: prepared.name,
       dryRun: true,
       ok: true,
-      plan,
+      plan: parts[parts.length - 1].plan,
       events: [],
     }
   }
@@ -114,7 +196,7 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const logFile = new LogFileSink(session.store.logFile(service.name))
   const bus = new EventBus(withActor(collector, actor), withActor(logFile, actor))
   const view = guardObserver(request.view)
-  const lock = await acquireServiceLock(service.varDir, service.name, request.action, {
+  const lock = await acquireServiceLock(service.varDir, service.name, prepared.name, {
     waitMs: request.waitlockMs ?? 0,
     onWait: tellWaiting(service.name),
   })
@@ -126,58 +208,70 @@ export async function runServiceAction(session: Session, request: ActionRequest)
       return {
         version: ACTION_RESULT_VERSION,
         service: service.name,
-        action: request.action,
+        action: prepared.name,
         dryRun: false,
         ok: true,
         // not observed: the precondition stopped the action before any probe
-        plan: maskPlan(planned, secretMasker(service)),
+        plan: prepared.planned?.() ?? (await prepared.parts()).at(-1)!.plan,
         events: [],
         skipped,
       }
-    assertConfigUnchanged(session, service.name, request.action, doc)
-    // observed under the lock: what the executor runs is what was seen with nobody else acting
-    // an interrupt cancels the probes in flight; the executor then reports every task not run
-    const plan = await observe(bus, interrupts.abort)
+    await prepared.verify()
+    // observed under the lock: what the executor runs is what was seen with nobody else acting;
+    // an interrupt cancels the probes in flight (the executor then reports every task not run)
+    const parts = await prepared.parts(bus, interrupts.abort)
+    const plan = parts[parts.length - 1].plan
+    prepared.verified?.(parts)
     const emit = (message: string, level: ActionEvent['level'] = 'info') => {
       const e: ActionEvent = {
         time: new Date().toISOString(),
         level,
         node: service.nodename,
         service: service.name,
-        action: request.action,
+        action: prepared.name,
         actor,
         message,
       }
       bus.emit(e)
       view.event?.(e)
     }
+    const taskCount = parts.reduce((n, p) => n + p.plan.tasks.length, 0)
     emit(
-      `${request.action} begins (${plan.tasks.length} task(s)${request.selection.rids?.length ? `, --rid ${request.selection.rids.join(',')}` : ''})`,
+      `${prepared.name} begins (${taskCount} task(s)${request.selection.rids?.length ? `, --rid ${request.selection.rids.join(',')}` : ''})`,
       'debug',
     )
-    const result = withUnusable(
-      await executePlan(plan, {
-        service,
-        settings: session.driverSettings,
-        sink: bus,
-        observer: view,
-        force: request.force,
-        signal: interrupts.abort,
-        rollbackCut: interrupts.cut,
-      }),
-      unusable,
-    )
+    const results: ExecutionResult[] = []
+    for (const part of parts) {
+      // a part that failed or was interrupted ends the action: what follows it assumed it done
+      if (results.some(r => !r.ok || r.interrupted)) {
+        results.push(notRun(part.plan))
+        continue
+      }
+      part.before?.()
+      results.push(
+        await executePlan(part.plan, {
+          service: part.service,
+          settings: session.driverSettings,
+          sink: bus,
+          observer: view,
+          force: request.force,
+          signal: interrupts.abort,
+          rollbackCut: interrupts.cut,
+        }),
+      )
+    }
+    const result = withUnusable(mergeResults(results), unusable)
     const done = result.ok && !result.interrupted
     // a stop that failed or was interrupted still says what the user wants: the agent must not undo it
-    if ((done || intentOf(request.action) === 'stopped') && (request.recordIntent ?? actor === 'user'))
-      recordIntent(service.varDir, request.action, actor, request.resetMonitor ?? actor === 'user', emit)
-    if (done) emit(`${request.action} done`)
-    else emit(formatActionSummary(request.action, service.name, result), result.ok ? 'warn' : 'error')
+    if ((done || intentOf(prepared.name) === 'stopped') && (request.recordIntent ?? actor === 'user'))
+      recordIntent(service.varDir, prepared.name, actor, request.resetMonitor ?? actor === 'user', emit)
+    if (done) emit(`${prepared.name} done`)
+    else emit(formatActionSummary(prepared.name, service.name, result), result.ok ? 'warn' : 'error')
     const signal = receivedInterrupt()
     return {
       version: ACTION_RESULT_VERSION,
       service: service.name,
-      action: request.action,
+      action: prepared.name,
       dryRun: false,
       ok: result.ok,
       plan,
@@ -200,7 +294,7 @@ export async function runServiceAction(session: Session, request: ActionRequest)
  */
 function recordIntent(
   varDir: string,
-  action: ServiceAction,
+  action: ServiceAction | 'apply',
   actor: Actor,
   resetMonitor: boolean,
   emit: (message: string, level?: ActionEvent['level']) => void,

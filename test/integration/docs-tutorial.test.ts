@@ -71,6 +71,20 @@ describe('docs/tutorial.md runs as written', function () {
           expect((await inspectContainer(`svc2.container.${n}`))?.running, `svc2.container.${n}`).to.equal(true)
         checked.add('up')
       }
+      if (block.includes('svcmgr apply "$ci/plan.json"') && block.includes('--detailed-exitcode')) {
+        // apply repaired the drift, then the saved plan upgraded container#3, and apply says in sync
+        const c3 = await inspectContainer('svc2.container.3')
+        expect(c3!.running).to.equal(true)
+        expect(c3!.image).to.equal('redis:3.0')
+        expect(r.all).to.include('~ container#3.image: redis → redis:3.0')
+        expect(r.all).to.include('no changes')
+        checked.add('apply')
+      }
+      if (block.includes('docker rm -f svc2.container.2')) {
+        expect(r.all).to.match(/stale plan: .*container#2/)
+        expect((await inspectContainer('svc2.container.2'))?.running).to.equal(true)
+        checked.add('stale')
+      }
       if (block.includes('container#3.image=redis\n') && block.includes('start --dry-run')) {
         // the state-aware plan: the drifted container#3 only, and the dry run changed nothing
         expect(r.all).to.include('drift: image (start recreates it)')
@@ -86,7 +100,7 @@ describe('docs/tutorial.md runs as written', function () {
         checked.add('upgrade')
       }
     }
-    expect([...checked].sort()).to.deep.equal(['drift', 'http', 'up', 'upgrade'])
+    expect([...checked].sort()).to.deep.equal(['apply', 'drift', 'http', 'stale', 'up', 'upgrade'])
     expect(await inspectContainer('svc2.container.1')).to.equal(undefined)
   })
 })

@@ -13,6 +13,7 @@ const EXPECTED: Record<string, number> = {
   ConfigFormatError: 2,
   ConfigError: 2,
   PlanError: 2,
+  StalePlanError: 3,
   LockError: 1,
   AgentError: 1,
   NotUnderstoodError: 1,
