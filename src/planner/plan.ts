@@ -18,6 +18,7 @@ import {
   type PlanTask,
   type Selection,
   type ServiceAction,
+  type TaskDependency,
 } from './types.js'
 import {PlanError} from '../errors.js'
 import {readinessGate} from '../readiness/wait.js'
@@ -147,6 +148,11 @@ export function buildPlan(
           phase === 'start'
             ? (predsOf.get(rid) ?? []).filter(a => deps.gate(a, rid) === 'started').map(a => idOf.get(a)!)
             : []
+        // a dependency's reason, in the declared direction (a stop-like phase runs the edge backwards)
+        const because = preds
+          .map(a => ({task: idOf.get(a)!, reason: deps.reason(a, rid) ?? deps.reason(rid, a)}))
+          .filter((d): d is TaskDependency => d.reason !== undefined)
+          .sort((x, y) => x.task - y.task)
         tasks.push({
           id,
           rid,
@@ -161,6 +167,7 @@ export function buildPlan(
           ...(skip ? {skip} : {}),
           ...(readiness ? {readiness} : {}),
           ...(startedOnly.length > 0 ? {startedOnly: startedOnly.sort((x, y) => x - y)} : {}),
+          ...(because.length > 0 ? {because} : {}),
         })
       }
       const barrier = `stage#${index}`

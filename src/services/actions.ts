@@ -58,6 +58,8 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     }),
     secretMasker(service),
   )
+  const view = guardObserver(request.view)
+  view.planned?.(plan, request.dryRun ?? false)
   if (request.dryRun)
     return {
       version: ACTION_RESULT_VERSION,
@@ -72,7 +74,6 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const collector = new EventCollector()
   const logFile = new LogFileSink(session.store.logFile(service.name))
   const bus = new EventBus(collector, logFile)
-  const view = guardObserver(request.view)
   const lock = await acquireServiceLock(service.varDir, service.name, request.action, {
     waitMs: request.waitlockMs ?? 0,
     onWait: tellWaiting(service.name),
