@@ -199,6 +199,11 @@ export interface ResourceStatus {
   readonly log?: readonly StatusLogEntry[]
   readonly provisioned?: boolean
   /**
+   * The keywords whose fingerprint (what the driver recorded when it made the resource) differs
+   * from the config: [] in sync; absent when the driver records none or the resource has none.
+   */
+  readonly drift?: readonly string[]
+  /**
    * Readiness the status probe learnt on its way, without probing again (a container's engine
    * health status). The core uses it when the resource has no explicit readiness_probe.
    */
@@ -401,6 +406,28 @@ export interface DriverContext<K = Record<string, KeywordValue>> {
 
 export type StepAction = 'start' | 'stop' | 'provision' | 'unprovision'
 
+/** What a task will do to its resource (the same union as the plan's: src/planner/types.ts). */
+export type PlannedChange = 'none' | 'create' | 'start' | 'stop' | 'recreate' | 'remove' | 'provision' | 'unprovision'
+
+/** What a driver saw of its resource when planning: deterministic facts only (no timestamps). */
+export interface ObservedState {
+  readonly status: StatusValue | 'unknown'
+  readonly detail?: string
+  /** Keywords whose fingerprint differs from the config ([] in sync; absent: no fingerprint or not probed). */
+  readonly drift?: readonly string[]
+}
+
+/**
+ * A driver's answer to observe(): the change `op` would make now, why, the steps it would take
+ * (as describe() words them, only those that would run) and what it saw.
+ */
+export interface ObservedStep {
+  readonly change: PlannedChange
+  readonly cause: string
+  readonly steps: readonly string[]
+  readonly observed: ObservedState
+}
+
 export interface ActionContext<K = Record<string, KeywordValue>> extends DriverContext<K> {
   readonly action: StepAction
   /** The whole command this step belongs to: a stop step of a 'restart' is followed by a start. */
@@ -408,6 +435,11 @@ export interface ActionContext<K = Record<string, KeywordValue>> extends DriverC
   /** --force: allowed to destroy data or kill holders where the driver supports it. */
   readonly force: boolean
   readonly journal: Journal
+  /**
+   * The plan's observed step for this task, when the plan was observed (src/planner/observe.ts):
+   * the driver carries it out (a docker start recreates when planned 'recreate') and decides nothing.
+   */
+  readonly planned?: ObservedStep
 }
 
 /** Register the undo of a change only after the change really happened. */
@@ -444,6 +476,13 @@ export interface Driver<K = any> {
   /** What `action` will do, as commands or API calls, for --dry-run. Must be pure. */
   describe(action: StepAction, res: Resource<K>, svc: ServiceView): string[]
   status(ctx: DriverContext<K>): Promise<ResourceStatus>
+  /**
+   * Read-only: what `op` would change now, from the resource's observed state, with its cause.
+   * Changes nothing on the host or engine. A driver without it is planned from describe()
+   * (cause `not probed: the driver cannot observe`). A driver that cannot probe (engine
+   * unreachable) returns change = op, observed status 'unknown' and describe()'s steps.
+   */
+  observe?(ctx: DriverContext<K>, op: StepAction): Promise<ObservedStep>
   start(ctx: ActionContext<K>): Promise<ChangeResult>
   stop(ctx: ActionContext<K>): Promise<ChangeResult>
   provision?(ctx: ActionContext<K>): Promise<ChangeResult>

@@ -5,6 +5,7 @@ import type {
   DriverSettings,
   Journal,
   Logger,
+  ObservedStep,
   PeerHandle,
   RunOptions,
   RunResult,
@@ -166,6 +167,13 @@ export function createActionContext(
   action: StepAction,
   force: boolean,
   journal: Journal,
+  planned?: ObservedStep,
 ): ActionContext {
-  return buildContext(shared, resource, {action, command: shared.action ?? action, force, journal})
+  return buildContext(shared, resource, {
+    action,
+    command: shared.action ?? action,
+    force,
+    journal,
+    ...(planned ? {planned} : {}),
+  })
 }

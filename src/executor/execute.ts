@@ -13,6 +13,7 @@ import type {Plan, PlanStage, PlanTask} from '../planner/types.js'
 import {RollbackJournal, type UndoOutcome} from './journal.js'
 import {guardObserver, type ExecutionObserver} from './observer.js'
 import {awaitReadiness} from '../readiness/gate.js'
+import {plannedStep} from '../planner/observe.js'
 
 export interface ExecuteOptions {
   readonly service: Service
@@ -199,12 +200,20 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     if (unmet) return (finish('not-run', `not run: ${unmet.rid} did not run`), false)
     if (!predsOk) return (finish('not-run', 'not run: an earlier task failed'), false)
     const r = service.resource(t.rid)!
-    const ctx = createActionContext(shared, r, t.op, options.force ?? false, journal.forResource(t.rid))
+    const ctx = createActionContext(
+      shared,
+      r,
+      t.op,
+      options.force ?? false,
+      journal.forResource(t.rid),
+      plannedStep(plan, t),
+    )
     running.set(t.rid, t)
     observer.taskStarted?.(t)
     let outcome: TaskOutcome
     try {
-      const change = await runCalls(r, t.calls, ctx)
+      // an observed plan's 'none' is already done: no driver call (its readiness is still checked)
+      const change = plan.observed && t.change === 'none' ? 'unchanged' : await runCalls(r, t.calls, ctx)
       started(true)
       if (t.readiness) await awaitReadiness(r, t.readiness, ctx, controller.signal)
       outcome = record(

@@ -216,5 +216,5 @@ class NeedleMatcher {
 /** The plan with its describe() steps masked: what --dry-run prints as text or JSON. */
 export function maskPlan(plan: Plan, mask: Masker): Plan {
   if (mask === identity) return plan
-  return {...plan, tasks: plan.tasks.map(t => ({...t, steps: t.steps.map(mask)}))}
+  return {...plan, tasks: plan.tasks.map(t => ({...t, steps: t.steps.map(mask), cause: mask(t.cause)}))}
 }

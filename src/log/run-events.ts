@@ -10,7 +10,6 @@ import {randomUUID} from 'node:crypto'
 import type {ExecutionResult, TaskOutcome} from '../executor/execute.js'
 import type {ExecutionObserver, StageOutcome} from '../executor/observer.js'
 import type {UndoOutcome} from '../executor/journal.js'
-import {taskChange} from '../planner/change.js'
 import {planDigest} from '../planner/digest.js'
 import type {Plan, PlanStage, PlanTask} from '../planner/types.js'
 import type {ActionEvent, EventLevel, TaskState} from './events.js'
@@ -203,7 +202,7 @@ export class RunEventHub implements ExecutionObserver {
     this.digest = planDigest(plan)
     this.emit({kind: 'run', phase: 'planned', tasks: plan.tasks.length, dry_run: dryRun})
     for (const t of plan.tasks) {
-      const {change, cause} = taskChange(t)
+      const {change, cause} = {change: t.change, cause: t.cause}
       this.emit({
         kind: 'task',
         phase: 'planned',
@@ -240,7 +239,7 @@ export class RunEventHub implements ExecutionObserver {
       stage: task.stage,
       task: task.id,
       rid: task.rid,
-      change: taskChange(task).change,
+      change: task.change,
     })
   }
 
@@ -283,7 +282,7 @@ export class RunEventHub implements ExecutionObserver {
       ...(task ? {stage: task.stage} : {}),
       task: o.id,
       rid: o.rid,
-      ...(task ? {change: taskChange(task).change} : {}),
+      ...(task ? {change: task.change} : {}),
       ...(began !== undefined ? {duration_ms: Math.round(performance.now() - began)} : {}),
       ...(o.message !== undefined && !failed ? {message: o.message} : {}),
       ...(failed ? {error: {message: o.message ?? 'failed', ...(o.cause ? {cause: o.cause} : {})}} : {}),

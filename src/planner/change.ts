@@ -1,7 +1,7 @@
-/** A task's change (create, start, none, ...) and its cause, as the plan says: its `change` where the planner observed the state, else its op. */
-import type {PlanTask} from './types.js'
+/** A task's change (create, start, none, ...) and its cause as a picture or a view says it. */
+import type {Plan, PlannedChange, PlanTask} from './types.js'
 
-export function taskChange(task: PlanTask): {change: string; cause?: string} {
-  const t = task as PlanTask & {change?: string; cause?: string}
-  return {change: t.change ?? task.op, ...(t.cause ? {cause: t.cause} : {})}
+/** The cause is left out of a plan that was not observed: there every task's is "not observed". */
+export function taskChange(plan: Plan | undefined, task: PlanTask): {change: PlannedChange; cause?: string} {
+  return {change: task.change, ...(plan?.observed && task.cause ? {cause: task.cause} : {})}
 }

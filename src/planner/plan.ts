@@ -15,6 +15,8 @@ import {
   PLAN_FORMAT_VERSION,
   type Plan,
   type PlanStage,
+  PLANNED_CHANGES,
+  type PlannedChange,
   type PlanTask,
   type Selection,
   type ServiceAction,
@@ -164,6 +166,8 @@ export function buildPlan(
           calls,
           onFailure,
           steps: stepsFor(service, rid, calls),
+          change: skip ? 'none' : op,
+          cause: skip ? `skipped: ${skip}` : 'not observed',
           ...(skip ? {skip} : {}),
           ...(readiness ? {readiness} : {}),
           ...(startedOnly.length > 0 ? {startedOnly: startedOnly.sort((x, y) => x - y)} : {}),
@@ -208,5 +212,16 @@ export function buildPlan(
           .map(t => t.id)
           .reverse()
       : [],
+    observed: false,
+    summary: summarizeChanges(tasks),
   }
+}
+
+/** How many tasks plan each change, in a fixed key order (the plan JSON is deterministic). */
+export function summarizeChanges(tasks: readonly Pick<PlanTask, 'change'>[]): Partial<Record<PlannedChange, number>> {
+  const counts = new Map<PlannedChange, number>()
+  for (const t of tasks) counts.set(t.change, (counts.get(t.change) ?? 0) + 1)
+  const out: Partial<Record<PlannedChange, number>> = {}
+  for (const c of PLANNED_CHANGES) if (counts.has(c)) out[c] = counts.get(c)
+  return out
 }

@@ -1,8 +1,28 @@
 /** A plan: plain data, deterministic, what --dry-run prints and the executor runs. */
-import type {StepAction} from '../drivers/api.js'
+import type {ObservedState, PlannedChange, StepAction} from '../drivers/api.js'
 import type {ReadinessGate} from '../readiness/wait.js'
 
-export const PLAN_FORMAT_VERSION = 1
+/** 2: tasks carry change/cause/observed, the plan observed/summary (issue 12). */
+export const PLAN_FORMAT_VERSION = 2
+
+/**
+ * What a task will do to its resource, and the state it was decided from (deterministic facts
+ * only: JSON.stringify of it, keys sorted, is a digest input: observedDigestInput in ./observe.ts).
+ * Defined with the driver API (a driver's observe() answers them), re-exported here.
+ */
+export type {ObservedState, PlannedChange} from '../drivers/api.js'
+
+/** Every PlannedChange, in the order summaries list them. */
+export const PLANNED_CHANGES: readonly PlannedChange[] = [
+  'create',
+  'recreate',
+  'start',
+  'provision',
+  'stop',
+  'remove',
+  'unprovision',
+  'none',
+]
 
 export type ServiceAction = 'start' | 'stop' | 'restart' | 'provision' | 'unprovision'
 
@@ -33,6 +53,12 @@ export interface PlanTask {
   readonly after: readonly number[]
   /** The commands or API calls the task would make. */
   readonly steps: readonly string[]
+  /** What the task will do: from the op alone (buildPlan) or from the observed state (observePlan). */
+  readonly change: PlannedChange
+  /** Why: "absent", "exists, stopped", "image redis → redis:3.0", "not observed", "not probed: ...". */
+  readonly cause: string
+  /** The state the change was decided from (observePlan only). */
+  readonly observed?: ObservedState
   /** Set when the task runs nothing, with the reason (e.g. a standby resource on stop). */
   readonly skip?: string
   /**
@@ -80,6 +106,10 @@ export interface Plan {
    * the changes a task really made are undone (a resource already up registers none).
    */
   readonly rollbackOrder: readonly number[]
+  /** Whether the tasks' changes came from the observed state (observePlan) or from the ops alone (buildPlan). */
+  readonly observed: boolean
+  /** How many tasks plan each change (only the changes planned). */
+  readonly summary: Partial<Record<PlannedChange, number>>
 }
 
 export interface Selection {

@@ -5,13 +5,12 @@
  * the edges are the tasks' `after` (a declared dependency with its reason, or a sequential
  * stage's order); the stages follow each other; the rollback path is a group of its own.
  */
-import type {Plan, PlanStage, PlanTask} from '../planner/types.js'
+import type {Plan, PlannedChange, PlanStage, PlanTask} from '../planner/types.js'
 import {taskChange} from '../planner/change.js'
 import {planDigest} from '../planner/digest.js'
 
 /** How a node is styled: the task's change, or skipped when the plan runs nothing there. */
-export type NodeStyle =
-  'create' | 'start' | 'recreate' | 'stop' | 'remove' | 'provision' | 'unprovision' | 'none' | 'skipped'
+export type NodeStyle = PlannedChange | 'skipped'
 
 export interface GraphNode {
   readonly id: string
@@ -88,9 +87,8 @@ export function stageLabel(plan: Plan, stage: PlanStage): string {
   return `stage ${stage.index} · ${phase}${group} · ${stage.parallel ? 'parallel' : 'sequential'}`
 }
 
-function taskNode(task: PlanTask): GraphNode {
-  const {change: said, cause} = taskChange(task)
-  const change = said as Exclude<NodeStyle, 'skipped'>
+function taskNode(plan: Plan, task: PlanTask): GraphNode {
+  const {change, cause} = taskChange(plan, task)
   const what = task.skip ? `skipped: ${task.skip}` : cause ? `${change}: ${cause}` : change
   return {
     id: `t${task.id}`,
@@ -106,7 +104,7 @@ export function planGraph(plan: Plan): PlanGraph {
     id: `s${stage.index}`,
     stage,
     label: stageLabel(plan, stage),
-    nodes: stage.tasks.map(id => taskNode(plan.tasks[id - 1])),
+    nodes: stage.tasks.map(id => taskNode(plan, plan.tasks[id - 1])),
   }))
   const edges: GraphEdge[] = []
   for (const t of plan.tasks) {

@@ -2,10 +2,11 @@
 import {executePlan, type ExecutionResult} from '../executor/execute.js'
 import {acquireServiceLock} from '../executor/lock.js'
 import {guardObserver, type ExecutionObserver} from '../executor/observer.js'
-import {EventBus, EventCollector, type ActionEvent} from '../log/events.js'
+import {EventBus, EventCollector, type ActionEvent, type EventSink} from '../log/events.js'
 import {LogFileSink} from '../log/log-file.js'
 import {maskPlan, secretMasker} from '../log/mask.js'
 import {buildPlan} from '../planner/plan.js'
+import {observePlan} from '../planner/observe.js'
 import type {Plan, Selection, ServiceAction} from '../planner/types.js'
 import {assertConfigUnchanged, loadForAction, withUnusable} from './action-config.js'
 import {formatActionSummary} from '../render/action-summary.js'
@@ -50,17 +51,20 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     request.action,
     request.selection,
   )
-  const plan = maskPlan(
-    buildPlan(service, request.action, selection, {
-      force: request.force,
-      disableRollback: request.disableRollback,
-      noWait: request.noWait,
-    }),
-    secretMasker(service),
-  )
+  const planned = buildPlan(service, request.action, selection, {
+    force: request.force,
+    disableRollback: request.disableRollback,
+    noWait: request.noWait,
+  })
+  // the plan as the drivers see the host now (read-only probes: src/planner/observe.ts)
+  const observe = (sink?: EventSink) =>
+    observePlan(planned, service, {settings: session.driverSettings, ...(sink ? {sink} : {})}).then(p =>
+      maskPlan(p, secretMasker(service)),
+    )
   const view = guardObserver(request.view)
-  view.planned?.(plan, request.dryRun ?? false)
-  if (request.dryRun)
+  if (request.dryRun) {
+    const plan = await observe()
+    view.planned?.(plan, true)
     return {
       version: ACTION_RESULT_VERSION,
       service: service.name,
@@ -70,6 +74,7 @@ export async function runServiceAction(session: Session, request: ActionRequest)
       plan,
       events: [],
     }
+  }
 
   const collector = new EventCollector()
   const logFile = new LogFileSink(session.store.logFile(service.name))
@@ -82,6 +87,9 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const interrupts = enterInterruptScope()
   try {
     assertConfigUnchanged(session, service.name, request.action, doc)
+    // observed under the lock: what the executor runs is what was seen with nobody else acting
+    const plan = await observe(bus)
+    view.planned?.(plan, false)
     const emit = (message: string, level: ActionEvent['level'] = 'info') => {
       const e: ActionEvent = {
         time: new Date().toISOString(),

@@ -37,6 +37,7 @@ export async function serviceStatus(session: Session, name: string): Promise<Ser
       type: u.group ? `${u.group}.${u.type ?? '?'}` : 'unknown',
       status: 'warn',
       label: 'state unknown: its config section cannot be used',
+      drift: [],
       log: u.problems.map(p => ({level: 'error' as const, message: `config: ${p}`})),
       tags: [],
       optional: false,

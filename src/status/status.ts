@@ -22,6 +22,8 @@ export interface ResourceStatusReport extends GenericFields {
   readonly provisioned?: boolean
   /** Readiness (src/readiness): true or false under its probe, null when it has none. */
   readonly ready: boolean | null
+  /** The drifted keywords (the driver's fingerprint against the config): [] in sync or when nothing was recorded (its log says "no fingerprint"). */
+  readonly drift: readonly string[]
 }
 
 export interface ServiceStatusReport {
@@ -153,6 +155,7 @@ export async function gatherServiceStatus(
       standby: r.standby,
       ...(s.provisioned !== undefined ? {provisioned: s.provisioned} : {}),
       ready: rd.ready,
+      drift: s.drift ?? [],
     }
     return report
   })

@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import {expect} from 'chai'
 import {SaxesParser} from 'saxes'
 import {buildPlan} from '../../src/planner/plan.js'
-import {planDigest, sortedJson} from '../../src/planner/digest.js'
+import {planDigest} from '../../src/planner/digest.js'
+import {stableStringify} from '../../src/planner/observe.js'
 import type {Plan, ServiceAction} from '../../src/planner/types.js'
 import {formatPlanDot} from '../../src/render/plan-dot.js'
 import {formatPlanMermaid, mermaidText} from '../../src/render/plan-mermaid.js'
@@ -111,7 +112,9 @@ describe('plan pictures: mermaid and dot golden text of the seed services', () =
     // the same data in another key order has the same digest
     const reordered = Object.fromEntries(Object.entries(plan).reverse()) as unknown as Plan
     expect(planDigest(reordered)).to.equal(planDigest(plan))
-    expect(sortedJson({b: 1, a: {d: [2, {f: 1, e: 0}], c: undefined}})).to.equal('{"a":{"d":[2,{"e":0,"f":1}]},"b":1}')
+    expect(stableStringify({b: 1, a: {d: [2, {f: 1, e: 0}], c: undefined}})).to.equal(
+      '{"a":{"d":[2,{"e":0,"f":1}]},"b":1}',
+    )
   })
 
   it('one plan object feeds text, json, mermaid and dot', async () => {

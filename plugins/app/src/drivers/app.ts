@@ -27,6 +27,7 @@ import type {
 import {describeCommand, invocation, resolveUser, type UserInfo} from '../command.js'
 import {type AppKeywords, appKeywords} from '../keywords.js'
 import {appReadiness} from '../readiness.js'
+import {observeFromStatus} from './observe-status.js'
 
 type Ctx = DriverContext<AppKeywords>
 type ACtx = ActionContext<AppKeywords>
@@ -313,6 +314,10 @@ function appDriver(kind: Kind): Driver<AppKeywords> {
     validate: res => validate(res),
     label: (res, svc) => label(kind, res, svc),
     describe: (action, res, svc) => describe(kind, action, res, svc),
+
+    observe(ctx, op) {
+      return observeFromStatus(this, ctx, op)
+    },
 
     async status(ctx: Ctx): Promise<ResourceStatus> {
       let checked: CheckResult | undefined

@@ -43,6 +43,7 @@ import {engineState, forgetEngineState, unreachableState} from '../engine/state.
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
 import {netnsCycle} from './netns-chain.js'
 import {dockerReadiness, healthReadiness, listedHealth, rememberRunning} from './readiness.js'
+import {observeContainer, statusDrift} from './observe.js'
 import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName, ownership} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
@@ -55,7 +56,7 @@ const DAEMON_START_FLOOR = 30_000
 const DAEMON_STOP_TIMEOUT = 30_000
 const DOWN_WAIT_MS = 10_000
 /** Status's one list request (and its rare targeted inspects): under the core's 15 s status bound, so status names the precise wait. */
-const STATUS_CALL_TIMEOUT_MS = 8_000
+export const STATUS_CALL_TIMEOUT_MS = 8_000
 
 // ---------------------------------------------------------------------------------------
 // engine access: every request under a deadline and the action's signal
@@ -90,12 +91,12 @@ function httpInspect(ctx: Ctx, engine: Engine, ref: string, timeoutMs = CALL_TIM
   return engineClient(engine.address, ctx.cache).inspect(`docker inspect ${ref}`, ref, opts(ctx, timeoutMs))
 }
 
-const isUp = (i: Pick<Inspect, 'State'> | undefined) => i !== undefined && i.State.Running && !i.State.Restarting
+export const isUp = (i: Pick<Inspect, 'State'> | undefined) => i !== undefined && i.State.Running && !i.State.Restarting
 /** The list's word for the same: running or paused (a paused container still runs: stop stops it). */
-const listedUp = (c: Pick<Seen, 'State'>) => c.State === 'running' || c.State === 'paused'
+export const listedUp = (c: Pick<Seen, 'State'>) => c.State === 'running' || c.State === 'paused'
 
 /** The container by this resource's name: absent, ours, or foreign (same name, not our labels). */
-type Found<T = Inspect> = {kind: 'absent'} | {kind: 'ours'; info: T} | {kind: 'foreign'; info: T; reason: string}
+export type Found<T = Inspect> = {kind: 'absent'} | {kind: 'ours'; info: T} | {kind: 'foreign'; info: T; reason: string}
 
 function classify(ctx: Ctx, name: string, rid: string, info: Inspect | undefined): Found {
   if (!info) return {kind: 'absent'}
@@ -138,7 +139,7 @@ function serviceNames(svc: ServiceView): readonly string[] {
  * large one, the service's list, one request answering every resource asking at the same time
  * (status; the stops of a parallel subset). See engine/containers.ts.
  */
-async function findListed(
+export async function findListed(
   ctx: Ctx,
   engine: Engine,
   timeoutMs = CALL_TIMEOUT_MS,
@@ -473,16 +474,16 @@ async function waitStarted(ctx: ACtx, engine: Engine, name: string, id: string):
 // ---------------------------------------------------------------------------------------
 // describe helpers (pure)
 
-function describeCli(svc: ServiceView): string[] {
+export function describeCli(svc: ServiceView): string[] {
   const spec = serviceDaemonSpec(svc)
   return spec ? ['docker', '-H', spec.address] : ['docker']
 }
 
-function secs(ms: number): string {
+export function secs(ms: number): string {
   return `${Math.round(ms / 100) / 10}s`
 }
 
-function describeDaemonStart(svc: ServiceView): string[] {
+export function describeDaemonStart(svc: ServiceView): string[] {
   const spec = serviceDaemonSpec(svc)
   return spec
     ? [
@@ -505,7 +506,7 @@ function describeCreate(res: Res, svc: ServiceView, verb: 'run' | 'create'): str
   ]
 }
 
-function describeStop(res: Res, svc: ServiceView): string[] {
+export function describeStop(res: Res, svc: ServiceView): string[] {
   const cli = describeCli(svc)
   const name = containerName(svc, res)
   const lines = [
@@ -671,6 +672,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
     }
   },
 
+  observe: (ctx, op) => observeContainer(ctx, op),
+
   async status(ctx): Promise<ResourceStatus> {
     const label = dockerDriver.label(ctx.resource, ctx.service)
     const name = containerName(ctx.service, ctx.resource)
@@ -728,23 +731,30 @@ export const dockerDriver: Driver<DockerKeywords> = {
     }
     const log: StatusLogEntry[] = []
     const image = ctx.resource.kw.image
-    if (state.image !== image)
+    // drift: the fingerprint label against the config (./fingerprint.ts); without one, the image compared live
+    const drift = statusDrift(ctx, seen)
+    if (drift === undefined && state.image !== image)
       log.push({
         level: 'info',
         message: `the container runs image ${state.image}, the configuration says ${image}: with rm = true a restart recreates it`,
       })
+    if (drift === undefined)
+      log.push({level: 'info', message: 'no fingerprint (made before svcmgr recorded one): drift not checked'})
+    else if (drift.length > 0) log.push({level: 'warn', message: `drift: ${drift.join(', ')} (start recreates it)`})
+    const driftField = drift ? {drift} : {}
     if (state.up && state.paused)
       return {
         status: 'warn',
         label,
         log: [...log, {level: 'warn', message: `container ${name} is paused`}],
         provisioned: true,
+        ...driftField,
       }
     if (state.up) {
       // readiness for status, from what was read anyway (./readiness.ts): no request more
       if (inspected) rememberRunning(ctx, inspected)
       const readiness = inspected ? healthReadiness(inspected) : seen.row && listedHealth(seen.row)
-      return {status: 'up', label, log, provisioned: true, ...(readiness ? {readiness} : {})}
+      return {status: 'up', label, log, provisioned: true, ...driftField, ...(readiness ? {readiness} : {})}
     }
     if (state.restarting)
       log.push({level: 'warn', message: `container ${name} is restarting (last exit code ${state.exitCode})`})
@@ -752,7 +762,7 @@ export const dockerDriver: Driver<DockerKeywords> = {
       log.push({level: 'warn', message: `container ${name} exited with code ${state.exitCode} at ${state.finishedAt}`})
     else if (state.status === 'dead')
       log.push({level: 'warn', message: `container ${name} is dead${state.error ? `: ${state.error}` : ''}`})
-    return {status: 'down', label, log, provisioned: true}
+    return {status: 'down', label, log, provisioned: true, ...driftField}
   },
 
   start(actionCtx): Promise<ChangeResult> {
@@ -762,6 +772,12 @@ export const dockerDriver: Driver<DockerKeywords> = {
       const found = await findContainer(ctx, engine)
       if (found.kind === 'foreign') throw new Error(found.reason)
       let info = found.kind === 'ours' ? found.info : undefined
+      // the plan decided it (its cause: drift, or the netns owner recreated): the old container goes
+      if (info && ctx.planned?.change === 'recreate') {
+        ctx.log.info(`recreate container ${name}: ${ctx.planned.cause}`)
+        await removeContainer(ctx, engine, info, true)
+        info = undefined
+      }
       if (isUp(info)) return 'unchanged'
       const owner = await runningOwner(ctx, engine)
       if (info && owner) {

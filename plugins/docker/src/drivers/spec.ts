@@ -7,6 +7,7 @@ import type {CreateRequest} from '../engine/http.js'
 import type {Resource, ServiceView} from 'svcmgr'
 import type {DockerKeywords} from './container-docker.keywords.js'
 import {emptyRunArgs, parseRunArgs} from './run-args.js'
+import {fingerprintLabel, fingerprintOf, LABEL_FINGERPRINT} from './fingerprint.js'
 
 export const LABEL_SERVICE = 'com.svcmgr.service'
 export const LABEL_RID = 'com.svcmgr.rid'
@@ -106,7 +107,7 @@ export function containerSpec(res: Res, svc: Svc, cgroupDriver: string | undefin
   // the keyword check refused bad run_args at config time; a hand-edited compiled value still fails loudly
   if ('error' in parsed) throw new Error(`${res.rid}.run_args: expected ${parsed.error}`)
   const ra = parsed
-  return {
+  const spec: ContainerSpec = {
     name: containerName(svc, res),
     image: kw.image,
     labels: {...ra.labels, [LABEL_SERVICE]: svc.name, [LABEL_RID]: res.rid, [LABEL_ID]: svc.id},
@@ -130,6 +131,8 @@ export function containerSpec(res: Res, svc: Svc, cgroupDriver: string | undefin
     cgroupParent: cgroupParent(svc, res, cgroupDriver),
     stopTimeoutSec: Math.ceil(kw.stop_timeout / 1000),
   }
+  // what it was made from, per keyword: drift is read back from this label (./fingerprint.ts)
+  return {...spec, labels: {...spec.labels, [LABEL_FINGERPRINT]: fingerprintLabel(fingerprintOf(spec))}}
 }
 
 /** The engine's create request. */

@@ -34,6 +34,7 @@ import {canonicalMnt, type MountState, mountState, normalizeMnt, readMounts} fro
 import {setTimeout as sleep} from 'node:timers/promises'
 import {lastLine} from '../util/last-line.js'
 import {type FsKeywords, fsKeywords} from './fs.keywords.js'
+import {observeFromStatus} from './observe-status.js'
 
 type Ctx = DriverContext<FsKeywords>
 type ACtx = ActionContext<FsKeywords>
@@ -334,6 +335,10 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
         default:
           return []
       }
+    },
+
+    observe(ctx, op) {
+      return observeFromStatus(this, ctx, op)
     },
 
     async status(ctx: Ctx): Promise<ResourceStatus> {

@@ -18,6 +18,7 @@ import {
 } from '../net/common.js'
 import {findAddress, findLink, hasCarrier, ip, isAdminUp, type LinkJson, listAddresses} from '../net/iproute.js'
 import {HOST_KEYWORDS, type HostKeywords} from './ip-host.keywords.js'
+import {observeFromStatus} from './observe-status.js'
 
 type Ctx = DriverContext<HostKeywords>
 type ACtx = ActionContext<HostKeywords>
@@ -103,6 +104,10 @@ export const ipHostDriver: Driver<HostKeywords> = {
       default:
         return []
     }
+  },
+
+  observe(ctx, op) {
+    return observeFromStatus(ipHostDriver, ctx, op)
   },
 
   async status(ctx): Promise<ResourceStatus> {

@@ -43,6 +43,7 @@ import {
   type LinkJson,
 } from '../net/iproute.js'
 import {NETNS_KEYWORDS, type NetnsKeywords, type NetnsMode} from './ip-netns.keywords.js'
+import {observeFromStatus} from './observe-status.js'
 
 type Ctx = DriverContext<NetnsKeywords>
 type ACtx = ActionContext<NetnsKeywords>
@@ -383,6 +384,10 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
       default:
         return []
     }
+  },
+
+  observe(ctx, op) {
+    return observeFromStatus(ipNetnsDriver, ctx, op)
   },
 
   async status(ctx): Promise<ResourceStatus> {

@@ -29,6 +29,7 @@ import type {
 import {type VgState, lastLine, lvm, pvState, vgState} from '../lvm/report.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {type VgKeywords, VG_KEYWORDS} from './disk-vg.keywords.js'
+import {observeFromStatus} from './observe-status.js'
 
 type Ctx = DriverContext<VgKeywords>
 type ACtx = ActionContext<VgKeywords>
@@ -170,6 +171,10 @@ export const vgDriver: Driver<VgKeywords> = {
       default:
         return []
     }
+  },
+
+  observe(ctx, op) {
+    return observeFromStatus(vgDriver, ctx, op)
   },
 
   async status(ctx: Ctx): Promise<ResourceStatus> {

@@ -1,0 +1,104 @@
+/**
+ * The fingerprint of a container svcmgr made: per keyword, a digest of what that keyword put
+ * into the container spec (./spec.ts), recorded as the label com.svcmgr.fingerprint at create.
+ * Comparing the label with the digests of the current config names the drifted keywords
+ * (`drift: image`) without an inspect: the list row carries the labels. A container made before
+ * fingerprints existed has no label: "no fingerprint", never drift.
+ *
+ * What counts (docs/driver-guide.md lists it): image, entrypoint, run_command, environment,
+ * volume_mounts (with run_args' -v and --tmpfs), netns, privileged (with run_args' cap-add,
+ * cap-drop), hostname, user, cwd, tty, interactive, and run_args for what only it sets (init,
+ * read-only, stop-signal, its own labels). Not counted: stop_timeout and start_timeout (svcmgr
+ * passes them at each stop and start), the cgroup parent (the engine's cgroup driver decides it),
+ * image_pull_policy, rm, readiness keywords.
+ */
+import {createHash} from 'node:crypto'
+import type {ContainerSpec} from './spec.js'
+
+export const LABEL_FINGERPRINT = 'com.svcmgr.fingerprint'
+/** The label's format: bumped when a facet's digest input changes (an old label then reads as "no fingerprint"). */
+const FORMAT = 'v1'
+
+/** The keywords a fingerprint covers, in the label's order. */
+export const FINGERPRINT_KEYWORDS = [
+  'image',
+  'entrypoint',
+  'run_command',
+  'environment',
+  'volume_mounts',
+  'netns',
+  'privileged',
+  'hostname',
+  'user',
+  'cwd',
+  'tty',
+  'interactive',
+  'run_args',
+] as const
+
+export type FingerprintKeyword = (typeof FINGERPRINT_KEYWORDS)[number]
+
+/** What each keyword contributes to the spec: the digest inputs. The fingerprint label itself and the ownership labels are left out. */
+function facets(spec: Omit<ContainerSpec, 'cgroupParent'>): Record<FingerprintKeyword, unknown> {
+  const ownLabels = Object.entries(spec.labels)
+    .filter(([k]) => !k.startsWith('com.svcmgr.'))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return {
+    image: spec.image,
+    entrypoint: spec.entrypoint ?? null,
+    run_command: spec.cmd ?? null,
+    environment: spec.env,
+    volume_mounts: [spec.binds, Object.entries(spec.tmpfs).sort()],
+    netns: spec.networkMode,
+    privileged: [spec.privileged, spec.capAdd, spec.capDrop],
+    hostname: spec.hostname ?? null,
+    user: spec.user ?? null,
+    cwd: spec.workdir ?? null,
+    tty: spec.tty,
+    interactive: spec.interactive,
+    run_args: [spec.init, spec.readOnly, spec.stopSignal ?? null, ownLabels],
+  }
+}
+
+const digest = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 8)
+
+export type Fingerprint = Readonly<Record<FingerprintKeyword, string>>
+
+export function fingerprintOf(spec: Omit<ContainerSpec, 'cgroupParent'>): Fingerprint {
+  const f = facets(spec)
+  return Object.fromEntries(FINGERPRINT_KEYWORDS.map(k => [k, digest(f[k])])) as Fingerprint
+}
+
+/** The label's value: "v1 image=ab12cd34ef56 entrypoint=... ...". */
+export function fingerprintLabel(f: Fingerprint): string {
+  return [FORMAT, ...FINGERPRINT_KEYWORDS.map(k => `${k}=${f[k]}`)].join(' ')
+}
+
+/** The label read back: undefined when absent or of another format (no fingerprint). */
+export function parseFingerprintLabel(value: string | undefined): Partial<Fingerprint> | undefined {
+  if (!value) return undefined
+  const [format, ...pairs] = value.split(' ')
+  if (format !== FORMAT) return undefined
+  const out: Partial<Record<FingerprintKeyword, string>> = {}
+  const known = new Set<string>(FINGERPRINT_KEYWORDS)
+  for (const p of pairs) {
+    const eq = p.indexOf('=')
+    const k = p.slice(0, eq)
+    if (eq > 0 && known.has(k)) out[k as FingerprintKeyword] = p.slice(eq + 1)
+  }
+  return out
+}
+
+/**
+ * The keywords whose digest differs between a container's label and the config's spec, in the
+ * label's order ([] in sync); undefined when the container has no (readable) fingerprint. A
+ * keyword the label lacks counts as drifted: the container was made without it being recorded.
+ */
+export function driftedKeywords(
+  labels: Readonly<Record<string, string>> | null | undefined,
+  wanted: Fingerprint,
+): FingerprintKeyword[] | undefined {
+  const had = parseFingerprintLabel(labels?.[LABEL_FINGERPRINT])
+  if (!had) return undefined
+  return FINGERPRINT_KEYWORDS.filter(k => had[k] !== wanted[k])
+}

@@ -1,0 +1,259 @@
+/**
+ * container.docker's observe(): what an op would do to the container now, read-only, from the
+ * same one-picture list as a cold `print status` (findListed with snapshot: one request for a
+ * small service's inspects or a large one's list, shared by every resource), plus one image
+ * inspect per image for a container to create. Drift is the fingerprint label against the
+ * config (./fingerprint.ts). A container sharing a netns owner's namespace is recreated when
+ * its owner is (docker pins the owner's id at create), and only then.
+ */
+import type {DriverContext, ObservedState, ObservedStep, Resource, ServiceView, StepAction} from 'svcmgr'
+import {EngineError} from '../engine/calls.js'
+import {type Engine, serviceEngine} from '../engine/client.js'
+import {engineClient, type Seen} from '../engine/containers.js'
+import {imagePresent} from '../engine/images.js'
+import {unreachableState} from '../engine/state.js'
+import type {DockerKeywords} from './container-docker.keywords.js'
+import {
+  describeCli,
+  describeStop,
+  findListed,
+  type Found,
+  listedUp,
+  secs,
+  STATUS_CALL_TIMEOUT_MS,
+} from './container-docker.js'
+import {driftedKeywords, type Fingerprint, fingerprintOf} from './fingerprint.js'
+import {cliArgs, containerName, containerSpec, netnsOwner, ownerName} from './spec.js'
+
+type Ctx = DriverContext<DockerKeywords>
+type Res = Resource<DockerKeywords>
+
+/** The config's fingerprint of a resource (no cgroup parent: the engine's driver decides it, and it is not counted). */
+export function wantedFingerprint(res: Res, svc: Pick<ServiceView, 'name' | 'id'>): Fingerprint {
+  return fingerprintOf(containerSpec(res, svc, undefined))
+}
+
+/** Drift of a seen container for status: the drifted keywords, or undefined with no fingerprint. */
+export function statusDrift(ctx: Ctx, seen: Pick<Seen, 'Labels'>): string[] | undefined {
+  return driftedKeywords(seen.Labels, wantedFingerprint(ctx.resource, ctx.service))
+}
+
+/** What the container is, as the list or an inspect showed it. */
+interface Seen2 {
+  readonly found: Found<Seen>
+  readonly drift?: readonly string[]
+  readonly image?: string
+  /** The namespace it joined: "container:<name or id>", "host", "none". */
+  readonly networkMode?: string
+}
+
+function liveImage(seen: Seen): string | undefined {
+  return seen.inspect?.Config.Image ?? seen.row?.Image
+}
+
+function liveNetworkMode(seen: Seen): string | undefined {
+  return seen.inspect?.HostConfig.NetworkMode ?? seen.row?.HostConfig?.NetworkMode
+}
+
+const memo = (ctx: Ctx, key: string) => `docker:observe:${ctx.service.name}:${key}`
+
+/** The container of ctx's resource, seen once per command (its joined containers ask for it too). */
+function look(ctx: Ctx, engine: Engine): Promise<Seen2> {
+  const key = memo(ctx, `seen:${ctx.resource.rid}`)
+  let p = ctx.cache.get(key) as Promise<Seen2> | undefined
+  if (!p) {
+    p = (async () => {
+      const found = await findListed(ctx, engine, STATUS_CALL_TIMEOUT_MS, true)
+      if (found.kind !== 'ours') return {found}
+      const drift = statusDrift(ctx, found.info)
+      return {
+        found,
+        ...(drift ? {drift} : {}),
+        image: liveImage(found.info),
+        networkMode: liveNetworkMode(found.info),
+      }
+    })()
+    ctx.cache.set(key, p)
+  }
+  return p
+}
+
+/** Whether the image is there (one inspect per image per command). */
+function hasImage(ctx: Ctx, engine: Engine, image: string): Promise<boolean> {
+  const key = memo(ctx, `image:${engine.address}:${image}`)
+  let p = ctx.cache.get(key) as Promise<boolean> | undefined
+  if (!p) {
+    p = imagePresent(engineClient(engine.address, ctx.cache), image, {
+      timeoutMs: STATUS_CALL_TIMEOUT_MS,
+      signal: ctx.signal,
+    })
+    ctx.cache.set(key, p)
+  }
+  return p
+}
+
+const stateOf = (s: Seen2): ObservedState => {
+  const base = (status: ObservedState['status'], detail: string): ObservedState => ({
+    status,
+    detail,
+    ...(s.drift ? {drift: s.drift} : {}),
+  })
+  switch (s.found.kind) {
+    case 'absent':
+      return {status: 'down', detail: 'absent'}
+    case 'foreign':
+      return {status: 'warn', detail: 'foreign'}
+    case 'ours':
+      return listedUp(s.found.info) ? base('up', 'running') : base('down', `exists, ${s.found.info.State}`)
+  }
+}
+
+function driftCause(s: Seen2, res: Res): string {
+  const words = (s.drift ?? []).map(k =>
+    k === 'image' && s.image !== undefined ? `image ${s.image} → ${res.kw.image}` : k,
+  )
+  return words.join(', ')
+}
+
+/** The start (or provision) of ctx's container as planned now; recursive through netns owners. */
+async function plannedStart(ctx: Ctx, engine: Engine): Promise<{change: ObservedStep['change']; cause: string}> {
+  const key = memo(ctx, `start:${ctx.resource.rid}`)
+  let p = ctx.cache.get(key) as Promise<{change: ObservedStep['change']; cause: string}> | undefined
+  if (p) return p
+  p = (async () => {
+    const s = await look(ctx, engine)
+    if (s.found.kind === 'foreign') return {change: 'start' as const, cause: `${s.found.reason} (the start fails)`}
+    if (s.found.kind === 'absent') return {change: 'create' as const, cause: 'absent'}
+    if (s.drift && s.drift.length > 0) return {change: 'recreate' as const, cause: driftCause(s, ctx.resource)}
+    const owner = netnsOwner(ctx.resource)
+    const peer = owner ? ctx.peer(owner) : undefined
+    if (owner && peer && peer.resource.group === 'container' && peer.resource.type === 'docker') {
+      const ownerCtx = peer.context as Ctx
+      const o = await plannedStart(ownerCtx, engine)
+      if (o.change === 'recreate' || o.change === 'create')
+        return {change: 'recreate' as const, cause: `its netns owner ${owner} is ${o.change}d`}
+      // the owner stays: this one must have joined the owner's current container (docker pins its id)
+      const os = await look(ownerCtx, engine)
+      const target = s.networkMode?.startsWith('container:') ? s.networkMode.slice('container:'.length) : undefined
+      const name = ownerName(ctx.service, owner)
+      if (os.found.kind === 'ours' && target !== undefined && target !== name && target !== os.found.info.Id)
+        return {
+          change: 'recreate' as const,
+          cause: `it joined the netns of ${target.slice(0, 12)}, not of ${owner}'s current container`,
+        }
+    }
+    if (s.found.kind === 'ours' && listedUp(s.found.info))
+      return {change: 'none' as const, cause: s.drift ? 'already up' : 'already up (no fingerprint: drift not checked)'}
+    return {change: 'start' as const, cause: `exists, ${s.found.info.State}`}
+  })()
+  ctx.cache.set(key, p)
+  return p
+}
+
+async function pullStep(ctx: Ctx, engine: Engine, cli: readonly string[]): Promise<string[]> {
+  const {image, image_pull_policy: policy} = ctx.resource.kw
+  const line = ctx.formatCommandLine([...cli, 'pull', image])
+  if (policy === 'always') return [`${line}  (image_pull_policy always)`]
+  return (await hasImage(ctx, engine, image)) ? [] : [`${line}  (absent)`]
+}
+
+function waitStep(res: Res): string {
+  return `wait for up status (at most ${secs(res.kw.start_timeout)}), then check once more that it still runs, not restarted (no fixed wait)`
+}
+
+async function startSteps(
+  ctx: Ctx,
+  engine: Engine,
+  plan: {change: ObservedStep['change']; cause: string},
+  op: StepAction,
+): Promise<string[]> {
+  const svc = ctx.service
+  const res = ctx.resource
+  const cli = describeCli(svc)
+  const name = containerName(svc, res)
+  // the engine answered: a private daemon runs already
+  const spec = () => containerSpec(res, svc, 'cgroupfs')
+  switch (plan.change) {
+    case 'none':
+      return []
+    case 'start':
+      return [ctx.formatCommandLine([...cli, 'start', name]), waitStep(res)]
+    case 'create':
+    case 'recreate': {
+      const rm = plan.change === 'recreate' ? [ctx.formatCommandLine([...cli, 'rm', '-f', name])] : []
+      const pull = await pullStep(ctx, engine, cli)
+      if (op === 'provision')
+        return [
+          ...rm,
+          ...pull,
+          ctx.formatCommandLine([...cli, ...cliArgs(spec(), 'create')]),
+          ctx.formatCommandLine([...cli, 'start', name]),
+          waitStep(res),
+        ]
+      return [
+        ...rm,
+        ...pull,
+        `${ctx.formatCommandLine([...cli, ...cliArgs(spec(), 'run')])}  (--cgroup-parent on cgroupfs engines only)`,
+        waitStep(res),
+      ]
+    }
+    default:
+      return []
+  }
+}
+
+function stopPlan(ctx: Ctx, s: Seen2, op: StepAction): Omit<ObservedStep, 'observed'> {
+  const svc = ctx.service
+  const res = ctx.resource
+  const cli = describeCli(svc)
+  const name = containerName(svc, res)
+  const t = String(Math.ceil(res.kw.stop_timeout / 1000))
+  if (s.found.kind === 'foreign')
+    return {change: 'none', cause: `${s.found.reason} (never stopped nor removed)`, steps: []}
+  if (s.found.kind === 'absent') return {change: 'none', cause: 'absent', steps: []}
+  const up = listedUp(s.found.info)
+  const stopLine = ctx.formatCommandLine([...cli, 'stop', '-t', t, name])
+  const rmLine = ctx.formatCommandLine([...cli, 'rm', name])
+  if (op === 'unprovision')
+    return {
+      change: 'remove',
+      cause: up ? 'exists, running' : `exists, ${s.found.info.State}`,
+      steps: [...(up ? [stopLine] : []), `${rmLine}  (the image is kept)`],
+    }
+  if (up) return {change: 'stop', cause: 'running', steps: describeStop(res, svc)}
+  if (res.kw.rm) return {change: 'remove', cause: `exists, ${s.found.info.State}; rm = true`, steps: [rmLine]}
+  return {change: 'none', cause: 'already down', steps: []}
+}
+
+export async function observeContainer(ctx: Ctx, op: StepAction): Promise<ObservedStep> {
+  const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
+  let s: Seen2
+  try {
+    s = await look(ctx, engine)
+  } catch (error) {
+    if (!(error instanceof EngineError && error.unreachable && error.reason)) throw error
+    const st = await unreachableState(ctx, engine, error.kind, error.reason)
+    if (st.kind !== 'not started') throw new Error(st.kind === 'unknown' ? st.reason : error.reason)
+    // the private daemon is not running: no container runs; what it holds is read once it is started
+    const {dockerDriver} = await import('./container-docker.js')
+    const static_ = dockerDriver.describe(op, ctx.resource, ctx.service)
+    if (op === 'stop' || op === 'unprovision')
+      return {
+        change: 'none',
+        cause: "the service's docker daemon is not running: nothing runs",
+        steps: [],
+        observed: {status: 'down', detail: 'daemon not running'},
+      }
+    return {
+      change: op,
+      cause: "not probed: the service's docker daemon is not running (it is started first)",
+      steps: static_,
+      observed: {status: 'unknown', detail: 'daemon not running'},
+    }
+  }
+  const observed = stateOf(s)
+  if (op === 'stop' || op === 'unprovision') return {...stopPlan(ctx, s, op), observed}
+  const plan = await plannedStart(ctx, engine)
+  const steps = await startSteps(ctx, engine, plan, op)
+  return {...plan, steps, observed}
+}
