@@ -119,11 +119,15 @@ export function planGraph(plan: Plan): PlanGraph {
   }
   const stageOrder = clusters.slice(1).map((c, i) => [clusters[i].id, c.id] as const)
   const used = new Set(clusters.flatMap(c => c.nodes.map(n => n.style)))
+  // a task the observed state says is already done changes nothing, so registers no undo step
+  const undone = plan.rollback
+    ? plan.rollbackOrder.filter(id => !(plan.observed && plan.tasks[id - 1].change === 'none'))
+    : []
   const rollback =
-    plan.rollback && plan.rollbackOrder.length > 0
+    undone.length > 0
       ? {
           label: 'on failure: rollback, last change first (only what this run changed)',
-          nodes: plan.rollbackOrder.map(id => {
+          nodes: undone.map(id => {
             const t = plan.tasks[id - 1]
             return {id: `u${id}`, task: id, rid: t.rid, label: `undo [${id}] ${t.rid}`}
           }),

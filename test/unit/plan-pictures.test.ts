@@ -10,6 +10,7 @@ import {formatPlanMermaid, mermaidText} from '../../src/render/plan-mermaid.js'
 import {renderPlan} from '../../src/render/plan-output.js'
 import {renderPlanSvg} from '../../src/render/plan-svg.js'
 import {compileFixture as compileWith, fixture, realRegistry} from './fixtures/services.js'
+import {observedSvc2Start} from './fixtures/observed-plans.js'
 
 // the seed's two services, loaded as the golden plan tests load them (the real drivers, a fake host)
 const compileFixture = (text: string, name: string) => compileWith(text, name, realRegistry())
@@ -63,6 +64,16 @@ describe('plan pictures: mermaid and dot golden text of the seed services', () =
       expect(formatPlanDot(planOf(svc, action, rid))).to.equal(golden(`${name}.dot`))
     })
   }
+
+  it('an observed plan styles each task by its change and says its cause (svc2-start-observed.mmd/.dot)', () => {
+    const plan = observedSvc2Start()
+    expect(formatPlanMermaid(plan)).to.equal(golden('svc2-start-observed.mmd'))
+    expect(formatPlanDot(plan)).to.equal(golden('svc2-start-observed.dot'))
+    const text = formatPlanMermaid(plan)
+    expect(text).to.include('t1["[1] container#1<br/>none: already up"]:::none')
+    expect(text).to.include('t3["[3] container#2<br/>recreate: image nginx → nginx:1.25"]:::recreate')
+    expect(text).to.include('classDef none fill:#eeeeee,stroke:#888888,stroke-dasharray:4 3')
+  })
 
   it('a restart shows both phases: its stop stages, then its start stages, the rollback of the start only', () => {
     const plan = planOf(svc2, 'restart', 'container#1')
