@@ -130,6 +130,35 @@ describe('event stream and plan pictures, on a real engine', function () {
     expect([await running(svc, 1), await running(svc, 2)]).to.deep.equal([false, false])
   })
 
+  it('--events-file beside the TTY tree (a real pty through script(1)): the tree drawn, the same stream in the file', async function () {
+    const which = await execa('which', ['script'], {reject: false})
+    if (which.exitCode !== 0) {
+      console.log('      skipped: script(1) (util-linux) is not installed: no pty to draw the tree on')
+      this.skip()
+    }
+    const file = path.join(cli.root, 'tty.jsonl')
+    // CI unset and a pty with a width: the TTY tree, not the line view
+    const env: Record<string, string> = {...(process.env as Record<string, string>), ...cli.env()}
+    delete env.CI
+    const command = `stty cols 120 rows 40; exec ${process.execPath} ${BIN} -s ${bad} start --events-file ${file}`
+    const r = await execa('script', ['-qec', command, '/dev/null'], {
+      env,
+      extendEnv: false,
+      stdin: 'ignore',
+      reject: false,
+    })
+    expect(r.exitCode).to.equal(1)
+    const screen = String(r.stdout).replaceAll(new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[a-zA-Z]`, 'g'), '')
+    expect(screen).to.include('container#1 start')
+    // after the tree, the rollback prints as lines
+    expect(screen).to.match(/INFO +deb1\.\S+\.container#1 +rolled back: /)
+    const events = parseStream(fs.readFileSync(file, 'utf8'))
+    expect(phases(events, 'container#2')).to.deep.equal(['planned', 'started', 'failed'])
+    expect(events.filter(e => e.kind === 'rollback').map(e => e.rid)).to.include('container#1')
+    expect(events.at(-1)).to.include({exit_code: 1, result: 'failed'})
+    expect([await running(bad, 1), await running(bad, 2)]).to.deep.equal([false, false])
+  })
+
   it('errors are events too: a service that does not exist ends its stream with an error and a summary of exit 2', async () => {
     const file = path.join(cli.root, 'error.jsonl')
     const r = await cli.run(['-s', uniqueName('rnnone'), 'start', '--format', 'jsonl', '--events-file', file])
