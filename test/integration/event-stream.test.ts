@@ -222,6 +222,34 @@ describe('event stream and plan pictures, on a real engine', function () {
     }
   })
 
+  it('a signal outside the action (while waiting for the lock): the process exits at once, its stream still ends with a summary', async () => {
+    const lock = await acquireServiceLock(path.join(cli.root, 'var', svc), svc, 'start', 0)
+    try {
+      const child = execa(process.execPath, [BIN, '-s', svc, 'start', '--format', 'jsonl', '--waitlock', '60s'], {
+        env: {...cli.env(), CI: 'true'},
+        stdin: 'ignore',
+        reject: false,
+        stripFinalNewline: false,
+      })
+      let err = ''
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          err += String(chunk)
+          if (err.includes('waiting up to')) resolve()
+        })
+        child.once('exit', () => reject(new Error(`ended before waiting:\n${err}`)))
+      })
+      child.kill('SIGTERM')
+      const r = await child
+      expect(r.exitCode).to.equal(143)
+      const events = parseStream(String(r.stdout))
+      expect(events.at(-1)).to.include({kind: 'summary', exit_code: 143, result: 'interrupted', signal: 'SIGTERM'})
+      expect([await running(svc, 1), await running(svc, 2)]).to.deep.equal([false, false])
+    } finally {
+      lock.release()
+    }
+  })
+
   it('plan pictures: mermaid and dot print the plan, svg --out writes well-formed SVG with every rid; pictures need --dry-run', async () => {
     const mermaid = await cli.ok(['-s', svc, 'start', '--dry-run', '--format', 'mermaid'])
     expect(mermaid.stdout).to.match(/^---\ntitle: "start \S+ · plan [0-9a-f]{12}"\n---\nflowchart TB\n/)
