@@ -89,10 +89,13 @@ describe('event stream and plan pictures, on a real engine', function () {
     expect([await running(svc, 1), await running(svc, 2)]).to.deep.equal([true, true])
   })
 
-  it('a second start: every task planned none and unchanged, exit 0, nothing restarted', async () => {
+  it('a second start (--out FILE): every task planned none and unchanged, exit 0, nothing restarted', async () => {
     const before = await inspectContainer(`${svc}.container.2`)
-    const r = await cli.run(['-s', svc, 'start', '--format', 'jsonl'])
-    const events = parseStream(r.stdout)
+    // --out: the stream goes to the file, stdout stays empty
+    const file = path.join(cli.root, 'second.jsonl')
+    const r = await cli.run(['-s', svc, 'start', '--format', 'jsonl', '--out', file])
+    expect(r.stdout).to.equal('')
+    const events = parseStream(fs.readFileSync(file, 'utf8'))
     expect(r.exitCode).to.equal(0)
     for (const rid of ['container#1', 'container#2']) {
       expect(phases(events, rid)).to.deep.equal(['planned', 'started', 'unchanged'])
