@@ -49,6 +49,10 @@ export function checkActionOutput(o: ActionOutputRequest): void {
   if (o.format === 'svg' && !o.out)
     throw new UsageError('--format svg: needs --out FILE (an SVG is not for a terminal)')
   if (o.out !== undefined && o.out === '') throw new UsageError('--out: expected a file path, got an empty value')
+  if (o.out !== undefined && o.format === 'text' && !o.dryRun)
+    throw new UsageError(
+      '--out: the text of a run is its live view, for the terminal: expected --dry-run (the plan), --format json or jsonl, or --events-file for a record',
+    )
   if (o.eventsFile !== undefined && o.eventsFile === '')
     throw new UsageError('--events-file: expected a file path, got an empty value')
   if (o.out !== undefined && o.out === o.eventsFile)

@@ -6,7 +6,8 @@ import {planDigest} from '../../src/planner/digest.js'
 import {buildPlan} from '../../src/planner/plan.js'
 import {JsonLinesWriter} from '../../src/render/event-stream.js'
 import {LinesView} from '../../src/render/renderer.js'
-import {ConfigError, LockError} from '../../src/errors.js'
+import {ConfigError, LockError, UsageError} from '../../src/errors.js'
+import {checkActionOutput} from '../../src/cli/action-output.js'
 import {FakeHost} from './fixtures/fake-drivers.js'
 import {compileFixture, fixture, realRegistry} from './fixtures/services.js'
 
@@ -161,5 +162,36 @@ describe('run events: the jsonl stream of an execution (fake drivers)', () => {
     expect(warnings).to.deep.equal(['EPIPE'])
     expect(seen.map(e => e.kind)).to.deep.equal(['run', 'task', 'task', 'task', 'task', 'summary'])
     expect(seen.at(-1)).to.include({result: 'planned'})
+  })
+})
+
+describe('action output flags: what cannot be printed is refused before anything runs', () => {
+  const refused = (o: Parameters<typeof checkActionOutput>[0]) => {
+    try {
+      checkActionOutput(o)
+    } catch (error) {
+      expect(error).to.be.instanceOf(UsageError)
+      return (error as Error).message
+    }
+    return undefined
+  }
+
+  it('pictures need --dry-run, svg needs --out, naming the flag', () => {
+    for (const format of ['mermaid', 'dot', 'svg'])
+      expect(refused({format, out: 'x'})).to.equal(
+        `--format ${format}: a picture of the plan, only with --dry-run (got no --dry-run)`,
+      )
+    expect(refused({format: 'svg', dryRun: true})).to.include('--format svg: needs --out FILE')
+    expect(refused({format: 'svg', dryRun: true, out: 'plan.svg'})).to.equal(undefined)
+    expect(refused({format: 'mermaid', dryRun: true})).to.equal(undefined)
+  })
+
+  it('--out and --events-file: a path each, two different files; no --out for the live view of a run', () => {
+    expect(refused({format: 'jsonl', out: ''})).to.include('--out: expected a file path')
+    expect(refused({format: 'text', eventsFile: ''})).to.include('--events-file: expected a file path')
+    expect(refused({format: 'jsonl', out: 'a', eventsFile: 'a'})).to.include('expected two files')
+    expect(refused({format: 'text', out: 'a'})).to.include('--out: the text of a run is its live view')
+    expect(refused({format: 'text', out: 'a', dryRun: true})).to.equal(undefined)
+    expect(refused({format: 'jsonl', out: 'a', eventsFile: 'b'})).to.equal(undefined)
   })
 })
