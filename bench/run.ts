@@ -5,7 +5,7 @@
  *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 7,
  *                     start/stop 3: one start of 20 containers takes seconds to tens of seconds)
  *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
- *   BENCH_CASES       comma list of plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness (default all)
+ *   BENCH_CASES       comma list of plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,planobserved (default all)
  *   BENCH_STARTCHECK=1 start/stop also measures bare start + the docker driver's 2 inspects after it
  *
  * The engine cases need a built CLI (`npm run build`) and an engine: DOCKER_HOST, else the
@@ -22,6 +22,7 @@ import {ensureEngine, Leftovers, REPO} from './engine.js'
 import {ipcheckSection} from './ipcheck.js'
 import {envInt, renderTable, type Section} from './lib.js'
 import {planningSection} from './planning.js'
+import {planObservedSection} from './plan-observed.js'
 import {readinessCase} from './readiness.js'
 import {scaleSection} from './scale.js'
 import {scaleMixedSection} from './scale-mixed.js'
@@ -29,7 +30,7 @@ import {svc2StartSection} from './start-wait.js'
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`)
 const wanted = new Set(
-  (process.env.BENCH_CASES ?? 'plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness')
+  (process.env.BENCH_CASES ?? 'plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,planobserved')
     .split(',')
     .map(s => s.trim())
     .filter(Boolean),
@@ -57,7 +58,7 @@ async function main(): Promise<number> {
     log('case 1: planning (in process)')
     sections.push(planningSection(log))
   }
-  if (['status', 'cold', 'startstop', 'svc2start', 'scale'].some(c => wanted.has(c))) {
+  if (['status', 'cold', 'startstop', 'svc2start', 'scale', 'planobserved'].some(c => wanted.has(c))) {
     const engine = await ensureEngine(log)
     if ('skip' in engine) skipped.push(engine.skip)
     else if (!fs.existsSync(path.join(REPO, 'dist/cli/argv.js')))
@@ -83,6 +84,10 @@ async function main(): Promise<number> {
       if (wanted.has('startstop')) {
         log('case 3: start/stop of 20 containers in a parallel subset')
         sections.push(await startStopSection(ctx(3), process.env.BENCH_STARTCHECK === '1'))
+      }
+      if (wanted.has('planobserved')) {
+        log('case: the state-aware start --dry-run against print status')
+        sections.push(await planObservedSection(ctx(7)))
       }
       if (wanted.has('svc2start')) {
         log('case 4: svc2 start against the bare docker CLI')

@@ -86,6 +86,14 @@ describe('docs/tutorial.md runs as written', function () {
           expect((await inspectContainer(`svc2.container.${n}`))?.running, `svc2.container.${n}`).to.equal(true)
         checked.add('up')
       }
+      if (block.includes('container#3.image=redis\n') && block.includes('start --dry-run')) {
+        // the state-aware plan: the drifted container#3 only, and the dry run changed nothing
+        expect(r.all).to.include('drift: image (start recreates it)')
+        expect(r.all).to.include('[4] container#3  recreate: image redis:3.0 → redis')
+        expect(r.all).to.include('summary: 1 to recreate, 3 already up')
+        expect((await inspectContainer('svc2.container.3'))?.image).to.equal('redis:3.0')
+        checked.add('drift')
+      }
       if (block.includes('container#3.image=redis:3.0')) {
         const c3 = await inspectContainer('svc2.container.3')
         expect(c3!.running).to.equal(true)
@@ -93,7 +101,7 @@ describe('docs/tutorial.md runs as written', function () {
         checked.add('upgrade')
       }
     }
-    expect([...checked].sort()).to.deep.equal(['http', 'picture', 'up', 'upgrade'])
+    expect([...checked].sort()).to.deep.equal(['drift', 'http', 'picture', 'up', 'upgrade'])
     expect(await inspectContainer('svc2.container.1')).to.equal(undefined)
   })
 })

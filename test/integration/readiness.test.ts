@@ -137,7 +137,7 @@ describe('readiness on a real engine', function () {
     ].join('\n')
     await cli.ok(['-s', svc, 'create', '--config=-'], {input: conf})
     const plan = (await cli.ok(['-s', svc, 'start', '--dry-run'])).stdout
-    expect(plan).to.contain('[2] container#2  start  after [1 started]')
+    expect(plan).to.contain('[2] container#2  create (absent)  after [1 started]')
     expect(plan).to.contain(
       "ready when: GET / on port 80 (where it listens) in the container's network namespace answers 2xx/3xx",
     )

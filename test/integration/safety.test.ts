@@ -75,15 +75,51 @@ describe('safety: dry runs, bad input, unreachable engine', function () {
       expect(r.stdout).to.match(new RegExp(`^${action} ${svc}\\n`))
     }
     const start = await cli.ok(['-s', svc, 'start', '--dry-run'])
-    expect(start.stdout).to.include('[1] container#1  start')
-    expect(start.stdout).to.match(/\[3\] container#3  start  after \[2\]/)
+    expect(start.stdout).to.include('[1] container#1  create (absent)')
+    expect(start.stdout).to.match(/\[3\] container#3  create \(absent\)  after \[2\]/)
     const plan = JSON.parse((await cli.ok(['-s', svc, 'start', '--dry-run', '--format', 'json'])).stdout)
-    expect(plan.version).to.equal(1)
+    expect(plan.version).to.equal(2)
+    expect(plan.summary).to.deep.equal({create: 3})
     expect(plan.tasks.map((t: {rid: string}) => t.rid)).to.deep.equal(['container#1', 'container#2', 'container#3'])
     expect(await engineSnapshot()).to.deep.equal(before)
     // not even a container made and removed again in between: the engine saw no event for one of this service's names
     expect(await engineEvents(since, new Date(), `${svc}.`)).to.deep.equal([])
     expect(fs.readdirSync(cli.root, {recursive: true}).sort()).to.deep.equal(files)
+  })
+
+  it("the state-aware dry-run's probes of a running, drifted service change nothing either", async () => {
+    // the probes read what exists: containers that run, one of them drifted (a recreate planned)
+    await cli.ok(['-s', svc, 'start'])
+    const before = await engineSnapshot()
+    const since = new Date()
+    await cli.ok(['-s', svc, 'set', '--kw', 'container#1.environment=PLSAFE=1'])
+    const files = fs
+      .readdirSync(cli.root, {recursive: true})
+      .map(String)
+      .filter(f => !f.startsWith('log'))
+      .sort()
+    const conf = fs.readFileSync(configFile())
+    for (const action of ['provision', 'start', 'stop', 'restart', 'unprovision']) {
+      const r = await cli.ok(['-s', svc, action, '--dry-run'])
+      expect(r.stdout).to.match(/summary: /)
+    }
+    const start = await cli.ok(['-s', svc, 'start', '--dry-run'])
+    expect(start.stdout).to.include('[1] container#1  recreate: environment')
+    expect(start.stdout).to.include('summary: 3 to recreate')
+    expect(await engineSnapshot()).to.deep.equal(before)
+    // the engine saw no event for this service's containers beyond reads (inspects make none)
+    expect(await engineEvents(since, new Date(), `${svc}.`)).to.deep.equal([])
+    expect(
+      fs
+        .readdirSync(cli.root, {recursive: true})
+        .map(String)
+        .filter(f => !f.startsWith('log'))
+        .sort(),
+    ).to.deep.equal(files)
+    expect(fs.readFileSync(configFile()).equals(conf)).to.equal(true)
+    // back to the config the later tests expect, stopped
+    await cli.ok(['-s', svc, 'unset', '--kw', 'container#1.environment'])
+    await cli.ok(['-s', svc, 'stop'])
   })
 
   it('refuses a bad keyword at create: exit 2, section.keyword named, nothing written', async () => {

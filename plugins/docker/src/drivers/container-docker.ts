@@ -56,7 +56,7 @@ const DAEMON_START_FLOOR = 30_000
 const DAEMON_STOP_TIMEOUT = 30_000
 const DOWN_WAIT_MS = 10_000
 /** Status's one list request (and its rare targeted inspects): under the core's 15 s status bound, so status names the precise wait. */
-export const STATUS_CALL_TIMEOUT_MS = 8_000
+const STATUS_CALL_TIMEOUT_MS = 8_000
 
 // ---------------------------------------------------------------------------------------
 // engine access: every request under a deadline and the action's signal
@@ -91,12 +91,12 @@ function httpInspect(ctx: Ctx, engine: Engine, ref: string, timeoutMs = CALL_TIM
   return engineClient(engine.address, ctx.cache).inspect(`docker inspect ${ref}`, ref, opts(ctx, timeoutMs))
 }
 
-export const isUp = (i: Pick<Inspect, 'State'> | undefined) => i !== undefined && i.State.Running && !i.State.Restarting
+const isUp = (i: Pick<Inspect, 'State'> | undefined) => i !== undefined && i.State.Running && !i.State.Restarting
 /** The list's word for the same: running or paused (a paused container still runs: stop stops it). */
-export const listedUp = (c: Pick<Seen, 'State'>) => c.State === 'running' || c.State === 'paused'
+const listedUp = (c: Pick<Seen, 'State'>) => c.State === 'running' || c.State === 'paused'
 
 /** The container by this resource's name: absent, ours, or foreign (same name, not our labels). */
-export type Found<T = Inspect> = {kind: 'absent'} | {kind: 'ours'; info: T} | {kind: 'foreign'; info: T; reason: string}
+type Found<T = Inspect> = {kind: 'absent'} | {kind: 'ours'; info: T} | {kind: 'foreign'; info: T; reason: string}
 
 function classify(ctx: Ctx, name: string, rid: string, info: Inspect | undefined): Found {
   if (!info) return {kind: 'absent'}
@@ -139,7 +139,7 @@ function serviceNames(svc: ServiceView): readonly string[] {
  * large one, the service's list, one request answering every resource asking at the same time
  * (status; the stops of a parallel subset). See engine/containers.ts.
  */
-export async function findListed(
+async function findListed(
   ctx: Ctx,
   engine: Engine,
   timeoutMs = CALL_TIMEOUT_MS,
@@ -474,16 +474,16 @@ async function waitStarted(ctx: ACtx, engine: Engine, name: string, id: string):
 // ---------------------------------------------------------------------------------------
 // describe helpers (pure)
 
-export function describeCli(svc: ServiceView): string[] {
+function describeCli(svc: ServiceView): string[] {
   const spec = serviceDaemonSpec(svc)
   return spec ? ['docker', '-H', spec.address] : ['docker']
 }
 
-export function secs(ms: number): string {
+function secs(ms: number): string {
   return `${Math.round(ms / 100) / 10}s`
 }
 
-export function describeDaemonStart(svc: ServiceView): string[] {
+function describeDaemonStart(svc: ServiceView): string[] {
   const spec = serviceDaemonSpec(svc)
   return spec
     ? [
@@ -506,7 +506,7 @@ function describeCreate(res: Res, svc: ServiceView, verb: 'run' | 'create'): str
   ]
 }
 
-export function describeStop(res: Res, svc: ServiceView): string[] {
+function describeStop(res: Res, svc: ServiceView): string[] {
   const cli = describeCli(svc)
   const name = containerName(svc, res)
   const lines = [
@@ -672,7 +672,14 @@ export const dockerDriver: Driver<DockerKeywords> = {
     }
   },
 
-  observe: (ctx, op) => observeContainer(ctx, op),
+  observe: (ctx, op) =>
+    observeContainer(ctx, op, {
+      findListed: (c, engine) => findListed(c, engine, STATUS_CALL_TIMEOUT_MS, true),
+      describe: (action, res, svc) => dockerDriver.describe(action, res, svc),
+      describeStop,
+      describeCli,
+      secs,
+    }),
 
   async status(ctx): Promise<ResourceStatus> {
     const label = dockerDriver.label(ctx.resource, ctx.service)

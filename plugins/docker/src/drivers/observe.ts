@@ -13,20 +13,26 @@ import {engineClient, type Seen} from '../engine/containers.js'
 import {imagePresent} from '../engine/images.js'
 import {unreachableState} from '../engine/state.js'
 import type {DockerKeywords} from './container-docker.keywords.js'
-import {
-  describeCli,
-  describeStop,
-  findListed,
-  type Found,
-  listedUp,
-  secs,
-  STATUS_CALL_TIMEOUT_MS,
-} from './container-docker.js'
 import {driftedKeywords, type Fingerprint, fingerprintOf} from './fingerprint.js'
 import {cliArgs, containerName, containerSpec, netnsOwner, ownerName} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
 type Res = Resource<DockerKeywords>
+
+export type Found = {kind: 'absent'} | {kind: 'ours'; info: Seen} | {kind: 'foreign'; info: Seen; reason: string}
+
+/** What observe uses of the driver (./container-docker.ts passes them: no import cycle). */
+export interface DriverParts {
+  /** The container by the resource's name from status's one picture of the service. */
+  findListed(ctx: Ctx, engine: Engine): Promise<Found>
+  describe(op: StepAction, res: Res, svc: ServiceView): string[]
+  describeStop(res: Res, svc: ServiceView): string[]
+  describeCli(svc: ServiceView): string[]
+  secs(ms: number): string
+}
+
+const listedUp = (c: Pick<Seen, 'State'>) => c.State === 'running' || c.State === 'paused'
+const STATUS_CALL_TIMEOUT_MS = 8_000
 
 /** The config's fingerprint of a resource (no cgroup parent: the engine's driver decides it, and it is not counted). */
 export function wantedFingerprint(res: Res, svc: Pick<ServiceView, 'name' | 'id'>): Fingerprint {
@@ -40,7 +46,7 @@ export function statusDrift(ctx: Ctx, seen: Pick<Seen, 'Labels'>): string[] | un
 
 /** What the container is, as the list or an inspect showed it. */
 interface Seen2 {
-  readonly found: Found<Seen>
+  readonly found: Found
   readonly drift?: readonly string[]
   readonly image?: string
   /** The namespace it joined: "container:<name or id>", "host", "none". */
@@ -58,12 +64,12 @@ function liveNetworkMode(seen: Seen): string | undefined {
 const memo = (ctx: Ctx, key: string) => `docker:observe:${ctx.service.name}:${key}`
 
 /** The container of ctx's resource, seen once per command (its joined containers ask for it too). */
-function look(ctx: Ctx, engine: Engine): Promise<Seen2> {
+function look(ctx: Ctx, engine: Engine, d: DriverParts): Promise<Seen2> {
   const key = memo(ctx, `seen:${ctx.resource.rid}`)
   let p = ctx.cache.get(key) as Promise<Seen2> | undefined
   if (!p) {
     p = (async () => {
-      const found = await findListed(ctx, engine, STATUS_CALL_TIMEOUT_MS, true)
+      const found = await d.findListed(ctx, engine)
       if (found.kind !== 'ours') return {found}
       const drift = statusDrift(ctx, found.info)
       return {
@@ -116,12 +122,16 @@ function driftCause(s: Seen2, res: Res): string {
 }
 
 /** The start (or provision) of ctx's container as planned now; recursive through netns owners. */
-async function plannedStart(ctx: Ctx, engine: Engine): Promise<{change: ObservedStep['change']; cause: string}> {
+async function plannedStart(
+  ctx: Ctx,
+  engine: Engine,
+  d: DriverParts,
+): Promise<{change: ObservedStep['change']; cause: string}> {
   const key = memo(ctx, `start:${ctx.resource.rid}`)
   let p = ctx.cache.get(key) as Promise<{change: ObservedStep['change']; cause: string}> | undefined
   if (p) return p
   p = (async () => {
-    const s = await look(ctx, engine)
+    const s = await look(ctx, engine, d)
     if (s.found.kind === 'foreign') return {change: 'start' as const, cause: `${s.found.reason} (the start fails)`}
     if (s.found.kind === 'absent') return {change: 'create' as const, cause: 'absent'}
     if (s.drift && s.drift.length > 0) return {change: 'recreate' as const, cause: driftCause(s, ctx.resource)}
@@ -129,11 +139,11 @@ async function plannedStart(ctx: Ctx, engine: Engine): Promise<{change: Observed
     const peer = owner ? ctx.peer(owner) : undefined
     if (owner && peer && peer.resource.group === 'container' && peer.resource.type === 'docker') {
       const ownerCtx = peer.context as Ctx
-      const o = await plannedStart(ownerCtx, engine)
+      const o = await plannedStart(ownerCtx, engine, d)
       if (o.change === 'recreate' || o.change === 'create')
         return {change: 'recreate' as const, cause: `its netns owner ${owner} is ${o.change}d`}
       // the owner stays: this one must have joined the owner's current container (docker pins its id)
-      const os = await look(ownerCtx, engine)
+      const os = await look(ownerCtx, engine, d)
       const target = s.networkMode?.startsWith('container:') ? s.networkMode.slice('container:'.length) : undefined
       const name = ownerName(ctx.service, owner)
       if (os.found.kind === 'ours' && target !== undefined && target !== name && target !== os.found.info.Id)
@@ -157,8 +167,8 @@ async function pullStep(ctx: Ctx, engine: Engine, cli: readonly string[]): Promi
   return (await hasImage(ctx, engine, image)) ? [] : [`${line}  (absent)`]
 }
 
-function waitStep(res: Res): string {
-  return `wait for up status (at most ${secs(res.kw.start_timeout)}), then check once more that it still runs, not restarted (no fixed wait)`
+function waitStep(res: Res, d: DriverParts): string {
+  return `wait for up status (at most ${d.secs(res.kw.start_timeout)}), then check once more that it still runs, not restarted (no fixed wait)`
 }
 
 async function startSteps(
@@ -166,10 +176,11 @@ async function startSteps(
   engine: Engine,
   plan: {change: ObservedStep['change']; cause: string},
   op: StepAction,
+  d: DriverParts,
 ): Promise<string[]> {
   const svc = ctx.service
   const res = ctx.resource
-  const cli = describeCli(svc)
+  const cli = d.describeCli(svc)
   const name = containerName(svc, res)
   // the engine answered: a private daemon runs already
   const spec = () => containerSpec(res, svc, 'cgroupfs')
@@ -177,7 +188,7 @@ async function startSteps(
     case 'none':
       return []
     case 'start':
-      return [ctx.formatCommandLine([...cli, 'start', name]), waitStep(res)]
+      return [ctx.formatCommandLine([...cli, 'start', name]), waitStep(res, d)]
     case 'create':
     case 'recreate': {
       const rm = plan.change === 'recreate' ? [ctx.formatCommandLine([...cli, 'rm', '-f', name])] : []
@@ -188,13 +199,13 @@ async function startSteps(
           ...pull,
           ctx.formatCommandLine([...cli, ...cliArgs(spec(), 'create')]),
           ctx.formatCommandLine([...cli, 'start', name]),
-          waitStep(res),
+          waitStep(res, d),
         ]
       return [
         ...rm,
         ...pull,
         `${ctx.formatCommandLine([...cli, ...cliArgs(spec(), 'run')])}  (--cgroup-parent on cgroupfs engines only)`,
-        waitStep(res),
+        waitStep(res, d),
       ]
     }
     default:
@@ -202,15 +213,37 @@ async function startSteps(
   }
 }
 
-function stopPlan(ctx: Ctx, s: Seen2, op: StepAction): Omit<ObservedStep, 'observed'> {
+function stopPlan(
+  ctx: Ctx,
+  s: Seen2,
+  op: StepAction,
+  d: DriverParts,
+  privateEngine: boolean,
+): Omit<ObservedStep, 'observed'> {
   const svc = ctx.service
   const res = ctx.resource
-  const cli = describeCli(svc)
+  const cli = d.describeCli(svc)
   const name = containerName(svc, res)
   const t = String(Math.ceil(res.kw.stop_timeout / 1000))
-  if (s.found.kind === 'foreign')
-    return {change: 'none', cause: `${s.found.reason} (never stopped nor removed)`, steps: []}
-  if (s.found.kind === 'absent') return {change: 'none', cause: 'absent', steps: []}
+  // not ours: the driver's stop/unprovision runs and refuses (or, stopped already, warns): never stopped nor removed
+  if (s.found.kind === 'foreign') {
+    const fails = op === 'unprovision' || listedUp(s.found.info)
+    return {
+      change: op === 'unprovision' ? 'remove' : 'stop',
+      cause: `${s.found.reason} (${fails ? `the ${op} fails` : 'left alone, with a warning'}: never stopped nor removed)`,
+      steps: d.describe(op, res, svc),
+    }
+  }
+  // a private daemon's stop also shuts it down once idle: the driver's stop still runs for that
+  const idle = (cause: string): Omit<ObservedStep, 'observed'> =>
+    privateEngine && op === 'stop'
+      ? {
+          change: 'stop',
+          cause: `${cause}; the service's docker daemon stops when idle`,
+          steps: d.describeStop(res, svc),
+        }
+      : {change: 'none', cause, steps: []}
+  if (s.found.kind === 'absent') return idle('absent')
   const up = listedUp(s.found.info)
   const stopLine = ctx.formatCommandLine([...cli, 'stop', '-t', t, name])
   const rmLine = ctx.formatCommandLine([...cli, 'rm', name])
@@ -220,23 +253,22 @@ function stopPlan(ctx: Ctx, s: Seen2, op: StepAction): Omit<ObservedStep, 'obser
       cause: up ? 'exists, running' : `exists, ${s.found.info.State}`,
       steps: [...(up ? [stopLine] : []), `${rmLine}  (the image is kept)`],
     }
-  if (up) return {change: 'stop', cause: 'running', steps: describeStop(res, svc)}
+  if (up) return {change: 'stop', cause: 'running', steps: d.describeStop(res, svc)}
   if (res.kw.rm) return {change: 'remove', cause: `exists, ${s.found.info.State}; rm = true`, steps: [rmLine]}
-  return {change: 'none', cause: 'already down', steps: []}
+  return idle('already down')
 }
 
-export async function observeContainer(ctx: Ctx, op: StepAction): Promise<ObservedStep> {
+export async function observeContainer(ctx: Ctx, op: StepAction, d: DriverParts): Promise<ObservedStep> {
   const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
   let s: Seen2
   try {
-    s = await look(ctx, engine)
+    s = await look(ctx, engine, d)
   } catch (error) {
     if (!(error instanceof EngineError && error.unreachable && error.reason)) throw error
     const st = await unreachableState(ctx, engine, error.kind, error.reason)
-    if (st.kind !== 'not started') throw new Error(st.kind === 'unknown' ? st.reason : error.reason)
+    if (st.kind !== 'not started') throw new Error(st.kind === 'unknown' ? st.reason : error.reason, {cause: error})
     // the private daemon is not running: no container runs; what it holds is read once it is started
-    const {dockerDriver} = await import('./container-docker.js')
-    const static_ = dockerDriver.describe(op, ctx.resource, ctx.service)
+    const static_ = d.describe(op, ctx.resource, ctx.service)
     if (op === 'stop' || op === 'unprovision')
       return {
         change: 'none',
@@ -252,8 +284,8 @@ export async function observeContainer(ctx: Ctx, op: StepAction): Promise<Observ
     }
   }
   const observed = stateOf(s)
-  if (op === 'stop' || op === 'unprovision') return {...stopPlan(ctx, s, op), observed}
-  const plan = await plannedStart(ctx, engine)
-  const steps = await startSteps(ctx, engine, plan, op)
+  if (op === 'stop' || op === 'unprovision') return {...stopPlan(ctx, s, op, d, engine.daemon !== undefined), observed}
+  const plan = await plannedStart(ctx, engine, d)
+  const steps = await startSteps(ctx, engine, plan, op, d)
   return {...plan, steps, observed}
 }

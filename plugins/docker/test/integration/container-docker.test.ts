@@ -121,8 +121,9 @@ describe('container.docker on a real engine', function () {
       expect(info.HostConfig.CgroupParent).to.equal(`/svcmgr.slice/${SVC}.slice/container.slice/container.1.slice`)
     const msgs = h.messages('container#1')
     expect(msgs).to.include(
-      `docker run -d --name=${SVC}.container.1 --net=none${CgroupDriver === 'cgroupfs' ? ` --cgroup-parent /svcmgr.slice/${SVC}.slice/container.slice/container.1.slice` : ''} --label=com.svcmgr.service=${SVC} --label=com.svcmgr.rid=container#1 --label=com.svcmgr.id=${ID} google/pause /bin/sh`,
+      `docker run -d --name=${SVC}.container.1 --net=none${CgroupDriver === 'cgroupfs' ? ` --cgroup-parent /svcmgr.slice/${SVC}.slice/container.slice/container.1.slice` : ''} --label=com.svcmgr.service=${SVC} --label=com.svcmgr.rid=container#1 --label=com.svcmgr.id=${ID} '--label=com.svcmgr.fingerprint=${info.Config.Labels['com.svcmgr.fingerprint']}' google/pause /bin/sh`,
     )
+    expect(info.Config.Labels['com.svcmgr.fingerprint']).to.match(/^v1 image=[0-9a-f]{8} /)
     expect(msgs).to.include(`output:\n${info.Id}`)
     expect(msgs.at(-1)).to.equal('wait for up status')
     expect(await h.status('container#1')).to.deep.include({

@@ -35,6 +35,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {lastLine} from '../util/last-line.js'
 import {type FsKeywords, fsKeywords} from './fs.keywords.js'
 import {observeFromStatus} from './observe-status.js'
+import {mountDrift} from '../mount/drift.js'
 
 type Ctx = DriverContext<FsKeywords>
 type ACtx = ActionContext<FsKeywords>
@@ -368,7 +369,11 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
           log.push({level: 'warn', message: `${top.source} (${top.fstype}) is mounted over it`})
         if (st.mine.fstype !== spec.type)
           log.push({level: 'warn', message: `mounted as ${st.mine.fstype}, the configuration says ${spec.type}`})
-        return {status: 'up', label, log, provisioned: true}
+        // drift, on the live mount: the type, and mnt_opt's options the mount does not show
+        const drift = mountDrift(st.mine, spec.type, res.kw.mnt_opt)
+        if (drift.length)
+          log.push({level: 'warn', message: `drift: ${drift.join(', ')} (a stop and start remounts it)`})
+        return {status: 'up', label, log, provisioned: true, drift}
       }
       let provisioned: boolean | undefined
       if (!st.devExists) {

@@ -19,6 +19,7 @@ import {
 import {findAddress, findLink, hasCarrier, ip, isAdminUp, type LinkJson, listAddresses} from '../net/iproute.js'
 import {HOST_KEYWORDS, type HostKeywords} from './ip-host.keywords.js'
 import {observeFromStatus} from './observe-status.js'
+import {netmaskDrift} from '../net/drift.js'
 
 type Ctx = DriverContext<HostKeywords>
 type ACtx = ActionContext<HostKeywords>
@@ -123,7 +124,7 @@ export const ipHostDriver: Driver<HostKeywords> = {
       const addr: ResolvedAddress = await resolveFor(ctx)
       const link = (await listAddresses(ctx, undefined)).find(l => l.ifname === ipdev)
       if (!link) return result('down', `ipdev ${ipdev} is missing on this host`, 'warn')
-      const here = link.addr_info?.some(a => sameAddress(a.local, addr.ip))
+      const here = link.addr_info?.find(a => sameAddress(a.local, addr.ip))
       if (!here) {
         const elsewhere = await findAddress(ctx, undefined, addr.ip)
         return result(
@@ -134,7 +135,11 @@ export const ipHostDriver: Driver<HostKeywords> = {
       }
       if (!isAdminUp(link)) return result('down', `${ipdev} is down`, 'warn')
       if (!hasCarrier(link)) return result('warn', `no carrier on ${ipdev}`, 'warn')
-      return result('up')
+      // drift, on the live address: its prefix against netmask (when set)
+      const drift = netmaskDrift(ctx.resource.kw.netmask, here.prefixlen)
+      return drift.length
+        ? {...result('up', `drift: netmask (plumbed /${here.prefixlen})`, 'warn'), drift}
+        : {...result('up'), drift}
     } catch (error) {
       // a probe that failed (ip not answering, an unresolvable name) is unknown, which is never down
       return result(

@@ -44,6 +44,7 @@ import {
 } from '../net/iproute.js'
 import {NETNS_KEYWORDS, type NetnsKeywords, type NetnsMode} from './ip-netns.keywords.js'
 import {observeFromStatus} from './observe-status.js'
+import {netmaskDrift} from '../net/drift.js'
 
 type Ctx = DriverContext<NetnsKeywords>
 type ACtx = ActionContext<NetnsKeywords>
@@ -425,7 +426,14 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
       if (checkCarrier && !hasCarrier(at.link))
         return down(`no carrier on ${at.link.ifname} in ${netns}'s namespace`, 'warn')
       if (at.addr.dadfailed) return down(`${addr.ip} failed duplicate address detection`, 'warn')
-      return {status: 'up', label, log: []}
+      // drift, on the live address: its prefix against netmask (when set)
+      const drift = netmaskDrift(ctx.resource.kw.netmask, at.addr.prefixlen)
+      return {
+        status: 'up',
+        label,
+        log: drift.length ? [{level: 'warn', message: `drift: netmask (plumbed /${at.addr.prefixlen})`}] : [],
+        drift,
+      }
     } catch (error) {
       // the holder's engine or a probe did not answer: unknown, which is never down
       return unknown((error as Error).message)

@@ -1,0 +1,103 @@
+// The fingerprint rules: which keyword changes count as drift, named one by one, and what does not.
+import {expect} from 'chai'
+import {compileConfig, type Registrations, type Service} from 'svcmgr/testing'
+import type {Resource} from 'svcmgr'
+import {registration} from '../../src/hooks/drivers.js'
+import type {DockerKeywords} from '../../src/drivers/container-docker.keywords.js'
+import {
+  driftedKeywords,
+  FINGERPRINT_KEYWORDS,
+  fingerprintLabel,
+  fingerprintOf,
+  LABEL_FINGERPRINT,
+  parseFingerprintLabel,
+} from '../../src/drivers/fingerprint.js'
+import {wantedFingerprint} from '../../src/drivers/observe.js'
+import {containerSpec, createOptions} from '../../src/drivers/spec.js'
+
+const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-docker', registration}]
+const ID = 'fd1196ad-fbf1-49bb-ab52-12ed2a1fbf0e'
+const BASE = {type: 'docker', image: 'redis', netns: 'container#1'}
+
+function service(c3: Record<string, string>): Service {
+  return compileConfig(
+    {
+      DEFAULT: {id: ID},
+      'container#1': {type: 'docker', image: 'google/pause'},
+      'container#2': {type: 'docker', image: 'nginx'},
+      'container#3': c3,
+    },
+    REGISTRATIONS,
+    {name: 'svc2', nodename: 'deb1'},
+  )
+}
+const res = (svc: Service, rid = 'container#3') => svc.resource(rid) as unknown as Resource<DockerKeywords>
+/** The labels the engine would hold for container#3 made from `c3`. */
+const madeFrom = (c3: Record<string, string>) =>
+  createOptions(containerSpec(res(service(c3)), service(c3), 'cgroupfs')).Labels ?? {}
+const driftAfter = (before: Record<string, string>, after: Record<string, string>) =>
+  driftedKeywords(madeFrom(before), wantedFingerprint(res(service(after)), service(after)))
+
+describe('container.docker fingerprint', () => {
+  it('is recorded as a label at create and reads back in sync', () => {
+    const labels = madeFrom(BASE)
+    expect(labels[LABEL_FINGERPRINT]).to.match(/^v1 image=[0-9a-f]{8} entrypoint=/)
+    expect(Object.keys(parseFingerprintLabel(labels[LABEL_FINGERPRINT])!)).to.deep.equal([...FINGERPRINT_KEYWORDS])
+    expect(driftAfter(BASE, BASE)).to.deep.equal([])
+  })
+
+  const cases: Array<[string, Record<string, string>, string[]]> = [
+    ['image', {image: 'redis:3.0'}, ['image']],
+    ['entrypoint', {entrypoint: '/bin/sh -c'}, ['entrypoint']],
+    ['run_command', {run_command: 'redis-server --port 7000'}, ['run_command']],
+    ['environment', {environment: 'A=1'}, ['environment']],
+    ['run_args -e (environment)', {run_args: '-e A=1'}, ['environment']],
+    ['volume_mounts', {volume_mounts: '/srv:/data'}, ['volume_mounts']],
+    ['run_args --tmpfs (volume_mounts)', {run_args: '--tmpfs /run'}, ['volume_mounts']],
+    ['netns owner', {netns: 'container#2'}, ['netns']],
+    ['privileged', {privileged: 'true'}, ['privileged']],
+    ['run_args --cap-add (privileged)', {run_args: '--cap-add NET_ADMIN'}, ['privileged']],
+    ['user', {user: '1000'}, ['user']],
+    ['cwd', {cwd: '/tmp'}, ['cwd']],
+    ['tty', {tty: 'true'}, ['tty']],
+    ['interactive', {interactive: 'true'}, ['interactive']],
+    ['run_args --init', {run_args: '--init'}, ['run_args']],
+    ['two at once', {image: 'redis:3.0', environment: 'A=1'}, ['image', 'environment']],
+  ]
+  for (const [what, change, drifted] of cases)
+    it(`names ${drifted.join(', ')} when ${what} changes`, () => {
+      expect(driftAfter(BASE, {...BASE, ...change})).to.deep.equal(drifted)
+    })
+
+  it('does not count what svcmgr passes at each action or the engine decides', () => {
+    const unchanged: Record<string, string>[] = [
+      {stop_timeout: '30s'},
+      {start_timeout: '2m'},
+      {image_pull_policy: 'always'},
+      {rm: 'true'},
+      {readiness_probe: 'tcp:6379'},
+    ]
+    for (const change of unchanged)
+      expect(driftAfter(BASE, {...BASE, ...change}), JSON.stringify(change)).to.deep.equal([])
+    // the cgroup parent depends on the engine's cgroup driver
+    const svc = service(BASE)
+    const a = fingerprintOf(containerSpec(res(svc), svc, 'cgroupfs'))
+    const b = fingerprintOf(containerSpec(res(svc), svc, 'systemd'))
+    expect(a).to.deep.equal(b)
+  })
+
+  it('a container without the label, or with a label of another format, has no fingerprint: not drift', () => {
+    const wanted = wantedFingerprint(res(service(BASE)), service(BASE))
+    expect(driftedKeywords({'com.svcmgr.service': 'svc2'}, wanted)).to.equal(undefined)
+    expect(driftedKeywords(null, wanted)).to.equal(undefined)
+    expect(driftedKeywords({[LABEL_FINGERPRINT]: 'v0 image=00000000'}, wanted)).to.equal(undefined)
+  })
+
+  it('a keyword missing from a label counts as drifted; the label round-trips', () => {
+    const wanted = wantedFingerprint(res(service(BASE)), service(BASE))
+    const full = fingerprintLabel(wanted)
+    expect(parseFingerprintLabel(full)).to.deep.equal(wanted)
+    const withoutUser = full.replace(/ user=[0-9a-f]+/, '')
+    expect(driftedKeywords({[LABEL_FINGERPRINT]: withoutUser}, wanted)).to.deep.equal(['user'])
+  })
+})
