@@ -79,6 +79,8 @@ export interface RunEvent {
   readonly tolerated?: true
   // run (planned): the plan's size; summary: the result
   readonly tasks?: number
+  /** run (planned): how many tasks plan each change (the plan's summary) */
+  readonly changes?: Readonly<Record<string, number>>
   readonly dry_run?: boolean
   readonly ok?: boolean
   readonly exit_code?: number
@@ -200,7 +202,7 @@ export class RunEventHub implements ExecutionObserver {
     if (this.plan) return
     this.plan = plan
     this.digest = planDigest(plan)
-    this.emit({kind: 'run', phase: 'planned', tasks: plan.tasks.length, dry_run: dryRun})
+    this.emit({kind: 'run', phase: 'planned', tasks: plan.tasks.length, changes: {...plan.summary}, dry_run: dryRun})
     for (const t of plan.tasks) {
       const {change, cause} = {change: t.change, cause: t.cause}
       this.emit({

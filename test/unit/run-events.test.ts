@@ -63,6 +63,7 @@ describe('run events: the jsonl stream of an execution (fake drivers)', () => {
       expect(e.change).to.equal('start')
     }
     expect(events[0]).to.include({kind: 'run', phase: 'planned', tasks: 4})
+    expect(events[0].changes).to.deep.equal({start: 4})
     expect(events.at(-1)).to.deep.include({kind: 'summary', ok: true, exit_code: 0, result: 'done'})
     expect(events.at(-1)!.counts).to.deep.equal({changed: 3, unchanged: 1})
     expect(events.filter(e => e.kind === 'summary')).to.have.length(1)
