@@ -95,7 +95,8 @@ export class TtyTreeView implements RunEventConsumer {
   private async draw(plan: Plan): Promise<void> {
     const {Listr} = await import('listr2')
     const row = (t: PlanTask) => ({
-      title: `${t.rid} ${t.op}`,
+      // the planned change where it says more than the step (start (create), start (recreate))
+      title: t.change !== 'none' && t.change !== t.op ? `${t.rid} ${t.op} (${t.change})` : `${t.rid} ${t.op}`,
       task: async (_ctx: unknown, task: any) => {
         const r = this.rows.get(t.id)!
         r.show = (message: string) => {
