@@ -35,8 +35,8 @@ export interface AgentOptions {
   readonly stop: AbortSignal
   /** Aborted: actions in progress are interrupted (second signal). */
   readonly interrupt: AbortSignal
-  /** The action lines' view (stderr). */
-  readonly view: ExecutionObserver
+  /** The view of one action of the agent's (its lines on stderr): one per action, as each CLI run has its own. */
+  readonly view: (service: string, action: string) => ExecutionObserver
 }
 
 export class AlreadyRunningError extends LockError {}
@@ -181,7 +181,7 @@ async function bootStarts(
           action: 'start',
           selection: {},
           actor: 'agent',
-          view: options.view,
+          view: options.view(name, 'start'),
           signals: deps.signals,
           waitlockMs: BOOT_START_WAITLOCK_MS,
           recordIntent: true,

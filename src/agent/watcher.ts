@@ -36,8 +36,8 @@ export interface WatcherDeps {
   readonly log: AgentLog
   /** The agent's actions' signals: its second SIGTERM/SIGINT aborts them; the first lets them finish. */
   readonly signals: {readonly abort: AbortSignal; readonly cut: AbortSignal}
-  /** The action lines on stderr. */
-  readonly view: ExecutionObserver
+  /** The view of one action (its lines on stderr). */
+  readonly view: (service: string, action: string) => ExecutionObserver
   /** The agent's last event (agent.json). */
   readonly noteEvent: (e: AgentEvent) => void
 }
@@ -339,7 +339,7 @@ export class ServiceWatcher {
         action: 'restart',
         selection: {rids: d.rids},
         actor: 'agent',
-        view: this.deps.view,
+        view: this.deps.view(this.name, 'restart'),
         signals: this.deps.signals,
         waitlockMs: 0,
         precondition: () => this.stillWanted(service, d),

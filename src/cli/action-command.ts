@@ -1,16 +1,14 @@
 /** The shared shape of start, stop, restart, provision and unprovision. */
 import {Flags} from '@oclif/core'
 import {formatActionSummary} from '../render/action-summary.js'
-import {formatPlanText} from '../render/plan-text.js'
-import {createActionView} from '../render/action-view.js'
-import {chooseRenderer} from '../render/renderer.js'
+import {ActionOutput, actionOutputFlags} from './action-output.js'
 import {type ActionRequest, runServiceAction} from '../services/actions.js'
 import {SIGNAL_EXIT_CODE} from '../services/interrupts.js'
 import type {Session} from '../services/session.js'
 import type {Selection, ServiceAction} from '../planner/types.js'
 import {checkDuration} from '../config/keywords.js'
 import {ServiceCommand, type SvcmgrCommand} from './base.js'
-import {EXIT, ActionFailedError, UsageError} from '../errors.js'
+import {EXIT, ActionFailedError, UsageError, exitCodeOf} from '../errors.js'
 
 const EXPECTED_ITEMS = {rid: 'rids, groups or group.types', tags: 'tags', subsets: 'subset names'} as const
 
@@ -82,6 +80,7 @@ export abstract class ActionCommand extends ServiceCommand {
       description: 'Act on this node only (the only mode svcmgr has; accepted for OpenSVC compatibility).',
     }),
     verbose: Flags.boolean({char: 'v', description: 'One line per event, with debug messages.'}),
+    ...actionOutputFlags,
   }
 
   async run(): Promise<void> {
@@ -103,7 +102,13 @@ export abstract class ActionCommand extends ServiceCommand {
         waitlockMs,
         noWait: (flags as {'no-wait'?: boolean})['no-wait'],
       },
-      {format: flags.format as 'text' | 'json', verbose: flags.verbose, detailedExitcode: flags['detailed-exitcode']},
+      {
+        format: flags.format,
+        verbose: flags.verbose,
+        out: flags.out,
+        eventsFile: flags['events-file'],
+        detailedExitcode: flags['detailed-exitcode'],
+      },
     )
   }
 }
@@ -118,36 +123,80 @@ export async function runAndReport(
   command: SvcmgrCommand,
   session: Session,
   request: Omit<ActionRequest, 'view'>,
-  output: {format: 'text' | 'json'; verbose?: boolean; hint?: string; detailedExitcode?: boolean},
+  output: {
+    format: string
+    verbose?: boolean
+    hint?: string
+    out?: string
+    eventsFile?: string
+    detailedExitcode?: boolean
+  },
 ): Promise<void> {
-  const view = createActionView(chooseRenderer(output), output.verbose ? 'debug' : session.settings.logLevel)
-  const outcome = await runServiceAction(session, {...request, view})
+  const run = new ActionOutput(
+    {...output, dryRun: request.dryRun},
+    {node: session.settings.nodename, service: request.service, action: request.action},
+    session.settings.logLevel,
+  )
+  try {
+    await runAndEnd(command, run, session, request, output.hint, output.detailedExitcode)
+  } catch (error) {
+    // errors are events too: a config error, a lock refused, a defect; the stream still ends with its summary
+    run.fail(error, exitCodeOf(error))
+    throw error
+  } finally {
+    run.close()
+  }
+}
+
+async function runAndEnd(
+  command: SvcmgrCommand,
+  run: ActionOutput,
+  session: Session,
+  request: Omit<ActionRequest, 'view'>,
+  hint: string | undefined,
+  detailedExitcode?: boolean,
+): Promise<void> {
+  const outcome = await runServiceAction(session, {...request, view: run.hub})
   if (outcome.dryRun) {
-    if (output.format === 'json') command.printJson(outcome.plan)
-    else process.stdout.write(formatPlanText(outcome.plan))
-    if (output.detailedExitcode && outcome.plan.tasks.some(t => t.change !== 'none')) command.exit(EXIT.pending)
+    await run.printPlan(outcome.plan)
+    // --detailed-exitcode: 4 when the plan would change something, 0 when in sync
+    const pending = detailedExitcode && outcome.plan.tasks.some(t => t.change !== 'none')
+    run.end({exitCode: pending ? EXIT.pending : EXIT.ok, ok: true, dryRun: true})
+    if (pending) command.exit(EXIT.pending)
     return
   }
   const r = outcome.result!
   const exitCode = outcome.signal ? SIGNAL_EXIT_CODE[outcome.signal] : outcome.ok ? EXIT.ok : EXIT.failed
-  if (output.format === 'json')
-    command.printJson({
-      version: outcome.version,
-      service: outcome.service,
-      action: outcome.action,
-      ok: outcome.ok,
-      exitCode,
-      error: r.error,
-      ...(outcome.signal ? {signal: outcome.signal} : {}),
-      tasks: r.tasks,
-      notDone: r.notDone,
-      rollback: r.rollback,
-      events: outcome.events,
-    })
+  run.end({
+    exitCode,
+    ok: outcome.ok && exitCode === EXIT.ok,
+    result: r,
+    ...(outcome.signal ? {signal: outcome.signal} : {}),
+  })
+  if (run.format === 'json')
+    run.document(
+      JSON.stringify(
+        {
+          version: outcome.version,
+          service: outcome.service,
+          action: outcome.action,
+          ok: outcome.ok,
+          exitCode,
+          error: r.error,
+          ...(outcome.signal ? {signal: outcome.signal} : {}),
+          tasks: r.tasks,
+          notDone: r.notDone,
+          rollback: r.rollback,
+          events: outcome.events,
+        },
+        null,
+        2,
+      ) + '\n',
+    )
   if (exitCode === EXIT.ok) return
-  if (output.format !== 'json')
+  if (run.format !== 'json')
     command.logToStderr(
-      `svcmgr: ${formatActionSummary(outcome.action, outcome.service, r)}${output.hint && !outcome.ok ? `\n  ${output.hint}` : ''}`,
+      `svcmgr: ${formatActionSummary(outcome.action, outcome.service, r)}${hint && !outcome.ok ? `\n  ${hint}` : ''}`,
     )
   throw new ActionFailedError(r.error ?? r.interrupted ?? 'interrupted', exitCode)
 }

@@ -32,7 +32,7 @@ export default class Create extends ServiceCommand {
       session,
       {service: flags.service, action: 'provision', selection: {}},
       {
-        format: flags.format as 'text' | 'json',
+        format: flags.format,
         hint: `(the config is kept: fix the cause and run \`svcmgr -s ${flags.service} provision\`)`,
       },
     )

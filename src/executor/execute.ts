@@ -35,6 +35,10 @@ export interface TaskOutcome {
   readonly op: StepAction
   readonly state: TaskState
   readonly message?: string
+  /** Why a failed task failed, below its message, when the error said (Error.cause, an engine's reason, a command's stderr). */
+  readonly cause?: string
+  /** A failure the plan tolerates (an optional resource): the task counts as done. */
+  readonly tolerated?: true
 }
 
 export interface ExecutionResult {
@@ -70,6 +74,22 @@ async function runCalls(
     if ((await method.call(r.driver, ctx)) === 'changed') changed = true
   }
   return changed ? 'changed' : 'unchanged'
+}
+
+/** What an error says of its cause beyond its message: Error.cause, an engine error's reason, a command's stderr. */
+export function causeOf(error: unknown): string | undefined {
+  const e = error as {cause?: unknown; reason?: unknown; result?: {stderr?: unknown}; message?: string}
+  const said =
+    e.cause instanceof Error
+      ? e.cause.message
+      : typeof e.cause === 'string'
+        ? e.cause
+        : typeof e.reason === 'string'
+          ? e.reason
+          : typeof e.result?.stderr === 'string'
+            ? e.result.stderr.trim().split('\n').at(-1)
+            : undefined
+  return said && said !== e.message ? said : undefined
 }
 
 const UNCHANGED: Record<StepAction, string> = {
@@ -140,9 +160,19 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     state: TaskState,
     message?: string,
     level: EventLevel = state === 'failed' ? 'error' : state === 'not-run' ? 'warn' : 'info',
+    failure?: Pick<TaskOutcome, 'cause' | 'tolerated'>,
   ): TaskOutcome => {
     const text = message === undefined ? undefined : mask(message)
-    const outcome: TaskOutcome = {id: t.id, rid: t.rid, op: t.op, state, ...(text ? {message: text} : {})}
+    const cause = failure?.cause === undefined ? undefined : mask(failure.cause)
+    const outcome: TaskOutcome = {
+      id: t.id,
+      rid: t.rid,
+      op: t.op,
+      state,
+      ...(text ? {message: text} : {}),
+      ...(cause ? {cause} : {}),
+      ...(failure?.tolerated ? {tolerated: true as const} : {}),
+    }
     outcomes.set(t.id, outcome)
     sink.emit(event(level, {rid: t.rid, state, message: text ?? state}))
     return outcome
@@ -193,11 +223,12 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       )
     } catch (error) {
       const message = mask((error as Error).message)
+      const cause = causeOf(error)
       if (t.onFailure === 'continue') {
-        outcome = record(t, 'done', `optional resource failed: ${message}`, 'warn')
+        outcome = record(t, 'done', `optional resource failed: ${message}`, 'warn', {cause, tolerated: true})
         optionalFailed.push(outcome)
       } else {
-        outcome = record(t, 'failed', message)
+        outcome = record(t, 'failed', message, 'error', {cause})
         firstError ??= `${t.rid}: ${message}`
       }
     } finally {

@@ -11,6 +11,8 @@ import type {ExecutionResult, TaskOutcome} from './execute.js'
 export type StageOutcome = {readonly state: 'done'} | {readonly state: 'skipped'; readonly reason: string}
 
 export interface ExecutionObserver {
+  /** The plan is made (runServiceAction, before the lock; a dry run ends after it). */
+  planned?(plan: Plan, dryRun: boolean): void
   /** Before the first stage. */
   actionStarted?(plan: Plan): void
   stageStarted?(stage: PlanStage): void
@@ -75,6 +77,7 @@ const GUARDED = new WeakSet<ExecutionObserver>()
 
 // every method of the interface, so a class instance's prototype methods are found too
 const OBSERVER_METHODS: Record<keyof ExecutionObserver, true> = {
+  planned: true,
   actionStarted: true,
   stageStarted: true,
   stageFinished: true,

@@ -20,6 +20,7 @@ import {
   type PlanTask,
   type Selection,
   type ServiceAction,
+  type TaskDependency,
 } from './types.js'
 import {PlanError} from '../errors.js'
 import {readinessGate} from '../readiness/wait.js'
@@ -149,6 +150,11 @@ export function buildPlan(
           phase === 'start'
             ? (predsOf.get(rid) ?? []).filter(a => deps.gate(a, rid) === 'started').map(a => idOf.get(a)!)
             : []
+        // a dependency's reason, in the declared direction (a stop-like phase runs the edge backwards)
+        const because = preds
+          .map(a => ({task: idOf.get(a)!, reason: deps.reason(a, rid) ?? deps.reason(rid, a)}))
+          .filter((d): d is TaskDependency => d.reason !== undefined)
+          .sort((x, y) => x.task - y.task)
         tasks.push({
           id,
           rid,
@@ -165,6 +171,7 @@ export function buildPlan(
           ...(skip ? {skip} : {}),
           ...(readiness ? {readiness} : {}),
           ...(startedOnly.length > 0 ? {startedOnly: startedOnly.sort((x, y) => x - y)} : {}),
+          ...(because.length > 0 ? {because} : {}),
         })
       }
       const barrier = `stage#${index}`

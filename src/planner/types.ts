@@ -68,6 +68,13 @@ export interface PlanTask {
   readonly readiness?: ReadinessGate
   /** The tasks of `after` this one needs only started, not ready (a dependency declared gate 'started'). */
   readonly startedOnly?: readonly number[]
+  /** The edges of `after` that are declared dependencies, with their reasons (the others are a sequential stage's order). */
+  readonly because?: readonly TaskDependency[]
+}
+
+export interface TaskDependency {
+  readonly task: number
+  readonly reason: string
 }
 
 export interface PlanStage {

@@ -1,11 +1,12 @@
 /** Picks how an action shows progress (a live tree on a TTY, one line per event elsewhere, nothing for JSON), and the line printer. */
-import type {ExecutionObserver} from '../executor/observer.js'
 import {type ActionEvent, type EventLevel, type EventSink, formatEventLine} from '../log/events.js'
+import type {RunEvent, RunEventConsumer} from '../log/run-events.js'
 
 export type RendererChoice = 'tty' | 'lines' | 'silent'
 
-export function chooseRenderer(options: {format: 'text' | 'json'; verbose?: boolean}): RendererChoice {
-  if (options.format === 'json') return 'silent'
+/** The terminal's view: none when stdout carries a document (json, jsonl) or a picture (mermaid, dot, svg). */
+export function chooseRenderer(options: {format: string; verbose?: boolean}): RendererChoice {
+  if (options.format !== 'text') return 'silent'
   if (options.verbose || !process.stdout.isTTY || process.env.CI) return 'lines'
   return 'tty'
 }
@@ -29,18 +30,28 @@ export class LinePrinterSink implements EventSink {
   }
 }
 
-/** The "lines" view: every event of the action as a line, a task's output as any other. */
-export class LinesView implements ExecutionObserver {
+/** A log run event as the action event it came from (the line printer's and the log file's form). */
+export function logEventOf(e: RunEvent): ActionEvent {
+  return {
+    time: e.ts,
+    level: e.level ?? 'info',
+    node: e.node,
+    service: e.service,
+    action: e.action,
+    ...(e.rid !== undefined ? {rid: e.rid} : {}),
+    ...(e.state ? {state: e.state} : {}),
+    message: e.message ?? '',
+  }
+}
+
+/** The "lines" view: every log event of the action as a line, a task's output as any other. */
+export class LinesView implements RunEventConsumer {
   private readonly printer: LinePrinterSink
   constructor(minLevel?: EventLevel, write?: (line: string) => void) {
     this.printer = new LinePrinterSink(minLevel, write)
   }
 
-  taskOutput(_task: unknown, event: ActionEvent): void {
-    this.printer.emit(event)
-  }
-
-  event(event: ActionEvent): void {
-    this.printer.emit(event)
+  see(e: RunEvent): void {
+    if (e.kind === 'log') this.printer.emit(logEventOf(e))
   }
 }

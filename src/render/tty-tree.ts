@@ -1,14 +1,19 @@
 /**
  * The TTY view: listr2's tree of stages and tasks, each running task showing its resource's last
- * message. The executor decides and runs everything; the tree only mirrors what it is told, so
- * every listr task waits for its plan task's outcome. Once the tasks are over the tree ends and
- * the rest of the action (the rollback) prints as lines.
+ * message. The executor decides and runs everything; the tree only mirrors the run events it
+ * sees (src/log/run-events.ts), so every listr task waits for its plan task's final phase. Once
+ * the tasks are over the tree ends and the rest of the action (the rollback) prints as lines.
  */
-import type {ExecutionResult, TaskOutcome} from '../executor/execute.js'
-import type {ExecutionObserver, StageOutcome} from '../executor/observer.js'
-import type {ActionEvent} from '../log/events.js'
+import type {StageOutcome} from '../executor/observer.js'
+import type {RunContext, RunEvent, RunEventConsumer} from '../log/run-events.js'
 import type {Plan, PlanStage, PlanTask} from '../planner/types.js'
-import {LinePrinterSink} from './renderer.js'
+import {LinePrinterSink, logEventOf} from './renderer.js'
+
+/** What a row ends with: its task's final phase and message. */
+interface RowOutcome {
+  readonly phase: string
+  readonly message?: string
+}
 
 class Deferred<T> {
   settled = false
@@ -22,7 +27,7 @@ class Deferred<T> {
 }
 
 interface Row {
-  readonly finished: Deferred<TaskOutcome>
+  readonly finished: Deferred<RowOutcome>
   last?: string
   show?: (message: string) => void
 }
@@ -32,59 +37,66 @@ export function stageTitle(plan: Plan, stage: PlanStage): string {
   return `${verb} ${stage.group}${stage.subset !== undefined ? `:${stage.subset}` : ''}${stage.parallel ? ' (parallel)' : ''}`
 }
 
-export class TtyTreeView implements ExecutionObserver {
+export class TtyTreeView implements RunEventConsumer {
   private readonly rows = new Map<number, Row>()
   private readonly stages = new Map<number, Deferred<StageOutcome>>()
   private tree?: Promise<void>
-  private phase: 'tree' | 'lines' | 'over' = 'tree'
+  private phase: 'waiting' | 'tree' | 'lines' | 'over' = 'waiting'
   // after the tree, as the TTY view always printed them: from info up
   private readonly lines = new LinePrinterSink()
 
-  actionStarted(plan: Plan): void {
+  see(e: RunEvent, run: RunContext): void | Promise<void> {
+    switch (e.kind) {
+      case 'run':
+        if (e.phase === 'started' && run.plan && this.phase === 'waiting') this.start(run.plan)
+        else if (e.phase === 'finished') this.phase = 'over'
+        return
+      case 'stage': {
+        const stage = e.stage === undefined ? undefined : this.stages.get(e.stage)
+        if (e.phase === 'skipped') stage?.settle({state: 'skipped', reason: e.message ?? 'skipped'})
+        else stage?.settle({state: 'done'})
+        return
+      }
+      case 'task':
+        if (e.task === undefined || e.phase === 'planned' || e.phase === 'started') return
+        // a tolerated failure (an optional resource) counts as done, its warning in the title
+        this.rows
+          .get(e.task)
+          ?.finished.settle({phase: e.tolerated ? 'changed' : e.phase!, message: e.error?.message ?? e.message})
+        return
+      case 'log':
+        if (e.task !== undefined && this.phase === 'tree') {
+          const row = this.rows.get(e.task)
+          if (!row || e.level === 'debug') return
+          row.last = e.message
+          row.show?.(e.message!)
+        } else if (this.phase === 'lines' && e.task === undefined) this.lines.emit(logEventOf(e))
+        return
+      case 'tasks-ended':
+        return this.letGo()
+    }
+  }
+
+  private start(plan: Plan): void {
+    this.phase = 'tree'
     for (const t of plan.tasks) this.rows.set(t.id, {finished: new Deferred()})
     for (const s of plan.stages) this.stages.set(s.index, new Deferred())
     this.tree = this.draw(plan).catch(() => undefined)
   }
 
-  stageStarted(stage: PlanStage): void {
-    this.stages.get(stage.index)?.settle({state: 'done'})
-  }
-
-  stageFinished(stage: PlanStage, outcome: StageOutcome): void {
-    this.stages.get(stage.index)?.settle(outcome)
-  }
-
-  taskOutput(task: PlanTask, event: ActionEvent): void {
-    const row = this.rows.get(task.id)
-    if (!row || event.level === 'debug' || this.phase !== 'tree') return
-    row.last = event.message
-    row.show?.(event.message)
-  }
-
-  taskFinished(task: PlanTask, outcome: TaskOutcome): void {
-    this.rows.get(task.id)?.finished.settle(outcome)
-  }
-
-  event(event: ActionEvent): void {
-    if (this.phase === 'lines') this.lines.emit(event)
-  }
-
-  async tasksEnded(tasks: readonly TaskOutcome[]): Promise<void> {
-    // the tasks never reached and the stages never told about end the tree with their outcome
-    for (const o of tasks) this.rows.get(o.id)?.finished.settle(o)
+  private async letGo(): Promise<void> {
+    // every task's final phase came before this event; the stages never told about end the tree
+    for (const r of this.rows.values()) r.finished.settle({phase: 'not-run', message: 'not run'})
     for (const s of this.stages.values()) s.settle({state: 'skipped', reason: 'not reached'})
     await this.tree
     this.phase = 'lines'
   }
 
-  actionFinished(_result: ExecutionResult): void {
-    this.phase = 'over'
-  }
-
   private async draw(plan: Plan): Promise<void> {
     const {Listr} = await import('listr2')
     const row = (t: PlanTask) => ({
-      title: `${t.rid} ${t.op}`,
+      // the planned change where it says more than the step (start (create), start (recreate))
+      title: t.change !== 'none' && t.change !== t.op ? `${t.rid} ${t.op} (${t.change})` : `${t.rid} ${t.op}`,
       task: async (_ctx: unknown, task: any) => {
         const r = this.rows.get(t.id)!
         r.show = (message: string) => {
@@ -95,9 +107,9 @@ export class TtyTreeView implements ExecutionObserver {
         }
         if (r.last !== undefined) r.show(r.last)
         const o = await r.finished.promise
-        if (o.state === 'failed') throw new Error(o.message ?? 'failed')
-        if (o.state === 'skipped' || o.state === 'not-run') task.skip(`${t.rid} ${t.op}: ${o.message}`)
-        else if (o.state === 'unchanged') task.title = `${t.rid} ${t.op}: ${o.message}`
+        if (o.phase === 'failed') throw new Error(o.message ?? 'failed')
+        if (o.phase === 'skipped' || o.phase === 'not-run') task.skip(`${t.rid} ${t.op}: ${o.message}`)
+        else if (o.phase === 'unchanged') task.title = `${t.rid} ${t.op}: ${o.message}`
       },
     })
     const list = new Listr(

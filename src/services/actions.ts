@@ -178,8 +178,10 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     ? {prepared: request.prepared, unusable: []}
     : await plannedFromStore(session, request)
   const {service} = prepared
+  const view = guardObserver(request.view)
   if (request.dryRun) {
     const parts = await prepared.parts()
+    view.planned?.(parts[parts.length - 1].plan, true)
     return {
       version: ACTION_RESULT_VERSION,
       service: service.name,
@@ -195,7 +197,6 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const collector = new EventCollector()
   const logFile = new LogFileSink(session.store.logFile(service.name))
   const bus = new EventBus(withActor(collector, actor), withActor(logFile, actor))
-  const view = guardObserver(request.view)
   const lock = await acquireServiceLock(service.varDir, service.name, prepared.name, {
     waitMs: request.waitlockMs ?? 0,
     onWait: tellWaiting(service.name),
@@ -222,6 +223,7 @@ export async function runServiceAction(session: Session, request: ActionRequest)
     const parts = await prepared.parts(bus, interrupts.abort)
     const plan = parts[parts.length - 1].plan
     prepared.verified?.(parts)
+    view.planned?.(plan, false)
     const emit = (message: string, level: ActionEvent['level'] = 'info') => {
       const e: ActionEvent = {
         time: new Date().toISOString(),

@@ -16,6 +16,16 @@ import {shBlocks} from '../../scripts/doc-blocks.mjs'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
 const blocks: string[] = shBlocks(path.join(repo, 'docs/tutorial.md'))
+// the plan picture embedded in the tutorial, and the block whose output it is
+const PICTURE_COMMAND = 'svcmgr -s svc2 start --dry-run --format mermaid\n'
+function embeddedPicture(): string | undefined {
+  const doc = fs.readFileSync(path.join(repo, 'docs/tutorial.md'), 'utf8')
+  const opening = '```sh\n' + PICTURE_COMMAND + '```\n\n```mermaid\n'
+  const at = doc.indexOf(opening)
+  if (at < 0) return undefined
+  const body = at + opening.length
+  return doc.slice(body, doc.indexOf('```', body))
+}
 
 describe('docs/tutorial.md runs as written', function () {
   this.timeout(300_000)
@@ -62,6 +72,11 @@ describe('docs/tutorial.md runs as written', function () {
       const r = await execa('bash', ['-euo', 'pipefail', '-c', block], {cwd: repo, env, reject: false, all: true})
       if (r.exitCode !== 0)
         throw new Error(`block ${i + 1} failed (exit ${r.exitCode}):\n${block}\n--- output:\n${r.all}`)
+      if (block === PICTURE_COMMAND) {
+        // what the command prints now, on the host as the tutorial left it, is what the document shows
+        expect(embeddedPicture(), 'the mermaid block after the picture command').to.equal(`${r.stdout}\n`)
+        checked.add('picture')
+      }
       if (block.includes('curl -s')) {
         expect(r.all).to.include('svcmgr nginx stand-in')
         checked.add('http')
@@ -100,7 +115,7 @@ describe('docs/tutorial.md runs as written', function () {
         checked.add('upgrade')
       }
     }
-    expect([...checked].sort()).to.deep.equal(['apply', 'drift', 'http', 'stale', 'up', 'upgrade'])
+    expect([...checked].sort()).to.deep.equal(['apply', 'drift', 'http', 'picture', 'stale', 'up', 'upgrade'])
     expect(await inspectContainer('svc2.container.1')).to.equal(undefined)
   })
 })

@@ -158,6 +158,17 @@ describe('npm pack of the root package, installed with npm install -g', function
     expect([lean.stdout, lean.stderr]).to.deep.equal([oclif.stdout, oclif.stderr])
   })
 
+  it('draws a plan as svg from the installed package (graphviz in WebAssembly from its node_modules)', async () => {
+    const svcmgr = path.join(prefix, 'bin/svcmgr')
+    const svc = `t${process.pid}packsvg`
+    const config = JSON.stringify({'container#1': {type: 'docker', image: 'google/pause'}})
+    await execa(svcmgr, ['-s', svc, 'create', '--config=-'], {cwd: tmp, env: cliEnv, extendEnv: false, input: config})
+    const out = path.join(tmp, 'plan.svg')
+    await run(svcmgr, ['-s', svc, 'start', '--dry-run', '--format', 'svg', '--out', out], {cwd: tmp, env: cliEnv})
+    const svg = fs.readFileSync(out, 'utf8')
+    expect(svg).to.match(/<svg[\s\S]*\[1\] container#1[\s\S]*<\/svg>\s*$/)
+  })
+
   it("a bundled plugin's commands are there too (svcmgr engine start --help)", async () => {
     const out = await run(path.join(prefix, 'bin/svcmgr'), ['engine', 'start', '--help'], {cwd: tmp, env: cliEnv})
     expect(out).to.include('$ svcmgr engine start')

@@ -4,6 +4,7 @@ import {guardObserver, type ExecutionObserver} from '../../src/executor/observer
 import {EventCollector} from '../../src/log/events.js'
 import {buildPlan} from '../../src/planner/plan.js'
 import {LinesView} from '../../src/render/renderer.js'
+import {RunEventHub} from '../../src/log/run-events.js'
 import {FakeHost} from './fixtures/fake-drivers.js'
 import {compileFixture, fixture, realRegistry} from './fixtures/services.js'
 
@@ -28,6 +29,8 @@ function recorder(): {calls: string[]; observer: ExecutionObserver} {
     },
   }
 }
+
+const identity = {node: 'deb1', service: 'svc2', action: 'start'}
 
 function setup() {
   const host = new FakeHost()
@@ -91,12 +94,12 @@ describe('progress views: what the executor reports, in order', () => {
     expect(calls.filter(c => c.startsWith('taskStarted'))).to.deep.equal(['taskStarted ip#1'])
   })
 
-  it('the lines printer receives the events in order and prints them from its level up', async () => {
+  it('the lines printer receives the run events in order and prints them from its level up', async () => {
     const {host, run} = setup()
     host.up.add('ip#1')
     host.failOn.add('start container#2')
     const lines: string[] = []
-    await run(new LinesView('info', l => lines.push(l)))
+    await run(new RunEventHub(identity).subscribe(new LinesView('info', l => lines.push(l))))
     // "done" state changes say nothing: not printed
     expect(lines.map(l => l.replace(/^\S+ (\w+) +(\S+) +/, '$1 $2 '))).to.deep.equal([
       'INFO deb1.svc2.ip#1 already up',
@@ -107,7 +110,7 @@ describe('progress views: what the executor reports, in order', () => {
     lines.length = 0
     host.failOn.clear()
     host.up.clear()
-    await run(new LinesView('warn', l => lines.push(l)))
+    await run(new RunEventHub(identity).subscribe(new LinesView('warn', l => lines.push(l))))
     expect(lines).to.deep.equal([])
   })
 

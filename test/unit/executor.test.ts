@@ -167,6 +167,7 @@ describe('executor (fake drivers)', () => {
           op: 'start',
           state: 'done',
           message: 'optional resource failed: fake start failure',
+          tolerated: true,
         },
       ])
       expect(r.events.find(e => e.rid === 'container#1' && e.state === 'done')).to.include({
