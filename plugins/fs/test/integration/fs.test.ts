@@ -107,7 +107,14 @@ describe('fs on loop devices', function () {
     expect(h.messages('fs#1')).to.include.members([`e2fsck -p ${dev}`, `mount -t ext4 -o rw,noatime ${dev} ${mnt}`])
     const m = mountsOf(dev)
     expect(m.map(x => [x.mountPoint, x.fstype])).to.deep.equal([[mnt, 'ext4']])
-    expect(await h.status('fs#1')).to.deep.equal({status: 'up', label: `${dev}@${mnt}`, log: [], provisioned: true})
+    expect(await h.status('fs#1')).to.deep.equal({
+      status: 'up',
+      label: `${dev}@${mnt}`,
+      log: [],
+      provisioned: true,
+      // mounted as configured: type and options match
+      drift: [],
+    })
 
     expect((await h.act('fs#1', 'start')).change).to.equal('unchanged')
     expect(mountsOf(dev)).to.have.length(1)
