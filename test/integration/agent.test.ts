@@ -203,7 +203,10 @@ describe('node agent: restarts from engine events, the failed state, the lock, o
     await docker(['kill', `${svc}.container.1`])
     const dead = agent.pid
     await until('the agent holding the lock for its restart', () => lockOwner(svc)?.pid === dead)
+    // the attempt is recorded once the precondition passed under the lock: a moment after the lock
+    await until('monitor.json restarting', () => monitor(svc)?.state === 'restarting')
     expect(monitor(svc)).to.deep.include({state: 'restarting', restarting: ['container#1']})
+    expect(lockOwner(svc)?.pid, 'still restarting under its lock').to.equal(dead)
     await agent.kill9()
     expect(lockOwner(svc)?.pid, 'the lock is left behind').to.equal(dead)
 
