@@ -26,6 +26,8 @@ export interface ClearOutcome {
 }
 
 export async function clearService(session: Session, name: string, waitlockMs = 0): Promise<ClearOutcome> {
+  // a cluster service this node has no copy of yet: taken from etcd (its instance here is the one cleared)
+  if (session.settings.etcd) await (await import('./cluster-config.js')).pullLocalCopy(session, name)
   session.store.requireExists(name)
   const varDir = session.store.varDir(name)
   const lock = await acquireServiceLock(varDir, name, 'clear', {

@@ -11,6 +11,21 @@ import {gatherServiceStatus, type ResourceStatusReport, type ServiceStatusReport
 import type {Session} from './session.js'
 
 export async function serviceStatus(session: Session, name: string): Promise<ServiceStatusReport> {
+  if (!session.settings.etcd) return serviceStatusLocal(session, name)
+  // a cluster service's view from etcd, asked while the resources are probed: the cluster
+  // code is loaded only here, only with `etcd`, only for a service whose copy came from etcd
+  const {isClusterService, pullLocalCopy} = await import('./cluster-config.js')
+  await pullLocalCopy(session, name)
+  session.store.requireExists(name)
+  const doc = session.store.read(name)
+  if (!(await isClusterService(session, name, doc))) return serviceStatusLocal(session, name)
+  const {clusterView} = await import('./cluster-view.js')
+  const [local, cluster] = await Promise.all([serviceStatusLocal(session, name), clusterView(session, doc, name)])
+  const {resources, ...head} = local
+  return {...head, cluster, resources}
+}
+
+async function serviceStatusLocal(session: Session, name: string): Promise<ServiceStatusReport> {
   const {service, warnings, unusable} = await session.loadLenient(name)
   const file = lockFile(service.varDir)
   const lock = lockState(file)
