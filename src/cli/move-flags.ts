@@ -19,7 +19,9 @@ export const moveOptions = (flags: {wait: boolean; timeout: string}) => ({
 
 /** The line a move prints. */
 export function describeMove(r: MoveOutcome): string {
-  const landed = r.landed ? `; landed: ${r.to} owns it and its instance is up (${(r.waitedMs! / 1000).toFixed(1)}s)` : ''
+  const landed = r.landed
+    ? `; landed: ${r.to} owns it and its instance is up (${(r.waitedMs! / 1000).toFixed(1)}s)`
+    : ''
   switch (r.result) {
     case 'already':
       return `${r.service} already runs on ${r.to} (its owner): nothing to move${landed}`

@@ -6,7 +6,15 @@
  */
 import type {EtcdClient} from './etcd/client.js'
 import {PRESENCE_PREFIX, SERVICES_PREFIX} from './keys.js'
-import type {FrozenRecord, InstanceRecord, TargetRecord} from './contract-draft.js'
+import {
+  type FrozenRecord,
+  type InstanceRecord,
+  type TargetRecord,
+  parseFrozen,
+  parseInstance,
+  parseOwnerRecord,
+  parseTarget,
+} from './instances.js'
 import {placementLeader} from './placement.js'
 
 export interface OwnerState {
@@ -30,15 +38,6 @@ export interface ServiceClusterState {
   readonly revision: number
 }
 
-const parse = <T>(value: string): T | undefined => {
-  try {
-    const v = JSON.parse(value) as unknown
-    return typeof v === 'object' && v !== null ? (v as T) : undefined
-  } catch {
-    return undefined
-  }
-}
-
 type Client = Pick<EtcdClient, 'range' | 'leaseTimeToLive'>
 
 export async function readServiceClusterState(client: Client, service: string): Promise<ServiceClusterState> {
@@ -54,24 +53,21 @@ export async function readServiceClusterState(client: Client, service: string): 
   for (const kv of own.kvs) {
     const rest = kv.key.slice(prefix.length)
     if (rest === 'owner') {
-      const v = parse<{node?: unknown; since?: unknown; reason?: unknown}>(kv.value)
+      const v = parseOwnerRecord(kv.value)
       owner = {
-        node: typeof v?.node === 'string' ? v.node : '?',
+        node: v?.node ?? '?',
         lease: kv.lease,
         ...(typeof v?.since === 'string' ? {since: v.since} : {}),
         ...(typeof v?.reason === 'string' ? {reason: v.reason} : {}),
         revision: kv.modRevision,
       }
     } else if (rest === 'frozen') {
-      const v = parse<{by?: unknown; time?: unknown}>(kv.value)
-      frozen = {by: typeof v?.by === 'string' ? v.by : '?', time: typeof v?.time === 'string' ? v.time : '?'}
+      frozen = parseFrozen(kv.value) ?? {by: '?', time: '?'}
     } else if (rest === 'target') {
-      const v = parse<TargetRecord>(kv.value)
-      if (v && typeof v.node === 'string') target = v
+      target = parseTarget(kv.value)
     } else if (rest.startsWith('instances/')) {
       const node = rest.slice('instances/'.length)
-      const v = parse<InstanceRecord>(kv.value)
-      instances[node] = v && typeof v.avail === 'string' ? v : 'unreadable'
+      instances[node] = parseInstance(kv.value) ?? 'unreadable'
     }
   }
   const alive = new Set(nodes.kvs.map(kv => kv.key.slice(PRESENCE_PREFIX.length)))

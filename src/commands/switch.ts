@@ -5,7 +5,7 @@ import {switchService} from '../services/cluster-move.js'
 
 export default class Switch extends ServiceCommand {
   static description =
-    "Move a cluster service to another of its nodes: the owner stops it, ownership passes only if the stop succeeded, the node asked starts it. Writes the request to etcd; the agents carry it out (--wait waits for it). Refused for a node not in DEFAULT.nodes (exit 2) and while the service is frozen (exit 1)."
+    'Move a cluster service to another of its nodes: the owner stops it, ownership passes only if the stop succeeded, the node asked starts it. Writes the request to etcd; the agents carry it out (--wait waits for it). Refused for a node not in DEFAULT.nodes (exit 2) and while the service is frozen (exit 1).'
   static examples = [
     '<%= config.bin %> -s web switch --to n2',
     '<%= config.bin %> -s web switch --to n2 --wait --timeout 2m',

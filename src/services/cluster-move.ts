@@ -6,9 +6,8 @@
  * not frozen cluster-wide at the same revision, so a freeze and a switch cannot cross.
  * `--wait` polls etcd until the owner is the target and its instance is up, or the deadline.
  */
-import {randomUUID} from 'node:crypto'
 import {ClusterStateError, UsageError, WaitTimeoutError} from '../errors.js'
-import type {InstanceRecord, TargetRecord} from '../cluster/contract-draft.js'
+import type {InstanceRecord, TargetRecord} from '../cluster/instances.js'
 import type {ServiceClusterState} from '../cluster/service-state.js'
 import type {Session} from './session.js'
 import {type ClusterService, openClusterService, requireServiceNode} from './cluster-service.js'
@@ -57,8 +56,11 @@ function refusal(svc: ClusterService, state: ServiceClusterState, to: string): s
 
 /** Writes the target key if the service is still not frozen (compared in the same txn). */
 async function writeTarget(svc: ClusterService, to: string): Promise<TargetRecord> {
-  const {frozenKey, targetKey} = await import('../cluster/contract-draft.js')
-  const target: TargetRecord = {version: 1, node: to, by: svc.here, time: new Date().toISOString(), id: randomUUID()}
+  const [{frozenKey, targetKey}, {newTargetId}] = await Promise.all([
+    import('../cluster/keys.js'),
+    import('../cluster/instances.js'),
+  ])
+  const target: TargetRecord = {version: 1, node: to, by: svc.here, time: new Date().toISOString(), id: newTargetId()}
   const r = await svc.client.txn(
     [{key: frozenKey(svc.name), target: 'CREATE', createRevision: 0}],
     [{put: {key: targetKey(svc.name), value: JSON.stringify(target)}}],
@@ -72,12 +74,8 @@ async function writeTarget(svc: ClusterService, to: string): Promise<TargetRecor
 
 async function clearTarget(svc: ClusterService, state: ServiceClusterState): Promise<boolean> {
   if (!state.target) return false
-  const {targetKey} = await import('../cluster/contract-draft.js')
-  await svc.client.txn(
-    [{key: targetKey(svc.name), target: 'VALUE', value: JSON.stringify(state.target)}],
-    [{delete: {key: targetKey(svc.name)}}],
-  )
-  return true
+  const {deleteTarget} = await import('../cluster/instances.js')
+  return deleteTarget(svc.client, svc.name, state.target.id)
 }
 
 const availOf = (i: InstanceRecord | 'unreadable' | undefined) =>

@@ -61,7 +61,5 @@ export async function openClusterService(session: Session, name: string, command
 /** Refuses a node that is not in the service's `nodes` (exit 2), naming the flag. */
 export function requireServiceNode(svc: ClusterService, node: string, flag: string): void {
   if (!svc.nodes.includes(node))
-    throw new UsageError(
-      `${flag}: ${node} is not a node of ${svc.name} (DEFAULT.nodes = ${svc.nodes.join(' ')})`,
-    )
+    throw new UsageError(`${flag}: ${node} is not a node of ${svc.name} (DEFAULT.nodes = ${svc.nodes.join(' ')})`)
 }

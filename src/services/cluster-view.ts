@@ -28,13 +28,25 @@ export async function clusterView(session: Session, doc: ServiceDocument, name: 
     const state = await readServiceClusterState(client, name)
     const ttl = await ownerLeaseRemaining(client, state).catch(() => undefined)
     const instances: Record<string, ClusterInstanceView> = {}
-    const listed = [...nodes, ...Object.keys(state.instances).filter(n => !nodes.includes(n)).sort()]
+    const listed = [
+      ...nodes,
+      ...Object.keys(state.instances)
+        .filter(n => !nodes.includes(n))
+        .sort(),
+    ]
     for (const node of listed) {
       const i = state.instances[node]
       const agent = state.alive.has(node) ? 'alive' : 'not alive'
       instances[node] =
         i === undefined || i === 'unreadable'
-          ? {avail: 'unknown', frozen: false, failed: false, agent, ...(i ? {reason: 'unreadable record'} : {}), updated: null}
+          ? {
+              avail: 'unknown',
+              frozen: false,
+              failed: false,
+              agent,
+              ...(i ? {reason: 'unreadable record'} : {}),
+              updated: null,
+            }
           : {
               avail: i.avail,
               frozen: i.frozen,

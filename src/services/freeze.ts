@@ -32,7 +32,7 @@ export async function setServiceFrozen(session: Session, name: string, frozen: b
   }
   const [{openClusterService}, {frozenKey}] = await Promise.all([
     import('./cluster-service.js'),
-    import('../cluster/contract-draft.js'),
+    import('../cluster/keys.js'),
   ])
   const svc = await openClusterService(session, name, frozen ? 'freeze' : 'thaw')
   try {
