@@ -68,7 +68,8 @@ export class Testbed {
   ) {}
 
   static async setup(options: {engines?: boolean; images?: readonly string[]; prefix?: string} = {}): Promise<Testbed> {
-    const prefix = options.prefix ?? 'et'
+    // CLUSTERENV_PREFIX/CLUSTERENV_NET: several engineers' testbeds side by side on one machine
+    const prefix = options.prefix ?? process.env.CLUSTERENV_PREFIX ?? 'et'
     const env = {...process.env, CLUSTERENV_PREFIX: prefix, CLUSTERENV_IMAGES: (options.images ?? []).join(' ')}
     const t0 = performance.now()
     const up = await execa('bash', [SCRIPT, 'up', ...(options.engines ? ['--engines'] : [])], {
