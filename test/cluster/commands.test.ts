@@ -179,7 +179,12 @@ describe('cluster commands: switch, takeover, giveback, freeze, thaw, print stat
         err: oclif.stderr,
       })
     }
-    // a node whose agent died: its record went with its lease, its instance is unknown
+    // cluster status lists the service with its owner and placement leader
+    const cs = JSON.parse(ok(await cli('n3', ['cluster', 'status', '--format', 'json'])).stdout)
+    expect(cs.services).to.deep.equal([{service: SVC, owner: 'n3', placement: 'n1', frozen: false, target: null}])
+    expect(ok(await cli('n3', ['cluster', 'status'])).stdout).to.match(
+      /services:\n +SERVICE +OWNER +PLACEMENT +FROZEN +MOVE\n +ccweb +n3 +n1 +- +-/,
+    )
     const local = ok(await cli('n1', ['-s', LOCAL, 'print', 'status', '--format', 'json']))
     expect(JSON.parse(local.stdout)).to.not.have.property('cluster')
   })
