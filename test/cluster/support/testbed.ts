@@ -130,6 +130,13 @@ export class Testbed {
     return this.script('etcd-start', m)
   }
 
+  /** Starts a crashed node's dockerd again (its data root kept), copying `images` in. */
+  async engineStart(node: NodeName, images: readonly string[] = []): Promise<void> {
+    await execa('bash', [SCRIPT, 'engine-start', node], {
+      env: {...process.env, CLUSTERENV_PREFIX: this.prefix, CLUSTERENV_IMAGES: images.join(' ')},
+    })
+  }
+
   /** Waits until every member answers a linearizable read (quorum back and each one serving). */
   async waitHealthy(timeoutMs = 20000): Promise<void> {
     const deadline = Date.now() + timeoutMs
