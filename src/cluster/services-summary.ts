@@ -3,8 +3,6 @@
  * range read of /svcmgr/services/ (configs, owners, instance records, freezes, targets) and the
  * nodes' presence already read. The placement order comes from each config's DEFAULT.nodes.
  */
-import {parseDocument} from '../config/document.js'
-import {splitWords} from '../config/value-types.js'
 import type {EtcdClient} from './etcd/client.js'
 import {parseInstance, parseOwnerRecord, parseTarget} from './instances.js'
 import {SERVICES_PREFIX} from './keys.js'
@@ -23,6 +21,8 @@ export interface ServiceSummary {
 export async function summarizeServices(
   client: Pick<EtcdClient, 'range'>,
   alive: ReadonlySet<string>,
+  /** A config text's DEFAULT.nodes (the caller parses: this chunk loads nothing of the config code). */
+  nodesOf: (service: string, configText: string) => string[],
 ): Promise<ServiceSummary[]> {
   const r = await client.range(SERVICES_PREFIX, {prefix: true})
   type Acc = {
@@ -55,10 +55,9 @@ export async function summarizeServices(
     if (acc.config === undefined) continue // keys of a deleted service, not a service
     let nodes: string[] = []
     try {
-      const doc = parseDocument(acc.config, service, `etcd:${service}`)
-      nodes = splitWords(doc.find(s => s.name === 'DEFAULT')?.entries.find(([k]) => k === 'nodes')?.[1] ?? '') ?? []
+      nodes = nodesOf(service, acc.config)
     } catch {
-      nodes = []
+      nodes = [] // a config that does not parse: no placement
     }
     out.push({
       service,

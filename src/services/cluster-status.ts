@@ -4,6 +4,8 @@
  * without `etcd` never loads it.
  */
 import {loadSettings} from '../config/settings.js'
+import {parseDocument} from '../config/document.js'
+import {splitWords} from '../config/value-types.js'
 import {UsageError} from '../errors.js'
 import type {MemberStatus} from '../cluster/etcd/client.js'
 import type {NodeEntry} from '../cluster/presence.js'
@@ -17,6 +19,13 @@ export interface ClusterStatusReport {
   /** The cluster services, each with its owner and placement leader; null when etcd did not answer. */
   readonly services: readonly ServiceSummary[] | null
 }
+
+const nodesOfConfig = (service: string, text: string) =>
+  splitWords(
+    parseDocument(text, service, `etcd:${service}`)
+      .find(s => s.name === 'DEFAULT')
+      ?.entries.find(([k]) => k === 'nodes')?.[1] ?? '',
+  ) ?? []
 
 export async function clusterStatus(options: {timeoutMs?: number} = {}): Promise<ClusterStatusReport> {
   const settings = await loadSettings()
@@ -39,7 +48,11 @@ export async function clusterStatus(options: {timeoutMs?: number} = {}): Promise
       ),
     ])
     const services = nodes.nodes
-      ? await summarizeServices(client, new Set(nodes.nodes.filter(n => n.alive).map(n => n.node))).catch(() => null)
+      ? await summarizeServices(
+          client,
+          new Set(nodes.nodes.filter(n => n.alive).map(n => n.node)),
+          nodesOfConfig,
+        ).catch(() => null)
       : null
     return {members, ...nodes, services}
   } finally {

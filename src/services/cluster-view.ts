@@ -5,25 +5,36 @@
  * from the cluster): a local service's status never loads it. etcd not answering within the
  * deadline gives a view of unknowns with the reason, never "down".
  */
-import {splitWords} from '../config/value-types.js'
-import type {ServiceDocument} from '../config/document.js'
+import type {Settings} from '../config/settings.js'
 import type {ClusterInstanceView, ClusterView} from '../status/cluster-view.js'
-import type {Session} from './session.js'
 
 const VIEW_TIMEOUT_MS = 3000
 
-export function nodesOf(doc: ServiceDocument): string[] {
-  const raw = doc.find(s => s.name === 'DEFAULT')?.entries.find(([k]) => k === 'nodes')?.[1] ?? ''
-  return splitWords(raw) ?? []
+/** A node without a copy of the service yet takes it from etcd (as cluster-config.ts's pullLocalCopy). */
+export async function pullClusterCopy(settings: Settings, name: string): Promise<void> {
+  const [{EtcdClient}, {readClusterConfig, writeLocalCopy}] = await Promise.all([
+    import('../cluster/etcd/client.js'),
+    import('../cluster/config-store.js'),
+  ])
+  const client = new EtcdClient({endpoints: settings.etcd!, timeoutMs: VIEW_TIMEOUT_MS})
+  try {
+    const config = await readClusterConfig(client, name)
+    if (config) writeLocalCopy({etcDir: settings.etcDir, varDir: settings.varDir}, config)
+  } finally {
+    client.close()
+  }
 }
 
-export async function clusterView(session: Session, doc: ServiceDocument, name: string): Promise<ClusterView> {
-  const nodes = nodesOf(doc)
+export async function clusterView(
+  endpoints: readonly string[],
+  nodes: readonly string[],
+  name: string,
+): Promise<ClusterView> {
   const [{EtcdClient}, {readServiceClusterState, ownerLeaseRemaining, leaderOf}] = await Promise.all([
     import('../cluster/etcd/client.js'),
     import('../cluster/service-state.js'),
   ])
-  const client = new EtcdClient({endpoints: session.settings.etcd!, timeoutMs: VIEW_TIMEOUT_MS})
+  const client = new EtcdClient({endpoints, timeoutMs: VIEW_TIMEOUT_MS})
   try {
     const state = await readServiceClusterState(client, name)
     const ttl = await ownerLeaseRemaining(client, state).catch(() => undefined)

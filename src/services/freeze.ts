@@ -5,6 +5,8 @@
  * service on any node), written before the local flag on freeze and deleted before it on thaw.
  * Without `etcd` none of the cluster code is loaded.
  */
+import {isClusterService, pullLocalCopy} from './cluster-config.js'
+import {openClusterService} from './cluster-service.js'
 import type {Session} from './session.js'
 
 export interface FreezeOutcome {
@@ -18,7 +20,6 @@ export interface FreezeOutcome {
 
 async function isCluster(session: Session, name: string): Promise<boolean> {
   if (!session.settings.etcd) return false
-  const {isClusterService, pullLocalCopy} = await import('./cluster-config.js')
   await pullLocalCopy(session, name)
   session.store.requireExists(name)
   return isClusterService(session, name, session.store.read(name))
@@ -30,10 +31,7 @@ export async function setServiceFrozen(session: Session, name: string, frozen: b
     session.store.setFrozen(name, frozen)
     return {service: name, frozen, cluster: false}
   }
-  const [{openClusterService}, {frozenKey}] = await Promise.all([
-    import('./cluster-service.js'),
-    import('../cluster/keys.js'),
-  ])
+  const {frozenKey} = await import('../cluster/keys.js')
   const svc = await openClusterService(session, name, frozen ? 'freeze' : 'thaw')
   try {
     const key = frozenKey(name)

@@ -3,6 +3,9 @@
  * a stored config that no longer validates: what compiles is probed, a section that does not
  * is reported as warn with why (its state is unknown, never "down").
  */
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+import {splitWords} from '../config/value-types.js'
 import {describeLockHolder, lockFile, lockState} from '../executor/lock.js'
 import {EventBus} from '../log/events.js'
 import {aggregateStatus} from '../status/aggregate.js'
@@ -11,18 +14,25 @@ import {gatherServiceStatus, type ResourceStatusReport, type ServiceStatusReport
 import type {Session} from './session.js'
 
 export async function serviceStatus(session: Session, name: string): Promise<ServiceStatusReport> {
-  if (!session.settings.etcd) return serviceStatusLocal(session, name)
-  // a cluster service's view from etcd, asked while the resources are probed: the cluster
-  // code is loaded only here, only with `etcd`, only for a service whose copy came from etcd
-  const {isClusterService, pullLocalCopy} = await import('./cluster-config.js')
-  await pullLocalCopy(session, name)
+  const {etcd, varDir} = session.settings
+  if (!etcd) return serviceStatusLocal(session, name)
+  // A cluster service's view from etcd, asked while the resources are probed. The cluster code
+  // is one dynamic import, reached only with `etcd` and only for a cluster service (its copy
+  // came from etcd, or it says orchestrate = ha): a local status loads none of it, and the
+  // chunk imports nothing of this path's own modules, so the bundle's split is unchanged.
+  if (!session.store.exists(name)) await (await import('./cluster-view.js')).pullClusterCopy(session.settings, name)
   session.store.requireExists(name)
   const doc = session.store.read(name)
-  if (!(await isClusterService(session, name, doc))) return serviceStatusLocal(session, name)
+  const defaults = doc.find(s => s.name === 'DEFAULT')?.entries
+  const cluster =
+    existsSync(path.join(varDir, name, 'cluster-config.json')) ||
+    (defaults?.some(([k, v]) => k === 'orchestrate' && v.trim() === 'ha') ?? false)
+  if (!cluster) return serviceStatusLocal(session, name)
+  const nodes = splitWords(defaults?.find(([k]) => k === 'nodes')?.[1] ?? '') ?? []
   const {clusterView} = await import('./cluster-view.js')
-  const [local, cluster] = await Promise.all([serviceStatusLocal(session, name), clusterView(session, doc, name)])
+  const [local, view] = await Promise.all([serviceStatusLocal(session, name), clusterView(etcd, nodes, name)])
   const {resources, ...head} = local
-  return {...head, cluster, resources}
+  return {...head, cluster: view, resources}
 }
 
 async function serviceStatusLocal(session: Session, name: string): Promise<ServiceStatusReport> {
