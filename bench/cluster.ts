@@ -181,7 +181,7 @@ async function main(): Promise<void> {
         log(`${kind} ${i + 1}: ${SVC} runs on n2 after ${Math.round(times.at(-1)!)} ms`)
         // n1 back, then the service given back to it for the next run
         if (kind === 'crash') {
-          await bed.engineStart('n1', [IMAGE])
+          await bed.engineStart('n1')
           startAgent('n1')
         } else await bed.restore('n1')
         await until(
