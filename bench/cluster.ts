@@ -20,9 +20,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {execa} from 'execa'
-import {Testbed, testbedUnavailable, type NodeName} from '../test/cluster/support/testbed.js'
-import {runOn, startAgentOn, stopAgent, type RunningAgent} from '../test/cluster/support/node-cli.js'
-import {DualRunWatcher, nodesRunning} from '../test/cluster/support/engines.js'
+import {NODES, Testbed, testbedUnavailable, type NodeName} from '../test/cluster/support/testbed.js'
+import {runOn} from '../test/cluster/support/node-cli.js'
+import {NodeAgentProcess, Sampler, serviceContainers} from '../test/cluster/support/cluster-service.js'
 import {envInt, median, renderTable, type Row, type Section} from './lib.js'
 
 const IMAGE = 'google/pause:latest'
@@ -73,9 +73,14 @@ async function main(): Promise<void> {
   const loadAtStart = os.loadavg()[0].toFixed(1)
   const bed = await Testbed.setup({engines: true, images: [IMAGE]})
   log(`testbed up in ${Math.round(bed.timings.setupMs!)} ms (prefix ${bed.prefix})`)
-  const agents = new Map<NodeName, RunningAgent>()
+  const agents = new Map<NodeName, NodeAgentProcess>()
   const env = {SVCMGR_LEASE_TTL: String(ttl)}
-  const watcher = new DualRunWatcher(bed, SVC)
+  const watcher = new Sampler(bed, SVC)
+  const nodesRunning = async () => {
+    const on: NodeName[] = []
+    for (const n of NODES) if ((await serviceContainers(bed, n, SVC))?.some(c => c.running)) on.push(n)
+    return on
+  }
   const cli = async (node: NodeName, args: string[]) => {
     const t0 = performance.now()
     const r = await runOn(bed, node, args, {env, timeoutMs: 180_000})
@@ -84,10 +89,10 @@ async function main(): Promise<void> {
       throw new Error(`${node}: svcmgr ${args.join(' ')}: exit ${r.exitCode}\n${r.stdout}\n${r.stderr}`)
     return ms
   }
-  const startAgent = (n: NodeName) => agents.set(n, startAgentOn(bed, n, env))
+  const startAgent = (n: NodeName) => agents.set(n, NodeAgentProcess.start(bed, n, ttl))
   const landedOn = (n: NodeName) =>
     until(`${SVC} running on ${n} alone`, 120_000, async () => {
-      const on = await nodesRunning(bed, SVC)
+      const on = await nodesRunning()
       return on.length === 1 && on[0] === n ? true : undefined
     })
   try {
@@ -174,9 +179,7 @@ async function main(): Promise<void> {
         const t0 = performance.now()
         if (kind === 'crash') await bed.crash('n1')
         else await bed.cut('n1')
-        await until('failover to n2', 120_000, async () =>
-          (await nodesRunning(bed, SVC)).includes('n2') ? true : undefined,
-        )
+        await until('failover to n2', 120_000, async () => ((await nodesRunning()).includes('n2') ? true : undefined))
         times.push(performance.now() - t0)
         log(`${kind} ${i + 1}: ${SVC} runs on n2 after ${Math.round(times.at(-1)!)} ms`)
         // n1 back, then the service given back to it for the next run
@@ -218,19 +221,19 @@ async function main(): Promise<void> {
         ],
       })
   } finally {
-    watcher.stop()
-    for (const a of agents.values()) await stopAgent(a)
+    await watcher.stop()
+    for (const a of agents.values()) await a.stop()
     await bed.teardown()
     log(`testbed down in ${Math.round(bed.timings.teardownMs!)} ms`)
   }
-  const overlapNote = `${watcher.samples} samples of the three engines every 200 ms: ${watcher.overlaps.length === 0 ? 'the service never ran on two nodes at once' : `RAN ON TWO NODES AT ONCE in ${watcher.overlaps.length} samples: ${JSON.stringify(watcher.overlaps.slice(0, 3))}`}`
+  const overlapNote = `${watcher.samples.length} samples of the three engines every 200 ms: ${watcher.violations.length === 0 ? 'the service never ran on two nodes at once' : `RAN ON TWO NODES AT ONCE in ${watcher.violations.length} samples: ${JSON.stringify(watcher.violations.slice(0, 3))}`}`
   console.log(
     renderTable(sections, skipped, [
       `node ${process.version}, ${os.cpus().length} CPUs, 1-min load average ${loadAtStart} at start, ${os.loadavg()[0].toFixed(1)} at end`,
       overlapNote,
     ]),
   )
-  if (watcher.overlaps.length > 0) process.exitCode = 1
+  if (watcher.violations.length > 0) process.exitCode = 1
 }
 
 await main()

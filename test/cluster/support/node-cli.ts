@@ -2,8 +2,6 @@
  * The real CLI (bin/run.js, the bundle) run as a node of the testbed: inside the node's network
  * namespace (nsenter --net), with its node name, state root and the members as SVCMGR_ETCD.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {execa, type Result} from 'execa'
@@ -41,44 +39,4 @@ export async function runOn(
     cwd: '/',
   })
   return {exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr)}
-}
-
-/** A node's agent, `svcmgr daemon run` inside its namespace, its output in <root>/agent-run.log. */
-export interface RunningAgent {
-  readonly node: NodeName
-  readonly proc: ChildProcess
-  readonly log: string
-}
-
-export function startAgentOn(bed: Testbed, node: NodeName, env: Record<string, string> = {}): RunningAgent {
-  const n = bed.nodes[node]
-  fs.mkdirSync(n.root, {recursive: true})
-  const log = path.join(n.root, 'agent-run.log')
-  const out = fs.openSync(log, 'a')
-  const proc = spawn('nsenter', [`--net=${n.netns}`, process.execPath, BIN, 'daemon', 'run'], {
-    env: {
-      ...process.env,
-      SVCMGR_NODENAME: node,
-      SVCMGR_ROOT: n.root,
-      SVCMGR_ETCD: bed.endpoints.join(','),
-      DOCKER_HOST: n.dockerHost ?? 'unix:///nonexistent/docker.sock',
-      SVCMGR_CONFIG: '',
-      XDG_CONFIG_HOME: path.join(n.root, '.config'),
-      ...env,
-    },
-    stdio: ['ignore', out, out],
-    cwd: '/',
-  })
-  fs.closeSync(out)
-  return {node, proc, log}
-}
-
-/** SIGTERM then, after graceMs, SIGKILL (an agent of a crashed node is already gone). */
-export async function stopAgent(a: RunningAgent, graceMs = 10000): Promise<void> {
-  if (a.proc.exitCode !== null || a.proc.signalCode !== null) return
-  const ended = new Promise(resolve => a.proc.once('exit', resolve))
-  a.proc.kill('SIGTERM')
-  const t = setTimeout(() => a.proc.kill('SIGKILL'), graceMs)
-  await ended
-  clearTimeout(t)
 }
