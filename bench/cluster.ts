@@ -100,15 +100,27 @@ async function main(): Promise<void> {
     fs.mkdirSync(bed.nodes.n1.root, {recursive: true})
     fs.writeFileSync(conf, config('ha'))
     fs.writeFileSync(conf + '.local', config('no'))
+    // the agents first, each holding its lease, so that the first placement sees all three
+    for (const n of NODES) startAgent(n)
+    for (const n of NODES)
+      await until(`${n}'s agent holding a lease`, 60_000, async () => {
+        const a = agents.get(n)!
+        if (a.exited) throw new Error(`${n}'s agent exited:\n${a.stderr}`)
+        return a.stderr.includes('granted (TTL') ? true : undefined
+      })
     await cli('n1', ['-s', SVC, 'create', '--config', conf])
     await cli('n1', ['-s', LOCAL, 'create', '--config', conf + '.local'])
-    for (const n of ['n1', 'n2', 'n3'] as const) startAgent(n)
     watcher.start()
     let placed = ['switch', 'crash', 'partition'].some(c => wanted.has(c))
     if (placed)
       try {
+        // placed by the agents; on n1 (the leader) unless an agent saw n1 late: then given back
+        await until(`${SVC} running on some node`, 120_000, async () =>
+          (await nodesRunning()).length > 0 ? true : undefined,
+        )
+        if ((await nodesRunning())[0] !== 'n1') await cli('n1', ['-s', SVC, 'giveback', '--wait', '--timeout', '2m'])
         await landedOn('n1')
-        log(`${SVC} runs on n1 (placed by the agents)`)
+        log(`${SVC} runs on n1`)
       } catch (error) {
         placed = false
         skipped.push(
