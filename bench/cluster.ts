@@ -229,7 +229,7 @@ async function main(): Promise<void> {
         title: 'failover',
         rows: faults,
         notes: [
-          `from the fault (\`clusterenv.sh crash n1\`: every process of n1's namespace killed, agent, dockerd and its containers; or \`cut n1\`: its eth0 set down) to ${SVC}'s container running on n2's engine (sampled every 100 ms over its socket), lease TTL ${ttl} s; ${runs} runs, each after a giveback to n1. The TTL is the floor for a crash (n2 waits for n1's lease to expire) plus n2's start. (info)`,
+          `from the fault (\`clusterenv.sh crash n1\`: every process of n1's namespace killed, agent, dockerd and its containers; or \`cut n1\`: its eth0 set down) to ${SVC}'s container running on n2's engine (sampled every 100 ms over its socket), lease TTL ${ttl} s; ${runs} runs, each after a giveback to n1. After a crash n2 waits for n1's lease to expire: TTL after n1's last renewal (every TTL/3), so 2/3 TTL to TTL after the crash, plus n2's acquire and start; a cut-off n1 stops at its own deadline before that. (info)`,
         ],
       })
   } finally {
