@@ -25,7 +25,7 @@ import {
   parseTarget,
   publishInstance,
 } from '../cluster/instances.js'
-import {PRESENCE_PREFIX, SERVICES_PREFIX} from '../cluster/keys.js'
+import {PRESENCE_PREFIX, SERVICES_PREFIX, instanceKey} from '../cluster/keys.js'
 import {LeaseKeeper, renewIntervalMs} from '../cluster/lease.js'
 import {acquireOwnership, readOwnerOnly, releaseOwnership} from '../cluster/ownership.js'
 import {announcePresence} from '../cluster/presence.js'
@@ -285,6 +285,13 @@ export class ClusterAgent {
     if (!ok) return
     session.store.remove(name)
     this.published.delete(name)
+    const lease = this.keeper.lease
+    if (lease) {
+      // what this node held of it goes with it: its ownership and its instance record
+      await releaseOwnership(this.client, name, this.me, lease.id).catch(() => false)
+      await this.client.delete(instanceKey(name, this.me)).catch(() => 0)
+    }
+    this.owned.delete(name)
     log.info('deleted from the cluster: local copy removed', {service: name})
   }
 

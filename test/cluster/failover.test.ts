@@ -8,6 +8,7 @@
  *
  * The scenarios run in order on one testbed, each starting with the service on n1.
  */
+import fs from 'node:fs'
 import {expect} from 'chai'
 import {execa} from 'execa'
 import {readJson, until} from '../integration/support/agent.js'
@@ -152,6 +153,13 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
         execa('test', ['-s', `${bed!.nodes[n].root}/etc/${SVC}.conf`], {reject: false}).then(r => r.exitCode === 0),
       )
     }
+    // an edit on n3 reaches every node's copy
+    const set = await cliOn(bed!, 'n3', TTL, ['-s', SVC, 'set', '--kw', 'DEFAULT.comment=synced by the agents'])
+    expect(set.exitCode, set.all).to.equal(0)
+    for (const n of NODES)
+      await until(`${n}'s copy updated`, () =>
+        fs.readFileSync(`${bed!.nodes[n].root}/etc/${SVC}.conf`, 'utf8').includes('synced by the agents'),
+      )
     const inst = await etcd!.call<{kvs: {key: string; value: string}[]}>('range', {
       key: `/svcmgr/services/${SVC}/instances/`,
     })
@@ -282,5 +290,14 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
     figures.push(`node crash: running on n2 ${(failover / 1000).toFixed(1)} s after n1 was killed (TTL ${TTL} s)`)
     expect((await owner())?.node).to.equal('n2')
     expect(await noneRunning('n3')).to.equal(true)
+  })
+
+  it('deleted on n3: the owner (n2) stops it and every live node drops its copy', async () => {
+    const del = await cliOn(bed!, 'n3', TTL, ['-s', SVC, 'delete'])
+    expect(del.exitCode, del.all).to.equal(0)
+    await until('the service stopped on n2', () => noneRunning('n2'), 60_000, 200)
+    for (const n of ['n2', 'n3'] as const)
+      await until(`${n}'s copy removed`, () => !fs.existsSync(`${bed!.nodes[n].root}/etc/${SVC}.conf`), 30_000)
+    expect(await etcd!.call('get', {key: `/svcmgr/services/${SVC}/config`})).to.not.be.ok
   })
 })
