@@ -25,7 +25,7 @@ import {
   parseTarget,
   publishInstance,
 } from '../cluster/instances.js'
-import {PRESENCE_PREFIX, SERVICES_PREFIX} from '../cluster/keys.js'
+import {PRESENCE_PREFIX, SERVICES_PREFIX, instanceKey} from '../cluster/keys.js'
 import {LeaseKeeper, renewIntervalMs} from '../cluster/lease.js'
 import {acquireOwnership, readOwnerOnly, releaseOwnership} from '../cluster/ownership.js'
 import {announcePresence} from '../cluster/presence.js'
@@ -119,7 +119,7 @@ export class ClusterAgent {
     return undefined
   }
 
-  /** Runs until `stop` aborts; then closes the watch and revokes nothing (a restart within the TTL resumes). */
+  /** Runs until `stop` aborts; then hands over (handOver). */
   async run(stop: AbortSignal): Promise<void> {
     const period = Math.min(5000, Math.max(500, renewIntervalMs(this.ttl)))
     const onStop = () => this.wake?.()
@@ -146,10 +146,30 @@ export class ClusterAgent {
     } finally {
       stop.removeEventListener('abort', onStop)
       this.watch?.close()
-      await this.keeper.stop()
+      await this.handOver()
       await this.demoting
       this.client.close()
     }
+  }
+
+  /**
+   * The agent stops (its first signal): a lease left to expire would let another node start
+   * what still runs here, so, as Patroni does, it stops the cluster services here and, when
+   * every stop succeeded, revokes its lease: its ownership, presence and records go at once and
+   * the next node takes over without waiting for the TTL. A failed stop keeps the lease until
+   * it expires (the service's state here is then unknown).
+   */
+  private async handOver(): Promise<void> {
+    const lease = this.keeper.lease
+    if (!lease) return void (await this.keeper.stop())
+    const names = this.deps.session.store.list().filter(n => this.isClusterService(n))
+    const results = await Promise.all(
+      names.map(name => this.act(name, 'stop', 'the agent stops', {waitlockMs: this.ttl * 1000, demote: true})),
+    )
+    const clean = results.every(r => r !== false)
+    if (!clean) this.deps.log.error('a stop failed: the lease is left to expire (not revoked)')
+    await this.keeper.stop({revoke: clean})
+    this.deps.log.info(clean ? `lease ${lease.id} revoked: the other nodes take over` : `lease ${lease.id} kept`)
   }
 
   private pause(ms: number): Promise<void> {
@@ -285,6 +305,13 @@ export class ClusterAgent {
     if (!ok) return
     session.store.remove(name)
     this.published.delete(name)
+    const lease = this.keeper.lease
+    if (lease) {
+      // what this node held of it goes with it: its ownership and its instance record
+      await releaseOwnership(this.client, name, this.me, lease.id).catch(() => false)
+      await this.client.delete(instanceKey(name, this.me)).catch(() => 0)
+    }
+    this.owned.delete(name)
     log.info('deleted from the cluster: local copy removed', {service: name})
   }
 
@@ -357,6 +384,7 @@ export class ClusterAgent {
     this.sayOnce(`svc:${name}`, d.reason, 'info', name)
     switch (d.kind) {
       case 'acquire': {
+        if (this.keeper.lease?.id !== leaseId) return // lost since the decision: nothing is acquired on it
         const r = await acquireOwnership(this.client, name, this.me, leaseId, d.reason)
         if (!r.acquired) return void log.info(`not acquired: ${r.owner?.node ?? 'nobody'} owns it`, {service: name})
         this.owned.add(name)

@@ -8,6 +8,7 @@
  *
  * The scenarios run in order on one testbed, each starting with the service on n1.
  */
+import fs from 'node:fs'
 import {expect} from 'chai'
 import {execa} from 'execa'
 import {readJson, until} from '../integration/support/agent.js'
@@ -152,6 +153,13 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
         execa('test', ['-s', `${bed!.nodes[n].root}/etc/${SVC}.conf`], {reject: false}).then(r => r.exitCode === 0),
       )
     }
+    // an edit on n3 reaches every node's copy
+    const set = await cliOn(bed!, 'n3', TTL, ['-s', SVC, 'set', '--kw', 'DEFAULT.comment=synced by the agents'])
+    expect(set.exitCode, set.all).to.equal(0)
+    for (const n of NODES)
+      await until(`${n}'s copy updated`, () =>
+        fs.readFileSync(`${bed!.nodes[n].root}/etc/${SVC}.conf`, 'utf8').includes('synced by the agents'),
+      )
     const inst = await etcd!.call<{kvs: {key: string; value: string}[]}>('range', {
       key: `/svcmgr/services/${SVC}/instances/`,
     })
@@ -282,5 +290,30 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
     figures.push(`node crash: running on n2 ${(failover / 1000).toFixed(1)} s after n1 was killed (TTL ${TTL} s)`)
     expect((await owner())?.node).to.equal('n2')
     expect(await noneRunning('n3')).to.equal(true)
+  })
+
+  it("the owner's agent stopped (SIGTERM): it stops the service there and revokes its lease; n3 takes over", async () => {
+    await until('the service on n2', () => running('n2'), 30_000)
+    const t = Date.now()
+    await agents.n2.stop()
+    expect(await noneRunning('n2'), 'stopped on n2 when its agent has exited').to.equal(true)
+    expect(agents.n2.stderr).to.match(/lease \d+ revoked/)
+    await until('the service running on n3', () => running('n3'), 60_000, 200)
+    figures.push(
+      `agent stopped on the owner: running on n3 ${((Date.now() - t) / 1000).toFixed(1)} s after the SIGTERM (TTL ${TTL} s)`,
+    )
+    expect((await owner())?.node).to.equal('n3')
+    agents.n2 = NodeAgentProcess.start(bed!, 'n2', TTL)
+    await until("n2's agent back", () => agents.n2.stderr.includes('standby: n3 owns it'), 60_000)
+    expect(await noneRunning('n2')).to.equal(true)
+  })
+
+  it('deleted on n3: the owner (n3) stops it and every live node drops its copy', async () => {
+    const del = await cliOn(bed!, 'n3', TTL, ['-s', SVC, 'delete'])
+    expect(del.exitCode, del.all).to.equal(0)
+    await until('the service stopped on n3', () => noneRunning('n3'), 60_000, 200)
+    for (const n of ['n2', 'n3'] as const)
+      await until(`${n}'s copy removed`, () => !fs.existsSync(`${bed!.nodes[n].root}/etc/${SVC}.conf`), 30_000)
+    expect(await etcd!.call('get', {key: `/svcmgr/services/${SVC}/config`})).to.not.be.ok
   })
 })
