@@ -53,7 +53,7 @@ export async function summarizeServices(
   const out: ServiceSummary[] = []
   for (const [service, acc] of [...byService].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (acc.config === undefined) continue // keys of a deleted service, not a service
-    let nodes: string[] = []
+    let nodes: string[]
     try {
       nodes = nodesOf(service, acc.config)
     } catch {
