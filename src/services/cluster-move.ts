@@ -108,16 +108,20 @@ const landedOn = (state: ServiceClusterState, to: string) => {
 async function waitLanded(svc: ClusterService, to: string, options: MoveOptions, t0: number): Promise<number> {
   const timeoutMs = options.timeoutMs ?? 60_000
   const deadline = t0 + timeoutMs
-  let state = await stateOf(svc)
-  while (!landedOn(state, to)) {
+  // a read that fails (etcd electing a leader, a member cut off) is retried until the deadline
+  let seen: string | undefined
+  for (;;) {
+    try {
+      const state = await stateOf(svc)
+      if (landedOn(state, to)) return Date.now() - t0
+      seen = describeState(svc, state)
+    } catch (error) {
+      seen = `etcd did not answer the last read (${(error as Error).message})`
+    }
     if (Date.now() >= deadline)
-      throw new WaitTimeoutError(
-        `${svc.name} did not land on ${to} within ${Math.round(timeoutMs / 1000)}s: ${describeState(svc, state)}`,
-      )
+      throw new WaitTimeoutError(`${svc.name} did not land on ${to} within ${Math.round(timeoutMs / 1000)}s: ${seen}`)
     await sleep(Math.min(options.pollMs ?? 200, Math.max(0, deadline - Date.now())))
-    state = await stateOf(svc)
   }
-  return Date.now() - t0
 }
 
 async function move(
