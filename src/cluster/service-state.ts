@@ -98,7 +98,9 @@ export function leaderOf(nodes: readonly string[], state: ServiceClusterState): 
   return placementLeader({
     nodes,
     alive: state.alive,
-    frozen: with_(i => i.frozen),
+    // a record says frozen for the cluster-wide key too: while it is there, as the agents do, a
+    // record's flag does not tell a node frozen on its own (the leader is who would lead once thawed)
+    frozen: state.frozen ? new Set() : with_(i => i.frozen),
     failed: with_(i => i.failed),
   })
 }
