@@ -110,6 +110,10 @@ async function main(): Promise<number> {
     sections.push(scaleMixedSection({left, log, runs: envInt('BENCH_RUNS', 3), warmup: envInt('BENCH_WARMUP', 1)}))
   if (wanted.has('readiness')) await readinessCase(left, log, sections, skipped)
   if (wanted.has('agent')) await agentCase(left, log, sections, skipped)
+  // the cluster's cases need root, etcd and the testbed's three engines: a script of their own
+  skipped.push(
+    'cluster cases (failover after a crash and a partition, switch, print status of a cluster service): run `npm run bench:cluster` (bench/cluster.ts)',
+  )
   machine.unshift(
     `node ${process.version}, ${os.cpus().length} CPUs, 1-min load average ${loadAtStart} at start, ${load()} at end (a loaded machine slows every row; the ratios, measured interleaved, suffer less)`,
   )

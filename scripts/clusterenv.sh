@@ -8,7 +8,8 @@
 #   bash scripts/clusterenv.sh down             remove every namespace, process, mount and file it made
 #   bash scripts/clusterenv.sh env              print `export ...` lines (SVCMGR_ETCD, the namespaces, ...)
 #   bash scripts/clusterenv.sh status           what is up
-#   bash scripts/clusterenv.sh crash nN         kill every process of the node's namespace and of its containers
+#   bash scripts/clusterenv.sh crash nN         kill every process of the node's namespace and of its containers,
+#                                               and drop its containers' network namespaces (a power-off)
 #   bash scripts/clusterenv.sh cut nN|eN        set the namespace's eth0 down (a partition)
 #   bash scripts/clusterenv.sh restore nN|eN    set it up again
 #   bash scripts/clusterenv.sh etcd-stop eN     SIGKILL one etcd member
@@ -186,6 +187,10 @@ crash_node() { # nN [quiet]
   mapfile -t pids < <(container_pids "$n")
   [ ${#pids[@]} -gt 0 ] && kill -9 "${pids[@]}" 2>/dev/null || true
   kill_ns "$(ns_of "$n")"
+  # the engine's bind mounts of its containers' network namespaces outlive its processes: a
+  # powered-off node's kernel state goes with it, so they go too (with them the macvlan links
+  # and the addresses they held, which would otherwise still answer ARP on the fabric)
+  umount_under "$RUN/$n/exec/netns"
   [ "${2:-}" = quiet ] || log "crashed $n"
 }
 

@@ -87,6 +87,9 @@ export class CommandError extends SvcmgrError {
 /** Exit code 1: a driver's ctx.waitFor timed out or was interrupted. */
 export class WaitTimeoutError extends SvcmgrError {}
 
+/** Exit code 1: a cluster request refused for the cluster's state (frozen, a target node whose agent is not alive); nothing written. */
+export class ClusterStateError extends SvcmgrError {}
+
 /**
  * An action that did not do all its work, already reported (done, not done, rolled back): it
  * only carries the exit code, 1 or 128 + the number of the signal that interrupted it.

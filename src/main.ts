@@ -25,6 +25,7 @@ import Delete from './commands/delete.js'
 import Drivers from './commands/drivers.js'
 import Freeze from './commands/freeze.js'
 import Get from './commands/get.js'
+import Giveback from './commands/giveback.js'
 import Ls from './commands/ls.js'
 import PrintConfig from './commands/print/config.js'
 import PrintSchema from './commands/print/schema.js'
@@ -34,6 +35,8 @@ import Restart from './commands/restart.js'
 import Set from './commands/set.js'
 import Start from './commands/start.js'
 import Stop from './commands/stop.js'
+import Switch from './commands/switch.js'
+import Takeover from './commands/takeover.js'
 import Thaw from './commands/thaw.js'
 import Unprovision from './commands/unprovision.js'
 import Unset from './commands/unset.js'
@@ -70,6 +73,7 @@ export const COMMANDS = {
   drivers: Drivers,
   freeze: Freeze,
   get: Get,
+  giveback: Giveback,
   ls: Ls,
   get plugins() {
     return loadPluginsCommands().Plugins
@@ -85,6 +89,8 @@ export const COMMANDS = {
   set: Set,
   start: Start,
   stop: Stop,
+  switch: Switch,
+  takeover: Takeover,
   thaw: Thaw,
   unprovision: Unprovision,
   unset: Unset,

@@ -85,10 +85,33 @@ export async function runAgent(session: Session, options: AgentOptions): Promise
   heartbeat()
   // every action of the agent and each of its engine calls follow these two signals
   setMaxListeners(0, options.interrupt)
+  // with `etcd`: the cluster side (lease, ownership, failover), loaded only then
+  const cluster = session.settings.etcd
+    ? new (await import('./cluster.js')).ClusterAgent({
+        session,
+        log,
+        view: options.view,
+        interrupt: options.interrupt,
+        noteEvent: e => {
+          lastEvent = e
+        },
+      })
+    : undefined
   const deps = {
     session,
     log,
-    signals: {abort: options.interrupt, cut: options.interrupt},
+    // a cluster agent's demotion also aborts the local restarts in progress
+    signals: cluster
+      ? {
+          get abort() {
+            return cluster.signal
+          },
+          get cut() {
+            return cluster.signal
+          },
+        }
+      : {abort: options.interrupt, cut: options.interrupt},
+    gate: cluster ? (name: string) => cluster.gate(name) : undefined,
     view: options.view,
     noteEvent: (e: AgentEvent) => {
       lastEvent = e
@@ -97,6 +120,7 @@ export async function runAgent(session: Session, options: AgentOptions): Promise
   log.info(`agent started (pid ${process.pid}, state root ${root})`)
   try {
     await bootStarts(session, log, deps, options)
+    const clusterRun = cluster?.run(options.stop)
     const rescan = () => {
       for (const name of session.store.list()) {
         const watched = isWatched(session, name)
@@ -139,6 +163,7 @@ export async function runAgent(session: Session, options: AgentOptions): Promise
       else options.stop.addEventListener('abort', done, {once: true})
     })
     log.info('agent stopping: no new action; waiting for the one in progress, if any')
+    await clusterRun
   } finally {
     await Promise.all([...watchers.values()].map(w => w.stop()))
     watchers.clear()

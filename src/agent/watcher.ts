@@ -40,6 +40,8 @@ export interface WatcherDeps {
   readonly view: (service: string, action: string) => ExecutionObserver
   /** The agent's last event (agent.json). */
   readonly noteEvent: (e: AgentEvent) => void
+  /** Why the agent must not act on the service now (a cluster service this node does not own), or undefined. */
+  readonly gate?: (name: string) => string | undefined
 }
 
 /** Whether the agent watches a service: started (by a user or by the agent), not frozen. */
@@ -221,6 +223,11 @@ export class ServiceWatcher {
     const {session, log} = this.deps
     if (!isWatched(session, this.name)) return
     const {service, problem} = await this.service()
+    const gated = this.deps.gate?.(this.name)
+    if (gated) {
+      log.debug(`not acted on: ${gated}`, {service: this.name})
+      return
+    }
     let monitor = readMonitorState(this.varDir)
     this.failedSeen = monitor.state === 'failed'
     if (this.failedSeen) return
@@ -380,6 +387,8 @@ export class ServiceWatcher {
   private async stillWanted(service: Service, d: Extract<Decision, {kind: 'restart'}>): Promise<string | undefined> {
     if (!isWatched(this.deps.session, this.name))
       return 'the service is no longer started (stopped or frozen by a user)'
+    const gated = this.deps.gate?.(this.name)
+    if (gated) return gated
     const m = readMonitorState(this.varDir)
     if (m.state === 'failed') return `the instance is failed: ${m.reason ?? ''}`
     if (d.rids.some(rid => (m.restarts[rid] ?? 0) !== d.attempts[rid].n - 1))

@@ -106,6 +106,21 @@ export class LeaseKeeper extends EventEmitter {
   }
 
   /**
+   * Whether start() may resume the persisted lease: one was saved on this boot with this TTL and
+   * its local deadline has not passed (etcd may still refuse it). False: a start grants a new one,
+   * and whatever the old one held must be taken as lost.
+   */
+  resumable(): boolean {
+    const saved = this.readPersisted()
+    return (
+      saved !== undefined &&
+      saved.bootId === bootId() &&
+      saved.ttl === this.ttl &&
+      this.clock.now() < leaseDeadline(saved.sentAt, saved.ttl, this.marginMs)
+    )
+  }
+
+  /**
    * Resumes the persisted lease if its deadline has not passed and etcd still has it, else
    * grants a new one (revoking a persisted one past its deadline: what it held is not ours
    * any more). Throws when etcd cannot be reached before the call's deadline.

@@ -164,7 +164,7 @@ export const CORE_DEFAULT_KEYWORDS: KeywordManifest = [
   {
     name: 'nodes',
     type: 'list',
-    help: 'Nodes the service may run on (accepted for OpenSVC compatibility; svcmgr manages the local node).',
+    help: 'Nodes the service may run on, in placement order (with orchestrate = ha and the etcd setting: the first live, not frozen, not failed one runs it; docs/cluster.md).',
   },
   {
     name: 'autostart_node',
@@ -177,7 +177,7 @@ export const CORE_DEFAULT_KEYWORDS: KeywordManifest = [
     name: 'orchestrate',
     choices: ['no', 'ha', 'start'],
     default: 'no',
-    help: 'start: the node agent (svcmgr daemon) starts the service when the agent starts (node boot), unless it is frozen or a user stopped it since; no: it does not. ha is accepted for the multi-node failover to come and acts as no for now.',
+    help: 'start: the node agent (svcmgr daemon) starts the service when the agent starts (node boot), unless it is frozen or a user stopped it since; no: it does not. ha: a cluster service (with the etcd setting): its config is kept in etcd, the agents place it on one of its nodes, own it through an etcd lease and fail it over (docs/cluster.md).',
   },
   {
     name: 'monitor_interval',

@@ -26,5 +26,20 @@ export function formatClusterStatus(report: ClusterStatusReport): string {
       ['NODE', 'AGENT', 'LAST SEEN'],
       ...report.nodes.map(n => [n.node, n.alive ? 'alive' : 'down', n.lastSeen ?? '-']),
     ])
+  if (report.services === undefined) return out
+  out += 'services:\n'
+  if (report.services === null) out += '  unknown: etcd did not answer\n'
+  else if (report.services.length === 0) out += '  none\n'
+  else
+    out += table([
+      ['SERVICE', 'OWNER', 'PLACEMENT', 'FROZEN', 'MOVE'],
+      ...report.services.map(s => [
+        s.service,
+        s.owner ?? '-',
+        s.placement ?? '-',
+        s.frozen ? 'frozen' : '-',
+        s.target ? `to ${s.target}` : '-',
+      ]),
+    ])
   return out
 }

@@ -13,6 +13,7 @@ import {
 } from '../agent/state.js'
 import {acquireServiceLock} from '../executor/lock.js'
 import {LogFileSink} from '../log/log-file.js'
+import {pullLocalCopy} from './cluster-config.js'
 import {tellWaiting} from './lock-wait.js'
 import type {Session} from './session.js'
 
@@ -26,6 +27,8 @@ export interface ClearOutcome {
 }
 
 export async function clearService(session: Session, name: string, waitlockMs = 0): Promise<ClearOutcome> {
+  // a cluster service this node has no copy of yet: taken from etcd (its instance here is the one cleared)
+  if (session.settings.etcd) await pullLocalCopy(session, name)
   session.store.requireExists(name)
   const varDir = session.store.varDir(name)
   const lock = await acquireServiceLock(varDir, name, 'clear', {

@@ -3,6 +3,9 @@
  * a stored config that no longer validates: what compiles is probed, a section that does not
  * is reported as warn with why (its state is unknown, never "down").
  */
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+import {splitWords} from '../config/value-types.js'
 import {describeLockHolder, lockFile, lockState} from '../executor/lock.js'
 import {EventBus} from '../log/events.js'
 import {aggregateStatus} from '../status/aggregate.js'
@@ -11,6 +14,28 @@ import {gatherServiceStatus, type ResourceStatusReport, type ServiceStatusReport
 import type {Session} from './session.js'
 
 export async function serviceStatus(session: Session, name: string): Promise<ServiceStatusReport> {
+  const {etcd, varDir} = session.settings
+  if (!etcd) return serviceStatusLocal(session, name)
+  // A cluster service's view from etcd, asked while the resources are probed. The cluster code
+  // is one dynamic import, reached only with `etcd` and only for a cluster service (its copy
+  // came from etcd, or it says orchestrate = ha): a local status loads none of it, and the
+  // chunk imports nothing of this path's own modules, so the bundle's split is unchanged.
+  if (!session.store.exists(name)) await (await import('./cluster-view.js')).pullClusterCopy(session.settings, name)
+  session.store.requireExists(name)
+  const doc = session.store.read(name)
+  const defaults = doc.find(s => s.name === 'DEFAULT')?.entries
+  const cluster =
+    existsSync(path.join(varDir, name, 'cluster-config.json')) ||
+    (defaults?.some(([k, v]) => k === 'orchestrate' && v.trim() === 'ha') ?? false)
+  if (!cluster) return serviceStatusLocal(session, name)
+  const nodes = splitWords(defaults?.find(([k]) => k === 'nodes')?.[1] ?? '') ?? []
+  const {clusterView} = await import('./cluster-view.js')
+  const [local, view] = await Promise.all([serviceStatusLocal(session, name), clusterView(etcd, nodes, name)])
+  const {resources, ...head} = local
+  return {...head, cluster: view, resources}
+}
+
+async function serviceStatusLocal(session: Session, name: string): Promise<ServiceStatusReport> {
   const {service, warnings, unusable} = await session.loadLenient(name)
   const file = lockFile(service.varDir)
   const lock = lockState(file)

@@ -10,6 +10,7 @@ import {naturalCompare} from '../model/rid.js'
 import {type AggregateStatus, aggregateStatus} from './aggregate.js'
 import {type StatusReadiness, statusReadiness} from '../readiness/status.js'
 import type {MonitorView} from './monitor.js'
+import type {ClusterView} from './cluster-view.js'
 
 export const STATUS_FORMAT_VERSION = 1
 
@@ -41,6 +42,8 @@ export interface ServiceStatusReport {
   readonly running?: string
   /** The node agent's view (src/status/monitor.ts): its liveness, the monitor's state, restarts used. */
   readonly monitor?: MonitorView
+  /** A cluster service's view from etcd (owner, placement, each node's instance); absent for a local service. */
+  readonly cluster?: ClusterView
   readonly resources: Record<string, ResourceStatusReport>
 }
 

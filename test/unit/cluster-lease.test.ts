@@ -149,6 +149,8 @@ describe('cluster lease: the keeper (fake clock, fake etcd)', () => {
     expect(fs.existsSync(stateFile)).to.equal(true)
     await clock.advance(2000)
     const second = new LeaseKeeper({client: etcd, ttl: 9, clock, stateFile})
+    expect(second.resumable(), 'within the deadline').to.equal(true)
+    expect(new LeaseKeeper({client: etcd, ttl: 5, clock, stateFile}).resumable(), 'another TTL').to.equal(false)
     const granted: boolean[] = []
     second.on('granted', (_s, resumed: boolean) => granted.push(resumed))
     const resumed = await second.start()
@@ -157,6 +159,7 @@ describe('cluster lease: the keeper (fake clock, fake etcd)', () => {
     await second.stop()
     await clock.advance(10000) // past the deadline
     const third = new LeaseKeeper({client: etcd, ttl: 9, clock, stateFile})
+    expect(third.resumable(), 'past the deadline').to.equal(false)
     const fresh = await third.start()
     expect(fresh.id).to.not.equal(lease.id)
     expect(etcd.revoked).to.deep.equal([lease.id])

@@ -20,6 +20,7 @@ const EXPECTED: Record<string, number> = {
   ConfigChangedError: 1,
   CommandError: 1,
   WaitTimeoutError: 1,
+  ClusterStateError: 1,
   ActionFailedError: 1,
 }
 

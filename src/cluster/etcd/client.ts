@@ -44,6 +44,8 @@ export type Compare =
   | {readonly key: string; readonly target: 'MOD'; readonly modRevision: number}
   | {readonly key: string; readonly target: 'VERSION'; readonly version: number}
   | {readonly key: string; readonly target: 'VALUE'; readonly value: string}
+  /** The key is bound to this lease (etcd ≥ 3.3). */
+  | {readonly key: string; readonly target: 'LEASE'; readonly lease: string}
 
 export type TxnOp =
   | {readonly put: {readonly key: string; readonly value: string; readonly lease?: string}}
@@ -278,6 +280,8 @@ export class EtcdClient {
           return {...base, version: String(c.version)}
         case 'VALUE':
           return {...base, value: b64(c.value)}
+        case 'LEASE':
+          return {...base, lease: c.lease}
       }
     })
     const op = (o: TxnOp) => {

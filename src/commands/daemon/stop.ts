@@ -6,7 +6,7 @@ import {UsageError} from '../../errors.js'
 
 export default class DaemonStop extends SvcmgrCommand {
   static description =
-    'Stop the node agent: SIGTERM, then wait for it to end (it finishes the action it runs first). Still running past --timeout: exit 1. A stale pid file is reported and removed. The services are left as they are.'
+    'Stop the node agent: SIGTERM, then wait for it to end (it finishes the action it runs first). Still running past --timeout: exit 1. A stale pid file is reported and removed. The services are left as they are, but for the cluster services (orchestrate = ha with etcd): stopped, and the lease revoked so that another node takes over.'
   static examples = ['<%= config.bin %> daemon stop', '<%= config.bin %> daemon stop --timeout 5m']
   static flags = {
     timeout: Flags.string({description: 'How long to wait for the agent to end (e.g. 60s).', default: '60s'}),

@@ -62,14 +62,25 @@ export class Testbed {
 
   private constructor(
     readonly prefix: string,
+    /** CLUSTERENV_NET: the base of the testbed's /26 (default the script's). */
+    readonly net: string | undefined,
     readonly endpoints: readonly string[],
     readonly nodes: Readonly<Record<NodeName, TestbedNode>>,
     readonly env: Readonly<Record<string, string>>,
   ) {}
 
-  static async setup(options: {engines?: boolean; images?: readonly string[]; prefix?: string} = {}): Promise<Testbed> {
-    const prefix = options.prefix ?? 'et'
-    const env = {...process.env, CLUSTERENV_PREFIX: prefix, CLUSTERENV_IMAGES: (options.images ?? []).join(' ')}
+  /** prefix and net default to CLUSTERENV_PREFIX and CLUSTERENV_NET, else "et" and the script's default. */
+  static async setup(
+    options: {engines?: boolean; images?: readonly string[]; prefix?: string; net?: string} = {},
+  ): Promise<Testbed> {
+    const prefix = options.prefix ?? process.env.CLUSTERENV_PREFIX ?? 'et'
+    const net = options.net ?? process.env.CLUSTERENV_NET
+    const env = {
+      ...process.env,
+      CLUSTERENV_PREFIX: prefix,
+      ...(net ? {CLUSTERENV_NET: net} : {}),
+      CLUSTERENV_IMAGES: (options.images ?? []).join(' '),
+    }
     const t0 = performance.now()
     const up = await execa('bash', [SCRIPT, 'up', ...(options.engines ? ['--engines'] : [])], {
       env,
@@ -94,20 +105,36 @@ export class Testbed {
         dockerHost: vars[`CLUSTERENV_${N}_DOCKER_HOST`],
       }
     }
-    const bed = new Testbed(prefix, vars.SVCMGR_ETCD.split(','), {n1: node('n1'), n2: node('n2'), n3: node('n3')}, vars)
+    const bed = new Testbed(
+      prefix,
+      net,
+      vars.SVCMGR_ETCD.split(','),
+      {n1: node('n1'), n2: node('n2'), n3: node('n3')},
+      vars,
+    )
     bed.timings.setupMs = setupMs
     return bed
   }
 
+  /** The script's environment for this testbed. */
+  get scriptEnv(): Record<string, string | undefined> {
+    return {...process.env, CLUSTERENV_PREFIX: this.prefix, ...(this.net ? {CLUSTERENV_NET: this.net} : {})}
+  }
+
   private async script(...args: string[]): Promise<void> {
-    await execa('bash', [SCRIPT, ...args], {env: {...process.env, CLUSTERENV_PREFIX: this.prefix}})
+    await execa('bash', [SCRIPT, ...args], {env: this.scriptEnv})
+  }
+
+  /** Starts the node's dockerd again (after a crash), with the images copied in at setup. */
+  engineStart(node: NodeName): Promise<void> {
+    return this.script('engine-start', node)
   }
 
   /** Removes everything (also what a failed test left); never throws. */
   async teardown(): Promise<void> {
     const t0 = performance.now()
     for (const c of this.children) c.kill()
-    await execa('bash', [SCRIPT, 'down'], {env: {...process.env, CLUSTERENV_PREFIX: this.prefix}, reject: false})
+    await execa('bash', [SCRIPT, 'down'], {env: this.scriptEnv, reject: false})
     this.timings.teardownMs = performance.now() - t0
   }
 
