@@ -134,7 +134,7 @@ export async function runAndReport(
 ): Promise<void> {
   const run = new ActionOutput(
     {...output, dryRun: request.dryRun},
-    {node: session.settings.nodename, service: request.service, action: request.action},
+    {node: session.settings.nodename, service: request.service, action: request.prepared?.name ?? request.action},
     session.settings.logLevel,
   )
   try {

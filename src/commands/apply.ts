@@ -7,6 +7,7 @@ import {readConfigInput} from '../services/config-edit.js'
 import {readSavedPlan, serializePlan, writeSavedPlan} from '../services/saved-plan.js'
 import {EXIT_CODES_HELP} from '../cli/exit-codes.js'
 import {EXIT, UsageError} from '../errors.js'
+import {ActionOutput} from '../cli/action-output.js'
 
 export default class Apply extends SvcmgrCommand {
   static summary = 'Create or update a service from a config and converge it, or run a saved plan.'
@@ -29,6 +30,17 @@ ${EXIT_CODES_HELP}`
     }),
   }
   static flags = {
+    format: Flags.string({
+      description:
+        'Output format: text, json (the plan of a dry run, or the result), jsonl (one event a line as the apply runs, then a summary; not with --dry-run).',
+      options: ['text', 'json', 'jsonl'],
+      default: 'text',
+      helpGroup: 'GLOBAL',
+    }),
+    'events-file': Flags.string({
+      description:
+        'Also write the event stream (JSON lines, as --format jsonl) to this file while the terminal shows the live view.',
+    }),
     service: Flags.string({
       char: 's',
       description: 'The service name (with --config; a saved plan names its own).',
@@ -57,7 +69,11 @@ ${EXIT_CODES_HELP}`
       throw new UsageError('expected --config FILE (with -s NAME) or a saved plan file')
     if (args.plan === undefined && flags.service === undefined)
       throw new UsageError('-s/--service: required with --config')
-    const format = flags.format as 'text' | 'json'
+    const format = flags.format as 'text' | 'json' | 'jsonl'
+    if (dryRun && (format === 'jsonl' || flags['events-file'] !== undefined))
+      throw new UsageError(
+        `${format === 'jsonl' ? '--format jsonl' : '--events-file'}: the event stream of a run, not with --dry-run (its plan: --format json)`,
+      )
     const waitlockMs = parseWaitlock(flags.waitlock)
     const session = await this.session()
 
@@ -105,12 +121,22 @@ ${EXIT_CODES_HELP}`
           changes: false,
           digest: plan.digest,
         })
-      else this.log(`apply ${plan.service}: no changes`)
+      else if (format === 'text') this.log(`apply ${plan.service}: no changes`)
+      if (format === 'jsonl' || flags['events-file'] !== undefined) {
+        // the stream of an apply with nothing to do: its summary (done, no task)
+        const run = new ActionOutput(
+          {format, eventsFile: flags['events-file']},
+          {node: session.settings.nodename, service: plan.service, action: 'apply'},
+          session.settings.logLevel,
+        )
+        run.end({exitCode: EXIT.ok, ok: true})
+        run.close()
+      }
       return
     }
     // printed holding the lock, once the plan is known current: a stale one prints only its refusal
     const verified = (remove: typeof plan.remove, converge: typeof plan.converge) => {
-      if (format === 'json') return
+      if (format !== 'text') return
       process.stdout.write(formatConfigDiff(plan, mask))
       this.log(`changes: ${formatChangeCounts([remove, converge])} (plan digest ${plan.digest})`)
     }
@@ -121,6 +147,7 @@ ${EXIT_CODES_HELP}`
       {
         format,
         verbose: flags.verbose,
+        eventsFile: flags['events-file'],
         hint: `(run \`svcmgr -s ${plan.service} print status\` to see where it stands; apply again once the cause is fixed)`,
       },
     )

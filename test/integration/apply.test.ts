@@ -97,7 +97,8 @@ describe('svcmgr apply, on a real engine', function () {
     // the dry run changed nothing: the stored config, the containers
     expect((await cli.ok(['-s', svc, 'print', 'config'])).stdout).to.include('image = redis\n')
     expect(await snapshot()).to.deep.equal(before)
-    const r = await cli.run(['-s', svc, 'apply', '--config', file])
+    const eventsFile = path.join(cli.root, 'apply-events.jsonl')
+    const r = await cli.run(['-s', svc, 'apply', '--config', file, '--events-file', eventsFile])
     expect(r.exitCode, r.stdout + r.stderr).to.equal(0)
     const after = await snapshot()
     expect(after.slice(0, 2)).to.deep.equal(before.slice(0, 2))
@@ -105,6 +106,30 @@ describe('svcmgr apply, on a real engine', function () {
     expect(c3!.running).to.equal(true)
     expect(c3!.image).to.equal('ap-redis:3.0')
     expect(c3!.id).to.not.equal(before[2]!.split(' ')[0])
+    // the event stream of the apply, beside the live view: the recreate, then one summary
+    const events = fs
+      .readFileSync(eventsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map(l => JSON.parse(l))
+    expect(events.every(e => e.action === 'apply' && e.service === svc)).to.equal(true)
+    const c3events = events.filter(e => e.kind === 'task' && e.rid === 'container#3')
+    expect(c3events.map(e => e.phase)).to.include.members(['planned', 'started', 'changed'])
+    expect(c3events.find(e => e.phase === 'planned').change).to.equal('recreate')
+    expect(events.at(-1)).to.include({kind: 'summary', ok: true, exit_code: 0})
+  })
+
+  it('--format jsonl of an in-sync apply: one summary line, nothing touched', async () => {
+    const before = await snapshot()
+    const r = await cli.run(['-s', svc, 'apply', '--config', file, '--format', 'jsonl'])
+    expect(r.exitCode, r.stderr).to.equal(0)
+    const lines = r.stdout.trim().split('\n')
+    expect(lines).to.have.length(1)
+    expect(JSON.parse(lines[0])).to.include({kind: 'summary', action: 'apply', ok: true, exit_code: 0})
+    expect(await snapshot()).to.deep.equal(before)
+    const dry = await cli.run(['-s', svc, 'apply', '--config', file, '--dry-run', '--format', 'jsonl'])
+    expect(dry.exitCode).to.equal(2)
+    expect(dry.stderr).to.include('--format jsonl')
   })
 
   it('a removed section: `- container#3`, its container stopped and removed from the engine', async () => {

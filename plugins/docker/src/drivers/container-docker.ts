@@ -806,6 +806,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
       // the plan decided it (its cause: drift, or the netns owner recreated): the old container goes
       if (info && ctx.planned?.change === 'recreate') {
         ctx.log.info(`recreate container ${name}: ${ctx.planned.cause}`)
+        // the new image before the old container goes: a failed pull leaves the service as it was
+        await ensureImage(ctx, engine, deadline)
         await removeContainer(ctx, engine, info, true)
         info = undefined
       }

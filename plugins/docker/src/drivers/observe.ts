@@ -193,17 +193,18 @@ async function startSteps(
     case 'recreate': {
       const rm = plan.change === 'recreate' ? [ctx.formatCommandLine([...cli, 'rm', '-f', name])] : []
       const pull = await pullStep(ctx, engine, cli)
+      // the image first: a pull that fails leaves the old container in place
       if (op === 'provision')
         return [
-          ...rm,
           ...pull,
+          ...rm,
           ctx.formatCommandLine([...cli, ...cliArgs(spec(), 'create')]),
           ctx.formatCommandLine([...cli, 'start', name]),
           waitStep(res, d),
         ]
       return [
-        ...rm,
         ...pull,
+        ...rm,
         `${ctx.formatCommandLine([...cli, ...cliArgs(spec(), 'run')])}  (--cgroup-parent on cgroupfs engines only)`,
         waitStep(res, d),
       ]
