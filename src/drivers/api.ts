@@ -426,6 +426,13 @@ export interface DriverContext<K = Record<string, KeywordValue>> {
   readonly host: HostKit
   /** Readiness probe runners (tcp, http, exec on the host or in a network namespace). */
   readonly probes: ProbeKit
+  /**
+   * An observe() made from this resource's own status() (read-only, as print status): up → none
+   * (`already up`), down → start with the status's reason, warn → `not probed` with the static
+   * steps; provision and unprovision read `provisioned`. For a driver whose start changes nothing
+   * its status does not show: `observe: (ctx, op) => ctx.observeFromStatus(op)`.
+   */
+  observeFromStatus(op: StepAction): Promise<ObservedStep>
   /** Words as a command line an operator could paste, quoted as svcmgr logs every command (display only). */
   formatCommandLine(words: readonly string[]): string
 }

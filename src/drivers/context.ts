@@ -14,6 +14,7 @@ import type {
 } from './api.js'
 import {createHostKit, formatWords} from './host.js'
 import {createProbeKit} from '../readiness/runners.js'
+import {observeFromStatus} from './observe-status.js'
 import type {EventLevel, EventSink} from '../log/events.js'
 import {MAX_DURATION_MS} from '../config/keywords.js'
 import {secretMasker} from '../log/mask.js'
@@ -135,6 +136,7 @@ function buildContext<E extends object>(shared: ContextShared, resource: Service
     cache: shared.cache,
     host: createHostKit(run),
     probes: createProbeKit(run),
+    observeFromStatus: op => observeFromStatus(resource.driver, ctx, op),
     formatCommandLine: formatWords,
     run,
     async waitFor(what: string, probe: () => Promise<boolean>, options: WaitOptions): Promise<void> {

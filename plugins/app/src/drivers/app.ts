@@ -27,7 +27,6 @@ import type {
 import {describeCommand, invocation, resolveUser, type UserInfo} from '../command.js'
 import {type AppKeywords, appKeywords} from '../keywords.js'
 import {appReadiness} from '../readiness.js'
-import {observeFromStatus} from './observe-status.js'
 
 type Ctx = DriverContext<AppKeywords>
 type ACtx = ActionContext<AppKeywords>
@@ -316,7 +315,7 @@ function appDriver(kind: Kind): Driver<AppKeywords> {
     describe: (action, res, svc) => describe(kind, action, res, svc),
 
     observe(ctx, op) {
-      return observeFromStatus(this, ctx, op)
+      return ctx.observeFromStatus(op)
     },
 
     async status(ctx: Ctx): Promise<ResourceStatus> {

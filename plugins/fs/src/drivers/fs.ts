@@ -34,7 +34,6 @@ import {canonicalMnt, type MountState, mountState, normalizeMnt, readMounts} fro
 import {setTimeout as sleep} from 'node:timers/promises'
 import {lastLine} from '../util/last-line.js'
 import {type FsKeywords, fsKeywords} from './fs.keywords.js'
-import {observeFromStatus} from './observe-status.js'
 import {mountDrift} from '../mount/drift.js'
 
 type Ctx = DriverContext<FsKeywords>
@@ -339,7 +338,7 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
     },
 
     observe(ctx, op) {
-      return observeFromStatus(this, ctx, op)
+      return ctx.observeFromStatus(op)
     },
 
     async status(ctx: Ctx): Promise<ResourceStatus> {

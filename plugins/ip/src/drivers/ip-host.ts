@@ -18,7 +18,6 @@ import {
 } from '../net/common.js'
 import {findAddress, findLink, hasCarrier, ip, isAdminUp, type LinkJson, listAddresses} from '../net/iproute.js'
 import {HOST_KEYWORDS, type HostKeywords} from './ip-host.keywords.js'
-import {observeFromStatus} from './observe-status.js'
 import {netmaskDrift} from '../net/drift.js'
 
 type Ctx = DriverContext<HostKeywords>
@@ -108,7 +107,7 @@ export const ipHostDriver: Driver<HostKeywords> = {
   },
 
   observe(ctx, op) {
-    return observeFromStatus(ipHostDriver, ctx, op)
+    return ctx.observeFromStatus(op)
   },
 
   async status(ctx): Promise<ResourceStatus> {

@@ -43,7 +43,6 @@ import {
   type LinkJson,
 } from '../net/iproute.js'
 import {NETNS_KEYWORDS, type NetnsKeywords, type NetnsMode} from './ip-netns.keywords.js'
-import {observeFromStatus} from './observe-status.js'
 import {netmaskDrift} from '../net/drift.js'
 
 type Ctx = DriverContext<NetnsKeywords>
@@ -388,7 +387,7 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
   },
 
   observe(ctx, op) {
-    return observeFromStatus(ipNetnsDriver, ctx, op)
+    return ctx.observeFromStatus(op)
   },
 
   async status(ctx): Promise<ResourceStatus> {

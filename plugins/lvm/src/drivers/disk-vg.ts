@@ -29,7 +29,6 @@ import type {
 import {type VgState, lastLine, lvm, pvState, vgState} from '../lvm/report.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {type VgKeywords, VG_KEYWORDS} from './disk-vg.keywords.js'
-import {observeFromStatus} from './observe-status.js'
 
 type Ctx = DriverContext<VgKeywords>
 type ACtx = ActionContext<VgKeywords>
@@ -174,7 +173,7 @@ export const vgDriver: Driver<VgKeywords> = {
   },
 
   observe(ctx, op) {
-    return observeFromStatus(vgDriver, ctx, op)
+    return ctx.observeFromStatus(op)
   },
 
   async status(ctx: Ctx): Promise<ResourceStatus> {

@@ -1,6 +1,6 @@
-// observe() from status (the same file in plugins/ip, lvm, app): up, down, unknown, provisioned.
+// The kit's ctx.observeFromStatus (the core plugins' observe()): up, down, unknown, provisioned.
 import {expect} from 'chai'
-import type {Driver, DriverContext, ResourceStatus, StepAction} from 'svcmgr'
+import type {Driver, DriverContext, ResourceStatus, StepAction} from '../../src/drivers/api.js'
 import {observeFromStatus} from '../../src/drivers/observe-status.js'
 
 function driverSaying(st: ResourceStatus): Driver {

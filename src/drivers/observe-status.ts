@@ -1,9 +1,9 @@
 /**
- * observe() from the driver's own status probe (read-only, the same probe `print status` makes):
+ * The kit's `ctx.observeFromStatus(op)` (src/drivers/context.ts): observe() from the driver's own status probe (read-only, the same probe `print status` makes):
  * up → nothing to start, down → start (the status's reason is the cause), unknown (warn) → the
  * static steps with the reason. Provision and unprovision read `provisioned` when the status tells it.
  */
-import type {Driver, DriverContext, ObservedStep, ResourceStatus, StepAction} from 'svcmgr'
+import type {Driver, DriverContext, ObservedStep, ResourceStatus, StepAction} from './api.js'
 
 const reasonOf = (st: ResourceStatus, fallback: string) =>
   st.log?.find(e => e.level !== 'info')?.message ?? st.log?.[0]?.message ?? fallback
