@@ -103,7 +103,7 @@ export async function planObservedSection(ctx: Ctx): Promise<Section> {
       },
     ],
     notes: [
-      `both services up and in sync (every task planned none); wall time of a fresh process, spawn to exit, medians of ${ctx.runs} runs after ${ctx.warmup} warm-up(s), the four commands interleaved in rotating order. Both take the lean path without oclif (src/cli/lean-status.ts, lean-dry-run.ts); the dry-run observes with the same one-picture container requests as status, then plans.`,
+      `both services up and in sync (every task planned none); wall time of a fresh process, spawn to exit, medians of ${ctx.runs} runs after ${ctx.warmup} warm-up(s), the four commands interleaved in rotating order. Both take the lean path without oclif (src/cli/lean-status.ts, lean-action.ts); the dry-run observes with the same one-picture container requests as status, then plans.`,
     ],
   }
 }

@@ -21,9 +21,10 @@ module.enableCompileCache?.(
   ),
 )
 const argv = process.argv.slice(2)
+const LEAN_ACTIONS = new Set(['start', 'stop', 'restart', 'provision', 'unprovision'])
 // lean.mjs is a bundle of its own (no chunk shared with svcmgr.mjs): only a command that may be
-// a plain `print status` or an action's --dry-run (src/cli/lean-dry-run.ts) loads it
-const maybeStatus = (argv.includes('print') && argv.includes('status')) || argv.some(a => a === '--dry-run')
+// a plain `print status` or a plain action (src/cli/lean-action.ts) loads it
+const maybeStatus = (argv.includes('print') && argv.includes('status')) || argv.some(a => LEAN_ACTIONS.has(a))
 const lean = maybeStatus ? await import('../dist/bundle/lean.mjs') : undefined
 if (!(await lean?.runLeanStatus(argv, new URL('..', import.meta.url).pathname))) {
   const {run} = await import('../dist/bundle/svcmgr.mjs')

@@ -1,14 +1,11 @@
 /** The shared shape of start, stop, restart, provision and unprovision. */
 import {Flags} from '@oclif/core'
-import {formatActionSummary} from '../render/action-summary.js'
-import {ActionOutput, actionOutputFlags} from './action-output.js'
-import {type ActionRequest, runServiceAction} from '../services/actions.js'
-import {SIGNAL_EXIT_CODE} from '../services/interrupts.js'
-import type {Session} from '../services/session.js'
+import {runAndReport} from './action-run.js'
 import type {Selection, ServiceAction} from '../planner/types.js'
 import {checkDuration} from '../config/keywords.js'
-import {ServiceCommand, type SvcmgrCommand} from './base.js'
-import {EXIT, ActionFailedError, UsageError, exitCodeOf} from '../errors.js'
+import {ServiceCommand} from './base.js'
+import {UsageError} from '../errors.js'
+import {ACTION_FORMATS} from './action-output.js'
 
 const EXPECTED_ITEMS = {rid: 'rids, groups or group.types', tags: 'tags', subsets: 'subset names'} as const
 
@@ -67,6 +64,22 @@ export const detailedExitcodeFlag = Flags.boolean({
   description: 'With --dry-run: exit 0 when there are no changes, 4 when changes are pending.',
 })
 
+/** --format, --out, --events-file of the actions (./action-output.ts prints them). */
+export const actionOutputFlags = {
+  format: Flags.string({
+    description:
+      'Output format: text, json (the result, or the plan of a dry run), jsonl (one event a line as the action runs, then a summary), or a picture of the plan with --dry-run: mermaid, dot, svg (needs --out).',
+    options: [...ACTION_FORMATS],
+    default: 'text',
+    helpGroup: 'GLOBAL',
+  }),
+  out: Flags.string({description: 'Write the output to this file instead of stdout (--format svg needs it).'}),
+  'events-file': Flags.string({
+    description:
+      'Also write the event stream (JSON lines, as --format jsonl) to this file while the terminal shows the live view.',
+  }),
+}
+
 export abstract class ActionCommand extends ServiceCommand {
   static action: ServiceAction
   static flags = {
@@ -113,90 +126,4 @@ export abstract class ActionCommand extends ServiceCommand {
   }
 }
 
-/**
- * Runs an action with the progress renderer the output calls for, then prints its result: the
- * plan for a dry run, the result document with --format json, and on failure what was done, what
- * was not, and what was rolled back (ActionFailedError: exit code 1, or 128 + the signal's number
- * when a signal interrupted it). Shared by the action commands and `create --provision`.
- */
-export async function runAndReport(
-  command: SvcmgrCommand,
-  session: Session,
-  request: Omit<ActionRequest, 'view'>,
-  output: {
-    format: string
-    verbose?: boolean
-    hint?: string
-    out?: string
-    eventsFile?: string
-    detailedExitcode?: boolean
-  },
-): Promise<void> {
-  const run = new ActionOutput(
-    {...output, dryRun: request.dryRun},
-    {node: session.settings.nodename, service: request.service, action: request.prepared?.name ?? request.action},
-    session.settings.logLevel,
-  )
-  try {
-    await runAndEnd(command, run, session, request, output.hint, output.detailedExitcode)
-  } catch (error) {
-    // errors are events too: a config error, a lock refused, a defect; the stream still ends with its summary
-    run.fail(error, exitCodeOf(error))
-    throw error
-  } finally {
-    run.close()
-  }
-}
-
-async function runAndEnd(
-  command: SvcmgrCommand,
-  run: ActionOutput,
-  session: Session,
-  request: Omit<ActionRequest, 'view'>,
-  hint: string | undefined,
-  detailedExitcode?: boolean,
-): Promise<void> {
-  const outcome = await runServiceAction(session, {...request, view: run.hub})
-  if (outcome.dryRun) {
-    await run.printPlan(outcome.plan)
-    // --detailed-exitcode: 4 when the plan would change something, 0 when in sync
-    const pending = detailedExitcode && outcome.plan.tasks.some(t => t.change !== 'none')
-    run.end({exitCode: pending ? EXIT.pending : EXIT.ok, ok: true, dryRun: true})
-    if (pending) command.exit(EXIT.pending)
-    return
-  }
-  const r = outcome.result!
-  const exitCode = outcome.signal ? SIGNAL_EXIT_CODE[outcome.signal] : outcome.ok ? EXIT.ok : EXIT.failed
-  run.end({
-    exitCode,
-    ok: outcome.ok && exitCode === EXIT.ok,
-    result: r,
-    ...(outcome.signal ? {signal: outcome.signal} : {}),
-  })
-  if (run.format === 'json')
-    run.document(
-      JSON.stringify(
-        {
-          version: outcome.version,
-          service: outcome.service,
-          action: outcome.action,
-          ok: outcome.ok,
-          exitCode,
-          error: r.error,
-          ...(outcome.signal ? {signal: outcome.signal} : {}),
-          tasks: r.tasks,
-          notDone: r.notDone,
-          rollback: r.rollback,
-          events: outcome.events,
-        },
-        null,
-        2,
-      ) + '\n',
-    )
-  if (exitCode === EXIT.ok) return
-  if (run.format !== 'json')
-    command.logToStderr(
-      `svcmgr: ${formatActionSummary(outcome.action, outcome.service, r)}${hint && !outcome.ok ? `\n  ${hint}` : ''}`,
-    )
-  throw new ActionFailedError(r.error ?? r.interrupted ?? 'interrupted', exitCode)
-}
+export {runAndReport} from './action-run.js'

@@ -4,7 +4,6 @@
  * (src/log/run-events.ts) feed the live view and the streams alike; this module only wires them.
  */
 import fs from 'node:fs'
-import {Flags} from '@oclif/core'
 import type {EventLevel} from '../log/events.js'
 import {RunEventHub, type RunEnd} from '../log/run-events.js'
 import type {Plan} from '../planner/types.js'
@@ -17,21 +16,6 @@ import {UsageError} from '../errors.js'
 
 export const ACTION_FORMATS = ['text', 'json', 'jsonl', ...PLAN_PICTURE_FORMATS] as const
 export type ActionFormat = (typeof ACTION_FORMATS)[number]
-
-export const actionOutputFlags = {
-  format: Flags.string({
-    description:
-      'Output format: text, json (the result, or the plan of a dry run), jsonl (one event a line as the action runs, then a summary), or a picture of the plan with --dry-run: mermaid, dot, svg (needs --out).',
-    options: [...ACTION_FORMATS],
-    default: 'text',
-    helpGroup: 'GLOBAL',
-  }),
-  out: Flags.string({description: 'Write the output to this file instead of stdout (--format svg needs it).'}),
-  'events-file': Flags.string({
-    description:
-      'Also write the event stream (JSON lines, as --format jsonl) to this file while the terminal shows the live view.',
-  }),
-}
 
 export interface ActionOutputRequest {
   readonly format: string

@@ -1,5 +1,5 @@
 /**
- * `svcmgr -s X print status` (and `<action> --dry-run`: ./lean-dry-run.ts) without oclif (bin/run.js tries this first; dist/bundle/lean.mjs).
+ * `svcmgr -s X print status` (and a plain `<action> [--dry-run]`: ./lean-action.ts) without oclif (bin/run.js tries this first; dist/bundle/lean.mjs).
  * Loading oclif and every command costs a cold status more than the status itself; this path
  * runs the same service code (Session, serviceStatus, the status tree) with the core plugins'
  * `svcmgr:drivers` hooks called as oclif calls them. It is taken only when nothing could make
@@ -33,9 +33,9 @@ import {formatStatusTree} from '../render/status-tree.js'
 import {receivedInterrupt, restoreTerminal, SIGNAL_EXIT_CODE} from '../services/interrupts.js'
 import {Session} from '../services/session.js'
 import {serviceStatus} from '../services/status.js'
-import {exitCodeOf} from '../errors.js'
+import {ActionFailedError, EXIT, exitCodeOf} from '../errors.js'
 import {moveLeadingServiceFlag} from './argv.js'
-import {leanDryRunRequest} from './lean-dry-run.js'
+import {leanActionRequest} from './lean-action.js'
 
 export interface LeanStatusRequest {
   readonly service: string
@@ -433,26 +433,32 @@ export function leanConfig(root: string, env: NodeJS.ProcessEnv): LeanConfig | u
  */
 export async function runLeanStatus(argv: readonly string[], root: string): Promise<boolean> {
   const request = leanStatusRequest(argv)
-  const dryRun = request ? undefined : leanDryRunRequest(argv)
-  if (!request && !dryRun) return false
+  const action = request ? undefined : leanActionRequest(argv)
+  if (!request && !action) return false
   const config = leanConfig(root, process.env)
   if (!config) return false
   try {
     const session = await Session.open(config as unknown as Interfaces.Config)
-    config.skipUnneeded(session, (request ?? dryRun)!.service)
+    config.skipUnneeded(session, (request ?? action)!.service)
     if (request) {
       const report = await serviceStatus(session, request.service)
       process.stdout.write(
         request.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatusTree(report),
       )
-    } else if (dryRun) {
-      // loaded only for a dry-run (a chunk of its own): print status does not pay for the planner
-      const {runLeanDryRun} = await import('./lean-dry-run-run.js')
-      await runLeanDryRun(session, dryRun)
+    } else if (action) {
+      // loaded only for an action (a chunk of its own): print status does not pay for the planner
+      const {runLeanAction} = await import('./lean-action-run.js')
+      await runLeanAction(session, action)
     }
   } catch (error) {
+    // an exit code the run chose (the command's `exit`: --detailed-exitcode's 4): nothing to print
+    const chosen = (error as {exitCode?: unknown; name?: string}).name === 'LeanExit'
+    if (chosen) process.exit((error as {exitCode: number}).exitCode)
     const signal = receivedInterrupt()
-    process.stderr.write(`svcmgr: ${(error as Error).message}\n`)
+    // a failed action printed its report already (as the oclif commands' catch does)
+    if (!(error instanceof ActionFailedError)) process.stderr.write(`svcmgr: ${(error as Error).message}\n`)
+    if (process.env.SVCMGR_DEBUG && exitCodeOf(error) !== EXIT.usage && (error as Error).stack)
+      process.stderr.write(`${(error as Error).stack}\n`)
     if (signal) restoreTerminal()
     process.exit(signal ? SIGNAL_EXIT_CODE[signal] : exitCodeOf(error))
   }

@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 import {processStartTime} from '../../src/drivers/host.js'
-import {CliSandbox, removeServiceContainers, requireEngine, uniqueName} from './support/cli.js'
+import {CliSandbox, inspectContainer, removeServiceContainers, requireEngine, uniqueName} from './support/cli.js'
 
 describe('print status: the lean path answers as oclif does', function () {
   this.timeout(180_000)
@@ -202,5 +202,78 @@ describe('print status: the lean path answers as oclif does', function () {
     for (const name of ['throws', 'error', 'import', 'empty', 'api']) expect(r.stderr).to.include(`svcmgr-lean-${name}`)
     expect(r.stderr).to.include('careful')
     await same(['-s', svc, 'print', 'status', '--format', 'json'], {SVCMGR_DATA_DIR: installed})
+  })
+})
+
+describe('a plain action: the lean path (src/cli/lean-action.ts) runs it as oclif does', function () {
+  this.timeout(180_000)
+  const svc = uniqueName('leana')
+  const failing = `${svc}f`
+  const cli = new CliSandbox('leana')
+  const data = path.join(cli.root, 'oclif-data')
+  // the lines view stamps each line and a created container's id is new each run
+  const normal = (s: string) =>
+    s
+      .replace(/^\d\d:\d\d:\d\d\.\d{3} /gm, 'T ')
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z/g, 'TIME')
+      .replace(/\b[0-9a-f]{64}\b/g, 'ID')
+  const run = (args: string[], lean: boolean) =>
+    cli.run(args, {env: {SVCMGR_DATA_DIR: data, ...(lean ? {} : {SVCMGR_LEAN: '0'})}})
+  async function same(args: string[], between?: () => Promise<void>) {
+    const lean = await run(args, true)
+    await between?.()
+    const oclif = await run(args, false)
+    expect(
+      {exitCode: lean.exitCode, stdout: normal(lean.stdout), stderr: normal(lean.stderr)},
+      args.join(' '),
+    ).to.deep.equal({exitCode: oclif.exitCode, stdout: normal(oclif.stdout), stderr: normal(oclif.stderr)})
+    return lean
+  }
+
+  before(async () => {
+    requireEngine()
+    await cli.ok(['-s', svc, 'create', '--config=-'], {
+      input: JSON.stringify({'container#1': {type: 'docker', image: 'google/pause'}}),
+    })
+    await cli.ok(['-s', failing, 'create', '--config=-'], {
+      input: JSON.stringify({'container#1': {type: 'docker', image: 'svcmgr/failing'}}),
+    })
+  })
+  after(async () => {
+    await removeServiceContainers(svc, failing)
+    cli.cleanup()
+  })
+
+  it('start and stop: the same lines and exit code, the container really started and stopped each time', async () => {
+    const up = async () => (await inspectContainer(`${svc}.container.1`))?.running
+    // the container made once, stopped: both paths then start the same existing container
+    await cli.ok(['-s', svc, 'start'])
+    await cli.ok(['-s', svc, 'stop'])
+    // each path starts from the container stopped, and stops it from running
+    const start = await same(['-s', svc, 'start'], async () => {
+      expect(await up(), 'started by the lean path').to.equal(true)
+      await cli.ok(['-s', svc, 'stop'])
+    })
+    expect(start.exitCode).to.equal(0)
+    expect(await up(), 'started by oclif').to.equal(true)
+    const stop = await same(['-s', svc, 'stop', '--format', 'json'], async () => {
+      expect(await up(), 'stopped by the lean path').to.equal(false)
+      await cli.ok(['-s', svc, 'start'])
+    })
+    expect(JSON.parse(stop.stdout)).to.include({ok: true, exitCode: 0})
+    expect(await up(), 'stopped by oclif').to.equal(false)
+  })
+
+  it('a failing start: exit 1, the same report, rolled back on both paths', async () => {
+    const r = await same(['-s', failing, 'start'])
+    expect(r.exitCode).to.equal(1)
+    expect(r.stderr).to.include('Rolled back: container#1')
+    expect((await inspectContainer(`${failing}.container.1`))?.running ?? false).to.equal(false)
+  })
+
+  it('a missing service: exit 2, the same message', async () => {
+    const r = await same(['-s', `${svc}none`, 'start'])
+    expect(r.exitCode).to.equal(2)
+    expect(r.stderr).to.include('no service named')
   })
 })

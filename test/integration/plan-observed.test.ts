@@ -73,7 +73,7 @@ describe('plan from the observed state, drift and convergence (real engine)', fu
     expect(text).to.include('[1] container#1  create (absent)')
     expect(text).to.include('  summary: 4 to create\n')
     expect(await inspectContainer(name(1))).to.equal(undefined)
-    // the dry-run runs without oclif (src/cli/lean-dry-run.ts): oclif's own answer is the same
+    // the dry-run runs without oclif (src/cli/lean-action.ts): oclif's own answer is the same
     for (const format of ['text', 'json']) {
       const lean = await cli.ok(['-s', svc, 'start', '--dry-run', '--format', format])
       const oclif = await cli.ok(['-s', svc, 'start', '--dry-run', '--format', format], {env: {SVCMGR_LEAN: '0'}})

@@ -1,21 +1,23 @@
 /**
- * `svcmgr -s X <action> --dry-run [--format text|json]` without oclif, like `print status`
- * (./lean-status.ts, which tries this too): the state-aware dry-run's cost is then its probes,
- * the same as a cold status, not oclif's loading. Only these exact words and flags (each once,
- * with a plain value); anything else is oclif's to parse, refuse or run.
+ * `svcmgr -s X <action> [--dry-run] [--format text|json]` without oclif, like `print status`
+ * (./lean-status.ts, which tries this too): a plain action's cost, and the state-aware dry-run's,
+ * is then its own work, not oclif's loading (tens of ms of a start). Only these exact words and
+ * flags (each once, with a plain value); anything else is oclif's to parse, refuse or run. The
+ * run itself is the action commands' (./action-run.ts): the same plan, view, result and exit code.
  */
 import type {ServiceAction} from '../planner/types.js'
 import {moveLeadingServiceFlag} from './argv.js'
 
-export interface LeanDryRunRequest {
+export interface LeanActionRequest {
   readonly service: string
   readonly action: ServiceAction
   readonly format: 'text' | 'json'
+  readonly dryRun: boolean
 }
 
 const ACTIONS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'provision', 'unprovision'])
 
-export function leanDryRunRequest(argv: readonly string[]): LeanDryRunRequest | undefined {
+export function leanActionRequest(argv: readonly string[]): LeanActionRequest | undefined {
   const words = moveLeadingServiceFlag(argv)
   const action = words[0]
   if (!ACTIONS.has(action)) return undefined
@@ -53,6 +55,6 @@ export function leanDryRunRequest(argv: readonly string[]): LeanDryRunRequest | 
       format = value
     }
   }
-  if (!dryRun || service === undefined) return undefined
-  return {service, action: action as ServiceAction, format: (format ?? 'text') as 'text' | 'json'}
+  if (service === undefined) return undefined
+  return {service, action: action as ServiceAction, format: (format ?? 'text') as 'text' | 'json', dryRun}
 }
