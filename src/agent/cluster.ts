@@ -77,6 +77,8 @@ export class ClusterAgent {
   private demoting: Promise<void> = Promise.resolve()
   /** Which service an action of this agent is on: one at a time per service. */
   private readonly busy = new Set<string>()
+  /** Services seen frozen cluster-wide at the last reconcile. */
+  private readonly frozenSeen = new Set<string>()
   /** Services with a decision being carried out (acquire, then start). */
   private readonly pending = new Set<string>()
 
@@ -162,7 +164,8 @@ export class ClusterAgent {
   private async handOver(): Promise<void> {
     const lease = this.keeper.lease
     if (!lease) return void (await this.keeper.stop())
-    const names = this.deps.session.store.list().filter(n => this.isClusterService(n))
+    // frozen cluster-wide: nobody starts it elsewhere, so it is left running (no owner once the lease ends)
+    const names = this.deps.session.store.list().filter(n => this.isClusterService(n) && !this.frozenSeen.has(n))
     const results = await Promise.all(
       names.map(name => this.act(name, 'stop', 'the agent stops', {waitlockMs: this.ttl * 1000, demote: true})),
     )
@@ -335,13 +338,18 @@ export class ClusterAgent {
     const failedHere = monitor.state === 'failed'
     const frozenHere = session.store.isFrozen(name)
     const clusterFrozen = keys.frozen !== undefined && parseFrozen(keys.frozen.value) !== undefined
+    if (clusterFrozen) this.frozenSeen.add(name)
+    else this.frozenSeen.delete(name)
     const frozenNodes = new Set<string>()
     const failedNodes = new Set<string>()
+    const runningElsewhere: string[] = []
     for (const [node, kv] of keys.instances) {
       if (node === this.me) continue
       const rec = parseInstance(kv.value)
       if (rec?.frozen && !clusterFrozen) frozenNodes.add(node)
       if (rec?.failed) failedNodes.add(node)
+      // a record is on its node's lease: it exists only while that agent lives
+      if (rec && (rec.avail === 'up' || rec.avail === 'warn') && alive.has(node)) runningElsewhere.push(node)
     }
     if (frozenHere) frozenNodes.add(this.me)
     if (failedHere) failedNodes.add(this.me)
@@ -357,6 +365,7 @@ export class ClusterAgent {
       clusterFrozen,
       target: target ? {node: target.node, id: target.id} : undefined,
       owner: ownerNode !== undefined ? {node: ownerNode, mine: ownerMine} : undefined,
+      runningElsewhere,
       runningHere,
       upHere,
       intent: intent ? {intent: intent.intent, by: intent.by} : undefined,
