@@ -29,7 +29,7 @@ import {PRESENCE_PREFIX, SERVICES_PREFIX, instanceKey} from '../cluster/keys.js'
 import {LeaseKeeper, renewIntervalMs} from '../cluster/lease.js'
 import {acquireOwnership, readOwnerOnly, releaseOwnership} from '../cluster/ownership.js'
 import {announcePresence} from '../cluster/presence.js'
-import type {KeyValue, Watch} from '../cluster/etcd/client.js'
+import type {KeyValue, Watch, WatchEvent} from '../cluster/etcd/client.js'
 import type {ExecutionObserver} from '../executor/observer.js'
 import {LockError} from '../errors.js'
 import type {ServiceAction} from '../planner/types.js'
@@ -215,14 +215,23 @@ export class ClusterAgent {
     await announcePresence(this.client, this.me, state.id)
     this.lastPresence = Date.now()
     this.published.clear()
-    this.watch ??= this.client.watch(SERVICES_PREFIX.slice(0, -'services/'.length), () => this.poke(), {
-      prefix: true,
-      onReconnect: () => this.poke(),
-      onError: error => {
-        this.deps.log.warn(`the watch of the cluster ended: ${error.message}; polling`)
-        this.watch = undefined
+    // any change but this node's own instance records (which it writes at least every TTL/2)
+    const own = `/instances/${this.me}`
+    const relevant = (events: readonly WatchEvent[]) => events.some(e => !e.kv.key.endsWith(own))
+    this.watch ??= this.client.watch(
+      SERVICES_PREFIX.slice(0, -'services/'.length),
+      events => {
+        if (relevant(events)) this.poke()
       },
-    })
+      {
+        prefix: true,
+        onReconnect: () => this.poke(),
+        onError: error => {
+          this.deps.log.warn(`the watch of the cluster ended: ${error.message}; polling`)
+          this.watch = undefined
+        },
+      },
+    )
   }
 
   /** The keeper's deadline passed (or etcd lost the lease): stop every cluster service here, now. */
