@@ -77,8 +77,9 @@ export class ClusterAgent {
   private demoting: Promise<void> = Promise.resolve()
   /** Which service an action of this agent is on: one at a time per service. */
   private readonly busy = new Set<string>()
-  /** Services seen frozen cluster-wide at the last reconcile. */
+  /** Services seen frozen cluster-wide at the last reconcile, and when each was last seen thawed. */
   private readonly frozenSeen = new Set<string>()
+  private readonly thawedAt = new Map<string, number>()
   /** Services with a decision being carried out (acquire, then start). */
   private readonly pending = new Set<string>()
 
@@ -348,14 +349,16 @@ export class ClusterAgent {
     const frozenHere = session.store.isFrozen(name)
     const clusterFrozen = keys.frozen !== undefined && parseFrozen(keys.frozen.value) !== undefined
     if (clusterFrozen) this.frozenSeen.add(name)
-    else this.frozenSeen.delete(name)
+    else if (this.frozenSeen.delete(name)) this.thawedAt.set(name, Date.now())
+    const thawedAt = this.thawedAt.get(name) ?? 0
     const frozenNodes = new Set<string>()
     const failedNodes = new Set<string>()
     const runningElsewhere: string[] = []
     for (const [node, kv] of keys.instances) {
       if (node === this.me) continue
       const rec = parseInstance(kv.value)
-      if (rec?.frozen && !clusterFrozen) frozenNodes.add(node)
+      // a record's frozen flag includes the cluster-wide freeze: one published before the thaw is stale
+      if (rec?.frozen && !clusterFrozen && Date.parse(rec.updated) >= thawedAt) frozenNodes.add(node)
       if (rec?.failed) failedNodes.add(node)
       // a record is on its node's lease: it exists only while that agent lives
       if (rec && (rec.avail === 'up' || rec.avail === 'warn') && alive.has(node)) runningElsewhere.push(node)
