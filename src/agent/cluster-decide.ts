@@ -9,6 +9,8 @@
  *   target is set and valid (its agent alive, not frozen, not failed): then only the target does.
  * - The owner keeps it while it is a candidate: it stops and releases when its instance failed,
  *   or when a valid target names another node (the release only if the stop succeeded).
+ * - Nobody acquires while another live node still reports its instance running (up or
+ *   unknown): that node is stopping it (a non-owner always does), then it is free.
  * - Frozen cluster-wide: no start, no move; a non-owner still stops an instance running beside
  *   a live owner (never two at once), but leaves one alone when nobody owns the service.
  */
@@ -27,6 +29,8 @@ export interface ClusterFacts {
   readonly target?: {readonly node: string; readonly id: string}
   /** The owner key: its node, and whether it is on this agent's current lease. */
   readonly owner?: {readonly node: string; readonly mine: boolean}
+  /** Other live nodes whose published instance runs (or may run: warn) while nobody owns it. */
+  readonly runningElsewhere?: readonly string[]
   /** Some resource of the local instance is (or may be: unknown) up. */
   readonly runningHere: boolean
   /** The local instance is up (every counted resource). */
@@ -85,11 +89,20 @@ export function decideCluster(f: ClusterFacts): ClusterDecision {
   }
   if (f.owner) return {kind: 'none', reason: `standby: ${f.owner.node} owns it`}
   if (f.clusterFrozen) return {kind: 'none', reason: 'nobody owns it; frozen cluster-wide: not started'}
+  // an instance still running elsewhere without an owner (its node stops it): wait for it
+  const elsewhere = (f.runningElsewhere ?? []).filter(n => n !== f.me)
+  const waiting =
+    elsewhere.length > 0
+      ? `waiting: ${elsewhere.join(', ')} still report${elsewhere.length === 1 ? 's' : ''} it running`
+      : undefined
   if (target)
     return target.node === f.me
-      ? {kind: 'acquire', reason: 'move target: acquiring'}
+      ? waiting
+        ? {kind: 'none', reason: `move target; ${waiting}`}
+        : {kind: 'acquire', reason: 'move target: acquiring'}
       : {kind: 'none', reason: `standby: moving to ${target.node}`}
   if (leader === undefined) return {kind: 'none', reason: note('no node qualifies to run it')}
   if (leader !== f.me) return {kind: 'none', reason: note(`standby: ${leader} is the placement leader`)}
+  if (waiting) return {kind: 'none', reason: note(`placement leader; ${waiting}`)}
   return {kind: 'acquire', reason: note('placement leader: acquiring')}
 }

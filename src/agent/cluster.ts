@@ -29,7 +29,7 @@ import {PRESENCE_PREFIX, SERVICES_PREFIX, instanceKey} from '../cluster/keys.js'
 import {LeaseKeeper, renewIntervalMs} from '../cluster/lease.js'
 import {acquireOwnership, readOwnerOnly, releaseOwnership} from '../cluster/ownership.js'
 import {announcePresence} from '../cluster/presence.js'
-import type {KeyValue, Watch} from '../cluster/etcd/client.js'
+import type {KeyValue, Watch, WatchEvent} from '../cluster/etcd/client.js'
 import type {ExecutionObserver} from '../executor/observer.js'
 import {LockError} from '../errors.js'
 import type {ServiceAction} from '../planner/types.js'
@@ -78,6 +78,9 @@ export class ClusterAgent {
   private demoting: Promise<void> = Promise.resolve()
   /** Which service an action of this agent is on: one at a time per service. */
   private readonly busy = new Set<string>()
+  /** Services seen frozen cluster-wide at the last reconcile, and when each was last seen thawed. */
+  private readonly frozenSeen = new Set<string>()
+  private readonly thawedAt = new Map<string, number>()
   /** Services with a decision being carried out (acquire, then start). */
   private readonly pending = new Set<string>()
 
@@ -163,7 +166,8 @@ export class ClusterAgent {
   private async handOver(): Promise<void> {
     const lease = this.keeper.lease
     if (!lease) return void (await this.keeper.stop())
-    const names = this.deps.session.store.list().filter(n => this.isClusterService(n))
+    // frozen cluster-wide: nobody starts it elsewhere, so it is left running (no owner once the lease ends)
+    const names = this.deps.session.store.list().filter(n => this.isClusterService(n) && !this.frozenSeen.has(n))
     const results = await Promise.all(
       names.map(name => this.act(name, 'stop', 'the agent stops', {waitlockMs: this.ttl * 1000, demote: true})),
     )
@@ -213,14 +217,23 @@ export class ClusterAgent {
     await announcePresence(this.client, this.me, state.id)
     this.lastPresence = Date.now()
     this.published.clear()
-    this.watch ??= this.client.watch(SERVICES_PREFIX.slice(0, -'services/'.length), () => this.poke(), {
-      prefix: true,
-      onReconnect: () => this.poke(),
-      onError: error => {
-        this.deps.log.warn(`the watch of the cluster ended: ${error.message}; polling`)
-        this.watch = undefined
+    // any change but this node's own instance records (which it writes at least every TTL/2)
+    const own = `/instances/${this.me}`
+    const relevant = (events: readonly WatchEvent[]) => events.some(e => !e.kv.key.endsWith(own))
+    this.watch ??= this.client.watch(
+      SERVICES_PREFIX.slice(0, -'services/'.length),
+      events => {
+        if (relevant(events)) this.poke()
       },
-    })
+      {
+        prefix: true,
+        onReconnect: () => this.poke(),
+        onError: error => {
+          this.deps.log.warn(`the watch of the cluster ended: ${error.message}; polling`)
+          this.watch = undefined
+        },
+      },
+    )
   }
 
   /** The keeper's deadline passed (or etcd lost the lease): stop every cluster service here, now. */
@@ -336,13 +349,20 @@ export class ClusterAgent {
     const failedHere = monitor.state === 'failed'
     const frozenHere = session.store.isFrozen(name)
     const clusterFrozen = keys.frozen !== undefined && parseFrozen(keys.frozen.value) !== undefined
+    if (clusterFrozen) this.frozenSeen.add(name)
+    else if (this.frozenSeen.delete(name)) this.thawedAt.set(name, Date.now())
+    const thawedAt = this.thawedAt.get(name) ?? 0
     const frozenNodes = new Set<string>()
     const failedNodes = new Set<string>()
+    const runningElsewhere: string[] = []
     for (const [node, kv] of keys.instances) {
       if (node === this.me) continue
       const rec = parseInstance(kv.value)
-      if (rec?.frozen && !clusterFrozen) frozenNodes.add(node)
+      // a record's frozen flag includes the cluster-wide freeze: one published before the thaw is stale
+      if (rec?.frozen && !clusterFrozen && Date.parse(rec.updated) >= thawedAt) frozenNodes.add(node)
       if (rec?.failed) failedNodes.add(node)
+      // a record is on its node's lease: it exists only while that agent lives
+      if (rec && (rec.avail === 'up' || rec.avail === 'warn') && alive.has(node)) runningElsewhere.push(node)
     }
     if (frozenHere) frozenNodes.add(this.me)
     if (failedHere) failedNodes.add(this.me)
@@ -358,6 +378,7 @@ export class ClusterAgent {
       clusterFrozen,
       target: target ? {node: target.node, id: target.id} : undefined,
       owner: ownerNode !== undefined ? {node: ownerNode, mine: ownerMine} : undefined,
+      runningElsewhere,
       runningHere,
       upHere,
       intent: intent ? {intent: intent.intent, by: intent.by} : undefined,

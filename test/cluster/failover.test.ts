@@ -292,28 +292,63 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
     expect(await noneRunning('n3')).to.equal(true)
   })
 
-  it("the owner's agent stopped (SIGTERM): it stops the service there and revokes its lease; n3 takes over", async () => {
-    await until('the service on n2', () => running('n2'), 30_000)
+  it("n1 back (engine and agent restarted) stays standby; the owner's agent stopped (SIGTERM) stops it there and revokes its lease: n1 takes over", async () => {
+    await bed!.engineStart('n1')
+    agents.n1 = NodeAgentProcess.start(bed!, 'n1', TTL)
+    await until("n1's agent back, standby", () => agents.n1.stderr.includes('standby: n2 owns it'), 60_000)
+    expect(await noneRunning('n1'), 'n1 left it stopped: n2 owns it').to.equal(true)
     const t = Date.now()
     await agents.n2.stop()
     expect(await noneRunning('n2'), 'stopped on n2 when its agent has exited').to.equal(true)
     expect(agents.n2.stderr).to.match(/lease \d+ revoked/)
-    await until('the service running on n3', () => running('n3'), 60_000, 200)
+    await until('the service running on n1, the placement leader', () => running('n1'), 60_000, 200)
     figures.push(
-      `agent stopped on the owner: running on n3 ${((Date.now() - t) / 1000).toFixed(1)} s after the SIGTERM (TTL ${TTL} s)`,
+      `agent stopped on the owner: running on n1 ${((Date.now() - t) / 1000).toFixed(1)} s after the SIGTERM (TTL ${TTL} s)`,
     )
-    expect((await owner())?.node).to.equal('n3')
+    expect((await owner())?.node).to.equal('n1')
     agents.n2 = NodeAgentProcess.start(bed!, 'n2', TTL)
-    await until("n2's agent back", () => agents.n2.stderr.includes('standby: n3 owns it'), 60_000)
+    await until("n2's agent back", () => agents.n2.stderr.includes('standby: n1 owns it'), 60_000)
     expect(await noneRunning('n2')).to.equal(true)
+  })
+
+  it('frozen cluster-wide: the owner crashes and nothing moves; thawed: n2 takes it', async () => {
+    const frozen = `/svcmgr/services/${SVC}/frozen`
+    await etcd!.call('put', {key: frozen, value: JSON.stringify({by: 'test', time: new Date().toISOString()})})
+    await until(
+      "n2's record saying frozen",
+      async () => {
+        const kv = await etcd!.call<{value: string} | undefined>('get', {key: `/svcmgr/services/${SVC}/instances/n2`})
+        return kv ? (JSON.parse(kv.value) as {frozen: boolean}).frozen : false
+      },
+      30_000,
+      200,
+    )
+    await bed!.crash('n1')
+    await until(
+      "n1's lease gone (its presence key)",
+      async () => !(await etcd!.call('get', {key: '/svcmgr/nodes/n1'})),
+      60_000,
+      200,
+    )
+    await until(
+      'n2 saying why it does not start it',
+      () => agents.n2.stderr.includes('nobody owns it; frozen cluster-wide: not started'),
+      30_000,
+    )
+    await new Promise(r => setTimeout(r, 2 * TTL * 1000))
+    for (const n of ['n2', 'n3'] as const) expect(await noneRunning(n), `${n} runs nothing while frozen`).to.equal(true)
+    expect(await owner()).to.equal(undefined)
+    await etcd!.call('delete', {key: frozen})
+    await until('the service running on n2 once thawed', () => running('n2'), 60_000, 200)
+    expect((await owner())?.node).to.equal('n2')
   })
 
   // on a node that does not run it: a local delete removes the local config of what runs there
   // (the command's behaviour, docs/cluster.md), so the owner's agent could no longer stop it
-  it('deleted on n2: the owner (n3) stops it and every live node drops its copy', async () => {
-    const del = await cliOn(bed!, 'n2', TTL, ['-s', SVC, 'delete'])
+  it('deleted on n3: the owner (n2) stops it and every live node drops its copy', async () => {
+    const del = await cliOn(bed!, 'n3', TTL, ['-s', SVC, 'delete'])
     expect(del.exitCode, del.all).to.equal(0)
-    await until('the service stopped on n3', () => noneRunning('n3'), 60_000, 200)
+    await until('the service stopped on n2', () => noneRunning('n2'), 60_000, 200)
     for (const n of ['n2', 'n3'] as const)
       await until(`${n}'s copy removed`, () => !fs.existsSync(`${bed!.nodes[n].root}/etc/${SVC}.conf`), 30_000)
     expect(await etcd!.call('get', {key: `/svcmgr/services/${SVC}/config`})).to.not.be.ok

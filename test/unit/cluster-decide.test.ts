@@ -85,6 +85,15 @@ describe('cluster decisions (nodes order, ownership, moves, freeze)', () => {
     expect(o).to.deep.equal({kind: 'none', reason: 'owner: running here; move target n3 is frozen: ignored'})
   })
 
+  it('nobody acquires while another live node still reports it running; that node stops it', () => {
+    expect(decideCluster(f({runningElsewhere: ['n2']}))).to.deep.equal({
+      kind: 'none',
+      reason: 'placement leader; waiting: n2 still reports it running',
+    })
+    expect(decideCluster(f({me: 'n2', runningHere: true})).kind).to.equal('stop')
+    expect(decideCluster(f({me: 'n3', target: {node: 'n3', id: 'x'}, runningElsewhere: ['n1']})).kind).to.equal('none')
+  })
+
   it('a node outside nodes order never leads', () => {
     expect(decideCluster(f({me: 'n4'})).kind).to.equal('none')
   })

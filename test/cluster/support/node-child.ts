@@ -35,6 +35,7 @@ type Args = Record<string, unknown> & {timeoutMs?: number}
 const ops: Record<string, (a: Args) => Promise<unknown>> = {
   put: a => client.put(a.key as string, a.value as string, {lease: a.lease as string, timeoutMs: a.timeoutMs}),
   get: a => client.get(a.key as string, {serializable: a.serializable as boolean, timeoutMs: a.timeoutMs}),
+  delete: a => client.delete(a.key as string, {timeoutMs: a.timeoutMs}),
   range: a => client.range(a.key as string, {prefix: true, timeoutMs: a.timeoutMs}),
   grant: a => client.leaseGrant(a.ttl as number),
   timeToLive: a => client.leaseTimeToLive(a.id as string),
