@@ -7,6 +7,7 @@
  */
 import type {ServiceAction} from '../planner/types.js'
 import {moveLeadingServiceFlag} from './argv.js'
+import {parseLeanFlags} from './lean-flags.js'
 
 export interface LeanActionRequest {
   readonly service: string
@@ -16,45 +17,19 @@ export interface LeanActionRequest {
 }
 
 const ACTIONS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'provision', 'unprovision'])
+const DRY_RUN: ReadonlySet<string> = new Set(['--dry-run'])
 
 export function leanActionRequest(argv: readonly string[]): LeanActionRequest | undefined {
   const words = moveLeadingServiceFlag(argv)
   const action = words[0]
   if (!ACTIONS.has(action)) return undefined
-  let service: string | undefined
-  let format: string | undefined
-  let dryRun = false
-  const plain = (v: string | undefined) => v !== undefined && v !== '' && !v.startsWith('-')
-  for (let i = 1; i < words.length; i++) {
-    const w = words[i]
-    if (w === '--dry-run') {
-      if (dryRun) return undefined
-      dryRun = true
-      continue
+  const flags = parseLeanFlags(words, 1, DRY_RUN)
+  return (
+    flags && {
+      service: flags.service,
+      action: action as ServiceAction,
+      format: flags.format,
+      dryRun: flags.booleans.has('--dry-run'),
     }
-    let name: 'service' | 'format'
-    let value: string | undefined
-    if (w === '-s' || w === '--service' || w === '--format') {
-      name = w === '--format' ? 'format' : 'service'
-      value = words[++i]
-    } else if (w.startsWith('--service=') || w.startsWith('--format=')) {
-      name = w.startsWith('--service=') ? 'service' : 'format'
-      value = w.slice(w.indexOf('=') + 1)
-    } else if (w.startsWith('-s') && !w.startsWith('-s=') && w.length > 2) {
-      name = 'service'
-      value = w.slice(2)
-    } else {
-      return undefined
-    }
-    if (!plain(value)) return undefined
-    if (name === 'service') {
-      if (service !== undefined) return undefined
-      service = value
-    } else {
-      if (format !== undefined || (value !== 'text' && value !== 'json')) return undefined
-      format = value
-    }
-  }
-  if (service === undefined) return undefined
-  return {service, action: action as ServiceAction, format: (format ?? 'text') as 'text' | 'json', dryRun}
+  )
 }

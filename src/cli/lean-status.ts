@@ -35,6 +35,7 @@ import {Session} from '../services/session.js'
 import {serviceStatus} from '../services/status.js'
 import {ActionFailedError, EXIT, exitCodeOf} from '../errors.js'
 import {moveLeadingServiceFlag} from './argv.js'
+import {parseLeanFlags} from './lean-flags.js'
 import {leanActionRequest} from './lean-action.js'
 
 export interface LeanStatusRequest {
@@ -46,36 +47,8 @@ export interface LeanStatusRequest {
 export function leanStatusRequest(argv: readonly string[]): LeanStatusRequest | undefined {
   const words = moveLeadingServiceFlag(argv)
   if (words[0] !== 'print' || words[1] !== 'status') return undefined
-  let service: string | undefined
-  let format: string | undefined
-  const plain = (v: string | undefined) => v !== undefined && v !== '' && !v.startsWith('-')
-  for (let i = 2; i < words.length; i++) {
-    const w = words[i]
-    let name: 'service' | 'format'
-    let value: string | undefined
-    if (w === '-s' || w === '--service' || w === '--format') {
-      name = w === '--format' ? 'format' : 'service'
-      value = words[++i]
-    } else if (w.startsWith('--service=') || w.startsWith('--format=')) {
-      name = w.startsWith('--service=') ? 'service' : 'format'
-      value = w.slice(w.indexOf('=') + 1)
-    } else if (w.startsWith('-s') && !w.startsWith('-s=') && w.length > 2) {
-      name = 'service'
-      value = w.slice(2)
-    } else {
-      return undefined
-    }
-    if (!plain(value)) return undefined
-    if (name === 'service') {
-      if (service !== undefined) return undefined
-      service = value
-    } else {
-      if (format !== undefined || (value !== 'text' && value !== 'json')) return undefined
-      format = value
-    }
-  }
-  if (service === undefined) return undefined
-  return {service, format: (format ?? 'text') as 'text' | 'json'}
+  const flags = parseLeanFlags(words, 2)
+  return flags && {service: flags.service, format: flags.format}
 }
 
 interface PackageJson {
