@@ -9,6 +9,7 @@
 import {expect} from 'chai'
 import {
   CliSandbox,
+  docker,
   inspectContainer,
   removeServiceContainers,
   requireEngine,
@@ -48,12 +49,17 @@ describe('plan from the observed state, drift and convergence (real engine)', fu
       await Promise.all([1, 2, 3, 4].map(async n => [n, (await inspectContainer(name(n)))?.id] as const)),
     )
 
+  // a second tag of the engine's redis, made and removed here: the new image of the drift case,
+  // present whatever ran before (nothing is pulled; the engine may have no way out)
+  const image = `pl${process.pid}-redis:3.0`
   before(async () => {
     requireEngine()
+    await docker(['tag', 'redis:latest', image])
     await cli.ok(['-s', svc, 'create', '--config=-'], {input: JSON.stringify(config)})
   })
   after(async () => {
     await removeServiceContainers(svc)
+    await docker(['rmi', image]).catch(() => undefined)
     cli.cleanup()
   })
 
@@ -99,7 +105,7 @@ describe('plan from the observed state, drift and convergence (real engine)', fu
   })
 
   it('after set container#3.image: status names the drift, the plan one recreate, start recreates only it', async () => {
-    await cli.ok(['-s', svc, 'set', '--kw', 'container#3.image=redis:3.0'])
+    await cli.ok(['-s', svc, 'set', '--kw', `container#3.image=${image}`])
     const tree = (await cli.ok(['-s', svc, 'print', 'status'])).stdout
     expect(tree).to.include('warn: # drift: image (start recreates it)')
     const status = JSON.parse((await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'])).stdout)
@@ -113,10 +119,10 @@ describe('plan from the observed state, drift and convergence (real engine)', fu
       'container#4': 'none',
     })
     const c3 = p.tasks.find(t => t.rid === 'container#3')!
-    expect(c3.cause).to.equal('image redis → redis:3.0')
+    expect(c3.cause).to.equal(`image redis → ${image}`)
     expect(c3.observed).to.deep.equal({status: 'up', detail: 'running', drift: ['image']})
     expect((await cli.ok(['-s', svc, 'start', '--dry-run'])).stdout).to.include(
-      '[3] container#3  recreate: image redis → redis:3.0',
+      `[3] container#3  recreate: image redis → ${image}`,
     )
     const before = await ids()
     await cli.ok(['-s', svc, 'start'])
@@ -124,7 +130,7 @@ describe('plan from the observed state, drift and convergence (real engine)', fu
     expect(after[3]).to.be.a('string').and.not.equal(before[3])
     expect([after[1], after[2], after[4]]).to.deep.equal([before[1], before[2], before[4]])
     const c = await inspectContainer(name(3))
-    expect([c?.image, c?.running, c?.networkMode]).to.deep.equal(['redis:3.0', true, `container:${after[1]}`])
+    expect([c?.image, c?.running, c?.networkMode]).to.deep.equal([image, true, `container:${after[1]}`])
     expect(Object.values(changes(await plan()))).to.deep.equal(['none', 'none', 'none', 'none'])
   })
 
