@@ -5,7 +5,7 @@
  * the edges are the tasks' `after` (a declared dependency with its reason, or a sequential
  * stage's order); the stages follow each other; the rollback path is a group of its own.
  */
-import type {Plan, PlannedChange, PlanStage, PlanTask} from '../planner/types.js'
+import {PLANNED_CHANGES, type Plan, type PlannedChange, type PlanStage, type PlanTask} from '../planner/types.js'
 import {taskChange} from '../planner/change.js'
 import {planDigest} from '../planner/digest.js'
 
@@ -56,17 +56,8 @@ export interface PlanGraph {
   readonly styles: readonly NodeStyle[]
 }
 
-export const STYLE_ORDER: readonly NodeStyle[] = [
-  'create',
-  'recreate',
-  'start',
-  'provision',
-  'stop',
-  'remove',
-  'unprovision',
-  'none',
-  'skipped',
-]
+/** The summaries' order of changes, then skipped. */
+export const STYLE_ORDER: readonly NodeStyle[] = [...PLANNED_CHANGES, 'skipped']
 
 /** Fill and border colours of each style; dashed: the task changes nothing (Pacemaker's "not needed"). */
 export const STYLE_COLOURS: Record<NodeStyle, {fill: string; stroke: string; dashed?: true}> = {
