@@ -30,7 +30,11 @@ export default class Delete extends ServiceCommand {
       await deleteSections(session, flags.service, rids, {waitlockMs})
       return
     }
-    await deleteService(session, flags.service, {waitlockMs})
-    this.log(`deleted ${flags.service}`)
+    const done = await deleteService(session, flags.service, {waitlockMs})
+    this.log(
+      done === 'left to the agent'
+        ? `deleted ${flags.service} from the cluster: this node's agent stops what runs here and removes its local copy`
+        : `deleted ${flags.service}`,
+    )
   }
 }

@@ -15,6 +15,7 @@ import {
   isClusterService,
   pullLocalCopy,
 } from './cluster-config.js'
+import {agentLivenessForStatus} from '../agent/liveness.js'
 import {UsageError} from '../errors.js'
 
 export async function readConfigInput(source: string): Promise<{text: string; origin: string}> {
@@ -182,11 +183,25 @@ export async function deleteSections(
 }
 
 /** Removes a service's config and state, holding its lock: refused while an action runs; a stale lock is cleaned with the rest. */
-export async function deleteService(session: Session, name: string, options: EditOptions = {}): Promise<void> {
+/**
+ * Deletes a service's config and state. A cluster service goes from etcd; its local copy then
+ * goes as on every other node: this node's agent, when one runs, stops what runs here and removes
+ * it (the copy removed under a running instance would leave nobody able to stop it); with no
+ * agent running here, at once. Says which ('local copy removed' or 'left to the agent').
+ */
+export async function deleteService(
+  session: Session,
+  name: string,
+  options: EditOptions = {},
+): Promise<'local copy removed' | 'left to the agent'> {
   await pullLocalCopy(session, name)
   session.store.requireExists(name)
-  await withEditLock(session, name, 'delete', options.waitlockMs ?? 0, async () => {
-    if (await isClusterService(session, name)) await deleteInCluster(session, name)
+  return withEditLock(session, name, 'delete', options.waitlockMs ?? 0, async () => {
+    if (await isClusterService(session, name)) {
+      await deleteInCluster(session, name)
+      if (agentLivenessForStatus(session.settings.root) === 'running') return 'left to the agent' as const
+    }
     session.store.remove(name)
+    return 'local copy removed' as const
   })
 }

@@ -343,11 +343,13 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
     expect((await owner())?.node).to.equal('n2')
   })
 
-  // on a node that does not run it: a local delete removes the local config of what runs there
-  // (the command's behaviour, docs/cluster.md), so the owner's agent could no longer stop it
-  it('deleted on n3: the owner (n2) stops it and every live node drops its copy', async () => {
-    const del = await cliOn(bed!, 'n3', TTL, ['-s', SVC, 'delete'])
+  // on the node that runs it: the command leaves the local copy to that node's agent, which stops
+  // the service first (the copy removed under it would leave nobody able to stop it)
+  it('deleted on the owner (n2): its agent stops it, then every live node drops its copy', async () => {
+    expect((await owner())?.node).to.equal('n2')
+    const del = await cliOn(bed!, 'n2', TTL, ['-s', SVC, 'delete'])
     expect(del.exitCode, del.all).to.equal(0)
+    expect(del.all).to.include("this node's agent stops what runs here and removes its local copy")
     await until('the service stopped on n2', () => noneRunning('n2'), 60_000, 200)
     for (const n of ['n2', 'n3'] as const)
       await until(`${n}'s copy removed`, () => !fs.existsSync(`${bed!.nodes[n].root}/etc/${SVC}.conf`), 30_000)
