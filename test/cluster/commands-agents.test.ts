@@ -9,7 +9,7 @@
 import {expect} from 'chai'
 import {execa} from 'execa'
 import {until} from '../integration/support/agent.js'
-import {NodeAgentProcess, Sampler, cliOn, serviceContainers} from './support/cluster-service.js'
+import {NodeAgentProcess, cliOn, sampleEachTest, serviceContainers} from './support/cluster-service.js'
 import {NODES, type NodeChild, type NodeName, Testbed, testbedUnavailable} from './support/testbed.js'
 
 const IMAGE = 'google/pause:latest'
@@ -23,7 +23,8 @@ describe('cluster commands with real agents: switch --wait, giveback, freeze acr
   let bed: Testbed | undefined
   let etcd: NodeChild | undefined
   const agents = {} as Record<NodeName, NodeAgentProcess>
-  let sampler: Sampler | undefined
+  // the sampler's hooks first: its after() runs before the suite's teardown
+  const sampler = sampleEachTest(() => bed, SVC, agents, 40)
   const t0 = Date.now()
   const figures: string[] = []
 
@@ -86,20 +87,7 @@ describe('cluster commands with real agents: switch --wait, giveback, freeze acr
     await until('the service running on n1', () => running('n1'), 90_000, 200)
   })
 
-  beforeEach(() => {
-    sampler = new Sampler(bed!, SVC)
-    sampler.start()
-  })
-
-  afterEach(async function () {
-    await sampler?.stop()
-    if (this.currentTest?.state === 'failed')
-      for (const n of NODES) console.log(`----- ${n}'s agent\n${agents[n]?.stderr.split('\n').slice(-40).join('\n')}`)
-    expect(sampler?.violations ?? [], 'samples with the service running on two nodes at once').to.deep.equal([])
-  })
-
   after(async () => {
-    await sampler?.stop()
     for (const n of NODES) await agents[n]?.stop().catch(() => undefined)
     if (bed) await bed.teardown()
     console.log(`      cluster commands suite with agents: ${Math.round((Date.now() - t0) / 1000)} s; TTL ${TTL} s`)
@@ -181,7 +169,7 @@ describe('cluster commands with real agents: switch --wait, giveback, freeze acr
       `frozen across n1's crash: nothing ran for ${((thaw - crash) / 1000).toFixed(1)} s; after thaw running on ${on} in ${((Date.now() - thaw) / 1000).toFixed(1)} s`,
     )
     expect(
-      sampler!
+      sampler()!
         .after(crash)
         .filter(x => x.t1 < thaw)
         .every(x => !x.running.n2 && !x.running.n3),

@@ -14,7 +14,7 @@ import {execa} from 'execa'
 import {readJson, until} from '../integration/support/agent.js'
 import {
   NodeAgentProcess,
-  Sampler,
+  sampleEachTest,
   cliOn,
   httpFromFabric,
   serviceContainers,
@@ -41,7 +41,8 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
   let bed: Testbed | undefined
   let etcd: NodeChild | undefined
   const agents = {} as Record<NodeName, NodeAgentProcess>
-  let sampler: Sampler | undefined
+  // the sampler's hooks first: its after() runs before the suite's teardown
+  const sampler = sampleEachTest(() => bed, SVC, agents, 60)
   const t0 = Date.now()
 
   const running = async (node: NodeName): Promise<ContainerState[] | undefined> => {
@@ -121,20 +122,7 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
     expect(created.exitCode, created.all).to.equal(0)
   })
 
-  beforeEach(() => {
-    sampler = new Sampler(bed!, SVC)
-    sampler.start()
-  })
-
-  afterEach(async function () {
-    await sampler?.stop()
-    if (this.currentTest?.state === 'failed')
-      for (const n of NODES) console.log(`----- ${n}'s agent\n${agents[n]?.stderr.split('\n').slice(-60).join('\n')}`)
-    expect(sampler?.violations ?? [], 'samples with the service running on two nodes at once').to.deep.equal([])
-  })
-
   after(async () => {
-    await sampler?.stop()
     for (const n of NODES) await agents[n]?.stop().catch(() => undefined)
     if (bed) await bed.teardown()
     console.log(`      cluster failover suite: ${Math.round((Date.now() - t0) / 1000)} s; TTL ${TTL} s`)
@@ -203,7 +191,7 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
     ).to.deep.equal(before.map(c => c.startedAt))
     expect(await owner()).to.deep.equal(ownerBefore)
     expect(agents.n1.stderr).to.not.match(/start: |stop: /)
-    expect(sampler!.samples.every(s => s.running.n1 === true && !s.running.n2 && !s.running.n3)).to.equal(true)
+    expect(sampler()!.samples.every(s => s.running.n1 === true && !s.running.n2 && !s.running.n3)).to.equal(true)
   })
 
   it('one etcd member down: nothing moves; two down: the owner stops at its deadline and nobody starts; back: it starts again on n1', async () => {
@@ -242,7 +230,9 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
     )
     await answers()
     expect(
-      sampler!.after(stopped).every(s => !s.running.n2 && !s.running.n3),
+      sampler()!
+        .after(stopped)
+        .every(s => !s.running.n2 && !s.running.n3),
       'n2 and n3 never ran it',
     ).to.equal(true)
   })
@@ -255,7 +245,7 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
     const failover = Date.now() - cut
     await answers()
     // the sampled timelines: every sample with n1 running comes before every sample with n2 running
-    const s = sampler!.after(cut)
+    const s = sampler()!.after(cut)
     const lastN1 = Math.max(...s.filter(x => x.running.n1).map(x => x.t1))
     const firstN2 = Math.min(...s.filter(x => x.running.n2).map(x => x.t0))
     expect(lastN1, 'n1 seen running after n2 was seen running').to.be.below(firstN2)

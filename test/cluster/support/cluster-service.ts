@@ -8,6 +8,7 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import http from 'node:http'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {expect} from 'chai'
 import {execa} from 'execa'
 import {NODES, type NodeName, type Testbed} from './testbed.js'
 
@@ -197,4 +198,32 @@ export async function httpFromFabric(bed: Testbed, address: string): Promise<str
     {reject: false, timeout: 10_000},
   )
   return r.exitCode === 0 ? String(r.stdout) : undefined
+}
+
+/**
+ * The check every cluster scenario carries (mocha hooks of the calling suite): each test runs
+ * under a fresh Sampler and fails on any sample with the service running on two nodes at once;
+ * a failed test prints the last `tail` lines of each agent's stderr. Returns the current sampler.
+ */
+export function sampleEachTest(
+  bed: () => Testbed | undefined,
+  service: string,
+  agents: Partial<Record<NodeName, NodeAgentProcess>>,
+  tail: number,
+): () => Sampler | undefined {
+  let sampler: Sampler | undefined
+  beforeEach(() => {
+    sampler = new Sampler(bed()!, service)
+    sampler.start()
+  })
+  afterEach(async function () {
+    await sampler?.stop()
+    if (this.currentTest?.state === 'failed')
+      for (const n of NODES) console.log(`----- ${n}'s agent\n${agents[n]?.stderr.split('\n').slice(-tail).join('\n')}`)
+    expect(sampler?.violations ?? [], 'samples with the service running on two nodes at once').to.deep.equal([])
+  })
+  after(async () => {
+    await sampler?.stop()
+  })
+  return () => sampler
 }
