@@ -60,19 +60,45 @@ function facets(spec: Omit<ContainerSpec, 'cgroupParent'>): Record<FingerprintKe
   }
 }
 
-const digest = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 8)
+const digest = (json: string) => createHash('sha256').update(json).digest('hex').slice(0, 8)
 
 export type Fingerprint = Readonly<Record<FingerprintKeyword, string>>
 
+/**
+ * Fingerprints by their digest inputs (the facets' JSON texts), and each one's label text: a
+ * large service's containers mostly share their facets (the same image, command, netns owner),
+ * so each distinct one is hashed once, not 13 digests per container. A pure function's memo
+ * (the same input gives the same digests in any command); bounded, for a long-running agent.
+ */
+const byFacets = new Map<string, Fingerprint>()
+const labelText = new WeakMap<Fingerprint, string>()
+const MEMO_MAX = 4096
+
 export function fingerprintOf(spec: Omit<ContainerSpec, 'cgroupParent'>): Fingerprint {
   const f = facets(spec)
-  return Object.fromEntries(FINGERPRINT_KEYWORDS.map(k => [k, digest(f[k])])) as Fingerprint
+  const inputs = FINGERPRINT_KEYWORDS.map(k => JSON.stringify(f[k]))
+  // JSON text holds no raw newline: the joined key names the inputs exactly
+  const key = inputs.join('\n')
+  let fp = byFacets.get(key)
+  if (!fp) {
+    fp = Object.freeze(Object.fromEntries(FINGERPRINT_KEYWORDS.map((k, i) => [k, digest(inputs[i])])) as Fingerprint)
+    if (byFacets.size >= MEMO_MAX) byFacets.clear()
+    byFacets.set(key, fp)
+  }
+  return fp
 }
 
-/** The label's value: "v1 image=ab12cd34ef56 entrypoint=... ...". */
+/** The label's value: "v1 image=ab12cd34 entrypoint=... ...". */
 export function fingerprintLabel(f: Fingerprint): string {
-  return [FORMAT, ...FINGERPRINT_KEYWORDS.map(k => `${k}=${f[k]}`)].join(' ')
+  let text = labelText.get(f)
+  if (text === undefined) {
+    text = [FORMAT, ...FINGERPRINT_KEYWORDS.map(k => `${k}=${f[k]}`)].join(' ')
+    labelText.set(f, text)
+  }
+  return text
 }
+
+const KNOWN = new Set<string>(FINGERPRINT_KEYWORDS)
 
 /** The label read back: undefined when absent or of another format (no fingerprint). */
 export function parseFingerprintLabel(value: string | undefined): Partial<Fingerprint> | undefined {
@@ -80,11 +106,10 @@ export function parseFingerprintLabel(value: string | undefined): Partial<Finger
   const [format, ...pairs] = value.split(' ')
   if (format !== FORMAT) return undefined
   const out: Partial<Record<FingerprintKeyword, string>> = {}
-  const known = new Set<string>(FINGERPRINT_KEYWORDS)
   for (const p of pairs) {
     const eq = p.indexOf('=')
     const k = p.slice(0, eq)
-    if (eq > 0 && known.has(k)) out[k as FingerprintKeyword] = p.slice(eq + 1)
+    if (eq > 0 && KNOWN.has(k)) out[k as FingerprintKeyword] = p.slice(eq + 1)
   }
   return out
 }
@@ -98,7 +123,10 @@ export function driftedKeywords(
   labels: Readonly<Record<string, string>> | null | undefined,
   wanted: Fingerprint,
 ): FingerprintKeyword[] | undefined {
-  const had = parseFingerprintLabel(labels?.[LABEL_FINGERPRINT])
+  const text = labels?.[LABEL_FINGERPRINT]
+  // the usual case: the label is the one the config would write now, every keyword in sync
+  if (text !== undefined && text === fingerprintLabel(wanted)) return []
+  const had = parseFingerprintLabel(text)
   if (!had) return undefined
   return FINGERPRINT_KEYWORDS.filter(k => had[k] !== wanted[k])
 }

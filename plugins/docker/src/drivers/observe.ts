@@ -14,7 +14,7 @@ import {imagePresent} from '../engine/images.js'
 import {unreachableState} from '../engine/state.js'
 import type {DockerKeywords} from './container-docker.keywords.js'
 import {driftedKeywords, type Fingerprint, fingerprintOf} from './fingerprint.js'
-import {cliArgs, containerName, containerSpec, netnsOwner, ownerName} from './spec.js'
+import {cliArgs, containerName, containerSpec, netnsOwner, ownerName, unlabelledSpec} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
 type Res = Resource<DockerKeywords>
@@ -36,7 +36,7 @@ const STATUS_CALL_TIMEOUT_MS = 8_000
 
 /** The config's fingerprint of a resource (no cgroup parent: the engine's driver decides it, and it is not counted). */
 export function wantedFingerprint(res: Res, svc: Pick<ServiceView, 'name' | 'id'>): Fingerprint {
-  return fingerprintOf(containerSpec(res, svc, undefined))
+  return fingerprintOf(unlabelledSpec(res, svc, undefined))
 }
 
 /** Drift of a seen container for status: the drifted keywords, or undefined with no fingerprint. */

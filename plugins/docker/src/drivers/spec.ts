@@ -102,12 +102,19 @@ export interface ContainerSpec {
 }
 
 export function containerSpec(res: Res, svc: Svc, cgroupDriver: string | undefined): ContainerSpec {
+  const spec = unlabelledSpec(res, svc, cgroupDriver)
+  // what it was made from, per keyword: drift is read back from this label (./fingerprint.ts)
+  return {...spec, labels: {...spec.labels, [LABEL_FINGERPRINT]: fingerprintLabel(fingerprintOf(spec))}}
+}
+
+/** The spec without its fingerprint label: what the fingerprint is computed from. */
+export function unlabelledSpec(res: Res, svc: Svc, cgroupDriver: string | undefined): ContainerSpec {
   const kw = res.kw
   const parsed = kw.run_args?.length ? parseRunArgs(kw.run_args) : emptyRunArgs()
   // the keyword check refused bad run_args at config time; a hand-edited compiled value still fails loudly
   if ('error' in parsed) throw new Error(`${res.rid}.run_args: expected ${parsed.error}`)
   const ra = parsed
-  const spec: ContainerSpec = {
+  return {
     name: containerName(svc, res),
     image: kw.image,
     labels: {...ra.labels, [LABEL_SERVICE]: svc.name, [LABEL_RID]: res.rid, [LABEL_ID]: svc.id},
@@ -131,8 +138,6 @@ export function containerSpec(res: Res, svc: Svc, cgroupDriver: string | undefin
     cgroupParent: cgroupParent(svc, res, cgroupDriver),
     stopTimeoutSec: Math.ceil(kw.stop_timeout / 1000),
   }
-  // what it was made from, per keyword: drift is read back from this label (./fingerprint.ts)
-  return {...spec, labels: {...spec.labels, [LABEL_FINGERPRINT]: fingerprintLabel(fingerprintOf(spec))}}
 }
 
 /** The engine's create request. */

@@ -100,4 +100,36 @@ describe('container.docker fingerprint', () => {
     const withoutUser = full.replace(/ user=[0-9a-f]+/, '')
     expect(driftedKeywords({[LABEL_FINGERPRINT]: withoutUser}, wanted)).to.deep.equal(['user'])
   })
+
+  it('keeps the label of containers made by earlier versions (the digests are stable)', () => {
+    // google/pause, run_command = sleep 1000, netns none: the label svcmgr 0.x wrote (bench/scale.ts's containers)
+    const svc = compileConfig(
+      {DEFAULT: {id: ID}, 'container#1': {type: 'docker', image: 'google/pause', run_command: 'sleep 1000'}},
+      REGISTRATIONS,
+      {name: 'svc2', nodename: 'deb1'},
+    )
+    const label = createOptions(containerSpec(res(svc, 'container#1'), svc, 'cgroupfs')).Labels?.[LABEL_FINGERPRINT]
+    expect(label).to.equal(
+      'v1 image=75cb5e27 entrypoint=74234e98 run_command=0be6df09 environment=4f53cda1 volume_mounts=643d5437 netns=30a0924a privileged=78dc7642 hostname=74234e98 user=74234e98 cwd=74234e98 tty=fcbcf165 interactive=fcbcf165 run_args=2d615537',
+    )
+  })
+
+  it('answers the same from its memo as computed afresh, for every container of a service', () => {
+    // many containers sharing their facets, and one differing in each keyword: each reads its own
+    const sections: Record<string, Record<string, string>> = {
+      DEFAULT: {id: ID},
+      'container#1': {type: 'docker', image: 'google/pause'},
+    }
+    for (let i = 2; i <= 40; i++) sections[`container#${i}`] = {...BASE, ...cases[i % cases.length][1]}
+    const svc = compileConfig(sections, REGISTRATIONS, {name: 'svc2', nodename: 'deb1'})
+    for (let i = 2; i <= 40; i++) {
+      const r = res(svc, `container#${i}`)
+      const made = createOptions(containerSpec(r, svc, 'cgroupfs')).Labels ?? {}
+      expect(driftedKeywords(made, wantedFingerprint(r, svc)), r.rid).to.deep.equal([])
+      // against the base's label: exactly the keywords its change names (the label text differs: parsed)
+      expect(driftedKeywords(madeFrom(BASE), wantedFingerprint(r, svc)), r.rid).to.deep.equal(
+        cases[i % cases.length][2],
+      )
+    }
+  })
 })
