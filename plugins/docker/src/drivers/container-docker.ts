@@ -54,7 +54,16 @@ import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.
 import {netnsCycle} from './netns-chain.js'
 import {dockerReadiness, healthReadiness, listedHealth, rememberRunning} from './readiness.js'
 import {observeContainer, statusDrift} from './observe.js'
-import {cliArgs, containerName, containerSpec, createOptions, netnsOwner, ownerName, ownership} from './spec.js'
+import {
+  cliArgs,
+  containerName,
+  containerSpec,
+  createLine,
+  createOptions,
+  netnsOwner,
+  ownerName,
+  ownership,
+} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
 type ACtx = ActionContext<DockerKeywords>
@@ -519,14 +528,13 @@ function describeDaemonStart(svc: ServiceView): string[] {
 function describeCreate(res: Res, svc: ServiceView, verb: 'run' | 'create'): string[] {
   const cli = describeCli(svc)
   const kw = res.kw
-  const spec = containerSpec(res, svc, 'cgroupfs')
   const pull =
     kw.image_pull_policy === 'always'
       ? `${svc.formatCommandLine([...cli, 'pull', kw.image])}  (image_pull_policy always)`
       : `${svc.formatCommandLine([...cli, 'pull', kw.image])}  (when the image is absent)`
   return [
     pull,
-    `${svc.formatCommandLine([...cli, ...cliArgs(spec, verb)])}  (when the container does not exist; --cgroup-parent on cgroupfs engines only)`,
+    `${createLine(res, svc, 'cgroupfs', cli, verb)}  (when the container does not exist; --cgroup-parent on cgroupfs engines only)`,
   ]
 }
 

@@ -13,8 +13,8 @@ import {engineClient, type Seen} from '../engine/containers.js'
 import {imagePresent} from '../engine/images.js'
 import {unreachableState} from '../engine/state.js'
 import type {DockerKeywords} from './container-docker.keywords.js'
-import {driftedKeywords, type Fingerprint, fingerprintOf} from './fingerprint.js'
-import {cliArgs, containerName, containerSpec, netnsOwner, ownerName, unlabelledSpec} from './spec.js'
+import {driftedKeywords, type Fingerprint} from './fingerprint.js'
+import {containerName, createLine, netnsOwner, ownerName, resourceFingerprint} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
 type Res = Resource<DockerKeywords>
@@ -36,7 +36,7 @@ const STATUS_CALL_TIMEOUT_MS = 8_000
 
 /** The config's fingerprint of a resource (no cgroup parent: the engine's driver decides it, and it is not counted). */
 export function wantedFingerprint(res: Res, svc: Pick<ServiceView, 'name' | 'id'>): Fingerprint {
-  return fingerprintOf(unlabelledSpec(res, svc, undefined))
+  return resourceFingerprint(res, svc)
 }
 
 /** Drift of a seen container for status: the drifted keywords, or undefined with no fingerprint. */
@@ -182,8 +182,6 @@ async function startSteps(
   const res = ctx.resource
   const cli = d.describeCli(svc)
   const name = containerName(svc, res)
-  // the engine answered: a private daemon runs already
-  const spec = () => containerSpec(res, svc, 'cgroupfs')
   switch (plan.change) {
     case 'none':
       return []
@@ -198,14 +196,14 @@ async function startSteps(
         return [
           ...pull,
           ...rm,
-          ctx.formatCommandLine([...cli, ...cliArgs(spec(), 'create')]),
+          createLine(res, svc, 'cgroupfs', cli, 'create'),
           ctx.formatCommandLine([...cli, 'start', name]),
           waitStep(res, d),
         ]
       return [
         ...pull,
         ...rm,
-        `${ctx.formatCommandLine([...cli, ...cliArgs(spec(), 'run')])}  (--cgroup-parent on cgroupfs engines only)`,
+        `${createLine(res, svc, 'cgroupfs', cli, 'run')}  (--cgroup-parent on cgroupfs engines only)`,
         waitStep(res, d),
       ]
     }

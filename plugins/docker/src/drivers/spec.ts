@@ -7,7 +7,7 @@ import type {CreateRequest} from '../engine/http.js'
 import type {Resource, ServiceView} from 'svcmgr'
 import type {DockerKeywords} from './container-docker.keywords.js'
 import {emptyRunArgs, parseRunArgs} from './run-args.js'
-import {fingerprintLabel, fingerprintOf, LABEL_FINGERPRINT} from './fingerprint.js'
+import {type Fingerprint, fingerprintLabel, fingerprintOf, LABEL_FINGERPRINT} from './fingerprint.js'
 
 export const LABEL_SERVICE = 'com.svcmgr.service'
 export const LABEL_RID = 'com.svcmgr.rid'
@@ -101,10 +101,50 @@ export interface ContainerSpec {
   readonly stopTimeoutSec: number
 }
 
+/**
+ * What was computed of a compiled resource: a command asks for the same spec several times
+ * (describe, observe, status: a 10,000-container dry-run asked for 30,000), and a resource's
+ * keywords never change once compiled. Kept with the resource itself (a WeakMap: gone with the
+ * command's compiled service), per service name and id.
+ */
+interface Computed {
+  readonly svc: string
+  fingerprint?: Fingerprint
+  specs?: Map<string, ContainerSpec>
+  /** The docker CLI lines that create it, as the service formats them (describe's and observe's plan steps). */
+  lines?: Map<string, {readonly format: Formatter; readonly line: string}>
+}
+type Formatter = Pick<ServiceView, 'formatCommandLine'>
+const computed = new WeakMap<Res, Computed>()
+
+function computedOf(res: Res, svc: Svc): Computed {
+  const key = `${svc.name}\n${svc.id}`
+  let c = computed.get(res)
+  if (!c || c.svc !== key) {
+    c = {svc: key}
+    computed.set(res, c)
+  }
+  return c
+}
+
+/** The resource's fingerprint: the same for every engine (the cgroup parent is not counted). */
+export function resourceFingerprint(res: Res, svc: Svc): Fingerprint {
+  const c = computedOf(res, svc)
+  c.fingerprint ??= fingerprintOf(unlabelledSpec(res, svc, undefined))
+  return c.fingerprint
+}
+
 export function containerSpec(res: Res, svc: Svc, cgroupDriver: string | undefined): ContainerSpec {
-  const spec = unlabelledSpec(res, svc, cgroupDriver)
-  // what it was made from, per keyword: drift is read back from this label (./fingerprint.ts)
-  return {...spec, labels: {...spec.labels, [LABEL_FINGERPRINT]: fingerprintLabel(fingerprintOf(spec))}}
+  const c = computedOf(res, svc)
+  c.specs ??= new Map()
+  let spec = c.specs.get(cgroupDriver ?? '')
+  if (!spec) {
+    const s = unlabelledSpec(res, svc, cgroupDriver)
+    // what it was made from, per keyword: drift is read back from this label (./fingerprint.ts)
+    spec = {...s, labels: {...s.labels, [LABEL_FINGERPRINT]: fingerprintLabel(resourceFingerprint(res, svc))}}
+    c.specs.set(cgroupDriver ?? '', spec)
+  }
+  return spec
 }
 
 /** The spec without its fingerprint label: what the fingerprint is computed from. */
@@ -138,6 +178,28 @@ export function unlabelledSpec(res: Res, svc: Svc, cgroupDriver: string | undefi
     cgroupParent: cgroupParent(svc, res, cgroupDriver),
     stopTimeoutSec: Math.ceil(kw.stop_timeout / 1000),
   }
+}
+
+/**
+ * `<cli> run -d ...` or `<cli> create ...` of the spec for cgroupDriver, formatted by the service
+ * (the plan's step; describe and observe both show it): once per command for each resource.
+ */
+export function createLine(
+  res: Res,
+  svc: Svc & Formatter,
+  cgroupDriver: string | undefined,
+  cli: readonly string[],
+  verb: 'run' | 'create',
+): string {
+  const c = computedOf(res, svc)
+  const key = `${cgroupDriver ?? ''}\n${verb}\n${cli.join('\n')}`
+  c.lines ??= new Map()
+  const held = c.lines.get(key)
+  // the formatter is the service's own: another view of the service formats anew
+  if (held && held.format === svc) return held.line
+  const line = svc.formatCommandLine([...cli, ...cliArgs(containerSpec(res, svc, cgroupDriver), verb)])
+  c.lines.set(key, {format: svc, line})
+  return line
 }
 
 /** The engine's create request. */
