@@ -38,26 +38,29 @@ export const FINGERPRINT_KEYWORDS = [
 
 export type FingerprintKeyword = (typeof FINGERPRINT_KEYWORDS)[number]
 
-/** What each keyword contributes to the spec: the digest inputs. The fingerprint label itself and the ownership labels are left out. */
-function facets(spec: Omit<ContainerSpec, 'cgroupParent'>): Record<FingerprintKeyword, unknown> {
-  const ownLabels = Object.entries(spec.labels)
-    .filter(([k]) => !k.startsWith('com.svcmgr.'))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return {
-    image: spec.image,
-    entrypoint: spec.entrypoint ?? null,
-    run_command: spec.cmd ?? null,
-    environment: spec.env,
-    volume_mounts: [spec.binds, Object.entries(spec.tmpfs).sort()],
-    netns: spec.networkMode,
-    privileged: [spec.privileged, spec.capAdd, spec.capDrop],
-    hostname: spec.hostname ?? null,
-    user: spec.user ?? null,
-    cwd: spec.workdir ?? null,
-    tty: spec.tty,
-    interactive: spec.interactive,
-    run_args: [spec.init, spec.readOnly, spec.stopSignal ?? null, ownLabels],
-  }
+/**
+ * What each keyword contributes to the spec, in FINGERPRINT_KEYWORDS' order: the digest inputs.
+ * The fingerprint label itself and the ownership labels are left out.
+ */
+function facets(spec: Omit<ContainerSpec, 'cgroupParent'>): unknown[] {
+  const ownLabels: [string, string][] = []
+  for (const k in spec.labels) if (!k.startsWith('com.svcmgr.')) ownLabels.push([k, spec.labels[k]])
+  ownLabels.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return [
+    spec.image,
+    spec.entrypoint ?? null,
+    spec.cmd ?? null,
+    spec.env,
+    [spec.binds, Object.entries(spec.tmpfs).sort()],
+    spec.networkMode,
+    [spec.privileged, spec.capAdd, spec.capDrop],
+    spec.hostname ?? null,
+    spec.user ?? null,
+    spec.workdir ?? null,
+    spec.tty,
+    spec.interactive,
+    [spec.init, spec.readOnly, spec.stopSignal ?? null, ownLabels],
+  ]
 }
 
 const digest = (json: string) => createHash('sha256').update(json).digest('hex').slice(0, 8)
@@ -65,7 +68,7 @@ const digest = (json: string) => createHash('sha256').update(json).digest('hex')
 export type Fingerprint = Readonly<Record<FingerprintKeyword, string>>
 
 /**
- * Fingerprints by their digest inputs (the facets' JSON texts), and each one's label text: a
+ * Fingerprints by their digest inputs (the facets' JSON text), and each one's label text: a
  * large service's containers mostly share their facets (the same image, command, netns owner),
  * so each distinct one is hashed once, not 13 digests per container. A pure function's memo
  * (the same input gives the same digests in any command); bounded, for a long-running agent.
@@ -76,12 +79,13 @@ const MEMO_MAX = 4096
 
 export function fingerprintOf(spec: Omit<ContainerSpec, 'cgroupParent'>): Fingerprint {
   const f = facets(spec)
-  const inputs = FINGERPRINT_KEYWORDS.map(k => JSON.stringify(f[k]))
-  // JSON text holds no raw newline: the joined key names the inputs exactly
-  const key = inputs.join('\n')
+  // the facets are plain JSON data (no undefined): the array's text names each one's text exactly
+  const key = JSON.stringify(f)
   let fp = byFacets.get(key)
   if (!fp) {
-    fp = Object.freeze(Object.fromEntries(FINGERPRINT_KEYWORDS.map((k, i) => [k, digest(inputs[i])])) as Fingerprint)
+    fp = Object.freeze(
+      Object.fromEntries(FINGERPRINT_KEYWORDS.map((k, i) => [k, digest(JSON.stringify(f[i]))])),
+    ) as Fingerprint
     if (byFacets.size >= MEMO_MAX) byFacets.clear()
     byFacets.set(key, fp)
   }
