@@ -95,6 +95,8 @@ interface Entry {
   readonly controller: AbortController
   waiting: number
   settled: boolean
+  /** Its answer once it came: later callers take it without a wait of their own. */
+  answer?: ServiceContainers
 }
 
 export interface ListOptions {
@@ -146,7 +148,10 @@ export async function serviceContainers(
     })
     const e: Entry = {gen, promise, controller, waiting: 0, settled: false}
     promise.then(
-      () => (e.settled = true),
+      v => {
+        e.settled = true
+        e.answer = v
+      },
       () => {
         e.settled = true
         if (cache.get(key) === e) cache.delete(key)
@@ -226,6 +231,8 @@ async function listService(
 
 function wait(entry: Entry, signal: AbortSignal | undefined): Promise<ServiceContainers> {
   if (signal?.aborted) return Promise.reject(aborted(signal))
+  // answered already (a snapshot's later readers: 10,000 of them in a large status): nothing to follow
+  if (entry.answer) return Promise.resolve(entry.answer)
   // a caller without a signal waits to the end: the request is never cancelled under it
   entry.waiting++
   if (!signal) return entry.promise

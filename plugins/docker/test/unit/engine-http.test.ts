@@ -163,6 +163,62 @@ describe('the service container list: one request for every caller in flight', (
   })
 })
 
+describe('the service container list: a snapshot answered once serves every later reader', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hdock-snap-'))
+  const sock = path.join(dir, 'engine.sock')
+  const address = `unix://${sock}`
+  const NAMES = Array.from({length: 100}, (_, i) => `svc2.container.${i + 1}`)
+  let lists = 0
+  const server = http.createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      lists++
+      const rows = NAMES.map((n, i) => ({
+        Id: `id${i + 1}`,
+        Names: [`/${n}`],
+        Image: 'google/pause',
+        State: 'created',
+        Status: 'Created',
+        Labels: {'com.svcmgr.service': 'svc2', 'com.svcmgr.rid': `container#${i + 1}`},
+      }))
+      res.writeHead(200, {'Content-Type': 'application/json'})
+      res.end(JSON.stringify(rows))
+    })
+  })
+  before(() => new Promise<void>(r => server.listen(sock, r)))
+  beforeEach(() => (lists = 0))
+  after(() => {
+    server.close()
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('readers after the answer get the same picture without a request; an action and a change ask anew', async () => {
+    const cache = new Map<string, unknown>()
+    const signal = new AbortController().signal
+    const first = await serviceContainers(cache, address, 'svc2', NAMES, {snapshot: true, signal})
+    const later = await Promise.all(
+      NAMES.map(() => serviceContainers(cache, address, 'svc2', NAMES, {snapshot: true, signal})),
+    )
+    expect(lists).to.equal(1)
+    for (const l of later) expect(l).to.equal(first)
+    expect(first.get('svc2.container.7')?.Id).to.equal('id7')
+    // an interrupted reader is refused even with the answer at hand
+    const aborted = new AbortController()
+    aborted.abort()
+    expect(
+      (await caught(serviceContainers(cache, address, 'svc2', NAMES, {snapshot: true, signal: aborted.signal})))
+        ?.message,
+    ).to.equal('docker ps: interrupted')
+    // not a snapshot (an action): a list of its own
+    await serviceContainers(cache, address, 'svc2', NAMES, {signal})
+    expect(lists).to.equal(2)
+    // after a change this process made, even a snapshot reader asks again
+    noteEngineChange(cache, address)
+    await serviceContainers(cache, address, 'svc2', NAMES, {snapshot: true, signal})
+    expect(lists).to.equal(3)
+  })
+})
+
 describe('container names in the list', () => {
   it('the name filter matches only <svc>.container.<n>, its regex characters escaped', () => {
     const re = new RegExp(serviceNameFilter('svc2.a-b'))
