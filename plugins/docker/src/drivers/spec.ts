@@ -103,7 +103,7 @@ export interface ContainerSpec {
 
 /**
  * What was computed of a compiled resource: a command asks for the same fingerprint and create
- * line several times (describe, observe and status: a 10,000-container dry-run computed 30,000
+ * line more than once (describe, then observe: a 10,000-container dry-run computed up to 30,000
  * specs), and a resource's keywords never change once compiled. Kept with the resource itself
  * (a WeakMap: gone with the command's compiled service), per service name and id.
  */
