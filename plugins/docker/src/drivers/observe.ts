@@ -166,9 +166,9 @@ async function plannedStart(
 
 async function pullStep(ctx: Ctx, engine: Engine, cli: readonly string[]): Promise<string[]> {
   const {image, image_pull_policy: policy} = ctx.resource.kw
-  const line = ctx.formatCommandLine([...cli, 'pull', image])
-  if (policy === 'always') return [`${line}  (image_pull_policy always)`]
-  return (await hasImage(ctx, engine, image)) ? [] : [`${line}  (absent)`]
+  const line = () => ctx.formatCommandLine([...cli, 'pull', image])
+  if (policy === 'always') return [`${line()}  (image_pull_policy always)`]
+  return (await hasImage(ctx, engine, image)) ? [] : [`${line()}  (absent)`]
 }
 
 function waitStep(res: Res, d: DriverParts): string {
