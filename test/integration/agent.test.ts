@@ -193,13 +193,10 @@ describe('node agent: restarts from engine events, the failed state, the lock, o
     expect(lines.slice(agentDone).some(l => / user  deb1\.\S+ +start begins/.test(l))).to.equal(true)
   })
 
-  it('kill -9 of the agent mid-restart: the next agent recovers the stale lock and converges', async () => {
-    const svc = tag('k9')
-    await create(svc, slowService(1))
-    await cli.ok(['-s', svc, 'start'])
+  /** Starts an agent, kills container#1, kills the agent -9 while it restarts it under the lock. */
+  async function killAgentMidRestart(svc: string): Promise<void> {
     agent = await AgentProcess.start(cli)
     await agent.watching(svc)
-
     await docker(['kill', `${svc}.container.1`])
     const dead = agent.pid
     await until('the agent holding the lock for its restart', () => lockOwner(svc)?.pid === dead)
@@ -209,6 +206,13 @@ describe('node agent: restarts from engine events, the failed state, the lock, o
     expect(lockOwner(svc)?.pid, 'still restarting under its lock').to.equal(dead)
     await agent.kill9()
     expect(lockOwner(svc)?.pid, 'the lock is left behind').to.equal(dead)
+  }
+
+  it('kill -9 of the agent mid-restart: the next agent recovers the stale lock and converges', async () => {
+    const svc = tag('k9')
+    await create(svc, slowService(1))
+    await cli.ok(['-s', svc, 'start'])
+    await killAgentMidRestart(svc)
 
     agent = await AgentProcess.start(cli)
     for (const n of [1, 2]) await until(`container#${n} running`, () => running(`${svc}.container.${n}`))
@@ -224,18 +228,7 @@ describe('node agent: restarts from engine events, the failed state, the lock, o
     const svc = tag('k2')
     await create(svc, slowService(2))
     await cli.ok(['-s', svc, 'start'])
-    /** Starts an agent, kills container#1, kills the agent -9 while it restarts it under the lock. */
-    const killMidRestart = async () => {
-      agent = await AgentProcess.start(cli)
-      await agent.watching(svc)
-      await docker(['kill', `${svc}.container.1`])
-      const pid = agent.pid
-      await until('the agent holding the lock for its restart', () => lockOwner(svc)?.pid === pid)
-      await until('monitor.json restarting', () => monitor(svc)?.state === 'restarting')
-      await agent.kill9()
-      expect(lockOwner(svc)?.pid, 'the lock is left behind').to.equal(pid)
-    }
-    await killMidRestart()
+    await killAgentMidRestart(svc)
     // the next agent forgives that attempt and restarts: one restart counted of 2
     agent = await AgentProcess.start(cli)
     await until('container#1 running', () => running(`${svc}.container.1`))
@@ -247,7 +240,7 @@ describe('node agent: restarts from engine events, the failed state, the lock, o
     await agent.stop()
     agent = undefined
 
-    await killMidRestart()
+    await killAgentMidRestart(svc)
     // interrupted again: this one counts (2 of 2), so nothing is left to try and it stays down
     agent = await AgentProcess.start(cli)
     await until('the interrupted attempt counted', () =>
