@@ -8,7 +8,8 @@ import {registration as lvmRegistration} from '../../../lvm/src/hooks/drivers.js
 import {vgCandidates} from '../../src/drivers/fs.js'
 import {resourceEdges} from 'svcmgr/testing'
 import type {FsKeywords} from '../../src/drivers/fs.keywords.js'
-import {isUnder, majmin, mountState, normalizeMnt, parseMountinfo} from '../../src/mount/mountinfo.js'
+import {isUnder, majmin, normalizeMnt, parseMountinfo} from '../../src/mount/mountinfo.js'
+import {mountState} from '../../src/mount/table.js'
 
 const REGISTRATIONS: Registrations = [
   {plugin: '@svcmgr/plugin-fs', registration},
