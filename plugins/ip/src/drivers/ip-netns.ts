@@ -11,7 +11,9 @@ import type {
   Driver,
   DriverContext,
   NetnsInfo,
+  NetnsOptions,
   Need,
+  PeerHandle,
   Resource,
   ResourceStatus,
   ServiceView,
@@ -84,17 +86,27 @@ function sharing(svc: ServiceView, res: Res): string[] {
 // ---------------------------------------------------------------------------------------
 // the holder's namespace
 
-/** The holder's namespace, or undefined when it does not run. Throws only when the holder cannot have one. */
-async function holderNetns(ctx: Ctx): Promise<NetnsInfo | undefined> {
+/** A peer made once per command (its handle holds a context): every address of a namespace asks the same holder. */
+function commandPeer(ctx: Ctx, rid: string): PeerHandle | undefined {
+  const key = `ip:peer:${rid}`
+  if (!ctx.cache.has(key)) ctx.cache.set(key, ctx.peer(rid))
+  return ctx.cache.get(key) as PeerHandle | undefined
+}
+
+/**
+ * The holder's namespace, or undefined when it does not run. Throws only when the holder cannot
+ * have one. Status asks as a read-only pass (`snapshot`): its holder answers once per command.
+ */
+async function holderNetns(ctx: Ctx, options: NetnsOptions = {}): Promise<NetnsInfo | undefined> {
   const rid = ctx.resource.kw.netns
-  const peer = ctx.peer(rid)
+  const peer = options.snapshot ? commandPeer(ctx, rid) : ctx.peer(rid)
   if (!peer) throw new Error(`${ctx.resource.rid}.netns: ${rid} is not a resource of ${ctx.service.name}`)
   const netns = peer.driver.capabilities?.netns
   if (!netns)
     throw new Error(
       `${ctx.resource.rid}.netns: ${rid} (a ${peer.resource.group}.${peer.resource.type}) has no network namespace to offer`,
     )
-  return netns(peer.context)
+  return netns(peer.context, options)
 }
 
 async function runningHolderNetns(ctx: Ctx): Promise<NetnsInfo> {
@@ -409,7 +421,7 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
       ],
     })
     try {
-      const ns = await holderNetns(ctx)
+      const ns = await holderNetns(ctx, {snapshot: true})
       if (!ns) return down(`${netns} is down: no network namespace to plumb in`)
       // an ipname that does not resolve leaves the address unknown, so whether it is plumbed is too
       const addr: ResolvedAddress = await resolveFor(ctx)
