@@ -40,7 +40,7 @@ import {
   hasCarrier,
   inNetns,
   ip,
-  ipCommand,
+  ipCommandLine,
   isAdminUp,
   type LinkJson,
 } from '../net/iproute.js'
@@ -246,7 +246,7 @@ function describeStart(res: Res, svc: ServiceView): string[] {
   const nsdev = nsdevKw ?? '<first free ethN>'
   const address = addressText(ipname)
   const cidr = cidrText(ipname, netmask, ipdev)
-  const line = (args: string[], where?: typeof ns) => ipCommand(where, args).flat().join(' ')
+  const line = (args: string[], where?: typeof ns) => ipCommandLine(where, args)
   const mtuArgs = ['mtu', mtu !== undefined ? String(mtu) : `<mtu of ${ipdev}>`]
   const macArgs = macaddr ? ['address', macaddr] : []
   const tmp = mode === 'dedicated' ? ipdev : tempLinkName(pid, ipdev, false)
@@ -309,7 +309,7 @@ function describeStart(res: Res, svc: ServiceView): string[] {
 function describeStop(res: Res): string[] {
   const {mode, ipdev, ipname, netmask, netns} = res.kw
   const ns = {pid: 0, path: `/proc/<pid of ${netns}>/ns/net`}
-  const line = (args: string[], where?: typeof ns) => ipCommand(where, args).flat().join(' ')
+  const line = (args: string[], where?: typeof ns) => ipCommandLine(where, args)
   const dev = '<the interface holding it>'
   const address = addressText(ipname)
   const lines = [
@@ -326,6 +326,27 @@ function describeStop(res: Res): string[] {
   else lines.push(line(['link', 'del', 'dev', dev], ns))
   if (ipFamily(ipname) !== 6)
     lines.push(`checking ${address} availability: ${describedProbe(ipdev, address)}  (a warning when it still answers)`)
+  return lines
+}
+
+/**
+ * describe()'s lines by service and resource: it is pure and the compiled ones never change, and
+ * a dry-run asks it twice per resource (the plan's steps, then the observation's).
+ */
+const descriptions = new WeakMap<ServiceView, WeakMap<Res, Map<string, readonly string[]>>>()
+
+function described(
+  res: Res,
+  svc: ServiceView,
+  action: 'start' | 'stop',
+  describe: (res: Res, svc: ServiceView) => string[],
+): readonly string[] {
+  let ofService = descriptions.get(svc)
+  if (!ofService) descriptions.set(svc, (ofService = new WeakMap()))
+  let ofResource = ofService.get(res)
+  if (!ofResource) ofService.set(res, (ofResource = new Map()))
+  let lines = ofResource.get(action)
+  if (!lines) ofResource.set(action, (lines = describe(res, svc)))
   return lines
 }
 
@@ -390,9 +411,9 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
   describe(action, res, svc) {
     switch (action) {
       case 'start':
-        return describeStart(res, svc)
+        return [...described(res, svc, 'start', describeStart)]
       case 'stop':
-        return describeStop(res)
+        return [...described(res, svc, 'stop', r => describeStop(r))]
       default:
         return []
     }

@@ -16,6 +16,12 @@ export function ipCommand(where: Where, args: readonly string[]): [string, strin
   return where ? ['nsenter', [`--net=${where.path}`, 'ip', ...args]] : ['ip', [...args]]
 }
 
+/** `ip ARGS` run in `where` as one line (describe's words: ipCommand's words joined by spaces). */
+export function ipCommandLine(where: Where, args: readonly string[]): string {
+  const head = where ? `nsenter --net=${where.path} ip` : 'ip'
+  return args.length ? `${head} ${args.join(' ')}` : head
+}
+
 /** The argument vector of any command run in `where`. */
 export function inNetns(where: Where, file: string, args: readonly string[]): [string, string[]] {
   return where ? ['nsenter', [`--net=${where.path}`, file, ...args]] : [file, [...args]]

@@ -59,6 +59,20 @@ describe('ip plugin: address helpers', () => {
     expect(parseNetmask('')).to.equal(undefined)
   })
 
+  it('answers a netmask asked again the same, whatever was asked between', () => {
+    const masks = ['255.255.255.224', '24', '/64', '255.0.255.0', ' 16 ', '255.255.0.0']
+    const first = masks.map(m => parseNetmask(m))
+    for (let i = 0; i < 3; i++) expect(masks.map(m => parseNetmask(m))).to.deep.equal(first)
+    expect(first).to.deep.equal([
+      {prefix: 27, dotted: true},
+      {prefix: 24, dotted: false},
+      {prefix: 64, dotted: false},
+      undefined,
+      {prefix: 16, dotted: false},
+      {prefix: 16, dotted: true},
+    ])
+  })
+
   it('bounds the prefix by the address family', () => {
     expect(netmaskProblem({prefix: 33, dotted: false}, 4)).to.equal('a prefix length of 0-32 for an IPv4 address')
     expect(netmaskProblem({prefix: 64, dotted: false}, 6)).to.equal(undefined)
