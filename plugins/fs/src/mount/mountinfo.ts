@@ -50,8 +50,25 @@ export function parseMountinfo(text: string): MountEntry[] {
 
 /** "/opt/x/" → "/opt/x"; "/" stays "/". */
 export function normalizeMnt(p: string): string {
+  // most paths are normal already (each fs resource's mnt and dev are asked many times per command)
+  if (isNormalPath(p)) return p
   const n = path.posix.normalize(p.trim())
   return n.length > 1 ? n.replace(/\/+$/, '') : n
+}
+
+/** An absolute path normalize() leaves as it is: no empty, "." or ".." segment, no trailing slash, no outer blanks. */
+function isNormalPath(p: string): boolean {
+  if (p === '/') return true
+  return (
+    p.startsWith('/') &&
+    !p.endsWith('/') &&
+    !p.endsWith('/.') &&
+    !p.endsWith('/..') &&
+    !p.includes('//') &&
+    !p.includes('/./') &&
+    !p.includes('/../') &&
+    p.trim() === p
+  )
 }
 
 /** True when `child` is strictly below `parent` ("/opt/x/appdata" under "/opt/x", "/opt/xy" not). */

@@ -238,51 +238,88 @@ async function setGateway(ctx: Ctx, ns: NetnsInfo, family: 4 | 6): Promise<void>
 // ---------------------------------------------------------------------------------------
 // describe (pure)
 
-function describeStart(res: Res, svc: ServiceView): string[] {
-  const {mode, ipdev, ipname, netmask, gateway, nsdev: nsdevKw, mtu, macaddr, netns} = res.kw
+/** The start lines that do not name the address: the same for every address on one link of one namespace. */
+interface StartShape {
+  readonly find: string
+  readonly ipdevUp: string
+  /** From the mode line to the rename into the namespace (dedicated: then its mtu and address). */
+  readonly plumbing: readonly string[]
+  readonly up: string
+  readonly noArp?: string
+}
+
+const startShapes = new Map<string, StartShape>()
+
+/** describeStart's address-free lines, made once per shape (10,000 addresses in a namespace share one). */
+function startShape(kw: NetnsKeywords): StartShape {
+  const {mode, ipdev, nsdev: nsdevKw, mtu, macaddr, netns} = kw
+  const key = [mode, ipdev, netns, nsdevKw ?? '', nsdevKw === undefined, mtu ?? '', macaddr ?? ''].join('\n')
+  const known = startShapes.get(key)
+  if (known) return known
   const pid = `<pid of ${netns}>`
-  const path = `/proc/${pid}/ns/net`
-  const ns = {pid: 0, path}
+  const ns = {pid: 0, path: `/proc/${pid}/ns/net`}
   const nsdev = nsdevKw ?? '<first free ethN>'
-  const address = addressText(ipname)
-  const cidr = cidrText(ipname, netmask, ipdev)
   const line = (args: string[], where?: typeof ns) => ipCommandLine(where, args)
   const mtuArgs = ['mtu', mtu !== undefined ? String(mtu) : `<mtu of ${ipdev}>`]
   const macArgs = macaddr ? ['address', macaddr] : []
   const tmp = mode === 'dedicated' ? ipdev : tempLinkName(pid, ipdev, false)
-  const lines = [
-    `find the network namespace of ${netns} (refuse the start when ${netns} is not running)`,
-    `nothing to do when ${address} is already on an interface of that namespace`,
-    `${line(['link', 'set', ipdev, 'up'])}  (when it is down)`,
-    ...(ipFamily(ipname) === 4 || !ipFamily(ipname)
-      ? [`checking ${address} availability: ${describedProbe(ipdev, address)}  (an answer refuses the start)`]
-      : [`checking ${address} availability: by the kernel's IPv6 duplicate address detection once added`]),
-    `${mode} mode`,
-  ]
+  const plumbing = [`${mode} mode`]
   const l = ipvlanMode(mode)
-  if (l) lines.push(line(['link', 'add', 'link', ipdev, 'name', tmp, ...mtuArgs, 'type', 'ipvlan', 'mode', l]))
+  if (l) plumbing.push(line(['link', 'add', 'link', ipdev, 'name', tmp, ...mtuArgs, 'type', 'ipvlan', 'mode', l]))
   else if (mode === 'macvlan')
-    lines.push(
+    plumbing.push(
       line(['link', 'add', 'link', ipdev, 'name', tmp, ...mtuArgs, ...macArgs, 'type', 'macvlan', 'mode', 'bridge']),
     )
   else if (mode === 'bridge') {
     const peer = bridgePeerName(pid, nsdev, false)
-    lines.push(
+    plumbing.push(
       line(['link', 'add', 'name', tmp, ...mtuArgs, ...macArgs, 'type', 'veth', 'peer', 'name', peer, ...mtuArgs]),
       line(['link', 'set', peer, 'master', ipdev]),
       line(['link', 'set', peer, 'up']),
     )
   }
-  lines.push(line(['link', 'set', tmp, 'netns', pid]))
-  lines.push(
+  plumbing.push(line(['link', 'set', tmp, 'netns', pid]))
+  plumbing.push(
     `${line(['link', 'set', tmp, 'name', nsdev], ns)}${mode === 'dedicated' && nsdevKw === ipdev ? '  (skipped: same name)' : ''}`,
   )
   if (mode === 'dedicated') {
-    if (mtu !== undefined) lines.push(line(['link', 'set', nsdev, 'mtu', String(mtu)], ns))
-    if (macaddr) lines.push(line(['link', 'set', nsdev, 'address', macaddr], ns))
+    if (mtu !== undefined) plumbing.push(line(['link', 'set', nsdev, 'mtu', String(mtu)], ns))
+    if (macaddr) plumbing.push(line(['link', 'set', nsdev, 'address', macaddr], ns))
   }
-  lines.push(line(['addr', 'add', cidr, 'dev', nsdev], ns))
-  lines.push(line(['link', 'set', nsdev, 'up'], ns))
+  const shape: StartShape = {
+    find: `find the network namespace of ${netns} (refuse the start when ${netns} is not running)`,
+    ipdevUp: `${line(['link', 'set', ipdev, 'up'])}  (when it is down)`,
+    plumbing,
+    up: line(['link', 'set', nsdev, 'up'], ns),
+    ...(announces(mode)
+      ? {}
+      : {noArp: `no gratuitous ARP: ${mode} links do no ARP (the LAN reaches the address through ${ipdev}'s routes)`}),
+  }
+  // a service has a few shapes; the bound keeps a long-lived agent's memo small whatever it reads
+  if (startShapes.size >= 1024) startShapes.clear()
+  startShapes.set(key, shape)
+  return shape
+}
+
+function describeStart(res: Res, svc: ServiceView): string[] {
+  const {ipdev, ipname, netmask, gateway, nsdev: nsdevKw, netns} = res.kw
+  const shape = startShape(res.kw)
+  const ns = {pid: 0, path: `/proc/<pid of ${netns}>/ns/net`}
+  const nsdev = nsdevKw ?? '<first free ethN>'
+  const address = addressText(ipname)
+  const cidr = cidrText(ipname, netmask, ipdev)
+  const line = (args: string[], where?: typeof ns) => ipCommandLine(where, args)
+  const lines = [
+    shape.find,
+    `nothing to do when ${address} is already on an interface of that namespace`,
+    shape.ipdevUp,
+    ipFamily(ipname) === 4 || !ipFamily(ipname)
+      ? `checking ${address} availability: ${describedProbe(ipdev, address)}  (an answer refuses the start)`
+      : `checking ${address} availability: by the kernel's IPv6 duplicate address detection once added`,
+    ...shape.plumbing,
+    line(['addr', 'add', cidr, 'dev', nsdev], ns),
+    shape.up,
+  ]
   if (gateway)
     lines.push(
       `${line(['route', 'replace', 'default', 'via', gateway], ns)}  (when the namespace has no default route)`,
@@ -293,8 +330,7 @@ function describeStart(res: Res, svc: ServiceView): string[] {
       ipFamily(ipname) && prefix !== undefined ? `${networkOf(ipname, prefix)}/${prefix}` : `<network of ${cidr}>`
     lines.push(line(['route', 'del', net, 'dev', nsdev], ns))
   }
-  if (!announces(mode))
-    lines.push(`no gratuitous ARP: ${mode} links do no ARP (the LAN reaches the address through ${ipdev}'s routes)`)
+  if (shape.noArp) lines.push(shape.noArp)
   else if (ipFamily(ipname) !== 6)
     lines.push(
       inNetns(ns, DESCRIBED_ARPING[0], [...DESCRIBED_ARPING.slice(1), ...announceArgs(nsdev, address)])

@@ -166,6 +166,8 @@ export function inNetwork(ip: string, network: string, prefix: number): boolean 
  */
 export function addressKey(value: string): string {
   const f = ipFamily(value)
+  // an IPv4 address has one text (isIPv4 takes no leading zeros): the text is its number
+  if (f === 4) return `4:${value}`
   return f === undefined ? `name:${value}` : `${f}:${toBigInt(value).toString(16)}`
 }
 
