@@ -483,11 +483,11 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
       // an ipname that does not resolve leaves the address unknown, so whether it is plumbed is too
       const addr: ResolvedAddress = await resolveFor(ctx)
       if (mode !== 'dedicated') {
-        const parent = await findLink(ctx, undefined, ipdev)
+        const parent = await findLink(ctx, undefined, ipdev, {snapshot: true})
         if (!parent) return down(`ipdev ${ipdev} is missing on this host`, 'warn')
         if (checkCarrier && !hasCarrier(parent)) return down(`no carrier on ipdev ${ipdev}`, 'warn')
       }
-      const at = await findAddress(ctx, ns, addr.ip)
+      const at = await findAddress(ctx, ns, addr.ip, {snapshot: true})
       if (!at) return down(`${addr.ip} is not plumbed in the network namespace of ${netns}`)
       if (!isAdminUp(at.link))
         return down(`${at.link.ifname}, which holds ${addr.ip} in ${netns}'s namespace, is down`, 'warn')
