@@ -21,9 +21,9 @@ module.enableCompileCache?.(
   ),
 )
 const argv = process.argv.slice(2)
-const LEAN_ACTIONS = new Set(['start', 'stop', 'restart', 'provision', 'unprovision'])
+const LEAN_ACTIONS = new Set(['start', 'stop', 'restart', 'provision', 'unprovision', 'apply'])
 // lean.mjs is a bundle of its own (no chunk shared with svcmgr.mjs): only a command that may be
-// a plain `print status` or a plain action (src/cli/lean-action.ts) loads it
+// a plain `print status`, a plain action (src/cli/lean-action.ts) or apply (lean-apply.ts) loads it
 const maybeStatus = (argv.includes('print') && argv.includes('status')) || argv.some(a => LEAN_ACTIONS.has(a))
 const lean = maybeStatus ? await import('../dist/bundle/lean.mjs') : undefined
 if (!(await lean?.runLeanStatus(argv, new URL('..', import.meta.url).pathname))) {

@@ -1,5 +1,5 @@
 /**
- * `svcmgr -s X print status` (and a plain `<action> [--dry-run]`: ./lean-action.ts) without oclif (bin/run.js tries this first; dist/bundle/lean.mjs).
+ * `svcmgr -s X print status` (and a plain `<action> [--dry-run]`: ./lean-action.ts, a plain `apply`: ./lean-apply.ts) without oclif (bin/run.js tries this first; dist/bundle/lean.mjs).
  * Loading oclif and every command costs a cold status more than the status itself; this path
  * runs the same service code (Session, serviceStatus, the status tree) with the core plugins'
  * `svcmgr:drivers` hooks called as oclif calls them. It is taken only when nothing could make
@@ -37,6 +37,7 @@ import {ActionFailedError, EXIT, exitCodeOf} from '../errors.js'
 import {moveLeadingServiceFlag} from './argv.js'
 import {parseLeanFlags} from './lean-flags.js'
 import {leanActionRequest} from './lean-action.js'
+import {leanApplyRequest} from './lean-apply.js'
 
 export interface LeanStatusRequest {
   readonly service: string
@@ -283,15 +284,27 @@ class LeanConfig {
     for (const p of plugins) this.plugins.set(p.name, p)
   }
 
-  /** Leaves out the core plugins the service's config cannot need (nothing when it cannot be read: its error is status's). */
-  skipUnneeded(session: Session, service: string): void {
-    let doc: ServiceDocument
+  /**
+   * Leaves out the core plugins the service's stored config cannot need (nothing when it cannot
+   * be read: its error is the command's), nor any of the other configs given (apply's new one,
+   * with which the stored one is optional).
+   */
+  skipUnneeded(session: Session, service: string, others?: readonly ServiceDocument[]): void {
+    this.skip = new Set()
+    const docs = [...(others ?? [])]
     try {
-      doc = session.store.read(service)
+      if (!others || session.store.exists(service)) docs.push(session.store.read(service))
     } catch {
       return
     }
-    this.skip = unneededCorePlugins(doc, [...this.plugins.values()]) ?? new Set()
+    const unneeded = docs.map(doc => unneededCorePlugins(doc, [...this.plugins.values()]))
+    if (unneeded.some(u => u === undefined)) return
+    this.skip = new Set([...unneeded[0]!].filter(name => unneeded.every(u => u!.has(name))))
+  }
+
+  /** The core plugins whose svcmgr:drivers hook is not run. */
+  get skipped(): ReadonlySet<string> {
+    return this.skip
   }
 
   async runHook(event: string, opts: object, timeout?: number): Promise<Interfaces.Hook.Result<unknown>> {
@@ -407,21 +420,27 @@ export function leanConfig(root: string, env: NodeJS.ProcessEnv): LeanConfig | u
 export async function runLeanStatus(argv: readonly string[], root: string): Promise<boolean> {
   const request = leanStatusRequest(argv)
   const action = request ? undefined : leanActionRequest(argv)
-  if (!request && !action) return false
+  const apply = request || action ? undefined : leanApplyRequest(argv)
+  if (!request && !action && !apply) return false
   const config = leanConfig(root, process.env)
   if (!config) return false
   try {
     const session = await Session.open(config as unknown as Interfaces.Config)
-    config.skipUnneeded(session, (request ?? action)!.service)
     if (request) {
+      config.skipUnneeded(session, request.service)
       const report = await serviceStatus(session, request.service)
       process.stdout.write(
         request.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatusTree(report),
       )
     } else if (action) {
+      config.skipUnneeded(session, action.service)
       // loaded only for an action (a chunk of its own): print status does not pay for the planner
       const {runLeanAction} = await import('./lean-action-run.js')
       await runLeanAction(session, action)
+    } else if (apply) {
+      const {runLeanApply} = await import('./lean-apply-run.js')
+      // with a saved plan, or a config that does not parse, every core plugin is loaded
+      await runLeanApply(session, apply, docs => config.skipUnneeded(session, apply.service!, docs))
     }
   } catch (error) {
     // an exit code the run chose (the command's `exit`: --detailed-exitcode's 4): nothing to print
