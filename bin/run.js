@@ -22,11 +22,16 @@ module.enableCompileCache?.(
 )
 const argv = process.argv.slice(2)
 const LEAN_ACTIONS = new Set(['start', 'stop', 'restart', 'provision', 'unprovision', 'apply'])
-// lean.mjs is a bundle of its own (no chunk shared with svcmgr.mjs): only a command that may be
-// a plain `print status`, a plain action (src/cli/lean-action.ts) or apply (lean-apply.ts) loads it
-const maybeStatus = (argv.includes('print') && argv.includes('status')) || argv.some(a => LEAN_ACTIONS.has(a))
-const lean = maybeStatus ? await import('../dist/bundle/lean.mjs') : undefined
-if (!(await lean?.runLeanStatus(argv, new URL('..', import.meta.url).pathname))) {
+const root = new URL('..', import.meta.url).pathname
+// lean.mjs (print status) and lean-actions.mjs (a plain action, src/cli/lean-action.ts, or apply,
+// lean-apply.ts) are bundles of their own (no chunk shared with svcmgr.mjs): only a command that
+// may be one of theirs loads one; each declines what is not plainly its own
+let done = false
+if (argv.includes('print') && argv.includes('status'))
+  done = await (await import('../dist/bundle/lean.mjs')).runLeanStatus(argv, root)
+if (!done && argv.some(a => LEAN_ACTIONS.has(a)))
+  done = await (await import('../dist/bundle/lean-actions.mjs')).runLeanStatus(argv, root)
+if (!done) {
   const {run} = await import('../dist/bundle/svcmgr.mjs')
   await run(argv, import.meta.url)
 }

@@ -5,7 +5,8 @@ import {readConfigInput} from '../services/config-edit.js'
 import type {Session} from '../services/session.js'
 import {runApply, type ApplyPrinter} from './apply-run.js'
 import {LeanExit} from './lean-action-run.js'
-import type {LeanApplyRequest} from './lean-apply.js'
+import {type LeanApplyRequest, leanApplyRequest} from './lean-apply.js'
+import type {LeanCommand} from './lean-status.js'
 
 const printer: ApplyPrinter = {
   printJson: value => process.stdout.write(JSON.stringify(value, null, 2) + '\n'),
@@ -46,4 +47,11 @@ export async function runLeanApply(
     waitlockMs: 0,
     ...(input ? {input} : {}),
   })
+}
+
+export const leanApplyCommand: LeanCommand<LeanApplyRequest> = {
+  request: leanApplyRequest,
+  // with a saved plan, or a config that does not parse, every core plugin is loaded
+  run: (session, config, request) =>
+    runLeanApply(session, request, docs => config.skipUnneeded(session, request.service!, docs)),
 }

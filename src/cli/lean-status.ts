@@ -36,8 +36,6 @@ import {serviceStatus} from '../services/status.js'
 import {ActionFailedError, EXIT, exitCodeOf} from '../errors.js'
 import {moveLeadingServiceFlag} from './argv.js'
 import {parseLeanFlags} from './lean-flags.js'
-import {leanActionRequest} from './lean-action.js'
-import {leanApplyRequest} from './lean-apply.js'
 
 export interface LeanStatusRequest {
   readonly service: string
@@ -273,7 +271,7 @@ function hookContext(config: unknown) {
  * oclif's does (the handler named by its identifier, else for `default` the module's function;
  * a timeout; failures collected).
  */
-class LeanConfig {
+export class LeanConfig {
   readonly plugins = new Map<string, LeanPlugin>()
   /** Core plugins whose svcmgr:drivers hook is not run (see unneededCorePlugins). */
   private skip = new Set<string>()
@@ -413,35 +411,52 @@ export function leanConfig(root: string, env: NodeJS.ProcessEnv): LeanConfig | u
   return new LeanConfig(dataDir, plugins)
 }
 
+/** A command the lean path answers: the request its arguments make (undefined: not this one), and its run. */
+export interface LeanCommand<R> {
+  request(argv: readonly string[]): R | undefined
+  run(session: Session, config: LeanConfig, request: R): Promise<void>
+}
+
+/** `print status`: the status tree or report, then the process ends (nothing is left pending). */
+export const leanStatusCommand: LeanCommand<LeanStatusRequest> = {
+  request: leanStatusRequest,
+  async run(session, config, request) {
+    config.skipUnneeded(session, request.service)
+    const report = await serviceStatus(session, request.service)
+    const text = request.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatusTree(report)
+    // done once the output is written: status leaves nothing pending (its reads are done, its
+    // only write, the known driver types, is synchronous), so the process ends here rather than
+    // after the engine connections close and V8 tears its heap down (a few ms of a cold status)
+    await new Promise<void>((resolve, reject) => process.stdout.write(text, e => (e ? reject(e) : resolve())))
+    process.exit(0)
+  },
+}
+
 /**
- * Runs `print status` if the arguments and the installation allow it (true), else does nothing
- * (false: the caller runs oclif). root: the svcmgr package's folder.
+ * Runs the first of these commands the arguments make, if the installation allows it (true),
+ * else does nothing (false: the caller runs oclif). root: the svcmgr package's folder. Each
+ * lean bundle passes its own commands (./lean-entry.ts, ./lean-actions-entry.ts), so that a
+ * `print status` loads no code of the actions.
  */
-export async function runLeanStatus(argv: readonly string[], root: string): Promise<boolean> {
-  const request = leanStatusRequest(argv)
-  const action = request ? undefined : leanActionRequest(argv)
-  const apply = request || action ? undefined : leanApplyRequest(argv)
-  if (!request && !action && !apply) return false
+export async function runLean(
+  argv: readonly string[],
+  root: string,
+  commands: ReadonlyArray<LeanCommand<any>>,
+): Promise<boolean> {
+  let found: {command: LeanCommand<unknown>; request: unknown} | undefined
+  for (const command of commands) {
+    const request = command.request(argv)
+    if (request !== undefined) {
+      found = {command, request}
+      break
+    }
+  }
+  if (!found) return false
   const config = leanConfig(root, process.env)
   if (!config) return false
   try {
     const session = await Session.open(config as unknown as Interfaces.Config)
-    if (request) {
-      config.skipUnneeded(session, request.service)
-      const report = await serviceStatus(session, request.service)
-      process.stdout.write(
-        request.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatusTree(report),
-      )
-    } else if (action) {
-      config.skipUnneeded(session, action.service)
-      // loaded only for an action (a chunk of its own): print status does not pay for the planner
-      const {runLeanAction} = await import('./lean-action-run.js')
-      await runLeanAction(session, action)
-    } else if (apply) {
-      const {runLeanApply} = await import('./lean-apply-run.js')
-      // with a saved plan, or a config that does not parse, every core plugin is loaded
-      await runLeanApply(session, apply, docs => config.skipUnneeded(session, apply.service!, docs))
-    }
+    await found.command.run(session, config, found.request)
   } catch (error) {
     // an exit code the run chose (the command's `exit`: --detailed-exitcode's 4): nothing to print
     const chosen = (error as {exitCode?: unknown; name?: string}).name === 'LeanExit'
