@@ -30,7 +30,7 @@ const JS_NAME = /^[A-Za-z_$][\w$]*$/
 const builtinsAsCommonJs = {
   name: 'builtins-as-commonjs',
   setup(b) {
-    b.onResolve({filter: /^[a-z_/:]+$/}, args => {
+    b.onResolve({filter: /^[a-z0-9_/:]+$/}, args => {
       const name = args.path.replace(/^node:/, '')
       if (!BUILTINS.has(name) || args.kind !== 'import-statement') return undefined
       return {path: `node:${name}?${args.importer}`, namespace: 'svcmgr-builtin'}
