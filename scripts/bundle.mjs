@@ -93,11 +93,14 @@ async function bundle({
 const here = process.cwd()
 if (process.argv[2] === 'plugin') {
   const pjson = JSON.parse(fs.readFileSync(path.join(here, 'package.json'), 'utf8'))
-  const entryPoints = {drivers: 'src/hooks/drivers.ts'}
-  if (fs.existsSync(path.join(here, 'src/commands.ts'))) entryPoints.commands = 'src/commands.ts'
   // @oclif/core is bundled into the commands' chunk (the driver hook uses its types only)
   const external = Object.keys(pjson.dependencies ?? {}).filter(d => d !== '@oclif/core')
-  await bundle({root: here, entryPoints, external})
+  // the hook and the commands are builds of their own: drivers.mjs, which every status and
+  // action loads, is then one file rather than one and the chunks it shares with commands.mjs
+  // (the engine client: its module state, the event streams, only the drivers use)
+  await bundle({root: here, entryPoints: {drivers: 'src/hooks/drivers.ts'}, external})
+  if (fs.existsSync(path.join(here, 'src/commands.ts')))
+    await bundle({root: here, entryPoints: {commands: 'src/commands.ts'}, external, clean: false})
 } else {
   const root = path.resolve(import.meta.dirname, '..')
   // the interrupt state bin/run.js installs is interrupts.mjs's, one file of its own (no chunk:
