@@ -14,8 +14,36 @@
 // bin/run.js installs are the ones the commands use), and every `await import(...)` of a bundled
 // package (cosmiconfig, listr2, execa) is a chunk of its own, loaded only when reached.
 import fs from 'node:fs'
+import {builtinModules, createRequire} from 'node:module'
 import path from 'node:path'
 import {build} from 'esbuild'
+
+const requireBuiltin = createRequire(import.meta.url)
+const BUILTINS = new Set(builtinModules.filter(m => !m.startsWith('_')))
+const JS_NAME = /^[A-Za-z_$][\w$]*$/
+
+// Node's built-in modules as CommonJS (process.getBuiltinModule): an ES module import of one goes
+// through the ES module loader, which makes it a module of its own and reads every export
+// (node:fs's ReadStream getter loads the fs streams), a few ms of a cold start over a dozen of
+// them. Each importing file gets its own stand-in (its path carries the importer), so that no
+// stand-in becomes a chunk of its own; the exports it does not use are dropped (pure).
+const builtinsAsCommonJs = {
+  name: 'builtins-as-commonjs',
+  setup(b) {
+    b.onResolve({filter: /^[a-z0-9_/:]+$/}, args => {
+      const name = args.path.replace(/^node:/, '')
+      if (!BUILTINS.has(name) || args.kind !== 'import-statement') return undefined
+      return {path: `node:${name}?${args.importer}`, namespace: 'svcmgr-builtin'}
+    })
+    b.onLoad({filter: /.*/, namespace: 'svcmgr-builtin'}, args => {
+      const name = args.path.slice(0, args.path.indexOf('?'))
+      const keys = Object.keys(requireBuiltin(name)).filter(k => JS_NAME.test(k) && k !== 'default')
+      const lines = [`const m = process.getBuiltinModule(${JSON.stringify(name)})`, 'export default m']
+      for (const k of keys) lines.push(`export const ${k} = /* @__PURE__ */ (() => m.${k})()`)
+      return {contents: lines.join('\n'), loader: 'js'}
+    })
+  },
+}
 
 // typescript: oclif's ts-path code requires it only for development (.ts) plugins; 9 MB if bundled
 const ALWAYS_EXTERNAL = ['typescript']
@@ -53,7 +81,7 @@ async function bundle({
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
-    plugins,
+    plugins: [...plugins, builtinsAsCommonJs],
   })
   const outputs = Object.keys(result.metafile.outputs)
   const bytes = outputs.reduce((n, f) => n + result.metafile.outputs[f].bytes, 0)
@@ -65,27 +93,19 @@ async function bundle({
 const here = process.cwd()
 if (process.argv[2] === 'plugin') {
   const pjson = JSON.parse(fs.readFileSync(path.join(here, 'package.json'), 'utf8'))
-  const entryPoints = {drivers: 'src/hooks/drivers.ts'}
-  if (fs.existsSync(path.join(here, 'src/commands.ts'))) entryPoints.commands = 'src/commands.ts'
   // @oclif/core is bundled into the commands' chunk (the driver hook uses its types only)
   const external = Object.keys(pjson.dependencies ?? {}).filter(d => d !== '@oclif/core')
-  await bundle({root: here, entryPoints, external})
+  // the hook and the commands are builds of their own: drivers.mjs, which every status and
+  // action loads, is then one file rather than one and the chunks it shares with commands.mjs
+  // (the engine client: its module state, the event streams, only the drivers use)
+  await bundle({root: here, entryPoints: {drivers: 'src/hooks/drivers.ts'}, external})
+  if (fs.existsSync(path.join(here, 'src/commands.ts')))
+    await bundle({root: here, entryPoints: {commands: 'src/commands.ts'}, external, clean: false})
 } else {
   const root = path.resolve(import.meta.dirname, '..')
-  await bundle({
-    root,
-    entryPoints: {
-      svcmgr: 'src/main.ts',
-      'plugins-commands': 'src/plugins-commands.ts',
-      interrupts: 'src/services/interrupts.ts',
-    },
-    // npm's machinery: loaded from node_modules by the `plugins` commands only
-    external: ['@oclif/plugin-plugins'],
-  })
-  // print status without oclif: a build of its own, so that lean.mjs is one file (no chunks shared
-  // with svcmgr.mjs: each file the loader opens costs a cold status a few tenths of a ms; its
-  // chunks are its `await import()`s, loaded when reached), but the interrupt state bin/run.js
-  // installs stays the one of interrupts.mjs
+  // the interrupt state bin/run.js installs is interrupts.mjs's, one file of its own (no chunk:
+  // bin/run.js loads it first thing, for every command); every other bundle imports that file
+  // (so their chunks lie beside it: an external path is written as given, whatever the folder)
   const interruptsExternal = {
     name: 'interrupts-external',
     setup(b) {
@@ -96,13 +116,31 @@ if (process.argv[2] === 'plugin') {
       )
     },
   }
+  await bundle({root, entryPoints: {interrupts: 'src/services/interrupts.ts'}, external: [], splitting: false})
   await bundle({
     root,
-    entryPoints: {lean: 'src/cli/lean-status.ts'},
+    entryPoints: {svcmgr: 'src/main.ts', 'plugins-commands': 'src/plugins-commands.ts'},
+    // npm's machinery: loaded from node_modules by the `plugins` commands only
     external: ['@oclif/plugin-plugins'],
     clean: false,
     plugins: [interruptsExternal],
-    // beside lean.mjs, so that its chunks' `./interrupts.mjs` is the same file as lean.mjs's
-    chunkNames: 'lean-[name]-[hash]',
+    chunkNames: '[name]-[hash]',
   })
+  // without oclif, two builds of their own (no chunk shared with svcmgr.mjs nor with each other):
+  // lean.mjs answers print status, lean-actions.mjs the plain actions and apply. A cold status
+  // then opens one file of svcmgr's (each costs it a few tenths of a ms), where one build for
+  // both splits what they share into chunks; their other chunks are their `await import()`s,
+  // loaded when reached
+  for (const [name, entry] of [
+    ['lean', 'src/cli/lean-entry.ts'],
+    ['lean-actions', 'src/cli/lean-actions-entry.ts'],
+  ])
+    await bundle({
+      root,
+      entryPoints: {[name]: entry},
+      external: ['@oclif/plugin-plugins'],
+      clean: false,
+      plugins: [interruptsExternal],
+      chunkNames: `${name}-[name]-[hash]`,
+    })
 }

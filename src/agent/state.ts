@@ -137,6 +137,11 @@ export interface MonitorState {
    * after its predecessor died mid-restart does not count that attempt (it never concluded).
    */
   readonly restarting?: readonly string[]
+  /**
+   * Per resource, the interrupted restarts already not counted since the last start by a user:
+   * one is forgiven, a second counts, so an agent killed at every restart still exhausts `restart`.
+   */
+  readonly forgiven?: Readonly<Record<string, number>>
 }
 
 export const IDLE_MONITOR_STATE: MonitorState = {version: 1, state: 'idle', restarts: {}}
@@ -151,9 +156,7 @@ export function readMonitorState(varDir: string): MonitorState {
   const v = readJson(monitorFile(varDir))
   if (!isObject(v) || v.version !== 1 || typeof v.state !== 'string' || !MONITOR_STATES.has(v.state))
     return IDLE_MONITOR_STATE
-  const restarts: Record<string, number> = {}
-  if (isObject(v.restarts))
-    for (const [rid, n] of Object.entries(v.restarts)) if (typeof n === 'number' && n >= 0) restarts[rid] = n
+  const restarts = isObject(v.restarts) ? countsOf(v.restarts) : {}
   return {
     version: 1,
     state: v.state as MonitorStateValue,
@@ -161,7 +164,14 @@ export function readMonitorState(varDir: string): MonitorState {
     restarts,
     ...(typeof v.last_check === 'string' ? {last_check: v.last_check} : {}),
     ...(Array.isArray(v.restarting) ? {restarting: v.restarting.map(String)} : {}),
+    ...(isObject(v.forgiven) ? {forgiven: countsOf(v.forgiven)} : {}),
   }
+}
+
+function countsOf(v: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [rid, n] of Object.entries(v)) if (typeof n === 'number' && n >= 0) out[rid] = n
+  return out
 }
 
 export function writeMonitorState(varDir: string, state: Omit<MonitorState, 'version'>): void {
@@ -172,6 +182,7 @@ export function writeMonitorState(varDir: string, state: Omit<MonitorState, 'ver
     restarts: state.restarts,
     ...(state.last_check !== undefined ? {last_check: state.last_check} : {}),
     ...(state.restarting?.length ? {restarting: state.restarting} : {}),
+    ...(state.forgiven && Object.keys(state.forgiven).length ? {forgiven: state.forgiven} : {}),
   }
   writeStateFileAtomic(monitorFile(varDir), JSON.stringify(doc, null, 2) + '\n')
 }

@@ -253,18 +253,30 @@ export class ServiceWatcher {
     await this.act(service, decision)
   }
 
-  /** A `restarting` state no live agent is carrying out: its agent died mid-restart; that attempt never concluded. */
+  /**
+   * A `restarting` state no live agent is carrying out: its agent died mid-restart; that attempt
+   * never concluded. The first such attempt of a resource is not counted; a second one is, so
+   * an agent killed at every restart of it still runs out of restarts.
+   */
   private forgiveInterrupted(monitor: MonitorState): MonitorState {
     const rids = monitor.restarting ?? []
+    const restarts = {...monitor.restarts}
+    const forgiven = {...monitor.forgiven}
+    const counted = rids.filter(rid => (forgiven[rid] ?? 0) >= 1)
+    for (const rid of rids)
+      if ((forgiven[rid] ?? 0) < 1) {
+        restarts[rid] = Math.max(0, (restarts[rid] ?? 0) - 1)
+        forgiven[rid] = (forgiven[rid] ?? 0) + 1
+      }
     this.deps.log.warn(
-      `the restart of ${rids.join(', ') || 'its resources'} was interrupted (the agent doing it died): not counted, checking again`,
+      `the restart of ${rids.join(', ') || 'its resources'} was interrupted (the agent doing it died): ${
+        counted.length ? `counted for ${counted.join(', ')} (interrupted before)` : 'not counted'
+      }, checking again`,
       {service: this.name},
     )
-    const restarts = {...monitor.restarts}
-    for (const rid of rids) restarts[rid] = Math.max(0, (restarts[rid] ?? 0) - 1)
     return (
       this.updateMonitor(m =>
-        m.state === 'restarting' ? {...m, state: 'idle', reason: undefined, restarting: [], restarts} : m,
+        m.state === 'restarting' ? {...m, state: 'idle', reason: undefined, restarting: [], restarts, forgiven} : m,
       ) ?? monitor
     )
   }

@@ -1,7 +1,8 @@
 /** The lean action's work (./lean-action.ts): the action command's run, through the same runAndReport. */
 import {runAndReport, type ActionPrinter} from './action-run.js'
 import type {Session} from '../services/session.js'
-import type {LeanActionRequest} from './lean-action.js'
+import {type LeanActionRequest, leanActionRequest} from './lean-action.js'
+import type {LeanCommand} from './lean-status.js'
 
 /** The exit code a lean action ends with when it is not 0 (oclif's `this.exit`). */
 export class LeanExit extends Error {
@@ -26,4 +27,12 @@ export async function runLeanAction(session: Session, request: LeanActionRequest
     {service: request.service, action: request.action, selection: {}, dryRun: request.dryRun},
     {format: request.format},
   )
+}
+
+export const leanActionCommand: LeanCommand<LeanActionRequest> = {
+  request: leanActionRequest,
+  async run(session, config, request) {
+    config.skipUnneeded(session, request.service)
+    await runLeanAction(session, request)
+  },
 }

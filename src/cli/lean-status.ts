@@ -1,5 +1,5 @@
 /**
- * `svcmgr -s X print status` (and a plain `<action> [--dry-run]`: ./lean-action.ts) without oclif (bin/run.js tries this first; dist/bundle/lean.mjs).
+ * `svcmgr -s X print status` (and a plain `<action> [--dry-run]`: ./lean-action.ts, a plain `apply`: ./lean-apply.ts) without oclif (bin/run.js tries this first; dist/bundle/lean.mjs).
  * Loading oclif and every command costs a cold status more than the status itself; this path
  * runs the same service code (Session, serviceStatus, the status tree) with the core plugins'
  * `svcmgr:drivers` hooks called as oclif calls them. It is taken only when nothing could make
@@ -36,7 +36,6 @@ import {serviceStatus} from '../services/status.js'
 import {ActionFailedError, EXIT, exitCodeOf} from '../errors.js'
 import {moveLeadingServiceFlag} from './argv.js'
 import {parseLeanFlags} from './lean-flags.js'
-import {leanActionRequest} from './lean-action.js'
 
 export interface LeanStatusRequest {
   readonly service: string
@@ -272,7 +271,7 @@ function hookContext(config: unknown) {
  * oclif's does (the handler named by its identifier, else for `default` the module's function;
  * a timeout; failures collected).
  */
-class LeanConfig {
+export class LeanConfig {
   readonly plugins = new Map<string, LeanPlugin>()
   /** Core plugins whose svcmgr:drivers hook is not run (see unneededCorePlugins). */
   private skip = new Set<string>()
@@ -283,15 +282,27 @@ class LeanConfig {
     for (const p of plugins) this.plugins.set(p.name, p)
   }
 
-  /** Leaves out the core plugins the service's config cannot need (nothing when it cannot be read: its error is status's). */
-  skipUnneeded(session: Session, service: string): void {
-    let doc: ServiceDocument
+  /**
+   * Leaves out the core plugins the service's stored config cannot need (nothing when it cannot
+   * be read: its error is the command's), nor any of the other configs given (apply's new one,
+   * with which the stored one is optional).
+   */
+  skipUnneeded(session: Session, service: string, others?: readonly ServiceDocument[]): void {
+    this.skip = new Set()
+    const docs = [...(others ?? [])]
     try {
-      doc = session.store.read(service)
+      if (!others || session.store.exists(service)) docs.push(session.store.read(service))
     } catch {
       return
     }
-    this.skip = unneededCorePlugins(doc, [...this.plugins.values()]) ?? new Set()
+    const unneeded = docs.map(doc => unneededCorePlugins(doc, [...this.plugins.values()]))
+    if (unneeded.some(u => u === undefined)) return
+    this.skip = new Set([...unneeded[0]!].filter(name => unneeded.every(u => u!.has(name))))
+  }
+
+  /** The core plugins whose svcmgr:drivers hook is not run. */
+  get skipped(): ReadonlySet<string> {
+    return this.skip
   }
 
   async runHook(event: string, opts: object, timeout?: number): Promise<Interfaces.Hook.Result<unknown>> {
@@ -400,29 +411,52 @@ export function leanConfig(root: string, env: NodeJS.ProcessEnv): LeanConfig | u
   return new LeanConfig(dataDir, plugins)
 }
 
+/** A command the lean path answers: the request its arguments make (undefined: not this one), and its run. */
+export interface LeanCommand<R> {
+  request(argv: readonly string[]): R | undefined
+  run(session: Session, config: LeanConfig, request: R): Promise<void>
+}
+
+/** `print status`: the status tree or report, then the process ends (nothing is left pending). */
+export const leanStatusCommand: LeanCommand<LeanStatusRequest> = {
+  request: leanStatusRequest,
+  async run(session, config, request) {
+    config.skipUnneeded(session, request.service)
+    const report = await serviceStatus(session, request.service)
+    const text = request.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatusTree(report)
+    // done once the output is written: status leaves nothing pending (its reads are done, its
+    // only write, the known driver types, is synchronous), so the process ends here rather than
+    // after the engine connections close and V8 tears its heap down (a few ms of a cold status)
+    await new Promise<void>((resolve, reject) => process.stdout.write(text, e => (e ? reject(e) : resolve())))
+    process.exit(0)
+  },
+}
+
 /**
- * Runs `print status` if the arguments and the installation allow it (true), else does nothing
- * (false: the caller runs oclif). root: the svcmgr package's folder.
+ * Runs the first of these commands the arguments make, if the installation allows it (true),
+ * else does nothing (false: the caller runs oclif). root: the svcmgr package's folder. Each
+ * lean bundle passes its own commands (./lean-entry.ts, ./lean-actions-entry.ts), so that a
+ * `print status` loads no code of the actions.
  */
-export async function runLeanStatus(argv: readonly string[], root: string): Promise<boolean> {
-  const request = leanStatusRequest(argv)
-  const action = request ? undefined : leanActionRequest(argv)
-  if (!request && !action) return false
+export async function runLean(
+  argv: readonly string[],
+  root: string,
+  commands: ReadonlyArray<LeanCommand<any>>,
+): Promise<boolean> {
+  let found: {command: LeanCommand<unknown>; request: unknown} | undefined
+  for (const command of commands) {
+    const request = command.request(argv)
+    if (request !== undefined) {
+      found = {command, request}
+      break
+    }
+  }
+  if (!found) return false
   const config = leanConfig(root, process.env)
   if (!config) return false
   try {
     const session = await Session.open(config as unknown as Interfaces.Config)
-    config.skipUnneeded(session, (request ?? action)!.service)
-    if (request) {
-      const report = await serviceStatus(session, request.service)
-      process.stdout.write(
-        request.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatusTree(report),
-      )
-    } else if (action) {
-      // loaded only for an action (a chunk of its own): print status does not pay for the planner
-      const {runLeanAction} = await import('./lean-action-run.js')
-      await runLeanAction(session, action)
-    }
+    await found.command.run(session, config, found.request)
   } catch (error) {
     // an exit code the run chose (the command's `exit`: --detailed-exitcode's 4): nothing to print
     const chosen = (error as {exitCode?: unknown; name?: string}).name === 'LeanExit'

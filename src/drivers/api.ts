@@ -249,6 +249,15 @@ export interface WaitOptions {
   readonly intervalMs?: number
 }
 
+export interface NetnsOptions {
+  /**
+   * Asked by a read-only pass (status, the dry-run's observation): an answer the command already
+   * got for the same resource may serve, while the command has changed nothing since. An action
+   * asks without it, and gets a look of its own.
+   */
+  readonly snapshot?: boolean
+}
+
 export interface NetnsInfo {
   /** A path nsenter --net= accepts, e.g. /proc/<pid>/ns/net */
   readonly path: string
@@ -354,7 +363,7 @@ export interface ResourceChange {
 /** Optional capabilities other drivers look up through `ctx.peer(rid)`, and the core's. */
 export interface DriverCapabilities<K = any> {
   /** The network namespace a resource holds (a running container's). */
-  netns?(ctx: DriverContext<K>): Promise<NetnsInfo | undefined>
+  netns?(ctx: DriverContext<K>, options?: NetnsOptions): Promise<NetnsInfo | undefined>
   /** Readiness distinct from running: see ReadinessCapability. */
   readiness?: ReadinessCapability<K>
   /**

@@ -10,7 +10,7 @@ function flagsOf(r: ServiceStatusReport['resources'][string], running: boolean):
   // R running, M monitored, D disabled, O optional, E encapsulated, P not provisioned, S standby
   return [
     running ? 'R' : '.',
-    '.',
+    r.monitor ? 'M' : '.',
     r.disabled ? 'D' : '.',
     r.optional ? 'O' : '.',
     '.',

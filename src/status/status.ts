@@ -26,6 +26,8 @@ export interface ResourceStatusReport extends GenericFields {
   readonly ready: boolean | null
   /** The drifted keywords (the driver's fingerprint against the config): [] in sync or when nothing was recorded (its log says "no fingerprint"). */
   readonly drift: readonly string[]
+  /** Set (true) when the resource is monitored (keyword `monitor`): the `M` flag of its row. */
+  readonly monitor?: true
 }
 
 export interface ServiceStatusReport {
@@ -159,6 +161,7 @@ export async function gatherServiceStatus(
       optional: r.optional,
       disabled: r.disabled,
       standby: r.standby,
+      ...(r.monitor ? {monitor: true as const} : {}),
       ...(s.provisioned !== undefined ? {provisioned: s.provisioned} : {}),
       ready: rd.ready,
       drift: s.drift ?? [],

@@ -193,13 +193,10 @@ describe('node agent: restarts from engine events, the failed state, the lock, o
     expect(lines.slice(agentDone).some(l => / user  deb1\.\S+ +start begins/.test(l))).to.equal(true)
   })
 
-  it('kill -9 of the agent mid-restart: the next agent recovers the stale lock and converges', async () => {
-    const svc = tag('k9')
-    await create(svc, slowService(1))
-    await cli.ok(['-s', svc, 'start'])
+  /** Starts an agent, kills container#1, kills the agent -9 while it restarts it under the lock. */
+  async function killAgentMidRestart(svc: string): Promise<void> {
     agent = await AgentProcess.start(cli)
     await agent.watching(svc)
-
     await docker(['kill', `${svc}.container.1`])
     const dead = agent.pid
     await until('the agent holding the lock for its restart', () => lockOwner(svc)?.pid === dead)
@@ -209,6 +206,13 @@ describe('node agent: restarts from engine events, the failed state, the lock, o
     expect(lockOwner(svc)?.pid, 'still restarting under its lock').to.equal(dead)
     await agent.kill9()
     expect(lockOwner(svc)?.pid, 'the lock is left behind').to.equal(dead)
+  }
+
+  it('kill -9 of the agent mid-restart: the next agent recovers the stale lock and converges', async () => {
+    const svc = tag('k9')
+    await create(svc, slowService(1))
+    await cli.ok(['-s', svc, 'start'])
+    await killAgentMidRestart(svc)
 
     agent = await AgentProcess.start(cli)
     for (const n of [1, 2]) await until(`container#${n} running`, () => running(`${svc}.container.${n}`))
@@ -218,6 +222,39 @@ describe('node agent: restarts from engine events, the failed state, the lock, o
     expect(monitor(svc)?.restarts).to.deep.equal({'container#1': 1})
     expect(agent.stderr).to.include('was interrupted (the agent doing it died): not counted')
     expect(JSON.parse((await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'])).stdout).avail).to.equal('up')
+  })
+
+  it('an agent killed at every restart: the first interrupted attempt is not counted, the second is', async () => {
+    const svc = tag('k2')
+    await create(svc, slowService(2))
+    await cli.ok(['-s', svc, 'start'])
+    await killAgentMidRestart(svc)
+    // the next agent forgives that attempt and restarts: one restart counted of 2
+    agent = await AgentProcess.start(cli)
+    await until('container#1 running', () => running(`${svc}.container.1`))
+    await until(
+      'monitor.json idle',
+      () => monitor(svc)?.state === 'idle' && !fs.existsSync(path.join(varDir(svc), 'lock')),
+    )
+    expect(monitor(svc)).to.deep.include({restarts: {'container#1': 1}, forgiven: {'container#1': 1}})
+    await agent.stop()
+    agent = undefined
+
+    await killAgentMidRestart(svc)
+    // interrupted again: this one counts (2 of 2), so nothing is left to try and it stays down
+    agent = await AgentProcess.start(cli)
+    await until('the interrupted attempt counted', () =>
+      agent!.stderr.includes('was interrupted (the agent doing it died): counted for container#1 (interrupted before)'),
+    )
+    await until('left down', () => agent!.stderr.includes('left down (no restart left; monitor = false)'))
+    expect(monitor(svc)).to.deep.include({state: 'idle', restarts: {'container#1': 2}})
+    expect(await running(`${svc}.container.1`), 'no restart left').to.equal(false)
+
+    // a user start resets the counts, the forgiven one included
+    await agent.stop()
+    agent = undefined
+    await cli.ok(['-s', svc, 'start', '--waitlock', '60s'])
+    expect(monitor(svc)).to.deep.equal({version: 1, state: 'idle', restarts: {}})
   })
 
   it('orchestrate = start: the agent starts the service when it starts, unless a user stopped it or it is frozen', async () => {

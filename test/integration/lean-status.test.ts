@@ -277,3 +277,119 @@ describe('a plain action: the lean path (src/cli/lean-action.ts) runs it as ocli
     expect(r.stderr).to.include('no service named')
   })
 })
+
+describe('apply: the lean path (src/cli/lean-apply.ts) runs it as oclif does', function () {
+  this.timeout(180_000)
+  const svc = uniqueName('leanp')
+  const cli = new CliSandbox('leanp')
+  const data = path.join(cli.root, 'oclif-data')
+  const one = {
+    DEFAULT: {id: '5b0f3f8e-8a4e-4a57-9d3c-2f1d6c1a7e01'},
+    'container#1': {type: 'docker', image: 'google/pause'},
+  }
+  const two = {...one, 'container#2': {type: 'docker', image: 'google/pause'}}
+  const file = (name: string, config: object) => {
+    const f = path.join(cli.root, name)
+    fs.writeFileSync(f, JSON.stringify(config))
+    return f
+  }
+  const oneFile = file('one.json', one)
+  const twoFile = file('two.json', two)
+  // the lines view stamps each line, a created container's id and a run's are new each run
+  const normal = (s: string) =>
+    s
+      .replace(/^\d\d:\d\d:\d\d\.\d{3} /gm, 'T ')
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z/g, 'TIME')
+      .replace(/(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g, 'ID')
+      .replace(/"run":"[0-9a-f-]{36}"/g, '"run":"RUN"')
+      .replace(/"duration_ms":\d+/g, '"duration_ms":0')
+  const run = (args: string[], lean: boolean, input?: string) =>
+    cli.run(args, {input, env: {SVCMGR_DATA_DIR: data, ...(lean ? {} : {SVCMGR_LEAN: '0'})}})
+  async function same(args: string[], options: {input?: string; between?: () => Promise<void>} = {}) {
+    const lean = await run(args, true, options.input)
+    await options.between?.()
+    const oclif = await run(args, false, options.input)
+    expect(
+      {exitCode: lean.exitCode, stdout: normal(lean.stdout), stderr: normal(lean.stderr)},
+      args.join(' '),
+    ).to.deep.equal({exitCode: oclif.exitCode, stdout: normal(oclif.stdout), stderr: normal(oclif.stderr)})
+    return lean
+  }
+  const state = async (n: number) => (await inspectContainer(`${svc}.container.${n}`))?.running
+
+  before(async () => {
+    requireEngine()
+  })
+  after(async () => {
+    await removeServiceContainers(svc)
+    cli.cleanup()
+  })
+
+  it('a new service, then a section added and removed: the same lines, the engine changed by each path', async () => {
+    const created = await same(['-s', svc, 'apply', '--config', oneFile], {
+      between: async () => {
+        expect(await state(1), 'created by the lean path').to.equal(true)
+        await cli.ok(['-s', svc, 'unprovision'])
+        await cli.ok(['-s', svc, 'delete'])
+        expect(await state(1), 'removed between the runs').to.equal(undefined)
+      },
+    })
+    expect(created.exitCode).to.equal(0)
+    expect(created.stdout).to.include(`config of ${svc}: new service`)
+    expect(await state(1), 'created by oclif').to.equal(true)
+    const added = await same(['-s', svc, 'apply', `--config=${twoFile}`, '--format', 'json'], {
+      between: async () => {
+        expect(await state(2), 'added by the lean path').to.equal(true)
+        await cli.ok(['-s', svc, 'apply', '--config', oneFile], {env: {SVCMGR_LEAN: '0'}})
+        expect(await state(2), 'removed between the runs').to.equal(undefined)
+      },
+    })
+    expect(JSON.parse(added.stdout)).to.include({ok: true, exitCode: 0})
+    expect(await state(2), 'added by oclif').to.equal(true)
+    const removed = await same(['-s', svc, 'apply', '--config=-'], {
+      input: JSON.stringify(one),
+      between: async () => {
+        expect(await state(2), 'removed by the lean path').to.equal(undefined)
+        await cli.ok(['-s', svc, 'apply', '--config', twoFile], {env: {SVCMGR_LEAN: '0'}})
+        expect(await state(2), 'added back between the runs').to.equal(true)
+      },
+    })
+    expect(removed.exitCode).to.equal(0)
+    expect(await state(2), 'removed by oclif').to.equal(undefined)
+    expect(await state(1)).to.equal(true)
+  })
+
+  it('in sync: no changes, dry-runs and saved plans, the same answers; nothing changed', async () => {
+    const r = await same(['-s', svc, 'apply', '--config', oneFile])
+    expect(r.stdout).to.equal(`apply ${svc}: no changes\n`)
+    await same(['apply', '--config', '-', `--service=${svc}`, '--format=json'], {input: JSON.stringify(one)})
+    const dry = await same(['-s', svc, 'apply', '--config', twoFile, '--dry-run'])
+    expect(dry.stdout).to.include('container#2')
+    await same(['-s', svc, 'apply', '--dry-run', '--config', twoFile, '--format', 'json'])
+    expect(await state(2), 'a dry-run creates nothing').to.equal(undefined)
+    // a driver the stored config does not use (the lean path loads its plugin for the new config)
+    const withFs = file('fs.json', {
+      ...one,
+      'fs#1': {type: 'ext4', dev: '/dev/svcmgr-none', mnt: path.join(cli.root, 'm')},
+    })
+    expect((await same(['-s', svc, 'apply', '--config', withFs, '--dry-run'])).stdout).to.include('+ fs#1.type = ext4')
+    const plan = path.join(cli.root, 'plan.json')
+    await cli.ok(['-s', svc, 'apply', '--config', oneFile, '--dry-run', '--out', plan])
+    await same(['apply', plan, '--dry-run'])
+    expect((await same(['apply', plan])).stdout).to.equal(`apply ${svc}: no changes\n`)
+    expect((await same(['-s', `${svc}x`, 'apply', plan])).exitCode).to.equal(2)
+    expect(await state(1)).to.equal(true)
+  })
+
+  it('errors and what the lean path leaves to oclif: the same messages and exit codes', async () => {
+    const bad = file('bad.json', {'container#1': {type: 'docker', image: 'google/pause', bogus: '1'}})
+    expect((await same(['-s', svc, 'apply', '--config', bad])).exitCode).to.not.equal(0)
+    expect((await same(['-s', svc, 'apply', '--config', path.join(cli.root, 'none.json')])).exitCode).to.equal(2)
+    expect((await same(['-s', svc, 'apply'])).exitCode).to.equal(2)
+    expect((await same(['apply', '--config', oneFile])).exitCode).to.equal(2)
+    expect((await same(['-s', svc, 'apply', '--config', oneFile, 'extra'])).exitCode).to.equal(2)
+    await same(['-s', svc, 'apply', '--config', oneFile, '--format', 'jsonl'])
+    await same(['-s', svc, 'apply', '--config', oneFile, '--dry-run', '--detailed-exitcode'])
+    expect(await state(1)).to.equal(true)
+  })
+})

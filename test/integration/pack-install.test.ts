@@ -93,7 +93,7 @@ describe('npm pack of the root package, installed with npm install -g', function
     }
     expect(files).to.include('package/node_modules/@svcmgr/plugin-docker/oclif.manifest.json')
     expect(files).to.include('package/node_modules/@svcmgr/plugin-docker/dist/bundle/commands.mjs')
-    for (const f of ['svcmgr', 'lean', 'interrupts', 'plugins-commands'])
+    for (const f of ['svcmgr', 'lean', 'lean-actions', 'interrupts', 'plugins-commands'])
       expect(files).to.include(`package/dist/bundle/${f}.mjs`)
     // the plugins' sources and tests stay out, like the root's
     expect(files.filter(f => /^package\/(node_modules\/@svcmgr\/[^/]+\/)?(src|test)\//.test(f))).to.deep.equal([])

@@ -29,6 +29,7 @@ import {
 } from '../engine/calls.js'
 import {dockerClient, type Engine, engineInfo, serviceEngine} from '../engine/client.js'
 import {
+  commandAnswer,
   commandSnapshot,
   engineClient,
   findByName,
@@ -134,6 +135,18 @@ function classifyListed(ctx: Ctx, name: string, row: Seen | undefined): Found<Se
 async function findContainer(ctx: Ctx, engine: Engine): Promise<Found> {
   const name = containerName(ctx.service, ctx.resource)
   return classify(ctx, name, ctx.resource.rid, await httpInspect(ctx, engine, name))
+}
+
+/** The network namespace of this resource's container: undefined when it does not run. */
+async function containerNetns(ctx: Ctx, engine: Engine): Promise<NetnsInfo | undefined> {
+  const name = containerName(ctx.service, ctx.resource)
+  // unknown is not "not running": the caller fails naming why instead of acting on a guess
+  if ((await answeringEngine(ctx, engine, `the network namespace of ${name}`)) === 'not started') return undefined
+  // its pid is not in the list: one inspect by name, over node:http (status of an ip.netns loads no dockerode)
+  const found = classify(ctx, name, ctx.resource.rid, await httpInspect(ctx, engine, name))
+  if (found.kind === 'foreign') throw new Error(found.reason)
+  if (found.kind === 'absent' || !isUp(found.info) || !found.info.State.Pid) return undefined
+  return {pid: found.info.State.Pid, path: `/proc/${found.info.State.Pid}/ns/net`}
 }
 
 const namesOfService = new WeakMap<ServiceView['resources'], readonly string[]>()
@@ -948,16 +961,14 @@ export const dockerDriver: Driver<DockerKeywords> = {
   },
 
   capabilities: {
-    async netns(ctx): Promise<NetnsInfo | undefined> {
+    async netns(ctx, options = {}): Promise<NetnsInfo | undefined> {
       const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
-      const name = containerName(ctx.service, ctx.resource)
-      // unknown is not "not running": the caller fails naming why instead of acting on a guess
-      if ((await answeringEngine(ctx, engine, `the network namespace of ${name}`)) === 'not started') return undefined
-      // its pid is not in the list: one inspect by name, over node:http (status of an ip.netns loads no dockerode)
-      const found = classify(ctx, name, ctx.resource.rid, await httpInspect(ctx, engine, name))
-      if (found.kind === 'foreign') throw new Error(found.reason)
-      if (found.kind === 'absent' || !isUp(found.info) || !found.info.State.Pid) return undefined
-      return {pid: found.info.State.Pid, path: `/proc/${found.info.State.Pid}/ns/net`}
+      // a read-only pass asks once per container (every ip.netns in its namespace asks the same)
+      return options.snapshot
+        ? commandAnswer(ctx.cache, engine.address, `netns:${containerName(ctx.service, ctx.resource)}`, () =>
+            containerNetns(ctx, engine),
+          )
+        : containerNetns(ctx, engine)
     },
     // readiness_probe, readiness_timeout, readiness_interval: see ./readiness.ts
     readiness: dockerReadiness,

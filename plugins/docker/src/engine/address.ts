@@ -140,7 +140,10 @@ export function probeAddress(address: string, timeoutMs = PING_TIMEOUT_MS): Prom
     }
     const req = request(
       {
-        ...(target.kind === 'unix' ? {socketPath: target.socketPath} : {host: target.host, port: target.port}),
+        // no TLS: no servername for the agent to derive (its IP regexps; see ./http.ts)
+        ...(target.kind === 'unix'
+          ? {socketPath: target.socketPath, servername: ''}
+          : {host: target.host, port: target.port, servername: ''}),
         path: '/_ping',
         method: 'GET',
         agent: false,

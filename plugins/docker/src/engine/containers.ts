@@ -48,6 +48,25 @@ export function noteEngineChange(cache: Cache, address: string): void {
   cache.set(genKey(address), generation(cache, address) + 1)
 }
 
+/**
+ * A read-only pass's answer about one container (`key`: what is asked of it, e.g. its network
+ * namespace): shared by every caller of the command while this process changes nothing on the
+ * engine at `address` (noteEngineChange); a failure only while it is pending, as the engine probe.
+ * 10,000 ip.netns resources in one container's namespace ask the same inspect once, not 10,000 times.
+ */
+export function commandAnswer<T>(cache: Cache, address: string, key: string, make: () => Promise<T>): Promise<T> {
+  const k = `docker:answer:${address}:${key}`
+  const gen = generation(cache, address)
+  const hit = cache.get(k) as {gen: number; promise: Promise<T>} | undefined
+  if (hit && hit.gen === gen) return hit.promise
+  const entry = {gen, promise: make()}
+  entry.promise.catch(() => {
+    if (cache.get(k) === entry) cache.delete(k)
+  })
+  cache.set(k, entry)
+  return entry.promise
+}
+
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
 
 /** The engine's name filter (a regular expression, tried on "/name" and "name") of a service's containers. */

@@ -155,7 +155,10 @@ class EventStream {
     )
     const req = request(
       {
-        ...(target.kind === 'unix' ? {socketPath: target.socketPath} : {host: target.host, port: target.port}),
+        // no TLS: no servername for the agent to derive (its IP regexps; see ./http.ts)
+        ...(target.kind === 'unix'
+          ? {socketPath: target.socketPath, servername: ''}
+          : {host: target.host, port: target.port, servername: ''}),
         method: 'GET',
         path: eventsPath(),
         agent: false,

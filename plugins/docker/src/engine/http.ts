@@ -51,7 +51,11 @@ function send(target: ParsedAddress, req: Req, signal: AbortSignal, retry = true
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body))
     const r = request(
       {
-        ...(target.kind === 'unix' ? {socketPath: target.socketPath} : {host: target.host, port: target.port}),
+        // servername '' (no TLS here): node's agent would otherwise derive one from the Host
+        // header, compiling its IP address regexps on the first request (ms of a cold status)
+        ...(target.kind === 'unix'
+          ? {socketPath: target.socketPath, servername: ''}
+          : {host: target.host, port: target.port, servername: ''}),
         method: req.method,
         path: req.path,
         agent,

@@ -30,7 +30,8 @@ import type {
   StepAction,
 } from 'svcmgr'
 import {describeHolders, findHolders, killHolders} from '../mount/holders.js'
-import {canonicalMnt, type MountState, mountState, normalizeMnt, readMounts} from '../mount/mountinfo.js'
+import {canonicalMnt, normalizeMnt} from '../mount/mountinfo.js'
+import {commandMountTable, forgetMountTable, type MountState, readMountTable} from '../mount/table.js'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {lastLine} from '../util/last-line.js'
 import {type FsKeywords, fsKeywords} from './fs.keywords.js'
@@ -144,8 +145,21 @@ function undoContext(ctx: ACtx, action: StepAction): ACtx {
   return {...ctx, action, journal: {undo: () => undefined}}
 }
 
+/** The mount state now, for an action's decision: a table read for it, never the command's. */
 async function currentState(ctx: Ctx): Promise<MountState> {
-  return mountState(await readMounts(), ctx.resource.kw.dev, ctx.resource.kw.mnt)
+  return (await readMountTable()).state(ctx.resource.kw.dev, ctx.resource.kw.mnt)
+}
+
+/**
+ * An action's work: whatever it did (a mount, an unmount, a mkdir or rmdir of the mount point),
+ * a status later in the same command reads the mount table anew.
+ */
+async function changing<T>(ctx: Ctx, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } finally {
+    forgetMountTable(ctx.cache)
+  }
 }
 
 function isBlockDevice(dev: string): boolean {
@@ -215,7 +229,11 @@ async function mountIt(ctx: Ctx, spec: FsTypeSpec): Promise<void> {
  * umount, retried while busy; then, only when `mayKill`, the processes holding the
  * filesystem are killed (TERM, then KILL) and umount is retried. Never a lazy unmount.
  */
-async function unmount(ctx: Ctx, mayKill: boolean): Promise<void> {
+function unmount(ctx: Ctx, mayKill: boolean): Promise<void> {
+  return changing(ctx, () => unmountNow(ctx, mayKill))
+}
+
+async function unmountNow(ctx: Ctx, mayKill: boolean): Promise<void> {
   const mnt = canonicalMnt(ctx.resource.kw.mnt)
   let killed = false
   for (let attempt = 1; ; attempt++) {
@@ -348,7 +366,8 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
       const log: StatusLogEntry[] = []
       let st: MountState
       try {
-        st = await currentState(ctx)
+        // one table for the whole command's status (read-only): see ../mount/table.ts
+        st = (await commandMountTable(ctx.cache)).state(res.kw.dev, res.kw.mnt)
       } catch (error) {
         // whether it is mounted is unknown, which is never down
         return {
@@ -378,9 +397,7 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
       if (!st.devExists) {
         log.push({
           level: 'info',
-          message: existsSync(res.kw.dev)
-            ? `${res.kw.dev} is not a block device`
-            : `device ${res.kw.dev} does not exist`,
+          message: st.devFound ? `${res.kw.dev} is not a block device` : `device ${res.kw.dev} does not exist`,
         })
       } else {
         if (st.devElsewhere.length > 0)
@@ -402,80 +419,88 @@ export function makeFsDriver(spec: FsTypeSpec): Driver<FsKeywords> {
       return {status: 'down', label, log, ...(provisioned !== undefined ? {provisioned} : {})}
     },
 
-    async start(ctx: ACtx): Promise<ChangeResult> {
-      const res = ctx.resource
-      const mnt = normalizeMnt(res.kw.mnt)
-      const st = await currentState(ctx)
-      if (st.mine) return 'unchanged'
-      if (!st.devExists) throw missingDevice(res, ctx.service)
-      if (st.devElsewhere.length > 0)
-        throw new Error(
-          `${res.kw.dev} is already mounted on ${st.devElsewhere.map(m => m.mountPoint).join(', ')}: refusing to mount it on ${mnt} too`,
-        )
-      const top = st.atMnt.at(-1)
-      if (top) throw new Error(`${mnt} already has ${top.source} (${top.fstype}) mounted on it`)
-      if (res.kw.check) await fsck(ctx, spec)
-      await ensureMountPoint(ctx)
-      await mountIt(ctx, spec)
-      ctx.journal.undo(`umount ${mnt}`, () => unmount(undoContext(ctx, 'stop'), res.kw.kill_on_stop || ctx.force))
-      await applyOwnership(ctx)
-      return 'changed'
-    },
-
-    async stop(ctx: ACtx): Promise<ChangeResult> {
-      const res = ctx.resource
-      const st = await currentState(ctx)
-      if (!st.mine) return 'unchanged'
-      const top = st.atMnt.at(-1)
-      if (top && top !== st.mine)
-        throw new Error(`${top.source} (${top.fstype}) is mounted over ${normalizeMnt(res.kw.mnt)}: unmount it first`)
-      await unmount(ctx, res.kw.kill_on_stop || ctx.force)
-      ctx.journal.undo(`mount ${res.kw.dev} on ${normalizeMnt(res.kw.mnt)}`, async () => {
-        await driver.start(undoContext(ctx, 'start'))
-      })
-      return 'changed'
-    },
-
-    async provision(ctx: ACtx): Promise<ChangeResult> {
-      const {dev, mkfs_opt = []} = ctx.resource.kw
-      if (!isBlockDevice(dev)) throw missingDevice(ctx.resource, ctx.service)
-      let change: ChangeResult = 'unchanged'
-      const sig = await ctx.host.deviceSignature(dev)
-      if (sig === undefined) {
-        await ctx.run(spec.mkfs, [...mkfs_opt, dev], {timeout: MKFS_TIMEOUT})
-        const made = await ctx.host.deviceSignature(dev)
-        if (made !== spec.type)
-          throw new Error(`${spec.mkfs} ${dev} ran but blkid finds ${made ?? 'no filesystem'} on it`)
-        change = 'changed'
-      } else if (sig === spec.type) {
-        ctx.log.info(`${dev} already holds a ${sig} filesystem: not formatted`)
-      } else {
-        throw new Error(
-          `refusing to format ${dev} as ${spec.type}: it holds ${/^[a-z0-9_]+$/i.test(sig) ? `a ${sig} signature` : sig} (svcmgr never formats a device holding a signature: wipe it yourself if its data is not needed)`,
-        )
-      }
-      if ((await currentState(ctx)).mine === undefined && (await ensureMountPoint(ctx))) change = 'changed'
-      return change
-    },
-
-    async unprovision(ctx: ACtx): Promise<ChangeResult> {
-      const mnt = normalizeMnt(ctx.resource.kw.mnt)
-      const st = await currentState(ctx)
-      if (st.mine) throw new Error(`${mnt} is still mounted`)
-      if (st.atMnt.length > 0 || !existsSync(mnt)) return 'unchanged'
-      try {
-        ctx.log.info(`rmdir ${mnt}`)
-        await rmdir(mnt)
+    start(ctx: ACtx): Promise<ChangeResult> {
+      return changing(ctx, async () => {
+        const res = ctx.resource
+        const mnt = normalizeMnt(res.kw.mnt)
+        const st = await currentState(ctx)
+        if (st.mine) return 'unchanged'
+        if (!st.devExists) throw missingDevice(res, ctx.service)
+        if (st.devElsewhere.length > 0)
+          throw new Error(
+            `${res.kw.dev} is already mounted on ${st.devElsewhere.map(m => m.mountPoint).join(', ')}: refusing to mount it on ${mnt} too`,
+          )
+        const top = st.atMnt.at(-1)
+        if (top) throw new Error(`${mnt} already has ${top.source} (${top.fstype}) mounted on it`)
+        if (res.kw.check) await fsck(ctx, spec)
+        await ensureMountPoint(ctx)
+        await mountIt(ctx, spec)
+        ctx.journal.undo(`umount ${mnt}`, () => unmount(undoContext(ctx, 'stop'), res.kw.kill_on_stop || ctx.force))
+        await applyOwnership(ctx)
         return 'changed'
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
-        if (code === 'ENOTEMPTY' || code === 'EEXIST') {
-          ctx.log.info(`mount point ${mnt} is not empty: kept`)
-          return 'unchanged'
+      })
+    },
+
+    stop(ctx: ACtx): Promise<ChangeResult> {
+      return changing(ctx, async () => {
+        const res = ctx.resource
+        const st = await currentState(ctx)
+        if (!st.mine) return 'unchanged'
+        const top = st.atMnt.at(-1)
+        if (top && top !== st.mine)
+          throw new Error(`${top.source} (${top.fstype}) is mounted over ${normalizeMnt(res.kw.mnt)}: unmount it first`)
+        await unmount(ctx, res.kw.kill_on_stop || ctx.force)
+        ctx.journal.undo(`mount ${res.kw.dev} on ${normalizeMnt(res.kw.mnt)}`, async () => {
+          await driver.start(undoContext(ctx, 'start'))
+        })
+        return 'changed'
+      })
+    },
+
+    provision(ctx: ACtx): Promise<ChangeResult> {
+      return changing(ctx, async () => {
+        const {dev, mkfs_opt = []} = ctx.resource.kw
+        if (!isBlockDevice(dev)) throw missingDevice(ctx.resource, ctx.service)
+        let change: ChangeResult = 'unchanged'
+        const sig = await ctx.host.deviceSignature(dev)
+        if (sig === undefined) {
+          await ctx.run(spec.mkfs, [...mkfs_opt, dev], {timeout: MKFS_TIMEOUT})
+          const made = await ctx.host.deviceSignature(dev)
+          if (made !== spec.type)
+            throw new Error(`${spec.mkfs} ${dev} ran but blkid finds ${made ?? 'no filesystem'} on it`)
+          change = 'changed'
+        } else if (sig === spec.type) {
+          ctx.log.info(`${dev} already holds a ${sig} filesystem: not formatted`)
+        } else {
+          throw new Error(
+            `refusing to format ${dev} as ${spec.type}: it holds ${/^[a-z0-9_]+$/i.test(sig) ? `a ${sig} signature` : sig} (svcmgr never formats a device holding a signature: wipe it yourself if its data is not needed)`,
+          )
         }
-        if (code === 'ENOENT') return 'unchanged'
-        throw new Error(`rmdir ${mnt}: ${(error as Error).message}`, {cause: error})
-      }
+        if ((await currentState(ctx)).mine === undefined && (await ensureMountPoint(ctx))) change = 'changed'
+        return change
+      })
+    },
+
+    unprovision(ctx: ACtx): Promise<ChangeResult> {
+      return changing(ctx, async () => {
+        const mnt = normalizeMnt(ctx.resource.kw.mnt)
+        const st = await currentState(ctx)
+        if (st.mine) throw new Error(`${mnt} is still mounted`)
+        if (st.atMnt.length > 0 || !existsSync(mnt)) return 'unchanged'
+        try {
+          ctx.log.info(`rmdir ${mnt}`)
+          await rmdir(mnt)
+          return 'changed'
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code
+          if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+            ctx.log.info(`mount point ${mnt} is not empty: kept`)
+            return 'unchanged'
+          }
+          if (code === 'ENOENT') return 'unchanged'
+          throw new Error(`rmdir ${mnt}: ${(error as Error).message}`, {cause: error})
+        }
+      })
     },
   }
   return driver

@@ -1,10 +1,10 @@
 /**
- * The mount table as the kernel reports it (/proc/self/mountinfo), and matching a configured
- * device against its entries: by major:minor (what loop devices, /dev/mapper links and
- * /dev/<vg>/<lv> symlinks all resolve to) or by the source path with links resolved.
+ * The mount table as the kernel reports it (/proc/self/mountinfo): its entries and the path
+ * helpers that compare mount points. Matching a configured device against the entries (by
+ * major:minor, what loop devices, /dev/mapper links and /dev/<vg>/<lv> symlinks all resolve to,
+ * or by the source path with links resolved) is ./table.ts.
  */
-import {realpathSync, statSync} from 'node:fs'
-import {readFile} from 'node:fs/promises'
+import {realpathSync} from 'node:fs'
 import path from 'node:path'
 
 export interface MountEntry {
@@ -48,14 +48,27 @@ export function parseMountinfo(text: string): MountEntry[] {
   return out
 }
 
-export async function readMounts(file = '/proc/self/mountinfo'): Promise<MountEntry[]> {
-  return parseMountinfo(await readFile(file, 'utf8'))
-}
-
 /** "/opt/x/" → "/opt/x"; "/" stays "/". */
 export function normalizeMnt(p: string): string {
+  // most paths are normal already (each fs resource's mnt and dev are asked many times per command)
+  if (isNormalPath(p)) return p
   const n = path.posix.normalize(p.trim())
   return n.length > 1 ? n.replace(/\/+$/, '') : n
+}
+
+/** An absolute path normalize() leaves as it is: no empty, "." or ".." segment, no trailing slash, no outer blanks. */
+function isNormalPath(p: string): boolean {
+  if (p === '/') return true
+  return (
+    p.startsWith('/') &&
+    !p.endsWith('/') &&
+    !p.endsWith('/.') &&
+    !p.endsWith('/..') &&
+    !p.includes('//') &&
+    !p.includes('/./') &&
+    !p.includes('/../') &&
+    p.trim() === p
+  )
 }
 
 /** True when `child` is strictly below `parent` ("/opt/x/appdata" under "/opt/x", "/opt/xy" not). */
@@ -73,17 +86,8 @@ export function majmin(rdev: bigint): string {
   return `${major}:${minor}`
 }
 
-/** The major:minor of a block device (links followed), or undefined when it is not one. */
-export function deviceNumber(dev: string): string | undefined {
-  try {
-    const st = statSync(dev, {bigint: true})
-    return st.isBlockDevice() ? majmin(st.rdev) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function realpathOr(p: string): string {
+/** The path with links resolved, or the path as it is when it does not resolve. */
+export function realpathOr(p: string): string {
   try {
     return realpathSync(p)
   } catch {
@@ -94,35 +98,4 @@ function realpathOr(p: string): string {
 /** A mount point as the kernel would print it: links in its existing part resolved. */
 export function canonicalMnt(mnt: string): string {
   return realpathOr(normalizeMnt(mnt))
-}
-
-export interface MountState {
-  /** The configured device mounted on the configured mount point. */
-  readonly mine?: MountEntry
-  /** Everything mounted on the mount point, oldest first (the last one is what is visible). */
-  readonly atMnt: readonly MountEntry[]
-  /** The device mounted on other mount points. */
-  readonly devElsewhere: readonly MountEntry[]
-  /** Mounts below the mount point. */
-  readonly below: readonly MountEntry[]
-  readonly devExists: boolean
-}
-
-export function matchesDevice(entry: MountEntry, dev: string, devNum: string | undefined): boolean {
-  if (devNum !== undefined && entry.majmin === devNum && entry.source.startsWith('/')) return true
-  return entry.source.startsWith('/') && realpathOr(entry.source) === realpathOr(dev)
-}
-
-export function mountState(mounts: readonly MountEntry[], dev: string, mnt: string): MountState {
-  const devNum = deviceNumber(dev)
-  const where = canonicalMnt(mnt)
-  const atMnt = mounts.filter(m => m.mountPoint === where)
-  const ofDev = mounts.filter(m => matchesDevice(m, dev, devNum))
-  return {
-    mine: [...atMnt].reverse().find(m => matchesDevice(m, dev, devNum)),
-    atMnt,
-    devElsewhere: ofDev.filter(m => m.mountPoint !== where),
-    below: mounts.filter(m => isUnder(m.mountPoint, where)),
-    devExists: devNum !== undefined,
-  }
 }

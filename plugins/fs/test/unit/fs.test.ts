@@ -1,5 +1,6 @@
 // The fs.* manifests, validation, dependencies and dry-run descriptions through the core's
 // own compileService, and the mount table parsing (no mount involved).
+import path from 'node:path'
 import {expect} from 'chai'
 import {buildPlan, compileConfig, configProblems, type Registrations, type Service} from 'svcmgr/testing'
 import type {Resource} from 'svcmgr'
@@ -8,7 +9,8 @@ import {registration as lvmRegistration} from '../../../lvm/src/hooks/drivers.js
 import {vgCandidates} from '../../src/drivers/fs.js'
 import {resourceEdges} from 'svcmgr/testing'
 import type {FsKeywords} from '../../src/drivers/fs.keywords.js'
-import {isUnder, majmin, mountState, normalizeMnt, parseMountinfo} from '../../src/mount/mountinfo.js'
+import {isUnder, majmin, normalizeMnt, parseMountinfo} from '../../src/mount/mountinfo.js'
+import {mountState} from '../../src/mount/table.js'
 
 const REGISTRATIONS: Registrations = [
   {plugin: '@svcmgr/plugin-fs', registration},
@@ -288,6 +290,40 @@ describe('mount table', () => {
     expect(isUnder('/opt/xy', '/opt/x')).to.equal(false)
     expect(isUnder('/opt/x/', '/opt/x')).to.equal(false)
     expect(isUnder('/anything', '/')).to.equal(true)
+  })
+
+  it('normalizes as path.posix.normalize does, trailing slashes and blanks removed', () => {
+    const slow = (p: string) => {
+      const n = path.posix.normalize(p.trim())
+      return n.length > 1 ? n.replace(/\/+$/, '') : n
+    }
+    const cases = [
+      '/',
+      '//',
+      '/opt/x',
+      '/opt/x/',
+      '/opt//x',
+      '/opt/./x',
+      '/opt/../x',
+      '/opt/x/.',
+      '/opt/x/..',
+      '/.',
+      '/..',
+    ]
+    cases.push(
+      '/opt/.x',
+      '/opt/..x',
+      '/opt/x.',
+      ' /opt/x',
+      '/opt/x ',
+      'opt/x',
+      '',
+      '.',
+      '/opt/x\t',
+      '/a b/c',
+      '/opt/x//',
+    )
+    for (const p of cases) expect(normalizeMnt(p), JSON.stringify(p)).to.equal(slow(p))
   })
 
   it('decodes dev_t like glibc', () => {

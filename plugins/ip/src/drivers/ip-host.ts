@@ -121,11 +121,12 @@ export const ipHostDriver: Driver<HostKeywords> = {
     try {
       // an ipname that does not resolve leaves the address unknown, so whether it is on ipdev is too
       const addr: ResolvedAddress = await resolveFor(ctx)
-      const link = (await listAddresses(ctx, undefined)).find(l => l.ifname === ipdev)
+      // one list of the host's addresses per command for every ip.host (iproute.ts: snapshot)
+      const link = (await listAddresses(ctx, undefined, {snapshot: true})).find(l => l.ifname === ipdev)
       if (!link) return result('down', `ipdev ${ipdev} is missing on this host`, 'warn')
       const here = link.addr_info?.find(a => sameAddress(a.local, addr.ip))
       if (!here) {
-        const elsewhere = await findAddress(ctx, undefined, addr.ip)
+        const elsewhere = await findAddress(ctx, undefined, addr.ip, {snapshot: true})
         return result(
           'down',
           elsewhere ? `${addr.ip} is on ${elsewhere.link.ifname}, not on ${ipdev}` : `${addr.ip} is not on ${ipdev}`,

@@ -11,7 +11,9 @@ import type {
   Driver,
   DriverContext,
   NetnsInfo,
+  NetnsOptions,
   Need,
+  PeerHandle,
   Resource,
   ResourceStatus,
   ServiceView,
@@ -38,7 +40,7 @@ import {
   hasCarrier,
   inNetns,
   ip,
-  ipCommand,
+  ipCommandLine,
   isAdminUp,
   type LinkJson,
 } from '../net/iproute.js'
@@ -84,17 +86,27 @@ function sharing(svc: ServiceView, res: Res): string[] {
 // ---------------------------------------------------------------------------------------
 // the holder's namespace
 
-/** The holder's namespace, or undefined when it does not run. Throws only when the holder cannot have one. */
-async function holderNetns(ctx: Ctx): Promise<NetnsInfo | undefined> {
+/** A peer made once per command (its handle holds a context): every address of a namespace asks the same holder. */
+function commandPeer(ctx: Ctx, rid: string): PeerHandle | undefined {
+  const key = `ip:peer:${rid}`
+  if (!ctx.cache.has(key)) ctx.cache.set(key, ctx.peer(rid))
+  return ctx.cache.get(key) as PeerHandle | undefined
+}
+
+/**
+ * The holder's namespace, or undefined when it does not run. Throws only when the holder cannot
+ * have one. Status asks as a read-only pass (`snapshot`): its holder answers once per command.
+ */
+async function holderNetns(ctx: Ctx, options: NetnsOptions = {}): Promise<NetnsInfo | undefined> {
   const rid = ctx.resource.kw.netns
-  const peer = ctx.peer(rid)
+  const peer = options.snapshot ? commandPeer(ctx, rid) : ctx.peer(rid)
   if (!peer) throw new Error(`${ctx.resource.rid}.netns: ${rid} is not a resource of ${ctx.service.name}`)
   const netns = peer.driver.capabilities?.netns
   if (!netns)
     throw new Error(
       `${ctx.resource.rid}.netns: ${rid} (a ${peer.resource.group}.${peer.resource.type}) has no network namespace to offer`,
     )
-  return netns(peer.context)
+  return netns(peer.context, options)
 }
 
 async function runningHolderNetns(ctx: Ctx): Promise<NetnsInfo> {
@@ -226,51 +238,88 @@ async function setGateway(ctx: Ctx, ns: NetnsInfo, family: 4 | 6): Promise<void>
 // ---------------------------------------------------------------------------------------
 // describe (pure)
 
-function describeStart(res: Res, svc: ServiceView): string[] {
-  const {mode, ipdev, ipname, netmask, gateway, nsdev: nsdevKw, mtu, macaddr, netns} = res.kw
+/** The start lines that do not name the address: the same for every address on one link of one namespace. */
+interface StartShape {
+  readonly find: string
+  readonly ipdevUp: string
+  /** From the mode line to the rename into the namespace (dedicated: then its mtu and address). */
+  readonly plumbing: readonly string[]
+  readonly up: string
+  readonly noArp?: string
+}
+
+const startShapes = new Map<string, StartShape>()
+
+/** describeStart's address-free lines, made once per shape (10,000 addresses in a namespace share one). */
+function startShape(kw: NetnsKeywords): StartShape {
+  const {mode, ipdev, nsdev: nsdevKw, mtu, macaddr, netns} = kw
+  const key = [mode, ipdev, netns, nsdevKw ?? '', nsdevKw === undefined, mtu ?? '', macaddr ?? ''].join('\n')
+  const known = startShapes.get(key)
+  if (known) return known
   const pid = `<pid of ${netns}>`
-  const path = `/proc/${pid}/ns/net`
-  const ns = {pid: 0, path}
+  const ns = {pid: 0, path: `/proc/${pid}/ns/net`}
   const nsdev = nsdevKw ?? '<first free ethN>'
-  const address = addressText(ipname)
-  const cidr = cidrText(ipname, netmask, ipdev)
-  const line = (args: string[], where?: typeof ns) => ipCommand(where, args).flat().join(' ')
+  const line = (args: string[], where?: typeof ns) => ipCommandLine(where, args)
   const mtuArgs = ['mtu', mtu !== undefined ? String(mtu) : `<mtu of ${ipdev}>`]
   const macArgs = macaddr ? ['address', macaddr] : []
   const tmp = mode === 'dedicated' ? ipdev : tempLinkName(pid, ipdev, false)
-  const lines = [
-    `find the network namespace of ${netns} (refuse the start when ${netns} is not running)`,
-    `nothing to do when ${address} is already on an interface of that namespace`,
-    `${line(['link', 'set', ipdev, 'up'])}  (when it is down)`,
-    ...(ipFamily(ipname) === 4 || !ipFamily(ipname)
-      ? [`checking ${address} availability: ${describedProbe(ipdev, address)}  (an answer refuses the start)`]
-      : [`checking ${address} availability: by the kernel's IPv6 duplicate address detection once added`]),
-    `${mode} mode`,
-  ]
+  const plumbing = [`${mode} mode`]
   const l = ipvlanMode(mode)
-  if (l) lines.push(line(['link', 'add', 'link', ipdev, 'name', tmp, ...mtuArgs, 'type', 'ipvlan', 'mode', l]))
+  if (l) plumbing.push(line(['link', 'add', 'link', ipdev, 'name', tmp, ...mtuArgs, 'type', 'ipvlan', 'mode', l]))
   else if (mode === 'macvlan')
-    lines.push(
+    plumbing.push(
       line(['link', 'add', 'link', ipdev, 'name', tmp, ...mtuArgs, ...macArgs, 'type', 'macvlan', 'mode', 'bridge']),
     )
   else if (mode === 'bridge') {
     const peer = bridgePeerName(pid, nsdev, false)
-    lines.push(
+    plumbing.push(
       line(['link', 'add', 'name', tmp, ...mtuArgs, ...macArgs, 'type', 'veth', 'peer', 'name', peer, ...mtuArgs]),
       line(['link', 'set', peer, 'master', ipdev]),
       line(['link', 'set', peer, 'up']),
     )
   }
-  lines.push(line(['link', 'set', tmp, 'netns', pid]))
-  lines.push(
+  plumbing.push(line(['link', 'set', tmp, 'netns', pid]))
+  plumbing.push(
     `${line(['link', 'set', tmp, 'name', nsdev], ns)}${mode === 'dedicated' && nsdevKw === ipdev ? '  (skipped: same name)' : ''}`,
   )
   if (mode === 'dedicated') {
-    if (mtu !== undefined) lines.push(line(['link', 'set', nsdev, 'mtu', String(mtu)], ns))
-    if (macaddr) lines.push(line(['link', 'set', nsdev, 'address', macaddr], ns))
+    if (mtu !== undefined) plumbing.push(line(['link', 'set', nsdev, 'mtu', String(mtu)], ns))
+    if (macaddr) plumbing.push(line(['link', 'set', nsdev, 'address', macaddr], ns))
   }
-  lines.push(line(['addr', 'add', cidr, 'dev', nsdev], ns))
-  lines.push(line(['link', 'set', nsdev, 'up'], ns))
+  const shape: StartShape = {
+    find: `find the network namespace of ${netns} (refuse the start when ${netns} is not running)`,
+    ipdevUp: `${line(['link', 'set', ipdev, 'up'])}  (when it is down)`,
+    plumbing,
+    up: line(['link', 'set', nsdev, 'up'], ns),
+    ...(announces(mode)
+      ? {}
+      : {noArp: `no gratuitous ARP: ${mode} links do no ARP (the LAN reaches the address through ${ipdev}'s routes)`}),
+  }
+  // a service has a few shapes; the bound keeps a long-lived agent's memo small whatever it reads
+  if (startShapes.size >= 1024) startShapes.clear()
+  startShapes.set(key, shape)
+  return shape
+}
+
+function describeStart(res: Res, svc: ServiceView): string[] {
+  const {ipdev, ipname, netmask, gateway, nsdev: nsdevKw, netns} = res.kw
+  const shape = startShape(res.kw)
+  const ns = {pid: 0, path: `/proc/<pid of ${netns}>/ns/net`}
+  const nsdev = nsdevKw ?? '<first free ethN>'
+  const address = addressText(ipname)
+  const cidr = cidrText(ipname, netmask, ipdev)
+  const line = (args: string[], where?: typeof ns) => ipCommandLine(where, args)
+  const lines = [
+    shape.find,
+    `nothing to do when ${address} is already on an interface of that namespace`,
+    shape.ipdevUp,
+    ipFamily(ipname) === 4 || !ipFamily(ipname)
+      ? `checking ${address} availability: ${describedProbe(ipdev, address)}  (an answer refuses the start)`
+      : `checking ${address} availability: by the kernel's IPv6 duplicate address detection once added`,
+    ...shape.plumbing,
+    line(['addr', 'add', cidr, 'dev', nsdev], ns),
+    shape.up,
+  ]
   if (gateway)
     lines.push(
       `${line(['route', 'replace', 'default', 'via', gateway], ns)}  (when the namespace has no default route)`,
@@ -281,8 +330,7 @@ function describeStart(res: Res, svc: ServiceView): string[] {
       ipFamily(ipname) && prefix !== undefined ? `${networkOf(ipname, prefix)}/${prefix}` : `<network of ${cidr}>`
     lines.push(line(['route', 'del', net, 'dev', nsdev], ns))
   }
-  if (!announces(mode))
-    lines.push(`no gratuitous ARP: ${mode} links do no ARP (the LAN reaches the address through ${ipdev}'s routes)`)
+  if (shape.noArp) lines.push(shape.noArp)
   else if (ipFamily(ipname) !== 6)
     lines.push(
       inNetns(ns, DESCRIBED_ARPING[0], [...DESCRIBED_ARPING.slice(1), ...announceArgs(nsdev, address)])
@@ -297,7 +345,7 @@ function describeStart(res: Res, svc: ServiceView): string[] {
 function describeStop(res: Res): string[] {
   const {mode, ipdev, ipname, netmask, netns} = res.kw
   const ns = {pid: 0, path: `/proc/<pid of ${netns}>/ns/net`}
-  const line = (args: string[], where?: typeof ns) => ipCommand(where, args).flat().join(' ')
+  const line = (args: string[], where?: typeof ns) => ipCommandLine(where, args)
   const dev = '<the interface holding it>'
   const address = addressText(ipname)
   const lines = [
@@ -314,6 +362,27 @@ function describeStop(res: Res): string[] {
   else lines.push(line(['link', 'del', 'dev', dev], ns))
   if (ipFamily(ipname) !== 6)
     lines.push(`checking ${address} availability: ${describedProbe(ipdev, address)}  (a warning when it still answers)`)
+  return lines
+}
+
+/**
+ * describe()'s lines by service and resource: it is pure and the compiled ones never change, and
+ * a dry-run asks it twice per resource (the plan's steps, then the observation's).
+ */
+const descriptions = new WeakMap<ServiceView, WeakMap<Res, Map<string, readonly string[]>>>()
+
+function described(
+  res: Res,
+  svc: ServiceView,
+  action: 'start' | 'stop',
+  describe: (res: Res, svc: ServiceView) => string[],
+): readonly string[] {
+  let ofService = descriptions.get(svc)
+  if (!ofService) descriptions.set(svc, (ofService = new WeakMap()))
+  let ofResource = ofService.get(res)
+  if (!ofResource) ofService.set(res, (ofResource = new Map()))
+  let lines = ofResource.get(action)
+  if (!lines) ofResource.set(action, (lines = describe(res, svc)))
   return lines
 }
 
@@ -378,9 +447,9 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
   describe(action, res, svc) {
     switch (action) {
       case 'start':
-        return describeStart(res, svc)
+        return [...described(res, svc, 'start', describeStart)]
       case 'stop':
-        return describeStop(res)
+        return [...described(res, svc, 'stop', r => describeStop(r))]
       default:
         return []
     }
@@ -409,16 +478,16 @@ export const ipNetnsDriver: Driver<NetnsKeywords> = {
       ],
     })
     try {
-      const ns = await holderNetns(ctx)
+      const ns = await holderNetns(ctx, {snapshot: true})
       if (!ns) return down(`${netns} is down: no network namespace to plumb in`)
       // an ipname that does not resolve leaves the address unknown, so whether it is plumbed is too
       const addr: ResolvedAddress = await resolveFor(ctx)
       if (mode !== 'dedicated') {
-        const parent = await findLink(ctx, undefined, ipdev)
+        const parent = await findLink(ctx, undefined, ipdev, {snapshot: true})
         if (!parent) return down(`ipdev ${ipdev} is missing on this host`, 'warn')
         if (checkCarrier && !hasCarrier(parent)) return down(`no carrier on ipdev ${ipdev}`, 'warn')
       }
-      const at = await findAddress(ctx, ns, addr.ip)
+      const at = await findAddress(ctx, ns, addr.ip, {snapshot: true})
       if (!at) return down(`${addr.ip} is not plumbed in the network namespace of ${netns}`)
       if (!isAdminUp(at.link))
         return down(`${at.link.ifname}, which holds ${addr.ip} in ${netns}'s namespace, is down`, 'warn')

@@ -68,11 +68,23 @@ export interface Netmask {
 }
 
 /** "255.255.255.224" → 27 (contiguous masks only), "27" or "/27" → 27 (0-128; the family decides the upper bound). */
+const netmasks = new Map<string, Netmask | undefined>()
+
+/** parseNetmask's answers by text (a pure function every ip resource's label, describe and status ask). */
 export function parseNetmask(raw: string): Netmask | undefined {
+  if (netmasks.has(raw)) return netmasks.get(raw)
+  const mask = readNetmask(raw)
+  // a service's netmasks are a few texts; a bound keeps a long-lived agent's memo small whatever it reads
+  if (netmasks.size >= 1024) netmasks.clear()
+  netmasks.set(raw, mask)
+  return mask
+}
+
+function readNetmask(raw: string): Netmask | undefined {
   const v = raw.trim().replace(/^\//, '')
   if (/^\d{1,3}$/.test(v)) {
     const n = Number(v)
-    return n <= 128 ? {prefix: n, dotted: false} : undefined
+    return n <= 128 ? Object.freeze({prefix: n, dotted: false}) : undefined
   }
   if (!isIPv4(v)) return undefined
   const bits = v
@@ -80,7 +92,7 @@ export function parseNetmask(raw: string): Netmask | undefined {
     .map(o => Number(o).toString(2).padStart(8, '0'))
     .join('')
   if (!/^1*0*$/.test(bits)) return undefined
-  return {prefix: bits.indexOf('0') === -1 ? 32 : bits.indexOf('0'), dotted: true}
+  return Object.freeze({prefix: bits.indexOf('0') === -1 ? 32 : bits.indexOf('0'), dotted: true})
 }
 
 export const maxPrefix = (family: Family) => (family === 4 ? 32 : 128)
@@ -154,6 +166,8 @@ export function inNetwork(ip: string, network: string, prefix: number): boolean 
  */
 export function addressKey(value: string): string {
   const f = ipFamily(value)
+  // an IPv4 address has one text (isIPv4 takes no leading zeros): the text is its number
+  if (f === 4) return `4:${value}`
   return f === undefined ? `name:${value}` : `${f}:${toBigInt(value).toString(16)}`
 }
 

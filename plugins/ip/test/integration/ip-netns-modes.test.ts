@@ -239,6 +239,8 @@ describe('ip.netns driver behaviour on real namespaces (macvlan)', function () {
     await sh('ip', ['-n', lan.ns, 'link', 'set', 'gw0', 'down']) // the LAN side unplugged
     try {
       await new Promise(r => setTimeout(r, 200))
+      // another status command (one command's status reads the links once)
+      h.newCommand()
       expect(await h.status('ip#1')).to.deep.include({
         status: 'down',
         log: [{level: 'warn', message: `no carrier on ipdev ${lan.ipdev}`}],

@@ -3,6 +3,7 @@
 import {readFileSync} from 'node:fs'
 import {expect} from 'chai'
 import {
+  addressKey,
   checkInterface,
   checkIpname,
   checkMac,
@@ -57,6 +58,36 @@ describe('ip plugin: address helpers', () => {
     expect(parseNetmask('129')).to.equal(undefined)
     expect(parseNetmask('255.255.255')).to.equal(undefined)
     expect(parseNetmask('')).to.equal(undefined)
+  })
+
+  it('keys addresses equal exactly when they are the same address', () => {
+    const values = [
+      '10.0.0.1',
+      '10.0.0.10',
+      '192.0.2.1',
+      '2001:db8::1',
+      '2001:DB8:0:0:0:0:0:1',
+      '::ffff:10.0.0.1',
+      'db1',
+      'db1.lan',
+    ]
+    for (const a of values)
+      for (const b of values)
+        expect(addressKey(a) === addressKey(b), `${a} ${b}`).to.equal(a === b || sameAddress(a, b))
+  })
+
+  it('answers a netmask asked again the same, whatever was asked between', () => {
+    const masks = ['255.255.255.224', '24', '/64', '255.0.255.0', ' 16 ', '255.255.0.0']
+    const first = masks.map(m => parseNetmask(m))
+    for (let i = 0; i < 3; i++) expect(masks.map(m => parseNetmask(m))).to.deep.equal(first)
+    expect(first).to.deep.equal([
+      {prefix: 27, dotted: true},
+      {prefix: 24, dotted: false},
+      {prefix: 64, dotted: false},
+      undefined,
+      {prefix: 16, dotted: false},
+      {prefix: 16, dotted: true},
+    ])
   })
 
   it('bounds the prefix by the address family', () => {

@@ -18,6 +18,7 @@ import {
 import {registration as dockerRegistration} from '../../../docker/src/hooks/drivers.js'
 import {registration} from '../../src/hooks/drivers.js'
 import {ipNetnsDriver} from '../../src/drivers/ip-netns.js'
+import {inNetns, ipCommand, ipCommandLine} from '../../src/net/iproute.js'
 import {resourceEdges} from 'svcmgr/testing'
 import {ipHostDriver} from '../../src/drivers/ip-host.js'
 import type {NetnsKeywords} from '../../src/drivers/ip-netns.keywords.js'
@@ -513,5 +514,31 @@ describe('status of an address whose state is unknown: warn with the reason, nev
       status: 'warn',
       log: [{level: 'warn', message: `${cannot}: whether nosuchhost.invalid is on ${ipdev} is unknown`}],
     })
+  })
+})
+
+describe('ip.netns describe, asked again', () => {
+  it('the same lines for the same resource, each call its own array; another resource its own lines', () => {
+    const svc = compile({...SVC2, 'ip#2': {...SVC2['ip#1'], ipname: '5.196.34.152', mode: 'macvlan'}})
+    const start = ipNetnsDriver.describe('start', netnsRes(svc), svc)
+    const again = ipNetnsDriver.describe('start', netnsRes(svc), svc)
+    expect(again).to.deep.equal(start)
+    expect(again).to.not.equal(start)
+    again.push('changed by a caller')
+    expect(ipNetnsDriver.describe('start', netnsRes(svc), svc)).to.deep.equal(start)
+    expect(ipNetnsDriver.describe('stop', netnsRes(svc), svc)).to.not.deep.equal(start)
+    const other = ipNetnsDriver.describe('start', netnsRes(svc, 'ip#2'), svc)
+    expect(other).to.include(
+      'ip link add link eth0 name ph<pid of container#1>eth0 mtu <mtu of eth0> type macvlan mode bridge',
+    )
+    expect(other.join('\n')).to.include('5.196.34.152').and.not.include('5.196.34.151')
+  })
+
+  it("writes a command line as its argument vector's words joined", () => {
+    const ns = {pid: 0, path: '/proc/<pid of c>/ns/net'}
+    for (const where of [undefined, ns])
+      for (const args of [['link', 'set', 'eth0', 'up'], ['addr', 'add', '10.0.0.1/8', 'dev', 'eth0'], []])
+        expect(ipCommandLine(where, args)).to.equal(ipCommand(where, args).flat().join(' '))
+    expect(inNetns(ns, 'ip', ['a'])).to.deep.equal(ipCommand(ns, ['a']))
   })
 })

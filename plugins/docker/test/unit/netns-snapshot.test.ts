@@ -1,0 +1,95 @@
+// The netns capability (what ip.netns asks its holder container): a read-only pass (status)
+// asks with `snapshot` and shares one inspect per container for the whole command, until this
+// process changes the engine; an action's look is always its own. A fake engine on a local
+// socket answers /_ping and the container's inspect, and counts the inspects.
+import fs from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import {expect} from 'chai'
+import {createDriverContext, createDriverHarness, type ContextShared, EventCollector} from 'svcmgr/testing'
+import {noteEngineChange} from '../../src/engine/containers.js'
+import {registration} from '../../src/hooks/drivers.js'
+
+const NAME = 'hns'
+const HOLDER = `${NAME}.container.1`
+
+class FakeEngine {
+  readonly socket: string
+  inspects = 0
+  /** The holder's inspect: undefined is "no such container". */
+  holder: {Running: boolean; Pid: number} | undefined
+  private readonly server: http.Server
+  constructor(dir: string) {
+    this.socket = path.join(dir, 'engine.sock')
+    this.server = http.createServer((req, res) => {
+      const url = req.url ?? ''
+      if (url.endsWith('/_ping')) return void res.end('OK')
+      if (url.endsWith(`/containers/${HOLDER}/json`)) {
+        this.inspects++
+        if (!this.holder) return void res.writeHead(404).end(JSON.stringify({message: `No such container: ${HOLDER}`}))
+        return void res.setHeader('Content-Type', 'application/json').end(
+          JSON.stringify({
+            Id: 'f'.repeat(64),
+            Name: `/${HOLDER}`,
+            Config: {Labels: {'com.svcmgr.service': NAME, 'com.svcmgr.rid': 'container#1'}},
+            State: {Status: this.holder.Running ? 'running' : 'exited', Restarting: false, ...this.holder},
+          }),
+        )
+      }
+      res.writeHead(500).end(JSON.stringify({message: `unexpected ${req.method} ${url}`}))
+    })
+  }
+  listen(): Promise<void> {
+    return new Promise(r => this.server.listen(this.socket, r))
+  }
+  close(): Promise<void> {
+    this.server.closeAllConnections()
+    return new Promise(r => this.server.close(() => r()))
+  }
+}
+
+describe('container.docker netns capability: one inspect per read-only command', () => {
+  let dir: string
+  let engine: FakeEngine
+  const config = {'container#1': {type: 'docker', image: 'google/pause'}}
+  const registrations = [{plugin: '@svcmgr/plugin-docker', registration}]
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-hns-'))
+    engine = new FakeEngine(dir)
+    await engine.listen()
+  })
+  afterEach(async () => {
+    await engine.close()
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('a snapshot answer serves until this process changes the engine; an action always looks', async () => {
+    const h = createDriverHarness({config, registrations, name: NAME, root: dir})
+    const shared: ContextShared = {
+      service: h.service,
+      settings: {root: dir, nodename: h.service.nodename, dockerHost: `unix://${engine.socket}`},
+      sink: new EventCollector(),
+      signal: new AbortController().signal,
+      cache: new Map(),
+    }
+    const holder = h.service.resource('container#1')!
+    const netns = holder.driver.capabilities!.netns!
+    const ctx = () => createDriverContext(shared, holder)
+    engine.holder = {Running: true, Pid: 4242}
+    const answers = await Promise.all(Array.from({length: 10}, () => netns(ctx(), {snapshot: true})))
+    expect(engine.inspects).to.equal(1)
+    for (const a of answers) expect(a).to.deep.equal({pid: 4242, path: '/proc/4242/ns/net'})
+    // an action's look is its own
+    expect(await netns(ctx())).to.deep.equal({pid: 4242, path: '/proc/4242/ns/net'})
+    expect(engine.inspects).to.equal(2)
+    // the holder stops: a snapshot taken before a change of this process is not answered after it
+    engine.holder = {Running: false, Pid: 0}
+    expect(await netns(ctx(), {snapshot: true})).to.deep.equal({pid: 4242, path: '/proc/4242/ns/net'})
+    noteEngineChange(shared.cache, `unix://${engine.socket}`)
+    expect(await netns(ctx(), {snapshot: true})).to.equal(undefined)
+    expect(await netns(ctx(), {snapshot: true})).to.equal(undefined)
+    expect(engine.inspects).to.equal(3)
+  })
+})

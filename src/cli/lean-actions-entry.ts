@@ -1,0 +1,10 @@
+/**
+ * The entry of dist/bundle/lean-actions.mjs: a plain action (./lean-action.ts) and a plain apply
+ * (./lean-apply.ts) without oclif, through the same machinery as `print status` (./lean-status.ts).
+ */
+import {leanActionCommand} from './lean-action-run.js'
+import {leanApplyCommand} from './lean-apply-run.js'
+import {runLean} from './lean-status.js'
+
+export const runLeanStatus = (argv: readonly string[], root: string): Promise<boolean> =>
+  runLean(argv, root, [leanActionCommand, leanApplyCommand])
