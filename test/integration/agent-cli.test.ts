@@ -343,7 +343,7 @@ describe('agent CLI: daemon, install-unit, clear, the monitor view', function ()
       )
       expect(text[3]).to.match(/ down +idle, failed, stopped$/)
       // monitor = true: the M flag of its row
-      expect(text.find(l => l.includes('container#1'))).to.match(/container#1 +\.M\.{6} down /)
+      expect(text.find(l => /^ *[|`]- container#1 /.test(l))).to.match(/container#1 +\.M\.{6} down /)
 
       expect((await cli.ok(['-s', svcf, 'clear'])).stdout).to.include(`${svcf}: failed state cleared`)
       // back under the agent's care: it restarts the container (at its next tick) with a fresh count
