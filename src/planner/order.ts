@@ -94,6 +94,9 @@ export function orderIntoStages(service: Service, rids: ReadonlySet<string>, dep
  * ip.netns after its container) stays O(n log n), not a sort per step.
  */
 function topologicalNatural(rids: string[], edges: Array<[string, string]>): string[] {
+  // no edge (a stage of independent resources): every rid is ready at once, the natural order
+  // is the answer (naturalCompare is a total order: the heap would pop exactly this)
+  if (edges.length === 0) return [...rids].sort(naturalCompare)
   const indegree = new Map(rids.map(r => [r, 0]))
   const next = new Map<string, string[]>(rids.map(r => [r, []]))
   for (const [a, b] of edges) {
