@@ -25,6 +25,9 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
   // edges every declaration of which needs only a started resource ("before\0after")
   const startedOnly = new Set<string>()
   const strong = new Set<string>()
+  // before → after → the edge's reason (the last declaration's, as the graph's label): the
+  // planner asks it for every task's predecessors, and graph.edge() builds a string id each time
+  const reasons = new Map<string, Map<string, string | undefined>>()
   for (const r of active) {
     let deps: Dependency[]
     try {
@@ -49,6 +52,9 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
           startedOnly.delete(key)
         }
         graph.setEdge(d.before, d.after, d.reason)
+        const from = reasons.get(d.before)
+        if (from) from.set(d.after, d.reason)
+        else reasons.set(d.before, new Map([[d.after, d.reason]]))
       }
     }
   }
@@ -61,8 +67,9 @@ export function buildDependencyGraph(service: Service): DependencyGraph {
   }
   return {
     graph,
-    reason: (b, a) => graph.edge(b, a) as string | undefined,
-    gate: (b, a) => (startedOnly.has(`${b}\0${a}`) ? 'started' : 'ready'),
+    reason: (b, a) => reasons.get(b)?.get(a),
+    // no declared edge from b to a: not a dependency, nothing to wait for but its order
+    gate: (b, a) => (reasons.get(b)?.has(a) && startedOnly.has(`${b}\0${a}`) ? 'started' : 'ready'),
   }
 }
 
