@@ -57,7 +57,7 @@ export function orderIntoStages(service: Service, rids: ReadonlySet<string>, dep
     if (known) return known
     trail.add(r.rid)
     let key: StageKey = {group: r.group, subset: r.subset}
-    for (const p of deps.graph.predecessors(r.rid) ?? []) {
+    for (const p of deps.predecessors(r.rid)) {
       if (!rids.has(p) || trail.has(p)) continue
       const pk = visit(service.resource(p)!, trail)
       if (compareStageKeys(pk, key) > 0) key = pk
@@ -80,8 +80,7 @@ export function orderIntoStages(service: Service, rids: ReadonlySet<string>, dep
     const parallel = service.subset(key.group, key.subset)?.parallel ?? false
     const inStage = new Set(stageRids)
     const depEdges: Array<[string, string]> = []
-    for (const rid of stageRids)
-      for (const p of deps.graph.predecessors(rid) ?? []) if (inStage.has(p)) depEdges.push([p, rid])
+    for (const rid of stageRids) for (const p of deps.predecessors(rid)) if (inStage.has(p)) depEdges.push([p, rid])
     const ordered = topologicalNatural(stageRids, depEdges)
     const edges = parallel ? depEdges : ordered.slice(1).map((rid, i) => [ordered[i], rid] as [string, string])
     return {key, parallel, rids: ordered, edges}
