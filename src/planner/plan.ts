@@ -37,6 +37,8 @@ export interface PlanOptions {
   readonly describe?: boolean
 }
 
+type Mutable<T> = {-readonly [K in keyof T]: T[K]}
+
 interface Phase {
   readonly phase: 'stop' | 'start'
   readonly op: StepAction
@@ -158,7 +160,9 @@ export function buildPlan(
           .map(a => ({task: idOf.get(a)!, reason: deps.reason(a, rid) ?? deps.reason(rid, a)}))
           .filter((d): d is TaskDependency => d.reason !== undefined)
           .sort((x, y) => x.task - y.task)
-        tasks.push({
+        // the optional fields assigned in their order, not spread from a literal each (one
+        // object per task instead of five: the key order, and so the JSON, is the same)
+        const task: Mutable<PlanTask> = {
           id,
           rid,
           driver: `${r.group}.${r.type}`,
@@ -171,11 +175,12 @@ export function buildPlan(
           steps: options.describe === false ? [] : stepsFor(service, rid, calls),
           change: skip ? 'none' : op,
           cause: skip ? `skipped: ${skip}` : 'not observed',
-          ...(skip ? {skip} : {}),
-          ...(readiness ? {readiness} : {}),
-          ...(startedOnly.length > 0 ? {startedOnly: startedOnly.sort((x, y) => x - y)} : {}),
-          ...(because.length > 0 ? {because} : {}),
-        })
+        }
+        if (skip) task.skip = skip
+        if (readiness) task.readiness = readiness
+        if (startedOnly.length > 0) task.startedOnly = startedOnly.sort((x, y) => x - y)
+        if (because.length > 0) task.because = because
+        tasks.push(task)
       }
       stages.push({
         index,
