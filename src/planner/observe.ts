@@ -146,11 +146,11 @@ export async function observePlan(plan: Plan, service: Service, options: Observe
 
 /** Only the fields ObservedState defines, in a fixed order (a driver may return more). */
 function deterministic(o: ObservedState): ObservedState {
-  return {
-    status: o.status,
-    ...(o.detail !== undefined ? {detail: o.detail} : {}),
-    ...(o.drift !== undefined ? {drift: [...o.drift].sort()} : {}),
-  }
+  // assigned in order, not spread from literals: once per task
+  const out: {status: ObservedState['status']; detail?: string; drift?: string[]} = {status: o.status}
+  if (o.detail !== undefined) out.detail = o.detail
+  if (o.drift !== undefined) out.drift = [...o.drift].sort()
+  return out
 }
 
 /** JSON with every object's keys sorted: the same value always gives the same text. */
