@@ -291,7 +291,8 @@ export class LeanConfig {
     this.skip = new Set()
     const docs = [...(others ?? [])]
     try {
-      if (!others || session.store.exists(service)) docs.push(session.store.read(service))
+      // the command's load takes this reading (Session.readAhead): the file is parsed once
+      if (!others || session.store.exists(service)) docs.push(session.readAhead(service))
     } catch {
       return
     }

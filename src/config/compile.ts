@@ -28,26 +28,44 @@ interface KeywordCheck {
   readonly fatal: string[]
 }
 
-const defaults = new WeakMap<KeywordSpec, ReturnType<typeof parseKeywordValue>>()
-
-/** A keyword's default, parsed once per spec rather than once per section (10,000 sections share a few specs). */
-function parsedDefault(spec: KeywordSpec, raw: string): ReturnType<typeof parseKeywordValue> {
-  let parsed = defaults.get(spec)
-  if (!parsed) {
-    parsed = parseKeywordValue(spec, raw)
-    defaults.set(spec, parsed)
-  }
-  return parsed
+/** What a manifest's keywords give a section that does not set them, worked out once per manifest. */
+interface Unset {
+  readonly length: number
+  /** The parsed defaults (those that parse), in manifest order. */
+  readonly defaults: ReadonlyArray<readonly [name: string, value: KeywordValue]>
+  /** The keywords without a default that a section must set. */
+  readonly required: readonly KeywordSpec[]
 }
+
+const unsetOf = new WeakMap<readonly KeywordSpec[], Unset>()
+
+/** A manifest's defaults, parsed once per manifest rather than once per section (10,000 sections share a few), again if it grew. */
+function unsetKeywords(specs: readonly KeywordSpec[]): Unset {
+  let found = unsetOf.get(specs)
+  if (found?.length !== specs.length) {
+    const defaults: Array<readonly [string, KeywordValue]> = []
+    const required: KeywordSpec[] = []
+    for (const spec of specs) {
+      if (spec.default !== undefined) {
+        const parsed = parseKeywordValue(spec, spec.default)
+        if (parsed.ok) defaults.push([spec.name, parsed.value])
+      } else if (spec.required) required.push(spec)
+    }
+    found = {length: specs.length, defaults, required}
+    unsetOf.set(specs, found)
+  }
+  return found
+}
+
+const NO_KEYWORDS: ReadonlySet<string> = new Set()
 
 function checkKeywords(
   section: string,
   entries: ReadonlyArray<[string, string]>,
   specs: readonly KeywordSpec[],
-  fatalIfBad: ReadonlySet<string> = new Set(),
+  fatalIfBad: ReadonlySet<string> = NO_KEYWORDS,
 ): KeywordCheck {
   const values: Record<string, KeywordValue> = {}
-  const given = new Set<string>()
   const ignorable: string[] = []
   const fatal: string[] = []
   for (const [key, raw] of entries) {
@@ -56,7 +74,6 @@ function checkKeywords(
       ignorable.push(`${section}.${key}: unknown keyword (expected one of: ${specs.map(s => s.name).join(', ')})`)
       continue
     }
-    given.add(spec.name)
     const parsed = parseKeywordValue(spec, raw)
     if (parsed.ok) values[spec.name] = parsed.value
     else
@@ -64,17 +81,13 @@ function checkKeywords(
         `${section}.${key}: expected ${parsed.expected}, got ${JSON.stringify(raw)}`,
       )
   }
-  for (const spec of specs) {
-    if (values[spec.name] !== undefined) continue
-    if (spec.default !== undefined) {
-      // also what a lenient compile uses in place of a bad value
-      const parsed = parsedDefault(spec, spec.default)
-      if (parsed.ok) values[spec.name] = parsed.value
-    } else if (spec.required && !given.has(spec.name)) {
-      // a keyword given with a bad value is reported once, above, not also as missing
+  const unset = unsetKeywords(specs)
+  // also what a lenient compile uses in place of a bad value
+  for (const [name, value] of unset.defaults) if (values[name] === undefined) values[name] = value
+  // a keyword given with a bad value is reported once, above, not also as missing
+  for (const spec of unset.required)
+    if (values[spec.name] === undefined && !entries.some(([key]) => findKeyword(specs, key) === spec))
       fatal.push(`${section}.${spec.name}: required keyword missing (${spec.help})`)
-    }
-  }
   return {values, ignorable, fatal}
 }
 

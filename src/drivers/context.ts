@@ -119,8 +119,17 @@ export function createDriverContext(shared: ContextShared, resource: ServiceReso
   return buildContext(shared, resource, {})
 }
 
-// `signal` is a getter (a spread would freeze it): an undo step registered during the action runs
-// during the rollback, with the rollback's signal, not with the action's aborted one
+/** Whether the shared's signal is a getter (the executor's: the rollback gets a signal of its own), not a fixed value. */
+function signalChanges(shared: ContextShared): boolean {
+  return Object.getOwnPropertyDescriptor(shared, 'signal')?.get !== undefined
+}
+
+// Every member is a plain data property: a context is made per resource and per probe (a dry run
+// or a status of thousands of resources makes thousands), and an accessor in the literal would
+// put each one in V8's slow dictionary mode, several times the memory and time. The one
+// exception: when the shared's signal changes (the executor's), `signal` is a getter, so that an
+// undo step registered during the action runs with the rollback's signal, not with the action's
+// aborted one (a spread of the context copies the signal of that moment).
 function buildContext<E extends object>(shared: ContextShared, resource: ServiceResource, extra: E): DriverContext & E {
   const log = createLogger(shared, resource.rid)
   const run = commandRunner(log, () => shared.signal)
@@ -130,9 +139,7 @@ function buildContext<E extends object>(shared: ContextShared, resource: Service
     service: shared.service,
     settings: shared.settings,
     log,
-    get signal() {
-      return shared.signal
-    },
+    signal: shared.signal,
     cache: shared.cache,
     host: createHostKit(run),
     probes: createProbeKit(run),
@@ -160,6 +167,8 @@ function buildContext<E extends object>(shared: ContextShared, resource: Service
       return found ? {resource: found, driver: found.driver, context: createDriverContext(shared, found)} : undefined
     },
   }
+  if (signalChanges(shared))
+    Object.defineProperty(ctx, 'signal', {get: () => shared.signal, enumerable: true, configurable: true})
   return ctx
 }
 

@@ -49,6 +49,17 @@ function secretWords(spec: KeywordSpec, value: KeywordValue): Array<[string, str
 }
 
 const cache = new WeakMap<object, Masker>()
+const secretSpecsOf = new WeakMap<readonly KeywordSpec[], {length: number; secret: readonly KeywordSpec[]}>()
+
+/** A manifest's secret keywords, found once per manifest (10,000 resources share a few; again if it grew). */
+function secretSpecs(keywords: readonly KeywordSpec[]): readonly KeywordSpec[] {
+  let found = secretSpecsOf.get(keywords)
+  if (found?.length !== keywords.length) {
+    found = {length: keywords.length, secret: keywords.filter(spec => spec.secret)}
+    secretSpecsOf.set(keywords, found)
+  }
+  return found.secret
+}
 
 /** The masker of a service: every secret of every resource, longest first so no secret is left half shown. */
 export function secretMasker(service: SecretSource): Masker {
@@ -56,8 +67,7 @@ export function secretMasker(service: SecretSource): Masker {
   if (cached) return cached
   const pairs: Array<[string, string]> = []
   for (const r of service.resources ?? []) {
-    for (const spec of r.driver?.keywords ?? []) {
-      if (!spec.secret) continue
+    for (const spec of secretSpecs(r.driver?.keywords ?? [])) {
       for (const [word, masked] of secretWords(spec, r.kw[spec.name])) pairs.push(...pairsOf(word, masked))
     }
   }

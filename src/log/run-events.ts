@@ -126,11 +126,14 @@ export interface RunEnd {
   readonly result?: ExecutionResult
 }
 
+const NOTHING_TO_WAIT_FOR = Promise.resolve()
+
 export class RunEventHub implements ExecutionObserver {
   readonly run: string
   private readonly consumers: RunEventConsumer[] = []
   private seq = 0
-  private digest: string | null = null
+  /** null before a plan is made; undefined once it is, until an event needs it (see stamp) */
+  private digest: string | null | undefined = null
   private plan?: Plan
   private readonly began = performance.now()
   private readonly taskBegan = new Map<number, number>()
@@ -166,12 +169,15 @@ export class RunEventHub implements ExecutionObserver {
     fields: Omit<RunEvent, 'v' | 'seq' | 'ts' | 'run' | 'plan' | 'node' | 'service' | 'action'>,
     ts?: string,
   ): Promise<void> {
+    const seq = ++this.seq
+    // nobody to tell (--format json without --events-file): no event, and no digest of the plan
+    if (this.consumers.length === 0) return NOTHING_TO_WAIT_FOR
     const event: RunEvent = {
       v: RUN_EVENTS_VERSION,
-      seq: ++this.seq,
+      seq,
       ts: ts ?? new Date().toISOString(),
       run: this.run,
-      plan: this.digest,
+      plan: this.stamp(),
       node: this.id.node,
       service: this.id.service,
       action: this.id.action,
@@ -197,11 +203,17 @@ export class RunEventHub implements ExecutionObserver {
     return Promise.all(waits).then(() => undefined)
   }
 
+  /** The plan digest an event carries: made at the first event that has a consumer (a whole plan's digest is not free). */
+  private stamp(): string | null {
+    if (this.digest === undefined) this.digest = planDigest(this.plan!)
+    return this.digest
+  }
+
   /** The plan is made (before the lock; a dry run stops after it): its digest stamps every later event. */
   planned(plan: Plan, dryRun = false): void {
     if (this.plan) return
     this.plan = plan
-    this.digest = planDigest(plan)
+    this.digest = undefined
     this.emit({kind: 'run', phase: 'planned', tasks: plan.tasks.length, changes: {...plan.summary}, dry_run: dryRun})
     for (const t of plan.tasks) {
       const {change, cause} = {change: t.change, cause: t.cause}

@@ -10,7 +10,7 @@ import type {DriverSettings, ObservedStep, StepAction} from '../drivers/api.js'
 import {createDriverContext, type ContextShared} from '../drivers/context.js'
 import type {EventSink} from '../log/events.js'
 import type {Service} from '../model/service.js'
-import {summarizeChanges} from './plan.js'
+import {describeTask, summarizeChanges} from './plan.js'
 import type {ObservedState, Plan, PlanTask} from './types.js'
 
 export interface ObserveOptions {
@@ -22,6 +22,11 @@ export interface ObserveOptions {
   readonly timeoutMs?: number
   /** Shared with the drivers: clients and engine lists (a real run passes the executor's). */
   readonly cache?: Map<string, unknown>
+  /**
+   * The plan was built with `describe: false` (./plan.ts): the tasks whose observation gives no
+   * steps (no observe, not probed, skipped, a start its stop phase makes) are described here.
+   */
+  readonly describeUnobserved?: boolean
 }
 
 export const OBSERVE_TIMEOUT_MS = 15_000
@@ -32,33 +37,32 @@ export const NOT_OBSERVABLE = 'not probed: the driver cannot observe'
 
 const silent: EventSink = {emit: () => undefined}
 
-function staticStep(t: PlanTask, cause: string): ObservedStep {
-  return {change: t.op, cause, steps: t.steps, observed: {status: 'unknown'}}
+type StaticSteps = (t: PlanTask) => readonly string[]
+
+function staticStep(t: PlanTask, cause: string, steps: StaticSteps): ObservedStep {
+  return {change: t.op, cause, steps: steps(t), observed: {status: 'unknown'}}
 }
+
+/** What the observation's deadline resolves to: the task's driver did not answer in time. */
+const EXPIRED = Symbol('expired')
 
 async function observeTask(
   shared: ContextShared,
   service: Service,
   t: PlanTask,
   op: StepAction,
-  deadline: number,
+  expired: Promise<typeof EXPIRED>,
   timeoutMs: number,
+  steps: StaticSteps,
 ): Promise<ObservedStep> {
   const r = service.resource(t.rid)!
-  if (!r.driver.observe) return staticStep(t, NOT_OBSERVABLE)
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<ObservedStep>(resolve => {
-    timer = setTimeout(
-      () => resolve(staticStep(t, `not probed: no answer within ${timeoutMs / 1000}s`)),
-      Math.max(0, deadline - Date.now()),
-    )
-  })
+  if (!r.driver.observe) return staticStep(t, NOT_OBSERVABLE, steps)
   try {
-    return await Promise.race([r.driver.observe(createDriverContext(shared, r), op), timeout])
+    const answer = await Promise.race([r.driver.observe(createDriverContext(shared, r), op), expired])
+    if (answer === EXPIRED) return staticStep(t, `not probed: no answer within ${timeoutMs / 1000}s`, steps)
+    return answer
   } catch (error) {
-    return staticStep(t, `not probed: ${(error as Error).message}`)
-  } finally {
-    clearTimeout(timer)
+    return staticStep(t, `not probed: ${(error as Error).message}`, steps)
   }
 }
 
@@ -82,8 +86,13 @@ export async function observePlan(plan: Plan, service: Service, options: Observe
     cache: options.cache ?? new Map(),
     action: plan.action,
   }
+  const staticSteps: StaticSteps = options.describeUnobserved ? t => describeTask(service, t) : t => t.steps
   const timeoutMs = options.timeoutMs ?? OBSERVE_TIMEOUT_MS
-  const deadline = Date.now() + timeoutMs
+  // one deadline for all, one timer (not one per task: 10,000 tasks made 10,000 timers)
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<typeof EXPIRED>(resolve => {
+    timer = setTimeout(() => resolve(EXPIRED), timeoutMs)
+  })
   const answers = new Array<ObservedStep | undefined>(plan.tasks.length)
   let next = 0
   const worker = async () => {
@@ -91,12 +100,13 @@ export async function observePlan(plan: Plan, service: Service, options: Observe
       const i = next++
       const t = plan.tasks[i]
       if (t.skip) continue
-      answers[i] = await observeTask(shared, service, t, t.op, deadline, timeoutMs)
+      answers[i] = await observeTask(shared, service, t, t.op, expired, timeoutMs, staticSteps)
     }
   }
   try {
     await Promise.all(Array.from({length: Math.min(OBSERVE_CONCURRENCY, plan.tasks.length)}, worker))
   } finally {
+    clearTimeout(timer)
     options.signal?.removeEventListener('abort', stop)
     // a driver's request still in flight after the deadline is cancelled
     controller.abort()
@@ -108,7 +118,7 @@ export async function observePlan(plan: Plan, service: Service, options: Observe
   const made = new Map<string, string>()
   const tasks = plan.tasks.map((t, i): PlanTask => {
     const a = answers[i]
-    if (!a) return t
+    if (!a) return options.describeUnobserved ? {...t, steps: staticSteps(t)} : t
     let change = a.change
     let cause = a.cause
     let steps = a.steps
@@ -121,11 +131,11 @@ export async function observePlan(plan: Plan, service: Service, options: Observe
       if (stoppedFirst.has(t.rid)) {
         change = 'start'
         cause = `stopped by this ${plan.action}'s stop phase`
-        steps = t.steps
+        steps = staticSteps(t)
       } else if (renewed) {
         change = 'start'
         cause = `${renewed.rid} is ${made.get(renewed.rid)}d: its network namespace is new`
-        steps = t.steps
+        steps = staticSteps(t)
       }
     }
     if (t.phase === 'start' && (change === 'create' || change === 'recreate')) made.set(t.rid, change)
@@ -136,11 +146,11 @@ export async function observePlan(plan: Plan, service: Service, options: Observe
 
 /** Only the fields ObservedState defines, in a fixed order (a driver may return more). */
 function deterministic(o: ObservedState): ObservedState {
-  return {
-    status: o.status,
-    ...(o.detail !== undefined ? {detail: o.detail} : {}),
-    ...(o.drift !== undefined ? {drift: [...o.drift].sort()} : {}),
-  }
+  // assigned in order, not spread from literals: once per task
+  const out: {status: ObservedState['status']; detail?: string; drift?: string[]} = {status: o.status}
+  if (o.detail !== undefined) out.detail = o.detail
+  if (o.drift !== undefined) out.drift = [...o.drift].sort()
+  return out
 }
 
 /** JSON with every object's keys sorted: the same value always gives the same text. */

@@ -57,7 +57,7 @@ export function orderIntoStages(service: Service, rids: ReadonlySet<string>, dep
     if (known) return known
     trail.add(r.rid)
     let key: StageKey = {group: r.group, subset: r.subset}
-    for (const p of deps.graph.predecessors(r.rid) ?? []) {
+    for (const p of deps.predecessors(r.rid)) {
       if (!rids.has(p) || trail.has(p)) continue
       const pk = visit(service.resource(p)!, trail)
       if (compareStageKeys(pk, key) > 0) key = pk
@@ -80,8 +80,7 @@ export function orderIntoStages(service: Service, rids: ReadonlySet<string>, dep
     const parallel = service.subset(key.group, key.subset)?.parallel ?? false
     const inStage = new Set(stageRids)
     const depEdges: Array<[string, string]> = []
-    for (const rid of stageRids)
-      for (const p of deps.graph.predecessors(rid) ?? []) if (inStage.has(p)) depEdges.push([p, rid])
+    for (const rid of stageRids) for (const p of deps.predecessors(rid)) if (inStage.has(p)) depEdges.push([p, rid])
     const ordered = topologicalNatural(stageRids, depEdges)
     const edges = parallel ? depEdges : ordered.slice(1).map((rid, i) => [ordered[i], rid] as [string, string])
     return {key, parallel, rids: ordered, edges}
@@ -94,6 +93,9 @@ export function orderIntoStages(service: Service, rids: ReadonlySet<string>, dep
  * ip.netns after its container) stays O(n log n), not a sort per step.
  */
 function topologicalNatural(rids: string[], edges: Array<[string, string]>): string[] {
+  // no edge (a stage of independent resources): every rid is ready at once, the natural order
+  // is the answer (naturalCompare is a total order: the heap would pop exactly this)
+  if (edges.length === 0) return [...rids].sort(naturalCompare)
   const indegree = new Map(rids.map(r => [r, 0]))
   const next = new Map<string, string[]>(rids.map(r => [r, []]))
   for (const [a, b] of edges) {

@@ -1,10 +1,9 @@
 /**
  * buildPlan: a pure function from (service, action, selection) to a Plan.
- * The task graph is a graphlib Graph (tasks, dependency and order edges, one barrier node per
- * stage boundary so large stages stay linear in edges); the Plan is its plain-data form, tasks
- * numbered in execution order. Linear in resources and edges.
+ * The tasks are numbered in execution order, stage after stage: each task's `after` lists the
+ * tasks of its stage it follows (dependency and order edges), earlier stages are implied.
+ * Linear in resources and edges.
  */
-import {Graph} from '@dagrejs/graphlib'
 import type {StepAction} from '../drivers/api.js'
 import type {Service} from '../model/service.js'
 import {buildDependencyGraph, type DependencyGraph} from './dependencies.js'
@@ -30,7 +29,15 @@ export interface PlanOptions {
   readonly disableRollback?: boolean
   /** start --no-wait: no readiness gate, started is enough. */
   readonly noWait?: boolean
+  /**
+   * false: the tasks' steps are left empty, for observePlan (`describeUnobserved`) to describe
+   * only the tasks their observation does not answer: an observed plan's steps are the drivers'
+   * answers, and describing every resource first (a docker run line each) was thrown away.
+   */
+  readonly describe?: boolean
 }
+
+type Mutable<T> = {-readonly [K in keyof T]: T[K]}
 
 interface Phase {
   readonly phase: 'stop' | 'start'
@@ -74,6 +81,16 @@ function stepsFor(service: Service, rid: string, calls: readonly StepAction[]): 
   return calls.flatMap(call => r.driver.describe(call, r, service))
 }
 
+/** A task's static steps: what its driver describes of its calls (buildPlan's steps). */
+export function describeTask(service: Service, task: Pick<PlanTask, 'rid' | 'calls'>): string[] {
+  return stepsFor(service, task.rid, task.calls)
+}
+
+/** A plan built with `describe: false`, its steps described: the plan buildPlan makes by default. */
+export function describePlan(plan: Plan, service: Service): Plan {
+  return {...plan, tasks: plan.tasks.map(t => ({...t, steps: describeTask(service, t)}))}
+}
+
 /** Stop-like phases run the start order backwards. */
 function directed(stages: OrderedStage[], phase: 'stop' | 'start'): OrderedStage[] {
   if (phase === 'start') return stages
@@ -92,13 +109,10 @@ export function buildPlan(
   const selected = selectResources(service, selection).map(r => r.rid)
   const phases = phasesFor(action, deps, selected)
 
-  const graph = new Graph({directed: true})
   const stages: PlanStage[] = []
   const tasks: PlanTask[] = []
   const added: AddedResource[] = []
   const addedRids = new Set<string>()
-  const taskKey = (phase: string, rid: string) => `${phase}:${rid}`
-  let previousBarrier: string | undefined
   for (const {phase, op, closure} of phases) {
     for (const a of closure.added)
       if (!addedRids.has(a.rid)) {
@@ -109,14 +123,8 @@ export function buildPlan(
     for (const stage of directed(orderIntoStages(service, closure.rids, deps), phase)) {
       const index = stages.length + 1
       const ids: number[] = []
-      // only a stage's sources hang off the previous barrier and only its sinks feed the next:
-      // the other members are ordered through them, which keeps the graph small
-      const hasPred = new Set<string>()
-      const hasSucc = new Set<string>()
       const predsOf = new Map<string, string[]>()
       for (const [a, b] of stage.edges) {
-        hasPred.add(b)
-        hasSucc.add(a)
         const preds = predsOf.get(b)
         if (preds) preds.push(a)
         else predsOf.set(b, [a])
@@ -125,20 +133,17 @@ export function buildPlan(
         const id = tasks.length + 1
         idOf.set(rid, id)
         ids.push(id)
-        const key = taskKey(phase, rid)
-        graph.setNode(key, id)
-        if (previousBarrier && !hasPred.has(rid)) graph.setEdge(previousBarrier, key)
         const r = service.resource(rid)!
         const skip =
           phase === 'stop' && r.standby && !options.force
             ? 'standby resource stays up (use --force to stop it)'
             : undefined
         const preds = predsOf.get(rid) ?? []
-        for (const a of preds) graph.setEdge(taskKey(phase, a), key)
         const after = preds.map(a => {
-          // the ids are the execution order: every edge must go forward, which also proves the order acyclic
+          // the ids are the execution order: every edge must go forward (to a task numbered
+          // before this one), which also proves the order acyclic
           const before = idOf.get(a)
-          if (before === undefined)
+          if (before === undefined || before >= id)
             throw new PlanError(`internal: task ${id} (${rid}) is ordered before ${a} it must follow`)
           return before
         })
@@ -155,7 +160,9 @@ export function buildPlan(
           .map(a => ({task: idOf.get(a)!, reason: deps.reason(a, rid) ?? deps.reason(rid, a)}))
           .filter((d): d is TaskDependency => d.reason !== undefined)
           .sort((x, y) => x.task - y.task)
-        tasks.push({
+        // the optional fields assigned in their order, not spread from a literal each (one
+        // object per task instead of five: the key order, and so the JSON, is the same)
+        const task: Mutable<PlanTask> = {
           id,
           rid,
           driver: `${r.group}.${r.type}`,
@@ -165,19 +172,16 @@ export function buildPlan(
           after: after.sort((x, y) => x - y),
           calls,
           onFailure,
-          steps: stepsFor(service, rid, calls),
+          steps: options.describe === false ? [] : stepsFor(service, rid, calls),
           change: skip ? 'none' : op,
           cause: skip ? `skipped: ${skip}` : 'not observed',
-          ...(skip ? {skip} : {}),
-          ...(readiness ? {readiness} : {}),
-          ...(startedOnly.length > 0 ? {startedOnly: startedOnly.sort((x, y) => x - y)} : {}),
-          ...(because.length > 0 ? {because} : {}),
-        })
+        }
+        if (skip) task.skip = skip
+        if (readiness) task.readiness = readiness
+        if (startedOnly.length > 0) task.startedOnly = startedOnly.sort((x, y) => x - y)
+        if (because.length > 0) task.because = because
+        tasks.push(task)
       }
-      const barrier = `stage#${index}`
-      graph.setNode(barrier)
-      for (const rid of stage.rids) if (!hasSucc.has(rid)) graph.setEdge(taskKey(phase, rid), barrier)
-      previousBarrier = barrier
       stages.push({
         index,
         phase,
@@ -187,14 +191,6 @@ export function buildPlan(
         tasks: ids,
       })
     }
-  }
-  // the ids are the execution order: every edge must go forward, which also proves the graph acyclic
-  // (edges() is called once: it allocates the edge list)
-  for (const e of graph.edges()) {
-    const a = graph.node(e.v) as number | undefined
-    const b = graph.node(e.w) as number | undefined
-    if (a !== undefined && b !== undefined && a >= b)
-      throw new PlanError(`internal: task ${a} is ordered after task ${b} it must precede`)
   }
   const rollback = phases.some(p => p.phase === 'start') && !options.disableRollback
   return {

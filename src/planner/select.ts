@@ -64,7 +64,7 @@ function describeAdded(
 /** Start-like: add what the selection needs first. */
 export function closeOverRequirements(deps: DependencyGraph, rids: Iterable<string>): Closure {
   const set = new Set(rids)
-  const found = reachable(set, rid => deps.graph.predecessors(rid) ?? [])
+  const found = reachable(set, rid => deps.predecessors(rid))
   const added = [...found].map(([rid, via]) => describeAdded(deps, rid, via, 'requires'))
   for (const a of added) set.add(a.rid)
   return {rids: set, added: added.sort((a, b) => naturalCompare(a.rid, b.rid))}
@@ -73,7 +73,7 @@ export function closeOverRequirements(deps: DependencyGraph, rids: Iterable<stri
 /** Stop-like: add what would be left running on top of the selection (e.g. containers in a netns). */
 export function closeOverDependents(deps: DependencyGraph, rids: Iterable<string>): Closure {
   const set = new Set(rids)
-  const found = reachable(set, rid => deps.graph.successors(rid) ?? [])
+  const found = reachable(set, rid => deps.successors(rid))
   const added = [...found].map(([rid, via]) => describeAdded(deps, rid, via, 'required-by'))
   for (const a of added) set.add(a.rid)
   return {rids: set, added: added.sort((a, b) => naturalCompare(a.rid, b.rid))}

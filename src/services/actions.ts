@@ -6,7 +6,7 @@ import {guardObserver, type ExecutionObserver} from '../executor/observer.js'
 import {EventBus, EventCollector, type ActionEvent, type EventSink} from '../log/events.js'
 import {LogFileSink} from '../log/log-file.js'
 import {maskPlan, secretMasker} from '../log/mask.js'
-import {buildPlan} from '../planner/plan.js'
+import {buildPlan, describePlan} from '../planner/plan.js'
 import {observePlan} from '../planner/observe.js'
 import type {Service} from '../model/service.js'
 import type {Plan, Selection, ServiceAction} from '../planner/types.js'
@@ -149,15 +149,18 @@ async function plannedFromStore(
     request.action,
     request.selection,
   )
+  // the steps are described only where the observation does not answer them
   const planned = buildPlan(service, request.action, selection, {
     force: request.force,
     disableRollback: request.disableRollback,
     noWait: request.noWait,
+    describe: false,
   })
   // the plan as the drivers see the host now (read-only probes: src/planner/observe.ts)
   const observe = (sink?: EventSink, signal?: AbortSignal) =>
     observePlan(planned, service, {
       settings: session.driverSettings,
+      describeUnobserved: true,
       ...(sink ? {sink} : {}),
       ...(signal ? {signal} : {}),
     }).then(p => maskPlan(p, secretMasker(service)))
@@ -165,7 +168,7 @@ async function plannedFromStore(
     prepared: {
       name: request.action,
       service,
-      planned: () => maskPlan(planned, secretMasker(service)),
+      planned: () => maskPlan(describePlan(planned, service), secretMasker(service)),
       parts: async (sink, signal) => [{service, plan: await observe(sink, signal)}],
       verify: () => assertConfigUnchanged(session, service.name, request.action, doc),
     },

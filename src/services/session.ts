@@ -10,6 +10,8 @@ import type {Service} from '../model/service.js'
 
 export class Session {
   private registryPromise?: Promise<DriverRegistry>
+  /** A stored config read ahead for this command (readAhead), until the next load of that service takes it. */
+  private readAheadDoc?: {readonly name: string; readonly doc: ServiceDocument}
   /** Where the warnings about stored configs and stale locks go (the agent says each once). */
   warn: (line: string) => void = line => process.stderr.write(line)
 
@@ -41,8 +43,27 @@ export class Session {
     })
   }
 
-  async load(name: string): Promise<{doc: ServiceDocument; service: Service}> {
+  /**
+   * Reads a service's stored config now and keeps it for the next load of that service (once):
+   * the lean path reads it to choose the plugins (src/cli/lean-status.ts), and the command's own
+   * load then uses that reading instead of parsing the file a second time. Only the next load:
+   * every later one reads the file, and so does the check under the lock that it did not change.
+   */
+  readAhead(name: string): ServiceDocument {
     const doc = this.store.read(name)
+    this.readAheadDoc = {name, doc}
+    return doc
+  }
+
+  /** The read-ahead config of this service, once, else the stored file as it is now. */
+  private readStored(name: string): ServiceDocument {
+    const ahead = this.readAheadDoc
+    this.readAheadDoc = undefined
+    return ahead?.name === name ? ahead.doc : this.store.read(name)
+  }
+
+  async load(name: string): Promise<{doc: ServiceDocument; service: Service}> {
+    const doc = this.readStored(name)
     return {doc, service: await this.compile(name, doc)}
   }
 
@@ -52,7 +73,7 @@ export class Session {
    * parse still throws.
    */
   async loadLenient(name: string): Promise<{doc: ServiceDocument} & LenientCompile> {
-    const doc = this.store.read(name)
+    const doc = this.readStored(name)
     const compiled = compileServiceLenient(doc, await this.registry(), {
       name,
       nodename: this.settings.nodename,

@@ -63,20 +63,23 @@ const timedOut = (): ResourceStatus => ({
   log: [{level: 'warn', message: `status probe timed out after ${STATUS_TIMEOUT_MS / 1000}s`}],
 })
 
-/** Probes one resource, answering timed out at `deadline` (a performance.now() time) at the latest. */
-async function probe(shared: ContextShared, service: Service, rid: string, deadline: number): Promise<ResourceStatus> {
+/** What the status's deadline resolves to: the probe did not answer in time. */
+const EXPIRED = Symbol('expired')
+
+/** Probes one resource, answering timed out once `expired` resolves (the whole status's deadline) at the latest. */
+async function probe(
+  shared: ContextShared,
+  service: Service,
+  rid: string,
+  expired: Promise<typeof EXPIRED>,
+): Promise<ResourceStatus> {
   const r = service.resource(rid)!
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<ResourceStatus>(resolve => {
-    timer = setTimeout(() => resolve(timedOut()), Math.max(0, deadline - performance.now()))
-  })
   try {
-    return await Promise.race([r.driver.status(createDriverContext(shared, r)), timeout])
+    const st = await Promise.race([r.driver.status(createDriverContext(shared, r)), expired])
+    return st === EXPIRED ? timedOut() : st
   } catch (error) {
     // a driver should return problems as data; one that throws still gets reported, not crashed on
     return {status: 'warn', log: [{level: 'error', message: `status failed: ${(error as Error).message}`}]}
-  } finally {
-    clearTimeout(timer)
   }
 }
 
@@ -128,6 +131,11 @@ export async function gatherServiceStatus(
   // one deadline for the whole status, as when every probe started at once: what has not
   // answered by then (or not started) is reported as timed out, never waited for
   const deadline = performance.now() + STATUS_TIMEOUT_MS
+  // one timer for that deadline (not one per probe: 10,000 resources made 10,000 timers)
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<typeof EXPIRED>(resolve => {
+    timer = setTimeout(() => resolve(EXPIRED), STATUS_TIMEOUT_MS)
+  })
   const readiness = new Map<string, StatusReadiness>()
   const statuses = await inPool<string, ResourceStatus>(
     order,
@@ -135,7 +143,7 @@ export async function gatherServiceStatus(
     rid =>
       service.resource(rid)!.disabled
         ? Promise.resolve<ResourceStatus>({status: 'n/a'})
-        : probe(shared, service, rid, deadline).then(async st => {
+        : probe(shared, service, rid, expired).then(async st => {
             // readiness (src/readiness/status.ts): one probe of an up resource that has one
             const r = service.resource(rid)!
             readiness.set(rid, await statusReadiness(r, st, () => createDriverContext(shared, r)))
@@ -143,7 +151,7 @@ export async function gatherServiceStatus(
           }),
     () => performance.now() >= deadline,
     (rid): ResourceStatus => (service.resource(rid)!.disabled ? {status: 'n/a'} : timedOut()),
-  )
+  ).finally(() => clearTimeout(timer))
   const reports = order.map((rid, i) => {
     const r = service.resource(rid)!
     const s = statuses[i]

@@ -196,6 +196,12 @@ describe('config parsing regressions', () => {
     )
     // CRLF files still read: only a CR that is not part of a line end is refused
     expect(parseIni('[container#1]\r\nimage = x\r\n')).to.deep.equal([{name: 'container#1', entries: [['image', 'x']]}])
+    // a CR before the CR of a line end, or ending the text, is one (the text is scanned whole first, then its lines)
+    for (const text of ['[container#1]\r\nimage = x\r\r\n', '[container#1]\nimage = x\r'])
+      expect(() => parseIni(text, 'f.conf'), JSON.stringify(text)).to.throw(
+        IniSyntaxError,
+        'f.conf line 2: holds the control character U+000D',
+      )
   })
 
   it('JSON duplicate keys were silently kept last: refused naming the key and where, flat or wrapped', () => {

@@ -41,3 +41,41 @@ describe('driver context: ctx.run', () => {
     expect((error as Error).message).to.equal("sh -c 'echo boom >&2; exit 3': exit code 3: boom")
   })
 })
+
+describe('driver context: its members', () => {
+  const service = {name: 's', nodename: 'n', resource: () => undefined} as unknown as Service
+  const base = {service, settings: {root: '/', nodename: 'n'}, sink: {emit() {}}, cache: new Map()}
+  const resource = {rid: 'app#1'} as ServiceResource
+
+  it('a fixed signal is a plain value; every member is a data property a spread copies', () => {
+    const signal = new AbortController().signal
+    const ctx = createDriverContext({...base, signal}, resource)
+    expect(ctx.signal).to.equal(signal)
+    const copy = {...ctx}
+    for (const key of Object.keys(ctx)) {
+      expect(Object.getOwnPropertyDescriptor(ctx, key)!.get, key).to.equal(undefined)
+      expect(copy[key as keyof typeof copy], key).to.equal(ctx[key as keyof typeof ctx])
+    }
+    for (const key of ['log', 'host', 'probes', 'run', 'waitFor', 'peer', 'provider', 'observeFromStatus'])
+      expect(copy, key).to.have.property(key)
+  })
+
+  it("a shared signal that changes (the executor's, for the rollback) is read at each use; a spread copies the one of that moment", () => {
+    let current = new AbortController().signal
+    const first = current
+    const ctx = createDriverContext(
+      {
+        ...base,
+        get signal() {
+          return current
+        },
+      },
+      resource,
+    )
+    const before = {...ctx}
+    current = new AbortController().signal
+    expect(ctx.signal).to.equal(current)
+    expect(before.signal).to.equal(first)
+    expect(Object.keys(ctx)).to.include('signal')
+  })
+})

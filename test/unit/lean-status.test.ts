@@ -137,16 +137,14 @@ describe('lean print status: which runs it takes', () => {
       const config = leanConfig(REPO, {HOME: os.homedir(), SVCMGR_DATA_DIR: dataDir})!
       const docker: ServiceDocument = [{name: 'container#1', entries: [['type', 'docker']]}]
       const withFs: ServiceDocument = [...docker, {name: 'fs#1', entries: [['type', 'ext4']]}]
-      const session = (stored: ServiceDocument | undefined) =>
-        ({
-          store: {
-            exists: () => stored !== undefined,
-            read: () => {
-              if (!stored) throw new Error('no service named svc')
-              return stored
-            },
-          },
-        }) as unknown as Session
+      const session = (stored: ServiceDocument | undefined) => {
+        const read = () => {
+          if (!stored) throw new Error('no service named svc')
+          return stored
+        }
+        // the lean path reads the stored config ahead, for the command's load (Session.readAhead)
+        return {store: {exists: () => stored !== undefined, read}, readAhead: read} as unknown as Session
+      }
       const skipped = () => [...config.skipped].sort()
       config.skipUnneeded(session(docker), 'svc')
       expect(skipped()).to.deep.equal(['@svcmgr/plugin-fs', '@svcmgr/plugin-ip', '@svcmgr/plugin-lvm'])

@@ -1,6 +1,6 @@
 /** The lenient compile of a stored config that no longer validates (what status and stop work on). */
 import {expect} from 'chai'
-import {compileServiceLenient} from '../../src/config/compile.js'
+import {compileService, compileServiceLenient} from '../../src/config/compile.js'
 import {parseDocument} from '../../src/config/document.js'
 import {compileFixture, fakeRegistry} from './fixtures/services.js'
 import {ConfigError} from '../../src/errors.js'
@@ -62,5 +62,31 @@ describe('lenient compile of a stored config', () => {
     })()!
     const r = lenient(text)
     expect([...r.warnings, ...r.unusable.flatMap(u => u.problems)].sort()).to.deep.equal([...problems].sort())
+  })
+})
+
+describe('compile: the defaults of a manifest, worked out once per manifest', () => {
+  it('every section gets the same defaults; a manifest that grew (a plugin adding DEFAULT keywords) gets its new ones', () => {
+    const registry = fakeRegistry()
+    const doc = (text: string) => parseDocument(text, 's', 's')
+    const options = {name: 's', nodename: 'deb1', varDir: '/nonexistent/s'}
+    const text =
+      '[DEFAULT]\nid = 00000000-0000-4000-8000-000000000001\n[container#1]\ntype = docker\nimage = a\n[container#2]\ntype = docker\nimage = b\n'
+    const first = compileService(doc(text), registry, options)
+    const [a, b] = first.resources
+    expect(Object.keys(a.kw)).to.deep.equal(Object.keys(b.kw))
+    expect(a.kw.image).to.equal('a')
+    expect(b.kw.image).to.equal('b')
+    expect(first.kw).to.not.have.property('bench_extra')
+    registry.add('extra', {
+      drivers: [],
+      defaultKeywords: [{name: 'bench_extra', help: 'a DEFAULT keyword with a default', default: '7', type: 'int'}],
+    })
+    expect(compileService(doc(text), registry, options).kw).to.include({bench_extra: 7})
+    // a required keyword missing is still named, a bad one only as bad
+    expect(() => compileService(doc('[container#1]\ntype = docker\n'), registry, options)).to.throw(
+      ConfigError,
+      /container#1\.image: required keyword missing/,
+    )
   })
 })

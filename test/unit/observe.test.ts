@@ -5,7 +5,8 @@ import {DriverRegistry} from '../../src/drivers/registry.js'
 import {executePlan} from '../../src/executor/execute.js'
 import {EventCollector} from '../../src/log/events.js'
 import {NOT_OBSERVABLE, observedDigestInput, observePlan, stableStringify} from '../../src/planner/observe.js'
-import {buildPlan} from '../../src/planner/plan.js'
+import type {Service, ServiceResource} from '../../src/model/service.js'
+import {buildPlan, describePlan} from '../../src/planner/plan.js'
 import {PLAN_FORMAT_VERSION} from '../../src/planner/types.js'
 import {formatPlanText, formatSummary} from '../../src/render/plan-text.js'
 import {FakeHost, realRegistration} from './fixtures/fake-drivers.js'
@@ -136,6 +137,72 @@ describe('observePlan: the plan from the observed state (fake observations)', ()
     // ip#1 was not observed: its driver decides as before (its planned step is its op, not probed)
     expect(seen.find(s => s.rid === 'ip#1')!.planned).to.deep.include({change: 'start', cause: NOT_OBSERVABLE})
     expect(r.tasks.find(t => t.rid === 'container#1')!.state).to.equal('unchanged')
+  })
+
+  it('a plan built without its steps (describe: false) and observed with describeUnobserved is the same plan; only the unanswered tasks are described', async () => {
+    const cases: Array<{
+      answers: Record<string, (op: StepAction) => Answer>
+      without?: string[]
+      action?: 'restart'
+      described: string[]
+    }> = [
+      // no observe: the static steps
+      {answers: mixed, without: ['ip'], described: ['ip#1 start']},
+      // not probed (an error, no answer in time)
+      {
+        answers: {
+          ...mixed,
+          'container#1': () => new Error('docker ps: connect ENOENT /nowhere.sock'),
+          'container#3': () => 'hang',
+          'ip#1': () => ({change: 'none', cause: 'already up', steps: [], observed: up}),
+        },
+        described: ['container#1 start', 'container#3 start'],
+      },
+      // started again in a new netns
+      {
+        answers: {
+          ...mixed,
+          'container#1': () => ({change: 'recreate', cause: 'environment', steps: [], observed: up}),
+          'ip#1': () => ({change: 'none', cause: 'already up', steps: [], observed: up}),
+        },
+        described: ['ip#1 start'],
+      },
+      // a restart's start of what its stop phase stops (and two not probed)
+      {
+        action: 'restart',
+        answers: {
+          'container#3': op =>
+            op === 'stop'
+              ? {change: 'stop', cause: 'running', steps: ['stop'], observed: up}
+              : {change: 'none', cause: 'already up', steps: [], observed: up},
+        },
+        described: ['container#1 start', 'ip#1 start', 'container#3 start'],
+      },
+    ]
+    for (const {answers, without, action, described: expected} of cases) {
+      const {svc2} = setup(answers, without)
+      const selection = action === 'restart' ? {rids: ['container#3']} : {}
+      const before = await observePlan(buildPlan(svc2, action ?? 'start', selection), svc2, {settings, timeoutMs: 200})
+      const described: string[] = []
+      for (const driver of new Set(svc2.resources.map(r => r.driver))) {
+        const describe = driver.describe.bind(driver)
+        Object.assign(driver, {
+          describe: (op: StepAction, res: ServiceResource, svc: Service) => {
+            described.push(`${res.rid} ${op}`)
+            return describe(op, res, svc)
+          },
+        })
+      }
+      const bare = buildPlan(svc2, action ?? 'start', selection, {describe: false})
+      expect(bare.tasks.map(t => t.steps)).to.deep.equal(bare.tasks.map(() => []))
+      expect(described).to.deep.equal([])
+      const after = await observePlan(bare, svc2, {settings, timeoutMs: 200, describeUnobserved: true})
+      expect(JSON.stringify(after)).to.equal(JSON.stringify(before))
+      expect(described).to.have.members(expected)
+      expect(JSON.stringify(describePlan(bare, svc2))).to.equal(
+        JSON.stringify(buildPlan(svc2, action ?? 'start', selection)),
+      )
+    }
   })
 
   it('the observed states are a stable digest input: same observations, same text, keys sorted', async () => {

@@ -98,6 +98,25 @@ describe('planner: golden plans of the seed services', () => {
       unvalidated,
     )
     expect(() => buildPlan(svc, 'start')).to.throw(PlanError, /cycle between container#1, container#2/)
+    // several cycles, each named, beside resources outside them
+    const two = compileWith(
+      JSON.stringify({
+        'container#1': {type: 'docker', image: 'x', netns: 'container#2'},
+        'container#2': {type: 'docker', image: 'x', netns: 'container#1'},
+        'container#3': {type: 'docker', image: 'x'},
+        'container#4': {type: 'docker', image: 'x', netns: 'container#5'},
+        'container#5': {type: 'docker', image: 'x', netns: 'container#6'},
+        'container#6': {type: 'docker', image: 'x', netns: 'container#4'},
+        'container#7': {type: 'docker', image: 'x', netns: 'container#3'},
+      }),
+      's',
+      unvalidated,
+    )
+    expect(() => buildPlan(two, 'start')).to.throw(
+      PlanError,
+      /^dependency cycle between container#\d, container#\d(, container#\d)?; and between container#\d, container#\d(, container#\d)?$/,
+    )
+    expect(() => buildPlan(two, 'start')).to.throw(/container#4, container#5, container#6/)
   })
 
   it('selects by group.type, tags and subsets; every criterion narrows', () => {

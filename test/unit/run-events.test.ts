@@ -134,6 +134,29 @@ describe('run events: the jsonl stream of an execution (fake drivers)', () => {
     expect(after.filter(e => e.kind === 'summary')).to.have.length(1)
   })
 
+  it('without a consumer (--format json) no event is made and the plan is not digested; a consumer added later sees the numbering and the digest', () => {
+    const svc2 = compileFixture(fixture('svc2.json'), 'svc2', realRegistry())
+    const plan = buildPlan(svc2, 'start')
+    // the digest serializes the whole plan: its keys are listed then (stableStringify's replacer)
+    let listed = 0
+    const watched = new Proxy(plan, {
+      ownKeys(target) {
+        listed++
+        return Reflect.ownKeys(target)
+      },
+    })
+    const hub = new RunEventHub(identity)
+    hub.planned(watched, true)
+    expect(listed).to.equal(0)
+    const late: RunEvent[] = []
+    hub.subscribe(new JsonLinesWriter(l => late.push(JSON.parse(l))))
+    hub.summary({exitCode: 0, ok: true, dryRun: true})
+    expect(listed).to.be.greaterThan(0)
+    expect(late).to.have.length(1)
+    // one run event and one per task came before, unseen
+    expect(late[0]).to.deep.include({kind: 'summary', seq: plan.tasks.length + 2, plan: planDigest(plan)})
+  })
+
   it('the lines view and the stream consume the same events: each log line of the view is a log event of the stream', async () => {
     const host = new FakeHost()
     host.up.add('ip#1')
