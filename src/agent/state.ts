@@ -188,7 +188,8 @@ export function writeMonitorState(varDir: string, state: Omit<MonitorState, 'ver
 }
 
 export type Intent = 'started' | 'stopped'
-export type Actor = 'user' | 'agent'
+/** Who acted: a user (the CLI), the agent, or the fence (./fence.ts: the agent's watchdog, for a lost lease). */
+export type Actor = 'user' | 'agent' | 'fence'
 
 /** <varDir>/intent.json: what the service should be, as the last successful start/stop said. */
 export interface IntentRecord {
@@ -205,7 +206,7 @@ export function readIntent(varDir: string): IntentRecord | undefined {
   return {
     version: 1,
     intent: v.intent,
-    by: v.by === 'agent' ? 'agent' : 'user',
+    by: v.by === 'agent' || v.by === 'fence' ? v.by : 'user',
     time: typeof v.time === 'string' ? v.time : '',
   }
 }
