@@ -40,7 +40,7 @@ export class FenceControl {
 
   constructor(private readonly options: FenceControlOptions) {}
 
-  /** Arms the fence with the lease's deadline and the services to stop, spawning it if none lives. */
+  /** Arms the fence with the lease's deadline and the services to stop, spawning it if none lives (and there are some). */
   arm(lease: LeaseState, services: readonly string[]): void {
     const {root, log} = this.options
     const arm: FenceArm = {
@@ -63,7 +63,8 @@ export class FenceControl {
       this.known = live
       return
     }
-    this.known = this.spawnFence()
+    // a node with no cluster service runs none: nothing to fence (armed again once it has one)
+    if (services.length > 0) this.known = this.spawnFence()
   }
 
   /** The keeper said "lost": the agent stops the services itself (the fence waits for its locks). */
@@ -85,7 +86,8 @@ export class FenceControl {
     const until = Date.now() + waitMs
     while (pidAlive(live.pid, live.startTime || undefined) && Date.now() < until)
       await new Promise(r => setTimeout(r, 50))
-    if (pidAlive(live.pid, live.startTime || undefined)) log.warn(`fence pid ${live.pid} did not end within ${waitMs / 1000}s`)
+    if (pidAlive(live.pid, live.startTime || undefined))
+      log.warn(`fence pid ${live.pid} did not end within ${waitMs / 1000}s`)
     else log.info(`fence pid ${live.pid} disarmed and ended`)
   }
 
