@@ -1,8 +1,7 @@
 /**
  * The fence process (`svcmgr daemon fence`, hidden; ./fence.ts): spawned detached by the
  * cluster agent, in its own session, its output appended to <root>/agent/agent.log. It waits
- * for the armed deadline; re-armed, it waits again; disarmed (the arm file gone, or SIGTERM),
- * it exits. When the deadline passes without a re-arm it stops the armed services through
+ * for the armed deadline; re-armed, it waits again; disarmed (the arm file gone), it exits. When the deadline passes without a re-arm it stops the armed services through
  * runServiceAction (the service lock, actor `fence`, the intent recorded, as the agent's
  * demotion), each with a deadline, says so in the agent log and the services' logs, and exits:
  * a new agent spawns a new fence once it holds a new lease.

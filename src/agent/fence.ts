@@ -107,7 +107,7 @@ export type FenceStep =
   | {readonly kind: 'wait'; readonly ms: number}
   | {readonly kind: 'fire'; readonly arm: FenceArm}
 
-/** How often the fence looks at its arm before the deadline (a disarm also comes as SIGTERM). */
+/** How often the fence looks at its arm before the deadline: a disarm (the file removed) is seen within it. */
 export const FENCE_POLL_MS = 1000
 
 /**
