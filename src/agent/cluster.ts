@@ -101,7 +101,7 @@ export class ClusterAgent {
     this.keeper = new LeaseKeeper({
       client: this.client,
       ttl: this.ttl,
-      stateFile: path.join(agentPaths(settings.root).dir, 'lease.json'),
+      stateFile: agentPaths(settings.root).leaseFile,
     })
     const env: NodeJS.ProcessEnv = {...process.env, SVCMGR_ROOT: settings.root}
     if (settings.source && settings.source !== 'defaults' && path.isAbsolute(settings.source))

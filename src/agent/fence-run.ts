@@ -6,7 +6,7 @@
  * demotion), each with a deadline, says so in the agent log and the services' logs, and exits:
  * a new agent spawns a new fence once it holds a new lease.
  */
-import {monotonicClock} from '../cluster/lease.js'
+import {monotonicClock, readLeaseFile} from '../cluster/lease.js'
 import {processStartTime} from '../drivers/host.js'
 import {RunEventHub} from '../log/run-events.js'
 import {LinesView} from '../render/renderer.js'
@@ -24,6 +24,7 @@ import {
   writeFencePid,
 } from './fence.js'
 import {AgentLog} from './log.js'
+import {agentPaths} from './state.js'
 import {pidAlive} from '../drivers/host.js'
 
 /** How long one stop of the fence may take: a stop past it is interrupted (and said failed). */
@@ -51,6 +52,7 @@ export async function runFence(session: Session): Promise<void> {
   process.on('exit', () => removeFencePid(root, me.pid))
   const watch = new FenceWatch({
     read: () => readFenceArm(root),
+    readLease: () => readLeaseFile(agentPaths(root).leaseFile),
     clock: monotonicClock,
     bootId: bootId(),
     fire: arm => fire(session, log, arm),

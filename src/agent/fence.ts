@@ -10,6 +10,7 @@
  *   <root>/agent/fence.json   FenceArm: the keeper's local deadline (CLOCK_MONOTONIC ms) and the
  *                             cluster services of this node; rewritten atomically per renewal
  *   <root>/agent/fence.pid    "<pid> <process start time>\n": the fence process
+ *   <root>/agent/lease.json   the keeper's (read only): a newer acknowledgement of the same lease
  *
  * A file, not a socket: a message that is never lost nor half-read (an atomic rename), that a
  * restarted agent re-arms without any handshake, and that the fence reads when it needs it (at
@@ -20,7 +21,7 @@ import path from 'node:path'
 import {readFileSync} from 'node:fs'
 import {writeStateFileAtomic} from '../config/state-files.js'
 import {pidAlive, processState} from '../drivers/host.js'
-import type {LeaseClock} from '../cluster/lease.js'
+import {type LeaseClock, type PersistedLease, leaseDeadline} from '../cluster/lease.js'
 import type {LockOwner} from '../executor/lock.js'
 import {agentPaths} from './state.js'
 
@@ -111,18 +112,38 @@ export type FenceStep =
 export const FENCE_POLL_MS = 1000
 
 /**
- * No arm (or one of another boot): disarmed. Before its deadline: wait until then (at most
- * `pollMs`, to see a disarm). At or past it without a newer arm: fire.
+ * The deadline the fence keeps: the arm's, or later when the keeper's lease file (lease.json,
+ * written at each acknowledged keepalive, a moment BEFORE the agent re-arms the fence) shows a
+ * newer acknowledgement of the same lease: an agent killed between the two writes, or a
+ * restarted one resuming the lease, has renewed it, and the fence must not fire on the older one.
  */
-export function fenceStep(arm: FenceArm | undefined, now: number, boot: string, pollMs = FENCE_POLL_MS): FenceStep {
+export function fenceDeadline(arm: FenceArm, lease: PersistedLease | undefined): number {
+  if (!lease || lease.id !== arm.lease || lease.bootId !== arm.bootId || lease.ttl !== arm.ttl) return arm.deadline
+  return Math.max(arm.deadline, leaseDeadline(lease.sentAt, lease.ttl, arm.marginMs))
+}
+
+/**
+ * No arm (or one of another boot): disarmed. Before its deadline (fenceDeadline): wait until
+ * then (at most `pollMs`, to see a disarm). At or past it without a newer arm: fire.
+ */
+export function fenceStep(
+  arm: FenceArm | undefined,
+  now: number,
+  boot: string,
+  pollMs = FENCE_POLL_MS,
+  lease?: PersistedLease,
+): FenceStep {
   if (!arm || arm.bootId !== boot) return {kind: 'disarmed'}
-  if (now >= arm.deadline) return {kind: 'fire', arm}
-  return {kind: 'wait', ms: Math.min(pollMs, arm.deadline - now)}
+  const deadline = fenceDeadline(arm, lease)
+  if (now >= deadline) return {kind: 'fire', arm}
+  return {kind: 'wait', ms: Math.min(pollMs, deadline - now)}
 }
 
 export interface FenceWatchOptions {
   /** The current arm (re-read at each step: the agent rewrites it at each renewal). */
   readonly read: () => FenceArm | undefined
+  /** The keeper's lease file (src/cluster/lease.ts), re-read at each step too. */
+  readonly readLease?: () => PersistedLease | undefined
   readonly clock: LeaseClock
   readonly bootId: string
   /** Stops the armed services; the watch ends once it returns. */
@@ -142,7 +163,13 @@ export class FenceWatch {
     const {clock} = this.options
     for (;;) {
       if (this.ended) return 'disarmed'
-      const step = fenceStep(this.options.read(), clock.now(), this.options.bootId, this.options.pollMs)
+      const step = fenceStep(
+        this.options.read(),
+        clock.now(),
+        this.options.bootId,
+        this.options.pollMs,
+        this.options.readLease?.(),
+      )
       if (step.kind === 'disarmed') return 'disarmed'
       if (step.kind === 'fire') {
         await this.options.fire(step.arm)

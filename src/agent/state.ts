@@ -27,11 +27,18 @@ export interface AgentPaths {
   readonly pidFile: string
   /** <root>/agent/agent.json */
   readonly infoFile: string
+  /** <root>/agent/lease.json: the cluster agent's lease (src/cluster/lease.ts), read by its fence too */
+  readonly leaseFile: string
 }
 
 export function agentPaths(root: string): AgentPaths {
   const dir = path.join(root, 'agent')
-  return {dir, pidFile: path.join(dir, 'agent.pid'), infoFile: path.join(dir, 'agent.json')}
+  return {
+    dir,
+    pidFile: path.join(dir, 'agent.pid'),
+    infoFile: path.join(dir, 'agent.json'),
+    leaseFile: path.join(dir, 'lease.json'),
+  }
 }
 
 /** What the agent did or saw last (a restart, a failure, a start at boot). */

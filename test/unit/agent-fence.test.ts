@@ -7,6 +7,7 @@ import type {LeaseClock} from '../../src/cluster/lease.js'
 import {
   type FenceArm,
   FenceWatch,
+  fenceDeadline,
   fenceStep,
   fenceTakesLock,
   isStopped,
@@ -120,6 +121,36 @@ describe('the fence (src/agent/fence.ts)', () => {
     expect(fired).to.equal(0)
   })
 
+  it("a newer acknowledgement in the keeper's lease file (written just before the arm) moves the deadline; another lease's does not", async () => {
+    const clock = new FakeClock()
+    const margin = 1000
+    // the agent killed between the keeper's lease.json write and its re-arm of the fence
+    const current = arm(clock.now() + 4000 - 1667)
+    let lease = {id: 'L1', ttl: 5, sentAt: clock.now(), bootId: 'boot'}
+    expect(fenceDeadline(current, lease)).to.equal(clock.now() + 5000 - margin)
+    expect(fenceDeadline(current, {...lease, id: 'L2'})).to.equal(current.deadline)
+    expect(fenceDeadline(current, {...lease, bootId: 'other'})).to.equal(current.deadline)
+    expect(fenceDeadline(current, {...lease, sentAt: clock.now() - 5000})).to.equal(current.deadline)
+    let fired: number | undefined
+    const watch = new FenceWatch({
+      read: () => current,
+      readLease: () => lease,
+      clock,
+      bootId: 'boot',
+      fire: async () => void (fired = clock.now()),
+    })
+    const run = watch.run()
+    await clock.advance(2400)
+    expect(fired, 'not at the arm deadline').to.equal(undefined)
+    // a restarted agent resumes the lease (lease.json rewritten) before it re-arms: still no fire
+    lease = {...lease, sentAt: clock.now()}
+    await clock.advance(3900)
+    expect(fired).to.equal(undefined)
+    await clock.advance(100)
+    expect(await run).to.equal('fired')
+    expect(fired).to.equal(lease.sentAt + 4000)
+  })
+
   it('disarmed (the arm removed, or ended by the agent) before the deadline: it ends without firing', async () => {
     const clock = new FakeClock()
     let current: FenceArm | undefined = arm(clock.now() + 4000)
@@ -154,11 +185,11 @@ describe('the fence (src/agent/fence.ts)', () => {
     const agent = {pid: 4242, startTime: '77'}
     const owner = (pid: number, starttime = '77') => ({pid, starttime, action: 'stop', since: 'x'})
     const stoppedPids = new Set<number>()
-    let demoting: typeof agent | undefined
-    const rule = fenceTakesLock({marginMs: 1000, demotingAgent: () => demoting, stopped: p => stoppedPids.has(p)})
+    const now: {demoting?: typeof agent} = {}
+    const rule = fenceTakesLock({marginMs: 1000, demotingAgent: () => now.demoting, stopped: p => stoppedPids.has(p)})
     expect(rule(owner(4242), 0), 'a live agent, not demoting: waited').to.equal(false)
     expect(rule(owner(4242), 1000), '... for the margin').to.equal(true)
-    demoting = agent
+    now.demoting = agent
     expect(rule(owner(4242), 60_000), 'the agent demoting: waited for').to.equal(false)
     expect(rule(owner(4242, '99'), 1000), 'another process of that pid: the margin').to.equal(true)
     stoppedPids.add(4242)
