@@ -3,7 +3,7 @@
  * write of <root>/agent/fence.json), spawning the fence first when none lives (detached: its
  * own session and process group, so a signal to the agent or its group does not reach it); a
  * live fence left by an earlier agent of this root is taken over (re-armed), never doubled;
- * disarmed at a clean stop (the file removed: the fence exits at its next look, waited for).
+ * disarmed at a clean stop (the file removed, the fence sent SIGTERM unless it is firing, waited for).
  */
 import {spawn} from 'node:child_process'
 import fs from 'node:fs'
@@ -75,21 +75,25 @@ export class FenceControl {
   }
 
   /**
-   * A clean stop: the arm removed; the fence sees it within its poll (FENCE_POLL_MS) and exits,
-   * waited for up to `waitMs`. It is not signalled: a fence already firing (a lost lease) is left
-   * to finish its stops, never cut in the middle of one.
+   * A clean stop: the arm removed and the fence ended (SIGTERM), waited for up to `waitMs`. A
+   * fence already firing (its pid file says so: a lost lease's stops) is not signalled: it is
+   * left to finish them, then it exits on its own.
    */
   async disarm(waitMs = 5000): Promise<void> {
     const {root, log} = this.options
     removeFenceArm(root)
     const live = liveFence(root)
     if (!live) return
+    if (!live.firing)
+      try {
+        process.kill(live.pid, 'SIGTERM')
+      } catch {}
     const until = Date.now() + waitMs
     while (pidAlive(live.pid, live.startTime || undefined) && Date.now() < until)
-      await new Promise(r => setTimeout(r, 50))
+      await new Promise(r => setTimeout(r, 20))
     if (pidAlive(live.pid, live.startTime || undefined))
       log.warn(
-        `fence pid ${live.pid} still runs after ${waitMs / 1000}s (stopping what a lost lease left?): left to finish`,
+        `fence pid ${live.pid} still runs after ${waitMs / 1000}s (stopping what a lost lease left): left to finish`,
       )
     else log.info(`fence pid ${live.pid} disarmed and ended`)
   }

@@ -1,7 +1,8 @@
 /**
  * The fence process (`svcmgr daemon fence`, hidden; ./fence.ts): spawned detached by the
  * cluster agent, in its own session, its output appended to <root>/agent/agent.log. It waits
- * for the armed deadline; re-armed, it waits again; disarmed (the arm file gone), it exits. When the deadline passes without a re-arm it stops the armed services through
+ * for the armed deadline; re-armed, it waits again; disarmed (the arm file gone, or SIGTERM
+ * before it fires), it exits. When the deadline passes without a re-arm it stops the armed services through
  * runServiceAction (the service lock, actor `fence`, the intent recorded, as the agent's
  * demotion), each with a deadline, says so in the agent log and the services' logs, and exits:
  * a new agent spawns a new fence once it holds a new lease.
@@ -55,7 +56,11 @@ export async function runFence(session: Session): Promise<void> {
     readLease: () => readLeaseFile(agentPaths(root).leaseFile),
     clock: monotonicClock,
     bootId: bootId(),
-    fire: arm => fire(session, log, arm),
+    fire: arm => {
+      // from here the agent's disarm waits for it instead of signalling it: its stops are not cut short
+      writeFencePid(root, {...me, firing: true})
+      return fire(session, log, arm)
+    },
   })
   const first = readFenceArm(root)
   if (first)

@@ -9,7 +9,7 @@
  *
  *   <root>/agent/fence.json   FenceArm: the keeper's local deadline (CLOCK_MONOTONIC ms) and the
  *                             cluster services of this node; rewritten atomically per renewal
- *   <root>/agent/fence.pid    "<pid> <process start time>\n": the fence process
+ *   <root>/agent/fence.pid    "<pid> <process start time>[ firing]\n": the fence process
  *   <root>/agent/lease.json   the keeper's (read only): a newer acknowledgement of the same lease
  *
  * A file, not a socket: a message that is never lost nor half-read (an atomic rename), that a
@@ -38,6 +38,11 @@ export function fencePaths(root: string): FencePaths {
 export interface ProcessId {
   readonly pid: number
   readonly startTime: string
+}
+
+/** The fence's pid file: its process, and whether it is stopping services now (not to be signalled then). */
+export interface FenceProcess extends ProcessId {
+  readonly firing?: boolean
 }
 
 /** <root>/agent/fence.json: what the fence does if `deadline` passes without a newer arm. */
@@ -78,18 +83,20 @@ export function removeFenceArm(root: string): void {
   fs.rmSync(fencePaths(root).armFile, {force: true})
 }
 
-export function readFencePid(root: string): ProcessId | undefined {
+export function readFencePid(root: string): FenceProcess | undefined {
   try {
-    const [pid, startTime] = fs.readFileSync(fencePaths(root).pidFile, 'utf8').trim().split(/\s+/)
+    const [pid, startTime, state] = fs.readFileSync(fencePaths(root).pidFile, 'utf8').trim().split(/\s+/)
     const n = Number(pid)
-    return Number.isInteger(n) && n > 0 ? {pid: n, startTime: startTime ?? ''} : undefined
+    return Number.isInteger(n) && n > 0
+      ? {pid: n, startTime: startTime ?? '', ...(state === 'firing' ? {firing: true} : {})}
+      : undefined
   } catch {
     return undefined
   }
 }
 
-export function writeFencePid(root: string, id: ProcessId): void {
-  writeStateFileAtomic(fencePaths(root).pidFile, `${id.pid} ${id.startTime}\n`)
+export function writeFencePid(root: string, id: FenceProcess): void {
+  writeStateFileAtomic(fencePaths(root).pidFile, `${id.pid} ${id.startTime}${id.firing ? ' firing' : ''}\n`)
 }
 
 export function removeFencePid(root: string, pid: number): void {
@@ -97,7 +104,7 @@ export function removeFencePid(root: string, pid: number): void {
 }
 
 /** The fence process of this root, if one is alive (its pid file names a live process started then). */
-export function liveFence(root: string): ProcessId | undefined {
+export function liveFence(root: string): FenceProcess | undefined {
   const id = readFencePid(root)
   return id && pidAlive(id.pid, id.startTime || undefined) ? id : undefined
 }

@@ -166,6 +166,18 @@ describe('cluster fence: the agent killed or frozen past its deadline, its fence
     )
     expect(arm?.agent.pid).to.equal(agents.n1.proc.pid)
     expect(arm?.services).to.deep.equal([SVC])
+    // daemon status shows it
+    const st = await cliOn(bed!, 'n1', TTL, ['daemon', 'status', '--format', 'json'])
+    const fence = (
+      JSON.parse(st.stdout) as {fence: {pid: number; lease: string; deadline_in_s: number; services: string[]}}
+    ).fence
+    expect(fence).to.include({pid})
+    expect(fence.services).to.deep.equal([SVC])
+    expect(fence.deadline_in_s).to.be.above(0).and.at.most(TTL)
+    const text = (await cliOn(bed!, 'n1', TTL, ['daemon', 'status'])).stdout
+    expect(text).to.match(
+      new RegExp(`^fence +pid ${pid}; armed for lease \\d+, deadline in [\\d.]+s \\(1 service\\(s\\): ${SVC}\\)$`, 'm'),
+    )
     for (const n of ['n2', 'n3'] as const)
       await until(`${n}'s fence (one)`, () => fenceProcesses(bed!, n).length === 1, 30_000)
   })
@@ -268,6 +280,8 @@ describe('cluster fence: the agent killed or frozen past its deadline, its fence
     expect(agents.n1.stderr).to.include(`fence pid ${fencePid} disarmed and ended`)
     expect(fenceProcesses(bed!, 'n1'), 'no fence left').to.deep.equal([])
     expect(fs.existsSync(`${bed!.nodes.n1.root}/agent/fence.json`)).to.equal(false)
+    const st = await cliOn(bed!, 'n1', TTL, ['daemon', 'status', '--format', 'json'])
+    expect(JSON.parse(st.stdout)).to.include({agent: 'stopped', fence: null})
     expect(await noneRunning('n1')).to.equal(true)
     await until('the service running on n2', () => running('n2'), 60_000, 200)
   })
