@@ -5,7 +5,10 @@
  * times, and the two-nodes-at-once sampler); the agent killed and restarted within the deadline:
  * the new agent takes the same fence over and nothing stops; `daemon stop` leaves no fence.
  */
+import {spawn} from 'node:child_process'
 import fs from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {expect} from 'chai'
 import {execa} from 'execa'
 import {readJson, until} from '../integration/support/agent.js'
@@ -26,6 +29,7 @@ const NET = process.env.CLUSTERENV_NET ?? '203.0.113.192'
 const SVC = `${PREFIX}fsvc`
 
 const figures: string[] = []
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
 
 /** The fence processes of a node's state root (`svcmgr daemon fence` with its SVCMGR_ROOT). */
 function fenceProcesses(bed: Testbed, node: NodeName): number[] {
@@ -284,5 +288,49 @@ describe('cluster fence: the agent killed or frozen past its deadline, its fence
     expect(JSON.parse(st.stdout)).to.include({agent: 'stopped', fence: null})
     expect(await noneRunning('n1')).to.equal(true)
     await until('the service running on n2', () => running('n2'), 60_000, 200)
+  })
+})
+
+describe('the fence: a node without etcd', () => {
+  it('an agent of local services only (no `etcd` setting) spawns no fence', async function () {
+    this.timeout(60_000)
+    const root = fs.mkdtempSync('/tmp/hfen-local-')
+    const settings = `${root}/config.json`
+    fs.writeFileSync(settings, JSON.stringify({nodename: 'local1'}))
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      SVCMGR_ROOT: root,
+      SVCMGR_CONFIG: settings,
+    }
+    delete env.SVCMGR_ETCD
+    const agent = spawn(process.execPath, [BIN, 'daemon', 'run'], {env, stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    agent.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    try {
+      await until('the agent started', () => stderr.includes('agent started'), 30_000)
+      // a few of its ticks (2 s each)
+      await new Promise(r => setTimeout(r, 5000))
+      expect(fs.existsSync(`${root}/agent/fence.pid`) || fs.existsSync(`${root}/agent/fence.json`)).to.equal(false)
+      const fences = fs
+        .readdirSync('/proc')
+        .filter(p => /^\d+$/.test(p))
+        .filter(p => {
+          try {
+            const argv = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')
+            return (
+              argv.includes('fence') && fs.readFileSync(`/proc/${p}/environ`, 'utf8').includes(`SVCMGR_ROOT=${root}`)
+            )
+          } catch {
+            return false
+          }
+        })
+      expect(fences).to.deep.equal([])
+      expect(stderr).to.not.include('fence')
+    } finally {
+      const gone = new Promise(r => agent.once('exit', r))
+      agent.kill('SIGTERM')
+      await gone
+      fs.rmSync(root, {recursive: true, force: true})
+    }
   })
 })
