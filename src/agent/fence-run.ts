@@ -68,7 +68,13 @@ export async function runFence(session: Session): Promise<void> {
       `fence: armed by the agent (pid ${first.agent.pid}, lease ${first.lease}): it stops the cluster services here if the lease's local deadline passes without a renewal`,
     )
   const outcome = await watch.run()
-  if (outcome === 'disarmed') log.info('fence: disarmed: exits')
+  // no longer watching: an agent must not take this process for a live fence while it ends
+  removeFencePid(root, me.pid)
+  log.info(
+    outcome === 'disarmed'
+      ? 'fence: disarmed: exits'
+      : 'fence: done: exits (the next agent with a lease starts a new one)',
+  )
 }
 
 async function fire(session: Session, log: AgentLog, arm: FenceArm): Promise<void> {
