@@ -2,13 +2,13 @@
  * The fence process (`svcmgr daemon fence`, hidden; ./fence.ts): spawned detached by the
  * cluster agent, in its own session, its output appended to <root>/agent/agent.log. It waits
  * for the armed deadline; re-armed, it waits again; disarmed (the arm file gone, or SIGTERM
- * before it fires), it exits. When the deadline passes without a re-arm it stops the armed services through
- * runServiceAction (the service lock, actor `fence`, the intent recorded, as the agent's
- * demotion), each with a deadline, says so in the agent log and the services' logs, and exits:
- * a new agent spawns a new fence once it holds a new lease.
+ * before it fires), it exits. When the deadline passes without a re-arm it stops the armed
+ * services through runServiceAction (the service lock, actor `fence`, the intent recorded, as
+ * the agent's demotion), each with a deadline, says so in the agent log and the services'
+ * logs, and exits: a new agent spawns a new fence once it holds a new lease.
  */
 import {monotonicClock, readLeaseFile} from '../cluster/lease.js'
-import {processStartTime} from '../drivers/host.js'
+import {pidAlive, processStartTime} from '../drivers/host.js'
 import {RunEventHub} from '../log/run-events.js'
 import {LinesView} from '../render/renderer.js'
 import {runServiceAction} from '../services/actions.js'
@@ -26,7 +26,6 @@ import {
 } from './fence.js'
 import {AgentLog} from './log.js'
 import {agentPaths} from './state.js'
-import {pidAlive} from '../drivers/host.js'
 
 /** How long one stop of the fence may take: a stop past it is interrupted (and said failed). */
 export function fenceStopDeadlineMs(ttlSeconds: number): number {
