@@ -16,6 +16,7 @@ import Apply from './commands/apply.js'
 import Clear from './commands/clear.js'
 import ClusterStatus from './commands/cluster/status.js'
 import Create from './commands/create.js'
+import DaemonFence from './commands/daemon/fence.js'
 import DaemonInstallUnit from './commands/daemon/install-unit.js'
 import DaemonRun from './commands/daemon/run.js'
 import DaemonStart from './commands/daemon/start.js'
@@ -64,6 +65,7 @@ export const COMMANDS = {
   clear: Clear,
   'cluster:status': ClusterStatus,
   create: Create,
+  'daemon:fence': DaemonFence,
   'daemon:install-unit': DaemonInstallUnit,
   'daemon:run': DaemonRun,
   'daemon:start': DaemonStart,

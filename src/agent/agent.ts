@@ -37,6 +37,8 @@ export interface AgentOptions {
   readonly interrupt: AbortSignal
   /** The view of one action of the agent's (its lines on stderr): one per action, as each CLI run has its own. */
   readonly view: (service: string, action: string) => ExecutionObserver
+  /** svcmgr's bin/run.js, absolute: a cluster agent spawns its fence from it. */
+  readonly script: string
 }
 
 export class AlreadyRunningError extends LockError {}
@@ -92,6 +94,7 @@ export async function runAgent(session: Session, options: AgentOptions): Promise
         log,
         view: options.view,
         interrupt: options.interrupt,
+        script: options.script,
         noteEvent: e => {
           lastEvent = e
         },

@@ -36,7 +36,7 @@ export interface ClusterFacts {
   /** The local instance is up (every counted resource). */
   readonly upHere: boolean
   /** The local intent: started by the agent or a user, or stopped (and by whom). */
-  readonly intent?: {readonly intent: 'started' | 'stopped'; readonly by: 'user' | 'agent'}
+  readonly intent?: {readonly intent: 'started' | 'stopped'; readonly by: 'user' | 'agent' | 'fence'}
 }
 
 export type ClusterDecision =

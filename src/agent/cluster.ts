@@ -26,7 +26,7 @@ import {
   publishInstance,
 } from '../cluster/instances.js'
 import {PRESENCE_PREFIX, SERVICES_PREFIX, instanceKey} from '../cluster/keys.js'
-import {LeaseKeeper, renewIntervalMs} from '../cluster/lease.js'
+import {LeaseKeeper, type LeaseState, renewIntervalMs} from '../cluster/lease.js'
 import {acquireOwnership, readOwnerOnly, releaseOwnership} from '../cluster/ownership.js'
 import {announcePresence} from '../cluster/presence.js'
 import type {KeyValue, Watch, WatchEvent} from '../cluster/etcd/client.js'
@@ -38,6 +38,7 @@ import type {Session} from '../services/session.js'
 import {serviceStatus} from '../services/status.js'
 import type {ServiceStatusReport} from '../status/status.js'
 import {decideCluster, type ClusterDecision} from './cluster-decide.js'
+import {FenceControl} from './fence-control.js'
 import type {AgentLog} from './log.js'
 import {type AgentEvent, agentPaths, readIntent, readMonitorState, writeMonitorState} from './state.js'
 
@@ -49,6 +50,8 @@ export interface ClusterAgentDeps {
   /** The agent's second signal: actions are interrupted. */
   readonly interrupt: AbortSignal
   readonly noteEvent: (e: AgentEvent) => void
+  /** svcmgr's bin/run.js, absolute: what the fence (./fence.ts) is spawned from. */
+  readonly script: string
 }
 
 interface ServiceKeys {
@@ -83,6 +86,8 @@ export class ClusterAgent {
   private readonly thawedAt = new Map<string, number>()
   /** Services with a decision being carried out (acquire, then start). */
   private readonly pending = new Set<string>()
+  /** The watchdog that stops the cluster services here if this agent stops renewing (./fence.ts). */
+  private readonly fence: FenceControl
 
   constructor(private readonly deps: ClusterAgentDeps) {
     const settings = deps.session.settings
@@ -96,12 +101,36 @@ export class ClusterAgent {
     this.keeper = new LeaseKeeper({
       client: this.client,
       ttl: this.ttl,
-      stateFile: path.join(agentPaths(settings.root).dir, 'lease.json'),
+      stateFile: agentPaths(settings.root).leaseFile,
+    })
+    const env: NodeJS.ProcessEnv = {...process.env, SVCMGR_ROOT: settings.root}
+    if (settings.source && settings.source !== 'defaults' && path.isAbsolute(settings.source))
+      env.SVCMGR_CONFIG = settings.source
+    this.fence = new FenceControl({
+      root: settings.root,
+      script: deps.script,
+      env,
+      log: deps.log,
+      marginMs: this.keeper.marginMs,
     })
     this.keeper.on('lost', (reason: string, id: string) => this.onLost(reason, id))
-    this.keeper.on('granted', (s: {id: string}, resumed: boolean) =>
-      deps.log.info(resumed ? `lease ${s.id} resumed (its keys are kept)` : `lease ${s.id} granted (TTL ${this.ttl}s)`),
-    )
+    this.keeper.on('granted', (s: LeaseState, resumed: boolean) => {
+      deps.log.info(resumed ? `lease ${s.id} resumed (its keys are kept)` : `lease ${s.id} granted (TTL ${this.ttl}s)`)
+      this.armFence(s)
+    })
+    // re-armed at each acknowledged renewal: the fence's deadline is the keeper's
+    this.keeper.on('renewed', (s: LeaseState) => this.armFence(s))
+  }
+
+  /** The fence armed with the lease's deadline and every cluster service of this node (all of them stop on a lost lease). */
+  private armFence(lease: LeaseState | undefined = this.keeper.lease): void {
+    if (!lease) return
+    try {
+      const services = this.deps.session.store.list().filter(n => this.isClusterService(n))
+      this.fence.arm(lease, services)
+    } catch (error) {
+      this.sayOnce('fence', `cannot arm the fence: ${(error as Error).message}`)
+    }
   }
 
   /** The signal of the agent's actions: the agent's interrupt, or this lease's demotion. */
@@ -150,8 +179,11 @@ export class ClusterAgent {
     } finally {
       stop.removeEventListener('abort', onStop)
       this.watch?.close()
-      await this.handOver()
+      const clean = await this.handOver()
       await this.demoting
+      // stopped cleanly, nothing is left for the fence; else it stays armed and stops them at the deadline
+      if (clean) await this.fence.disarm()
+      else this.deps.log.warn('the fence stays armed: it stops the cluster services here at the deadline')
       this.client.close()
     }
   }
@@ -163,9 +195,12 @@ export class ClusterAgent {
    * the next node takes over without waiting for the TTL. A failed stop keeps the lease until
    * it expires (the service's state here is then unknown).
    */
-  private async handOver(): Promise<void> {
+  private async handOver(): Promise<boolean> {
     const lease = this.keeper.lease
-    if (!lease) return void (await this.keeper.stop())
+    if (!lease) {
+      await this.keeper.stop()
+      return true
+    }
     // frozen cluster-wide: nobody starts it elsewhere, so it is left running (no owner once the lease ends)
     const names = this.deps.session.store.list().filter(n => this.isClusterService(n) && !this.frozenSeen.has(n))
     const results = await Promise.all(
@@ -175,6 +210,7 @@ export class ClusterAgent {
     if (!clean) this.deps.log.error('a stop failed: the lease is left to expire (not revoked)')
     await this.keeper.stop({revoke: clean})
     this.deps.log.info(clean ? `lease ${lease.id} revoked: the other nodes take over` : `lease ${lease.id} kept`)
+    return clean
   }
 
   private pause(ms: number): Promise<void> {
@@ -243,6 +279,9 @@ export class ClusterAgent {
     )
     this.owned.clear()
     this.published.clear()
+    try {
+      this.fence.noteDemoting(id)
+    } catch {}
     this.demotion.abort()
     this.demotion = new AbortController()
     this.demoting = this.stopAllHere('the lease was lost', false)
@@ -442,6 +481,8 @@ export class ClusterAgent {
 
   /** The owner's start; a failed one fails the instance here (the next node takes it over). */
   private async startOwned(name: string, leaseId: string, fresh: boolean): Promise<void> {
+    // the fence covers it before it runs (its first arm may be a renewal away)
+    this.armFence()
     const ok = await this.act(name, 'start', 'owner', {
       waitlockMs: 0,
       resetMonitor: fresh,

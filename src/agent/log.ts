@@ -5,6 +5,7 @@
  */
 import {type ActionEvent, type EventLevel, formatEventLine} from '../log/events.js'
 import {LogFileSink} from '../log/log-file.js'
+import type {Actor} from './state.js'
 
 const LEVEL_RANK: Record<EventLevel, number> = {debug: 0, info: 1, warn: 2, error: 3}
 
@@ -14,6 +15,8 @@ export interface AgentLogOptions {
   /** The log file of a service. */
   readonly logFile: (service: string) => string
   readonly write?: (line: string) => void
+  /** Who the lines are from (default the agent; the fence: ./fence-run.ts). */
+  readonly actor?: Actor
 }
 
 export class AgentLog {
@@ -41,7 +44,7 @@ export class AgentLog {
       service: where.service ?? '',
       ...(where.rid ? {rid: where.rid} : {}),
       action: 'monitor',
-      actor: 'agent',
+      actor: this.options.actor ?? 'agent',
       message,
     }
     this.line(event)

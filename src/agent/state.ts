@@ -27,11 +27,18 @@ export interface AgentPaths {
   readonly pidFile: string
   /** <root>/agent/agent.json */
   readonly infoFile: string
+  /** <root>/agent/lease.json: the cluster agent's lease (src/cluster/lease.ts), read by its fence too */
+  readonly leaseFile: string
 }
 
 export function agentPaths(root: string): AgentPaths {
   const dir = path.join(root, 'agent')
-  return {dir, pidFile: path.join(dir, 'agent.pid'), infoFile: path.join(dir, 'agent.json')}
+  return {
+    dir,
+    pidFile: path.join(dir, 'agent.pid'),
+    infoFile: path.join(dir, 'agent.json'),
+    leaseFile: path.join(dir, 'lease.json'),
+  }
 }
 
 /** What the agent did or saw last (a restart, a failure, a start at boot). */
@@ -188,7 +195,8 @@ export function writeMonitorState(varDir: string, state: Omit<MonitorState, 'ver
 }
 
 export type Intent = 'started' | 'stopped'
-export type Actor = 'user' | 'agent'
+/** Who acted: a user (the CLI), the agent, or the fence (./fence.ts: the agent's watchdog, for a lost lease). */
+export type Actor = 'user' | 'agent' | 'fence'
 
 /** <varDir>/intent.json: what the service should be, as the last successful start/stop said. */
 export interface IntentRecord {
@@ -205,7 +213,7 @@ export function readIntent(varDir: string): IntentRecord | undefined {
   return {
     version: 1,
     intent: v.intent,
-    by: v.by === 'agent' ? 'agent' : 'user',
+    by: v.by === 'agent' || v.by === 'fence' ? v.by : 'user',
     time: typeof v.time === 'string' ? v.time : '',
   }
 }

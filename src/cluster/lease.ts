@@ -66,11 +66,24 @@ export interface LeaseState {
   readonly deadline: number
 }
 
-interface Persisted {
+/** The lease file's content: written at each grant and acknowledged keepalive (the fence reads it too). */
+export interface PersistedLease {
   id: string
   ttl: number
+  /** Monotonic ms: when the last acknowledged keepalive (or the grant) was sent. */
   sentAt: number
   bootId: string
+}
+type Persisted = PersistedLease
+
+/** The lease file as the keeper wrote it; undefined when absent or unreadable. */
+export function readLeaseFile(file: string): PersistedLease | undefined {
+  try {
+    const p = JSON.parse(fs.readFileSync(file, 'utf8')) as PersistedLease
+    return typeof p.id === 'string' && typeof p.sentAt === 'number' ? p : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -230,13 +243,7 @@ export class LeaseKeeper extends EventEmitter {
   }
 
   private readPersisted(): Persisted | undefined {
-    if (!this.options.stateFile) return undefined
-    try {
-      const p = JSON.parse(fs.readFileSync(this.options.stateFile, 'utf8')) as Persisted
-      return typeof p.id === 'string' && typeof p.sentAt === 'number' ? p : undefined
-    } catch {
-      return undefined
-    }
+    return this.options.stateFile ? readLeaseFile(this.options.stateFile) : undefined
   }
 
   private persist(state: LeaseState): void {

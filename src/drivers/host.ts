@@ -47,6 +47,11 @@ function procStat(pid: number): {state: string; startTime: string} | undefined {
   }
 }
 
+/** A process's state letter (field 3 of /proc/<pid>/stat: R, S, D, T stopped, t traced, Z...); undefined when unreadable. */
+export function processState(pid: number): string | undefined {
+  return procStat(pid)?.state
+}
+
 /** A process's start time (field 22 of /proc/<pid>/stat, clock ticks since boot), to record beside its pid. */
 export function processStartTime(pid: number): string | undefined {
   return procStat(pid)?.startTime

@@ -53,6 +53,18 @@ export function lockState(file: string): LockState {
     : {state: 'held', owner: {pid: 0, starttime: '', action: 'unknown', since: ''}}
 }
 
+/** Moves the lock of `owner` away (as a stale one is recovered); a lock of anyone else found in its place is put back. */
+function takeFrom(file: string, owner: LockOwner): void {
+  const taken = `${file}.taken.${process.pid}`
+  try {
+    fs.renameSync(file, taken)
+    const moved = readLockOwner(taken)
+    if (!moved || moved.pid !== owner.pid || moved.starttime !== owner.starttime || moved.since !== owner.since)
+      fs.linkSync(taken, file)
+  } catch {}
+  fs.rmSync(taken, {force: true})
+}
+
 export const describeLockHolder = (owner: LockOwner) =>
   owner.pid ? `pid ${owner.pid} (${owner.action}${owner.since ? `, since ${owner.since}` : ''})` : 'another process'
 
@@ -72,6 +84,12 @@ export interface LockOptions {
   readonly editWaitMs?: number
   /** Told once when this taker starts waiting for an action holding the lock (edits holding it are waited for quietly). */
   readonly onWait?: (owner: LockOwner, waitMs: number) => void
+  /**
+   * Asked while a live holder keeps the lock (`waitedMs` since this taker began): true takes the
+   * lock from it as a stale one is recovered. Only the fence (src/agent/fence.ts) uses it, for a
+   * lost lease's stop that must not wait on a frozen agent.
+   */
+  readonly takeOver?: (owner: LockOwner, waitedMs: number) => boolean
 }
 
 export async function acquireServiceLock(
@@ -127,6 +145,10 @@ export async function acquireServiceLock(
       continue
     }
     const owner = current.owner
+    if (options.takeOver?.(owner, Date.now() - begun)) {
+      takeFrom(file, owner)
+      continue
+    }
     // a lock still being written (no owner readable yet, under a second old) is a taker a moment
     // ahead: waited for like an edit; it is readable, or stale, within the second
     const brief = owner.edit === true || owner.pid === 0

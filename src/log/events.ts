@@ -15,8 +15,8 @@ export interface ActionEvent {
   readonly rid?: string
   readonly action?: string
   readonly state?: TaskState
-  /** Who acted: 'user' (a CLI command) or 'agent' (svcmgr daemon). Set on the events of actions. */
-  readonly actor?: 'user' | 'agent'
+  /** Who acted: 'user' (a CLI command), 'agent' (svcmgr daemon) or 'fence' (the agent's watchdog). Set on the events of actions. */
+  readonly actor?: 'user' | 'agent' | 'fence'
   readonly message: string
 }
 
@@ -71,7 +71,7 @@ export function eventOrigin(e: Pick<ActionEvent, 'node' | 'service' | 'rid'>): s
 
 /**
  * One line per event, timestamp first: the non-TTY and log-file form. The log file also names
- * who acted (`actor`: user or agent) after the level; the terminal form does not.
+ * who acted (`actor`: user, agent or fence) after the level; the terminal form does not.
  */
 export function formatEventLine(e: ActionEvent, actor?: string): string {
   const time = e.time.slice(11, 23)

@@ -20,6 +20,14 @@ export function formatAgentStatus(r: AgentStatusReport): string {
     ])
   if (r.stalePidFile)
     rows.push(['pid file', `${r.pidFile}: stale (its process is gone; daemon start or stop removes it)`])
+  if (r.fence) {
+    const f = r.fence
+    const armed =
+      f.lease === null
+        ? 'disarmed'
+        : `armed for lease ${f.lease}, deadline ${f.deadline_in_s !== null && f.deadline_in_s < 0 ? `passed ${-f.deadline_in_s}s ago` : `in ${f.deadline_in_s}s`}${f.services.length ? ` (${f.services.length} service(s): ${f.services.join(', ')})` : ''}`
+    rows.push(['fence', `${f.pid === null ? 'not running' : `pid ${f.pid}`}; ${armed}`])
+  }
   rows.push(['log', r.log])
   return rows.map(([k, v]) => `${k.padEnd(11)} ${v}`).join('\n') + '\n'
 }

@@ -1,7 +1,7 @@
 /** Runs a service action: plan, lock, execute, log, result. Commands call this and format the result. */
 import {type Actor, IDLE_MONITOR_STATE, writeIntent, writeMonitorState} from '../agent/state.js'
 import {executePlan, type ExecutionResult} from '../executor/execute.js'
-import {acquireServiceLock} from '../executor/lock.js'
+import {acquireServiceLock, type LockOptions} from '../executor/lock.js'
 import {guardObserver, type ExecutionObserver} from '../executor/observer.js'
 import {EventBus, EventCollector, type ActionEvent, type EventSink} from '../log/events.js'
 import {LogFileSink} from '../log/log-file.js'
@@ -27,6 +27,8 @@ export interface ActionRequest {
   readonly force?: boolean
   readonly disableRollback?: boolean
   readonly waitlockMs?: number
+  /** Takes the lock from a live holder when it says so (src/executor/lock.ts LockOptions.takeOver): the fence's stop only. */
+  readonly lockTakeOver?: LockOptions['takeOver']
   /** start --no-wait: no readiness gate (src/readiness): done once everything is started. */
   readonly noWait?: boolean
   /** The progress view (src/render/action-view.ts): it sees every event of the action, the log file keeps them. */
@@ -203,6 +205,7 @@ export async function runServiceAction(session: Session, request: ActionRequest)
   const lock = await acquireServiceLock(service.varDir, service.name, prepared.name, {
     waitMs: request.waitlockMs ?? 0,
     onWait: tellWaiting(service.name),
+    ...(request.lockTakeOver ? {takeOver: request.lockTakeOver} : {}),
   })
   // from here to the lock's release a signal interrupts the action instead of ending the process
   const interrupts = request.signals ? {...request.signals, close() {}} : enterInterruptScope()

@@ -10,6 +10,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {type AgentLiveness, agentLiveness} from '../agent/liveness.js'
 import {type AgentEvent, agentPaths} from '../agent/state.js'
+import {fenceDeadline, liveFence, readFenceArm} from '../agent/fence.js'
+import {monotonicClock, readLeaseFile} from '../cluster/lease.js'
 
 /** Where `daemon start` sends a background agent's stdout and stderr. */
 export const agentLogFile = (root: string) => path.join(agentPaths(root).dir, 'agent.log')
@@ -213,6 +215,32 @@ export interface AgentStatusReport {
   readonly stalePidFile: boolean
   readonly pidFile: string
   readonly log: string
+  /** The cluster agent's fence (src/agent/fence.ts): null when none runs and none is armed (no `etcd`, or disarmed). */
+  readonly fence: FenceStatus | null
+}
+
+export interface FenceStatus {
+  /** The live fence process, or null (not running: it fired and ended, or it was killed). */
+  readonly pid: number | null
+  /** What it is armed with: null when disarmed. */
+  readonly lease: string | null
+  /** Seconds to its deadline (negative: passed), null when disarmed. */
+  readonly deadline_in_s: number | null
+  readonly services: readonly string[]
+}
+
+/** The fence as its files say (the deadline on CLOCK_MONOTONIC, shared with the fence). */
+function fenceStatus(root: string): FenceStatus | null {
+  const live = liveFence(root)
+  const arm = readFenceArm(root)
+  if (!live && !arm) return null
+  const deadline = arm ? fenceDeadline(arm, readLeaseFile(agentPaths(root).leaseFile)) : undefined
+  return {
+    pid: live?.pid ?? null,
+    lease: arm?.lease ?? null,
+    deadline_in_s: deadline === undefined ? null : Math.round((deadline - monotonicClock.now()) / 100) / 10,
+    services: arm?.services ?? [],
+  }
 }
 
 export function agentStatus(settings: Settings, now = Date.now()): AgentStatusReport {
@@ -234,6 +262,7 @@ export function agentStatus(settings: Settings, now = Date.now()): AgentStatusRe
     stalePidFile: live.stalePidFile,
     pidFile: paths.pidFile,
     log: agentLogFile(settings.root),
+    fence: fenceStatus(settings.root),
   }
 }
 

@@ -9,7 +9,8 @@ import {LinesView} from '../render/renderer.js'
 import {enterInterruptScope} from './interrupts.js'
 import type {Session} from './session.js'
 
-export async function runDaemon(session: Session): Promise<void> {
+/** `script`: svcmgr's bin/run.js, absolute (the agent's fence is spawned from it). */
+export async function runDaemon(session: Session, o: {script: string}): Promise<void> {
   const scope = enterInterruptScope({
     first: signal =>
       `svcmgr: ${signal} received: the agent stops; an action in progress finishes first (SIGINT or SIGTERM again interrupts it)`,
@@ -20,6 +21,7 @@ export async function runDaemon(session: Session): Promise<void> {
     await runAgent(session, {
       stop: scope.abort,
       interrupt: scope.cut,
+      script: o.script,
       // the run events of each action (src/log/run-events.ts), shown as lines
       view: (service, action) => new RunEventHub({node: session.settings.nodename, service, action}).subscribe(lines),
     })

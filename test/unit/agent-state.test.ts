@@ -33,6 +33,7 @@ describe('agent state files', () => {
       dir: path.join(dir, 'agent'),
       pidFile: path.join(dir, 'agent', 'agent.pid'),
       infoFile: path.join(dir, 'agent', 'agent.json'),
+      leaseFile: path.join(dir, 'agent', 'lease.json'),
     })
     writeAgentPid(dir, {pid: 1234, startTime: '99'})
     expect(fs.readFileSync(p.pidFile, 'utf8')).to.equal('1234 99\n')

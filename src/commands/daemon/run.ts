@@ -1,3 +1,4 @@
+import path from 'node:path'
 import {SvcmgrCommand} from '../../cli/base.js'
 import {runDaemon} from '../../services/daemon.js'
 
@@ -8,6 +9,6 @@ export default class DaemonRun extends SvcmgrCommand {
 
   async run(): Promise<void> {
     await this.parse(DaemonRun)
-    await runDaemon(await this.session())
+    await runDaemon(await this.session(), {script: path.join(this.config.root, 'bin', 'run.js')})
   }
 }

@@ -5,6 +5,7 @@
  * containers run (the tests fail when two nodes run them at once).
  */
 import {spawn, type ChildProcess} from 'node:child_process'
+import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -200,6 +201,15 @@ export async function httpFromFabric(bed: Testbed, address: string): Promise<str
   return r.exitCode === 0 ? String(r.stdout) : undefined
 }
 
+/** The last `lines` lines of a file ('' when it cannot be read). */
+function readTail(file: string, lines: number): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+  } catch {
+    return ''
+  }
+}
+
 /**
  * The check every cluster scenario carries (mocha hooks of the calling suite): each test runs
  * under a fresh Sampler and fails on any sample with the service running on two nodes at once;
@@ -219,7 +229,12 @@ export function sampleEachTest(
   afterEach(async function () {
     await sampler?.stop()
     if (this.currentTest?.state === 'failed')
-      for (const n of NODES) console.log(`----- ${n}'s agent\n${agents[n]?.stderr.split('\n').slice(-tail).join('\n')}`)
+      for (const n of NODES) {
+        console.log(`----- ${n}'s agent\n${agents[n]?.stderr.split('\n').slice(-tail).join('\n')}`)
+        // the fence's lines (src/agent/fence-run.ts) are in the node's agent.log
+        const fenceLines = readTail(`${bed()!.nodes[n].root}/agent/agent.log`, tail)
+        if (fenceLines) console.log(`----- ${n}'s agent.log (the fence)\n${fenceLines}`)
+      }
     expect(sampler?.violations ?? [], 'samples with the service running on two nodes at once').to.deep.equal([])
   })
   after(async () => {
