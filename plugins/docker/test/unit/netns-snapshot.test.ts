@@ -3,6 +3,7 @@
 // process changes the engine; an action's look is always its own. A fake engine on a local
 // socket answers /_ping and the container's inspect, and counts the inspects.
 import fs from 'node:fs'
+import {setMaxListeners} from 'node:events'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -12,11 +13,20 @@ import {noteEngineChange} from '../../src/engine/containers.js'
 import {registration} from '../../src/hooks/drivers.js'
 
 const NAME = 'hns'
+/** A command's signal, as many resources of a large service listen on it at once. */
+const quietSignal = () => {
+  const signal = new AbortController().signal
+  setMaxListeners(0, signal)
+  return signal
+}
 const HOLDER = `${NAME}.container.1`
 
 class FakeEngine {
   readonly socket: string
   inspects = 0
+  lists = 0
+  /** The rows of the service's label-filtered list (a large service's status sends one). */
+  rows: {name: string; state: string}[] = []
   /** The holder's inspect: undefined is "no such container". */
   holder: {Running: boolean; Pid: number} | undefined
   private readonly server: http.Server
@@ -25,6 +35,21 @@ class FakeEngine {
     this.server = http.createServer((req, res) => {
       const url = req.url ?? ''
       if (url.endsWith('/_ping')) return void res.end('OK')
+      if (url.startsWith('/containers/json') || url.includes('/containers/json?')) {
+        this.lists++
+        return void res.setHeader('Content-Type', 'application/json').end(
+          JSON.stringify(
+            this.rows.map(r => ({
+              Id: r.name.replace(/\D/g, '').padStart(64, 'e'),
+              Names: [`/${r.name}`],
+              Image: 'google/pause',
+              State: r.state,
+              Status: r.state,
+              Labels: {'com.svcmgr.service': NAME, 'com.svcmgr.rid': `container#${r.name.split('.').pop()}`},
+            })),
+          ),
+        )
+      }
       if (url.endsWith(`/containers/${HOLDER}/json`)) {
         this.inspects++
         if (!this.holder) return void res.writeHead(404).end(JSON.stringify({message: `No such container: ${HOLDER}`}))
@@ -91,5 +116,35 @@ describe('container.docker netns capability: one inspect per read-only command',
     expect(await netns(ctx(), {snapshot: true})).to.equal(undefined)
     expect(await netns(ctx(), {snapshot: true})).to.equal(undefined)
     expect(engine.inspects).to.equal(3)
+  })
+
+  it('a large service: holders the list shows absent or stopped are not inspected; a running one is', async () => {
+    const many = Object.fromEntries(
+      Array.from({length: 100}, (_, i) => [`container#${i + 1}`, {type: 'docker', image: 'google/pause'}]),
+    )
+    const h = createDriverHarness({config: many, registrations, name: NAME, root: dir})
+    const shared: ContextShared = {
+      service: h.service,
+      settings: {root: dir, nodename: h.service.nodename, dockerHost: `unix://${engine.socket}`},
+      sink: new EventCollector(),
+      signal: quietSignal(),
+      cache: new Map(),
+    }
+    // container#1 runs, #2 exited, the other 98 absent
+    engine.rows = [
+      {name: HOLDER, state: 'running'},
+      {name: `${NAME}.container.2`, state: 'exited'},
+    ]
+    engine.holder = {Running: true, Pid: 4242}
+    const ask = (rid: string) =>
+      h.service.resource(rid)!.driver.capabilities!.netns!(createDriverContext(shared, h.service.resource(rid)!), {
+        snapshot: true,
+      })
+    const answers = await Promise.all(Array.from({length: 100}, (_, i) => ask(`container#${i + 1}`)))
+    expect(answers[0]).to.deep.equal({pid: 4242, path: '/proc/4242/ns/net'})
+    expect(answers.slice(1)).to.deep.equal(Array.from({length: 99}, () => undefined))
+    // the label-filtered list, then one by name for the 98 it does not show (it would find foreign ones)
+    expect(engine.lists, 'two lists for the 100').to.equal(2)
+    expect(engine.inspects, 'only the running holder inspected').to.equal(1)
   })
 })
