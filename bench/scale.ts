@@ -7,6 +7,8 @@
  * service. Each 10,000 figure is held to 1 s and to 11x the 1,000 figure (issue 11, target 2
  * and 5). Every container it makes is removed at the end, also on failure or SIGINT (Leftovers).
  *
+ *   BENCH_SCALE_HOLD    a file: with the containers present, wait until it is removed (it
+ *                       says how to run the status by hand, for a profile)
  *   BENCH_SCALE_SIZES   comma list of section counts (default 1000,10000; the last is the big one)
  *   BENCH_SCALE_PARALLEL  engine requests in flight while creating/removing containers (default 16)
  *   BENCH_SCALE_BEFORE  bin/run.js of another built checkout (the code before a change): each
@@ -236,6 +238,13 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
       throw new Error(
         `scale: print status of ${svc(n)} after creating its containers: expected ${counts[n]} resources down and provisioned`,
       )
+  }
+  const hold = process.env.BENCH_SCALE_HOLD
+  if (hold) {
+    // for profiling by hand: the services and their containers stay until the file is removed
+    fs.writeFileSync(hold, `SVCMGR_ROOT=${root} SVCMGR_NODENAME=deb1 svcmgr -s ${svc(big)} print status\n`)
+    ctx.log(`scale: holding with the containers present until ${hold} is removed`)
+    while (fs.existsSync(hold)) await new Promise(r => setTimeout(r, 500))
   }
   commands['print status, containers present'] = (n, bin) =>
     run(`print status ${n} (present)`, cli(n, ['print', 'status'], svc(n), bin))
