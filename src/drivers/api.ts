@@ -525,11 +525,39 @@ export interface Driver<K = any> {
    * unreachable) returns change = op, observed status 'unknown' and describe()'s steps.
    */
   observe?(ctx: DriverContext<K>, op: StepAction): Promise<ObservedStep>
+  /**
+   * Optional: a read-only pass (status) is about to look at the service's sections of this
+   * driver: start now the reads it will make, so that they overlap with compiling the config
+   * (a 10,000-container status's one engine list is most of its time). Given the stored config
+   * as written (not validated) and the pass's `ctx.cache`, where the reads are put for the pass
+   * to find. It changes nothing, never throws, and what it starts serves only a pass that asks
+   * the same; a failed read is the pass's to make again and report. It may return a promise
+   * that settles once its requests are sent: compiling holds the event loop, so a request not
+   * yet written would wait for it (the core waits PREFETCH_SEND_WAIT_MS at most).
+   */
+  prefetch?(request: PrefetchRequest): Promise<void> | void | undefined
   start(ctx: ActionContext<K>): Promise<ChangeResult>
   stop(ctx: ActionContext<K>): Promise<ChangeResult>
   provision?(ctx: ActionContext<K>): Promise<ChangeResult>
   unprovision?(ctx: ActionContext<K>): Promise<ChangeResult>
   readonly capabilities?: DriverCapabilities<K>
+}
+
+/** What Driver.prefetch is given: the service's sections of that driver, as the stored config writes them. */
+export interface PrefetchRequest {
+  readonly service: {readonly name: string; readonly varDir: string}
+  /** The DEFAULT section's keywords, raw. */
+  readonly defaults: Readonly<Record<string, string>>
+  /** This driver's sections ("container#3": group container, index 3), their keywords raw. */
+  readonly sections: ReadonlyArray<{
+    readonly rid: string
+    readonly group: string
+    readonly index: string
+    readonly kw: Readonly<Record<string, string>>
+  }>
+  readonly settings: DriverSettings
+  /** The pass's cache (its contexts' ctx.cache). */
+  readonly cache: Map<string, unknown>
 }
 
 /** What a plugin's `svcmgr:drivers` hook returns. */

@@ -6,7 +6,11 @@ import {ServiceStore} from '../config/store.js'
 import type {ServiceDocument} from '../config/document.js'
 import {loadDriverRegistry} from '../drivers/load.js'
 import type {DriverRegistry} from '../drivers/registry.js'
+import type {Driver, PrefetchRequest} from '../drivers/api.js'
 import type {Service} from '../model/service.js'
+
+/** How long a read-only pass waits for the drivers' prefetch requests to be sent (Driver.prefetch). */
+export const PREFETCH_SEND_WAIT_MS = 100
 
 export class Session {
   private registryPromise?: Promise<DriverRegistry>
@@ -60,6 +64,60 @@ export class Session {
     const ahead = this.readAheadDoc
     this.readAheadDoc = undefined
     return ahead?.name === name ? ahead.doc : this.store.read(name)
+  }
+
+  /**
+   * A read-only pass's cache with the reads the drivers start before the config is compiled
+   * (Driver.prefetch): each driver with `prefetch` is given its sections of the stored config
+   * (read ahead: the load that follows takes that reading). A config that does not read, or a
+   * driver that throws, starts nothing: the pass finds and reports what is wrong as always.
+   */
+  async prefetch(name: string): Promise<Map<string, unknown>> {
+    const cache = new Map<string, unknown>()
+    let doc: ServiceDocument
+    try {
+      doc = this.readAheadDoc?.name === name ? this.readAheadDoc.doc : this.readAhead(name)
+    } catch {
+      return cache
+    }
+    const registry = await this.registry()
+    const byDriver = new Map<Driver, PrefetchRequest['sections'][number][]>()
+    let defaults: Record<string, string> = {}
+    for (const section of doc) {
+      if (section.name === 'DEFAULT') {
+        defaults = Object.fromEntries(section.entries)
+        continue
+      }
+      const m = /^([a-z][a-z0-9_.]*)#([^#\s]+)$/i.exec(section.name)
+      if (!m || m[1] === 'subset') continue
+      const kw = Object.fromEntries(section.entries)
+      const driver = registry.find(m[1], kw.type?.trim() || undefined)?.driver
+      if (!driver?.prefetch) continue
+      let list = byDriver.get(driver)
+      if (!list) byDriver.set(driver, (list = []))
+      list.push({rid: section.name, group: m[1], index: m[2], kw})
+    }
+    const sending: Promise<unknown>[] = []
+    for (const [driver, sections] of byDriver)
+      try {
+        const sent = driver.prefetch!({
+          service: {name, varDir: this.store.varDir(name)},
+          defaults,
+          sections,
+          settings: this.driverSettings,
+          cache,
+        })
+        if (sent) sending.push(sent.catch(() => undefined))
+      } catch {
+        // a prefetch is an optimisation: the pass reads and reports for itself
+      }
+    // their requests written before the compile holds the event loop; never waited on for long
+    if (sending.length > 0) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([Promise.all(sending), new Promise(r => (timer = setTimeout(r, PREFETCH_SEND_WAIT_MS)))])
+      clearTimeout(timer)
+    }
+    return cache
   }
 
   async load(name: string): Promise<{doc: ServiceDocument; service: Service}> {

@@ -36,6 +36,8 @@ export async function serviceStatus(session: Session, name: string): Promise<Ser
 }
 
 async function serviceStatusLocal(session: Session, name: string): Promise<ServiceStatusReport> {
+  // the drivers' reads start before the config compiles (a large service's engine list)
+  const cache = await session.prefetch(name)
   const {service, warnings, unusable} = await session.loadLenient(name)
   const file = lockFile(service.varDir)
   const lock = lockState(file)
@@ -47,6 +49,7 @@ async function serviceStatusLocal(session: Session, name: string): Promise<Servi
     frozen: session.store.isFrozen(name),
     running: lock.state === 'held' ? lock.owner.action : undefined,
     monitor: monitorView(session.settings.root, service.varDir),
+    cache,
   })
   if (warnings.length === 0 && unusable.length === 0) return report
   const byRid = warningsByRid(warnings)

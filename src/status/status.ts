@@ -121,12 +121,12 @@ export async function gatherServiceStatus(
   service: Service,
   settings: DriverSettings,
   sink: EventSink,
-  state: {frozen: boolean; running?: string; monitor?: MonitorView},
+  state: {frozen: boolean; running?: string; monitor?: MonitorView; cache?: Map<string, unknown>},
 ): Promise<ServiceStatusReport> {
   // every probe in flight may follow the signal (a driver's engine call does): not a leak
   const signal = new AbortController().signal
   setMaxListeners(4 * STATUS_CONCURRENCY, signal)
-  const shared: ContextShared = {service, settings, sink, signal, cache: new Map()}
+  const shared: ContextShared = {service, settings, sink, signal, cache: state.cache ?? new Map()}
   const order = statusOrder(service)
   // one deadline for the whole status, as when every probe started at once: what has not
   // answered by then (or not started) is reported as timed out, never waited for

@@ -27,7 +27,7 @@ import {
   STOP_MARGIN_MS,
   untilAborted,
 } from '../engine/calls.js'
-import {dockerClient, type Engine, engineInfo, serviceEngine} from '../engine/client.js'
+import {dockerClient, type Engine, engineInfo, resolveSharedAddress, serviceEngine} from '../engine/client.js'
 import {
   commandAnswer,
   commandSnapshot,
@@ -38,6 +38,7 @@ import {
   noteEngineChange,
   type Seen,
   seenInspect,
+  serviceContainers,
   strategy,
 } from '../engine/containers.js'
 import {subscribeEngineEvents} from '../engine/events.js'
@@ -743,6 +744,30 @@ export const dockerDriver: Driver<DockerKeywords> = {
       describeCli,
       secs,
     }),
+
+  // a large service's status is one engine list (findListed): sent before the config compiles.
+  // Only for the shared engine: a service naming a private daemon (its DEFAULT keywords, as
+  // written) is left to the pass, which resolves its engine from the compiled config as always.
+  prefetch(req): Promise<void> | undefined {
+    if (req.sections.length <= strategy.listAbove) return undefined
+    if ('docker_data_dir' in req.defaults || 'docker_daemon_private' in req.defaults) return undefined
+    const names = req.sections.map(s => containerName(req.service, s))
+    return resolveSharedAddress(req.settings).then(
+      address =>
+        new Promise<void>(sent => {
+          // the pass's first findListed joins it: the same key, generation and timeout
+          serviceContainers(req.cache, address, req.service.name, names, {
+            timeoutMs: STATUS_CALL_TIMEOUT_MS,
+            snapshot: true,
+            onSent: sent,
+          }).then(
+            () => sent(),
+            () => sent(),
+          )
+        }),
+      () => undefined,
+    )
+  },
 
   async status(ctx): Promise<ResourceStatus> {
     const label = dockerDriver.label(ctx.resource, ctx.service)

@@ -61,6 +61,8 @@ export interface CallOptions {
    * one would leave a change nobody rolls back and a report that says it was not made.
    */
   readonly finishOnInterrupt?: boolean
+  /** Called once the request is written to the engine's socket (a prefetch waits for that, not the answer). */
+  readonly onSent?: () => void
 }
 
 /**

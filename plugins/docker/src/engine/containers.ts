@@ -124,6 +124,8 @@ export interface ListOptions {
   readonly signal?: AbortSignal
   /** A read-only command's one picture: an answered list (same engine generation) is reused. */
   readonly snapshot?: boolean
+  /** Called once the first list request is written (a prefetch's: see Driver.prefetch). */
+  readonly onSent?: () => void
 }
 
 /**
@@ -164,6 +166,7 @@ export async function serviceContainers(
     const promise = listService(cache, engineClient(address, cache), service, names, {
       timeoutMs: options.timeoutMs ?? CALL_TIMEOUT_MS,
       signal: controller.signal,
+      onSent: options.onSent,
     })
     const e: Entry = {gen, promise, controller, waiting: 0, settled: false}
     promise.then(
@@ -217,7 +220,7 @@ async function listService(
   client: EngineClient,
   service: string,
   names: readonly string[],
-  o: {timeoutMs: number; signal: AbortSignal},
+  o: {timeoutMs: number; signal: AbortSignal; onSent?: () => void},
 ): Promise<ServiceContainers> {
   // one bound for the whole answer (status must stay under the core's): a second request gets what is left
   const end = Date.now() + o.timeoutMs

@@ -46,7 +46,13 @@ interface Req {
   readonly body?: unknown
 }
 
-function send(target: ParsedAddress, req: Req, signal: AbortSignal, retry = true): Promise<Answer> {
+function send(
+  target: ParsedAddress,
+  req: Req,
+  signal: AbortSignal,
+  retry = true,
+  onSent?: () => void,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body))
     const r = request(
@@ -76,6 +82,10 @@ function send(target: ParsedAddress, req: Req, signal: AbortSignal, retry = true
         send(target, req, signal, false).then(resolve, reject)
       else reject(error)
     })
+    if (onSent) {
+      r.once('finish', onSent)
+      r.once('error', onSent)
+    }
     r.end(payload)
   })
 }
@@ -130,7 +140,7 @@ export interface EngineClient {
 export function httpClient(address: string): EngineClient {
   const target = parseAddress(address)
   const call = <T>(what: string, options: CallOptions, req: Req, fn: (a: Answer) => T): Promise<T> =>
-    engineCall(what, address, options, async signal => fn(await send(target, req, signal)))
+    engineCall(what, address, options, async signal => fn(await send(target, req, signal, true, options.onSent)))
   const json = <T>(a: Answer, ok: readonly number[]) => decode(expectStatus(a, ok)) as T
   return {
     address,

@@ -148,3 +148,66 @@ describe('container.docker netns capability: one inspect per read-only command',
     expect(engine.inspects, 'only the running holder inspected').to.equal(1)
   })
 })
+
+describe('container.docker prefetch: a large status pass list sent before the config compiles', () => {
+  let dir: string
+  let engine: FakeEngine
+  const registrations = [{plugin: '@svcmgr/plugin-docker', registration}]
+  const many = (n: number) =>
+    Object.fromEntries(
+      Array.from({length: n}, (_, i) => [`container#${i + 1}`, {type: 'docker', image: 'google/pause'}]),
+    )
+  const sections = (n: number) =>
+    Array.from({length: n}, (_, i) => ({
+      rid: `container#${i + 1}`,
+      group: 'container',
+      index: String(i + 1),
+      kw: {type: 'docker', image: 'google/pause'},
+    }))
+  const prefetch = registration.drivers.find(d => d.group === 'container' && d.type === 'docker')!.prefetch!
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-hpf-'))
+    engine = new FakeEngine(dir)
+    await engine.listen()
+  })
+  afterEach(async () => {
+    await engine.close()
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+
+  it("sends the service's list at once; the pass's status of every container joins it", async () => {
+    const settings = {root: dir, nodename: 'deb1', dockerHost: `unix://${engine.socket}`}
+    const cache = new Map<string, unknown>()
+    const sent = prefetch({service: {name: NAME, varDir: dir}, defaults: {}, sections: sections(100), settings, cache})
+    expect(sent, 'a promise of the request written').to.be.instanceOf(Promise)
+    await sent
+    await new Promise(r => setTimeout(r, 50))
+    expect(engine.lists, 'the label list and the one by name, before any status').to.equal(2)
+    const h = createDriverHarness({config: many(100), registrations, name: NAME, root: dir})
+    const shared: ContextShared = {
+      service: h.service,
+      settings,
+      sink: new EventCollector(),
+      signal: quietSignal(),
+      cache,
+    }
+    const statuses = await Promise.all(h.service.resources.map(r => r.driver.status(createDriverContext(shared, r))))
+    for (const [i, st] of statuses.entries()) {
+      expect(st.status).to.equal('down')
+      expect(st.log[0].message).to.equal(`container ${NAME}.container.${i + 1} does not exist`)
+    }
+    expect(engine.lists, 'no list of its own').to.equal(2)
+  })
+
+  it('sends nothing for a small service (it inspects by name) or one with a private daemon', async () => {
+    const settings = {root: dir, nodename: 'deb1', dockerHost: `unix://${engine.socket}`}
+    const ask = (n: number, defaults: Record<string, string>) =>
+      prefetch({service: {name: NAME, varDir: dir}, defaults, sections: sections(n), settings, cache: new Map()})
+    expect(ask(64, {})).to.equal(undefined)
+    expect(ask(100, {docker_daemon_private: 'true'})).to.equal(undefined)
+    expect(ask(100, {docker_data_dir: '/srv/docker'})).to.equal(undefined)
+    await new Promise(r => setTimeout(r, 50))
+    expect(engine.lists + engine.inspects).to.equal(0)
+  })
+})
