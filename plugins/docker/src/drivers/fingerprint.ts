@@ -99,9 +99,9 @@ export function fingerprintOf(spec: Omit<ContainerSpec, 'cgroupParent'>): Finger
   const key = `[${texts.join(',')}]`
   let fp = byFacets.get(key)
   if (!fp) {
-    const entries: Record<string, string> = {}
+    const entries = {} as Record<FingerprintKeyword, string>
     FINGERPRINT_KEYWORDS.forEach((k, i) => (entries[k] = facetDigest(texts[i])))
-    fp = Object.freeze(entries) as Fingerprint
+    fp = Object.freeze(entries)
     if (byFacets.size >= MEMO_MAX) byFacets.clear()
     byFacets.set(key, fp)
   }
