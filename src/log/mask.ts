@@ -22,13 +22,21 @@ function shellQuoted(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`
 }
 
-/** The (needle, replacement) pairs of one secret word. */
-function pairsOf(word: string, masked: string): Array<[string, string]> {
-  return [
-    [shellQuoted(word), masked],
-    [JSON.stringify(word).slice(1, -1), masked],
-    [word, masked],
-  ]
+/** The word as JSON writes it in a string: itself unless it holds what JSON escapes. */
+function jsonForm(word: string): string {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i)
+    // a control character, a quote, a backslash, a surrogate (lone ones are escaped)
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(word).slice(1, -1)
+  }
+  return word
+}
+
+/** Adds the needles of one secret word (its written forms) with their replacement. */
+function addNeedles(maskedBy: Map<string, string>, word: string, masked: string): void {
+  maskedBy.set(shellQuoted(word), masked)
+  maskedBy.set(jsonForm(word), masked)
+  maskedBy.set(word, masked)
 }
 
 /** The secret words of one keyword value, each with what it is shown as. */
@@ -65,15 +73,22 @@ function secretSpecs(keywords: readonly KeywordSpec[]): readonly KeywordSpec[] {
 export function secretMasker(service: SecretSource): Masker {
   const cached = cache.get(service)
   if (cached) return cached
-  const pairs: Array<[string, string]> = []
+  // each needle once, where it was first met, with the replacement it was last given
+  const maskedBy = new Map<string, string>()
   for (const r of service.resources ?? []) {
     for (const spec of secretSpecs(r.driver?.keywords ?? [])) {
-      for (const [word, masked] of secretWords(spec, r.kw[spec.name])) pairs.push(...pairsOf(word, masked))
+      for (const [word, masked] of secretWords(spec, r.kw[spec.name])) addNeedles(maskedBy, word, masked)
     }
   }
-  const unique = [...new Map(pairs.filter(([needle]) => needle !== '')).entries()].sort(
-    (a, b) => b[0].length - a[0].length,
-  )
+  maskedBy.delete('')
+  // longest first, in that order among equal lengths (a stable sort by length, by buckets)
+  const byLength: Array<Array<[string, string]>> = []
+  for (const pair of maskedBy) (byLength[pair[0].length] ??= []).push(pair)
+  const unique: Array<[string, string]> = []
+  for (let length = byLength.length - 1; length > 0; length--) {
+    const bucket = byLength[length]
+    if (bucket) for (const pair of bucket) unique.push(pair)
+  }
   if (unique.length === 0) {
     cache.set(service, identity)
     return identity

@@ -186,7 +186,7 @@ describe('secret masker shortcuts', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648
       return seed % n
     }
-    const alphabet = 'ab\'=*K\\"'
+    const alphabet = 'ab\'=*K\\"\n'
     const word = (max: number) =>
       Array.from({length: 1 + random(max)}, () => alphabet[random(alphabet.length)]).join('')
     const keywords = [
