@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import type {ActionContext, Driver} from '../../src/drivers/api.js'
+import type {ActionContext, Driver, KeywordSpec} from '../../src/drivers/api.js'
 import {createActionContext, createLogger, type ContextShared} from '../../src/drivers/context.js'
 import {DriverRegistry} from '../../src/drivers/registry.js'
 import {executePlan} from '../../src/executor/execute.js'
@@ -189,8 +189,8 @@ describe('secret masker shortcuts', () => {
     const alphabet = 'ab\'=*K\\"\n'
     const word = (max: number) =>
       Array.from({length: 1 + random(max)}, () => alphabet[random(alphabet.length)]).join('')
-    const keywords = [
-      {name: 'environment', type: 'list' as const, secret: 'values' as const, help: ''},
+    const keywords: KeywordSpec[] = [
+      {name: 'environment', type: 'list', secret: 'values', help: ''},
       {name: 'token', secret: true, help: ''},
     ]
     for (let round = 0; round < 400; round++) {
