@@ -22,13 +22,21 @@ function shellQuoted(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`
 }
 
-/** The (needle, replacement) pairs of one secret word. */
-function pairsOf(word: string, masked: string): Array<[string, string]> {
-  return [
-    [shellQuoted(word), masked],
-    [JSON.stringify(word).slice(1, -1), masked],
-    [word, masked],
-  ]
+/** The word as JSON writes it in a string: itself unless it holds what JSON escapes. */
+function jsonForm(word: string): string {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i)
+    // a control character, a quote, a backslash, a surrogate (lone ones are escaped)
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(word).slice(1, -1)
+  }
+  return word
+}
+
+/** Adds the needles of one secret word (its written forms) with their replacement. */
+function addNeedles(maskedBy: Map<string, string>, word: string, masked: string): void {
+  maskedBy.set(shellQuoted(word), masked)
+  maskedBy.set(jsonForm(word), masked)
+  maskedBy.set(word, masked)
 }
 
 /** The secret words of one keyword value, each with what it is shown as. */
@@ -65,40 +73,90 @@ function secretSpecs(keywords: readonly KeywordSpec[]): readonly KeywordSpec[] {
 export function secretMasker(service: SecretSource): Masker {
   const cached = cache.get(service)
   if (cached) return cached
-  const pairs: Array<[string, string]> = []
+  // each needle once, where it was first met, with the replacement it was last given
+  const maskedBy = new Map<string, string>()
   for (const r of service.resources ?? []) {
     for (const spec of secretSpecs(r.driver?.keywords ?? [])) {
-      for (const [word, masked] of secretWords(spec, r.kw[spec.name])) pairs.push(...pairsOf(word, masked))
+      for (const [word, masked] of secretWords(spec, r.kw[spec.name])) addNeedles(maskedBy, word, masked)
     }
   }
-  const unique = [...new Map(pairs.filter(([needle]) => needle !== '')).entries()].sort(
-    (a, b) => b[0].length - a[0].length,
-  )
+  maskedBy.delete('')
+  // longest first, in that order among equal lengths (a stable sort by length, by buckets)
+  const byLength: Array<Array<[string, string]>> = []
+  for (const pair of maskedBy) (byLength[pair[0].length] ??= []).push(pair)
+  const unique: Array<[string, string]> = []
+  for (let length = byLength.length - 1; length > 0; length--) {
+    const bucket = byLength[length]
+    if (bucket) for (const pair of bucket) unique.push(pair)
+  }
   if (unique.length === 0) {
     cache.set(service, identity)
     return identity
   }
   let matcher: NeedleMatcher | undefined
+  let firstChars: RegExp | undefined
+  // a needle overlapping a replacement lies within this many code units of it
+  const reach = unique[0][0].length - 1
   const masker: Masker = text => {
     // the same replacements as trying every needle in turn, longest first (`includes`, then
     // split/join), but only for the needles the text holds: one scan finds them (it used to
     // be every needle of every resource for every message: quadratic in a large service)
-    matcher ??= new NeedleMatcher(unique.map(([needle]) => needle))
-    let present = matcher.present(text)
+    const m = (matcher ??= new NeedleMatcher(unique.map(([needle]) => needle)))
+    firstChars ??= firstCharClass(unique.map(([needle]) => needle))
+    // every occurrence begins with some needle's first character: most plan steps hold none
+    const from = text.search(firstChars)
+    if (from < 0) return text
+    let present = m.present(text, from, text.length)
     let out = text
     for (let k = 0; k < present.length; k++) {
       const [needle, masked] = unique[present[k]]
-      if (!out.includes(needle)) continue
-      out = out.split(needle).join(masked)
-      // the replacement changed the text: what it holds of the later needles is found again
+      let at = out.indexOf(needle)
+      if (at < 0) continue
+      // out.split(needle).join(masked), noting where each replacement lands
+      let next = ''
+      let last = 0
+      const landed: number[] = []
+      while (at >= 0) {
+        next += out.slice(last, at)
+        landed.push(next.length)
+        next += masked
+        last = at + needle.length
+        at = out.indexOf(needle, last)
+      }
+      out = next + out.slice(last)
+      // a later needle the text now holds was there before (still listed) or overlaps a
+      // replacement: the text around each replacement is scanned again, not the whole text
       const after = present[k]
-      present = matcher.present(out).filter(i => i > after)
+      const found = new Set(present.slice(k + 1))
+      const scan = (a: number, b: number) => {
+        for (const i of m.present(out, Math.max(0, a), Math.min(out.length, b))) if (i > after) found.add(i)
+      }
+      // the windows, overlapping ones merged (an occurrence may straddle two)
+      let a = landed[0] - reach
+      let b = landed[0] + masked.length + reach
+      for (let j = 1; j < landed.length; j++) {
+        if (landed[j] - reach > b) {
+          scan(a, b)
+          a = landed[j] - reach
+        }
+        b = landed[j] + masked.length + reach
+      }
+      scan(a, b)
+      present = [...found].sort((x, y) => x - y)
       k = -1
     }
     return out
   }
   cache.set(service, masker)
   return masker
+}
+
+/** A character class of the needles' first code units (a search for it skips what holds none). */
+function firstCharClass(needles: readonly string[]): RegExp {
+  const codes = new Set<number>()
+  for (const n of needles) codes.add(n.charCodeAt(0))
+  const hex = (c: number) => `\\u${c.toString(16).padStart(4, '0')}`
+  return new RegExp(`[${[...codes].map(hex).join('')}]`)
 }
 
 /**
@@ -202,11 +260,12 @@ class NeedleMatcher {
     }
   }
 
-  present(text: string): number[] {
+  /** The needles occurring within text[from, to). */
+  present(text: string, from = 0, to = text.length): number[] {
     const stamp = ++this.stamp
     const found: number[] = []
     let node = 0
-    for (let i = 0; i < text.length; i++) {
+    for (let i = from; i < to; i++) {
       node = this.step(node, text.charCodeAt(i))
       if (node === 0) continue
       // every needle ending here: this node and its end chain, each node reported once per text

@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import type {ActionContext, Driver} from '../../src/drivers/api.js'
+import type {ActionContext, Driver, KeywordSpec} from '../../src/drivers/api.js'
 import {createActionContext, createLogger, type ContextShared} from '../../src/drivers/context.js'
 import {DriverRegistry} from '../../src/drivers/registry.js'
 import {executePlan} from '../../src/executor/execute.js'
@@ -164,5 +164,76 @@ describe('secret masker: one scan for the needles, same replacements as trying e
     expect(mask('TOKEN=s3cr3t4 TOKEN=s3cr3t42 TOKEN=s3cr3t9999')).to.equal('TOKEN=*** TOKEN=*** TOKEN=***')
     expect(mask('TOKEN=s3cr3t10000 MODE=')).to.equal('TOKEN=***0 MODE=')
     expect(mask('nothing secret here')).to.equal('nothing secret here')
+  })
+})
+
+describe('secret masker shortcuts', () => {
+  // the reference: every needle of every secret tried in turn, longest first, as masking was
+  // before the one-scan matcher, the first-character skip and the rescans around replacements
+  function referenceMask(words: Array<[string, string]>, text: string): string {
+    const pairs: Array<[string, string]> = []
+    for (const [w, masked] of words)
+      pairs.push([`'${w.replace(/'/g, `'\\''`)}'`, masked], [JSON.stringify(w).slice(1, -1), masked], [w, masked])
+    const unique = [...new Map(pairs.filter(([n]) => n !== '')).entries()].sort((a, b) => b[0].length - a[0].length)
+    let out = text
+    for (const [needle, masked] of unique) if (out.includes(needle)) out = out.split(needle).join(masked)
+    return out
+  }
+
+  it('masks as trying every needle in turn would, also where a replacement makes or breaks a later one', () => {
+    let seed = 11
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const alphabet = 'ab\'=*K\\"\n'
+    const word = (max: number) =>
+      Array.from({length: 1 + random(max)}, () => alphabet[random(alphabet.length)]).join('')
+    const keywords: KeywordSpec[] = [
+      {name: 'environment', type: 'list', secret: 'values', help: ''},
+      {name: 'token', secret: true, help: ''},
+    ]
+    for (let round = 0; round < 400; round++) {
+      const env = Array.from({length: random(3)}, () => `K${random(3)}=${word(3)}`)
+      const token = word(4)
+      const mask = secretMasker({resources: [{kw: {environment: env, token}, driver: {keywords}}]})
+      const words: Array<[string, string]> = [
+        ...env.map((e): [string, string] => [e, `${e.slice(0, e.indexOf('='))}=***`]),
+        [token, '***'],
+      ]
+      for (let t = 0; t < 10; t++) {
+        const text = Array.from({length: random(6)}, () =>
+          random(2) ? word(5) : [...env, token][random(env.length + 1)],
+        ).join(random(2) ? ' ' : '')
+        expect(mask(text), JSON.stringify({env, token, text})).to.equal(referenceMask(words, text))
+      }
+    }
+    // a shorter needle the replacement of a longer one makes: found in the text around it
+    const mask = secretMasker({
+      resources: [
+        {
+          kw: {environment: ['K1=ab'], token: '*b'},
+          driver: {keywords},
+        },
+      ],
+    })
+    expect(mask('x K1=abb')).to.equal('x K1=*****')
+    expect(mask('x K1=abb')).to.equal(
+      referenceMask(
+        [
+          ['K1=ab', 'K1=***'],
+          ['*b', '***'],
+        ],
+        'x K1=abb',
+      ),
+    )
+  })
+
+  it("leaves a text holding no needle's first character as it is", () => {
+    const mask = secretMasker({
+      resources: [{kw: {token: 'Zebra'}, driver: {keywords: [{name: 'token', secret: true, help: ''}]}}],
+    })
+    expect(mask('ip link set eth0 up')).to.equal('ip link set eth0 up')
+    expect(mask('a Zebra, a zebra')).to.equal('a ***, a zebra')
   })
 })

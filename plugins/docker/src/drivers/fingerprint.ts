@@ -76,16 +76,32 @@ export type Fingerprint = Readonly<Record<FingerprintKeyword, string>>
 const byFacets = new Map<string, Fingerprint>()
 const labelText = new WeakMap<Fingerprint, string>()
 const MEMO_MAX = 4096
+/**
+ * Each facet's digest by its text: when the whole fingerprint misses (every container has its
+ * own environment), its other twelve facets are still the ones the last container had.
+ */
+const byFacetText = new Map<string, string>()
+
+function facetDigest(text: string): string {
+  let d = byFacetText.get(text)
+  if (d === undefined) {
+    d = digest(text)
+    if (byFacetText.size >= MEMO_MAX) byFacetText.clear()
+    byFacetText.set(text, d)
+  }
+  return d
+}
 
 export function fingerprintOf(spec: Omit<ContainerSpec, 'cgroupParent'>): Fingerprint {
   const f = facets(spec)
   // the facets are plain JSON data (no undefined): the array's text names each one's text exactly
-  const key = JSON.stringify(f)
+  const texts = f.map(facet => JSON.stringify(facet))
+  const key = `[${texts.join(',')}]`
   let fp = byFacets.get(key)
   if (!fp) {
-    fp = Object.freeze(
-      Object.fromEntries(FINGERPRINT_KEYWORDS.map((k, i) => [k, digest(JSON.stringify(f[i]))])),
-    ) as Fingerprint
+    const entries = {} as Record<FingerprintKeyword, string>
+    FINGERPRINT_KEYWORDS.forEach((k, i) => (entries[k] = facetDigest(texts[i])))
+    fp = Object.freeze(entries)
     if (byFacets.size >= MEMO_MAX) byFacets.clear()
     byFacets.set(key, fp)
   }

@@ -135,8 +135,11 @@ export function resourceFingerprint(res: Res, svc: Svc): Fingerprint {
 
 export function containerSpec(res: Res, svc: Svc, cgroupDriver: string | undefined): ContainerSpec {
   const spec = unlabelledSpec(res, svc, cgroupDriver)
+  // the fingerprint does not count the cgroup parent: this spec is its input as well, not built twice
+  const c = computedOf(res, svc)
+  c.fingerprint ??= fingerprintOf(spec)
   // what it was made from, per keyword: drift is read back from this label (./fingerprint.ts)
-  return {...spec, labels: {...spec.labels, [LABEL_FINGERPRINT]: fingerprintLabel(resourceFingerprint(res, svc))}}
+  return {...spec, labels: {...spec.labels, [LABEL_FINGERPRINT]: fingerprintLabel(c.fingerprint)}}
 }
 
 /** The spec without its fingerprint label: what the fingerprint is computed from. */

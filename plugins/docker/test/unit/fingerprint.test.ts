@@ -1,4 +1,5 @@
 // The fingerprint rules: which keyword changes count as drift, named one by one, and what does not.
+import {createHash} from 'node:crypto'
 import {expect} from 'chai'
 import {compileConfig, type Registrations, type Service} from 'svcmgr/testing'
 import type {Resource} from 'svcmgr'
@@ -84,6 +85,20 @@ describe('container.docker fingerprint', () => {
     const a = fingerprintOf(containerSpec(res(svc), svc, 'cgroupfs'))
     const b = fingerprintOf(containerSpec(res(svc), svc, 'systemd'))
     expect(a).to.deep.equal(b)
+  })
+
+  it('each digest is the sha256 of its facet, also when facets are shared between containers', () => {
+    // the per-facet memo: two containers differing in their environment only
+    const a = service({...BASE, environment: 'TOKEN=a1'})
+    const b = service({...BASE, environment: 'TOKEN=b2'})
+    const fa = fingerprintOf(containerSpec(res(a), a, 'cgroupfs'))
+    const fb = fingerprintOf(containerSpec(res(b), b, 'cgroupfs'))
+    const sha = (facet: unknown) => createHash('sha256').update(JSON.stringify(facet)).digest('hex').slice(0, 8)
+    expect(fa.environment).to.equal(sha(['TOKEN=a1']))
+    expect(fb.environment).to.equal(sha(['TOKEN=b2']))
+    expect(fb.image).to.equal(sha('redis'))
+    expect(fb.netns).to.equal(sha('container:svc2.container.1'))
+    for (const k of FINGERPRINT_KEYWORDS) if (k !== 'environment') expect(fb[k], k).to.equal(fa[k])
   })
 
   it('a container without the label, or with a label of another format, has no fingerprint: not drift', () => {

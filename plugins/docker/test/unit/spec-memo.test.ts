@@ -5,7 +5,7 @@ import {compileConfig, type Registrations, type Service} from 'svcmgr/testing'
 import type {Resource} from 'svcmgr'
 import {registration} from '../../src/hooks/drivers.js'
 import type {DockerKeywords} from '../../src/drivers/container-docker.keywords.js'
-import {fingerprintOf} from '../../src/drivers/fingerprint.js'
+import {fingerprintLabel, fingerprintOf} from '../../src/drivers/fingerprint.js'
 import {cliArgs, containerSpec, createLine, resourceFingerprint, unlabelledSpec} from '../../src/drivers/spec.js'
 
 const REGISTRATIONS: Registrations = [{plugin: '@svcmgr/plugin-docker', registration}]
@@ -33,6 +33,16 @@ describe('container.docker spec memo', () => {
     expect(a.cgroupParent).to.match(/^\/svcmgr\.slice\/svc2\.slice/)
     expect(systemd.labels).to.deep.equal(a.labels)
     expect(resourceFingerprint(r, svc)).to.deep.equal(fingerprintOf(unlabelledSpec(r, svc, 'cgroupfs')))
+  })
+
+  it('a fingerprint first computed by a spec for an engine is the one computed without a cgroup driver', () => {
+    // containerSpec fills the memo from its own spec (with a cgroup parent, which no facet counts)
+    const svc = compile()
+    const r = res(svc, 'container#2')
+    const spec = containerSpec(r, svc, 'cgroupfs')
+    const fresh = fingerprintOf(unlabelledSpec(res(compile(), 'container#2'), svc, undefined))
+    expect(resourceFingerprint(r, svc)).to.deep.equal(fresh)
+    expect(spec.labels['com.svcmgr.fingerprint']).to.equal(fingerprintLabel(fresh))
   })
 
   it('answers anew for another service name or id given the same resource', () => {
