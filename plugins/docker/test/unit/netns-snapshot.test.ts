@@ -195,7 +195,7 @@ describe('container.docker prefetch: a large status pass list sent before the co
     const statuses = await Promise.all(h.service.resources.map(r => r.driver.status(createDriverContext(shared, r))))
     for (const [i, st] of statuses.entries()) {
       expect(st.status).to.equal('down')
-      expect(st.log[0].message).to.equal(`container ${NAME}.container.${i + 1} does not exist`)
+      expect(st.log?.[0]?.message).to.equal(`container ${NAME}.container.${i + 1} does not exist`)
     }
     expect(engine.lists, 'no list of its own').to.equal(2)
   })
