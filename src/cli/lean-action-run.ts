@@ -2,7 +2,7 @@
 import {runAndReport, type ActionPrinter} from './action-run.js'
 import type {Session} from '../services/session.js'
 import {type LeanActionRequest, leanActionRequest} from './lean-action.js'
-import type {LeanCommand} from './lean-status.js'
+import {exitOnceWritten, type LeanCommand} from './lean-status.js'
 
 /** The exit code a lean action ends with when it is not 0 (oclif's `this.exit`). */
 export class LeanExit extends Error {
@@ -34,5 +34,7 @@ export const leanActionCommand: LeanCommand<LeanActionRequest> = {
   async run(session, config, request) {
     config.skipUnneeded(session, request.service)
     await runLeanAction(session, request)
+    // a dry-run changed nothing and leaves nothing pending: it ends once its plan is written
+    if (request.dryRun) await exitOnceWritten('')
   },
 }

@@ -428,9 +428,18 @@ export const leanStatusCommand: LeanCommand<LeanStatusRequest> = {
     // done once the output is written: status leaves nothing pending (its reads are done, its
     // only write, the known driver types, is synchronous), so the process ends here rather than
     // after the engine connections close and V8 tears its heap down (a few ms of a cold status)
-    await new Promise<void>((resolve, reject) => process.stdout.write(text, e => (e ? reject(e) : resolve())))
-    process.exit(0)
+    await exitOnceWritten(text)
   },
+}
+
+/**
+ * Writes the last output and ends the process with exit code 0 once it is written: for a
+ * command that leaves nothing pending, instead of the event loop draining and V8 tearing its
+ * heap down (85 ms after a 10,000-section dry-run's plan).
+ */
+export async function exitOnceWritten(text: string): Promise<never> {
+  await new Promise<void>((resolve, reject) => process.stdout.write(text, e => (e ? reject(e) : resolve())))
+  process.exit(0)
 }
 
 /**
