@@ -6,8 +6,9 @@
  *   - fs:    ext4 sections, each its own device and mount point (no device needs to exist)
  *   - mixed: container.docker with an `environment` secret, an ip.netns in each one's
  *            namespace, and an ext4 fs: a third of the sections each
- * Each 10,000 figure is held to 1 s and to 11x the 1,000 figure (issue 11, target 2). No engine:
- * none of these commands asks it anything.
+ * Each 10,000 figure is held to 1 s and to 11x the 1,000 figure (issue 11, target 2). create and
+ * validate ask no engine; the dry-run observes (issue 12): the service's containers' list, none
+ * of them existing.
  *
  *   BENCH_SCALE_SIZES    as for `scale` (default 1000,10000)
  *   BENCH_MIXED_KINDS    comma list of ip,fs,mixed (default all)
@@ -109,7 +110,7 @@ export function scaleMixedSection(ctx: {left: Leftovers; log: (s: string) => voi
     title: 'scale, ip/fs/mixed sections',
     rows,
     notes: [
-      `ip: one container.docker and ip.netns sections in its namespace (unique addresses, netmask 255.0.0.0); fs: ext4 sections, each its own device and mount point (the devices need not exist); mixed: container.docker with environment = TOKEN=... MODE=... (a secret: 'values' keyword, masked in the plan), an ip.netns joining each, an ext4 fs each. ${fmtN(small)} and ${fmtN(big)} sections, the INI on disk, a fresh \`node bin/run.js\` per run, wall time spawn to exit, medians of ${ctx.runs} runs after ${ctx.warmup} warm-up(s), sizes alternating. No engine is asked anything.`,
+      `ip: one container.docker and ip.netns sections in its namespace (unique addresses, netmask 255.0.0.0); fs: ext4 sections, each its own device and mount point (the devices need not exist); mixed: container.docker with environment = TOKEN=... MODE=... (a secret: 'values' keyword, masked in the plan), an ip.netns joining each, an ext4 fs each. ${fmtN(small)} and ${fmtN(big)} sections, the INI on disk, a fresh \`node bin/run.js\` per run, wall time spawn to exit, medians of ${ctx.runs} runs after ${ctx.warmup} warm-up(s), sizes alternating. create and validate ask no engine; the dry-run observes every resource read-only (one list of the containers, which do not exist; the ip.netns holders' state from it; the mount table once).`,
     ],
   } satisfies Section
 }
