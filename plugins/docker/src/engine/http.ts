@@ -76,9 +76,16 @@ function send(
       },
     )
     r.on('error', (error: NodeJS.ErrnoException) => {
-      // an idle keep-alive connection the engine closed meanwhile: a read is safely sent again
-      // on a new one; a change is not (it may have been carried out), its failure is reported
-      if (retry && req.method === 'GET' && r.reusedSocket && error.code === 'ECONNRESET' && !signal.aborted)
+      // an idle keep-alive connection the engine closed meanwhile (reset, or a write to it
+      // refused: EPIPE): a read is safely sent again on a new one; a change is not (it may have
+      // been carried out), its failure is reported
+      if (
+        retry &&
+        req.method === 'GET' &&
+        r.reusedSocket &&
+        (error.code === 'ECONNRESET' || error.code === 'EPIPE') &&
+        !signal.aborted
+      )
         send(target, req, signal, false).then(resolve, reject)
       else reject(error)
     })
