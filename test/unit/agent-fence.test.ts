@@ -3,7 +3,6 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
-import type {LeaseClock} from '../../src/cluster/lease.js'
 import {
   type FenceArm,
   FenceWatch,
@@ -16,40 +15,7 @@ import {
 } from '../../src/agent/fence.js'
 import {acquireServiceLock, lockFile, readLockOwner} from '../../src/executor/lock.js'
 import {processStartTime} from '../../src/drivers/host.js'
-
-/** A clock that moves only when told; timers fire in time order as it moves. */
-class FakeClock implements LeaseClock {
-  t = 5_000_000
-  private timers: {at: number; fn: () => void; id: number}[] = []
-  private nextId = 0
-  now(): number {
-    return this.t
-  }
-  setTimer(fn: () => void, ms: number): () => void {
-    const id = this.nextId++
-    this.timers.push({at: this.t + Math.max(0, ms), fn, id})
-    return () => {
-      this.timers = this.timers.filter(x => x.id !== id)
-    }
-  }
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms
-    for (;;) {
-      await settle()
-      this.timers.sort((a, b) => a.at - b.at || a.id - b.id)
-      const next = this.timers[0]
-      if (!next || next.at > end) break
-      this.timers.shift()
-      this.t = next.at
-      next.fn()
-    }
-    this.t = end
-    await settle()
-  }
-}
-const settle = async () => {
-  for (let i = 0; i < 20; i++) await Promise.resolve()
-}
+import {FakeClock} from './fixtures/fake-clock.js'
 
 const arm = (deadline: number, over: Partial<FenceArm> = {}): FenceArm => ({
   version: 1,
@@ -75,7 +41,7 @@ describe('the fence (src/agent/fence.ts)', () => {
   })
 
   it('re-armed at each renewal it never fires; the renewals stop: it fires once, at the last deadline', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(5_000_000)
     const ttl = 5000
     const margin = 1000
     let current: FenceArm | undefined = arm(clock.now() + ttl - margin)
@@ -106,7 +72,7 @@ describe('the fence (src/agent/fence.ts)', () => {
   })
 
   it('a renewal late in the period (slow etcd, an agent under load) moves the deadline in time: no false fencing', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(5_000_000)
     let current: FenceArm | undefined = arm(clock.now() + 4000)
     let fired = 0
     const watch = new FenceWatch({read: () => current, clock, bootId: 'boot', fire: async () => void fired++})
@@ -122,7 +88,7 @@ describe('the fence (src/agent/fence.ts)', () => {
   })
 
   it("a newer acknowledgement in the keeper's lease file (written just before the arm) moves the deadline; another lease's does not", async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(5_000_000)
     const margin = 1000
     // the agent killed between the keeper's lease.json write and its re-arm of the fence
     const current = arm(clock.now() + 4000 - 1667)
@@ -152,7 +118,7 @@ describe('the fence (src/agent/fence.ts)', () => {
   })
 
   it('disarmed (the arm removed, or ended by the agent) before the deadline: it ends without firing', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(5_000_000)
     let current: FenceArm | undefined = arm(clock.now() + 4000)
     let fired = 0
     const watch = new FenceWatch({read: () => current, clock, bootId: 'boot', fire: async () => void fired++})
@@ -166,7 +132,7 @@ describe('the fence (src/agent/fence.ts)', () => {
   })
 
   it('a restarted agent re-arming the same fence within the deadline (a takeover) keeps it from firing', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(5_000_000)
     let current: FenceArm | undefined = arm(clock.now() + 4000)
     let fired = 0
     const watch = new FenceWatch({read: () => current, clock, bootId: 'boot', fire: async () => void fired++})

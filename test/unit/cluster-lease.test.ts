@@ -2,42 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
-import {LeaseKeeper, leaseDeadline, leaseMarginMs, renewIntervalMs, type LeaseClock} from '../../src/cluster/lease.js'
-
-/** A clock that moves only when told; timers fire in time order as it moves. */
-class FakeClock implements LeaseClock {
-  t = 1_000_000
-  private timers: {at: number; fn: () => void; id: number}[] = []
-  private nextId = 0
-  now(): number {
-    return this.t
-  }
-  setTimer(fn: () => void, ms: number): () => void {
-    const id = this.nextId++
-    this.timers.push({at: this.t + Math.max(0, ms), fn, id})
-    return () => {
-      this.timers = this.timers.filter(x => x.id !== id)
-    }
-  }
-  /** Moves to now + ms, running due timers (and letting the promises they start settle). */
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms
-    for (;;) {
-      await settle()
-      this.timers.sort((a, b) => a.at - b.at || a.id - b.id)
-      const next = this.timers[0]
-      if (!next || next.at > end) break
-      this.timers.shift()
-      this.t = next.at
-      next.fn()
-    }
-    this.t = end
-    await settle()
-  }
-}
-const settle = async () => {
-  for (let i = 0; i < 20; i++) await Promise.resolve()
-}
+import {LeaseKeeper, leaseDeadline, leaseMarginMs, renewIntervalMs} from '../../src/cluster/lease.js'
+import {FakeClock} from './fixtures/fake-clock.js'
 
 /** A fake etcd: keepalives answer (TTL) while `reachable`, else never answer before the call's deadline. */
 class FakeEtcd {
@@ -84,7 +50,7 @@ describe('cluster lease: the keeper (fake clock, fake etcd)', () => {
   afterEach(() => fs.rmSync(dir, {recursive: true, force: true}))
 
   it('renews every TTL/3 and moves the deadline to each acknowledged send time + TTL − margin', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     const etcd = new FakeEtcd(clock)
     const keeper = new LeaseKeeper({client: etcd, ttl: 9, clock})
     const start = clock.now()
@@ -100,7 +66,7 @@ describe('cluster lease: the keeper (fake clock, fake etcd)', () => {
   })
 
   it('says "lost" at its deadline when keepalives go unanswered, never later, without hearing from the server', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     const etcd = new FakeEtcd(clock)
     const keeper = new LeaseKeeper({client: etcd, ttl: 9, clock})
     const lost: {reason: string; at: number}[] = []
@@ -127,7 +93,7 @@ describe('cluster lease: the keeper (fake clock, fake etcd)', () => {
   })
 
   it('says "lost" at once when etcd answers that the lease no longer exists', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     const etcd = new FakeEtcd(clock)
     const keeper = new LeaseKeeper({client: etcd, ttl: 9, clock})
     const lost: string[] = []
@@ -139,7 +105,7 @@ describe('cluster lease: the keeper (fake clock, fake etcd)', () => {
   })
 
   it('resumes the persisted lease within its deadline, grants a new one (revoking the old) past it', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(1_000_000)
     const etcd = new FakeEtcd(clock)
     const stateFile = path.join(dir, 'lease.json')
     const first = new LeaseKeeper({client: etcd, ttl: 9, clock, stateFile})
