@@ -19,6 +19,7 @@ import {
   httpFromFabric,
   serviceContainers,
   type ContainerState,
+  startAgentsHoldingLeases,
 } from './support/cluster-service.js'
 import {NODES, type NodeChild, type NodeName, Testbed, testbedUnavailable} from './support/testbed.js'
 
@@ -96,15 +97,7 @@ describe('cluster failover: ownership on the lease, demotion on the local deadli
     bed = await Testbed.setup({engines: true, images: IMAGES, prefix: PREFIX, net: NET})
     console.log(`      testbed (${PREFIX}, ${NET}/26) with engines up in ${Math.round(bed.timings.setupMs!)} ms`)
     etcd = await bed.child('n3')
-    for (const n of NODES) agents[n] = NodeAgentProcess.start(bed, n, TTL)
-    for (const n of NODES)
-      await until(
-        `${n}'s agent holding a lease`,
-        () =>
-          agents[n].stderr.includes('granted (TTL') ||
-          (agents[n].exited && Promise.reject(new Error(agents[n].stderr))),
-        60_000,
-      )
+    await startAgentsHoldingLeases(bed, TTL, agents)
     const conf = {
       DEFAULT: {nodes: 'n1 n2 n3', orchestrate: 'ha', monitor_interval: '2s'},
       'container#1': {type: 'docker', image: 'google/pause', run_command: '/bin/sh'},

@@ -19,6 +19,7 @@ import {
   cliOn,
   serviceContainers,
   type ContainerState,
+  startAgentsHoldingLeases,
 } from './support/cluster-service.js'
 import {NODES, type NodeChild, type NodeName, Testbed, testbedUnavailable} from './support/testbed.js'
 
@@ -127,15 +128,7 @@ describe('cluster fence: the agent killed or frozen past its deadline, its fence
     }
     bed = await Testbed.setup({engines: true, images: IMAGES, prefix: PREFIX, net: NET})
     etcd = await bed.child('n3')
-    for (const n of NODES) agents[n] = NodeAgentProcess.start(bed, n, TTL)
-    for (const n of NODES)
-      await until(
-        `${n}'s agent holding a lease`,
-        () =>
-          agents[n].stderr.includes('granted (TTL') ||
-          (agents[n].exited && Promise.reject(new Error(agents[n].stderr))),
-        60_000,
-      )
+    await startAgentsHoldingLeases(bed, TTL, agents)
     const conf = {
       DEFAULT: {nodes: 'n1 n2 n3', orchestrate: 'ha', monitor_interval: '2s'},
       'container#1': {type: 'docker', image: 'google/pause'},

@@ -11,6 +11,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {expect} from 'chai'
 import {execa} from 'execa'
+import {until} from '../../integration/support/agent.js'
 import {NODES, type NodeName, type Testbed} from './testbed.js'
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -241,4 +242,23 @@ export function sampleEachTest(
     await sampler?.stop()
   })
   return () => sampler
+}
+
+/**
+ * Starts every node's agent into `agents` (filled at once, so that an `after` stops them even
+ * when this fails) and waits until each holds its lease; an agent that exits fails it with its stderr.
+ */
+export async function startAgentsHoldingLeases(
+  bed: Testbed,
+  ttl: number,
+  agents: Record<NodeName, NodeAgentProcess>,
+): Promise<void> {
+  for (const n of NODES) agents[n] = NodeAgentProcess.start(bed, n, ttl)
+  for (const n of NODES)
+    await until(
+      `${n}'s agent holding a lease`,
+      () =>
+        agents[n].stderr.includes('granted (TTL') || (agents[n].exited && Promise.reject(new Error(agents[n].stderr))),
+      60_000,
+    )
 }
