@@ -252,6 +252,7 @@ export async function startStopSection(ctx: Ctx, withCheck: boolean): Promise<Se
 
   // the bare side's containers: the very create request svcmgr's docker driver sends (spec.ts)
   const cgroupDriver = ((await docker.info()) as {CgroupDriver?: string}).CgroupDriver
+  const imageId = (await docker.getImage(BARE_KW.image).inspect()).Id
   const bareNames: string[] = []
   for (let i = 1; i <= COUNT; i++) {
     const spec = containerSpec(
@@ -259,7 +260,7 @@ export async function startStopSection(ctx: Ctx, withCheck: boolean): Promise<Se
       {name: bare, id: '00000000-0000-4000-8000-000000000020'},
       cgroupDriver,
     )
-    await docker.createContainer(createOptions(spec))
+    await docker.createContainer(createOptions(spec, imageId))
     bareNames.push(spec.name)
   }
 

@@ -202,19 +202,17 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
   // containers present: the create request of svcmgr's docker driver (spec.ts), labels and all
   const docker = await ctx.left.docker()
   const cgroupDriver = ((await withDeadline('docker info', docker.info())) as {CgroupDriver?: string}).CgroupDriver
-  if (
-    !(await withDeadline(
-      `docker image inspect ${IMAGE}`,
-      docker
-        .getImage(IMAGE)
-        .inspect()
-        .then(
-          () => true,
-          () => false,
-        ),
-    ))
+  const imageId = await withDeadline(
+    `docker image inspect ${IMAGE}`,
+    docker
+      .getImage(IMAGE)
+      .inspect()
+      .then(
+        i => i.Id,
+        () => undefined,
+      ),
   )
-    throw new Error(`scale: the engine has no ${IMAGE} image (the containers are created, not pulled)`)
+  if (!imageId) throw new Error(`scale: the engine has no ${IMAGE} image (the containers are created, not pulled)`)
   const total = counts[small] + counts[big]
   ctx.log(`scale: creating ${total} containers (${parallel} requests in flight); removing them takes about as long`)
   const tCreate = performance.now()
@@ -228,7 +226,7 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
         {name: svc(n), id: serviceId(n)},
         cgroupDriver,
       )
-      await withDeadline(`docker create ${spec.name}`, docker.createContainer(createOptions(spec)))
+      await withDeadline(`docker create ${spec.name}`, docker.createContainer(createOptions(spec, imageId)))
     }),
   )
   const createSecs = (performance.now() - tCreate) / 1000

@@ -306,7 +306,7 @@ describe("e2e: the seed's busybox service (ip, vg, nested filesystems, private d
     expect(ipOnVeth()).to.equal(true)
     expect(pingFromLan(), `ping ${IP} from the LAN namespace`).to.equal(true)
     expect(daemonAlive()).to.equal(true)
-    const ps = docker('ps', '--format', '{{.Names}} {{.Image}}')
+    const ps = docker('ps', '--format', '{{.Names}} {{.Label "com.svcmgr.image"}}')
     expect(ps.stdout.trim().split('\n').sort()).to.deep.equal(names.map(n => `${n} ${IMAGE}`).sort())
     const st = status()
     expect(st.avail).to.equal('up')

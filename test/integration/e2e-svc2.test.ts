@@ -119,6 +119,9 @@ netns = container#1
     expect(now!.running).to.equal(true)
     expect(now!.id).to.not.equal(old!.id)
     expect(now!.image).to.equal(upgraded)
+    // created from the id the pulled tag names, not from the name
+    expect(now!.pinned).to.equal(true)
+    expect(now!.imageId).to.equal((await docker(['image', 'inspect', '--format', '{{.Id}}', upgraded])).trim())
     expect(now!.env).to.include('REDIS_VERSION=3.0')
   })
 

@@ -54,7 +54,11 @@ export interface ContainerState {
   id: string
   name: string
   running: boolean
+  /** The image it was created as: svcmgr's com.svcmgr.image label (the container is made from its id). */
   image: string
+  /** The id of the image it runs; a container svcmgr made names it as its image too (pinned). */
+  imageId: string
+  pinned: boolean
   networkMode: string
   startedAt: string
   pid: number
@@ -76,7 +80,9 @@ export async function inspectContainer(name: string): Promise<ContainerState | u
     id: c.Id,
     name: c.Name.replace(/^\//, ''),
     running: c.State.Running,
-    image: c.Config.Image,
+    image: c.Config.Labels?.['com.svcmgr.image'] ?? c.Config.Image,
+    imageId: c.Image,
+    pinned: c.Config.Image === c.Image,
     networkMode: c.HostConfig.NetworkMode,
     startedAt: c.State.StartedAt,
     pid: c.State.Pid,

@@ -51,7 +51,7 @@ import {
   startDaemon,
   stopDaemon,
 } from '../engine/daemon.js'
-import {imagePresent, pullImage} from '../engine/images.js'
+import {imageId, pullImage} from '../engine/images.js'
 import {engineState, forgetEngineState, unreachableState} from '../engine/state.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
 import {netnsCycle} from './netns-chain.js'
@@ -63,6 +63,7 @@ import {
   containerSpec,
   createLine,
   createOptions,
+  LABEL_IMAGE,
   netnsOwner,
   ownerName,
   ownership,
@@ -412,22 +413,26 @@ function ensureImageTimeout(kw: DockerKeywords): number {
 }
 
 /**
- * Pulls the image when the policy asks for it. Returns true when it pulled. A pull has its own
- * bound, added to the action's. The presence check is one node:http request; dockerode (for the
- * pull's stream) is loaded only when a pull is due.
+ * Pulls the image when the policy asks for it. Returns whether it pulled and the id the image
+ * name now stands for (a container is created from it). A pull has its own bound, added to the
+ * action's. The presence check is one node:http request; dockerode (for the pull's stream) is
+ * loaded only when a pull is due.
  */
-async function ensureImage(ctx: ACtx, engine: Engine, deadline: ActionDeadline): Promise<boolean> {
+async function ensureImage(ctx: ACtx, engine: Engine, deadline: ActionDeadline): Promise<{pulled: boolean; id: string}> {
   const {image, image_pull_policy: policy} = ctx.resource.kw
-  if (policy === 'once' && (await imagePresent(engineClient(engine.address, ctx.cache), image, opts(ctx)))) return false
+  if (policy === 'once') {
+    const id = await imageId(engineClient(engine.address, ctx.cache), image, opts(ctx))
+    if (id) return {pulled: false, id}
+  }
   ctx.log.info(`pulling docker image ${image}`)
   deadline.extend(ensureImageTimeout(ctx.resource.kw))
-  await pullImage(await dockerClient(engine.address, ctx.cache), image, {
+  const id = await pullImage(await dockerClient(engine.address, ctx.cache), image, {
     timeoutMs: ensureImageTimeout(ctx.resource.kw),
     progress: line => ctx.log.info(line),
     progressEveryMs: 5000,
     signal: ctx.signal,
   })
-  return true
+  return {pulled: true, id}
 }
 
 /** The netns owner's container, which must be ours and run for this one to start. */
@@ -448,13 +453,13 @@ async function runningOwner(ctx: Ctx, engine: Engine): Promise<{rid: string; nam
   return {rid, name, info: found.info}
 }
 
-/** POST /containers/create: the new container's id. */
-async function createContainer(ctx: ACtx, engine: Engine, verb: 'run' | 'create'): Promise<string> {
+/** POST /containers/create from the image `image` (an id: see createOptions): the new container's id. */
+async function createContainer(ctx: ACtx, engine: Engine, verb: 'run' | 'create', image: string): Promise<string> {
   const info = await engineInfo(engine.address, ctx.cache, ctx.signal)
   const spec = containerSpec(ctx.resource, ctx.service, info.CgroupDriver)
-  ctx.log.info(ctx.formatCommandLine([...engine.cli, ...cliArgs(spec, verb)]))
+  ctx.log.info(ctx.formatCommandLine([...engine.cli, ...cliArgs(spec, verb, image)]))
   const what = `docker ${verb} ${spec.name}`
-  return (await clientChange(ctx, engine, (client, o) => client.create(what, createOptions(spec), o))).Id
+  return (await clientChange(ctx, engine, (client, o) => client.create(what, createOptions(spec, image), o))).Id
 }
 
 /** POST /containers/{id}/start; 304 ('already'): it runs already. */
@@ -602,7 +607,7 @@ interface RunState {
 function inspectedState(i: ContainerInspect): RunState {
   const s = i.State
   return {
-    image: i.Config.Image,
+    image: i.Config.Labels?.[LABEL_IMAGE] ?? i.Config.Image,
     up: isUp(i),
     paused: s.Paused,
     restarting: s.Restarting,
@@ -617,16 +622,18 @@ function inspectedState(i: ContainerInspect): RunState {
 const EXIT_CODE = /^(?:Exited|Restarting) \((-?\d+)\)/
 
 /**
- * The state from the list row alone, or undefined when the list cannot tell: its Image is not
- * the configured name (the list shows the image id once the tag moved: the inspect says what
- * the container was created from), an exit code other than 0 (status dates it), a dead
+ * The state from the list row alone, or undefined when the list cannot tell: the image it was
+ * created as (its com.svcmgr.image label; without one, made before the label, the row's Image,
+ * which is the image id once the tag moved: the inspect says what the container was created
+ * from) is not the configured one, an exit code other than 0 (status dates it), a dead
  * container (status says its error), a restart count the row does not parse.
  */
 function listedState(c: ContainerSummary, image: string): RunState | undefined {
-  if (c.Image !== image) return undefined
+  const created = c.Labels?.[LABEL_IMAGE] ?? c.Image
+  if (created !== image) return undefined
   const code = EXIT_CODE.exec(c.Status ?? '')?.[1]
   const exitCode = code === undefined ? undefined : Number(code)
-  const base = {image: c.Image, status: c.State, exitCode: exitCode ?? 0, paused: false, restarting: false}
+  const base = {image: created, status: c.State, exitCode: exitCode ?? 0, paused: false, restarting: false}
   switch (c.State) {
     case 'running':
       return {...base, up: true}
@@ -867,11 +874,12 @@ export const dockerDriver: Driver<DockerKeywords> = {
       const found = await findContainer(ctx, engine)
       if (found.kind === 'foreign') throw new Error(found.reason)
       let info = found.kind === 'ours' ? found.info : undefined
+      let image: string | undefined
       // the plan decided it (its cause: drift, or the netns owner recreated): the old container goes
       if (info && ctx.planned?.change === 'recreate') {
         ctx.log.info(`recreate container ${name}: ${ctx.planned.cause}`)
         // the new image before the old container goes: a failed pull leaves the service as it was
-        await ensureImage(ctx, engine, deadline)
+        image = (await ensureImage(ctx, engine, deadline)).id
         await removeContainer(ctx, engine, info, true)
         info = undefined
       }
@@ -896,8 +904,8 @@ export const dockerDriver: Driver<DockerKeywords> = {
         ctx.log.info(ctx.formatCommandLine([...engine.cli, 'start', id]))
         await startContainer(ctx, engine, id, `docker start ${name}`)
       } else {
-        await ensureImage(ctx, engine, deadline)
-        id = await createContainer(ctx, engine, 'run')
+        image ??= (await ensureImage(ctx, engine, deadline)).id
+        id = await createContainer(ctx, engine, 'run', image)
         created = true
         const made = id
         try {
@@ -965,9 +973,9 @@ export const dockerDriver: Driver<DockerKeywords> = {
       const engine = await readyEngine(ctx, deadline, `docker create ${name}`)
       const found = await findContainer(ctx, engine)
       if (found.kind === 'foreign') throw new Error(found.reason)
-      const pulled = await ensureImage(ctx, engine, deadline)
-      if (found.kind === 'ours') return pulled ? 'changed' : 'unchanged'
-      const id = await createContainer(ctx, engine, 'create')
+      const image = await ensureImage(ctx, engine, deadline)
+      if (found.kind === 'ours') return image.pulled ? 'changed' : 'unchanged'
+      const id = await createContainer(ctx, engine, 'create', image.id)
       ctx.log.info(`output:\n${id}`)
       ctx.journal.undo(`remove ${name}`, async () => {
         await removeContainer(undoContext(ctx, 'unprovision'), engine, {Id: id, Name: name}, true)

@@ -14,7 +14,7 @@ import {imagePresent} from '../engine/images.js'
 import {unreachableState} from '../engine/state.js'
 import type {DockerKeywords} from './container-docker.keywords.js'
 import {driftedKeywords, type Fingerprint, fingerprintOf} from './fingerprint.js'
-import {containerName, createLine, netnsOwner, ownerName, unlabelledSpec} from './spec.js'
+import {containerName, createLine, LABEL_IMAGE, netnsOwner, ownerName, unlabelledSpec} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
 type Res = Resource<DockerKeywords>
@@ -57,8 +57,9 @@ interface Seen2 {
   readonly networkMode?: string
 }
 
+/** The image the container was created as: its label (it runs that image's id), else the engine's field. */
 function liveImage(seen: Seen): string | undefined {
-  return seen.inspect?.Config.Image ?? seen.row?.Image
+  return seen.Labels?.[LABEL_IMAGE] ?? seen.inspect?.Config.Image ?? seen.row?.Image
 }
 
 function liveNetworkMode(seen: Seen): string | undefined {

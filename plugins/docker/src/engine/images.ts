@@ -21,8 +21,20 @@ function clientAddress(docker: Dockerode): string {
  * start whose images are present loads none), under the call's deadline and signal.
  */
 export async function imagePresent(client: EngineClient, image: string, options: CallOptions): Promise<boolean> {
-  const found = await client.get(`docker image inspect ${image}`, `/images/${encodeURIComponent(image)}/json`, options)
-  return found !== undefined
+  return (await imageId(client, image, options)) !== undefined
+}
+
+/** The id ("sha256:...") of the image the engine has under `image`, or undefined when it has none. */
+export async function imageId(client: EngineClient, image: string, options: CallOptions): Promise<string | undefined> {
+  const found = await client.get<{Id?: unknown}>(
+    `docker image inspect ${image}`,
+    `/images/${encodeURIComponent(image)}/json`,
+    options,
+  )
+  if (found === undefined) return undefined
+  if (typeof found.Id !== 'string' || !found.Id)
+    throw new Error(`docker image inspect ${image}: the engine's answer has no image id`)
+  return found.Id
 }
 
 interface PullEvent {
@@ -45,8 +57,11 @@ function mb(n: number): string {
   return `${(n / 1e6).toFixed(1)} MB`
 }
 
-/** Pulls `image` (tag latest when none). Throws with the registry's message, or on timeout. */
-export async function pullImage(docker: Dockerode, image: string, options: PullOptions): Promise<void> {
+/**
+ * Pulls `image` (tag latest when none) and returns the id it now names. Throws with the
+ * registry's message, or on timeout.
+ */
+export async function pullImage(docker: Dockerode, image: string, options: PullOptions): Promise<string> {
   // one deadline for the whole pull: the engine answers the request itself only once the
   // registry does, so a registry that never answers must time out too
   const deadline = Date.now() + options.timeoutMs
@@ -153,6 +168,7 @@ export async function pullImage(docker: Dockerode, image: string, options: PullO
     stream.on('close', () => finish(failed ? new Error(`docker pull ${image}: ${failed}`) : undefined))
   })
   const check = {timeoutMs: CALL_TIMEOUT_MS, signal: options.signal}
-  if (!(await imagePresent(httpClient(clientAddress(docker)), image, check)))
-    throw new Error(`docker pull ${image}: the engine reported no error, yet the image is not there`)
+  const id = await imageId(httpClient(clientAddress(docker)), image, check)
+  if (!id) throw new Error(`docker pull ${image}: the engine reported no error, yet the image is not there`)
+  return id
 }

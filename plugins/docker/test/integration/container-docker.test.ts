@@ -113,7 +113,11 @@ describe('container.docker on a real engine', function () {
       'com.svcmgr.rid': 'container#1',
       'com.svcmgr.id': ID,
     })
-    expect(info.Config.Image).to.equal('google/pause')
+    // created from the image's id (pinned), the name as configured in a label
+    const {Id: imageId} = await docker.getImage('google/pause').inspect()
+    expect(info.Config.Image).to.equal(imageId)
+    expect(info.Image).to.equal(imageId)
+    expect(info.Config.Labels).to.deep.include({'com.svcmgr.image': 'google/pause'})
     expect(info.Config.Cmd).to.deep.equal(['/bin/sh'])
     expect(info.HostConfig.NetworkMode).to.equal('none')
     const {CgroupDriver} = await docker.info()
@@ -121,7 +125,7 @@ describe('container.docker on a real engine', function () {
       expect(info.HostConfig.CgroupParent).to.equal(`/svcmgr.slice/${SVC}.slice/container.slice/container.1.slice`)
     const msgs = h.messages('container#1')
     expect(msgs).to.include(
-      `docker run -d --name=${SVC}.container.1 --net=none${CgroupDriver === 'cgroupfs' ? ` --cgroup-parent /svcmgr.slice/${SVC}.slice/container.slice/container.1.slice` : ''} --label=com.svcmgr.service=${SVC} --label=com.svcmgr.rid=container#1 --label=com.svcmgr.id=${ID} '--label=com.svcmgr.fingerprint=${info.Config.Labels['com.svcmgr.fingerprint']}' google/pause /bin/sh`,
+      `docker run -d --name=${SVC}.container.1 --net=none${CgroupDriver === 'cgroupfs' ? ` --cgroup-parent /svcmgr.slice/${SVC}.slice/container.slice/container.1.slice` : ''} --label=com.svcmgr.service=${SVC} --label=com.svcmgr.rid=container#1 --label=com.svcmgr.id=${ID} --label=com.svcmgr.image=google/pause '--label=com.svcmgr.fingerprint=${info.Config.Labels['com.svcmgr.fingerprint']}' ${imageId} /bin/sh`,
     )
     expect(info.Config.Labels['com.svcmgr.fingerprint']).to.match(/^v1 image=[0-9a-f]{8} /)
     expect(msgs).to.include(`output:\n${info.Id}`)
@@ -468,9 +472,11 @@ describe('container.docker on a real engine', function () {
       '--filter',
       `label=com.svcmgr.service=${SVC}`,
       '--format',
-      '{{.Names}} {{.Image}}',
+      '{{.Names}} {{.Image}} {{.Label "com.svcmgr.image"}}',
     ])
-    expect(stdout.trim()).to.equal(`${SVC}.container.1 google/pause`)
+    // IMAGE is the short id of the image it was created from (pinned); the label keeps the name
+    const {Id: imageId} = await docker.getImage('google/pause').inspect()
+    expect(stdout.trim()).to.equal(`${SVC}.container.1 ${imageId.replace(/^sha256:/, '').slice(0, 12)} google/pause`)
   })
 })
 

@@ -225,7 +225,7 @@ describe('container.docker describe (dry run)', () => {
     expect(lines[2]).to.equal('docker start svc2.container.3  (when the container exists and is stopped)')
     expect(lines[3]).to.equal('docker pull redis:3.0  (when the image is absent)')
     expect(lines[4]).to.match(
-      /^docker run -d --name=svc2\.container\.3 --net=container:svc2\.container\.1 --cgroup-parent \/svcmgr\.slice\/svc2\.slice\/container\.slice\/container\.3\.slice --label=com\.svcmgr\.service=svc2 --label=com\.svcmgr\.rid=container#3 --label=com\.svcmgr\.id=fd1196ad-fbf1-49bb-ab52-12ed2a1fbf0e '--label=com\.svcmgr\.fingerprint=v1 image=[0-9a-f]{8} [^']*' redis:3\.0 {2}\(when the container does not exist/,
+      /^docker run -d --name=svc2\.container\.3 --net=container:svc2\.container\.1 --cgroup-parent \/svcmgr\.slice\/svc2\.slice\/container\.slice\/container\.3\.slice --label=com\.svcmgr\.service=svc2 --label=com\.svcmgr\.rid=container#3 --label=com\.svcmgr\.id=fd1196ad-fbf1-49bb-ab52-12ed2a1fbf0e --label=com\.svcmgr\.image=redis:3\.0 '--label=com\.svcmgr\.fingerprint=v1 image=[0-9a-f]{8} [^']*' redis:3\.0 {2}\(when the container does not exist/,
     )
     expect(lines[5]).to.match(/^wait for up status \(at most 60s\)/)
     expect(dockerDriver.describe('start', res(svc, 'container#1'), svc)[3]).to.match(
@@ -302,10 +302,11 @@ describe('container.docker create request', () => {
       },
     })
     const spec = containerSpec(res(svc, 'container#1'), svc, 'systemd')
-    const opts = createOptions(spec)
+    const opts = createOptions(spec, 'sha256:0123')
     expect(opts).to.deep.include({
       name: 'svc2.container.1',
-      Image: 'nginx',
+      // created from the id the name stood for at start; the name is its label
+      Image: 'sha256:0123',
       Entrypoint: ['/bin/sh', '-c'],
       Cmd: ['echo #1'],
       Env: ['B=2', 'A=1'],
@@ -321,6 +322,7 @@ describe('container.docker create request', () => {
       'com.svcmgr.service': 'svc2',
       'com.svcmgr.rid': 'container#1',
       'com.svcmgr.id': 'fd1196ad-fbf1-49bb-ab52-12ed2a1fbf0e',
+      'com.svcmgr.image': 'nginx',
       'com.svcmgr.fingerprint': fingerprint,
     })
     expect(opts.HostConfig).to.deep.include({
@@ -331,7 +333,8 @@ describe('container.docker create request', () => {
     })
     expect(opts.HostConfig!.CgroupParent).to.equal(undefined) // systemd engines: none
     expect(cliArgs(spec, 'run').join(' ')).to.equal(
-      `run -d --name=svc2.container.1 --net=none -e B=2 -e A=1 -v /srv:/data:ro --hostname=web1 --user=1000 --cap-add=NET_ADMIN --privileged -t --stop-timeout=30 --label=tier=web --label=com.svcmgr.service=svc2 --label=com.svcmgr.rid=container#1 --label=com.svcmgr.id=fd1196ad-fbf1-49bb-ab52-12ed2a1fbf0e --label=com.svcmgr.fingerprint=${fingerprint} --entrypoint=/bin/sh nginx -c echo #1`,
+      `run -d --name=svc2.container.1 --net=none -e B=2 -e A=1 -v /srv:/data:ro --hostname=web1 --user=1000 --cap-add=NET_ADMIN --privileged -t --stop-timeout=30 --label=tier=web --label=com.svcmgr.service=svc2 --label=com.svcmgr.rid=container#1 --label=com.svcmgr.id=fd1196ad-fbf1-49bb-ab52-12ed2a1fbf0e --label=com.svcmgr.image=nginx --label=com.svcmgr.fingerprint=${fingerprint} --entrypoint=/bin/sh nginx -c echo #1`,
     )
+    expect(cliArgs(spec, 'create', 'sha256:0123').join(' ')).to.match(/ --entrypoint=\/bin\/sh sha256:0123 -c echo #1$/)
   })
 })

@@ -32,10 +32,12 @@ function service(c3: Record<string, string>): Service {
     {name: 'svc2', nodename: 'deb1'},
   )
 }
+/** The id the image name stood for at create (not a fingerprint input). */
+const IMAGE_ID = 'sha256:0123'
 const res = (svc: Service, rid = 'container#3') => svc.resource(rid) as unknown as Resource<DockerKeywords>
 /** The labels the engine would hold for container#3 made from `c3`. */
 const madeFrom = (c3: Record<string, string>) =>
-  createOptions(containerSpec(res(service(c3)), service(c3), 'cgroupfs')).Labels ?? {}
+  createOptions(containerSpec(res(service(c3)), service(c3), 'cgroupfs'), IMAGE_ID).Labels ?? {}
 const driftAfter = (before: Record<string, string>, after: Record<string, string>) =>
   driftedKeywords(madeFrom(before), wantedFingerprint(res(service(after)), service(after)))
 
@@ -123,7 +125,7 @@ describe('container.docker fingerprint', () => {
       REGISTRATIONS,
       {name: 'svc2', nodename: 'deb1'},
     )
-    const label = createOptions(containerSpec(res(svc, 'container#1'), svc, 'cgroupfs')).Labels?.[LABEL_FINGERPRINT]
+    const label = createOptions(containerSpec(res(svc, 'container#1'), svc, 'cgroupfs'), IMAGE_ID).Labels?.[LABEL_FINGERPRINT]
     expect(label).to.equal(
       'v1 image=75cb5e27 entrypoint=74234e98 run_command=0be6df09 environment=4f53cda1 volume_mounts=643d5437 netns=30a0924a privileged=78dc7642 hostname=74234e98 user=74234e98 cwd=74234e98 tty=fcbcf165 interactive=fcbcf165 run_args=2d615537',
     )
@@ -139,7 +141,7 @@ describe('container.docker fingerprint', () => {
     const svc = compileConfig(sections, REGISTRATIONS, {name: 'svc2', nodename: 'deb1'})
     for (let i = 2; i <= 40; i++) {
       const r = res(svc, `container#${i}`)
-      const made = createOptions(containerSpec(r, svc, 'cgroupfs')).Labels ?? {}
+      const made = createOptions(containerSpec(r, svc, 'cgroupfs'), IMAGE_ID).Labels ?? {}
       expect(driftedKeywords(made, wantedFingerprint(r, svc)), r.rid).to.deep.equal([])
       // against the base's label: exactly the keywords its change names (the label text differs: parsed)
       expect(driftedKeywords(madeFrom(BASE), wantedFingerprint(r, svc)), r.rid).to.deep.equal(

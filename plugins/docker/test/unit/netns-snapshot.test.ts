@@ -2,6 +2,7 @@
 // asks with `snapshot` and shares one inspect per container for the whole command, until this
 // process changes the engine; an action's look is always its own. A fake engine on a local
 // socket answers /_ping and the container's inspect, and counts the inspects.
+// Also: a large status reads the containers created from an image id (pinned) from the list alone.
 import fs from 'node:fs'
 import {setMaxListeners} from 'node:events'
 import http from 'node:http'
@@ -20,13 +21,16 @@ const quietSignal = () => {
   return signal
 }
 const HOLDER = `${NAME}.container.1`
+const PAUSE_ID = `sha256:${'6'.repeat(64)}`
 
 class FakeEngine {
   readonly socket: string
   inspects = 0
   lists = 0
   /** The rows of the service's label-filtered list (a large service's status sends one). */
-  rows: {name: string; state: string}[] = []
+  rows: {name: string; state: string; image?: string; imageLabel?: string}[] = []
+  /** Inspects of listed containers by id (a status the list row could not answer). */
+  rowInspects: string[] = []
   /** The holder's inspect: undefined is "no such container". */
   holder: {Running: boolean; Pid: number} | undefined
   private readonly server: http.Server
@@ -42,10 +46,14 @@ class FakeEngine {
             this.rows.map(r => ({
               Id: r.name.replace(/\D/g, '').padStart(64, 'e'),
               Names: [`/${r.name}`],
-              Image: 'google/pause',
+              Image: r.image ?? 'google/pause',
               State: r.state,
               Status: r.state,
-              Labels: {'com.svcmgr.service': NAME, 'com.svcmgr.rid': `container#${r.name.split('.').pop()}`},
+              Labels: {
+                'com.svcmgr.service': NAME,
+                'com.svcmgr.rid': `container#${r.name.split('.').pop()}`,
+                ...(r.imageLabel ? {'com.svcmgr.image': r.imageLabel} : {}),
+              },
             })),
           ),
         )
@@ -59,6 +67,23 @@ class FakeEngine {
             Name: `/${HOLDER}`,
             Config: {Labels: {'com.svcmgr.service': NAME, 'com.svcmgr.rid': 'container#1'}},
             State: {Status: this.holder.Running ? 'running' : 'exited', Restarting: false, ...this.holder},
+          }),
+        )
+      }
+      const row = this.rows.find(r => url.endsWith(`/containers/${r.name.replace(/\D/g, '').padStart(64, 'e')}/json`))
+      if (row) {
+        this.rowInspects.push(row.name)
+        return void res.setHeader('Content-Type', 'application/json').end(
+          JSON.stringify({
+            Id: row.name.replace(/\D/g, '').padStart(64, 'e'),
+            Name: `/${row.name}`,
+            Image: PAUSE_ID,
+            Config: {
+              Image: row.image ?? 'google/pause',
+              Labels: {'com.svcmgr.service': NAME, ...(row.imageLabel ? {'com.svcmgr.image': row.imageLabel} : {})},
+            },
+            HostConfig: {NetworkMode: 'none'},
+            State: {Status: row.state, Running: false, Restarting: false, Paused: false, ExitCode: 0, Pid: 0},
           }),
         )
       }
@@ -209,5 +234,59 @@ describe('container.docker prefetch: a large status pass list sent before the co
     expect(ask(100, {docker_data_dir: '/srv/docker'})).to.equal(undefined)
     await new Promise(r => setTimeout(r, 50))
     expect(engine.lists + engine.inspects).to.equal(0)
+  })
+})
+
+describe('container.docker status of a large service: pinned containers read from the list alone', () => {
+  let dir: string
+  let engine: FakeEngine
+  const registrations = [{plugin: '@svcmgr/plugin-docker', registration}]
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-hpl-'))
+    engine = new FakeEngine(dir)
+    await engine.listen()
+  })
+  afterEach(async () => {
+    await engine.close()
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('the list row shows the image id; the label names the configured image; another image is inspected', async () => {
+    const config = Object.fromEntries(
+      Array.from({length: 100}, (_, i) => [`container#${i + 1}`, {type: 'docker', image: 'google/pause'}]),
+    )
+    const h = createDriverHarness({config, registrations, name: NAME, root: dir})
+    const shared: ContextShared = {
+      service: h.service,
+      settings: {root: dir, nodename: h.service.nodename, dockerHost: `unix://${engine.socket}`},
+      sink: new EventCollector(),
+      signal: quietSignal(),
+      cache: new Map(),
+    }
+    // 1-97 made from the id (the engine's row says the id), 98 made before the label (by name),
+    // 99 labelled with another image (the config changed since), 100 made from an id without the label
+    engine.rows = Array.from({length: 97}, (_, i) => ({
+      name: `${NAME}.container.${i + 1}`,
+      state: 'created',
+      image: PAUSE_ID,
+      imageLabel: 'google/pause',
+    }))
+    engine.rows.push(
+      {name: `${NAME}.container.98`, state: 'created'},
+      {name: `${NAME}.container.99`, state: 'created', image: PAUSE_ID, imageLabel: 'busybox'},
+      {name: `${NAME}.container.100`, state: 'created', image: PAUSE_ID},
+    )
+    const statuses = await Promise.all(h.service.resources.map(r => r.driver.status(createDriverContext(shared, r))))
+    for (const st of statuses) expect(st.status).to.equal('down')
+    expect(engine.lists, 'one list answers them all').to.equal(1)
+    expect(engine.rowInspects.sort()).to.deep.equal([`${NAME}.container.100`, `${NAME}.container.99`])
+    const messages = (rid: string) =>
+      (statuses[h.service.resources.findIndex(r => r.rid === rid)].log ?? []).map(l => l.message)
+    expect(messages('container#99').join('\n')).to.include(
+      'the container runs image busybox, the configuration says google/pause',
+    )
+    expect(messages('container#1').join('\n')).to.not.include('runs image')
+    expect(messages('container#98').join('\n')).to.not.include('runs image')
   })
 })
