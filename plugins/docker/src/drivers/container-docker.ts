@@ -418,7 +418,11 @@ function ensureImageTimeout(kw: DockerKeywords): number {
  * action's. The presence check is one node:http request; dockerode (for the pull's stream) is
  * loaded only when a pull is due.
  */
-async function ensureImage(ctx: ACtx, engine: Engine, deadline: ActionDeadline): Promise<{pulled: boolean; id: string}> {
+async function ensureImage(
+  ctx: ACtx,
+  engine: Engine,
+  deadline: ActionDeadline,
+): Promise<{pulled: boolean; id: string}> {
   const {image, image_pull_policy: policy} = ctx.resource.kw
   if (policy === 'once') {
     const id = await imageId(engineClient(engine.address, ctx.cache), image, opts(ctx))

@@ -158,7 +158,13 @@ export function unlabelledSpec(res: Res, svc: Svc, cgroupDriver: string | undefi
   return {
     name: containerName(svc, res),
     image: kw.image,
-    labels: {...ra.labels, [LABEL_SERVICE]: svc.name, [LABEL_RID]: res.rid, [LABEL_ID]: svc.id, [LABEL_IMAGE]: kw.image},
+    labels: {
+      ...ra.labels,
+      [LABEL_SERVICE]: svc.name,
+      [LABEL_RID]: res.rid,
+      [LABEL_ID]: svc.id,
+      [LABEL_IMAGE]: kw.image,
+    },
     entrypoint: kw.entrypoint?.length ? kw.entrypoint : ra.entrypoint !== undefined ? [ra.entrypoint] : undefined,
     cmd: kw.run_command?.length ? kw.run_command : undefined,
     env: [...ra.env, ...(kw.environment ?? [])],

@@ -125,7 +125,9 @@ describe('container.docker fingerprint', () => {
       REGISTRATIONS,
       {name: 'svc2', nodename: 'deb1'},
     )
-    const label = createOptions(containerSpec(res(svc, 'container#1'), svc, 'cgroupfs'), IMAGE_ID).Labels?.[LABEL_FINGERPRINT]
+    const label = createOptions(containerSpec(res(svc, 'container#1'), svc, 'cgroupfs'), IMAGE_ID).Labels?.[
+      LABEL_FINGERPRINT
+    ]
     expect(label).to.equal(
       'v1 image=75cb5e27 entrypoint=74234e98 run_command=0be6df09 environment=4f53cda1 volume_mounts=643d5437 netns=30a0924a privileged=78dc7642 hostname=74234e98 user=74234e98 cwd=74234e98 tty=fcbcf165 interactive=fcbcf165 run_args=2d615537',
     )
