@@ -229,6 +229,37 @@ describe('secret masker shortcuts', () => {
     )
   })
 
+  it('agrees with the reference whichever finder it picks: few or many first characters, few or many lengths', () => {
+    let seed = 5
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const keywords: KeywordSpec[] = [{name: 'token', type: 'list', secret: true, help: ''}]
+    // one first character, 2 lengths (the indexOf hops); 9 first characters (the scan of each);
+    // one first character, 40 lengths (Aho-Corasick)
+    const shapes: Array<() => string> = [
+      () => `x${'ab'.repeat(1 + random(2))}`,
+      () => `${'abcdefghi'[random(9)]}${'ab'[random(2)]}`,
+      () => `x${'a'.repeat(random(40))}b`,
+    ]
+    for (const shape of shapes)
+      for (let round = 0; round < 60; round++) {
+        const tokens = [...new Set(Array.from({length: 2 + random(30)}, shape))]
+        const mask = secretMasker({resources: [{kw: {token: tokens}, driver: {keywords}}]})
+        const words: Array<[string, string]> = [
+          ...tokens.map((t): [string, string] => [t, '***']),
+          [tokens.join(' '), '***'],
+        ]
+        for (let t = 0; t < 5; t++) {
+          const text = Array.from({length: random(8)}, () =>
+            random(3) ? tokens[random(tokens.length)] : shape(),
+          ).join(random(2) ? ' ' : '')
+          expect(mask(text), JSON.stringify({tokens, text})).to.equal(referenceMask(words, text))
+        }
+      }
+  })
+
   it("leaves a text holding no needle's first character as it is", () => {
     const mask = secretMasker({
       resources: [{kw: {token: 'Zebra'}, driver: {keywords: [{name: 'token', secret: true, help: ''}]}}],
