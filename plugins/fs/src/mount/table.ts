@@ -76,6 +76,8 @@ export class MountTable {
   private readonly byFolderAbove = new Map<string, number[]>()
   private readonly devices = new Map<string, DeviceProbe>()
   private readonly mountPoints = new Map<string, string>()
+  /** Whether a folder is there (links followed), asked once per table: its missing children need no call each */
+  private readonly folders = new Map<string, boolean>()
 
   constructor(readonly entries: readonly MountEntry[]) {
     entries.forEach((m, i) => {
@@ -92,10 +94,29 @@ export class MountTable {
   private device(dev: string): DeviceProbe {
     let probe = this.devices.get(dev)
     if (!probe) {
-      probe = probeDevice(dev)
+      // 10,000 devices under a /dev/disk/by-label that is not there: one stat, not 10,000 failed ones
+      probe = this.folderThere(dev) ? probeDevice(dev) : {found: false, real: dev}
       this.devices.set(dev, probe)
     }
     return probe
+  }
+
+  /** False when the folder holding `p` (an absolute path) is known absent or not a folder: nothing is at p. */
+  private folderThere(p: string): boolean {
+    const cut = p.lastIndexOf('/')
+    if (cut <= 0) return true
+    const folder = p.slice(0, cut)
+    let there = this.folders.get(folder)
+    if (there === undefined) {
+      try {
+        there = statSync(folder, {throwIfNoEntry: false})?.isDirectory() ?? false
+      } catch {
+        // ENOTDIR, ELOOP, EACCES: the path's own probe says what it can
+        there = true
+      }
+      this.folders.set(folder, there)
+    }
+    return there
   }
 
   /** A mount point as the kernel would print it: links in its existing part resolved (see canonicalMnt). */
@@ -104,7 +125,7 @@ export class MountTable {
     if (where === undefined) {
       const p = normalizeMnt(mnt)
       // a path that is not there does not resolve: realpath would fail and leave it as it is
-      where = existsSync(p) ? realpathOr(p) : p
+      where = this.folderThere(p) && existsSync(p) ? realpathOr(p) : p
       this.mountPoints.set(mnt, where)
     }
     return where

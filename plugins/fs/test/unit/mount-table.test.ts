@@ -111,11 +111,27 @@ describe('fs mount table', () => {
       p('d2'),
       p('d3'),
       p('none'),
+      // under a folder that is not there, and under a file: nothing is there (one look at the folder)
+      p('missing/d9'),
+      p('d1/d9'),
       '/dev/root',
       'tmpfs',
       ...(blockDevice ? [blockDevice] : []),
     ]
-    const points = [p('a'), `${p('a')}/`, p('a/b'), p('c'), p('alias'), p('real'), p('none'), '/', '/proc', dir]
+    const points = [
+      p('a'),
+      `${p('a')}/`,
+      p('a/b'),
+      p('c'),
+      p('alias'),
+      p('real'),
+      p('none'),
+      p('missing/m'),
+      p('alias/m'),
+      '/',
+      '/proc',
+      dir,
+    ]
     for (const dev of devices)
       for (const mnt of points) {
         const {devFound, ...state} = t.state(dev, mnt)
