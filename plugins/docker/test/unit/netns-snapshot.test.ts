@@ -99,20 +99,55 @@ class FakeEngine {
   }
 }
 
+/** A fake engine listening in a temp dir of its own for each test of the block, closed and removed after it. */
+function fakeEngineEach(prefix: string, use: (dir: string, engine: FakeEngine) => void): void {
+  let dir = ''
+  let engine: FakeEngine | undefined
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+    engine = new FakeEngine(dir)
+    await engine.listen()
+    use(dir, engine)
+  })
+  afterEach(async () => {
+    await engine?.close()
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+}
+
+/** A service of 100 google/pause containers and the shared context of one read-only pass over it. */
+function largePass(
+  dir: string,
+  engine: FakeEngine,
+): {h: ReturnType<typeof createDriverHarness>; shared: ContextShared} {
+  const config = Object.fromEntries(
+    Array.from({length: 100}, (_, i) => [`container#${i + 1}`, {type: 'docker', image: 'google/pause'}]),
+  )
+  const h = createDriverHarness({
+    config,
+    registrations: [{plugin: '@svcmgr/plugin-docker', registration}],
+    name: NAME,
+    root: dir,
+  })
+  const shared: ContextShared = {
+    service: h.service,
+    settings: {root: dir, nodename: h.service.nodename, dockerHost: `unix://${engine.socket}`},
+    sink: new EventCollector(),
+    signal: quietSignal(),
+    cache: new Map(),
+  }
+  return {h, shared}
+}
+
 describe('container.docker netns capability: one inspect per read-only command', () => {
   let dir: string
   let engine: FakeEngine
   const config = {'container#1': {type: 'docker', image: 'google/pause'}}
   const registrations = [{plugin: '@svcmgr/plugin-docker', registration}]
 
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-hns-'))
-    engine = new FakeEngine(dir)
-    await engine.listen()
-  })
-  afterEach(async () => {
-    await engine.close()
-    fs.rmSync(dir, {recursive: true, force: true})
+  fakeEngineEach('svcmgr-hns-', (d, e) => {
+    dir = d
+    engine = e
   })
 
   it('a snapshot answer serves until this process changes the engine; an action always looks', async () => {
@@ -144,17 +179,7 @@ describe('container.docker netns capability: one inspect per read-only command',
   })
 
   it('a large service: holders the list shows absent or stopped are not inspected; a running one is', async () => {
-    const many = Object.fromEntries(
-      Array.from({length: 100}, (_, i) => [`container#${i + 1}`, {type: 'docker', image: 'google/pause'}]),
-    )
-    const h = createDriverHarness({config: many, registrations, name: NAME, root: dir})
-    const shared: ContextShared = {
-      service: h.service,
-      settings: {root: dir, nodename: h.service.nodename, dockerHost: `unix://${engine.socket}`},
-      sink: new EventCollector(),
-      signal: quietSignal(),
-      cache: new Map(),
-    }
+    const {h, shared} = largePass(dir, engine)
     // container#1 runs, #2 exited, the other 98 absent
     engine.rows = [
       {name: HOLDER, state: 'running'},
@@ -191,14 +216,9 @@ describe('container.docker prefetch: a large status pass list sent before the co
     }))
   const prefetch = registration.drivers.find(d => d.group === 'container' && d.type === 'docker')!.prefetch!
 
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-hpf-'))
-    engine = new FakeEngine(dir)
-    await engine.listen()
-  })
-  afterEach(async () => {
-    await engine.close()
-    fs.rmSync(dir, {recursive: true, force: true})
+  fakeEngineEach('svcmgr-hpf-', (d, e) => {
+    dir = d
+    engine = e
   })
 
   it("sends the service's list at once; the pass's status of every container joins it", async () => {
@@ -240,30 +260,14 @@ describe('container.docker prefetch: a large status pass list sent before the co
 describe('container.docker status of a large service: pinned containers read from the list alone', () => {
   let dir: string
   let engine: FakeEngine
-  const registrations = [{plugin: '@svcmgr/plugin-docker', registration}]
 
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-hpl-'))
-    engine = new FakeEngine(dir)
-    await engine.listen()
-  })
-  afterEach(async () => {
-    await engine.close()
-    fs.rmSync(dir, {recursive: true, force: true})
+  fakeEngineEach('svcmgr-hpl-', (d, e) => {
+    dir = d
+    engine = e
   })
 
   it('the list row shows the image id; the label names the configured image; another image is inspected', async () => {
-    const config = Object.fromEntries(
-      Array.from({length: 100}, (_, i) => [`container#${i + 1}`, {type: 'docker', image: 'google/pause'}]),
-    )
-    const h = createDriverHarness({config, registrations, name: NAME, root: dir})
-    const shared: ContextShared = {
-      service: h.service,
-      settings: {root: dir, nodename: h.service.nodename, dockerHost: `unix://${engine.socket}`},
-      sink: new EventCollector(),
-      signal: quietSignal(),
-      cache: new Map(),
-    }
+    const {h, shared} = largePass(dir, engine)
     // 1-97 made from the id (the engine's row says the id), 98 made before the label (by name),
     // 99 labelled with another image (the config changed since), 100 made from an id without the label
     engine.rows = Array.from({length: 97}, (_, i) => ({
