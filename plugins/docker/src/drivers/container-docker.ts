@@ -52,7 +52,7 @@ import {
   stopDaemon,
 } from '../engine/daemon.js'
 import {imageId, pullImage} from '../engine/images.js'
-import {engineState, forgetEngineState, unreachableState} from '../engine/state.js'
+import {answeredRecently, engineState, forgetEngineState, unreachableState} from '../engine/state.js'
 import {DOCKER_KEYWORDS, type DockerKeywords} from './container-docker.keywords.js'
 import {netnsCycle} from './netns-chain.js'
 import {dockerReadiness, healthReadiness, listedHealth, rememberRunning} from './readiness.js'
@@ -251,6 +251,7 @@ async function answeringEngine(
   doing: string,
   timeoutMs = PING_TIMEOUT_MS,
 ): Promise<'answering' | 'not started'> {
+  if (!ctx.signal?.aborted && answeredRecently(ctx.cache, engine.address, timeoutMs)) return 'answering'
   const st = await untilAborted(doing, engineState(ctx, engine, timeoutMs), ctx.signal)
   if (st.kind === 'unknown')
     throw new EngineError(

@@ -35,6 +35,16 @@ function cachedProbe(cache: Cache, address: string, timeoutMs: number): Promise<
   return entry.probe
 }
 
+/**
+ * Whether the engine answered this command's probe a moment ago (what engineState would
+ * answer from its cache without a wait): 10,000 resources asking after one answer need no
+ * promise and abort listener each.
+ */
+export function answeredRecently(cache: Cache, address: string, timeoutMs = PING_TIMEOUT_MS): boolean {
+  const hit = cache.get(`docker:probe:${address}:${timeoutMs}`) as {answeredAt?: number} | undefined
+  return hit?.answeredAt !== undefined && Date.now() - hit.answeredAt < REUSE_MS
+}
+
 function probeKeys(cache: Cache, address: string): Set<string> {
   const k = `docker:probe-keys:${address}`
   let keys = cache.get(k) as Set<string> | undefined
