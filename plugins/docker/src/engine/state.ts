@@ -20,11 +20,21 @@ const REUSE_MS = 2000
  * One probe per engine address and timeout at a time (status of many resources shares it). An
  * answer is reused for 2 s; a failure only while it is pending: the next caller asks again.
  */
+interface ProbeEntry {
+  answeredAt?: number
+  probe: Promise<EngineProbe>
+}
+
+const probeKey = (address: string, timeoutMs: number) => `docker:probe:${address}:${timeoutMs}`
+/** An answer of the engine is reused for REUSE_MS after it came. */
+const answeredLately = (e: ProbeEntry) => e.answeredAt !== undefined && Date.now() - e.answeredAt < REUSE_MS
+
 function cachedProbe(cache: Cache, address: string, timeoutMs: number): Promise<EngineProbe> {
-  const key = `docker:probe:${address}:${timeoutMs}`
-  const hit = cache.get(key) as {answeredAt?: number; probe: Promise<EngineProbe>} | undefined
-  if (hit && (hit.answeredAt === undefined || Date.now() - hit.answeredAt < REUSE_MS)) return hit.probe
-  const entry: {answeredAt?: number; probe: Promise<EngineProbe>} = {probe: probeAddress(address, timeoutMs)}
+  const key = probeKey(address, timeoutMs)
+  const hit = cache.get(key) as ProbeEntry | undefined
+  // a probe in flight is shared; one that answered is reused a moment
+  if (hit && (hit.answeredAt === undefined || answeredLately(hit))) return hit.probe
+  const entry: ProbeEntry = {probe: probeAddress(address, timeoutMs)}
   // probeAddress never rejects (an engine that does not answer is an answer)
   void entry.probe.then(p => {
     if (p.answering) entry.answeredAt = Date.now()
@@ -41,8 +51,8 @@ function cachedProbe(cache: Cache, address: string, timeoutMs: number): Promise<
  * promise and abort listener each.
  */
 export function answeredRecently(cache: Cache, address: string, timeoutMs = PING_TIMEOUT_MS): boolean {
-  const hit = cache.get(`docker:probe:${address}:${timeoutMs}`) as {answeredAt?: number} | undefined
-  return hit?.answeredAt !== undefined && Date.now() - hit.answeredAt < REUSE_MS
+  const hit = cache.get(probeKey(address, timeoutMs)) as ProbeEntry | undefined
+  return hit !== undefined && answeredLately(hit)
 }
 
 function probeKeys(cache: Cache, address: string): Set<string> {
