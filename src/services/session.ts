@@ -7,6 +7,7 @@ import type {ServiceDocument} from '../config/document.js'
 import {loadDriverRegistry} from '../drivers/load.js'
 import type {DriverRegistry} from '../drivers/registry.js'
 import type {Driver, PrefetchRequest} from '../drivers/api.js'
+import {parseRid} from '../model/rid.js'
 import type {Service} from '../model/service.js'
 
 /** How long a read-only pass waits for the drivers' prefetch requests to be sent (Driver.prefetch). */
@@ -88,14 +89,15 @@ export class Session {
         defaults = Object.fromEntries(section.entries)
         continue
       }
-      const m = /^([a-z][a-z0-9_.]*)#([^#\s]+)$/i.exec(section.name)
-      if (!m || m[1] === 'subset') continue
+      // a resource section (subsets and names that are no rid are the compile's to report)
+      const rid = parseRid(section.name)
+      if (!rid) continue
       const kw = Object.fromEntries(section.entries)
-      const driver = registry.find(m[1], kw.type?.trim() || undefined)?.driver
+      const driver = registry.find(rid.group, kw.type?.trim() || undefined)?.driver
       if (!driver?.prefetch) continue
       let list = byDriver.get(driver)
       if (!list) byDriver.set(driver, (list = []))
-      list.push({rid: section.name, group: m[1], index: m[2], kw})
+      list.push({rid: section.name, group: rid.group, index: rid.index, kw})
     }
     const sending: Promise<unknown>[] = []
     for (const [driver, sections] of byDriver)
