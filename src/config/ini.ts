@@ -106,60 +106,95 @@ export function problemsMessage(problems: readonly string[]): string {
     : `${problems.length} problems in the configuration:\n  ${problems.join('\n  ')}`
 }
 
+/**
+ * A character forbiddenChar refuses, in a whole file: the same set but the line break (a lone
+ * CR is still refused, CR LF is a line end). A file without one needs no check line by line.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const FORBIDDEN_IN_FILE = /[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\r(?!\n)|\p{Cs}/u
+
+/** Index of the first non-blank character of a line (String.prototype.trim's whitespace), -1 when blank. */
+function firstNonBlank(line: string): number {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i)
+    // the common case in one comparison: a printable ASCII character
+    if (c > 32 && c < 127) return i
+    if (!/\s/.test(line[i])) return i
+  }
+  return -1
+}
+
 export function parseIni(text: string, source = 'config'): IniSection[] {
   const sections: IniSection[] = []
   // the names seen and the current section's keywords: each check is one lookup, so the parse stays linear
   const names = new Set<string>()
   let keys = new Set<string>()
   let current: IniSection | undefined
-  // the keyword whose value is being read, its lines, and the indentation of its line
-  let open: {entry: [string, string]; lines: string[]} | undefined
+  // the entry whose value is being read, and its continuation lines (none for most values)
+  let open: [string, string] | undefined
+  let continued: string[] | undefined
   let indent = 0
   // a value's lines are joined once, when it ends, not again at every continuation line
   const close = () => {
-    if (open && open.lines.length > 1) open.entry[1] = open.lines.join('\n').replace(/\n+$/, '')
+    if (open && continued) open[1] = [open[1], ...continued].join('\n').replace(/\n+$/, '')
     open = undefined
+    continued = undefined
   }
   // a byte order mark starts the file, not its first line
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
+  const body = text.replace(/^\uFEFF/, '')
+  const lines = body.split(/\r?\n/)
+  // the check line by line, for its line number, only when the file holds such a character
+  const checkLines = FORBIDDEN_IN_FILE.test(body)
   // made only for a message, not for each of 40,000 lines
   const lineAt = (i: number) => `${source} line ${i + 1}`
-  for (const [i, line] of lines.entries()) {
-    const c = forbiddenChar(line)
-    if (c) throw new IniSyntaxError(`${lineAt(i)}: holds ${c}, which a config file cannot hold`)
-    const content = line.trim()
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]
+    if (checkLines) {
+      const c = forbiddenChar(line)
+      if (c) throw new IniSyntaxError(`${lineAt(i)}: holds ${c}, which a config file cannot hold`)
+    }
+    const level = firstNonBlank(line)
+    const first = level < 0 ? '' : line[level]
     // configparser: a comment is a line whose first non-blank character is # or ;, and it does not end a value
-    if (/^[#;]/.test(content)) continue
-    const level = line.search(/\S/)
+    if (first === '#' || first === ';') continue
     // configparser: a line indented deeper than its keyword's continues the value, blank lines
     // in between included (blank lines at the value's end are dropped)
-    if (content === '' || (open && level > indent)) {
-      open?.lines.push(content)
+    if (level < 0 || (open && level > indent)) {
+      if (open) (continued ??= []).push(level < 0 ? '' : line.trim())
       continue
     }
     indent = level
     close()
-    const header = /^\[([^\]]+)\]$/.exec(content)
-    if (header) {
-      const name = header[1]
-      if (name.trim() !== name || name === '')
-        throw new IniSyntaxError(
-          `${lineAt(i)}: a section name cannot be empty or start or end with whitespace, got ${quoted(content)}`,
-        )
-      if (names.has(name)) throw new IniSyntaxError(`${lineAt(i)}: section [${name}] appears twice`)
-      names.add(name)
-      keys = new Set()
-      current = {name, entries: []}
-      sections.push(current)
-      continue
+    const content = line.trim()
+    if (first === '[') {
+      const header = /^\[([^\]]+)\]$/.exec(content)
+      if (header) {
+        const name = header[1]
+        if (name.trim() !== name || name === '')
+          throw new IniSyntaxError(
+            `${lineAt(i)}: a section name cannot be empty or start or end with whitespace, got ${quoted(content)}`,
+          )
+        if (names.has(name)) throw new IniSyntaxError(`${lineAt(i)}: section [${name}] appears twice`)
+        names.add(name)
+        keys = new Set()
+        current = {name, entries: []}
+        sections.push(current)
+        continue
+      }
     }
-    const kv = /^([^=:\s[][^=:]*?)\s*[=:]\s*(.*)$/.exec(content)
-    if (!kv) throw new IniSyntaxError(`${lineAt(i)}: expected "[section]" or "keyword = value", got ${quoted(content)}`)
-    if (!current) throw new IniSyntaxError(`${lineAt(i)}: keyword "${kv[1]}" appears before any [section]`)
-    if (keys.has(kv[1])) throw new IniSyntaxError(`${lineAt(i)}: keyword "${kv[1]}" appears twice in [${current.name}]`)
-    keys.add(kv[1])
-    open = {entry: [kv[1], kv[2]], lines: [kv[2]]}
-    current.entries.push(open.entry)
+    // "keyword = value": the first "=" or ":" ends the keyword (forbidden characters, line
+    // breaks among them, are refused above, so the rest of the line is the value)
+    const eq = content.indexOf('='),
+      colon = content.indexOf(':')
+    const cut = eq < 0 ? colon : colon < 0 ? eq : Math.min(eq, colon)
+    if (cut <= 0 || first === '[')
+      throw new IniSyntaxError(`${lineAt(i)}: expected "[section]" or "keyword = value", got ${quoted(content)}`)
+    const key = content.slice(0, cut).trimEnd()
+    if (!current) throw new IniSyntaxError(`${lineAt(i)}: keyword "${key}" appears before any [section]`)
+    if (keys.has(key)) throw new IniSyntaxError(`${lineAt(i)}: keyword "${key}" appears twice in [${current.name}]`)
+    keys.add(key)
+    open = [key, content.slice(cut + 1).trimStart()]
+    current.entries.push(open)
   }
   close()
   return sections

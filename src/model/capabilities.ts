@@ -9,13 +9,24 @@ import {naturalCompare} from './rid.js'
 import type {ServiceResource} from './service.js'
 
 const kindOf = (c: Capability): string => c.slice(0, Math.max(0, c.indexOf(':')))
+// the one kind matched otherwise than exactly, told without cutting the kind out of the string
+const isPath = (c: Capability): boolean => c.startsWith('path:')
+
+/** pathOf's answers: a large service asks about each of its mount points and their parents many times. */
+const pathsOf = new Map<Capability, string | null>()
 
 /** "/opt/x/" → "/opt/x"; "/" stays "/"; undefined when not an absolute path. */
 function pathOf(c: Capability): string | undefined {
-  const p = c.slice('path:'.length).trim()
-  if (!p.startsWith('/')) return undefined
-  const n = path.posix.normalize(p)
-  return n.length > 1 ? n.replace(/\/+$/, '') : n
+  let n = pathsOf.get(c)
+  if (n === undefined) {
+    const p = c.slice('path:'.length).trim()
+    n = p.startsWith('/') ? path.posix.normalize(p) : null
+    if (n && n.length > 1) n = n.replace(/\/+$/, '')
+    // bounded, for a long-lived agent reading many services
+    if (pathsOf.size >= 100_000) pathsOf.clear()
+    pathsOf.set(c, n)
+  }
+  return n ?? undefined
 }
 
 interface Match {
@@ -68,13 +79,14 @@ export class Capabilities {
     const paths: NonNullable<Capabilities['index']>['paths'] = new Map()
     for (const r of this.resources) {
       if (r.disabled) continue
-      for (const c of new Set(this.provided(r.rid))) {
-        const p = kindOf(c) === 'path' ? pathOf(c) : undefined
+      const provided = this.provided(r.rid)
+      for (const c of provided.length > 1 ? new Set(provided) : provided) {
+        const p = isPath(c) ? pathOf(c) : undefined
         if (p !== undefined) {
           const list = paths.get(p)
           if (list) list.push({resource: r, capability: c})
           else paths.set(p, [{resource: r, capability: c}])
-        } else if (kindOf(c) !== 'path') {
+        } else if (!isPath(c)) {
           const list = exact.get(c) ?? []
           list.push(r)
           exact.set(c, list)
@@ -88,13 +100,16 @@ export class Capabilities {
   /** The enabled providers, other than `except`, meeting a need of `capability`, each with what it provides that matched. */
   matches(capability: Capability, except?: string): Match[] {
     const {exact, paths} = this.built()
-    if (kindOf(capability) !== 'path')
-      return (exact.get(capability) ?? []).filter(r => r.rid !== except).map(resource => ({resource, capability}))
+    if (!isPath(capability)) {
+      const found = exact.get(capability)
+      return found ? found.filter(r => r.rid !== except).map(resource => ({resource, capability})) : []
+    }
     const wanted = pathOf(capability)
     if (wanted === undefined) return []
     // the longest provided path holding `wanted`: wanted itself, then each parent folder up to /
     for (let p = wanted; ;) {
-      const here = (paths.get(p) ?? []).filter(({resource}) => resource.rid !== except)
+      const listed = paths.get(p)
+      const here = listed ? listed.filter(({resource}) => resource.rid !== except) : []
       if (here.length > 0) return here.map(({resource, capability: c}) => ({resource, capability: c}))
       if (p === '/') return []
       const cut = p.lastIndexOf('/')

@@ -48,12 +48,20 @@ export function parseMountinfo(text: string): MountEntry[] {
   return out
 }
 
+/** Paths normalizeMnt has answered: each fs resource's mnt and dev are asked about many times per command. */
+const normalized = new Map<string, string>()
+
 /** "/opt/x/" → "/opt/x"; "/" stays "/". */
 export function normalizeMnt(p: string): string {
-  // most paths are normal already (each fs resource's mnt and dev are asked many times per command)
-  if (isNormalPath(p)) return p
-  const n = path.posix.normalize(p.trim())
-  return n.length > 1 ? n.replace(/\/+$/, '') : n
+  let n = normalized.get(p)
+  if (n === undefined) {
+    n = isNormalPath(p) ? p : path.posix.normalize(p.trim())
+    if (n.length > 1) n = n.replace(/\/+$/, '')
+    // a long-lived agent meets few distinct paths, but is never left holding an unbounded number
+    if (normalized.size >= 100_000) normalized.clear()
+    normalized.set(p, n)
+  }
+  return n
 }
 
 /** An absolute path normalize() leaves as it is: no empty, "." or ".." segment, no trailing slash, no outer blanks. */
