@@ -218,7 +218,7 @@ export async function printStatusSection(ctx: Ctx): Promise<Section> {
     ],
     notes: [
       `wall time of a fresh process, spawn to exit (spawnSync), medians of ${runs} runs after ${ctx.warmup} warm-up(s), the five commands interleaved in rotating order. \`svcmgr -s ${name} print status\` is svc2's config (3 containers up) under a unique name, so other sessions' svc2 on the same engine are not touched; SVCMGR_ROOT is a temp dir.`,
-      `3 extra plugins: svcmgr-plugin-app and two generated one-driver plugins installed with \`svcmgr plugins install\` into a temp oclif data dir (SVCMGR_DATA_DIR); the service uses none of them.`,
+      `3 extra plugins: svcmgr-plugin-app and two generated one-driver plugins installed with \`svcmgr plugins install\` into a temp oclif data dir (SVCMGR_DATA_DIR); the service uses none of them. svcmgr-plugin-app declares what it serves (package.json svcmgrPlugin.serves), so this service's status does not load it; the generated two declare nothing: their hooks run (2 ES modules).`,
       `bare list = \`node bench/bare-list.mjs\`: imports dockerode, lists all containers on DOCKER_HOST. bare node:http list = \`node bench/bare-list-http.mjs ${name}\`: one GET /containers/json with the service's label filter over node:http, one line per container (the floor of svcmgr's status requests: for svc2's three containers, three inspects by name sent together). print config reads and prints the config without any engine call: what the CLI costs before status work.`,
     ],
   }

@@ -90,7 +90,7 @@ export async function coldStartSection(ctx: CliCtx): Promise<Section> {
     title: 'cold',
     rows,
     notes: [
-      `\`svcmgr -s ${name} print status\` of 2 containers never created (the engine answers "no such container"), wall time spawn to exit, medians of ${runs} runs after ${ctx.warmup} warm-up(s), interleaved. Lean path: bin/run.js answers a plain print status without loading oclif (src/cli/lean-status.ts); "through oclif": SVCMGR_LEAN=0, the bundled CLI every other command uses. The lean path is dist/bundle/lean.mjs, a bundle of its own, and runs only the core plugins the config can need (package.json svcmgr.serves).`,
+      `\`svcmgr -s ${name} print status\` of 2 containers never created (the engine answers "no such container"), wall time spawn to exit, medians of ${runs} runs after ${ctx.warmup} warm-up(s), interleaved. Lean path: bin/run.js answers a plain print status without loading oclif (src/cli/lean-status.ts); "through oclif": SVCMGR_LEAN=0, the bundled CLI every other command uses. The lean path is dist/bundle/lean.mjs, a bundle of its own, and runs only the core plugins the config can need (package.json svcmgrPlugin.serves).`,
       leanFiles === undefined || oclifFiles === undefined
         ? 'JS files opened: skipped (no strace)'
         : 'JS files opened: distinct .js/.mjs/.cjs files a run opens (strace -f -e openat), whatever loads them (the engine client included).',

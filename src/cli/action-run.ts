@@ -38,6 +38,8 @@ export async function runAndReport(
     detailedExitcode?: boolean
   },
 ): Promise<void> {
+  // the plugins the service cannot need are not loaded (nothing changes once they are)
+  if (!request.prepared) session.skipUnneeded(request.service)
   const run = new ActionOutput(
     {...output, dryRun: request.dryRun},
     {node: session.settings.nodename, service: request.service, action: request.prepared?.name ?? request.action},

@@ -3,6 +3,7 @@
  * config or a saved plan), the dry-run's print, `no changes`, or the run. Shared by the oclif
  * command (src/commands/apply.ts) and the lean path (./lean-apply.ts), so both print and exit alike.
  */
+import {parseDocument, type ServiceDocument} from '../config/document.js'
 import {formatApplyPlanText, formatChangeCounts, formatConfigDiff} from '../render/apply-plan.js'
 import {applyRequest, assertPlanCurrent, planApply, servicesOfPlan} from '../services/apply.js'
 import {readConfigInput} from '../services/config-edit.js'
@@ -68,6 +69,15 @@ export async function runApply(command: ApplyPrinter, session: Session, flags: A
     planned = {plan, services, mask: services.mask}
   } else {
     const input = flags.input ?? (await readConfigInput(flags.config!))
+    // the plugins neither config can need are not loaded; a config that does not parse loads
+    // them all (its error is the plan's to report); a saved plan loads them all too
+    let doc: ServiceDocument | undefined
+    try {
+      doc = parseDocument(input.text, flags.service!, input.origin)
+    } catch {
+      // reported by planApply
+    }
+    if (doc) session.skipUnneeded(flags.service!, [doc])
     // as oclif's parse gives them: a flag not given is undefined, left out of the saved plan (and its digest)
     const options = {force: flags.force, disableRollback: flags.disableRollback, noWait: flags.noWait}
     planned = await planApply(session, flags.service!, input, options as ApplyPlanOptions)

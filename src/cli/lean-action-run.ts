@@ -31,8 +31,7 @@ export async function runLeanAction(session: Session, request: LeanActionRequest
 
 export const leanActionCommand: LeanCommand<LeanActionRequest> = {
   request: leanActionRequest,
-  async run(session, config, request) {
-    config.skipUnneeded(session, request.service)
+  async run(session, _config, request) {
     await runLeanAction(session, request)
     // a dry-run changed nothing and leaves nothing pending: it ends once its plan is written
     if (request.dryRun) await exitOnceWritten('')

@@ -1,6 +1,4 @@
 /** The lean apply's work (./lean-apply.ts): the command's run (./apply-run.ts), printing as oclif does. */
-import type {ServiceDocument} from '../config/document.js'
-import {parseDocument} from '../config/document.js'
 import {readConfigInput} from '../services/config-edit.js'
 import type {Session} from '../services/session.js'
 import {runApply, type ApplyPrinter} from './apply-run.js'
@@ -17,26 +15,9 @@ const printer: ApplyPrinter = {
   },
 }
 
-/**
- * Runs the apply. skipUnneeded: leaves out the core plugins none of these configs can need; the
- * config to apply is read once, here, so that what decides the plugins is what is applied (a
- * saved plan loads them all).
- */
-export async function runLeanApply(
-  session: Session,
-  request: LeanApplyRequest,
-  skipUnneeded: (docs: readonly ServiceDocument[]) => void,
-): Promise<void> {
+/** Runs the apply; the config to apply is read here, once, and handed to runApply. */
+export async function runLeanApply(session: Session, request: LeanApplyRequest): Promise<void> {
   const input = request.config === undefined ? undefined : await readConfigInput(request.config)
-  if (input && request.service !== undefined) {
-    let doc: ServiceDocument | undefined
-    try {
-      doc = parseDocument(input.text, request.service, input.origin)
-    } catch {
-      // its error is the run's to report, with every plugin loaded
-    }
-    if (doc) skipUnneeded([doc])
-  }
   await runApply(printer, session, {
     plan: request.plan,
     service: request.service,
@@ -51,7 +32,5 @@ export async function runLeanApply(
 
 export const leanApplyCommand: LeanCommand<LeanApplyRequest> = {
   request: leanApplyRequest,
-  // with a saved plan, or a config that does not parse, every core plugin is loaded
-  run: (session, config, request) =>
-    runLeanApply(session, request, docs => config.skipUnneeded(session, request.service!, docs)),
+  run: (session, _config, request) => runLeanApply(session, request),
 }

@@ -14,11 +14,9 @@
  *   SVCMGR_LEAN=0 is not set (what the tests comparing both paths use).
  * Errors end the process as the command's catch does (src/cli/base.ts): `svcmgr: <message>`,
  * the error's exit code, or 128+n after a signal.
- * Of the core plugins, only those the service's config can need are loaded (each says what its
- * drivers serve in its package.json, `svcmgr.serves`: test/unit/core-plugin-serves.test.ts keeps
- * it true): a section group, subset group or DEFAULT keyword no declaration covers loads them
- * all, and so does an installed plugin registering a type a skipped one declares (so that its
- * conflict is reported as oclif reports it).
+ * Of the plugins that declare what their drivers serve (package.json `svcmgrPlugin.serves`), only
+ * those the service's config can need are loaded, on both paths (Session.skipUnneeded,
+ * src/drivers/serves.ts).
  */
 import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
@@ -26,9 +24,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import type {Interfaces} from '@oclif/core'
-import type {ServiceDocument} from '../config/document.js'
-import type {DriverRegistration} from '../drivers/api.js'
-import {CORE_DEFAULT_KEYWORDS} from '../drivers/generic-keywords.js'
+import {type PluginServes, readServes} from '../drivers/serves.js'
 import {formatStatusTree} from '../render/status-tree.js'
 import {receivedInterrupt, restoreTerminal, SIGNAL_EXIT_CODE} from '../services/interrupts.js'
 import {Session} from '../services/session.js'
@@ -53,7 +49,7 @@ export function leanStatusRequest(argv: readonly string[]): LeanStatusRequest | 
 interface PackageJson {
   name?: string
   version?: string
-  svcmgr?: {serves?: unknown}
+  svcmgrPlugin?: {serves?: unknown}
   dependencies?: Record<string, string>
   oclif?: {
     dirname?: string
@@ -127,7 +123,15 @@ export function userPlugins(dataDir: string): LeanPlugin[] | undefined {
         if (!esm || !existsSync(target)) return undefined
       }
     }
-    found.push({name: p.name, type: 'user', version: p.version ?? '0.0.0', root: dir, hooks})
+    const serves = readServes(p.svcmgrPlugin?.serves)
+    found.push({
+      name: p.name,
+      type: 'user',
+      version: p.version ?? '0.0.0',
+      root: dir,
+      hooks,
+      ...(serves ? {serves} : {}),
+    })
   }
   return found
 }
@@ -147,63 +151,8 @@ export interface LeanPlugin {
   readonly version: string
   readonly root: string
   readonly hooks: Record<string, Array<{target: string; identifier: string}>>
-  /** A core plugin's declaration of what its drivers serve (package.json svcmgr.serves). */
+  /** Its declaration of what its drivers serve (package.json svcmgrPlugin.serves), if it makes one. */
   readonly serves?: PluginServes
-}
-
-/** What a plugin's drivers serve, as its package.json `svcmgr.serves` declares it (sorted lists). */
-export interface PluginServes {
-  /** Section groups: each driver's group and section aliases. */
-  readonly sectionGroups: readonly string[]
-  /** `<group>.<type name>` of each driver, type aliases included. */
-  readonly types: readonly string[]
-  /** The DEFAULT keywords it adds, names and aliases. */
-  readonly defaultKeywords: readonly string[]
-}
-
-const sortedSet = (xs: readonly string[]) => [...new Set(xs)].sort()
-
-/** The declaration a registration makes true (what test/unit/core-plugin-serves.test.ts compares). */
-export function servesOf(r: DriverRegistration): PluginServes {
-  return {
-    sectionGroups: sortedSet(r.drivers.flatMap(d => [d.group, ...(d.sectionAliases ?? [])])),
-    types: sortedSet(r.drivers.flatMap(d => [d.type, ...(d.typeAliases ?? [])].map(t => `${d.group}.${t}`))),
-    defaultKeywords: sortedSet((r.defaultKeywords ?? []).flatMap(k => [k.name, ...(k.aliases ?? [])])),
-  }
-}
-
-function readServes(value: unknown): PluginServes | undefined {
-  if (typeof value !== 'object' || value === null) return undefined
-  const v = value as Record<string, unknown>
-  const list = (x: unknown) => Array.isArray(x) && x.every(e => typeof e === 'string')
-  return list(v.sectionGroups) && list(v.types) && list(v.defaultKeywords) ? (v as unknown as PluginServes) : undefined
-}
-
-const CORE_DEFAULTS = new Set(CORE_DEFAULT_KEYWORDS.flatMap(k => [k.name, ...(k.aliases ?? [])]))
-
-/**
- * The core plugins (with a declaration) that nothing in the config can need, or undefined when
- * something is not covered by any declaration (an unknown group or keyword: its message names
- * every loaded driver, so all are loaded).
- */
-export function unneededCorePlugins(doc: ServiceDocument, plugins: readonly LeanPlugin[]): Set<string> | undefined {
-  const declared = plugins.filter(p => p.type === 'core' && p.serves)
-  const needed = new Set<string>()
-  const need = (serves: (s: PluginServes) => boolean) => {
-    const found = declared.filter(p => serves(p.serves!))
-    for (const p of found) needed.add(p.name)
-    return found.length > 0
-  }
-  for (const section of doc) {
-    if (section.name === 'DEFAULT') {
-      for (const [key] of section.entries)
-        if (!CORE_DEFAULTS.has(key) && !need(s => s.defaultKeywords.includes(key))) return undefined
-      continue
-    }
-    const group = /^subset#([a-z][a-z0-9_]*)/.exec(section.name)?.[1] ?? /^([a-z][a-z0-9_]*)#/.exec(section.name)?.[1]
-    if (!group || !need(s => s.sectionGroups.includes(group))) return undefined
-  }
-  return new Set(declared.filter(p => !needed.has(p.name)).map(p => p.name))
 }
 
 /** oclif.hooks as oclif reads them: a target or a list of them, each a path or {target, identifier}. */
@@ -273,8 +222,6 @@ function hookContext(config: unknown) {
  */
 export class LeanConfig {
   readonly plugins = new Map<string, LeanPlugin>()
-  /** Core plugins whose svcmgr:drivers hook is not run (see unneededCorePlugins). */
-  private skip = new Set<string>()
   constructor(
     readonly dataDir: string,
     plugins: LeanPlugin[],
@@ -282,56 +229,13 @@ export class LeanConfig {
     for (const p of plugins) this.plugins.set(p.name, p)
   }
 
-  /**
-   * Leaves out the core plugins the service's stored config cannot need (nothing when it cannot
-   * be read: its error is the command's), nor any of the other configs given (apply's new one,
-   * with which the stored one is optional).
-   */
-  skipUnneeded(session: Session, service: string, others?: readonly ServiceDocument[]): void {
-    this.skip = new Set()
-    const docs = [...(others ?? [])]
-    try {
-      // the command's load takes this reading (Session.readAhead): the file is parsed once
-      if (!others || session.store.exists(service)) docs.push(session.readAhead(service))
-    } catch {
-      return
-    }
-    const unneeded = docs.map(doc => unneededCorePlugins(doc, [...this.plugins.values()]))
-    if (unneeded.some(u => u === undefined)) return
-    this.skip = new Set([...unneeded[0]!].filter(name => unneeded.every(u => u!.has(name))))
-  }
-
-  /** The core plugins whose svcmgr:drivers hook is not run. */
-  get skipped(): ReadonlySet<string> {
-    return this.skip
-  }
-
+  /** Runs the hooks of `this.plugins` (loadDriverRegistry may call it on a view holding fewer). */
   async runHook(event: string, opts: object, timeout?: number): Promise<Interfaces.Hook.Result<unknown>> {
     const result: {successes: Array<{plugin: any; result: unknown}>; failures: Array<{plugin: any; error: Error}>} = {
       successes: [],
       failures: [],
     }
-    const all = [...this.plugins.values()]
-    const skipped = event === 'svcmgr:drivers' ? all.filter(p => this.skip.has(p.name)) : []
-    await this.runHooks(
-      all.filter(p => !skipped.includes(p)),
-      event,
-      opts,
-      timeout,
-      result,
-    )
-    // a type an installed plugin registers that a skipped core plugin declares: oclif's run
-    // reports the conflict, so the skipped plugin runs too
-    const taken = new Set(
-      result.successes
-        .filter(s => s.plugin.type === 'user')
-        .flatMap(s => {
-          const r = s.result as Partial<DriverRegistration> | undefined
-          return Array.isArray(r?.drivers) ? servesOf({drivers: r.drivers}).types : []
-        }),
-    )
-    const clashing = skipped.filter(p => p.serves!.types.some(t => taken.has(t)))
-    if (clashing.length > 0) await this.runHooks(clashing, event, opts, timeout, result)
+    await this.runHooks([...this.plugins.values()], event, opts, timeout, result)
     return result
   }
 
@@ -406,7 +310,7 @@ export function leanConfig(root: string, env: NodeJS.ProcessEnv): LeanConfig | u
       version: p.version ?? '0.0.0',
       root: dir,
       hooks: hookEntries(p.oclif?.hooks),
-      serves: readServes(p.svcmgr?.serves),
+      serves: readServes(p.svcmgrPlugin?.serves),
     })
   }
   return new LeanConfig(dataDir, plugins)
@@ -422,7 +326,7 @@ export interface LeanCommand<R> {
 export const leanStatusCommand: LeanCommand<LeanStatusRequest> = {
   request: leanStatusRequest,
   async run(session, config, request) {
-    config.skipUnneeded(session, request.service)
+    session.skipUnneeded(request.service)
     const report = await serviceStatus(session, request.service)
     const text = request.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatusTree(report)
     // done once the output is written: status leaves nothing pending (its reads are done, its

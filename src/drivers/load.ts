@@ -2,9 +2,10 @@
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import type {Hook, Interfaces} from '@oclif/core'
-import {DRIVER_API_VERSION} from './api.js'
+import {DRIVER_API_VERSION, type DriverRegistration} from './api.js'
 import {DriverRegistry, type KnownProvider} from './registry.js'
 import type {SvcmgrHooks} from './hook.js'
+import {type DeclaringPlugin, declaredServes, type PluginServes, sameServes, servesOf} from './serves.js'
 
 /**
  * The file remembering which installed plugin provided each driver type: beside the plugins
@@ -37,29 +38,76 @@ function precedence(config: Interfaces.Config): (a: Interfaces.Plugin, b: Interf
           : 0)
 }
 
-export async function loadDriverRegistry(config: Interfaces.Config): Promise<DriverRegistry> {
-  const registry = new DriverRegistry()
+type DriverHookResult = Hook.Result<SvcmgrHooks['svcmgr:drivers']['return']>
+
+/**
+ * The svcmgr:drivers hooks of these plugins only: the config's runHook (oclif's, or the lean
+ * path's) on a view of the config whose `plugins` are these, as the hooks then see it.
+ */
+async function runDriverHooks(config: Interfaces.Config, plugins: readonly Interfaces.Plugin[]) {
+  const view =
+    plugins.length === config.plugins.size
+      ? config
+      : (Object.create(config, {plugins: {value: new Map(plugins.map(p => [p.name, p]))}}) as Interfaces.Config)
   // captureErrors: a hook calling this.error() or this.exit() is reported like one that throws, never fatal
   // oclif's hook timeout timer is unref'd: with only a never-settling hook left, node would end
   // the process (exit 13) before it fires; this timer keeps the process up until it has
   const keepAlive = setTimeout(() => undefined, DRIVER_HOOK_TIMEOUT_MS + 1000)
-  let result: Hook.Result<SvcmgrHooks['svcmgr:drivers']['return']>
   try {
-    result = (await config.runHook(
+    return (await config.runHook.call(
+      view,
       'svcmgr:drivers',
       {apiVersion: DRIVER_API_VERSION},
       DRIVER_HOOK_TIMEOUT_MS,
       true,
-    )) as Hook.Result<SvcmgrHooks['svcmgr:drivers']['return']>
+    )) as DriverHookResult
   } finally {
     clearTimeout(keepAlive)
+  }
+}
+
+/** The `<group>.<type>` names a hook's result registers (none when it is no registration). */
+function registeredTypes(result: unknown): readonly string[] {
+  const drivers = (result as Partial<DriverRegistration> | undefined)?.drivers
+  return Array.isArray(drivers) ? servesOf({drivers}).types : []
+}
+
+/**
+ * The drivers of the config's plugins but `skip` (plugins that declare what they serve and that
+ * the command's service cannot need: Session.skipUnneeded). A skipped plugin declaring a type
+ * another plugin registers runs too, so that the conflict is reported as without the skip.
+ */
+export async function loadDriverRegistry(
+  config: Interfaces.Config,
+  skip: ReadonlySet<string> = new Set(),
+): Promise<DriverRegistry> {
+  const registry = new DriverRegistry()
+  const all = [...config.plugins.values()]
+  const result = await runDriverHooks(
+    config,
+    all.filter(p => !skip.has(p.name)),
+  )
+  if (skip.size > 0) {
+    const taken = new Set(result.successes.flatMap(s => registeredTypes(s.result)))
+    const clashing = all.filter(
+      p => skip.has(p.name) && (declaredServes(p as DeclaringPlugin)?.types ?? []).some(t => taken.has(t)),
+    )
+    if (clashing.length > 0) {
+      const more = await runDriverHooks(config, clashing)
+      result.successes.push(...more.successes)
+      result.failures.push(...more.failures)
+    }
   }
   const order = precedence(config)
   for (const s of [...result.successes].sort((a, b) => order(a.plugin, b.plugin))) {
     // plugins without a handler for this hook do not appear; a handler returning nothing is a bug worth naming
     const mismatch = apiVersionProblem(s.result)
     if (mismatch) registry.problems.push({plugin: s.plugin.name, message: mismatch})
-    else registry.add(s.plugin.name, s.result)
+    else {
+      registry.add(s.plugin.name, s.result)
+      const wrong = declarationProblem(s.plugin as DeclaringPlugin, s.result)
+      if (wrong) registry.problems.push({plugin: s.plugin.name, message: wrong})
+    }
   }
   for (const f of [...result.failures].sort((a, b) => order(a.plugin, b.plugin))) {
     const reason = f.error instanceof Error ? f.error.message : String(f.error)
@@ -73,6 +121,20 @@ export async function loadDriverRegistry(config: Interfaces.Config): Promise<Dri
     return plugin && (plugin.type === 'user' || plugin.type === 'link') ? {version: plugin.version} : undefined
   })
   return registry
+}
+
+/**
+ * When a plugin's package.json `svcmgrPlugin.serves` is not what its registration serves: a command
+ * on a service could then leave out a plugin it needs (src/drivers/serves.ts).
+ */
+export function declarationProblem(plugin: DeclaringPlugin, registration: DriverRegistration): string | undefined {
+  const declared = declaredServes(plugin)
+  if (!declared) return undefined
+  const actual = servesOf(registration)
+  if (sameServes(declared, actual)) return undefined
+  const show = (s: PluginServes) =>
+    `section groups [${s.sectionGroups.join(', ')}], types [${s.types.join(', ')}], DEFAULT keywords [${s.defaultKeywords.join(', ')}]`
+  return `its package.json svcmgrPlugin.serves says ${show(declared)}, but its drivers serve ${show(actual)}: a command on a service may leave out a plugin it needs; make the declaration say what the drivers serve (svcmgr/testing's servesOf gives it), or remove it`
 }
 
 /**

@@ -6,6 +6,7 @@ import {ServiceStore} from '../config/store.js'
 import type {ServiceDocument} from '../config/document.js'
 import {loadDriverRegistry} from '../drivers/load.js'
 import type {DriverRegistry} from '../drivers/registry.js'
+import {type DeclaringPlugin, unneededByAll, unneededPlugins} from '../drivers/serves.js'
 import type {Driver, PrefetchRequest} from '../drivers/api.js'
 import {parseRid} from '../model/rid.js'
 import type {Service} from '../model/service.js'
@@ -15,6 +16,10 @@ export const PREFETCH_SEND_WAIT_MS = 100
 
 export class Session {
   private registryPromise?: Promise<DriverRegistry>
+  /** The plugins whose svcmgr:drivers hook this command does not run (skipUnneeded). */
+  private skip: ReadonlySet<string> = new Set()
+  /** The plugin problems already written to stderr (a reload for another config writes only new ones). */
+  private readonly reported = new Set<string>()
   /** A stored config read ahead for this command (readAhead), until the next load of that service takes it. */
   private readAheadDoc?: {readonly name: string; readonly doc: ServiceDocument}
   /** Where the warnings about stored configs and stale locks go (the agent says each once). */
@@ -31,17 +36,59 @@ export class Session {
     return new Session(config, settings, new ServiceStore(settings))
   }
 
-  /** The drivers of every plugin; a plugin that failed or conflicts is reported by name, the others keep working. */
+  /**
+   * The drivers of every plugin but those skipUnneeded left out; a plugin that failed or
+   * conflicts is reported by name, the others keep working.
+   */
   registry(): Promise<DriverRegistry> {
-    this.registryPromise ??= loadDriverRegistry(this.config).then(registry => {
-      for (const p of registry.problems) process.stderr.write(`svcmgr: warning: plugin ${p.plugin}: ${p.message}\n`)
+    this.registryPromise ??= loadDriverRegistry(this.config, this.skip).then(registry => {
+      for (const p of registry.problems) {
+        const line = `svcmgr: warning: plugin ${p.plugin}: ${p.message}\n`
+        if (!this.reported.has(line)) process.stderr.write(line)
+        this.reported.add(line)
+      }
       return registry
     })
     return this.registryPromise
   }
 
+  /**
+   * For a command on one service: leaves out the plugins that declare what they serve and that
+   * neither its stored config (read ahead: the command's load takes this reading) nor any of
+   * `others` (apply's new config, with which the stored one is optional) can need. Nothing is
+   * left out when the stored config cannot be read (its error is the command's), nor once the
+   * drivers are loaded. A config compiled later that needs a skipped plugin loads them all
+   * (registryFor).
+   */
+  skipUnneeded(service: string, others?: readonly ServiceDocument[]): void {
+    if (this.registryPromise) return
+    const docs = [...(others ?? [])]
+    try {
+      if (!others || this.store.exists(service)) docs.push(this.readAhead(service))
+    } catch {
+      return
+    }
+    this.skip = unneededByAll(docs, [...this.config.plugins.values()] as DeclaringPlugin[])
+  }
+
+  /** The plugins this command's drivers were loaded without. */
+  get skipped(): ReadonlySet<string> {
+    return this.skip
+  }
+
+  /** The registry, with every plugin when the one loaded left out a plugin this config may need. */
+  private async registryFor(doc: ServiceDocument): Promise<DriverRegistry> {
+    const registry = await this.registry()
+    if (this.skip.size === 0) return registry
+    const unneeded = unneededPlugins(doc, [...this.config.plugins.values()] as DeclaringPlugin[])
+    if (unneeded && [...this.skip].every(name => unneeded.has(name))) return registry
+    this.skip = new Set()
+    this.registryPromise = undefined
+    return this.registry()
+  }
+
   async compile(name: string, doc: ServiceDocument): Promise<Service> {
-    return compileService(doc, await this.registry(), {
+    return compileService(doc, await this.registryFor(doc), {
       name,
       nodename: this.settings.nodename,
       varDir: this.store.varDir(name),
@@ -134,7 +181,7 @@ export class Session {
    */
   async loadLenient(name: string): Promise<{doc: ServiceDocument} & LenientCompile> {
     const doc = this.readStored(name)
-    const compiled = compileServiceLenient(doc, await this.registry(), {
+    const compiled = compileServiceLenient(doc, await this.registryFor(doc), {
       name,
       nodename: this.settings.nodename,
       varDir: this.store.varDir(name),

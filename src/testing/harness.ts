@@ -94,6 +94,8 @@ export function testHostKit(): HostKit {
 }
 
 export {compileConfig, configProblems, printedConfig, registryOf, resourceEdges, type Registrations} from './compile.js'
+// what a plugin's package.json `svcmgrPlugin.serves` must say: a test compares the two
+export {servesOf, type PluginServes} from '../drivers/serves.js'
 
 // What driver tests use beyond one driver: documents, a registry, plans and their text, a whole
 // plan run, a context of a compiled service's resource, and the kit's host helpers themselves.

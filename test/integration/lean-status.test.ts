@@ -148,12 +148,18 @@ describe('print status: the lean path answers as oclif does', function () {
     expect((await same(['print', 'status', '--help'])).exitCode).to.equal(0)
   })
 
-  function writePlugin(name: string, hook: string): string {
+  function writePlugin(name: string, hook: string, serves?: object): string {
     const dir = path.join(cli.root, 'plugins-src', name)
     fs.mkdirSync(dir, {recursive: true})
     fs.writeFileSync(
       path.join(dir, 'package.json'),
-      JSON.stringify({name, version: '0.0.1', type: 'module', oclif: {hooks: {'svcmgr:drivers': './hook.js'}}}),
+      JSON.stringify({
+        name,
+        version: '0.0.1',
+        type: 'module',
+        oclif: {hooks: {'svcmgr:drivers': './hook.js'}},
+        ...(serves ? {svcmgrPlugin: {serves}} : {}),
+      }),
     )
     fs.writeFileSync(path.join(dir, 'hook.js'), hook + '\n')
     return dir
@@ -202,6 +208,66 @@ describe('print status: the lean path answers as oclif does', function () {
     for (const name of ['throws', 'error', 'import', 'empty', 'api']) expect(r.stderr).to.include(`svcmgr-lean-${name}`)
     expect(r.stderr).to.include('careful')
     await same(['-s', svc, 'print', 'status', '--format', 'json'], {SVCMGR_DATA_DIR: installed})
+  })
+
+  it('with installed plugins declaring what they serve: left out on both paths when the service cannot need them', async () => {
+    const declared = path.join(cli.root, 'oclif-data-declared')
+    const serves = (group: string) => ({sectionGroups: [group], types: [`${group}.null`], defaultKeywords: []})
+    const dirs = [
+      // its warning shows whenever its hook runs: not for this docker-only service
+      writePlugin(
+        'svcmgr-lean-declared',
+        `export default async function () { this.warn('declared plugin loaded'); return {drivers: [${nullDriver('leandeclared')}]} }`,
+        serves('leandeclared'),
+      ),
+      // a declaration that is not what its hook registers
+      writePlugin(
+        'svcmgr-lean-wrong',
+        `export default async function () { return {drivers: [${nullDriver('leanwrong')}, ${nullDriver('leanextra')}]} }`,
+        serves('leanwrong'),
+      ),
+      writePlugin(
+        'svcmgr-lean-plain',
+        `export default async function () { this.warn('plain plugin loaded'); return {drivers: [${nullDriver('leanplain')}]} }`,
+      ),
+    ]
+    await cli.ok(['plugins', 'install', ...dirs], {env: {SVCMGR_DATA_DIR: declared}})
+    for (const format of ['text', 'json']) {
+      const r = await same(['-s', svc, 'print', 'status', '--format', format], {SVCMGR_DATA_DIR: declared})
+      expect(r.exitCode).to.equal(0)
+      expect(r.stderr, 'a plugin declaring nothing always runs').to.include('plain plugin loaded')
+      expect(r.stderr).to.not.include('declared plugin loaded')
+      expect(r.stderr).to.not.include('svcmgr-lean-wrong')
+    }
+    // a dry-run of an action, on both paths: the same
+    const dry = await same(['-s', svc, 'start', '--dry-run'], {SVCMGR_DATA_DIR: declared})
+    expect(dry.stderr).to.not.include('declared plugin loaded')
+    // a command for every driver runs them all: the warning, and the wrong declaration named
+    const drivers = await cli.ok(['drivers'], {env: {SVCMGR_DATA_DIR: declared}})
+    expect(drivers.stdout).to.include('leandeclared.null').and.include('leanextra.null')
+    expect(drivers.stderr).to.include('declared plugin loaded')
+    expect(drivers.stderr).to.match(
+      /plugin svcmgr-lean-wrong: its package\.json svcmgrPlugin\.serves says section groups \[leanwrong\], types \[leanwrong\.null\].*but its drivers serve section groups \[leanextra, leanwrong\]/,
+    )
+    // a service using the declared plugin's group loads it, on both paths
+    const usesIt = uniqueName('leandecl')
+    await cli.ok(['-s', usesIt, 'create', '--config=-', '--local'], {
+      input: JSON.stringify({'leandeclared#1': {type: 'null'}}),
+      env: {SVCMGR_DATA_DIR: declared},
+    })
+    // two hooks warn now, concurrently: their lines may come in either order, on either path
+    const env = {SVCMGR_DATA_DIR: declared}
+    const lean = await cli.run(['-s', usesIt, 'print', 'status'], {env})
+    const oclif = await cli.run(['-s', usesIt, 'print', 'status'], {env: {...env, SVCMGR_LEAN: '0'}})
+    const lines = (text: string) => text.split('\n').sort()
+    expect({exitCode: lean.exitCode, stdout: lean.stdout, stderr: lines(lean.stderr)}).to.deep.equal({
+      exitCode: oclif.exitCode,
+      stdout: oclif.stdout,
+      stderr: lines(oclif.stderr),
+    })
+    expect(lean.exitCode, lean.stdout + lean.stderr).to.equal(0)
+    expect(lean.stderr).to.include('declared plugin loaded')
+    expect(lean.stdout).to.include('leandeclared#1')
   })
 })
 

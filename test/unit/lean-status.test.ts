@@ -3,8 +3,6 @@ import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
 import {leanConfig, leanStatusRequest, oclifDataDir, userPlugins} from '../../src/cli/lean-status.js'
-import type {ServiceDocument} from '../../src/config/document.js'
-import type {Session} from '../../src/services/session.js'
 
 const REPO = new URL('../..', import.meta.url).pathname
 
@@ -126,40 +124,6 @@ describe('lean print status: which runs it takes', () => {
       ])
       for (const extra of [{SVCMGR_LEAN: '0'}, {DEBUG: '*'}, {SVCMGR_DEBUG: '1'}, {NODE_ENV: 'test'}, {OCLIF_X: '1'}])
         expect(leanConfig(REPO, {...env, ...extra}), JSON.stringify(extra)).to.equal(undefined)
-    } finally {
-      fs.rmSync(dataDir, {recursive: true, force: true})
-    }
-  })
-
-  it('skips the core plugins neither the stored config nor the one to apply can need', () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-lean-'))
-    try {
-      const config = leanConfig(REPO, {HOME: os.homedir(), SVCMGR_DATA_DIR: dataDir})!
-      const docker: ServiceDocument = [{name: 'container#1', entries: [['type', 'docker']]}]
-      const withFs: ServiceDocument = [...docker, {name: 'fs#1', entries: [['type', 'ext4']]}]
-      const session = (stored: ServiceDocument | undefined) => {
-        const read = () => {
-          if (!stored) throw new Error('no service named svc')
-          return stored
-        }
-        // the lean path reads the stored config ahead, for the command's load (Session.readAhead)
-        return {store: {exists: () => stored !== undefined, read}, readAhead: read} as unknown as Session
-      }
-      const skipped = () => [...config.skipped].sort()
-      config.skipUnneeded(session(docker), 'svc')
-      expect(skipped()).to.deep.equal(['@svcmgr/plugin-fs', '@svcmgr/plugin-ip', '@svcmgr/plugin-lvm'])
-      // apply: the new config's fs section needs the fs plugin, though the stored config has none
-      config.skipUnneeded(session(docker), 'svc', [withFs])
-      expect(skipped()).to.deep.equal(['@svcmgr/plugin-ip', '@svcmgr/plugin-lvm'])
-      // and the stored one's: the fs section is removed by this apply
-      config.skipUnneeded(session(withFs), 'svc', [docker])
-      expect(skipped()).to.deep.equal(['@svcmgr/plugin-ip', '@svcmgr/plugin-lvm'])
-      // a new service: the config to apply alone
-      config.skipUnneeded(session(undefined), 'svc', [docker])
-      expect(skipped()).to.deep.equal(['@svcmgr/plugin-fs', '@svcmgr/plugin-ip', '@svcmgr/plugin-lvm'])
-      // a section no declaration covers: every plugin runs
-      config.skipUnneeded(session(docker), 'svc', [[{name: 'bogus#1', entries: []}]])
-      expect(skipped()).to.deep.equal([])
     } finally {
       fs.rmSync(dataDir, {recursive: true, force: true})
     }

@@ -9,7 +9,10 @@ export default class PrintStatus extends ServiceCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(PrintStatus)
-    const report = await serviceStatus(await this.session(), flags.service)
+    const session = await this.session()
+    // the plugins the service cannot need are not loaded
+    session.skipUnneeded(flags.service)
+    const report = await serviceStatus(session, flags.service)
     if (flags.format === 'json') this.printJson(report)
     else process.stdout.write(formatStatusTree(report))
   }
