@@ -23,11 +23,12 @@ module.enableCompileCache?.(
   ),
 )
 const argv = process.argv.slice(2)
-const LEAN_ACTIONS = new Set(['start', 'stop', 'restart', 'provision', 'unprovision', 'apply'])
+const LEAN_ACTIONS = new Set(['start', 'stop', 'restart', 'provision', 'unprovision', 'apply', 'validate'])
 const root = new URL('..', import.meta.url).pathname
-// lean.mjs (print status) and lean-actions.mjs (a plain action, src/cli/lean-action.ts, or apply,
-// lean-apply.ts) are bundles of their own (no chunk shared with svcmgr.mjs): only a command that
-// may be one of theirs loads one; each declines what is not plainly its own
+// lean.mjs (print status) and lean-actions.mjs (a plain action, src/cli/lean-action.ts, apply,
+// lean-apply.ts, or validate, lean-validate.ts) are bundles of their own (no chunk shared with
+// svcmgr.mjs): only a command that may be one of theirs loads one; each declines what is not
+// plainly its own
 let done = false
 if (argv.includes('print') && argv.includes('status'))
   done = await (await import('../dist/bundle/lean.mjs')).runLeanStatus(argv, root)

@@ -388,5 +388,15 @@ class NeedleMatcher implements Finder {
 /** The plan with its describe() steps masked: what --dry-run prints as text or JSON. */
 export function maskPlan(plan: Plan, mask: Masker): Plan {
   if (mask === identity) return plan
-  return {...plan, tasks: plan.tasks.map(t => ({...t, steps: t.steps.map(mask), cause: mask(t.cause)}))}
+  // a task holding no secret is kept as it is, not copied (most of a large plan's tasks)
+  const tasks = plan.tasks.map(t => {
+    let steps: string[] | undefined
+    for (let i = 0; i < t.steps.length; i++) {
+      const masked = mask(t.steps[i])
+      if (masked !== t.steps[i]) (steps ??= t.steps.slice())[i] = masked
+    }
+    const cause = mask(t.cause)
+    return steps || cause !== t.cause ? {...t, steps: steps ?? t.steps, cause} : t
+  })
+  return {...plan, tasks}
 }

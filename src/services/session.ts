@@ -68,6 +68,12 @@ export class Session {
     } catch {
       return
     }
+    this.skipFor(docs)
+  }
+
+  /** Leaves out the declaring plugins none of these configs can need (nothing once the drivers are loaded). */
+  skipFor(docs: readonly ServiceDocument[]): void {
+    if (this.registryPromise) return
     this.skip = unneededByAll(docs, [...this.config.plugins.values()] as DeclaringPlugin[])
   }
 

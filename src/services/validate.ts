@@ -31,6 +31,8 @@ export async function validateConfig(session: Session, request: ValidateRequest)
         return parseDocument(input.text, name, input.origin)
       })()
     : session.store.read(name)
+  // the plugins this config cannot need are not loaded (nothing changes once they are)
+  session.skipFor([doc])
   const service = await session.compile(name, doc)
   try {
     buildPlan(service, 'start')

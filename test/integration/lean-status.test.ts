@@ -459,3 +459,61 @@ describe('apply: the lean path (src/cli/lean-apply.ts) runs it as oclif does', f
     expect(await state(1)).to.equal(true)
   })
 })
+
+describe('validate: the lean path (src/cli/lean-validate.ts) runs it as oclif does', function () {
+  this.timeout(180_000)
+  const svc = uniqueName('leanv')
+  const cli = new CliSandbox('leanv')
+  const data = path.join(cli.root, 'oclif-data')
+  const file = (name: string, text: string) => {
+    const f = path.join(cli.root, name)
+    fs.writeFileSync(f, text)
+    return f
+  }
+  const good = file('good.conf', '[container#1]\ntype = docker\nimage = google/pause\n')
+  const bad = file('bad.conf', '[container#1]\ntype = docker\nimage = google/pause\nbogus = 1\n')
+  const unknown = file('unknown.conf', '[nosuch#1]\ntype = x\n')
+  const run = (args: string[], lean: boolean, input?: string) =>
+    cli.run(args, {input, env: {SVCMGR_DATA_DIR: data, ...(lean ? {} : {SVCMGR_LEAN: '0'})}})
+  async function same(args: string[], input?: string) {
+    const lean = await run(args, true, input)
+    const oclif = await run(args, false, input)
+    expect({exitCode: lean.exitCode, stdout: lean.stdout, stderr: lean.stderr}, args.join(' ')).to.deep.equal({
+      exitCode: oclif.exitCode,
+      stdout: oclif.stdout,
+      stderr: oclif.stderr,
+    })
+    return lean
+  }
+
+  before(async () => {
+    await cli.ok(['-s', svc, 'create', '--config', good])
+  })
+  after(() => cli.cleanup())
+
+  it('a valid stored config or file, text and JSON, from a file or standard input: the same answer', async () => {
+    const stored = await same(['-s', svc, 'validate', 'config'])
+    expect(stored.exitCode).to.equal(0)
+    expect(stored.stdout).to.equal(`${svc}: config is valid (1 resources)\n`)
+    const json = await same(['validate', '--config', good, '--format', 'json'])
+    expect(JSON.parse(json.stdout)).to.deep.equal({valid: true, service: 'good', resources: ['container#1']})
+    const stdin = await same(['validate', 'config', '--config', '-'], fs.readFileSync(good, 'utf8'))
+    expect(stdin.stdout).to.equal('svc: config is valid (1 resources)\n')
+    expect((await same(['-s', svc, 'validate', '--config', good])).stdout).to.include(`${svc}: config is valid`)
+  })
+
+  it('errors: a bad keyword, a group no driver serves, a missing service, no flag: the same messages and exit 2; nothing written', async () => {
+    const before = fs.readdirSync(path.join(cli.root, 'etc')).sort()
+    const r = await same(['validate', '--config', bad])
+    expect(r.exitCode).to.equal(2)
+    expect(r.stderr).to.include('container#1.bogus')
+    const u = await same(['validate', '--config', unknown])
+    expect(u.exitCode).to.equal(2)
+    expect(u.stderr).to.include('nosuch')
+    const missing = await same(['-s', `${svc}none`, 'validate'])
+    expect(missing.exitCode).to.equal(2)
+    expect(missing.stderr).to.include('no service named')
+    expect((await same(['validate', 'config'])).exitCode).to.equal(2)
+    expect(fs.readdirSync(path.join(cli.root, 'etc')).sort()).to.deep.equal(before)
+  })
+})

@@ -101,6 +101,22 @@ describe('secret keyword masking', () => {
     expect(text).to.include('run -e PASSWORD=*** -e OPTS=*** -e EMPTY= -e LANG=*** --token=*** visible')
     for (const s of SECRETS) expect(text + JSON.stringify(plan), s).to.not.include(s)
   })
+
+  it('masks a copy: the plan built is left as it was; a task holding no secret is not copied', () => {
+    const service = setup()
+    const built = buildPlan(service, 'start')
+    const before = JSON.stringify(built)
+    const plan = maskPlan(built, secretMasker(service))
+    expect(JSON.stringify(built)).to.equal(before)
+    expect(before).to.include('PASSWORD=hunter2')
+    for (const [i, t] of plan.tasks.entries()) {
+      const original = built.tasks[i]
+      const holds = original.steps.some(s => SECRETS.some(x => s.includes(x)))
+      if (holds) expect(t, t.rid).to.not.equal(original)
+      else expect(t, t.rid).to.equal(original)
+    }
+    expect(plan.tasks.some((t, i) => t !== built.tasks[i])).to.equal(true)
+  })
 })
 
 describe('secret masker: one scan for the needles, same replacements as trying each in turn', () => {
