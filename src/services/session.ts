@@ -84,7 +84,10 @@ export class Session {
 
   /** The registry, with every plugin when the one loaded left out a plugin this config may need. */
   private async registryFor(doc: ServiceDocument): Promise<DriverRegistry> {
-    const registry = await this.registry()
+    const loading = this.registry()
+    const registry = await loading
+    // another config's compile reloaded them all meanwhile: that registry, not the one awaited
+    if (loading !== this.registryPromise) return this.registryFor(doc)
     if (this.skip.size === 0) return registry
     const unneeded = unneededPlugins(doc, [...this.config.plugins.values()] as DeclaringPlugin[])
     if (unneeded && [...this.skip].every(name => unneeded.has(name))) return registry

@@ -105,6 +105,23 @@ describe('a command on one service: the plugins its config cannot need are not l
     expect(ran().sort()).to.deep.equal(['pa', 'pa', 'pb'])
   })
 
+  it('two configs compiled at once, both needing a skipped plugin: both get every plugin', async () => {
+    const session = await sessionOf(
+      [
+        plugin('pa', ['alpha.x'], declares('alpha', ['alpha.x'])),
+        plugin('pb', ['beta.y'], declares('beta', ['beta.y'])),
+      ],
+      {svc: '[alpha#1]\ntype = x\n', other: '[beta#1]\ntype = y\n'},
+    )
+    session.skipUnneeded('svc')
+    const third = parseDocument('[beta#2]\ntype = y\n', 'third', 'third')
+    const [a, b] = await Promise.all([session.load('other'), session.compile('third', third)])
+    expect(a.service.resources.map(r => r.driver.type)).to.deep.equal(['y'])
+    expect(b.resources.map(r => r.driver.type)).to.deep.equal(['y'])
+    expect([...session.skipped]).to.deep.equal([])
+    expect(ran().sort()).to.deep.equal(['pa', 'pa', 'pb'])
+  })
+
   it('nothing is left out for a section no declaration covers, a missing service, or once the drivers are loaded', async () => {
     const plugins = [
       plugin('pa', ['alpha.x'], declares('alpha', ['alpha.x'])),
