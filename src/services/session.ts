@@ -18,6 +18,8 @@ export class Session {
   private registryPromise?: Promise<DriverRegistry>
   /** The plugins whose svcmgr:drivers hook this command does not run (skipUnneeded). */
   private skip: ReadonlySet<string> = new Set()
+  /** How many times registryFor loaded every plugin after a skip (a compile waiting meanwhile takes the new registry). */
+  private reloads = 0
   /** The plugin problems already written to stderr (a reload for another config writes only new ones). */
   private readonly reported = new Set<string>()
   /** A stored config read ahead for this command (readAhead), until the next load of that service takes it. */
@@ -84,15 +86,16 @@ export class Session {
 
   /** The registry, with every plugin when the one loaded left out a plugin this config may need. */
   private async registryFor(doc: ServiceDocument): Promise<DriverRegistry> {
-    const loading = this.registry()
-    const registry = await loading
+    const reloads = this.reloads
+    const registry = await this.registry()
     // another config's compile reloaded them all meanwhile: that registry, not the one awaited
-    if (loading !== this.registryPromise) return this.registryFor(doc)
+    if (this.reloads !== reloads) return this.registry()
     if (this.skip.size === 0) return registry
     const unneeded = unneededPlugins(doc, [...this.config.plugins.values()] as DeclaringPlugin[])
     if (unneeded && [...this.skip].every(name => unneeded.has(name))) return registry
     this.skip = new Set()
     this.registryPromise = undefined
+    this.reloads++
     return this.registry()
   }
 
