@@ -80,7 +80,7 @@ export async function runApply(command: ApplyPrinter, session: Session, flags: A
     if (doc) session.skipUnneeded(flags.service!, [doc])
     // as oclif's parse gives them: a flag not given is undefined, left out of the saved plan (and its digest)
     const options = {force: flags.force, disableRollback: flags.disableRollback, noWait: flags.noWait}
-    planned = await planApply(session, flags.service!, input, options as ApplyPlanOptions)
+    planned = await planApply(session, flags.service!, input, options as ApplyPlanOptions, doc)
   }
   const {plan, mask} = planned
 

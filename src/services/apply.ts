@@ -138,13 +138,19 @@ export async function planApply(
   name: string,
   input: {text: string; origin: string},
   options: ApplyPlanOptions,
+  /** The input already parsed (the run read it to choose the plugins): not parsed again. */
+  parsed?: ServiceDocument,
 ): Promise<PlannedApply> {
   checkServiceName(name)
   const registry = await session.registry()
   const stored = session.store.exists(name) ? await session.loadLenient(name) : undefined
   const base = stored?.doc
   const baseService = stored?.service
-  const doc = keepServiceId(name, normalizeDocument(parseDocument(input.text, name, input.origin), registry), base)
+  const doc = keepServiceId(
+    name,
+    normalizeDocument(parsed ?? parseDocument(input.text, name, input.origin), registry),
+    base,
+  )
   const next = await session.compile(name, doc)
   const removed = sectionsToRemove(base, baseService, next, doc)
   const cannot = (stored?.unusable ?? []).filter(u => removed.includes(u.rid))

@@ -70,6 +70,19 @@ describe('a command on one service: the plugins its config cannot need are not l
     return session
   }
 
+  /** svc (alpha) stored beside other (beta), the beta plugin skipped for svc. */
+  async function alphaSkippingBeta(): Promise<Session> {
+    const session = await sessionOf(
+      [
+        plugin('pa', ['alpha.x'], declares('alpha', ['alpha.x'])),
+        plugin('pb', ['beta.y'], declares('beta', ['beta.y'])),
+      ],
+      {svc: '[alpha#1]\ntype = x\n', other: '[beta#1]\ntype = y\n'},
+    )
+    session.skipUnneeded('svc')
+    return session
+  }
+
   it('leaves out a declaring plugin the config cannot need; one declaring nothing always runs', async () => {
     const session = await sessionOf(
       [
@@ -90,14 +103,7 @@ describe('a command on one service: the plugins its config cannot need are not l
   })
 
   it('a config compiled later that needs a skipped plugin gets every plugin', async () => {
-    const session = await sessionOf(
-      [
-        plugin('pa', ['alpha.x'], declares('alpha', ['alpha.x'])),
-        plugin('pb', ['beta.y'], declares('beta', ['beta.y'])),
-      ],
-      {svc: '[alpha#1]\ntype = x\n', other: '[beta#1]\ntype = y\n'},
-    )
-    session.skipUnneeded('svc')
+    const session = await alphaSkippingBeta()
     await session.load('svc')
     expect(ran()).to.deep.equal(['pa'])
     const {service} = await session.load('other')
@@ -106,14 +112,7 @@ describe('a command on one service: the plugins its config cannot need are not l
   })
 
   it('two configs compiled at once, both needing a skipped plugin: both get every plugin', async () => {
-    const session = await sessionOf(
-      [
-        plugin('pa', ['alpha.x'], declares('alpha', ['alpha.x'])),
-        plugin('pb', ['beta.y'], declares('beta', ['beta.y'])),
-      ],
-      {svc: '[alpha#1]\ntype = x\n', other: '[beta#1]\ntype = y\n'},
-    )
-    session.skipUnneeded('svc')
+    const session = await alphaSkippingBeta()
     const third = parseDocument('[beta#2]\ntype = y\n', 'third', 'third')
     const [a, b] = await Promise.all([session.load('other'), session.compile('third', third)])
     expect(a.service.resources.map(r => r.driver.type)).to.deep.equal(['y'])
