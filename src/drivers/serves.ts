@@ -62,6 +62,16 @@ export function sameServes(a: PluginServes, b: PluginServes): boolean {
 
 const CORE_DEFAULTS = new Set(CORE_DEFAULT_KEYWORDS.flatMap(k => [k.name, ...(k.aliases ?? [])]))
 
+/** The group a section name is of (`subset#<group>:...` or `<group>#...`), undefined for another name. */
+function groupOfSection(name: string): string | undefined {
+  const hash = name.indexOf('#')
+  if (hash <= 0) return undefined
+  const inSubset = name.startsWith('subset#') ? /^subset#([a-z][a-z0-9_]*)/.exec(name)?.[1] : undefined
+  if (inSubset) return inSubset
+  const group = name.slice(0, hash)
+  return /^[a-z][a-z0-9_]*$/.test(group) ? group : undefined
+}
+
 /**
  * The declaring plugins that nothing in the config can need, or undefined when something is
  * not covered by any declaration (a group or DEFAULT keyword of a plugin that declares nothing,
@@ -78,15 +88,19 @@ export function unneededPlugins(doc: ServiceDocument, plugins: readonly Declarin
     for (const p of found) needed.add(p.name)
     return found.length > 0
   }
+  // each group once: 10,000 sections are a few groups
+  const groups = new Set<string>()
   for (const section of doc) {
     if (section.name === 'DEFAULT') {
       for (const [key] of section.entries)
         if (!CORE_DEFAULTS.has(key) && !need(s => s.defaultKeywords.includes(key))) return undefined
       continue
     }
-    const group = /^subset#([a-z][a-z0-9_]*)/.exec(section.name)?.[1] ?? /^([a-z][a-z0-9_]*)#/.exec(section.name)?.[1]
-    if (!group || !need(s => s.sectionGroups.includes(group))) return undefined
+    const group = groupOfSection(section.name)
+    if (!group) return undefined
+    groups.add(group)
   }
+  for (const group of groups) if (!need(s => s.sectionGroups.includes(group))) return undefined
   return new Set(declared.filter(p => !needed.has(p.name)).map(p => p.name))
 }
 

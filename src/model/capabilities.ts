@@ -34,6 +34,15 @@ interface Match {
   readonly capability: Capability
 }
 
+const NO_MATCH: readonly Match[] = []
+
+/** The matches but `except`'s: the list itself when it holds none of them (most lists: a large service asks each many times). */
+function without(list: readonly Match[] | undefined, except: string | undefined): readonly Match[] {
+  if (!list) return NO_MATCH
+  for (const m of list) if (m.resource.rid === except) return list.filter(x => x.resource.rid !== except)
+  return list
+}
+
 export class Capabilities {
   private readonly byRid: ReadonlyMap<string, ServiceResource>
   private readonly provides = new Map<string, readonly Capability[]>()
@@ -41,9 +50,10 @@ export class Capabilities {
   /** Built on first use: exact capability → its enabled providers; the enabled path providers. */
   private needers?: Map<string, Set<ServiceResource>>
   private index?: {
-    exact: Map<Capability, ServiceResource[]>
+    /** capability → its providers, in resource order, each with the capability it matched */
+    exact: Map<Capability, Match[]>
     /** normalized path → its providers, in resource order */
-    paths: Map<string, Array<{resource: ServiceResource; capability: Capability}>>
+    paths: Map<string, Match[]>
   }
 
   constructor(
@@ -75,8 +85,8 @@ export class Capabilities {
 
   private built(): NonNullable<Capabilities['index']> {
     if (this.index) return this.index
-    const exact = new Map<Capability, ServiceResource[]>()
-    const paths: NonNullable<Capabilities['index']>['paths'] = new Map()
+    const exact = new Map<Capability, Match[]>()
+    const paths = new Map<string, Match[]>()
     for (const r of this.resources) {
       if (r.disabled) continue
       const provided = this.provided(r.rid)
@@ -87,9 +97,9 @@ export class Capabilities {
           if (list) list.push({resource: r, capability: c})
           else paths.set(p, [{resource: r, capability: c}])
         } else if (!isPath(c)) {
-          const list = exact.get(c) ?? []
-          list.push(r)
-          exact.set(c, list)
+          const list = exact.get(c)
+          if (list) list.push({resource: r, capability: c})
+          else exact.set(c, [{resource: r, capability: c}])
         }
       }
     }
@@ -97,21 +107,20 @@ export class Capabilities {
     return this.index
   }
 
-  /** The enabled providers, other than `except`, meeting a need of `capability`, each with what it provides that matched. */
-  matches(capability: Capability, except?: string): Match[] {
+  /**
+   * The enabled providers, other than `except`, meeting a need of `capability`, each with what it
+   * provides that matched. The answer may be the index's own list: read it, do not change it.
+   */
+  matches(capability: Capability, except?: string): readonly Match[] {
     const {exact, paths} = this.built()
-    if (!isPath(capability)) {
-      const found = exact.get(capability)
-      return found ? found.filter(r => r.rid !== except).map(resource => ({resource, capability})) : []
-    }
+    if (!isPath(capability)) return without(exact.get(capability), except)
     const wanted = pathOf(capability)
-    if (wanted === undefined) return []
+    if (wanted === undefined) return NO_MATCH
     // the longest provided path holding `wanted`: wanted itself, then each parent folder up to /
     for (let p = wanted; ;) {
-      const listed = paths.get(p)
-      const here = listed ? listed.filter(({resource}) => resource.rid !== except) : []
-      if (here.length > 0) return here.map(({resource, capability: c}) => ({resource, capability: c}))
-      if (p === '/') return []
+      const here = without(paths.get(p), except)
+      if (here.length > 0) return here
+      if (p === '/') return NO_MATCH
       const cut = p.lastIndexOf('/')
       p = cut <= 0 ? '/' : p.slice(0, cut)
     }

@@ -8,6 +8,7 @@
 import {setMaxListeners} from 'node:events'
 import type {DriverSettings, ObservedStep, StepAction} from '../drivers/api.js'
 import {createDriverContext, type ContextShared} from '../drivers/context.js'
+import {batchDeadline, type BatchDeadline, EXPIRED} from '../drivers/deadline.js'
 import type {EventSink} from '../log/events.js'
 import type {Service} from '../model/service.js'
 import {describeTask, summarizeChanges} from './plan.js'
@@ -43,22 +44,19 @@ function staticStep(t: PlanTask, cause: string, steps: StaticSteps): ObservedSte
   return {change: t.op, cause, steps: steps(t), observed: {status: 'unknown'}}
 }
 
-/** What the observation's deadline resolves to: the task's driver did not answer in time. */
-const EXPIRED = Symbol('expired')
-
 async function observeTask(
   shared: ContextShared,
   service: Service,
   t: PlanTask,
   op: StepAction,
-  expired: Promise<typeof EXPIRED>,
+  deadline: BatchDeadline,
   timeoutMs: number,
   steps: StaticSteps,
 ): Promise<ObservedStep> {
   const r = service.resource(t.rid)!
   if (!r.driver.observe) return staticStep(t, NOT_OBSERVABLE, steps)
   try {
-    const answer = await Promise.race([r.driver.observe(createDriverContext(shared, r), op), expired])
+    const answer = await deadline.race(r.driver.observe(createDriverContext(shared, r), op))
     if (answer === EXPIRED) return staticStep(t, `not probed: no answer within ${timeoutMs / 1000}s`, steps)
     return answer
   } catch (error) {
@@ -89,10 +87,7 @@ export async function observePlan(plan: Plan, service: Service, options: Observe
   const staticSteps: StaticSteps = options.describeUnobserved ? t => describeTask(service, t) : t => t.steps
   const timeoutMs = options.timeoutMs ?? OBSERVE_TIMEOUT_MS
   // one deadline for all, one timer (not one per task: 10,000 tasks made 10,000 timers)
-  let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<typeof EXPIRED>(resolve => {
-    timer = setTimeout(() => resolve(EXPIRED), timeoutMs)
-  })
+  const deadline = batchDeadline(timeoutMs)
   const answers = new Array<ObservedStep | undefined>(plan.tasks.length)
   let next = 0
   const worker = async () => {
@@ -100,13 +95,13 @@ export async function observePlan(plan: Plan, service: Service, options: Observe
       const i = next++
       const t = plan.tasks[i]
       if (t.skip) continue
-      answers[i] = await observeTask(shared, service, t, t.op, expired, timeoutMs, staticSteps)
+      answers[i] = await observeTask(shared, service, t, t.op, deadline, timeoutMs, staticSteps)
     }
   }
   try {
     await Promise.all(Array.from({length: Math.min(OBSERVE_CONCURRENCY, plan.tasks.length)}, worker))
   } finally {
-    clearTimeout(timer)
+    deadline.clear()
     options.signal?.removeEventListener('abort', stop)
     // a driver's request still in flight after the deadline is cancelled
     controller.abort()

@@ -2,6 +2,7 @@
 import {setMaxListeners} from 'node:events'
 import type {DriverSettings, ResourceStatus, StatusLogEntry, StatusValue} from '../drivers/api.js'
 import {createDriverContext, type ContextShared} from '../drivers/context.js'
+import {batchDeadline, type BatchDeadline, EXPIRED} from '../drivers/deadline.js'
 import type {GenericFields} from '../drivers/generic-keywords.js'
 import type {EventSink} from '../log/events.js'
 import type {Service} from '../model/service.js'
@@ -63,19 +64,16 @@ const timedOut = (): ResourceStatus => ({
   log: [{level: 'warn', message: `status probe timed out after ${STATUS_TIMEOUT_MS / 1000}s`}],
 })
 
-/** What the status's deadline resolves to: the probe did not answer in time. */
-const EXPIRED = Symbol('expired')
-
-/** Probes one resource, answering timed out once `expired` resolves (the whole status's deadline) at the latest. */
+/** Probes one resource, answering timed out once the whole status's deadline passed at the latest. */
 async function probe(
   shared: ContextShared,
   service: Service,
   rid: string,
-  expired: Promise<typeof EXPIRED>,
+  deadline: BatchDeadline,
 ): Promise<ResourceStatus> {
   const r = service.resource(rid)!
   try {
-    const st = await Promise.race([r.driver.status(createDriverContext(shared, r)), expired])
+    const st = await deadline.race(r.driver.status(createDriverContext(shared, r)))
     return st === EXPIRED ? timedOut() : st
   } catch (error) {
     // a driver should return problems as data; one that throws still gets reported, not crashed on
@@ -129,15 +127,9 @@ export async function gatherServiceStatus(
   const shared: ContextShared = {service, settings, sink, signal, cache: state.cache ?? new Map()}
   const order = statusOrder(service)
   // one deadline for the whole status, as when every probe started at once: what has not
-  // answered by then (or not started) is reported as timed out, never waited for
-  // process.hrtime, not performance.now(): the first use of `performance` loads perf_hooks' modules (~1 ms of a cold status)
-  const now = () => Number(process.hrtime.bigint() / 1_000_000n)
-  const deadline = now() + STATUS_TIMEOUT_MS
-  // one timer for that deadline (not one per probe: 10,000 resources made 10,000 timers)
-  let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<typeof EXPIRED>(resolve => {
-    timer = setTimeout(() => resolve(EXPIRED), STATUS_TIMEOUT_MS)
-  })
+  // answered by then (or not started) is reported as timed out, never waited for (one timer,
+  // not one per probe: 10,000 resources made 10,000 timers)
+  const deadline = batchDeadline(STATUS_TIMEOUT_MS)
   const readiness = new Map<string, StatusReadiness>()
   const statuses = await inPool<string, ResourceStatus>(
     order,
@@ -145,15 +137,15 @@ export async function gatherServiceStatus(
     rid =>
       service.resource(rid)!.disabled
         ? Promise.resolve<ResourceStatus>({status: 'n/a'})
-        : probe(shared, service, rid, expired).then(async st => {
+        : probe(shared, service, rid, deadline).then(async st => {
             // readiness (src/readiness/status.ts): one probe of an up resource that has one
             const r = service.resource(rid)!
             readiness.set(rid, await statusReadiness(r, st, () => createDriverContext(shared, r)))
             return st
           }),
-    () => now() >= deadline,
+    () => deadline.expired,
     (rid): ResourceStatus => (service.resource(rid)!.disabled ? {status: 'n/a'} : timedOut()),
-  ).finally(() => clearTimeout(timer))
+  ).finally(() => deadline.clear())
   const reports = order.map((rid, i) => {
     const r = service.resource(rid)!
     const s = statuses[i]
