@@ -59,6 +59,12 @@ function unsetKeywords(specs: readonly KeywordSpec[]): Unset {
 
 const NO_KEYWORDS: ReadonlySet<string> = new Set()
 
+/** The value of a section's first entry of `key`. */
+function valueOf(entries: ReadonlyArray<readonly [string, string]>, key: string): string | undefined {
+  for (let i = 0; i < entries.length; i++) if (entries[i][0] === key) return entries[i][1]
+  return undefined
+}
+
 function checkKeywords(
   section: string,
   entries: ReadonlyArray<[string, string]>,
@@ -68,7 +74,10 @@ function checkKeywords(
   const values: Record<string, KeywordValue> = {}
   const ignorable: string[] = []
   const fatal: string[] = []
-  for (const [key, raw] of entries) {
+  // indexed, not for..of with destructuring: no iterator and no entry copy per keyword of 10,000 sections
+  for (let i = 0; i < entries.length; i++) {
+    const key = entries[i][0]
+    const raw = entries[i][1]
     const spec = findKeyword(specs, key)
     if (!spec) {
       ignorable.push(`${section}.${key}: unknown keyword (expected one of: ${specs.map(s => s.name).join(', ')})`)
@@ -83,7 +92,9 @@ function checkKeywords(
   }
   const unset = unsetKeywords(specs)
   // also what a lenient compile uses in place of a bad value
-  for (const [name, value] of unset.defaults) if (values[name] === undefined) values[name] = value
+  const defaults = unset.defaults
+  for (let i = 0; i < defaults.length; i++)
+    if (values[defaults[i][0]] === undefined) values[defaults[i][0]] = defaults[i][1]
   // a keyword given with a bad value is reported once, above, not also as missing
   for (const spec of unset.required)
     if (values[spec.name] === undefined && !entries.some(([key]) => findKeyword(specs, key) === spec))
@@ -142,7 +153,8 @@ function compile(doc: ServiceDocument, registry: DriverRegistry, options: Compil
     problems.push(...why)
     unusable.push({rid, ...(group ? {group} : {}), ...(type ? {type} : {}), problems: why})
   }
-  for (const section of doc) {
+  for (let s = 0; s < doc.length; s++) {
+    const section = doc[s]
     const name = section.name
     if (name === 'DEFAULT') {
       const checked = checkKeywords('DEFAULT', section.entries, registry.defaultKeywords)
@@ -183,7 +195,7 @@ function compile(doc: ServiceDocument, registry: DriverRegistry, options: Compil
       )
       continue
     }
-    const type = section.entries.find(([k]) => k === 'type')?.[1]
+    const type = valueOf(section.entries, 'type')
     const former = registry.find(rid.group, type) ? undefined : registry.formerProvider(rid.group, type)
     if (former) {
       const what =

@@ -58,6 +58,7 @@ function secretWords(spec: KeywordSpec, value: KeywordValue): Array<[string, str
 }
 
 const cache = new WeakMap<object, Masker>()
+const NO_SPECS: readonly KeywordSpec[] = []
 const secretSpecsOf = new WeakMap<readonly KeywordSpec[], {length: number; secret: readonly KeywordSpec[]}>()
 
 /** A manifest's secret keywords, found once per manifest (10,000 resources share a few; again if it grew). */
@@ -76,9 +77,13 @@ export function secretMasker(service: SecretSource): Masker {
   if (cached) return cached
   // each needle once, where it was first met, with the replacement it was last given
   const maskedBy = new Map<string, string>()
-  for (const r of service.resources ?? []) {
-    for (const spec of secretSpecs(r.driver?.keywords ?? [])) {
-      for (const [word, masked] of secretWords(spec, r.kw[spec.name])) addNeedles(maskedBy, word, masked)
+  const resources = service.resources ?? []
+  // indexed: most resources have no secret keyword, and this loop then only looks
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i]
+    const specs = secretSpecs(r.driver?.keywords ?? NO_SPECS)
+    for (let k = 0; k < specs.length; k++) {
+      for (const [word, masked] of secretWords(specs[k], r.kw[specs[k].name])) addNeedles(maskedBy, word, masked)
     }
   }
   maskedBy.delete('')

@@ -174,11 +174,19 @@ export class Capabilities {
   /** The start-order edges the needs of `r` make: its providers before it, it before the users of what it prepares. */
   edges(r: ServiceResource): Dependency[] {
     const deps: Dependency[] = []
-    for (const need of this.needed(r.rid)) {
-      for (const m of this.matches(need.capability, r.rid)) {
+    const needs = this.needed(r.rid)
+    // indexed: asked of each of 10,000 resources
+    for (let i = 0; i < needs.length; i++) {
+      const need = needs[i]
+      const found = this.matches(need.capability, r.rid)
+      for (let k = 0; k < found.length; k++) {
+        const m = found[k]
         const reason =
           typeof need.reason === 'function' ? need.reason({rid: m.resource.rid, capability: m.capability}) : need.reason
-        deps.push({before: m.resource.rid, after: r.rid, reason, ...(need.gate === 'started' ? {gate: need.gate} : {})})
+        // gate assigned, not spread from a literal: one object per edge
+        const dep: {-readonly [K in keyof Dependency]: Dependency[K]} = {before: m.resource.rid, after: r.rid, reason}
+        if (need.gate === 'started') dep.gate = 'started'
+        deps.push(dep)
       }
       if (need.prepares !== undefined)
         for (const u of this.users(need.capability, r.rid))

@@ -57,7 +57,9 @@ export function orderIntoStages(service: Service, rids: ReadonlySet<string>, dep
     if (known) return known
     trail.add(r.rid)
     let key: StageKey = {group: r.group, subset: r.subset}
-    for (const p of deps.predecessors(r.rid)) {
+    const preds = deps.predecessors(r.rid)
+    for (let i = 0; i < preds.length; i++) {
+      const p = preds[i]
       if (!rids.has(p) || trail.has(p)) continue
       const pk = visit(service.resource(p)!, trail)
       if (compareStageKeys(pk, key) > 0) key = pk
@@ -66,21 +68,28 @@ export function orderIntoStages(service: Service, rids: ReadonlySet<string>, dep
     stageOf.set(r.rid, key)
     return key
   }
-  for (const r of members) visit(r, new Set())
+  // one trail for all: each visit leaves it as it found it
+  const trail = new Set<string>()
+  for (let i = 0; i < members.length; i++) visit(members[i], trail)
 
   const byStage = new Map<string, {key: StageKey; rids: string[]}>()
-  for (const r of members) {
-    const key = stageOf.get(r.rid)!
+  for (let i = 0; i < members.length; i++) {
+    const rid = members[i].rid
+    const key = stageOf.get(rid)!
     const id = stageId(key)
-    if (!byStage.has(id)) byStage.set(id, {key, rids: []})
-    byStage.get(id)!.rids.push(r.rid)
+    const stage = byStage.get(id)
+    if (stage) stage.rids.push(rid)
+    else byStage.set(id, {key, rids: [rid]})
   }
   const stages = [...byStage.values()].sort((a, b) => compareStageKeys(a.key, b.key))
   return stages.map(({key, rids: stageRids}) => {
     const parallel = service.subset(key.group, key.subset)?.parallel ?? false
     const inStage = new Set(stageRids)
     const depEdges: Array<[string, string]> = []
-    for (const rid of stageRids) for (const p of deps.predecessors(rid)) if (inStage.has(p)) depEdges.push([p, rid])
+    for (let i = 0; i < stageRids.length; i++) {
+      const preds = deps.predecessors(stageRids[i])
+      for (let k = 0; k < preds.length; k++) if (inStage.has(preds[k])) depEdges.push([preds[k], stageRids[i]])
+    }
     const ordered = topologicalNatural(stageRids, depEdges)
     const edges = parallel ? depEdges : ordered.slice(1).map((rid, i) => [ordered[i], rid] as [string, string])
     return {key, parallel, rids: ordered, edges}

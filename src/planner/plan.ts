@@ -99,6 +99,8 @@ function directed(stages: OrderedStage[], phase: 'stop' | 'start'): OrderedStage
     .map(s => ({...s, rids: [...s.rids].reverse(), edges: s.edges.map(([a, b]) => [b, a] as [string, string])}))
 }
 
+const NO_PREDECESSORS: readonly string[] = []
+
 export function buildPlan(
   service: Service,
   action: ServiceAction,
@@ -138,28 +140,30 @@ export function buildPlan(
           phase === 'stop' && r.standby && !options.force
             ? 'standby resource stays up (use --force to stop it)'
             : undefined
-        const preds = predsOf.get(rid) ?? []
-        const after = preds.map(a => {
+        const preds = predsOf.get(rid) ?? NO_PREDECESSORS
+        const after: number[] = []
+        // readiness: the predecessors it needs only started (src/readiness)
+        const startedOnly: number[] = []
+        // a dependency's reason, in the declared direction (a stop-like phase runs the edge backwards)
+        const because: TaskDependency[] = []
+        // one pass over the predecessors (most tasks have none or one), no arrays made per step
+        for (let k = 0; k < preds.length; k++) {
+          const a = preds[k]
           // the ids are the execution order: every edge must go forward (to a task numbered
           // before this one), which also proves the order acyclic
           const before = idOf.get(a)
           if (before === undefined || before >= id)
             throw new PlanError(`internal: task ${id} (${rid}) is ordered before ${a} it must follow`)
-          return before
-        })
+          after.push(before)
+          if (phase === 'start' && deps.gate(a, rid) === 'started') startedOnly.push(before)
+          const reason = deps.reason(a, rid) ?? deps.reason(rid, a)
+          if (reason !== undefined) because.push({task: before, reason})
+        }
+        if (because.length > 1) because.sort((x, y) => x.task - y.task)
         const calls = callsFor(service, rid, op)
         const onFailure = r.optional ? 'continue' : 'fail'
-        // readiness: the gate after its start, and the predecessors it needs only started (src/readiness)
+        // readiness: the gate after its start
         const readiness = phase === 'start' && !options.noWait ? readinessGate(r, service) : undefined
-        const startedOnly =
-          phase === 'start'
-            ? (predsOf.get(rid) ?? []).filter(a => deps.gate(a, rid) === 'started').map(a => idOf.get(a)!)
-            : []
-        // a dependency's reason, in the declared direction (a stop-like phase runs the edge backwards)
-        const because = preds
-          .map(a => ({task: idOf.get(a)!, reason: deps.reason(a, rid) ?? deps.reason(rid, a)}))
-          .filter((d): d is TaskDependency => d.reason !== undefined)
-          .sort((x, y) => x.task - y.task)
         // the optional fields assigned in their order, not spread from a literal each (one
         // object per task instead of five: the key order, and so the JSON, is the same)
         const task: Mutable<PlanTask> = {
@@ -169,7 +173,7 @@ export function buildPlan(
           op,
           phase,
           stage: index,
-          after: after.sort((x, y) => x - y),
+          after: after.length > 1 ? after.sort((x, y) => x - y) : after,
           calls,
           onFailure,
           steps: options.describe === false ? [] : stepsFor(service, rid, calls),
@@ -178,7 +182,8 @@ export function buildPlan(
         }
         if (skip) task.skip = skip
         if (readiness) task.readiness = readiness
-        if (startedOnly.length > 0) task.startedOnly = startedOnly.sort((x, y) => x - y)
+        if (startedOnly.length > 0)
+          task.startedOnly = startedOnly.length > 1 ? startedOnly.sort((x, y) => x - y) : startedOnly
         if (because.length > 0) task.because = because
         tasks.push(task)
       }

@@ -102,17 +102,19 @@ async function observedPlans(
   options: ApplyPlanOptions,
   sink?: EventSink,
 ): Promise<{remove: Plan | null; converge: Plan}> {
-  const observe = {settings: session.driverSettings, ...(sink ? {sink} : {})}
+  // the steps are described only where the observation does not answer them (as an action's plan)
+  const observe = {settings: session.driverSettings, describeUnobserved: true, ...(sink ? {sink} : {})}
+  const planned = {...options, describe: false}
   const {base, next} = services
   const removal =
     base && removed.length > 0
       ? observePlan(
-          restrictPlan(buildPlan(base, 'unprovision', {rids: [...removed]}, options), new Set(removed)),
+          restrictPlan(buildPlan(base, 'unprovision', {rids: [...removed]}, planned), new Set(removed)),
           base,
           observe,
         ).then(p => maskPlan(p, secretMasker(base)))
       : Promise.resolve(null)
-  const converge = observePlan(buildPlan(next, 'provision', {}, options), next, observe).then(p =>
+  const converge = observePlan(buildPlan(next, 'provision', {}, planned), next, observe).then(p =>
     maskPlan(p, secretMasker(next)),
   )
   const [remove, c] = await Promise.all([removal, converge])
