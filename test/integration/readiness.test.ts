@@ -184,6 +184,26 @@ describe('readiness on a real engine', function () {
     await cli.ok(['-s', svc, 'stop'])
   })
 
+  it('exec: a probe whose command does not exit in time kills it, not leaves it running in the container', async () => {
+    const svc = name('hang')
+    services.push(svc)
+    await cli.ok(['-s', svc, 'create', '--config=-'], {
+      input: shContainer(1, FOREVER, {readiness_probe: 'exec:sleep 45'}),
+    })
+    await cli.ok(['-s', svc, 'start', '--no-wait'])
+    // status probes once, for at most 3 s: the command outlives that
+    const status = JSON.parse((await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'])).stdout)
+    expect(status.resources['container#1'].status).to.equal('up')
+    expect(status.resources['container#1'].ready).to.equal(false)
+    const messages = status.resources['container#1'].log.map((l: {message: string}) => l.message).join('\n')
+    expect(messages).to.match(/not ready: exec:sleep 45: no exit within 3s: the command was killed \(pid \d+\)/)
+    // what the container runs now, as the host sees it: its shell loop, not the probe's sleep
+    const top = await docker(['top', `${svc}.container.1`, '-o', 'pid,args'])
+    expect(top).to.match(/sleep 1\b|sh -c/)
+    expect(top).not.to.match(/sleep 45/)
+    await cli.ok(['-s', svc, 'stop'])
+  })
+
   it('health: a container whose image has a HEALTHCHECK is ready when the engine says healthy', async () => {
     const svc = name('hc')
     services.push(svc)

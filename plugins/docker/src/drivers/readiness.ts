@@ -13,11 +13,14 @@ import type {
   ReadinessProbe,
   ResourceStatus,
 } from 'svcmgr'
+import type Dockerode from 'dockerode'
+import {secs} from '../engine/address.js'
 import {engineCall} from '../engine/calls.js'
 import {dockerClient, serviceEngine} from '../engine/client.js'
 import {engineClient} from '../engine/containers.js'
 import {type ContainerInspect, demultiplex} from '../engine/http.js'
 import type {DockerKeywords} from './container-docker.keywords.js'
+import {reapExec} from './exec-leftover.js'
 import {containerName} from './spec.js'
 
 type Ctx = DriverContext<DockerKeywords>
@@ -66,9 +69,12 @@ async function execInside(ctx: Ctx, id: string, argv: readonly string[], options
   const engine = await serviceEngine(ctx.service, ctx.settings, ctx.cache)
   const c = (await dockerClient(engine.address, ctx.cache)).getContainer(id)
   const what = `docker exec ${containerName(ctx.service, ctx.resource)} ${ctx.formatCommandLine(argv)}`
+  // the exec whose command is running: a probe that gives up on it kills it (./exec-leftover.ts)
+  let running: Dockerode.Exec | undefined
   return engineCall(what, engine.address, {timeoutMs: options.timeoutMs, signal: options.signal}, async abortSignal => {
     const exec = await c.exec({Cmd: [...argv], AttachStdout: true, AttachStderr: true, abortSignal})
     const stream = (await exec.start({hijack: true, stdin: false, abortSignal})) as NodeJS.ReadableStream
+    running = exec
     const chunks: Buffer[] = []
     await new Promise<void>((resolve, reject) => {
       stream.on('data', (b: Buffer) => chunks.push(b))
@@ -77,11 +83,21 @@ async function execInside(ctx: Ctx, id: string, argv: readonly string[], options
       stream.once('error', reject)
       abortSignal.addEventListener('abort', () => reject(new Error('aborted')), {once: true})
     })
+    running = undefined
     const r = await exec.inspect({abortSignal})
     const out = demultiplex(Buffer.concat(chunks)).trim().split('\n').pop() ?? ''
     const code = r.ExitCode ?? -1
     return {ready: code === 0, detail: `exit code ${code}${out ? `: ${out}` : ''}`}
-  }).catch((error: Error) => ({ready: false, detail: error.message}))
+  }).catch(async (error: Error) => {
+    if (!running) return {ready: false, detail: error.message}
+    // the engine answered; the command itself did not end in time (not "the daemon is not answering")
+    const interrupted = options.signal?.aborted === true
+    const fate = await reapExec(running, argv, engine.address)
+    return {
+      ready: false,
+      detail: `${interrupted ? 'interrupted' : `no exit within ${secs(options.timeoutMs)}`}: the command ${fate}`,
+    }
+  })
 }
 
 /** What a probe needs of a running container, remembered for the command (ctx.cache) once an inspect said it runs. */
