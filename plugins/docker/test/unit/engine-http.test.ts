@@ -389,3 +389,94 @@ describe('the start path over node:http: create, start, image inspect, against a
     release()
   })
 })
+
+/**
+ * An engine on a socket of its own (so the client's pool has no connection to it yet) that
+ * answers the first request of each connection and drops the second without an answer, as an
+ * engine that closed a kept-alive connection while it was idle in the client's pool.
+ */
+class DroppingEngine {
+  /** Each request as the engine got it, with its connection's number (1, 2, ...). */
+  readonly seen: Array<[number, string]> = []
+  readonly address: string
+  private connections = 0
+  private readonly server: net.Server
+  private readonly open: net.Socket[] = []
+  constructor(readonly socket: string) {
+    this.address = `unix://${socket}`
+    this.server = net.createServer(s => {
+      const connection = ++this.connections
+      this.open.push(s)
+      let served = 0
+      let buffered = ''
+      s.on('error', () => undefined)
+      s.on('data', (b: Buffer) => {
+        buffered += b.toString('latin1')
+        // requests without a body: each ends at the blank line
+        for (let end = buffered.indexOf('\r\n\r\n'); end >= 0; end = buffered.indexOf('\r\n\r\n')) {
+          const head = buffered.slice(0, end)
+          buffered = buffered.slice(end + 4)
+          this.seen.push([connection, head.split('\r\n')[0]])
+          if (++served === 2) return void s.destroy()
+          const body = head.startsWith('GET') ? '[]' : ''
+          s.write(
+            `HTTP/1.1 ${head.startsWith('GET') ? '200 OK' : '204 No Content'}\r\nContent-Type: application/json\r\n` +
+              `Content-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n${body}`,
+          )
+        }
+      })
+    })
+  }
+
+  listen(): Promise<void> {
+    return new Promise(r => this.server.listen(this.socket, r))
+  }
+
+  /** The kept-alive connections too: an open one would keep the test process running. */
+  close(): void {
+    for (const s of this.open) s.destroy()
+    this.server.close()
+  }
+}
+
+describe('a kept-alive connection the engine closed: a read is sent again, a change is not', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perfk-keepalive-'))
+  const engines: DroppingEngine[] = []
+  const engine = async (name: string) => {
+    const e = new DroppingEngine(path.join(dir, name))
+    engines.push(e)
+    await e.listen()
+    return e
+  }
+  after(() => {
+    for (const e of engines) e.close()
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('a GET on the reused connection is sent again on a new one and answers', async () => {
+    const e = await engine('get.sock')
+    const c = httpClient(e.address)
+    expect(await c.get('docker ps', '/containers/json?all=1', {timeoutMs: 5000})).to.deep.equal([])
+    expect(await c.get('docker ps', '/containers/json?all=1', {timeoutMs: 5000})).to.deep.equal([])
+    // the second GET went out on the first connection, was dropped there, and was sent again on a new one
+    expect(e.seen).to.deep.equal([
+      [1, 'GET /containers/json?all=1 HTTP/1.1'],
+      [1, 'GET /containers/json?all=1 HTTP/1.1'],
+      [2, 'GET /containers/json?all=1 HTTP/1.1'],
+    ])
+  })
+
+  it('a change (POST) on the reused connection fails with the reason, and is not sent again', async () => {
+    const e = await engine('post.sock')
+    const c = httpClient(e.address)
+    expect(await c.get('docker ps', '/containers/json?all=1', {timeoutMs: 5000})).to.deep.equal([])
+    const error = await caught(c.start('docker start svc2.container.1', 'c0ffee', {timeoutMs: 5000}))
+    expect(error).to.be.instanceOf(EngineError)
+    expect(error?.message).to.match(/^docker start svc2\.container\.1: /)
+    // the start reached the engine once; whether it was carried out is not known, so it is not repeated
+    expect(e.seen).to.deep.equal([
+      [1, 'GET /containers/json?all=1 HTTP/1.1'],
+      [1, 'POST /containers/c0ffee/start HTTP/1.1'],
+    ])
+  })
+})
