@@ -322,7 +322,7 @@ export function normalizeDocument(doc: ServiceDocument, registry: DriverRegistry
   return doc.map(section => {
     const rid = parseRid(section.name)
     if (!rid) return section
-    const type = section.entries.find(([k]) => k === 'type')?.[1]
+    const type = valueOf(section.entries, 'type')
     const found = registry.find(rid.group, type)
     if (!found) return section
     const specs = found.sectionKeywords

@@ -159,7 +159,7 @@ export function buildPlan(
           const reason = deps.reason(a, rid) ?? deps.reason(rid, a)
           if (reason !== undefined) because.push({task: before, reason})
         }
-        if (because.length > 1) because.sort((x, y) => x.task - y.task)
+        because.sort((x, y) => x.task - y.task)
         const calls = callsFor(service, rid, op)
         const onFailure = r.optional ? 'continue' : 'fail'
         // readiness: the gate after its start
@@ -173,7 +173,7 @@ export function buildPlan(
           op,
           phase,
           stage: index,
-          after: after.length > 1 ? after.sort((x, y) => x - y) : after,
+          after: after.sort((x, y) => x - y),
           calls,
           onFailure,
           steps: options.describe === false ? [] : stepsFor(service, rid, calls),
@@ -182,8 +182,7 @@ export function buildPlan(
         }
         if (skip) task.skip = skip
         if (readiness) task.readiness = readiness
-        if (startedOnly.length > 0)
-          task.startedOnly = startedOnly.length > 1 ? startedOnly.sort((x, y) => x - y) : startedOnly
+        if (startedOnly.length > 0) task.startedOnly = startedOnly.sort((x, y) => x - y)
         if (because.length > 0) task.because = because
         tasks.push(task)
       }
