@@ -9,7 +9,7 @@
 export const EXPIRED = Symbol('expired')
 
 export interface BatchDeadline {
-  /** `call`'s answer, or EXPIRED when the deadline comes first (at once when it has passed). */
+  /** `call`'s answer, or EXPIRED when the deadline's timer runs first (at once once it has run). */
   race<T>(call: Promise<T>): Promise<T | typeof EXPIRED>
   readonly expired: boolean
   /** Clears the timer: no call waits any longer for it. */

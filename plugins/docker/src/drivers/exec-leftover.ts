@@ -8,6 +8,7 @@
 import fs from 'node:fs'
 import type Dockerode from 'dockerode'
 import {parseAddress} from '../engine/address.js'
+import {engineCall} from '../engine/calls.js'
 
 /** How long the exec's read-back may take once the probe gave up (the engine is not the slow one). */
 const INSPECT_MS = 2_000
@@ -15,14 +16,12 @@ const INSPECT_MS = 2_000
 /** What became of the command, as the rest of a sentence beginning "the command". */
 export async function reapExec(exec: Dockerode.Exec, argv: readonly string[], address: string): Promise<string> {
   let info: Dockerode.ExecInspectInfo
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), INSPECT_MS)
   try {
-    info = await exec.inspect({abortSignal: controller.signal})
+    info = await engineCall(`docker exec inspect ${exec.id}`, address, {timeoutMs: INSPECT_MS}, abortSignal =>
+      exec.inspect({abortSignal}),
+    )
   } catch {
     return 'could not be read back (the engine did not answer): left running'
-  } finally {
-    clearTimeout(timer)
   }
   if (!info.Running || !info.Pid) return 'has exited since'
   if (parseAddress(address).kind !== 'unix') return `was left running: pid ${info.Pid} is on the engine's host`
