@@ -1,7 +1,8 @@
 /**
  * Case "cold": what a cold `print status` loads (issue 11, target 1). The lean path (bin/run.js →
- * dist/bundle/lean.mjs, no oclif) against the same command through oclif (SVCMGR_LEAN=0: the
- * bundled CLI, as every other command runs), both against `node -e 0`; and the JavaScript files
+ * dist/bundle/lean.script.js with its code cache, no oclif; and with SVCMGR_CODE_CACHE=0) against
+ * the same command through oclif (SVCMGR_LEAN=0: the bundled CLI, as every other command runs),
+ * all against `node -e 0`; and the JavaScript files
  * each opens, counted with strace (rows skipped without it). The other print status rows (and
  * their bare-script baselines) are in cli-cases.ts.
  */
@@ -30,8 +31,10 @@ function jsFilesOpened(args: string[], env: NodeJS.ProcessEnv, out: string): num
 export async function coldStartSection(ctx: CliCtx): Promise<Section> {
   const name = ctx.left.service(`bench${process.pid}cold`)
   const root = ctx.left.tempDir('cold')
-  const env = {...process.env, SVCMGR_ROOT: root, SVCMGR_NODENAME: 'deb1'}
+  // a cache folder of its own: the warm-up writes the code cache the runs take
+  const env = {...process.env, SVCMGR_ROOT: root, SVCMGR_NODENAME: 'deb1', SVCMGR_CACHE_DIR: path.join(root, 'cache')}
   const oclifEnv = {...env, SVCMGR_LEAN: '0'}
+  const uncachedEnv = {...env, SVCMGR_CODE_CACHE: '0'}
   const opts = {env, stdio: ['pipe', 'pipe', 'pipe'] as Array<'pipe'>}
   const config = JSON.stringify({
     'container#1': {type: 'docker', image: 'google/pause'},
@@ -42,6 +45,7 @@ export async function coldStartSection(ctx: CliCtx): Promise<Section> {
   const fns: Record<string, () => number> = {
     'node -e 0': () => timeOk('node -e 0', NODE, ['-e', '0'], opts),
     lean: () => timeOk('print status', NODE, status, opts),
+    uncached: () => timeOk('print status (SVCMGR_CODE_CACHE=0)', NODE, status, {...opts, env: uncachedEnv}),
     oclif: () => timeOk('print status (SVCMGR_LEAN=0)', NODE, status, {...opts, env: oclifEnv}),
   }
   const names = Object.keys(fns)
@@ -69,6 +73,13 @@ export async function coldStartSection(ctx: CliCtx): Promise<Section> {
       runs,
     },
     {
+      case: '  print status cold, no code cache',
+      median: m('uncached'),
+      baseline: 'node -e 0',
+      baselineMedian: m('node -e 0'),
+      runs,
+    },
+    {
       case: '  print status cold, through oclif',
       median: m('oclif'),
       baseline: 'node -e 0',
@@ -90,7 +101,7 @@ export async function coldStartSection(ctx: CliCtx): Promise<Section> {
     title: 'cold',
     rows,
     notes: [
-      `\`svcmgr -s ${name} print status\` of 2 containers never created (the engine answers "no such container"), wall time spawn to exit, medians of ${runs} runs after ${ctx.warmup} warm-up(s), interleaved. Lean path: bin/run.js answers a plain print status without loading oclif (src/cli/lean-status.ts); "through oclif": SVCMGR_LEAN=0, the bundled CLI every other command uses. The lean path is dist/bundle/lean.mjs, a bundle of its own, and runs only the core plugins the config can need (package.json svcmgrPlugin.serves).`,
+      `\`svcmgr -s ${name} print status\` of 2 containers never created (the engine answers "no such container"), wall time spawn to exit, medians of ${runs} runs after ${ctx.warmup} warm-up(s), interleaved. Lean path: bin/run.js answers a plain print status without loading oclif (src/cli/lean-status.ts); "through oclif": SVCMGR_LEAN=0, the bundled CLI every other command uses. The lean path is dist/bundle/lean.script.js, a script bundle of its own run with V8's code cache (src/cli/cached-script.ts: written by the warm-up run into the bench's SVCMGR_CACHE_DIR, as any first run after a build writes it), and runs only the core plugins the config can need (package.json svcmgrPlugin.serves); "no code cache": SVCMGR_CODE_CACHE=0, what a run without the cache compiles.`,
       leanFiles === undefined || oclifFiles === undefined
         ? 'JS files opened: skipped (no strace)'
         : 'JS files opened: distinct .js/.mjs/.cjs files a run opens (strace -f -e openat), whatever loads them (the engine client included).',

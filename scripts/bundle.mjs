@@ -6,16 +6,19 @@
 //
 //   node scripts/bundle.mjs            the root: src/main.ts, src/plugins-commands.ts, the interrupt handlers
 //   node scripts/bundle.mjs plugin     the core plugin in the working folder: src/hooks/drivers.ts → drivers.mjs
-//                                      and, if it has commands, src/commands.ts → commands.mjs; its
-//                                      dependencies other than @oclif/core stay in node_modules, loaded
-//                                      when first imported (dockerode: only by the calls that need it)
+//                                      and drivers.script.js (the lean path's), and, if it has commands,
+//                                      src/commands.ts → commands.mjs; its dependencies other than
+//                                      @oclif/core stay in node_modules, loaded when first imported
+//                                      (dockerode: only by the calls that need it)
 //
 // Code splitting: a module two entries share is one chunk (one instance: the interrupt handlers
 // bin/run.js installs are the ones the commands use), and every `await import(...)` of a bundled
 // package (cosmiconfig, listr2, execa) is a chunk of its own, loaded only when reached.
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import {builtinModules, createRequire} from 'node:module'
 import path from 'node:path'
+import {parse} from 'acorn'
 import {build} from 'esbuild'
 
 const requireBuiltin = createRequire(import.meta.url)
@@ -90,6 +93,64 @@ async function bundle({
   )
 }
 
+/** Where the code's `import(...)` expressions start (acorn's AST: ImportExpression nodes). */
+function importExpressionStarts(code) {
+  const starts = []
+  const visit = node => {
+    if (Array.isArray(node)) node.forEach(visit)
+    else if (node && typeof node.type === 'string') {
+      if (node.type === 'ImportExpression') starts.push(node.start)
+      for (const key in node) if (key !== 'type' && typeof node[key] === 'object') visit(node[key])
+    }
+  }
+  visit(parse(code, {ecmaVersion: 'latest', sourceType: 'script'}))
+  return starts.sort((a, b) => a - b)
+}
+
+/**
+ * `entry` as a script bundle, dist/bundle/<name>.script.js, which bin/run.js runs with V8's code
+ * cache (src/cli/cached-script.ts, its format): one CommonJS-style function, everything bundled
+ * in but `external`; its `import()`s (a plugin's hook, cosmiconfig's JavaScript settings, the
+ * externals) call `__svcmgrImport`, `import.meta.url` is `__svcmgrUrl`. No chunks: a script
+ * cannot share an ES module's; a lazily imported package is inlined, and compiled (pre-parsed
+ * only, where the cache has no code for it) when first called.
+ */
+async function scriptBundle({root, name, entry, external, plugins = []}) {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    write: false,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: [...ALWAYS_EXTERNAL, ...external],
+    define: {'import.meta.url': '__svcmgrUrl'},
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [...plugins, builtinsAsCommonJs],
+  })
+  const code = result.outputFiles[0].text
+  let body = ''
+  let at = 0
+  for (const start of importExpressionStarts(code)) {
+    body += code.slice(at, start) + '__svcmgrImport'
+    at = start + 'import'.length
+  }
+  body = `(function (exports, require, module, __filename, __dirname, __svcmgrUrl, __svcmgrImport) {${body}${code.slice(at)}\n})`
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 16)
+  const file = path.join(root, 'dist', 'bundle', `${name}.script.js`)
+  fs.writeFileSync(file, `// svcmgr script ${hash}\n${body}\n`)
+  // its import(), resolving from this folder as the ES module bundle's would
+  fs.writeFileSync(
+    path.join(root, 'dist', 'bundle', `${name}.script-import.mjs`),
+    `// ${name}.script.js's import() (src/cli/cached-script.ts)\nexport default (specifier, options) => import(specifier, options)\n`,
+  )
+  console.log(`bundled ${path.relative(process.cwd(), file)}: ${(fs.statSync(file).size / 1024).toFixed(0)} KiB`)
+}
+
 const here = process.cwd()
 if (process.argv[2] === 'plugin') {
   const pjson = JSON.parse(fs.readFileSync(path.join(here, 'package.json'), 'utf8'))
@@ -99,6 +160,8 @@ if (process.argv[2] === 'plugin') {
   // action loads, is then one file rather than one and the chunks it shares with commands.mjs
   // (the engine client: its module state, the event streams, only the drivers use)
   await bundle({root: here, entryPoints: {drivers: 'src/hooks/drivers.ts'}, external})
+  // and as a script bundle, which the lean path runs with a code cache (a core plugin's only)
+  await scriptBundle({root: here, name: 'drivers', entry: 'src/hooks/drivers.ts', external})
   if (fs.existsSync(path.join(here, 'src/commands.ts')))
     await bundle({root: here, entryPoints: {commands: 'src/commands.ts'}, external, clean: false})
 } else {
@@ -126,21 +189,28 @@ if (process.argv[2] === 'plugin') {
     plugins: [interruptsExternal],
     chunkNames: '[name]-[hash]',
   })
-  // without oclif, two builds of their own (no chunk shared with svcmgr.mjs nor with each other):
-  // lean.mjs answers print status, lean-actions.mjs the plain actions and apply. A cold status
-  // then opens one file of svcmgr's (each costs it a few tenths of a ms), where one build for
-  // both splits what they share into chunks; their other chunks are their `await import()`s,
-  // loaded when reached
+  // without oclif, two script bundles of their own (no chunk shared with svcmgr.mjs nor with each
+  // other), run with a code cache: lean.script.js answers print status, lean-actions.script.js
+  // the plain actions, apply and validate. A cold status then opens one file of svcmgr's (each
+  // costs it a few tenths of a ms) and compiles none of it once cached
   for (const [name, entry] of [
     ['lean', 'src/cli/lean-entry.ts'],
     ['lean-actions', 'src/cli/lean-actions-entry.ts'],
   ])
-    await bundle({
+    await scriptBundle({
       root,
-      entryPoints: {[name]: entry},
-      external: ['@oclif/plugin-plugins'],
-      clean: false,
+      name,
+      entry,
+      // plan-svg's graphviz (1.5 MB, for --format svg only) is loaded from node_modules when asked
+      external: ['@oclif/plugin-plugins', '@viz-js/viz'],
       plugins: [interruptsExternal],
-      chunkNames: `${name}-[name]-[hash]`,
     })
+  // the loader of both, a build of its own (no chunk): bin/run.js imports it before either
+  await bundle({
+    root,
+    entryPoints: {'cached-script': 'src/cli/cached-script.ts'},
+    external: [],
+    splitting: false,
+    clean: false,
+  })
 }

@@ -31,6 +31,7 @@ import {Session} from '../services/session.js'
 import {serviceStatus} from '../services/status.js'
 import {ActionFailedError, EXIT, exitCodeOf} from '../errors.js'
 import {moveLeadingServiceFlag} from './argv.js'
+import {codeCacheDir, runCachedScript, saveAtExit} from './cached-script.js'
 import {parseLeanFlags} from './lean-flags.js'
 
 export interface LeanStatusRequest {
@@ -170,11 +171,25 @@ function hookEntries(hooks: Record<string, unknown> | undefined) {
 
 const requireHere = createRequire(import.meta.url)
 
-/** oclif's module loader for an ES module hook: the resolved file, its load errors named as oclif names them. */
-async function loadHookModule(target: string): Promise<Record<string, unknown>> {
+/**
+ * oclif's module loader for an ES module hook: the resolved file, its load errors named as oclif
+ * names them. A core plugin's hook bundle with a script twin (scripts/bundle.mjs: drivers.mjs,
+ * drivers.script.js) runs as the script, with the code cache (./cached-script.ts).
+ */
+async function loadHookModule(target: string, plugin: LeanPlugin): Promise<Record<string, unknown>> {
   let filePath = target
   try {
     filePath = requireHere.resolve(target)
+    const twin = filePath.replace(/\.mjs$/, '.script.js')
+    if (plugin.type === 'core' && twin !== filePath && existsSync(twin)) {
+      const script = runCachedScript(twin, {
+        cacheDir: codeCacheDir(process.env, os.homedir()),
+        // each plugin's drivers.script.js a cache of its own
+        name: `${plugin.name.replace(/^@/, '').replace(/\//g, '+')}.${path.basename(twin, '.js')}`,
+      })
+      saveAtExit(script)
+      return script.exports
+    }
     return (await import(pathToFileURL(filePath).href)) as Record<string, unknown>
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
@@ -250,7 +265,7 @@ export class LeanConfig {
       plugins.map(async p => {
         for (const hook of p.hooks[event] ?? []) {
           try {
-            const module = await loadHookModule(path.join(p.root, hook.target))
+            const module = await loadHookModule(path.join(p.root, hook.target), p)
             // oclif's lookup: the identifier's export, else for `default` the module's function
             const hookFn = (module[hook.identifier] ??
               (hook.identifier === 'default' ? searchHook(module) : undefined)) as

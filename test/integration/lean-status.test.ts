@@ -6,8 +6,10 @@
  * missing service) and what it must leave to oclif (help, bad flags, a user-installed plugin).
  */
 import {spawn} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import {parse} from 'acorn'
 import {expect} from 'chai'
 import {processStartTime} from '../../src/drivers/host.js'
 import {CliSandbox, inspectContainer, removeServiceContainers, requireEngine, uniqueName} from './support/cli.js'
@@ -268,6 +270,61 @@ describe('print status: the lean path answers as oclif does', function () {
     expect(lean.exitCode, lean.stdout + lean.stderr).to.equal(0)
     expect(lean.stderr).to.include('declared plugin loaded')
     expect(lean.stdout).to.include('leandeclared#1')
+  })
+
+  it('its script bundles run with a code cache: written by a first run, taken by the next, replaced when refused', async () => {
+    const bundles = new URL('../../dist/bundle', import.meta.url).pathname
+    for (const name of ['lean', 'lean-actions']) {
+      // what the cache's name vouches for: the header is the content's hash, every import() rewritten
+      const text = fs.readFileSync(path.join(bundles, `${name}.script.js`), 'utf8')
+      const [, hash] = /^\/\/ svcmgr script ([0-9a-f]{16})\n/.exec(text) ?? []
+      expect(hash, name).to.be.a('string')
+      const body = text.slice(text.indexOf('\n') + 1, -1)
+      expect(createHash('sha256').update(body).digest('hex').slice(0, 16), name).to.equal(hash)
+      const imports: number[] = []
+      const visit = (node: unknown): void => {
+        if (Array.isArray(node)) node.forEach(visit)
+        else if (node && typeof node === 'object' && typeof (node as {type?: unknown}).type === 'string') {
+          if ((node as {type: string}).type === 'ImportExpression') imports.push((node as {start: number}).start)
+          for (const value of Object.values(node)) if (typeof value === 'object') visit(value)
+        }
+      }
+      visit(parse(body, {ecmaVersion: 'latest', sourceType: 'script'}))
+      expect(imports, `${name}: import() left in a script bundle`).to.deep.equal([])
+    }
+    const cacheBase = path.join(cli.root, 'cache')
+    const env = {SVCMGR_DATA_DIR: data, SVCMGR_CACHE_DIR: cacheBase}
+    const cacheDir = path.join(cacheBase, 'script-cache')
+    const cacheOf = (name: string) => {
+      const files = fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).filter(f => f.startsWith(`${name}.script-`)) : []
+      expect(files, name).to.have.length(1)
+      return path.join(cacheDir, files[0])
+    }
+    const first = await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'], {env})
+    const cache = cacheOf('lean')
+    const written = fs.statSync(cache)
+    const second = await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'], {env})
+    expect(second.stdout).to.equal(first.stdout)
+    const taken = fs.statSync(cache)
+    expect({ino: taken.ino, mtime: taken.mtimeMs}, 'a cache taken is not written again').to.deep.equal({
+      ino: written.ino,
+      mtime: written.mtimeMs,
+    })
+    fs.writeFileSync(cache, 'not bytecode')
+    const third = await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'], {env})
+    expect(third.stdout).to.equal(first.stdout)
+    expect(fs.readFileSync(cache, 'utf8')).to.not.equal('not bytecode')
+    // the actions' bundle: its own cache beside
+    const dry = await cli.ok(['-s', svc, 'start', '--dry-run'], {env})
+    expect(fs.statSync(cacheOf('lean-actions')).size).to.be.greaterThan(0)
+    expect((await cli.ok(['-s', svc, 'start', '--dry-run'], {env})).stdout).to.equal(dry.stdout)
+    // turned off: nothing written
+    const off = path.join(cli.root, 'cache-off')
+    const uncached = await cli.ok(['-s', svc, 'print', 'status', '--format', 'json'], {
+      env: {...env, SVCMGR_CACHE_DIR: off, SVCMGR_CODE_CACHE: '0'},
+    })
+    expect(uncached.stdout).to.equal(first.stdout)
+    expect(fs.existsSync(path.join(off, 'script-cache'))).to.equal(false)
   })
 })
 

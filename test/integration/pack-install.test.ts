@@ -88,13 +88,19 @@ describe('npm pack of the root package, installed with npm install -g', function
     for (const p of CORE_PLUGINS) {
       expect(files, p).to.include(`package/node_modules/${p}/package.json`)
       expect(files, p).to.include(`package/node_modules/${p}/dist/hooks/drivers.js`)
-      // the bundle oclif and bin/run.js load (scripts/bundle.mjs)
+      // the bundle oclif loads, and the lean path's script twin (scripts/bundle.mjs)
       expect(files, p).to.include(`package/node_modules/${p}/dist/bundle/drivers.mjs`)
+      expect(files, p).to.include(`package/node_modules/${p}/dist/bundle/drivers.script.js`)
+      expect(files, p).to.include(`package/node_modules/${p}/dist/bundle/drivers.script-import.mjs`)
     }
     expect(files).to.include('package/node_modules/@svcmgr/plugin-docker/oclif.manifest.json')
     expect(files).to.include('package/node_modules/@svcmgr/plugin-docker/dist/bundle/commands.mjs')
-    for (const f of ['svcmgr', 'lean', 'lean-actions', 'interrupts', 'plugins-commands'])
+    for (const f of ['svcmgr', 'cached-script', 'interrupts', 'plugins-commands'])
       expect(files).to.include(`package/dist/bundle/${f}.mjs`)
+    for (const f of ['lean', 'lean-actions']) {
+      expect(files).to.include(`package/dist/bundle/${f}.script.js`)
+      expect(files).to.include(`package/dist/bundle/${f}.script-import.mjs`)
+    }
     // the plugins' sources and tests stay out, like the root's
     expect(files.filter(f => /^package\/(node_modules\/@svcmgr\/[^/]+\/)?(src|test)\//.test(f))).to.deep.equal([])
   })
@@ -156,6 +162,11 @@ describe('npm pack of the root package, installed with npm install -g', function
     expect(lean.exitCode, lean.stderr).to.equal(0)
     expect(JSON.parse(lean.stdout)).to.include({service: svc})
     expect([lean.stdout, lean.stderr]).to.deep.equal([oclif.stdout, oclif.stderr])
+    // the lean path ran the installed script bundles, each with its code cache
+    const cached = fs
+      .readdirSync(path.join(cliEnv.SVCMGR_CACHE_DIR, 'script-cache'))
+      .map(f => f.replace(/-[^-]+-[^-]+\.v8$/, ''))
+    expect(cached).to.include.members(['lean.script', 'svcmgr+plugin-docker.drivers.script'])
   })
 
   it('draws a plan as svg from the installed package (graphviz in WebAssembly from its node_modules)', async () => {
