@@ -80,7 +80,7 @@ async function main(): Promise<number> {
       const ctx = (runs: number) => ({left, log, runs: envInt('BENCH_RUNS', runs), warmup: envInt('BENCH_WARMUP', 1)})
       if (wanted.has('status')) {
         log('case 2: print status, cold')
-        sections.push(await printStatusSection(ctx(7)))
+        sections.push(await printStatusSection(ctx(15)))
       }
       if (wanted.has('cold')) sections.push(await coldStartSection(ctx(11)))
       if (wanted.has('scale')) {

@@ -71,9 +71,10 @@ export function runCachedScript(file: string, options: CachedScriptOptions = {})
   const source = fs.readFileSync(file, 'utf8')
   const hash = HEADER.exec(source)?.[1]
   if (!hash) throw new Error(`${file}: not a script bundle (no "// svcmgr script <hash>" first line)`)
-  // <name>-: the stem every build's cache of this script shares
-  const stem = `${options.name ?? path.basename(file, '.js')}-`
-  const cacheFile = options.cacheDir ? path.join(options.cacheDir, `${stem}${hash}-${process.arch}.v8`) : undefined
+  // what every build's cache of this script on this V8 shares: a build replaces its earlier
+  // builds' caches, not another Node version's (CI may run several on one machine)
+  const stem = `${options.name ?? path.basename(file, '.js')}-v8.${process.versions.v8}-${process.arch}-`
+  const cacheFile = options.cacheDir ? path.join(options.cacheDir, `${stem}${hash}.v8`) : undefined
   let cachedData: Buffer | undefined
   if (cacheFile)
     try {

@@ -10,6 +10,8 @@ import {expect} from 'chai'
 import {codeCacheDir, runCachedScript, svcmgrCacheDir} from '../../src/cli/cached-script.js'
 
 const HASH = '0123456789abcdef'
+/** The cache file of a script: its name, this V8 and architecture, its hash. */
+const cacheName = (name: string, hash: string) => `${name}.script-v8.${process.versions.v8}-${process.arch}-${hash}.v8`
 
 /** A script bundle as scripts/bundle.mjs writes one: the header, then one function expression. */
 function scriptBundle(dir: string, name: string, body: string, hash = HASH): string {
@@ -57,7 +59,7 @@ describe('cached-script: script bundles run with a code cache', () => {
     expect(loaded).to.equal(42)
     expect(fs.existsSync(cacheDir)).to.equal(false)
     expect(first.save()).to.equal(true)
-    const cacheFile = path.join(cacheDir, `demo.script-${HASH}-${process.arch}.v8`)
+    const cacheFile = path.join(cacheDir, cacheName('demo', HASH))
     expect(fs.readdirSync(cacheDir)).to.deep.equal([path.basename(cacheFile)])
     expect(fs.statSync(cacheFile).size).to.be.greaterThan(0)
     expect(fs.statSync(cacheDir).mode & 0o777).to.equal(0o700)
@@ -73,7 +75,7 @@ describe('cached-script: script bundles run with a code cache', () => {
 
   it('replaces a cache V8 refuses', () => {
     const file = scriptBundle(dir, 'demo', body)
-    const cacheFile = path.join(cacheDir, `demo.script-${HASH}-${process.arch}.v8`)
+    const cacheFile = path.join(cacheDir, cacheName('demo', HASH))
     fs.mkdirSync(cacheDir, {recursive: true})
     fs.writeFileSync(cacheFile, 'not bytecode at all')
     const run = runCachedScript(file, {cacheDir, modules: {'./shared.mjs': {}}})
@@ -93,11 +95,13 @@ describe('cached-script: script bundles run with a code cache', () => {
     const run = runCachedScript(rebuilt, {cacheDir, modules: {'./shared.mjs': {}}})
     expect(run.cache).to.equal('miss')
     expect(run.exports.rebuilt).to.equal(true)
+    // another Node's cache of the same script: kept
+    const otherNode = 'demo.script-v8.1.2.3-x64-aaaaaaaaaaaaaaaa.v8'
+    fs.writeFileSync(path.join(cacheDir, otherNode), '')
     run.save()
-    expect(fs.readdirSync(cacheDir).sort()).to.deep.equal([
-      `demo-other.script-bbbbbbbbbbbbbbbb-${process.arch}.v8`,
-      `demo.script-${HASH}-${process.arch}.v8`,
-    ])
+    expect(fs.readdirSync(cacheDir).sort()).to.deep.equal(
+      [cacheName('demo-other', 'bbbbbbbbbbbbbbbb'), cacheName('demo', HASH), otherNode].sort(),
+    )
   })
 
   it('runs uncached without a cache folder, or when the folder cannot be made', () => {
