@@ -48,6 +48,17 @@ const builtinsAsCommonJs = {
   },
 }
 
+// what every build shares, ES module bundle or script bundle
+const COMMON = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+}
+
 // typescript: oclif's ts-path code requires it only for development (.ts) plugins; 9 MB if bundled
 const ALWAYS_EXTERNAL = ['typescript']
 
@@ -66,11 +77,9 @@ async function bundle({
     absWorkingDir: root,
     entryPoints,
     outdir,
-    bundle: true,
+    ...COMMON,
     splitting,
     format: 'esm',
-    platform: 'node',
-    target: 'node20',
     outExtension: {'.js': '.mjs'},
     entryNames: '[name]',
     chunkNames,
@@ -79,10 +88,6 @@ async function bundle({
     banner: {
       js: "import {createRequire as __svcmgrCreateRequire} from 'node:module'\nconst require = __svcmgrCreateRequire(import.meta.url)",
     },
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    logLevel: 'warning',
     metafile: true,
     plugins: [...plugins, builtinsAsCommonJs],
   })
@@ -119,17 +124,11 @@ async function scriptBundle({root, name, entry, external, plugins = []}) {
   const result = await build({
     absWorkingDir: root,
     entryPoints: [entry],
+    ...COMMON,
     write: false,
-    bundle: true,
     format: 'cjs',
-    platform: 'node',
-    target: 'node20',
     external: [...ALWAYS_EXTERNAL, ...external],
     define: {'import.meta.url': '__svcmgrUrl'},
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    logLevel: 'warning',
     plugins: [...plugins, builtinsAsCommonJs],
   })
   const code = result.outputFiles[0].text
