@@ -2,8 +2,9 @@
  * `npm run bench`: one table of medians, each against a baseline measured in the same run
  * (issue 3, "## Bench"). Progress goes to stderr, the table to stdout.
  *
- *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 7,
- *                     start/stop 3: one start of 20 containers takes seconds to tens of seconds)
+ *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 15,
+ *                     start/stop 5 and the ip/fs/mixed scale 5: a median of 3 moved by 0.1x
+ *                     with one slow sample on this 2-CPU machine)
  *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
  *   BENCH_CASES       comma list of plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,planobserved,apply,agent (default all)
  *   BENCH_AGENT_IDLE_S seconds the agent case watches 20 idle services (default 60)
@@ -89,7 +90,7 @@ async function main(): Promise<number> {
       }
       if (wanted.has('startstop')) {
         log('case 3: start/stop of 20 containers in a parallel subset')
-        sections.push(await startStopSection(ctx(3), process.env.BENCH_STARTCHECK === '1'))
+        sections.push(await startStopSection(ctx(5), process.env.BENCH_STARTCHECK === '1'))
       }
       if (wanted.has('planobserved')) {
         log('case: the state-aware start --dry-run against print status')
@@ -107,7 +108,7 @@ async function main(): Promise<number> {
   }
   if (wanted.has('ipcheck')) await ipcheckSection(log, sections, skipped)
   if (wanted.has('scalemixed'))
-    sections.push(scaleMixedSection({left, log, runs: envInt('BENCH_RUNS', 3), warmup: envInt('BENCH_WARMUP', 1)}))
+    sections.push(scaleMixedSection({left, log, runs: envInt('BENCH_RUNS', 5), warmup: envInt('BENCH_WARMUP', 1)}))
   if (wanted.has('readiness')) await readinessCase(left, log, sections, skipped)
   if (wanted.has('agent')) await agentCase(left, log, sections, skipped)
   // the cluster's cases need root, etcd and the testbed's three engines: a script of their own

@@ -20,8 +20,13 @@ function pathOf(c: Capability): string | undefined {
   let n = pathsOf.get(c)
   if (n === undefined) {
     const p = c.slice('path:'.length).trim()
-    n = p.startsWith('/') ? path.posix.normalize(p) : null
-    if (n && n.length > 1) n = n.replace(/\/+$/, '')
+    if (!p.startsWith('/')) n = null
+    // most are normal already (no "//", no "." segment, no trailing "/"): normalize is the slow part
+    else if (p.length === 1 || (!p.includes('//') && !p.includes('/.') && !p.endsWith('/'))) n = p
+    else {
+      n = path.posix.normalize(p)
+      if (n.length > 1) n = n.replace(/\/+$/, '')
+    }
     // bounded, for a long-lived agent reading many services
     if (pathsOf.size >= 100_000) pathsOf.clear()
     pathsOf.set(c, n)

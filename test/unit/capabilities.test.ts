@@ -105,6 +105,12 @@ describe('capabilities: provides and needs matched by the core', () => {
     expect(rids('path:/opt/xy')).to.deep.equal([])
     expect(rids('path:/opt/x/appdata', 'fs#2')).to.deep.equal(['fs#1'])
     expect(rids('path:relative')).to.deep.equal([])
+    // not normal as written: normalized before the match
+    expect(rids('path:/opt//x/./appdata/')).to.deep.equal(['fs#2'])
+    expect(rids('path:/opt/x/appdata/../logs')).to.deep.equal(['fs#1'])
+    expect(rids('path:/opt/x/.cache')).to.deep.equal(['fs#1'])
+    expect(rids('path: /opt/x/appdata ')).to.deep.equal(['fs#2'])
+    expect(rids('path:/')).to.deep.equal([])
     // other kinds match exactly; a need nothing meets makes no edge (the driver's validate says what is missing)
     expect(rids('vg:data')).to.deep.equal([])
     expect(svc.provided('fs#3')).to.deep.equal(['path:/opt/x/appdata/logs'])

@@ -73,6 +73,9 @@ export const FS_TYPES: readonly FsTypeSpec[] = [
  */
 export function vgCandidates(dev: string): string[] {
   const d = normalizeMnt(dev)
+  // both forms are /dev/<a>/<b>: three slashes, no regex for the rest (/dev/disk/by-label/x)
+  const second = d.startsWith('/dev/') ? d.indexOf('/', 5) : -1
+  if (second < 0 || d.indexOf('/', second + 1) >= 0) return []
   const mapper = /^\/dev\/mapper\/((?:[^-/]|--)+)-((?:[^-/]|--)+)$/.exec(d)
   if (mapper) return [mapper[1].replace(/--/g, '-')]
   const direct = /^\/dev\/([^/]+)\/([^/]+)$/.exec(d)

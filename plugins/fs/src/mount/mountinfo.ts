@@ -55,8 +55,11 @@ const normalized = new Map<string, string>()
 export function normalizeMnt(p: string): string {
   let n = normalized.get(p)
   if (n === undefined) {
-    n = isNormalPath(p) ? p : path.posix.normalize(p.trim())
-    if (n.length > 1) n = n.replace(/\/+$/, '')
+    if (isNormalPath(p)) n = p
+    else {
+      n = path.posix.normalize(p.trim())
+      if (n.length > 1) n = n.replace(/\/+$/, '')
+    }
     // a long-lived agent meets few distinct paths, but is never left holding an unbounded number
     if (normalized.size >= 100_000) normalized.clear()
     normalized.set(p, n)

@@ -206,6 +206,11 @@ describe('fs dependencies', () => {
     expect(vgCandidates('/dev/vgbusybox/lvroot')).to.deep.equal(['vgbusybox'])
     expect(vgCandidates('/dev/loop3')).to.deep.equal([])
     expect(vgCandidates('/dev/disk/by-id/x/y')).to.deep.equal([])
+    expect(vgCandidates('/dev/disk/by-label/data')).to.deep.equal([])
+    expect(vgCandidates('/dev//lvroot')).to.deep.equal([])
+    expect(vgCandidates('/dev/mapper/')).to.deep.equal([])
+    expect(vgCandidates('/srv/vg/lv')).to.deep.equal([])
+    expect(vgCandidates('/dev/vg0/lv0/')).to.deep.equal(['vg0'])
   })
 })
 
