@@ -3,7 +3,7 @@
  * (issue 3, "## Bench"). Progress goes to stderr, the table to stdout.
  *
  *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 15,
- *                     start/stop 5 and the ip/fs/mixed scale 5: a median of 3 moved by 0.1x
+ *                     start/stop 7 and the ip/fs/mixed scale 5: a median of 3 moved by 0.1x
  *                     with one slow sample on this 2-CPU machine)
  *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
  *   BENCH_CASES       comma list of plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,planobserved,apply,agent (default all)
@@ -90,7 +90,7 @@ async function main(): Promise<number> {
       }
       if (wanted.has('startstop')) {
         log('case 3: start/stop of 20 containers in a parallel subset')
-        sections.push(await startStopSection(ctx(5), process.env.BENCH_STARTCHECK === '1'))
+        sections.push(await startStopSection(ctx(7), process.env.BENCH_STARTCHECK === '1'))
       }
       if (wanted.has('planobserved')) {
         log('case: the state-aware start --dry-run against print status')

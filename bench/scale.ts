@@ -24,6 +24,9 @@ import {compiledDockerKeywords, REPO} from './engine.js'
 import {fmtMs, median, type Row, type Section, timeOk} from './lib.js'
 
 const BIN = path.join(REPO, 'bin/run.js')
+const BARE_LIST_HTTP = path.join(REPO, 'bench/bare-list-http.mjs')
+/** What the engine alone takes to list a service's containers: the floor of print status with them present. */
+const BARE_LIST = 'bare node:http list, containers present'
 const NODE = process.execPath
 const IMAGE = 'google/pause'
 const BUDGET_MS = 1000
@@ -246,7 +249,9 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
   }
   commands['print status, containers present'] = (n, bin) =>
     run(`print status ${n} (present)`, cli(n, ['print', 'status'], svc(n), bin))
-  measure(['print status, containers present'])
+  // bin unused: the same script for before and after
+  commands[BARE_LIST] = n => run(`bare list ${n}`, [BARE_LIST_HTTP, svc(n)])
+  measure(['print status, containers present', BARE_LIST])
   const rss = [1, 2, 3].map(() => peakRssMb(cli(big, ['print', 'status']), opts))
   const rssBefore = before ? [1, 2, 3].map(() => peakRssMb(cli(big, ['print', 'status'], svc(big), before), opts)) : []
 
@@ -258,6 +263,7 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
   const fmtN = (n: number) => n.toLocaleString('en-US')
   const rows: Row[] = []
   for (const [name, byN] of Object.entries(samples.after)) {
+    if (name === BARE_LIST) continue
     const m = median(byN[big])
     rows.push(
       {
@@ -286,6 +292,13 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
         runs: ctx.runs,
       })
   }
+  rows.push({
+    case: `  print status, containers present (${fmtN(big)})`,
+    median: median(samples.after['print status, containers present'][big]),
+    baseline: 'bare node:http list of them',
+    baselineMedian: median(samples.after[BARE_LIST][big]),
+    runs: ctx.runs,
+  })
   const rssMb = median(rss.map(r => r.mb))
   rows.push({
     case: `print status peak RSS (${fmtN(counts[big])} containers)`,
@@ -310,7 +323,7 @@ export async function scaleSection(ctx: CliCtx): Promise<Section> {
     rows,
     notes: [
       `${fmtN(small)} and ${fmtN(big)} sections: DEFAULT, two subset sections (one parallel), and container.docker sections (${IMAGE}, run_command = sleep 1000; a third in the parallel subset, a third in a sequential one, a third in none); the INI on disk in a temp SVCMGR_ROOT, a fresh \`node bin/run.js\` per run, wall time spawn to exit; medians of ${ctx.runs} runs after ${ctx.warmup} warm-up(s), sizes alternating and commands rotating. create makes a new service each run (no --provision).`,
-      `containers present: ${fmtN(total)} containers created (not started) with the docker driver's create request and labels (spec.ts), ${parallel} requests in flight: ${createSecs.toFixed(0)} s to create, ${removeSecs.toFixed(0)} s to remove; every resource checked down and provisioned before timing. Peak RSS: median of ${rss.length} runs of \`print status\` on the ${fmtN(counts[big])}-container service (${rss[0].how}).`,
+      `containers present: ${fmtN(total)} containers created (not started) with the docker driver's create request and labels (spec.ts), ${parallel} requests in flight: ${createSecs.toFixed(0)} s to create, ${removeSecs.toFixed(0)} s to remove; every resource checked down and provisioned before timing. The bare node:http list (bench/bare-list-http.mjs, interleaved with print status) is one GET /containers/json with the service's label filter, a line per container: what the engine takes to answer, before svcmgr does anything with it. Peak RSS: median of ${rss.length} runs of \`print status\` on the ${fmtN(counts[big])}-container service (${rss[0].how}).`,
       ...(before
         ? [
             `before: the same commands with BENCH_SCALE_BEFORE=${before} on the same services and containers, interleaved with this checkout's runs; its rows are informational (ratio = before / after).`,

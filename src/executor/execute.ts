@@ -4,6 +4,7 @@
  * driver calls a task makes, what its failure means, what is skipped); this module schedules,
  * runs, journals and reports to an ExecutionObserver (./observer.ts), which renders nothing here.
  */
+import {setMaxListeners} from 'node:events'
 import type {ChangeResult, DriverSettings, StepAction} from '../drivers/api.js'
 import {createActionContext, createLogger, type ContextShared} from '../drivers/context.js'
 import type {ActionEvent, EventLevel, EventSink, TaskState} from '../log/events.js'
@@ -105,6 +106,9 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   const observer = guardObserver(options.observer)
   const controller = new AbortController()
   const rollbackController = new AbortController()
+  // every task of a parallel stage (and each of its engine calls) listens to these two: 20
+  // containers passed Node's leak warning of 10 listeners; they live for one action only
+  setMaxListeners(0, controller.signal, rollbackController.signal)
   const follow = (from: AbortSignal | undefined, to: AbortController, fallback: string) => {
     if (!from) return
     // a signal aborted before the action began never fires its event again

@@ -5,7 +5,7 @@ import {executePlan} from '../../src/executor/execute.js'
 import {EventCollector} from '../../src/log/events.js'
 import {buildPlan} from '../../src/planner/plan.js'
 import type {Plan, PlanTask} from '../../src/planner/types.js'
-import {FakeHost, fakeRegistration} from './fixtures/fake-drivers.js'
+import {fake, FakeHost, fakeRegistration} from './fixtures/fake-drivers.js'
 import {compileFixture, fakeRegistry, fixture, realRegistry} from './fixtures/services.js'
 
 function setup() {
@@ -48,6 +48,45 @@ describe('executor (fake drivers)', () => {
       'vg#1',
       'ip#1',
     ])
+  })
+
+  it('runs a parallel stage of 20 tasks listening to the action signal without a listener-leak warning', async () => {
+    const host = new FakeHost()
+    // what an engine call does with the context's signal while it waits
+    const listening = fake('container', 'docker', [], host, {
+      start: async ctx => {
+        const onAbort = () => undefined
+        ctx.signal.addEventListener('abort', onAbort)
+        host.running++
+        host.maxRunning = Math.max(host.maxRunning, host.running)
+        await new Promise(r => setTimeout(r, 20))
+        host.running--
+        ctx.signal.removeEventListener('abort', onAbort)
+        return 'changed'
+      },
+    })
+    const registry = new DriverRegistry()
+    registry.add('listening', {drivers: [listening]})
+    const sections: Record<string, Record<string, string>> = {'subset#container:all': {parallel: 'true'}}
+    for (let i = 1; i <= 20; i++) sections[`container#${i}`] = {type: 'docker', subset: 'all'}
+    const svc = compileFixture(JSON.stringify(sections), 'many', registry)
+    const warnings: Error[] = []
+    const onWarning = (w: Error) => warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      const r = await executePlan(buildPlan(svc, 'start', {}), {
+        service: svc,
+        settings: {root: '/x', nodename: 'deb1'},
+        sink: new EventCollector(),
+      })
+      expect(r.ok).to.equal(true)
+      // the warning is emitted on the next tick
+      await new Promise(r => setImmediate(r))
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(host.maxRunning).to.equal(20)
+    expect(warnings.map(w => w.name)).to.not.include('MaxListenersExceededWarning')
   })
 
   it('runs a parallel subset concurrently and a sequential one never', async () => {
