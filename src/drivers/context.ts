@@ -20,6 +20,7 @@ import {MAX_DURATION_MS} from '../config/keywords.js'
 import {secretMasker} from '../log/mask.js'
 import type {Service, ServiceResource} from '../model/service.js'
 import {CommandError, WaitTimeoutError} from '../errors.js'
+import {signalGroup, trackGroup} from './process-group.js'
 
 /** A command line as an operator would paste it (display only: commands always run from argument vectors). */
 export function formatCommandLine(file: string, args: readonly string[]): string {
@@ -76,23 +77,47 @@ export function commandRunner(log: Logger, signal: () => AbortSignal) {
       gid: options.gid,
       cancelSignal: signal(),
       stdin: options.input === undefined ? 'ignore' : undefined,
+      // a group of its own: a timeout or an abort ends what it started too (./process-group.ts)
+      detached: true,
     })
+    const pid = child.pid
+    // the command's own end, which comes before the result when a process it left holds the output
+    let ended: number | string | undefined
+    child.once('exit', (code, sig) => (ended = code ?? sig ?? undefined))
     // Our own timer rather than execa's: a background process that inherited the output pipes
     // would keep execa waiting for them to close long after the command itself was killed.
     let timedOut = false
+    // it had ended by itself when the timeout came: what held the output was a process it left
+    let endedFirst = false
     let grace: NodeJS.Timeout | undefined
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGTERM')
-      grace = setTimeout(() => {
+    const end = () => {
+      if (pid !== undefined) signalGroup(pid, 'SIGTERM')
+      else child.kill('SIGTERM')
+      grace ??= setTimeout(() => {
+        if (pid !== undefined) signalGroup(pid, 'SIGKILL')
         child.kill('SIGKILL')
         child.stdout?.destroy()
         child.stderr?.destroy()
       }, KILL_GRACE_MS)
+    }
+    const timer = setTimeout(() => {
+      timedOut = true
+      endedFirst = ended !== undefined
+      end()
     }, timerDelay(timeout))
+    // execa's cancelSignal ends the command alone: its group with it
+    const abortSignal = signal()
+    if (abortSignal.aborted) end()
+    else abortSignal.addEventListener('abort', end, {once: true})
+    if (pid !== undefined)
+      trackGroup(
+        pid,
+        child.catch(() => undefined),
+      )
     const r = await child.finally(() => {
       clearTimeout(timer)
       clearTimeout(grace)
+      abortSignal.removeEventListener('abort', end)
     })
     const result: RunResult = {
       exitCode: r.exitCode ?? -1,
@@ -104,6 +129,11 @@ export function commandRunner(log: Logger, signal: () => AbortSignal) {
       .join('\n')
       .trim()
     if (!options.quiet && output) log.info(`output:\n${output}`)
+    if (timedOut && endedFirst)
+      throw new CommandError(
+        `${line}: no result after ${timeout / 1000}s: the command ended (${typeof ended === 'number' ? `exit code ${ended}` : ended}), but a process it started held its output open; it was ended with the command's process group (what a command leaves running must have its output redirected: "mydaemon >log 2>&1 &")`,
+        result,
+      )
     if (timedOut) throw new CommandError(`${line}: timed out after ${timeout / 1000}s`, result)
     if (r.failed && r.exitCode === undefined) throw new CommandError(`${line}: ${r.shortMessage}`, result)
     if (!(options.okExitCodes ?? [0]).includes(result.exitCode))

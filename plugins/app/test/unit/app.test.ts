@@ -212,9 +212,24 @@ describe('svcmgr-plugin-app', function () {
     const t0 = Date.now()
     let error: Error | undefined
     await h.act('app#1', 'start').catch(e => (error = e))
-    held.push(Number(readFileSync(path.join(dir, 'pid'), 'utf8')))
-    expect(error?.message).to.match(/still holds its output open/)
+    const daemon = Number(readFileSync(path.join(dir, 'pid'), 'utf8'))
+    held.push(daemon)
+    expect(error?.message).to.match(/the command ended \(exit code 0\), but a process it started held its output open/)
     expect(Date.now() - t0).to.be.below(4500)
+    // ended with the command's process group: the failed start leaves nothing running
+    let alive = true
+    for (let i = 0; i < 60 && alive; i++) {
+      const stat = (() => {
+        try {
+          return readFileSync(`/proc/${daemon}/stat`, 'utf8')
+        } catch {
+          return undefined
+        }
+      })()
+      alive = stat !== undefined && stat[stat.lastIndexOf(')') + 2] !== 'Z'
+      if (alive) await new Promise(r => setTimeout(r, 50))
+    }
+    expect(alive, `pid ${daemon} (sleep 5) still runs`).to.equal(false)
   })
 
   it('simple: runs the command detached, keeps its pid, stop signals its process group', async () => {
