@@ -3,7 +3,7 @@
  * (issue 3, "## Bench"). Progress goes to stderr, the table to stdout.
  *
  *   BENCH_RUNS        measured runs of every case (defaults: planning 7, print status 15,
- *                     start/stop 7 and the ip/fs/mixed scale 5: a median of 3 moved by 0.1x
+ *                     start/stop 7, svc2 start 9 and the ip/fs/mixed scale 5: a median of 3 moved by 0.1x
  *                     with one slow sample on this 2-CPU machine)
  *   BENCH_WARMUP      warm-up runs of every case (defaults: planning 2, the engine cases 1)
  *   BENCH_CASES       comma list of plan,status,cold,startstop,svc2start,ipcheck,scale,scalemixed,readiness,planobserved,apply,agent (default all)
@@ -102,7 +102,7 @@ async function main(): Promise<number> {
       }
       if (wanted.has('svc2start')) {
         log('case 4: svc2 start against the bare docker CLI')
-        sections.push(await svc2StartSection(ctx(5)))
+        sections.push(await svc2StartSection(ctx(9)))
       }
     }
   }
