@@ -48,7 +48,11 @@ describe('driver context: ctx.run', () => {
       for (let i = 0; i < 60 && alive(pid); i++) await new Promise(r => setTimeout(r, 50))
       return !alive(pid)
     }
-    const pidFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-run-')), 'pid')
+    const dirs: string[] = []
+    const pidFile = () => {
+      dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'svcmgr-run-')))
+      return path.join(dirs.at(-1)!, 'pid')
+    }
     const readPid = async (file: string) => {
       for (let i = 0; i < 100 && !fs.existsSync(file); i++) await new Promise(r => setTimeout(r, 20))
       const pid = Number(fs.readFileSync(file, 'utf8').trim())
@@ -62,6 +66,7 @@ describe('driver context: ctx.run', () => {
         } catch {
           // gone, as it should be
         }
+      for (const dir of dirs.splice(0)) fs.rmSync(dir, {recursive: true, force: true})
     })
 
     it("is killed with it at its timeout: a `sh -c` command's children are not left running", async function () {
@@ -108,7 +113,7 @@ describe('driver context: ctx.run', () => {
           `const run = commandRunner({debug() {}, info() {}, warn() {}, error() {}}, () => new AbortController().signal)`,
           `void run('sh', ['-c', ${JSON.stringify(`sleep 300 & echo $! > ${file}; wait`)}])`,
           // exits as a signal handler does, the command still running
-          `const poll = setInterval(() => fs.existsSync(${JSON.stringify(file)}) && process.exit(0), 20)`,
+          `setInterval(() => fs.existsSync(${JSON.stringify(file)}) && process.exit(0), 20)`,
         ].join('\n'),
       )
       const exited = spawnSync(process.execPath, ['--import', 'tsx', script], {encoding: 'utf8', timeout: 20_000})
