@@ -48,6 +48,12 @@ export interface KeywordSpec {
    * KEY=VALUE words whose VALUEs show as `KEY=***`. `print config` still shows the config as written.
    */
   readonly secret?: true | 'values'
+  /**
+   * For a value that holds secrets in a form of its own (docker's run_args: the words of its
+   * -e/--env options): its KEY=VALUE words whose VALUEs are secret, masked as `secret: 'values'`
+   * words are, wherever they appear (`--env=KEY=***` too).
+   */
+  readonly secretValues?: (value: KeywordValue) => readonly string[]
 }
 
 export type KeywordValue = string | number | boolean | readonly string[] | undefined

@@ -1,8 +1,9 @@
 /**
  * Secret masking: the values of keywords a driver marks `secret` never reach a log line, the
  * terminal, a JSON event or a dry-run plan. `KEY=VALUE` words of a `secret: 'values'` keyword
- * become `KEY=***`, a `secret: true` value becomes `***`, in the forms a message may hold them:
- * as written, shell-quoted (as command lines are displayed) and JSON-escaped.
+ * (and those a keyword's `secretValues` names) become `KEY=***`, a `secret: true` value becomes
+ * `***`, in the forms a message may hold them: as written, shell-quoted (as command lines are
+ * displayed) and JSON-escaped.
  */
 import type {KeywordSpec, KeywordValue} from '../drivers/api.js'
 import type {Plan} from '../planner/types.js'
@@ -40,17 +41,23 @@ function addNeedles(maskedBy: Map<string, string>, word: string, masked: string)
   maskedBy.set(word, masked)
 }
 
+/** A KEY=VALUE word masked as `KEY=***`; nothing for an empty VALUE (masking "KEY=" would also hit "KEY=other"). */
+function maskedValue(out: Array<[string, string]>, w: string): void {
+  const eq = w.indexOf('=')
+  if (eq > 0 && eq < w.length - 1) out.push([w, `${w.slice(0, eq)}=***`])
+}
+
 /** The secret words of one keyword value, each with what it is shown as. */
 function secretWords(spec: KeywordSpec, value: KeywordValue): Array<[string, string]> {
   if (value === undefined || typeof value === 'boolean' || typeof value === 'number') return []
-  const words = Array.isArray(value) ? (value as readonly string[]) : [value as string]
   const out: Array<[string, string]> = []
+  // the driver names the KEY=VALUE words (the value's other words are not secret)
+  if (spec.secretValues) for (const w of spec.secretValues(value)) maskedValue(out, w)
+  if (!spec.secret) return out
+  const words = Array.isArray(value) ? (value as readonly string[]) : [value as string]
   for (const w of words) {
-    const eq = w.indexOf('=')
-    if (spec.secret === 'values' && eq > 0) {
-      // an empty VALUE hides nothing, and masking "KEY=" would also hit "KEY=other"
-      if (eq < w.length - 1) out.push([w, `${w.slice(0, eq)}=***`])
-    } else if (w !== '') out.push([w, '***'])
+    if (spec.secret === 'values' && w.indexOf('=') > 0) maskedValue(out, w)
+    else if (w !== '') out.push([w, '***'])
   }
   // a whole string value may also appear as written before it was split into words
   if (spec.secret === true && Array.isArray(value) && value.length > 1) out.push([value.join(' '), '***'])
@@ -65,7 +72,7 @@ const secretSpecsOf = new WeakMap<readonly KeywordSpec[], {length: number; secre
 function secretSpecs(keywords: readonly KeywordSpec[]): readonly KeywordSpec[] {
   let found = secretSpecsOf.get(keywords)
   if (found?.length !== keywords.length) {
-    found = {length: keywords.length, secret: keywords.filter(spec => spec.secret)}
+    found = {length: keywords.length, secret: keywords.filter(spec => spec.secret || spec.secretValues)}
     secretSpecsOf.set(keywords, found)
   }
   return found.secret

@@ -108,6 +108,8 @@ export {createHostKit, formatWords as formatCommandLine} from '../drivers/host.j
 export {buildPlan} from '../planner/plan.js'
 export type {Plan} from '../planner/types.js'
 export {formatPlanText} from '../render/plan-text.js'
+// what --dry-run and the log show of a plan: its secret keyword values masked
+export {maskPlan, secretMasker} from '../log/mask.js'
 export {executePlan} from '../executor/execute.js'
 export {EventCollector, type ActionEvent} from '../log/events.js'
 export type {Service, ServiceResource} from '../model/service.js'

@@ -119,6 +119,45 @@ describe('secret keyword masking', () => {
   })
 })
 
+describe("a keyword's secretValues", () => {
+  // a run_args-like keyword: the words after -e are its secrets, the others are not
+  const optionsDriver: Driver = {
+    group: 'app',
+    type: 'options',
+    description: 'names the secret words of its options',
+    keywords: [
+      {
+        name: 'options',
+        type: 'list',
+        help: 'options',
+        secretValues: words => (words as string[]).filter((_, i, all) => all[i - 1] === '-e'),
+      },
+    ],
+    label: r => `options ${r.rid}`,
+    describe: (_action, r) => [`run ${((r.kw.options as string[]) ?? []).join(' ')}`],
+    status: async () => ({status: 'down'}),
+    start: async () => 'unchanged',
+    stop: async () => 'unchanged',
+  }
+
+  it('masks the KEY=VALUE words it names, as written and within other words, and leaves the others', () => {
+    const registry = new DriverRegistry()
+    registry.add('test', {drivers: [optionsDriver]})
+    const service = compileFixture(
+      JSON.stringify({'app#1': {type: 'options', options: '-e TOKEN=opt-sig -l tier=web -e EMPTY= -e SECOND=two-sig'}}),
+      'm',
+      registry,
+    )
+    const mask = secretMasker(service)
+    expect(mask('run -e TOKEN=opt-sig -l tier=web -e EMPTY= --env=SECOND=two-sig')).to.equal(
+      'run -e TOKEN=*** -l tier=web -e EMPTY= --env=SECOND=***',
+    )
+    const text = formatPlanText(maskPlan(buildPlan(service, 'start'), mask))
+    expect(text).to.include('run -e TOKEN=*** -l tier=web -e EMPTY= -e SECOND=***')
+    expect(text).to.not.match(/opt-sig|two-sig/)
+  })
+})
+
 describe('secret masker: one scan for the needles, same replacements as trying each in turn', () => {
   // the replacement rule masking had before the one-scan matcher: every needle, longest first, includes then split/join
   const reference = (pairs: Array<[string, string]>) => {

@@ -38,6 +38,12 @@ export const DOCKER_KEYWORDS = [
       const r = parseRunArgs(words)
       return 'error' in r ? r.error : undefined
     },
+    // its -e/--env values are masked as environment's are
+    secretValues: words => {
+      if (!Array.isArray(words)) return []
+      const r = parseRunArgs(words)
+      return 'error' in r ? [] : r.env
+    },
   },
   {
     name: 'entrypoint',

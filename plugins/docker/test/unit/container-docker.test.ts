@@ -2,13 +2,16 @@
 // the core's own compileService (no engine involved).
 import {expect} from 'chai'
 import {
+  buildPlan,
   compileConfig,
   configProblems,
   documentToIni,
+  maskPlan,
   normalizeDocument,
   parseDocument,
   type Registrations,
   registryOf,
+  secretMasker,
   type Service,
 } from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
@@ -231,6 +234,27 @@ describe('container.docker describe (dry run)', () => {
     expect(dockerDriver.describe('start', res(svc, 'container#1'), svc)[3]).to.match(
       /--net=none .* google\/pause \/bin\/sh {2}/,
     )
+  })
+
+  it("masks run_args' -e/--env values as environment's, and no other run_args word", () => {
+    const secretive = compile({
+      ...SVC2,
+      'container#2': {
+        type: 'docker',
+        image: 'nginx',
+        environment: 'A=env-sig',
+        run_args: '-e B=dash-e-sig --env=C=long-sig -eD=joined-sig -l tier=web-label',
+      },
+    })
+    const run = buildPlan(secretive, 'start')
+      .tasks.find(t => t.rid === 'container#2')!
+      .steps.find(l => l.startsWith('docker run'))!
+    expect(run).to.include('-e B=dash-e-sig')
+    const masked = maskPlan(buildPlan(secretive, 'start'), secretMasker(secretive))
+    const line = masked.tasks.find(t => t.rid === 'container#2')!.steps.find(l => l.startsWith('docker run'))!
+    expect(line).to.include('-e B=*** -e C=*** -e D=*** -e A=***')
+    expect(line).to.include('--label=tier=web-label')
+    expect(JSON.stringify(masked)).to.not.match(/env-sig|dash-e-sig|long-sig|joined-sig/)
   })
 
   it('stop: docker stop -t, docker rm when rm = true', () => {
