@@ -7,14 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {execa} from 'execa'
 import {expect} from 'chai'
-import {
-  CliSandbox,
-  docker,
-  inspectContainer,
-  removeServiceContainers,
-  requireEngine,
-  uniqueName,
-} from './support/cli.js'
+import {CliSandbox, docker, inspectContainer, uniqueName, useStartedService} from './support/cli.js'
 
 const BIN = new URL('../../bin/run.js', import.meta.url).pathname
 
@@ -64,15 +57,7 @@ describe('fault: stale locks and edits during an action', function () {
     return rids.filter(r => !sections.includes(r))
   }
 
-  before(async () => {
-    requireEngine()
-    await cli.ok(['-s', svc, 'create', '--config=-'], {input: config})
-    await cli.ok(['-s', svc, 'start'])
-  })
-  after(async () => {
-    await removeServiceContainers(svc)
-    cli.cleanup()
-  })
+  useStartedService(cli, svc, config)
 
   it("status reads a dead holder's lock as stale: nothing in progress, a warning naming the pid", async () => {
     const pid = await plantStaleLock()

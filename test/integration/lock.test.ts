@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {execa} from 'execa'
 import {expect} from 'chai'
-import {CliSandbox, inspectContainer, removeServiceContainers, requireEngine, uniqueName} from './support/cli.js'
+import {CliSandbox, inspectContainer, uniqueName, useStartedService} from './support/cli.js'
 
 const BIN = new URL('../../bin/run.js', import.meta.url).pathname
 
@@ -25,15 +25,7 @@ describe('service lock across processes, on a real engine', function () {
     }
   }
 
-  before(async () => {
-    requireEngine()
-    await cli.ok(['-s', svc, 'create', '--config=-'], {input: config})
-    await cli.ok(['-s', svc, 'start'])
-  })
-  after(async () => {
-    await removeServiceContainers(svc)
-    cli.cleanup()
-  })
+  useStartedService(cli, svc, config)
 
   it('refuses a second action at once, naming the holder pid and action; status shows it in progress', async () => {
     const stop = spawnAction('stop')

@@ -135,6 +135,22 @@ export function requireEngine(): void {
     )
 }
 
+/**
+ * The hooks of a suite on one service: created from `config` and started before its tests; its
+ * containers and the sandbox removed after them, also when a test failed. Call it in the describe.
+ */
+export function useStartedService(cli: CliSandbox, svc: string, config: string): void {
+  before(async () => {
+    requireEngine()
+    await cli.ok(['-s', svc, 'create', '--config=-'], {input: config})
+    await cli.ok(['-s', svc, 'start'])
+  })
+  after(async () => {
+    await removeServiceContainers(svc)
+    cli.cleanup()
+  })
+}
+
 /** The seed tutorial's svc2 (test/fixtures/svc2.json) without ip#1: the containers only, for tests that need no test LAN. */
 export function seedSvc2Containers(): Record<string, Record<string, string>> {
   const seed = JSON.parse(fs.readFileSync(new URL('../../fixtures/svc2.json', import.meta.url), 'utf8'))

@@ -290,7 +290,9 @@ async function bounded<T>(
 }
 
 const startBound = (kw: DockerKeywords) => kw.start_timeout + CALL_TIMEOUT_MS
-const stopBound = (kw: DockerKeywords) => kw.stop_timeout + STOP_MARGIN_MS + DOWN_WAIT_MS + CALL_TIMEOUT_MS
+/** What docker stop may take: the container's grace, then the engine's answer once it is down. */
+const stopGrace = (kw: DockerKeywords) => kw.stop_timeout + STOP_MARGIN_MS
+const stopBound = (kw: DockerKeywords) => stopGrace(kw) + DOWN_WAIT_MS + CALL_TIMEOUT_MS
 
 /**
  * A context for an undo step: its own changes are not journaled again, and it gets a signal
@@ -874,18 +876,26 @@ export const dockerDriver: Driver<DockerKeywords> = {
 
   start(actionCtx): Promise<ChangeResult> {
     const name = containerName(actionCtx.service, actionCtx.resource)
-    return bounded(actionCtx, `start ${name}`, startBound(actionCtx.resource.kw), async (ctx, deadline) => {
+    const recreating = actionCtx.planned?.change === 'recreate'
+    // a recreate stops the old container first: its stop_timeout's grace is part of the start
+    const bound = startBound(actionCtx.resource.kw) + (recreating ? stopGrace(actionCtx.resource.kw) : 0)
+    return bounded(actionCtx, `start ${name}`, bound, async (ctx, deadline) => {
       const engine = await readyEngine(ctx, deadline, `docker start ${name}`)
       const found = await findContainer(ctx, engine)
       if (found.kind === 'foreign') throw new Error(found.reason)
       let info = found.kind === 'ours' ? found.info : undefined
       let image: string | undefined
+      let replaced = false
       // the plan decided it (its cause: drift, or the netns owner recreated): the old container goes
-      if (info && ctx.planned?.change === 'recreate') {
-        ctx.log.info(`recreate container ${name}: ${ctx.planned.cause}`)
+      if (info && recreating) {
+        ctx.log.info(`recreate container ${name}: ${ctx.planned!.cause}`)
         // the new image before the old container goes: a failed pull leaves the service as it was
         image = (await ensureImage(ctx, engine, deadline)).id
+        // stopped as a stop does, with its stop_timeout's grace (a database gets to shut down
+        // cleanly), not killed by the removal
+        if (isUp(info)) await stopContainer(ctx, engine, info)
         await removeContainer(ctx, engine, info, true)
+        replaced = true
         info = undefined
       }
       if (isUp(info)) return 'unchanged'
@@ -923,7 +933,9 @@ export const dockerDriver: Driver<DockerKeywords> = {
         }
       }
       ctx.log.info(`output:\n${id}`)
-      ctx.journal.undo(`stop ${name}`, async () => {
+      // a rollback removes what it created: a container this one replaced is gone, and says so
+      const undoing = replaced ? `stop and remove ${name} (the container it replaced is not restored)` : `stop ${name}`
+      ctx.journal.undo(undoing, async () => {
         const u = undoContext(ctx, 'stop')
         const now = await httpInspect(u, engine, id)
         if (isUp(now)) await stopContainer(u, engine, now!)

@@ -194,7 +194,15 @@ async function startSteps(
       return [ctx.formatCommandLine([...cli, 'start', name]), waitStep(res, d)]
     case 'create':
     case 'recreate': {
-      const rm = plan.change === 'recreate' ? [ctx.formatCommandLine([...cli, 'rm', '-f', name])] : []
+      // the old container is stopped with its grace first, as a stop does, then removed
+      const t = String(Math.ceil(res.kw.stop_timeout / 1000))
+      const rm =
+        plan.change === 'recreate'
+          ? [
+              `${ctx.formatCommandLine([...cli, 'stop', '-t', t, name])}  (when it runs)`,
+              ctx.formatCommandLine([...cli, 'rm', '-f', name]),
+            ]
+          : []
       const pull = await pullStep(ctx, engine, cli)
       // the image first: a pull that fails leaves the old container in place
       if (op === 'provision')
