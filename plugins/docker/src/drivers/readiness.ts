@@ -106,6 +106,8 @@ interface Running {
   readonly pid: number
   readonly pidStart?: string
   readonly hostNetwork: boolean
+  /** Its config defines a HEALTHCHECK (the image's or its own): fixed when the container was created. */
+  readonly healthcheck?: boolean
 }
 
 const runningKey = (rid: string) => `docker:readiness:running:${rid}`
@@ -122,6 +124,7 @@ export function rememberRunning(ctx: Ctx, info: Inspect): void {
     pid: info.State.Pid,
     pidStart: ctx.host.processStartTime(info.State.Pid),
     hostNetwork: info.HostConfig.NetworkMode === 'host',
+    healthcheck: hasHealthcheck(info),
   } satisfies Running)
 }
 
@@ -148,6 +151,10 @@ export const dockerReadiness: ReadinessCapability<DockerKeywords> = {
   },
 
   async defaultProbe(ctx): Promise<ReadinessProbe | undefined> {
+    // the start's last state check remembered the run it saw (waitStarted): whether that
+    // container has a HEALTHCHECK is its config's, which never changes; no second inspect
+    const known = ctx.cache.get(runningKey(ctx.resource.rid)) as Running | undefined
+    if (known?.healthcheck !== undefined) return known.healthcheck ? {kind: 'health', text: 'health'} : undefined
     const {info} = await inspect(ctx, {timeoutMs: 15_000, signal: ctx.signal})
     if (info) rememberRunning(ctx, info)
     return info && hasHealthcheck(info) ? {kind: 'health', text: 'health'} : undefined

@@ -52,6 +52,7 @@ function send(
   signal: AbortSignal,
   retry = true,
   onSent?: () => void,
+  onDockerAnswer?: () => void,
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body))
@@ -69,6 +70,8 @@ function send(
         headers: payload ? {'Content-Type': 'application/json', 'Content-Length': payload.length} : {},
       },
       (res: IncomingMessage) => {
+        // a docker daemon sets Api-Version on every answer, an error's too (another server on the socket does not)
+        if (res.headers['api-version'] !== undefined) onDockerAnswer?.()
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => resolve({statusCode: res.statusCode ?? 0, body: Buffer.concat(chunks)}))
@@ -86,7 +89,7 @@ function send(
         (error.code === 'ECONNRESET' || error.code === 'EPIPE') &&
         !signal.aborted
       )
-        send(target, req, signal, false).then(resolve, reject)
+        send(target, req, signal, false, undefined, onDockerAnswer).then(resolve, reject)
       else reject(error)
     })
     if (onSent) {
@@ -143,11 +146,30 @@ export interface EngineClient {
   logs(what: string, id: string, tail: number, options: CallOptions): Promise<Buffer>
 }
 
+/**
+ * When a docker daemon last answered a request of this process at each address (any client,
+ * any command's cache): that it answers is a fact of the moment, not of one command's picture.
+ */
+const lastAnswers = new Map<string, number>()
+
+/** When the daemon at address last answered a request of this process (Date.now()), if it did. */
+export function lastDockerAnswer(address: string): number | undefined {
+  return lastAnswers.get(address)
+}
+
+/** After starting or stopping a daemon: an earlier answer says nothing of the engine now. */
+export function forgetDockerAnswer(address: string): void {
+  lastAnswers.delete(address)
+}
+
 /** The client of an engine address; cheap to make (the agent is shared), no module loaded. */
 export function httpClient(address: string): EngineClient {
   const target = parseAddress(address)
+  const answered = () => lastAnswers.set(address, Date.now())
   const call = <T>(what: string, options: CallOptions, req: Req, fn: (a: Answer) => T): Promise<T> =>
-    engineCall(what, address, options, async signal => fn(await send(target, req, signal, true, options.onSent)))
+    engineCall(what, address, options, async signal =>
+      fn(await send(target, req, signal, true, options.onSent, answered)),
+    )
   const json = <T>(a: Answer, ok: readonly number[]) => decode(expectStatus(a, ok)) as T
   return {
     address,

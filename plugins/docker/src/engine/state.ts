@@ -7,6 +7,7 @@
 import type {DriverContext} from 'svcmgr'
 import {type EngineProbe, PING_TIMEOUT_MS, probeAddress, type UnreachableKind} from './address.js'
 import type {Engine} from './client.js'
+import {forgetDockerAnswer, lastDockerAnswer} from './http.js'
 import {daemonPid} from './daemon.js'
 
 export type EngineState =
@@ -52,7 +53,10 @@ function cachedProbe(cache: Cache, address: string, timeoutMs: number): Promise<
  */
 export function answeredRecently(cache: Cache, address: string, timeoutMs = PING_TIMEOUT_MS): boolean {
   const hit = cache.get(probeKey(address, timeoutMs)) as ProbeEntry | undefined
-  return hit !== undefined && answeredLately(hit)
+  if (hit !== undefined && answeredLately(hit)) return true
+  // any request the daemon answered a moment ago (the plan's inspects before a start) says as much as a ping
+  const at = lastDockerAnswer(address)
+  return at !== undefined && Date.now() - at < REUSE_MS
 }
 
 function probeKeys(cache: Cache, address: string): Set<string> {
@@ -68,6 +72,7 @@ function probeKeys(cache: Cache, address: string): Set<string> {
 /** After starting or stopping a daemon: the next question asks the engine again. */
 export function forgetEngineState(cache: Cache, engine: Engine): void {
   for (const k of probeKeys(cache, engine.address)) cache.delete(k)
+  forgetDockerAnswer(engine.address)
 }
 
 /**

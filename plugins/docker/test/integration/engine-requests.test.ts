@@ -7,7 +7,9 @@
 // `GET /containers/json` with the label filter for all its containers, ownership included (a
 // foreign container under a managed name is still foreign, found by inspecting the names the
 // list did not show, or by a name-filtered list when they are many); the stops of a parallel
-// subset share one list; a list is never reused after a change.
+// subset share one list; a list is never reused after a change. A whole `svcmgr start` (the
+// CLI, the plan's observation then the executor): no ping once the plan's inspects were
+// answered, and per container its start and the two state checks by id, nothing more.
 //   npx mocha --timeout 120000 plugins/docker/test/integration/engine-requests.test.ts
 import fs from 'node:fs'
 import net from 'node:net'
@@ -15,6 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
 import Docker from 'dockerode'
+import {execa} from 'execa'
 import {createDriverHarness, type DriverHarness} from 'svcmgr/testing'
 import {registration} from '../../src/hooks/drivers.js'
 import {strategy} from '../../src/engine/containers.js'
@@ -25,6 +28,7 @@ const docker = new Docker({socketPath: ENGINE_SOCKET})
 const SVC = `perfareq${process.pid}`
 const ID = '3c2b1a60-7d0e-4f7e-9a55-1f0e6b2c8d41'
 const registrations = [{plugin: '@svcmgr/plugin-docker', registration}]
+const BIN = new URL('../../../../bin/run.js', import.meta.url).pathname
 const REQUEST_LINE = /(?:^|\r\n)(GET|POST|DELETE|PUT|HEAD) (\S+) HTTP\/1\.[01]\r\n/g
 
 /** Passes every byte between the driver and the engine; notes each request line and its connection. */
@@ -285,6 +289,72 @@ describe('engine requests of status and stop (through a counting proxy to the re
       proxy.reset()
       expect((await h.status('container#1')).status).to.equal('down')
       expect(proxy.requests().filter(r => r === labelList)).to.have.length(1)
+    })
+  })
+
+  describe('a whole `svcmgr start` (the CLI through the proxy)', () => {
+    const cliSvc = `${SVC}cli`
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'perfa-cli-'))
+    const cliNames = [1, 2].map(n => `${cliSvc}.container.${n}`)
+    const svcmgr = async (args: string[], input?: string) => {
+      const r = await execa(process.execPath, [BIN, '-s', cliSvc, ...args], {
+        input,
+        stdin: input === undefined ? 'ignore' : undefined,
+        env: {SVCMGR_ROOT: root, SVCMGR_NODENAME: 'deb1', DOCKER_HOST: `unix://${proxy.socket}`, CI: 'true'},
+        reject: false,
+        timeout: 60_000,
+      })
+      expect(r.exitCode, `svcmgr ${args.join(' ')}: ${r.stderr}`).to.equal(0)
+    }
+    const removeCliContainers = () =>
+      Promise.all(
+        cliNames.map(n =>
+          docker
+            .getContainer(n)
+            .remove({force: true})
+            .catch(() => undefined),
+        ),
+      )
+
+    before(async () => {
+      await removeCliContainers()
+      // svc2's shape: the second container joins the first one's network namespace
+      const config = {
+        DEFAULT: {id: '5d2c4e7a-1b3f-4a6e-8c9d-0e1f2a3b4c5d'},
+        'container#1': {type: 'docker', image: 'google/pause'},
+        'container#2': {type: 'docker', image: 'google/pause', netns: 'container#1'},
+      }
+      await svcmgr(['create', '--config=-', '--provision', '--local'], JSON.stringify(config))
+      await svcmgr(['stop'])
+    })
+    after(async () => {
+      await removeCliContainers()
+      fs.rmSync(root, {recursive: true, force: true})
+    })
+
+    it("no ping after the plan's inspects; per container its start and two checks by id (no readiness inspect)", async () => {
+      proxy.reset()
+      await svcmgr(['start'])
+      const cliIds = await Promise.all(cliNames.map(async n => (await docker.getContainer(n).inspect()).Id))
+      for (const id of cliIds) expect((await docker.getContainer(id).inspect()).State.Running).to.equal(true)
+      const named = (n: number) => `GET /containers/${cliSvc}.container.${n}/json`
+      const started = (id: string) => [
+        `POST /containers/${id}/start`,
+        `GET /containers/${id}/json`,
+        `GET /containers/${id}/json`,
+      ]
+      const sent = proxy.requests()
+      // the plan observes both together (either order), then the tasks run one after the other
+      expect(sent.slice(0, 2).sort()).to.deep.equal([named(1), named(2)].sort())
+      expect(sent.slice(2)).to.deep.equal([
+        // container#1: its state again (an action does not act on the plan's picture), its start, its checks
+        named(1),
+        ...started(cliIds[0]),
+        // container#2: its state, the namespace it joins, its start, its checks
+        named(2),
+        named(1),
+        ...started(cliIds[1]),
+      ])
     })
   })
 })
