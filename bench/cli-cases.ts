@@ -154,8 +154,15 @@ export async function printStatusSection(ctx: Ctx): Promise<Section> {
 
   const opts: SpawnSyncOptions = {env: cli.env, stdio: ['ignore', 'pipe', 'pipe']}
   const withPlugins = {...opts, env: dataDirWithThreePlugins(ctx, cli)}
+  // Node 20 reads and parses NODE_EXTRA_CA_CERTS's bundle at every start, before any script
+  // runs: a cost of every node process here (svcmgr's, the node baselines'), not the docker CLI's
+  const extraCaCerts = process.env.NODE_EXTRA_CA_CERTS
+  const withoutCaCerts = {...opts, env: {...cli.env, NODE_EXTRA_CA_CERTS: undefined}}
   const s = interleaved(ctx, 'print status', {
     'node -e 0': () => timeOk('node -e 0', NODE, ['-e', '0'], opts),
+    ...(extraCaCerts
+      ? {'node -e 0, no CA file': () => timeOk('node -e 0 (no NODE_EXTRA_CA_CERTS)', NODE, ['-e', '0'], withoutCaCerts)}
+      : {}),
     'bare list': () => timeOk('bare-list.mjs', NODE, [BARE_LIST], opts),
     'bare http list': () => timeOk('bare-list-http.mjs', NODE, [BARE_LIST_HTTP, name], opts),
     'print config': () => timeOk('print config', NODE, cli.args(name, ['print', 'config']), opts),
@@ -215,11 +222,27 @@ export async function printStatusSection(ctx: Ctx): Promise<Section> {
         baselineMedian: m('node -e 0'),
         runs,
       },
+      ...(extraCaCerts
+        ? [
+            {
+              case: '  node -e 0 (NODE_EXTRA_CA_CERTS set)',
+              median: m('node -e 0'),
+              baseline: 'node -e 0 without it',
+              baselineMedian: m('node -e 0, no CA file'),
+              runs,
+            },
+          ]
+        : []),
     ],
     notes: [
-      `wall time of a fresh process, spawn to exit (spawnSync), medians of ${runs} runs after ${ctx.warmup} warm-up(s), the five commands interleaved in rotating order. \`svcmgr -s ${name} print status\` is svc2's config (3 containers up) under a unique name, so other sessions' svc2 on the same engine are not touched; SVCMGR_ROOT is a temp dir. The lean path's code cache (src/cli/cached-script.ts) is the one the warm-up runs leave in the user's cache folder, as after any first run of a build; the cold case shows the same run without it.`,
+      `wall time of a fresh process, spawn to exit (spawnSync), medians of ${runs} runs after ${ctx.warmup} warm-up(s), the commands interleaved in rotating order. \`svcmgr -s ${name} print status\` is svc2's config (3 containers up) under a unique name, so other sessions' svc2 on the same engine are not touched; SVCMGR_ROOT is a temp dir. The lean path's code cache (src/cli/cached-script.ts) is the one the warm-up runs leave in the user's cache folder, as after any first run of a build; the cold case shows the same run without it.`,
       `3 extra plugins: svcmgr-plugin-app and two generated one-driver plugins installed with \`svcmgr plugins install\` into a temp oclif data dir (SVCMGR_DATA_DIR); the service uses none of them. svcmgr-plugin-app declares what it serves (package.json svcmgrPlugin.serves), so this service's status does not load it; the generated two declare nothing: their hooks run (2 ES modules).`,
       `bare list = \`node bench/bare-list.mjs\`: imports dockerode, lists all containers on DOCKER_HOST. bare node:http list = \`node bench/bare-list-http.mjs ${name}\`: one GET /containers/json with the service's label filter over node:http, one line per container (the floor of svcmgr's status requests: for svc2's three containers, three inspects by name sent together). print config reads and prints the config without any engine call: what the CLI costs before status work.`,
+      ...(extraCaCerts
+        ? [
+            `NODE_EXTRA_CA_CERTS is set in this environment (${extraCaCerts}): Node 20 reads and parses that bundle at every start, before any script runs, so every node process here (svcmgr's and the node baselines) pays the difference the indented node -e 0 row shows; the docker CLI does not. Every figure is measured with it set, as a user here runs.`,
+          ]
+        : []),
     ],
   }
 }
