@@ -27,8 +27,9 @@ interface ProbeEntry {
 }
 
 const probeKey = (address: string, timeoutMs: number) => `docker:probe:${address}:${timeoutMs}`
-/** An answer of the engine is reused for REUSE_MS after it came. */
-const answeredLately = (e: ProbeEntry) => e.answeredAt !== undefined && Date.now() - e.answeredAt < REUSE_MS
+/** An answer of the engine that came at `at` (Date.now()) is reused for REUSE_MS. */
+const lately = (at: number | undefined) => at !== undefined && Date.now() - at < REUSE_MS
+const answeredLately = (e: ProbeEntry) => lately(e.answeredAt)
 
 function cachedProbe(cache: Cache, address: string, timeoutMs: number): Promise<EngineProbe> {
   const key = probeKey(address, timeoutMs)
@@ -55,8 +56,7 @@ export function answeredRecently(cache: Cache, address: string, timeoutMs = PING
   const hit = cache.get(probeKey(address, timeoutMs)) as ProbeEntry | undefined
   if (hit !== undefined && answeredLately(hit)) return true
   // any request the daemon answered a moment ago (the plan's inspects before a start) says as much as a ping
-  const at = lastDockerAnswer(address)
-  return at !== undefined && Date.now() - at < REUSE_MS
+  return lately(lastDockerAnswer(address))
 }
 
 function probeKeys(cache: Cache, address: string): Set<string> {
