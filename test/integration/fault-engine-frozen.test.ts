@@ -10,6 +10,7 @@
  */
 import {spawn} from 'node:child_process'
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
@@ -242,6 +243,54 @@ describe('fault: a frozen engine (SIGSTOP of a test dockerd)', function () {
 
     it('stop then stops them for real', async () => {
       await cli.ok(['-s', svc, 'stop'], {env: env()})
+      const now = await containers(engine!, svc)
+      expect(Object.values(now).map(c => c.running)).to.deep.equal([false, false, false])
+    })
+  })
+
+  describe("frozen right after it answered the plan's inspects (a start then sends no ping)", () => {
+    // a byte relay to the test's engine that freezes it (SIGSTOP) when the start's first request
+    // comes, after the plan's three inspects by name: the action has just seen the engine answer
+    let relay: net.Server | undefined
+    let frozen = false
+    const relaySocket = () => path.join(engine!.dir, 'relay.sock')
+    const REQUEST_LINE = /(?:^|\r\n)(?:GET|POST|DELETE|HEAD) \S+ HTTP\/1\.[01]\r\n/g
+
+    before(async () => {
+      thaw()
+      let requests = 0
+      relay = net.createServer(client => {
+        const upstream = net.connect(engine!.socket)
+        client.on('data', (chunk: Buffer) => {
+          requests += chunk.toString('latin1').match(REQUEST_LINE)?.length ?? 0
+          if (requests > 3 && !frozen) {
+            frozen = true
+            freeze()
+          }
+          upstream.write(chunk)
+        })
+        upstream.pipe(client)
+        // either side's end ends the other
+        for (const [a, b] of [
+          [client, upstream],
+          [upstream, client],
+        ])
+          a.on('error', () => b.destroy()).on('close', () => b.destroy())
+      })
+      await new Promise<void>(r => relay!.listen(relaySocket(), r))
+    })
+    after(() => {
+      thaw()
+      relay?.close()
+    })
+
+    it("start waits the action's 30 s for it, as its ping would have, then exits 1 naming it; nothing started", async () => {
+      const r = await cli.run(['-s', svc, 'start'], {env: {DOCKER_HOST: `unix://${relaySocket()}`}, timeoutMs: 120_000})
+      expect(frozen, 'the relay froze the engine').to.equal(true)
+      expect(r.exitCode, `${r.stdout}${r.stderr}`).to.equal(1)
+      expect(r.stdout + r.stderr).to.include(`docker daemon at ${relaySocket()} not answering after 30s`)
+      expect(r.stdout).to.not.match(/start done/)
+      thaw()
       const now = await containers(engine!, svc)
       expect(Object.values(now).map(c => c.running)).to.deep.equal([false, false, false])
     })

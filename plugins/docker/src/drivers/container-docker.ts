@@ -135,9 +135,14 @@ function classifyListed(ctx: Ctx, name: string, row: Seen | undefined): Found<Se
 }
 
 /** This resource's container by its name (an action's inspect over node:http). */
+/**
+ * An action's look at its container (start, provision), the first request after readyEngine.
+ * That sent no ping when the engine answered a moment ago, so this inspect may be the one that
+ * finds it stalled: it waits ACTION_PING_TIMEOUT_MS, as the ping would have (stop's list likewise).
+ */
 async function findContainer(ctx: Ctx, engine: Engine): Promise<Found> {
   const name = containerName(ctx.service, ctx.resource)
-  return classify(ctx, name, ctx.resource.rid, await httpInspect(ctx, engine, name))
+  return classify(ctx, name, ctx.resource.rid, await httpInspect(ctx, engine, name, ACTION_PING_TIMEOUT_MS))
 }
 
 /** The network namespace of this resource's container: undefined when it does not run. */
