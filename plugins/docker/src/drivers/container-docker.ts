@@ -134,11 +134,11 @@ function classifyListed(ctx: Ctx, name: string, row: Seen | undefined): Found<Se
   return own.owned ? {kind: 'ours', info: row} : {kind: 'foreign', info: row, reason: own.reason}
 }
 
-/** This resource's container by its name (an action's inspect over node:http). */
 /**
- * An action's look at its container (start, provision), the first request after readyEngine.
- * That sent no ping when the engine answered a moment ago, so this inspect may be the one that
- * finds it stalled: it waits ACTION_PING_TIMEOUT_MS, as the ping would have (stop's list likewise).
+ * This resource's container by its name: an action's inspect over node:http (start, provision),
+ * its first request after readyEngine. That sent no ping when the engine answered a moment ago,
+ * so this inspect may be the one that finds it stalled: it waits ACTION_PING_TIMEOUT_MS, as the
+ * ping would have (stop's list likewise).
  */
 async function findContainer(ctx: Ctx, engine: Engine): Promise<Found> {
   const name = containerName(ctx.service, ctx.resource)
